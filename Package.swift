@@ -1,0 +1,128 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "ecc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "eccd", targets: ["eccd"]),
+        .executable(name: "eccctl", targets: ["eccctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure core: event model, templates, rule engine state machine, JSON event codec. Standard library only.
+        .target(name: "EccCore", swiftSettings: strict),
+        // The lock-free event bus. The only target allowed @unchecked Sendable.
+        .target(
+            name: "EccBus",
+            dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: strict
+        ),
+        // Rule and config files: strict YAML decoding with file:line:column errors.
+        .target(
+            name: "EccRules",
+            dependencies: ["EccCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // System SQLite (libsqlite3-dev).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Alarm / incident store on SQLite in WAL mode.
+        .target(
+            name: "EccStore",
+            dependencies: ["EccCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Collectors: JSON lines over TCP (later SNMP, syslog, ...).
+        .target(
+            name: "EccCollectors",
+            dependencies: [
+                "EccCore", "EccBus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // HTTP API (Hummingbird): ingest, alarms, incidents, live stream, metrics.
+        .target(
+            name: "EccHTTP",
+            dependencies: [
+                "EccCore", "EccBus", "EccStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The daemon's wiring as a library, so tests can run a whole daemon in-process.
+        .target(
+            name: "EccDaemon",
+            dependencies: [
+                "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "eccd",
+            dependencies: ["EccDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "eccctl",
+            dependencies: ["EccCore", "EccRules", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "EccBench",
+            dependencies: [
+                "EccCore", "EccBus", "EccRules", "EccDaemon",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/EccBench",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EccTestSupport",
+            dependencies: ["EccCore", "EccRules"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EccCoreTests", dependencies: ["EccCore", "EccTestSupport"], swiftSettings: strict),
+        .testTarget(name: "EccBusTests", dependencies: ["EccBus"], swiftSettings: strict),
+        .testTarget(name: "EccRulesTests", dependencies: ["EccRules", "EccCore", "EccTestSupport"], swiftSettings: strict),
+        .testTarget(name: "EccStoreTests", dependencies: ["EccStore", "EccCore", "EccTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EccDaemonTests",
+            dependencies: ["EccDaemon", "EccCore", "EccTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+    ]
+)

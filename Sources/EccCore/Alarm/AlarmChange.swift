@@ -1,0 +1,24 @@
+/// One state change of an alarm, as fanned out to the store, the live stream and (later) notifiers.
+public struct AlarmChange: Sendable, Hashable {
+    /// What happened to the alarm.
+    public enum Kind: String, Sendable, Hashable {
+        /// First matching event: a new alarm.
+        case raised
+        /// More matching events for an active alarm (count and last-seen moved on).
+        case repeated
+        /// A clearing event closed it.
+        case cleared
+    }
+
+    public var kind: Kind
+    /// The alarm as it stands after the change.
+    public var alarm: Alarm
+    /// Processing time (from the engine's clock) of the change.
+    public var at: EventTime
+
+    public init(kind: Kind, alarm: Alarm, at: EventTime) {
+        self.kind = kind
+        self.alarm = alarm
+        self.at = at
+    }
+}

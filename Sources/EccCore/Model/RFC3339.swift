@@ -1,0 +1,113 @@
+/// RFC 3339 timestamps, parsed and formatted by hand so the hot path needs neither Foundation nor locales.
+public enum RFC3339 {
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t` and a space are accepted for `T`.
+    /// Returns nil when the text is not such a timestamp.
+    public static func parse<C: Collection>(_ bytes: C) -> EventTime? where C.Element == UInt8 {
+        var it = bytes.makeIterator()
+        func digits(_ n: Int) -> Int64? {
+            var value: Int64 = 0
+            for _ in 0..<n {
+                guard let c = it.next(), c >= 0x30, c <= 0x39 else { return nil }
+                value = value * 10 + Int64(c - 0x30)
+            }
+            return value
+        }
+        func expect(_ chars: UInt8...) -> UInt8? {
+            guard let c = it.next(), chars.contains(c) else { return nil }
+            return c
+        }
+        guard let year = digits(4), expect(UInt8(ascii: "-")) != nil,
+            let month = digits(2), expect(UInt8(ascii: "-")) != nil,
+            let day = digits(2), expect(UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")) != nil,
+            let hour = digits(2), expect(UInt8(ascii: ":")) != nil,
+            let minute = digits(2), expect(UInt8(ascii: ":")) != nil,
+            let second = digits(2)
+        else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else {
+            return nil
+        }
+        var fraction: Int64 = 0
+        var next = it.next()
+        if next == UInt8(ascii: ".") {
+            var scale: Int64 = 100_000_000
+            var sawDigit = false
+            next = it.next()
+            while let c = next, c >= 0x30, c <= 0x39 {
+                fraction += Int64(c - 0x30) * scale
+                scale /= 10
+                sawDigit = true
+                next = it.next()
+            }
+            guard sawDigit else { return nil }
+        }
+        var offsetSeconds: Int64 = 0
+        switch next {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            break
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let sign: Int64 = next == UInt8(ascii: "+") ? 1 : -1
+            guard let oh = digits(2), expect(UInt8(ascii: ":")) != nil, let om = digits(2), oh < 24, om < 60 else {
+                return nil
+            }
+            offsetSeconds = sign * (oh * 3600 + om * 60)
+        default:
+            return nil
+        }
+        guard it.next() == nil else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return EventTime(nanoseconds: secs * 1_000_000_000 + fraction)
+    }
+
+    /// Parses a string; see ``parse(_:)-(C)``.
+    public static func parse(_ text: String) -> EventTime? {
+        parse(Array(text.utf8))
+    }
+
+    /// Formats as UTC with milliseconds: `2026-11-25T10:00:00.123Z`.
+    public static func format(_ time: EventTime) -> String {
+        let ns = time.nanoseconds
+        var secs = ns / 1_000_000_000
+        var rem = ns % 1_000_000_000
+        if rem < 0 {
+            rem += 1_000_000_000
+            secs -= 1
+        }
+        var days = secs / 86_400
+        var daySecs = secs % 86_400
+        if daySecs < 0 {
+            daySecs += 86_400
+            days -= 1
+        }
+        let (y, m, d) = civilFromDays(days)
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(daySecs / 3600, 2)):\(pad(daySecs % 3600 / 60, 2)):"
+            + "\(pad(daySecs % 60, 2)).\(pad(rem / 1_000_000, 3))Z"
+    }
+
+    // Howard Hinnant's days_from_civil / civil_from_days.
+    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
+    }
+}

@@ -1,0 +1,42 @@
+/// How bad an event or alarm is, ordered from least to most severe.
+public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
+    case info = 1
+    case warning = 2
+    case minor = 3
+    case major = 4
+    case critical = 5
+
+    /// The canonical lower-case name, as used in rules, JSON and the CLI.
+    public var name: String {
+        switch self {
+        case .info: "info"
+        case .warning: "warning"
+        case .minor: "minor"
+        case .major: "major"
+        case .critical: "critical"
+        }
+    }
+
+    public var description: String { name }
+
+    /// Parses a canonical name or a common alias (`informational`, `notice`, `warn`, `error`, `crit`, ...).
+    public init?(name: String) {
+        switch name {
+        case "info", "informational", "information", "notice", "debug": self = .info
+        case "warning", "warn": self = .warning
+        case "minor": self = .minor
+        case "major", "error", "err": self = .major
+        case "critical", "crit", "alert", "emergency", "emerg", "fatal": self = .critical
+        default:
+            let lower = name.lowercased()
+            guard lower != name, let s = Severity(name: lower) else { return nil }
+            self = s
+        }
+    }
+
+    /// The accepted canonical names, for error messages.
+    public static let namesForHelp = "info, warning, minor, major, critical"
+
+    @inlinable
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rawValue < rhs.rawValue }
+}
