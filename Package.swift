@@ -49,7 +49,7 @@ let package = Package(
         // Alarm / incident store on SQLite in WAL mode.
         .target(
             name: "EccStore",
-            dependencies: ["EccCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["EccCore", "EccBus", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // Collectors: JSON lines over TCP (later SNMP, syslog, ...).
@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "EccCore", "EccBus", "EccStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -98,7 +99,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "eccctl",
-            dependencies: ["EccCore", "EccRules", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "EccCore", "EccRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

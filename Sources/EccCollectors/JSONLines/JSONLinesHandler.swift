@@ -1,0 +1,159 @@
+import EccBus
+import EccCore
+import NIOCore
+import NIOExtras
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decodes newline-delimited JSON events from one TCP connection onto the bus.
+///
+/// Lines are parsed straight out of NIO's buffer. A bad line is counted and logged (rate-limited) and
+/// the connection goes on. When the bus is full the handler stops reading from the socket until its
+/// batch fits (TCP backpressure), so nothing already read is ever dropped.
+final class JSONLinesHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let producer: Producer<Event>
+    private let reporter: BadInputReporter
+    private let clock: any EccCore.Clock
+    private let maxLineLength: Int
+    private var cumulation: ByteBuffer?
+    private var discardingLongLine = false
+    private var paused = false
+    private var retryScheduled = false
+    private var quiescing = false
+    private var inactive = false
+    private var lineNumber = 0
+    private var peer = "?"
+
+    init(producer: Producer<Event>, reporter: BadInputReporter, clock: any EccCore.Clock, maxLineLength: Int) {
+        self.producer = producer
+        self.reporter = reporter
+        self.clock = clock
+        self.maxLineLength = maxLineLength
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        peer = context.channel.remoteAddress?.description ?? "?"
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if var c = cumulation {
+            cumulation = nil
+            c.writeBuffer(&incoming)
+            cumulation = c
+        } else {
+            cumulation = incoming
+        }
+        decodeLines(final: false)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inactive = true
+        decodeLines(final: true)  // a last line without a newline still counts
+        flush(context: context)
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            // Shutdown: stop reading, hand what was read to the bus, then close.
+            quiescing = true
+            try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+            decodeLines(final: false)
+            flush(context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// Decodes every complete line in the cumulation buffer.
+    private func decodeLines(final: Bool) {
+        guard var buffer = cumulation else { return }
+        cumulation = nil
+        let now = clock.now()
+        let consumed = buffer.withUnsafeReadableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            var start = 0
+            while start < raw.count {
+                guard let p = memchr(base + start, 0x0A, raw.count - start) else { break }
+                let nl = UnsafeRawPointer(p) - base
+                if discardingLongLine {
+                    discardingLongLine = false
+                } else {
+                    decodeLine(UnsafeRawBufferPointer(rebasing: raw[start..<nl]), receivedAt: now)
+                }
+                start = nl + 1
+            }
+            let rest = raw.count - start
+            if final && rest > 0 && !discardingLongLine {
+                decodeLine(UnsafeRawBufferPointer(rebasing: raw[start...]), receivedAt: now)
+                return raw.count
+            }
+            if rest > maxLineLength {
+                if !discardingLongLine {
+                    lineNumber += 1
+                    reporter.report(
+                        "bad JSON line dropped", peer: peer,
+                        detail: "line \(lineNumber): longer than \(maxLineLength) bytes")
+                }
+                discardingLongLine = true
+                return raw.count
+            }
+            return start
+        }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        if buffer.readableBytes > 0 {
+            if buffer.readerIndex > 65_536 { buffer.discardReadBytes() }
+            cumulation = buffer
+        }
+    }
+
+    private func decodeLine(_ bytes: UnsafeRawBufferPointer, receivedAt: EventTime) {
+        lineNumber += 1
+        var line = bytes
+        if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        do {
+            producer.append(try JSONEventDecoder.decodeEvent(line, receivedAt: receivedAt))
+        } catch {
+            reporter.report("bad JSON line dropped", peer: peer, detail: "line \(lineNumber): \(error)")
+        }
+    }
+
+    /// Publishes the pending batch; while the bus is full, stops reading and retries shortly.
+    private func flush(context: ChannelHandlerContext) {
+        if producer.tryFlush() {
+            if paused && !inactive && !quiescing {
+                paused = false
+                try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+                context.read()
+            }
+            if quiescing && !inactive { context.close(promise: nil) }
+            return
+        }
+        if !paused && !inactive {
+            paused = true
+            try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+        }
+        guard !retryScheduled else { return }
+        retryScheduled = true
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(1)) {
+            self.retryScheduled = false
+            self.flush(context: context)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import EccBus
+import EccCollectors
+import EccCore
+import EccHTTP
+import EccRules
+import EccStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The whole daemon, wired: collectors → bus → engine → store + live stream, and the HTTP API.
+///
+/// `eccd` is a thin shell around this; tests run it in-process on ephemeral ports.
+public final class Daemon: Sendable {
+    public let config: DaemonConfig
+    let logger: Logger
+    let bus: Ring<Event>
+    let writer: StoreWriter
+    let runner: EngineRunner
+    let alarms = Broadcast<AlarmChange>()
+    let reader: StoreReader
+    let reloader: RuleReloader
+    let telemetry: Telemetry
+    let tcp: JSONLinesServer?
+    let httpStats = ProducerStats(name: "http")
+    let clock: any EccCore.Clock
+    private let httpBound = Mutex<Int?>(nil)
+    private let group = Mutex<ServiceGroup?>(nil)
+
+    /// A problem that stops eccd from starting.
+    public struct StartupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Opens the store, loads the rules and restores active alarms. Throws ``StartupError`` with a clear
+    /// message (rule errors as `file:line:column: message` lines).
+    public init(config: DaemonConfig, logger: Logger, clock: any EccCore.Clock = WallClock()) throws {
+        self.config = config
+        self.logger = logger
+        self.clock = clock
+        let rules: RuleSet
+        do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
+            throw StartupError(description: "rules refused:\n\(error.description)")
+        }
+        do {
+            writer = try StoreWriter(
+                path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
+                logger: logger)
+            reader = try StoreReader(path: config.databasePath)
+        } catch {
+            throw StartupError(description: "store: \(error)")
+        }
+        var engine = Engine(rules: rules, nextAlarmID: writer.restored.nextAlarmID)
+        let orphans = engine.restore(writer.restored.alarms)
+        if !orphans.isEmpty {
+            logger.warning(
+                "active alarms of rules that no longer exist are not tracked",
+                metadata: ["ecc.count": "\(orphans.count)"])
+        }
+        logger.info(
+            "rules loaded",
+            metadata: [
+                "ecc.rules": "\(rules.rules.count)", "ecc.active_alarms": "\(engine.activeAlarmCount)",
+                "ecc.paths": "\(config.rulePaths.joined(separator: ","))",
+            ])
+        bus = Ring(minimumCapacity: config.busCapacity)
+        runner = EngineRunner(
+            engine: engine, bus: bus, storeInput: writer.input, alarms: alarms, clock: clock, logger: logger)
+        reloader = RuleReloader(paths: config.rulePaths, runner: runner, logger: logger)
+        tcp =
+            config.tcpEnabled
+            ? JSONLinesServer(
+                host: config.tcpHost, port: config.tcpPort, ring: bus, clock: clock, logger: logger,
+                maxLineLength: config.tcpMaxLineBytes) : nil
+        telemetry = Telemetry(
+            bus: bus, producers: [tcp?.stats, httpStats].compactMap { $0 },
+            badInputs: tcp.map { [("tcp", $0.badLines)] } ?? [], runner: runner, reloader: reloader, writer: writer,
+            alarms: alarms,
+            databasePath: config.databasePath, clock: clock)
+    }
+
+    /// The HTTP port actually bound, once listening.
+    public var httpPort: Int? { httpBound.withLock { $0 } }
+    /// The TCP collector port actually bound, once listening.
+    public var tcpPort: Int? { tcp?.boundPort }
+
+    /// Runs until SIGTERM/SIGINT (when `handleSignals`) or ``shutdown()``: then stops intake, drains the
+    /// bus, commits the store and returns.
+    public func run(handleSignals: Bool = true) async throws {
+        let reloader = self.reloader
+        let telemetry = self.telemetry
+        let deps = APIDependencies(
+            ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
+            status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
+            reloadRules: { await reloader.reload(trigger: "api") },
+            maxBodyBytes: config.httpMaxBodyBytes)
+        let http = APIServer.application(
+            deps, host: config.httpHost, port: config.httpPort, logger: logger,
+            onBound: { [self] port in self.httpBound.withLock { $0 = port } })
+        // Start order; ServiceGroup stops them in reverse: intake first, the store last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreService(writer: writer)),
+            .init(service: EngineService(runner: runner, bus: bus)),
+            .init(service: RuleReloadService(reloader: reloader)),
+            .init(service: http),
+            .init(service: StreamService(alarms: alarms)),
+        ]
+        if let tcp { services.append(.init(service: tcp)) }
+        var configuration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = nil
+        let serviceGroup = ServiceGroup(configuration: configuration)
+        group.withLock { $0 = serviceGroup }
+        logger.notice(
+            "eccd started",
+            metadata: [
+                "ecc.http": "\(config.httpHost):\(config.httpPort)",
+                "ecc.tcp": "\(config.tcpEnabled ? "\(config.tcpHost):\(config.tcpPort)" : "off")",
+                "ecc.database": "\(config.databasePath)",
+            ])
+        try await serviceGroup.run()
+        logger.notice(
+            "eccd stopped",
+            metadata: ["ecc.processed": "\(runner.processed)", "ecc.committed": "\(writer.committed)"])
+    }
+
+    /// Starts a graceful shutdown, as SIGTERM does.
+    public func shutdown() async {
+        let g = group.withLock { $0 }
+        await g?.triggerGracefulShutdown()
+    }
+
+    /// Reloads the rules, as SIGHUP does.
+    public func reloadRules() async -> (applied: Bool, report: String) {
+        await reloader.reload(trigger: "call")
+    }
+}

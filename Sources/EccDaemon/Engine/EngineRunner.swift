@@ -1,0 +1,127 @@
+import EccBus
+import EccCore
+import EccStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs the engine on its own thread: drains the bus in batches, feeds the engine, and hands each batch
+/// of alarm changes to the store writer and the live stream.
+///
+/// The engine is owned by this thread alone; rule reloads are handed over through a mutex-protected
+/// mailbox and applied between batches, so a reload is atomic with respect to events.
+public final class EngineRunner: Sendable {
+    private let bus: Ring<Event>
+    private let storeInput: Ring<ChangeBatch>
+    private let alarms: Broadcast<AlarmChange>
+    private let clock: any EccCore.Clock
+    private let logger: Logger
+    private let initial: Mutex<Engine?>
+    private let reloads = Mutex<[(RuleSet, CheckedContinuation<ReloadReport, Never>)]>([])
+    private let reloadPending = Atomic<Bool>(false)
+    private let processedCount = Atomic<Int>(0)
+    private let activeCount = Atomic<Int>(0)
+    private let ruleCount = Atomic<Int>(0)
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Max events handled per batch before changes are handed on (bounds latency under load).
+    static let batchSize = 4096
+
+    public init(
+        engine: Engine, bus: Ring<Event>, storeInput: Ring<ChangeBatch>, alarms: Broadcast<AlarmChange>,
+        clock: any EccCore.Clock, logger: Logger
+    ) {
+        self.bus = bus
+        self.storeInput = storeInput
+        self.alarms = alarms
+        self.clock = clock
+        self.logger = logger
+        activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
+        ruleCount.store(engine.rules.rules.count, ordering: .relaxed)
+        initial = Mutex(engine)
+    }
+
+    /// Events the engine has processed.
+    public var processed: Int { processedCount.load(ordering: .relaxed) }
+    /// Alarms active after the last batch.
+    public var activeAlarms: Int { activeCount.load(ordering: .relaxed) }
+    /// Rules in force.
+    public var rules: Int { ruleCount.load(ordering: .relaxed) }
+
+    /// Starts the engine thread.
+    public func start() {
+        let t = Thread { [self] in
+            guard let engine = initial.withLock({ (e: inout Engine?) -> Engine? in
+                let taken = e
+                e = nil
+                return taken
+            }) else { return }
+            run(engine)
+            done.signal()
+        }
+        t.name = "ecc-engine"
+        t.start()
+    }
+
+    /// Swaps the rules between two batches; returns what happened per rule.
+    public func replaceRules(_ rules: RuleSet) async -> ReloadReport {
+        await withCheckedContinuation { c in
+            reloads.withLock { $0.append((rules, c)) }
+            reloadPending.store(true, ordering: .releasing)
+            bus.parker.wake()
+        }
+    }
+
+    /// Waits until the engine drained the closed bus and closed the store's input.
+    public func waitUntilFinished() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.done.wait()
+                c.resume()
+            }
+        }
+    }
+
+    private func run(_ start: Engine) {
+        var engine = start
+        var batch = ChangeBatch()
+        let toStore = Producer(ring: storeInput, policy: .wait, stats: ProducerStats(name: "engine"), batchSize: 1)
+        while true {
+            if reloadPending.load(ordering: .acquiring) { applyReloads(&engine) }
+            if !bus.hasPublished {
+                if bus.isClosed && bus.count == 0 { break }
+                _ = bus.waitForPublished(timeoutNanoseconds: 1_000_000_000)
+            }
+            let now = clock.now()
+            let n = bus.drain(maximum: Self.batchSize) { event in
+                engine.handle(event, at: now, into: &batch)
+            }
+            if n > 0 { processedCount.add(n, ordering: .relaxed) }
+            if !batch.isEmpty {
+                alarms.publish(batch.changes)
+                toStore.append(batch)
+                toStore.flush()
+                batch = ChangeBatch()
+                activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
+            }
+        }
+        if reloadPending.load(ordering: .acquiring) { applyReloads(&engine) }
+        storeInput.close()
+        logger.info("engine drained the bus", metadata: ["ecc.processed": "\(processed)", "ecc.active": "\(engine.activeAlarmCount)"])
+    }
+
+    private func applyReloads(_ engine: inout Engine) {
+        let pending = reloads.withLock { r in
+            let p = r
+            r.removeAll()
+            return p
+        }
+        reloadPending.store(false, ordering: .relaxed)
+        for (rules, continuation) in pending {
+            let report = engine.replaceRules(rules)
+            ruleCount.store(rules.rules.count, ordering: .relaxed)
+            activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
+            continuation.resume(returning: report)
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import EccBus
+import EccCollectors
+import EccCore
+import EccStore
+import Prometheus
+import Synchronization
+
+/// Status and Prometheus metrics, read from the components' atomic counters when asked.
+///
+/// The hot paths only bump atomics; the cost of metric export is paid per scrape, not per event.
+final class Telemetry: Sendable {
+    let bus: Ring<Event>
+    let producers: [ProducerStats]
+    let badInputs: [(String, BadInputReporter)]
+    let runner: EngineRunner
+    let reloader: RuleReloader
+    let writer: StoreWriter
+    let alarms: Broadcast<AlarmChange>
+    let databasePath: String
+    let started: EventTime
+    let clock: any EccCore.Clock
+    private let registry = PrometheusCollectorRegistry()
+    private let counters: Mutex<[String: (Counter, Int)]> = Mutex([:])
+
+    init(
+        bus: Ring<Event>, producers: [ProducerStats], badInputs: [(String, BadInputReporter)], runner: EngineRunner,
+        reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String, clock: any EccCore.Clock
+    ) {
+        self.bus = bus
+        self.producers = producers
+        self.badInputs = badInputs
+        self.runner = runner
+        self.reloader = reloader
+        self.writer = writer
+        self.alarms = alarms
+        self.databasePath = databasePath
+        self.clock = clock
+        self.started = clock.now()
+    }
+
+    /// Status as JSON for `GET /v1/status` and `eccctl status`.
+    func statusJSON() -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("version", EccVersion.current)
+        w.field("started", started.description)
+        w.field("uptime_seconds", (clock.now().nanoseconds - started.nanoseconds) / 1_000_000_000)
+        w.key("collectors")
+        w.beginObject()
+        for p in producers {
+            w.key(p.name)
+            w.beginObject()
+            w.field("accepted", Int64(p.accepted))
+            w.field("dropped", Int64(p.dropped))
+            if let bad = badInputs.first(where: { $0.0 == p.name }) { w.field("bad_input", Int64(bad.1.count)) }
+            w.endObject()
+        }
+        w.endObject()
+        w.key("bus")
+        w.beginObject()
+        w.field("depth", Int64(bus.count))
+        w.field("capacity", Int64(bus.capacity))
+        w.endObject()
+        w.field("events_processed", Int64(runner.processed))
+        w.field("rules", Int64(runner.rules))
+        w.field("alarms_active", Int64(runner.activeAlarms))
+        w.key("store")
+        w.beginObject()
+        w.field("path", databasePath)
+        w.field("changes_committed", Int64(writer.committed))
+        w.field("changes_failed", Int64(writer.failed))
+        w.key("retrying")
+        w.value(writer.isRetrying)
+        w.endObject()
+        w.field("stream_subscribers", Int64(alarms.count))
+        w.endObject()
+        return w.bytes
+    }
+
+    /// Prometheus text exposition.
+    func prometheusText() -> [UInt8] {
+        for p in producers {
+            count("ecc_events_received_total", ["collector": p.name], p.accepted, "Events accepted onto the bus")
+            count("ecc_events_dropped_total", ["collector": p.name], p.dropped, "Events dropped: bus full or closed")
+        }
+        for (name, r) in badInputs {
+            count("ecc_bad_input_total", ["collector": name], r.count, "Malformed input refused")
+        }
+        count("ecc_events_processed_total", [:], runner.processed, "Events processed by the engine")
+        count("ecc_store_changes_committed_total", [:], writer.committed, "Alarm changes committed to SQLite")
+        count("ecc_store_changes_failed_total", [:], writer.failed, "Alarm changes that could not be stored")
+        count("ecc_rule_reloads_total", ["result": "applied"], reloader.applied.load(ordering: .relaxed), "Rule reloads")
+        count("ecc_rule_reloads_total", ["result": "refused"], reloader.refused.load(ordering: .relaxed), "Rule reloads")
+        gauge("ecc_bus_depth", bus.count, "Events waiting on the bus")
+        gauge("ecc_bus_capacity", bus.capacity, "Bus slots")
+        gauge("ecc_alarms_active", runner.activeAlarms, "Active alarms")
+        gauge("ecc_rules_loaded", runner.rules, "Rules in force")
+        gauge("ecc_store_retrying", writer.isRetrying ? 1 : 0, "1 while the store retries a failed write")
+        gauge("ecc_stream_subscribers", alarms.count, "Live stream subscribers")
+        return registry.emitToBuffer()
+    }
+
+    private func count(_ name: String, _ labels: [String: String], _ value: Int, _ help: String) {
+        let id = name + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        counters.withLock { c in
+            let entry = c[id] ?? (registry.makeCounter(name: name, labels: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, help: help), 0)
+            if value > entry.1 { entry.0.increment(by: Int64(value - entry.1)) }
+            c[id] = (entry.0, max(value, entry.1))
+        }
+    }
+
+    private func gauge(_ name: String, _ value: Int, _ help: String) {
+        registry.makeGauge(name: name, help: help).set(Double(value))
+    }
+}
+
+/// eccd's version string.
+public enum EccVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,39 @@
+import EccBus
+import EccCore
+import EccStore
+import ServiceLifecycle
+
+/// Runs the store writer; on shutdown (last of all) waits until it committed everything and closed.
+struct StoreService: Service {
+    let writer: StoreWriter
+
+    func run() async throws {
+        writer.start()
+        try? await gracefulShutdown()
+        await writer.waitUntilFinished()
+    }
+}
+
+/// Runs the engine thread; on shutdown closes the bus (producers have stopped by then) and waits until
+/// every accepted event went through the engine and on to the store.
+struct EngineService: Service {
+    let runner: EngineRunner
+    let bus: Ring<Event>
+
+    func run() async throws {
+        runner.start()
+        try? await gracefulShutdown()
+        bus.close()
+        await runner.waitUntilFinished()
+    }
+}
+
+/// Ends live streams on shutdown so the HTTP server can finish its open requests.
+struct StreamService: Service {
+    let alarms: Broadcast<AlarmChange>
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        alarms.finish()
+    }
+}

@@ -1,0 +1,64 @@
+import EccCore
+import EccRules
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Reloads rules on SIGHUP (and on `POST /v1/rules/reload`): all files are loaded and validated first;
+/// any error refuses the whole reload, logs every `file:line:column: message`, and keeps the old rules.
+final class RuleReloader: Sendable {
+    let paths: [String]
+    let runner: EngineRunner
+    let logger: Logger
+    let applied = Atomic<Int>(0)
+    let refused = Atomic<Int>(0)
+
+    init(paths: [String], runner: EngineRunner, logger: Logger) {
+        self.paths = paths
+        self.runner = runner
+        self.logger = logger
+    }
+
+    /// Reloads; returns whether the new rules are in force and a report for humans.
+    func reload(trigger: String) async -> (applied: Bool, report: String) {
+        let rules: RuleSet
+        do {
+            rules = try RuleLoader.load(paths: paths)
+        } catch {
+            for e in error.errors {
+                logger.error("rule reload refused: \(e)", metadata: ["ecc.trigger": "\(trigger)"])
+            }
+            logger.error(
+                "rule reload refused; the previous rules stay in force",
+                metadata: ["ecc.errors": "\(error.errors.count)", "ecc.trigger": "\(trigger)"])
+            refused.add(1, ordering: .relaxed)
+            return (false, error.description)
+        }
+        let report = await runner.replaceRules(rules)
+        applied.add(1, ordering: .relaxed)
+        for name in report.unchanged { logger.debug("rule unchanged, state kept", metadata: ["ecc.rule": "\(name)"]) }
+        for name in report.changed { logger.info("rule changed", metadata: ["ecc.rule": "\(name)"]) }
+        for name in report.added { logger.info("rule added", metadata: ["ecc.rule": "\(name)"]) }
+        for name in report.removed { logger.info("rule removed", metadata: ["ecc.rule": "\(name)"]) }
+        let summary =
+            "\(rules.rules.count) rules: \(report.unchanged.count) unchanged, \(report.changed.count) changed, "
+            + "\(report.added.count) added, \(report.removed.count) removed"
+        logger.notice("rules reloaded", metadata: ["ecc.summary": "\(summary)", "ecc.trigger": "\(trigger)"])
+        return (true, summary)
+    }
+}
+
+/// Listens for SIGHUP.
+struct RuleReloadService: Service {
+    let reloader: RuleReloader
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                _ = await reloader.reload(trigger: "SIGHUP")
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import EccBus
+import EccCore
+import EccStore
+
+/// What the HTTP API needs from the daemon; the daemon library fills it in.
+public struct APIDependencies: Sendable {
+    /// The event bus, for `POST /v1/events`.
+    public var ring: Ring<Event>
+    /// Counters for events accepted over HTTP.
+    public var httpStats: ProducerStats
+    /// Read access to alarms and incidents.
+    public var reader: StoreReader
+    /// Live alarm changes.
+    public var alarms: Broadcast<AlarmChange>
+    /// Receive timestamps.
+    public var clock: any EccCore.Clock
+    /// The daemon's status as a JSON object.
+    public var status: @Sendable () -> [UInt8]
+    /// Prometheus exposition text.
+    public var metrics: @Sendable () -> [UInt8]
+    /// Reloads the rules; returns whether they were applied and a human-readable report.
+    public var reloadRules: @Sendable () async -> (applied: Bool, report: String)
+    /// Largest accepted request body.
+    public var maxBodyBytes: Int
+
+    public init(
+        ring: Ring<Event>, httpStats: ProducerStats, reader: StoreReader, alarms: Broadcast<AlarmChange>,
+        clock: any EccCore.Clock, status: @escaping @Sendable () -> [UInt8], metrics: @escaping @Sendable () -> [UInt8],
+        reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20
+    ) {
+        self.ring = ring
+        self.httpStats = httpStats
+        self.reader = reader
+        self.alarms = alarms
+        self.clock = clock
+        self.status = status
+        self.metrics = metrics
+        self.reloadRules = reloadRules
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

@@ -1,0 +1,27 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the HTTP API application (a ServiceLifecycle `Service`).
+public enum APIServer {
+    /// The router with every route.
+    public static func router(_ deps: APIDependencies) -> Router<BasicRequestContext> {
+        let router = Router()
+        EventRoutes.add(to: router, deps)
+        QueryRoutes.add(to: router, deps)
+        StreamRoutes.add(to: router, deps)
+        return router
+    }
+
+    /// The application listening on `host:port`; `onBound` receives the actual port (useful with port 0).
+    public static func application(
+        _ deps: APIDependencies, host: String, port: Int, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(deps),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "eccd"),
+            onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}

@@ -1,0 +1,40 @@
+import EccBus
+import EccCore
+import Hummingbird
+
+/// `POST /v1/events`: one event object or an array of them.
+///
+/// The response comes after every event is on the bus: `202 {"accepted": n}` means accepted, which is
+/// what a graceful shutdown promises to keep. Any invalid event refuses the whole request with 400,
+/// naming the event and the field, so a client can fix and resend without duplicates.
+enum EventRoutes {
+    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+        router.post("/v1/events") { request, _ -> Response in
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: deps.maxBodyBytes) } catch {
+                return Responses.error(.contentTooLarge, "request body larger than \(deps.maxBodyBytes) bytes")
+            }
+            let now = deps.clock.now()
+            let decoded: Result<[Event], EventDecodingError> = body.withUnsafeReadableBytes { raw in
+                do throws(EventDecodingError) {
+                    return .success(try JSONEventDecoder.decodeEvents(raw, receivedAt: now))
+                } catch { return .failure(error) }
+            }
+            let events: [Event]
+            switch decoded {
+            case .success(let e): events = e
+            case .failure(let e):
+                return Responses.error(.badRequest, e.description, field: e.field, index: e.index, offset: e.offset)
+            }
+            if deps.ring.isClosed { return Responses.error(.serviceUnavailable, "eccd is shutting down") }
+            let producer = Producer(ring: deps.ring, policy: .wait, stats: deps.httpStats, batchSize: 1024)
+            for e in events { producer.append(e) }
+            await producer.flushAsync()
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("accepted", Int64(events.count))
+            w.endObject()
+            return Responses.json(w.bytes, status: .accepted)
+        }
+    }
+}

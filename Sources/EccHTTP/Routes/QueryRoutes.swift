@@ -1,0 +1,91 @@
+import EccCore
+import EccStore
+import Hummingbird
+import NIOPosix
+
+/// Read-only routes: alarms, incidents, status, health, metrics.
+enum QueryRoutes {
+    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+        router.get("/healthz") { _, _ -> Response in
+            Responses.text(Array("ok\n".utf8), contentType: "text/plain")
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Responses.text(deps.metrics(), contentType: "text/plain; version=0.0.4")
+        }
+        router.get("/v1/status") { _, _ -> Response in
+            Responses.json(deps.status())
+        }
+        router.get("/v1/alarms") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            let stateText = q.get("state") ?? "active"
+            let state: AlarmState?
+            switch stateText {
+            case "all": state = nil
+            case let s:
+                guard let st = AlarmState(rawValue: s) else {
+                    return Responses.error(.badRequest, "state must be active, cleared or all", field: "state")
+                }
+                state = st
+            }
+            guard let limit = parseLimit(q.get("limit")) else {
+                return Responses.error(.badRequest, "limit must be a positive whole number", field: "limit")
+            }
+            do {
+                let alarms = try await NIOThreadPool.singleton.runIfActive {
+                    try deps.reader.alarms(state: state, limit: limit)
+                }
+                var w = JSONWriter(capacity: 256 * alarms.count + 2)
+                w.beginArray()
+                for a in alarms { w.write(a) }
+                w.endArray()
+                return Responses.json(w.bytes)
+            } catch {
+                return Responses.error(.internalServerError, "store: \(error)")
+            }
+        }
+        router.get("/v1/incidents") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            var filter = StoreReader.IncidentFilter()
+            filter.state = q.get("state")
+            filter.host = q.get("host")
+            if let s = q.get("severity") {
+                guard let sev = Severity(name: s) else {
+                    return Responses.error(
+                        .badRequest, "unknown severity '\(s)' (expected \(Severity.namesForHelp))", field: "severity")
+                }
+                filter.severity = sev
+            }
+            guard let limit = parseLimit(q.get("limit")) else {
+                return Responses.error(.badRequest, "limit must be a positive whole number", field: "limit")
+            }
+            filter.limit = limit
+            do {
+                let incidents = try await NIOThreadPool.singleton.runIfActive { [filter] in
+                    try deps.reader.incidents(filter)
+                }
+                var w = JSONWriter(capacity: 512 * incidents.count + 2)
+                w.beginArray()
+                for i in incidents { w.write(i) }
+                w.endArray()
+                return Responses.json(w.bytes)
+            } catch {
+                return Responses.error(.internalServerError, "store: \(error)")
+            }
+        }
+        router.post("/v1/rules/reload") { _, _ -> Response in
+            let (applied, report) = await deps.reloadRules()
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("applied", applied ? "true" : "false")
+            w.field("report", report)
+            w.endObject()
+            return Responses.json(w.bytes, status: applied ? .ok : .unprocessableContent)
+        }
+    }
+
+    static func parseLimit(_ text: String?) -> Int? {
+        guard let text else { return 1000 }
+        guard let n = Int(text), n > 0 else { return nil }
+        return min(n, 1_000_000)
+    }
+}

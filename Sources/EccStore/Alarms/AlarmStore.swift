@@ -1,0 +1,157 @@
+import EccCore
+import Foundation
+
+/// The write side of the store: applies alarm change batches in transactions. Confined to one thread
+/// (the ``StoreWriter``'s).
+public final class AlarmStore {
+    /// How SQLite syncs the WAL.
+    public enum Synchronous: String, Sendable {
+        /// Durable against a crash of eccd (kill -9); the last transactions may be lost on power failure.
+        case normal = "NORMAL"
+        /// Durable against power failure too, at the cost of an fsync per transaction.
+        case full = "FULL"
+    }
+
+    let connection: Connection
+    private let insertAlarm: Statement
+    private let updateAlarm: Statement
+    private let clearAlarm: Statement
+    private let insertChange: Statement
+    private let insertIncident: Statement
+    private let resolveIncident: Statement
+
+    /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
+    public init(path: String, synchronous: Synchronous = .normal) throws(StoreError) {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw StoreError(code: -1, message: "\(error.localizedDescription)", operation: "create directory \(dir)")
+            }
+        }
+        let c = try Connection(path: path)
+        try Self.checkIsDatabase(c)
+        let mode = try c.scalarText("PRAGMA journal_mode=WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError(code: -1, message: "could not enable WAL (journal_mode is \(mode ?? "?"))", operation: "open \(path)")
+        }
+        try c.execute("PRAGMA synchronous=\(synchronous.rawValue); PRAGMA foreign_keys=ON")
+        try Migrations.migrate(c)
+        connection = c
+        insertAlarm = try c.prepare(
+            """
+            INSERT INTO alarms(id, rule, key, state, severity, summary, source, host, type, first_seen, last_seen,
+                count, cleared_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            """)
+        updateAlarm = try c.prepare(
+            "UPDATE alarms SET severity = ?2, summary = ?3, last_seen = ?4, count = ?5 WHERE id = ?1")
+        clearAlarm = try c.prepare(
+            """
+            UPDATE alarms SET state = 'cleared', severity = ?2, summary = ?3, last_seen = ?4, count = ?5,
+                cleared_at = ?6 WHERE id = ?1
+            """)
+        insertChange = try c.prepare(
+            "INSERT INTO alarm_changes(alarm_id, kind, at, count, severity, summary) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
+        insertIncident = try c.prepare(
+            """
+            INSERT OR IGNORE INTO incidents(alarm_id, state, severity, title, host, opened_at, updated_at)
+                VALUES(?1, 'new', ?2, ?3, ?4, ?5, ?5)
+            """)
+        resolveIncident = try c.prepare(
+            """
+            UPDATE incidents SET state = 'resolved', updated_at = ?2, resolved_at = ?2
+                WHERE alarm_id = ?1 AND state NOT IN ('resolved', 'closed')
+            """)
+    }
+
+    // A file that is not a database (or is corrupt) fails here, before anything is written to it.
+    private static func checkIsDatabase(_ c: Connection) throws(StoreError) {
+        do throws(StoreError) {
+            _ = try c.scalarInt("SELECT count(*) FROM sqlite_master")
+            let check = try c.scalarText("PRAGMA quick_check") ?? "?"
+            guard check == "ok" else {
+                throw StoreError(code: 11, message: "integrity check failed: \(check)", operation: "open \(c.path)")
+            }
+        } catch {
+            throw StoreError(
+                code: error.code,
+                message: "\(error.message) — the file is not a usable eccd database and was not modified",
+                operation: "open \(c.path)")
+        }
+    }
+
+    /// Writes a batch of changes in one transaction; all or nothing.
+    public func apply(_ batch: ChangeBatch) throws(StoreError) {
+        guard !batch.isEmpty else { return }
+        try connection.transaction { () throws(StoreError) in
+            for change in batch.changes { try write(change) }
+        }
+    }
+
+    private func write(_ change: AlarmChange) throws(StoreError) {
+        let a = change.alarm
+        let id = Int64(bitPattern: a.id)
+        switch change.kind {
+        case .raised:
+            insertAlarm.bind(1, id)
+            insertAlarm.bind(2, a.rule)
+            insertAlarm.bind(3, a.key)
+            insertAlarm.bind(4, a.state.rawValue)
+            insertAlarm.bind(5, a.severity.name)
+            insertAlarm.bind(6, a.summary)
+            insertAlarm.bind(7, a.source)
+            insertAlarm.bind(8, a.host)
+            insertAlarm.bind(9, a.type)
+            insertAlarm.bind(10, a.firstSeen.nanoseconds)
+            insertAlarm.bind(11, a.lastSeen.nanoseconds)
+            insertAlarm.bind(12, a.count)
+            insertAlarm.bind(13, a.clearedAt?.nanoseconds)
+            try insertAlarm.run()
+            insertIncident.bind(1, id)
+            insertIncident.bind(2, a.severity.name)
+            insertIncident.bind(3, a.summary)
+            insertIncident.bind(4, a.host)
+            insertIncident.bind(5, change.at.nanoseconds)
+            try insertIncident.run()
+        case .repeated:
+            bindUpdate(updateAlarm, a)
+            try updateAlarm.run()
+        case .cleared:
+            bindUpdate(clearAlarm, a)
+            clearAlarm.bind(6, a.clearedAt?.nanoseconds ?? a.lastSeen.nanoseconds)
+            try clearAlarm.run()
+            resolveIncident.bind(1, id)
+            resolveIncident.bind(2, change.at.nanoseconds)
+            try resolveIncident.run()
+        }
+        insertChange.bind(1, id)
+        insertChange.bind(2, change.kind.rawValue)
+        insertChange.bind(3, change.at.nanoseconds)
+        insertChange.bind(4, a.count)
+        insertChange.bind(5, a.severity.name)
+        insertChange.bind(6, a.summary)
+        try insertChange.run()
+    }
+
+    private func bindUpdate(_ s: Statement, _ a: Alarm) {
+        s.bind(1, Int64(bitPattern: a.id))
+        s.bind(2, a.severity.name)
+        s.bind(3, a.summary)
+        s.bind(4, a.lastSeen.nanoseconds)
+        s.bind(5, a.count)
+    }
+
+    /// Active alarms, to restore the engine's dedup state at start.
+    public func activeAlarms() throws(StoreError) -> [Alarm] {
+        try AlarmQueries.alarms(connection, state: .active, limit: Int.max)
+    }
+
+    /// The highest alarm id ever written (0 for an empty store).
+    public func maxAlarmID() throws(StoreError) -> UInt64 {
+        UInt64(try connection.scalarInt("SELECT max(id) FROM alarms") ?? 0)
+    }
+
+    /// Checkpoints the WAL into the main file (on shutdown).
+    public func checkpoint() throws(StoreError) {
+        try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+}

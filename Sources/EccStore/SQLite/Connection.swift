@@ -1,0 +1,144 @@
+import CSQLite
+
+/// A SQLite connection through the system libsqlite3. Confined to one thread at a time.
+public final class Connection {
+    let db: OpaquePointer
+    /// The file this connection opened.
+    public let path: String
+
+    /// Opens (and with `create`, creates) a database file.
+    public init(path: String, readOnly: Bool = false, create: Bool = true) throws(StoreError) {
+        var handle: OpaquePointer?
+        var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
+        if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+        flags |= SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let msg = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite3_close_v2(handle) }
+            throw StoreError(code: rc, message: msg, operation: "open \(path)")
+        }
+        db = handle
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 5000)
+    }
+
+    deinit {
+        sqlite3_close_v2(db)
+    }
+
+    func error(_ rc: Int32, _ operation: String) -> StoreError {
+        StoreError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), operation: operation)
+    }
+
+    /// Runs one or more statements without results.
+    public func execute(_ sql: String) throws(StoreError) {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(db, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let msg = err.map { String(cString: $0) } ?? "error \(rc)"
+            sqlite3_free(err)
+            throw StoreError(code: rc, message: msg, operation: "execute \(sql.prefix(60))")
+        }
+    }
+
+    /// Prepares a statement for repeated use.
+    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, "prepare \(sql.prefix(60))") }
+        return Statement(stmt, connection: self)
+    }
+
+    /// Reads a single integer (e.g. a PRAGMA or `SELECT count(*)`).
+    public func scalarInt(_ sql: String) throws(StoreError) -> Int64? {
+        let s = try prepare(sql)
+        guard try s.step() else { return nil }
+        return s.isNull(0) ? nil : s.int(0)
+    }
+
+    /// Reads a single text value.
+    public func scalarText(_ sql: String) throws(StoreError) -> String? {
+        let s = try prepare(sql)
+        guard try s.step() else { return nil }
+        return s.isNull(0) ? nil : s.text(0)
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let r = try body()
+            try execute("COMMIT")
+            return r
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(db)) }
+}
+
+/// A prepared statement; positional parameters start at 1, columns at 0.
+public final class Statement {
+    let stmt: OpaquePointer
+    unowned let connection: Connection
+
+    init(_ stmt: OpaquePointer, connection: Connection) {
+        self.stmt = stmt
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    // SQLITE_TRANSIENT: SQLite copies the bytes before bind returns.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    public func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+    public func bind(_ i: Int32, _ v: Int64?) {
+        if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    public func bind(_ i: Int32, _ v: String) {
+        sqlite3_bind_text(stmt, i, v, -1, Self.transient)
+    }
+    public func bind(_ i: Int32, _ v: String?) {
+        if let v { bind(i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+
+    /// Steps once: true when a row is available, false when done.
+    @discardableResult
+    public func step() throws(StoreError) -> Bool {
+        let rc = sqlite3_step(stmt)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let e = connection.error(rc, "step \(String(cString: sqlite3_sql(stmt)).prefix(60))")
+            sqlite3_reset(stmt)
+            throw e
+        }
+    }
+
+    /// Runs to completion and resets for reuse.
+    public func run() throws(StoreError) {
+        defer { reset() }
+        while try step() {}
+    }
+
+    public func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
+
+    public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    public func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
+    public func text(_ col: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, col) else { return "" }
+        let n = Int(sqlite3_column_bytes(stmt, col))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+}

@@ -1,0 +1,72 @@
+/// The schema, as an ordered list of migrations. `PRAGMA user_version` records how many were applied.
+///
+/// Never edit a released migration; append a new one. A database with a higher version than this build
+/// knows is refused, never touched.
+enum Migrations {
+    static let all: [String] = [
+        // 1: alarms, their state changes, and one incident per alarm.
+        """
+        CREATE TABLE alarms(
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,
+            key TEXT NOT NULL,
+            state TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            source TEXT NOT NULL,
+            host TEXT NOT NULL,
+            type TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            cleared_at INTEGER
+        );
+        CREATE INDEX alarms_by_state ON alarms(state, id);
+        CREATE TABLE alarm_changes(
+            seq INTEGER PRIMARY KEY,
+            alarm_id INTEGER NOT NULL REFERENCES alarms(id),
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            severity TEXT NOT NULL,
+            summary TEXT NOT NULL
+        );
+        CREATE INDEX alarm_changes_by_alarm ON alarm_changes(alarm_id, seq);
+        CREATE TABLE incidents(
+            id INTEGER PRIMARY KEY,
+            alarm_id INTEGER NOT NULL UNIQUE REFERENCES alarms(id),
+            state TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            title TEXT NOT NULL,
+            host TEXT NOT NULL,
+            opened_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            resolved_at INTEGER
+        );
+        CREATE INDEX incidents_by_state ON incidents(state, id);
+        """
+    ]
+
+    /// The schema version this build writes.
+    static var latest: Int64 { Int64(all.count) }
+
+    /// Brings the database up to ``latest``, each step in its own transaction.
+    static func migrate(_ c: Connection) throws(StoreError) {
+        let version = try c.scalarInt("PRAGMA user_version") ?? 0
+        if version > latest {
+            throw StoreError(
+                code: -1,
+                message: "database schema version \(version) is newer than this eccd understands (\(latest)); "
+                    + "upgrade eccd or restore a backup — the file was not modified",
+                operation: "open \(c.path)")
+        }
+        for v in Int(version)..<all.count {
+            try c.transaction { () throws(StoreError) in
+                do throws(StoreError) { try c.execute(all[v]) } catch {
+                    throw StoreError(code: error.code, message: error.message, operation: "migrate to schema version \(v + 1)")
+                }
+                try c.execute("PRAGMA user_version = \(v + 1)")
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import EccBus
+import EccCore
+import Foundation
+import Logging
+import Synchronization
+
+/// The store's own writer thread: takes change batches off a small ring, coalesces whatever queued up
+/// while the last transaction ran, and commits it as one transaction.
+///
+/// The ring is bounded, so a slow or failing disk pushes back on the engine (and from there on the event
+/// bus) instead of growing memory. Transient errors (busy, full disk, I/O, read-only) are retried with
+/// back-off and logged; a batch that fails for any other reason is retried change by change so one bad
+/// change cannot wedge the daemon or take its neighbours down with it.
+public final class StoreWriter: Sendable {
+    /// Where the engine submits batches (one producer: the engine thread).
+    public let input: Ring<ChangeBatch>
+    private let store: Mutex<AlarmStore?>
+    private let logger: Logger
+    private let done = DispatchSemaphore(value: 0)
+    private let committedChanges = Atomic<Int>(0)
+    private let failedChanges = Atomic<Int>(0)
+    private let transactions = Atomic<Int>(0)
+    private let retrying = Atomic<Bool>(false)
+
+    /// Active alarms and the next free alarm id, read when the store was opened.
+    public let restored: (alarms: [Alarm], nextAlarmID: UInt64)
+
+    /// Opens the store at `path` (creating and migrating it) and reads the state the engine restores.
+    public init(path: String, synchronous: AlarmStore.Synchronous = .normal, logger: Logger) throws(StoreError) {
+        let s = try AlarmStore(path: path, synchronous: synchronous)
+        restored = (try s.activeAlarms(), try s.maxAlarmID() + 1)
+        store = Mutex(s)
+        input = Ring(minimumCapacity: 256)
+        self.logger = logger
+    }
+
+    /// Changes committed so far.
+    public var committed: Int { committedChanges.load(ordering: .relaxed) }
+    /// Changes that could not be written and were dropped (each logged).
+    public var failed: Int { failedChanges.load(ordering: .relaxed) }
+    /// Transactions committed.
+    public var transactionCount: Int { transactions.load(ordering: .relaxed) }
+    /// True while the writer is retrying after a transient error (disk full, read-only, busy).
+    public var isRetrying: Bool { retrying.load(ordering: .relaxed) }
+
+    /// Starts the writer thread.
+    public func start() {
+        let t = Thread { [self] in
+            guard let s = store.withLock({ (s: inout AlarmStore?) -> sending AlarmStore? in
+                let taken = s
+                s = nil
+                return taken
+            }) else { return }
+            run(s)
+            done.signal()
+        }
+        t.name = "ecc-store"
+        t.start()
+    }
+
+    /// Waits (without blocking a concurrency thread) until the writer committed everything submitted
+    /// before ``Ring/close()`` was called on ``input`` and closed the database.
+    public func waitUntilFinished() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.done.wait()
+                c.resume()
+            }
+        }
+    }
+
+    private func run(_ s: AlarmStore) {
+        var pending = ChangeBatch()
+        while true {
+            let ready = input.waitForPublished(timeoutNanoseconds: 1_000_000_000)
+            if !ready && input.isClosed && input.count == 0 { break }
+            _ = input.drain(maximum: .max) { pending.append(contentsOf: $0) }
+            guard !pending.isEmpty else { continue }
+            write(&pending, to: s)
+        }
+        do { try s.checkpoint() } catch { logger.warning("store checkpoint failed", metadata: ["ecc.error": "\(error)"]) }
+        logger.info(
+            "store closed",
+            metadata: ["ecc.committed": "\(committed)", "ecc.failed": "\(failed)", "ecc.path": "\(s.connection.path)"])
+    }
+
+    private func write(_ pending: inout ChangeBatch, to s: AlarmStore) {
+        var attempt = 0
+        while true {
+            do {
+                try s.apply(pending)
+                transactions.add(1, ordering: .relaxed)
+                committedChanges.add(pending.count, ordering: .relaxed)
+                if attempt > 0 {
+                    retrying.store(false, ordering: .relaxed)
+                    logger.notice("store writable again; pending changes committed", metadata: ["ecc.changes": "\(pending.count)"])
+                }
+                pending.removeAll()
+                return
+            } catch where error.isTransient {
+                attempt += 1
+                if attempt == 1 || attempt % 60 == 0 {
+                    retrying.store(true, ordering: .relaxed)
+                    logger.error(
+                        "store write failed; retrying, events keep queueing up to the bus capacity",
+                        metadata: ["ecc.error": "\(error)", "ecc.attempt": "\(attempt)"])
+                }
+                sleepThread(nanoseconds: min(attempt, 10) * 100_000_000)
+            } catch {
+                logger.error("store batch failed; writing its changes one by one", metadata: ["ecc.error": "\(error)"])
+                writeOneByOne(pending, to: s)
+                pending.removeAll()
+                return
+            }
+        }
+    }
+
+    private func writeOneByOne(_ batch: ChangeBatch, to s: AlarmStore) {
+        for change in batch.changes {
+            var single = ChangeBatch()
+            single.append(change)
+            do {
+                try s.apply(single)
+                committedChanges.add(1, ordering: .relaxed)
+            } catch {
+                failedChanges.add(1, ordering: .relaxed)
+                logger.error(
+                    "alarm change dropped: it cannot be stored",
+                    metadata: ["ecc.error": "\(error)", "ecc.alarm": "\(change.alarm.id)", "ecc.change": "\(change.kind)"])
+            }
+        }
+    }
+}

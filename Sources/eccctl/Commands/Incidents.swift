@@ -1,0 +1,107 @@
+import ArgumentParser
+import EccCore
+import Foundation
+
+/// `eccctl incidents`: the work items opened for alarms.
+struct Incidents: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with incidents.", subcommands: [List.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List incidents, newest first.")
+
+        @OptionGroup var server: ServerOptions
+        @Flag(help: "Print the JSON array, for scripts.") var json = false
+        @Option(help: "Only this state: new, resolved.") var state: String?
+        @Option(help: "Only this severity: \(Severity.namesForHelp).") var severity: String?
+        @Option(help: "Only incidents about this host.") var host: String?
+        @Option(help: "At most this many.") var limit: Int = 100
+
+        func run() async throws {
+            try await cli {
+                let path = pathWithQuery(
+                    "/v1/incidents",
+                    [("state", state), ("severity", severity), ("host", host), ("limit", String(limit))])
+                let (status, body) = try await server.client().request(.GET, path)
+                guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
+                if json {
+                    print(String(decoding: body, as: UTF8.self), terminator: "")
+                    return
+                }
+                guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
+                    throw CLIError("unexpected answer from eccd")
+                }
+                if list.isEmpty {
+                    print("no incidents")
+                    return
+                }
+                let style = Style.auto
+                print("ID      STATE    SEVERITY OPENED                    HOST             TITLE")
+                for i in list {
+                    let s = { (k: String) in (i[k] as? String) ?? "" }
+                    let alarm = i["alarm"] as? [String: Any] ?? [:]
+                    let count = alarm["count"] as? Int ?? 1
+                    let id = String(describing: i["id"] ?? "?").padding(toLength: 7, withPad: " ", startingAt: 0)
+                    print(
+                        "\(id) \(style.kind(s("state")))\(style.severity(s("severity")))\(s("opened_at"))  "
+                            + "\(s("host").padding(toLength: 16, withPad: " ", startingAt: 0)) \(s("title"))"
+                            + (count > 1 ? " (×\(count))" : ""))
+                }
+            }
+        }
+    }
+}
+
+/// `eccctl alarms`: alarms as the store holds them.
+struct Alarms: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List alarms (active by default).")
+
+    @OptionGroup var server: ServerOptions
+    @Flag(help: "Print the JSON array, for scripts.") var json = false
+    @Option(help: "active, cleared or all.") var state: String = "active"
+    @Option(help: "At most this many.") var limit: Int = 100
+
+    func run() async throws {
+        try await cli {
+            let path = pathWithQuery("/v1/alarms", [("state", state), ("limit", String(limit))])
+            let (status, body) = try await server.client().request(.GET, path)
+            guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
+            if json {
+                print(String(decoding: body, as: UTF8.self), terminator: "")
+                return
+            }
+            guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
+                throw CLIError("unexpected answer from eccd")
+            }
+            if list.isEmpty { print("no \(state == "all" ? "" : state + " ")alarms") }
+            let style = Style.auto
+            for a in list {
+                let s = { (k: String) in (a[k] as? String) ?? "" }
+                print(
+                    "#\(a["id"] ?? "?") \(style.kind(s("state")))\(style.severity(s("severity")))\(s("rule")) [\(s("key"))]  "
+                        + "\(s("summary")) (×\(a["count"] ?? 1), last \(s("last_seen")))")
+            }
+        }
+    }
+}
+
+/// `eccctl status`: the daemon's counters.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show eccd's status and counters (JSON).")
+
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        try await cli {
+            let (status, body) = try await server.client().request(.GET, "/v1/status")
+            guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
+            if let obj = try? JSONSerialization.jsonObject(with: Data(body)),
+                let pretty = try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
+            {
+                print(String(decoding: pretty, as: UTF8.self))
+            } else {
+                print(String(decoding: body, as: UTF8.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+
+/// eccctl: the operator's and rule author's tool.
+@main
+struct Eccctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eccctl",
+        abstract: "Operate eccd: send events, tail alarms, work incidents, check rules.",
+        discussion: "eccctl finds eccd at http://127.0.0.1:8470 unless --server or ECC_SERVER says otherwise.",
+        version: "0.1.0",
+        subcommands: [Send.self, Tail.self, Incidents.self, Alarms.self, Rules.self, Status.self])
+}
+
+/// The `--server` option every command that talks to eccd takes.
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: "eccd's HTTP address (default: $ECC_SERVER or http://127.0.0.1:8470).")
+    var server: String?
+
+    func client() throws -> DaemonClient {
+        try DaemonClient(server: server ?? ProcessInfo.processInfo.environment["ECC_SERVER"] ?? "http://127.0.0.1:8470")
+    }
+}
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Runs a command body, turning ``CLIError`` into `eccctl: message` and exit code 1.
+func cli(_ body: () async throws -> Void) async throws {
+    do { try await body() } catch let e as CLIError {
+        printError("eccctl: \(e.description)")
+        throw ExitCode(1)
+    }
+}
+
+/// Decodes a JSON error body `{"error": ...}` into a message.
+func errorMessage(_ body: [UInt8], status: Int) -> String {
+    if let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let e = obj["error"] as? String {
+        return e
+    }
+    return "HTTP \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
+}
+
+/// Percent-encodes a query value.
+func queryEscape(_ s: String) -> String {
+    s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+}
+
+/// Builds `path?k=v&...` from the non-nil values.
+func pathWithQuery(_ path: String, _ items: [(String, String?)]) -> String {
+    let q = items.compactMap { k, v in v.map { "\(k)=\(queryEscape($0))" } }
+    return q.isEmpty ? path : path + "?" + q.joined(separator: "&")
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import EccDaemon
+import EccRules
+import Foundation
+import Logging
+
+/// eccd: the ECC event-correlation daemon.
+@main
+struct Eccd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eccd",
+        abstract: "ECC event-correlation daemon: events in, alarms out, incidents stored.",
+        discussion: """
+            Without --config, eccd runs on embedded defaults: SQLite at ./var/ecc.db, rules from ./rules,
+            HTTP API on 127.0.0.1:8470, JSON-lines TCP on 127.0.0.1:8471.
+            SIGTERM/SIGINT: stop intake, drain, commit, exit 0. SIGHUP: reload rules.
+            """,
+        version: EccVersion.current)
+
+    @Option(name: .shortAndLong, help: "Configuration file (YAML), e.g. deploy/eccd.yaml.")
+    var config: String?
+
+    @Flag(name: .customLong("check-config"), help: "Validate the configuration and rules, then exit.")
+    var checkConfig = false
+
+    @Option(name: .customLong("log-level"), help: "Override the log level (trace … critical).")
+    var logLevel: String?
+
+    func run() async throws {
+        var cfg = DaemonConfig()
+        if let config {
+            do { cfg = try DaemonConfig.load(path: config) } catch {
+                FileHandle.standardError.write(Data("eccd: configuration refused:\n\(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        if let logLevel { cfg.logLevel = logLevel }
+        let level = Logger.Level(rawValue: cfg.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "eccd")
+        if checkConfig {
+            do {
+                let rules = try RuleLoader.load(paths: cfg.rulePaths)
+                print("configuration OK; \(rules.rules.count) rules")
+                return
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        let daemon: Daemon
+        do { daemon = try Daemon(config: cfg, logger: logger) } catch {
+            logger.critical("eccd cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        do { try await daemon.run() } catch {
+            logger.critical("eccd failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
