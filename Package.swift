@@ -97,11 +97,10 @@ let package = Package(
             dependencies: ["EccDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "eccctl",
+        // Client side of the API (eccctl, tests, benchmarks): HTTP on SwiftNIO's codec, JSON lines over TCP.
+        .target(
+            name: "EccClient",
             dependencies: [
-                "EccCore", "EccRules",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -109,9 +108,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "eccctl",
+            dependencies: [
+                "EccCore", "EccRules", "EccClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "EccBench",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccDaemon",
+                "EccCore", "EccBus", "EccRules", "EccDaemon", "EccClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EccBench",
@@ -128,7 +135,9 @@ let package = Package(
         .testTarget(name: "EccStoreTests", dependencies: ["EccStore", "EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EccDaemonTests",
-            dependencies: ["EccDaemon", "EccCore", "EccTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "EccDaemon", "EccCore", "EccClient", "EccTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

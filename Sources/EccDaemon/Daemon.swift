@@ -126,6 +126,15 @@ public final class Daemon: Sendable {
             metadata: ["ecc.processed": "\(runner.processed)", "ecc.committed": "\(writer.committed)"])
     }
 
+    /// Live stream subscribers right now.
+    public var streamSubscribers: Int { alarms.count }
+
+    /// Events the engine has processed so far.
+    public var processedEvents: Int { runner.processed }
+
+    /// Alarm changes committed to the store so far.
+    public var committedChanges: Int { writer.committed }
+
     /// Starts a graceful shutdown, as SIGTERM does.
     public func shutdown() async {
         let g = group.withLock { $0 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccClient
 import Foundation
 
 /// eccctl: the operator's and rule author's tool.

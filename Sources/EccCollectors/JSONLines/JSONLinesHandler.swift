@@ -2,6 +2,7 @@ import EccBus
 import EccCore
 import NIOCore
 import NIOExtras
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,8 @@ final class JSONLinesHandler: ChannelInboundHandler {
     private let reporter: BadInputReporter
     private let clock: any EccCore.Clock
     private let maxLineLength: Int
+    private let backlog: Backlog
+    private var blocked = false
     private var cumulation: ByteBuffer?
     private var discardingLongLine = false
     private var paused = false
@@ -28,8 +31,12 @@ final class JSONLinesHandler: ChannelInboundHandler {
     private var lineNumber = 0
     private var peer = "?"
 
-    init(producer: Producer<Event>, reporter: BadInputReporter, clock: any EccCore.Clock, maxLineLength: Int) {
+    init(
+        producer: Producer<Event>, reporter: BadInputReporter, clock: any EccCore.Clock, maxLineLength: Int,
+        backlog: Backlog
+    ) {
         self.producer = producer
+        self.backlog = backlog
         self.reporter = reporter
         self.clock = clock
         self.maxLineLength = maxLineLength
@@ -137,6 +144,10 @@ final class JSONLinesHandler: ChannelInboundHandler {
     /// Publishes the pending batch; while the bus is full, stops reading and retries shortly.
     private func flush(context: ChannelHandlerContext) {
         if producer.tryFlush() {
+            if blocked {
+                blocked = false
+                backlog.remove()
+            }
             if paused && !inactive && !quiescing {
                 paused = false
                 try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
@@ -144,6 +155,11 @@ final class JSONLinesHandler: ChannelInboundHandler {
             }
             if quiescing && !inactive { context.close(promise: nil) }
             return
+        }
+        if !blocked {
+            // Read but not yet on the bus: shutdown waits for this to reach zero before closing the bus.
+            blocked = true
+            backlog.add()
         }
         if !paused && !inactive {
             paused = true
@@ -156,4 +172,13 @@ final class JSONLinesHandler: ChannelInboundHandler {
             self.flush(context: context)
         }
     }
+}
+
+/// Connections holding events they read but could not yet put on the (full) bus.
+final class Backlog: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func add() { count.add(1, ordering: .relaxed) }
+    func remove() { count.subtract(1, ordering: .relaxed) }
+    var isEmpty: Bool { count.load(ordering: .relaxed) == 0 }
 }

@@ -48,6 +48,7 @@ public final class JSONLinesServer: Service, Sendable {
         let reporter = self.badLines
         let clock = self.clock
         let maxLine = self.maxLineLength
+        let backlog = Backlog()
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
@@ -64,7 +65,9 @@ public final class JSONLinesServer: Service, Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let producer = Producer(ring: ring, policy: .wait, stats: stats, batchSize: 512)
                         try channel.pipeline.syncOperations.addHandler(
-                            JSONLinesHandler(producer: producer, reporter: reporter, clock: clock, maxLineLength: maxLine))
+                            JSONLinesHandler(
+                                producer: producer, reporter: reporter, clock: clock, maxLineLength: maxLine,
+                                backlog: backlog))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -80,6 +83,8 @@ public final class JSONLinesServer: Service, Sendable {
         let done = group.next().makePromise(of: Void.self)
         quiesce.initiateShutdown(promise: done)
         try? await done.futureResult.get()
+        // Connections that closed while the bus was full still hold accepted events: wait for them.
+        while !backlog.isEmpty { try? await Task.sleep(for: .milliseconds(1)) }
         logger.info("JSON-lines TCP collector stopped", metadata: ["ecc.accepted": "\(stats.accepted)"])
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccClient
 import EccCore
 import Foundation
 

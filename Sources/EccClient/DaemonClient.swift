@@ -1,14 +1,14 @@
 import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 import NIOPosix
 
 /// Talks HTTP/1.1 to a running eccd, on SwiftNIO's HTTP codec.
-struct DaemonClient {
-    let host: String
-    let port: Int
+public struct DaemonClient: Sendable {
+    public let host: String
+    public let port: Int
 
     /// Parses `http://host:port` (the `--server` option / `ECC_SERVER`).
-    init(server: String) throws {
+    public init(server: String) throws {
         var rest = Substring(server)
         if rest.hasPrefix("http://") {
             rest = rest.dropFirst(7)
@@ -30,14 +30,14 @@ struct DaemonClient {
     }
 
     /// Sends a request and collects the whole response.
-    func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
+    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
         var collected: [UInt8] = []
         let status = try await stream(method, path, body: body) { _, chunk in collected += chunk }
         return (status, collected)
     }
 
     /// Sends a request and hands each body chunk (with the status) to `onChunk` as it arrives; returns the status.
-    func stream(
+    public func stream(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, onChunk: (Int, [UInt8]) throws -> Void
     ) async throws -> Int {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
@@ -79,8 +79,8 @@ struct DaemonClient {
     }
 }
 
-/// An error for the operator: printed as `eccctl: message`, exit code 1.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ message: String) { description = message }
+/// An error for the operator, e.g. eccd unreachable: eccctl prints it as `eccctl: message`.
+public struct CLIError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ message: String) { description = message }
 }

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking TCP client that writes raw bytes (JSON lines) to eccd's collector; for tests and benchmarks.
+public final class LineSender {
+    private let fd: Int32
+
+    /// Connects to an IPv4 `host:port`.
+    public init(host: String, port: Int) throws {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard s >= 0 else { throw CLIError("socket: errno \(errno)") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
+            close(s)
+            throw CLIError("not an IPv4 address: \(host)")
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            close(s)
+            throw CLIError("cannot connect to \(host):\(port): errno \(errno)")
+        }
+        fd = s
+    }
+
+    deinit { close(fd) }
+
+    /// Writes all bytes (blocking).
+    public func send(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, base + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw CLIError("write: errno \(errno)")
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// Closes the write side and waits until the peer closes (all data read by eccd).
+    public func finish() {
+        shutdown(fd, Int32(SHUT_WR))
+        var buf = [UInt8](repeating: 0, count: 256)
+        while read(fd, &buf, buf.count) > 0 {}
+    }
+}

@@ -1,0 +1,137 @@
+import EccClient
+import EccDaemon
+import Foundation
+import Testing
+
+let daemonRules = """
+    - rule: interface-down
+      when: {type: linkDown}
+      key: "{host}/{ifIndex}"
+      clear_when: {type: linkUp}
+      alarm: {severity: major, summary: "Interface {ifIndex} down on {host}"}
+    - rule: flood
+      when: {type: flood}
+      key: "{host}"
+      alarm: {severity: minor, summary: "flood on {host}"}
+    """
+
+@Suite("Daemon end to end", .serialized)
+struct DaemonTests {
+    @Test("an event becomes an alarm on the live stream and an incident that survives a restart")
+    func eventToIncident() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        let tap = StreamTap(d.client, query: "?severity=major")
+        try await d.eventually { d.daemon.streamSubscribers == 1 }
+        let (status, body) = try await d.post(
+            #"{"source":"demo","host":"sw1","type":"linkDown","severity":"major","attributes":{"ifIndex":7}}"#)
+        #expect(status == 202)
+        #expect(body["accepted"] as? Int == 1)
+        try await d.eventually { tap.changes.count == 1 }
+        let change = try #require(tap.changes.first)
+        #expect(change["change"] as? String == "raised")
+        #expect(change["key"] as? String == "sw1/7")
+        #expect(change["summary"] as? String == "Interface 7 down on sw1")
+        try await d.eventually { try await d.incidents().count == 1 }
+        try await d.stop()
+        tap.task.cancel()
+
+        let again = try await TestDaemon(dir: dir)
+        let incidents = try await again.incidents()
+        #expect(incidents.count == 1)
+        #expect((incidents.first?["alarm"] as? [String: Any])?["key"] as? String == "sw1/7")
+        // The restored alarm keeps counting rather than raising a duplicate.
+        _ = try await again.post(#"{"source":"demo","host":"sw1","type":"linkDown","attributes":{"ifIndex":7}}"#)
+        try await again.eventually {
+            ((try await again.incidents().first?["alarm"] as? [String: Any])?["count"] as? Int) == 2
+        }
+        #expect(try await again.incidents().count == 1)
+        try await again.stop()
+    }
+
+    @Test("every event accepted before shutdown is counted in the stored alarms")
+    func floodThenShutdown() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A small bus so the flood really hits backpressure.
+        let d = try await TestDaemon(dir: dir, busCapacity: 1024)
+        let perConnection = 50_000
+        let port = d.tcpPort
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<2 {
+                group.addTask {
+                    let sender = try LineSender(host: "127.0.0.1", port: port)
+                    var bytes: [UInt8] = []
+                    for i in 0..<perConnection {
+                        bytes += Array(#"{"source":"t","host":"h\#(i % 50)","type":"flood","attributes":{"c":\#(c)}}"#.utf8)
+                        bytes.append(0x0A)
+                    }
+                    try sender.send(bytes)
+                    sender.finish()
+                }
+            }
+            try await group.waitForAll()
+        }
+        var http = "["
+        for i in 0..<1000 { http += (i > 0 ? "," : "") + #"{"source":"t","host":"web","type":"flood"}"# }
+        let (status, _) = try await d.post(http + "]")
+        #expect(status == 202)
+        try await d.stop()
+        let reopened = try await TestDaemon(dir: dir)
+        let alarms = try #require(try await reopened.getJSON("/v1/alarms?state=all&limit=1000") as? [[String: Any]])
+        let total = alarms.filter { $0["rule"] as? String == "flood" }.reduce(0) { $0 + (($1["count"] as? Int) ?? 0) }
+        #expect(total == 2 * perConnection + 1000)
+        #expect(alarms.count == 51)
+        try await reopened.stop()
+    }
+
+    @Test("bad input: HTTP 400 names the field; a bad TCP line is counted and the connection goes on")
+    func badInput() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        let (status, body) = try await d.post(#"[{"source":"a","type":"flood"},{"source":"a","type":"flood","severity":"huge"}]"#)
+        #expect(status == 400)
+        #expect(body["field"] as? String == "severity")
+        #expect(body["index"] as? Int == 1)
+        #expect((body["error"] as? String)?.contains("unknown severity 'huge'") == true)
+        let (s2, _) = try await d.post("{not json")
+        #expect(s2 == 400)
+
+        let sender = try LineSender(host: "127.0.0.1", port: d.tcpPort)
+        try sender.send(Array("garbage\n{\"source\":\"a\"}\n{\"source\":\"t\",\"host\":\"ok\",\"type\":\"flood\"}\n".utf8))
+        sender.finish()
+        try await d.eventually {
+            let tcp = (try await d.status()["collectors"] as? [String: Any])?["tcp"] as? [String: Any]
+            return tcp?["bad_input"] as? Int == 2 && tcp?["accepted"] as? Int == 1
+        }
+        try await d.eventually { try await d.incidents().contains { $0["host"] as? String == "ok" } }
+        // Nothing from the refused HTTP request was accepted.
+        #expect(try await d.incidents().count == 1)
+        try await d.stop()
+    }
+
+    @Test("a broken rule file is refused with file:line:col and the old rules keep firing")
+    func reload() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        let broken = daemonRules + "\n- rule: broken\n  when: {type: x}\n  alarm: {severity: huge}\n"
+        try broken.write(toFile: dir + "/rules/test.yaml", atomically: true, encoding: .utf8)
+        let (applied, report) = await d.daemon.reloadRules()
+        #expect(!applied)
+        #expect(report.contains("test.yaml:12:21: unknown severity 'huge'"))
+        _ = try await d.post(#"{"source":"demo","host":"sw1","type":"linkDown","attributes":{"ifIndex":1}}"#)
+        try await d.eventually { try await d.incidents().count == 1 }
+
+        let fixed = daemonRules + "\n- rule: new-one\n  when: {type: x}\n  alarm: {severity: minor}\n"
+        try fixed.write(toFile: dir + "/rules/test.yaml", atomically: true, encoding: .utf8)
+        let (ok, summary) = await d.daemon.reloadRules()
+        #expect(ok)
+        #expect(summary.contains("2 unchanged") && summary.contains("1 added"))
+        _ = try await d.post(#"{"source":"demo","host":"sw1","type":"x"}"#)
+        try await d.eventually { try await d.incidents().count == 2 }
+        try await d.stop()
+    }
+}

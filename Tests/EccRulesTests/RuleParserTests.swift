@@ -1,0 +1,84 @@
+import EccCore
+import EccRules
+import Foundation
+import Testing
+
+/// Parses YAML and returns the error lines.
+func errors(_ yaml: String) -> [String] {
+    RuleParser.parse(yaml, file: "r.yaml").errors.map(\.description)
+}
+
+@Suite("Rule files")
+struct RuleParserTests {
+    @Test("a valid rule compiles with its location")
+    func valid() throws {
+        let (rules, errs) = RuleParser.parse(
+            """
+            # comment
+            - rule: interface-down
+              when: {type: linkDown, severity: crit}
+              key: "{host}/{ifIndex}"
+              clear_when: {type: linkUp}
+              alarm: {severity: major, summary: "Interface {ifIndex} down"}
+            """, file: "r.yaml")
+        #expect(errs.isEmpty)
+        let r = try #require(rules.first)
+        #expect(r.name == "interface-down")
+        #expect(r.location == SourceLocation(file: "r.yaml", line: 2, column: 3))
+        #expect(r.when.conditions.contains(.equals(.severity, "critical")))
+        #expect(r.alarm.severity == .major)
+        #expect(r.clearWhen != nil)
+    }
+
+    @Test("errors carry file:line:column", arguments: [
+        ("- rule: a\n  when: {type: x}\n  alarm: {summary: s}\n  hold: 30s\n", "r.yaml:4:3: unknown key 'hold'"),
+        ("- rule: a\n  when: {type: x}\n  alarm: {severity: huge}\n", "r.yaml:3:21: unknown severity 'huge'"),
+        ("- rule: a\n  when: {type: x}\n  key: \"{host\"\n  alarm: {summary: s}\n", "r.yaml:3:9: key: unclosed '{'"),
+        ("- rule: a\n  when: {type: [x, y]}\n  alarm: {summary: s}\n", "r.yaml:2:16: 'when.type' must be a single value"),
+        ("- rule: a\n  alarm: {summary: s}\n", "r.yaml:1:3: rule 'a' has no 'when' clause"),
+        ("- when: {type: x}\n  alarm: {summary: s}\n", "r.yaml:1:3: rule has no name"),
+        ("- rule: a\n  when: {type: x}\n  alarm: {sumary: s}\n", "did you mean 'summary'?"),
+        ("rule: a\n", "r.yaml:1:1: a rule file must be a list"),
+        ("- rule: a\n  when: {type: x\n", "r.yaml:3:1: invalid YAML"),
+    ])
+    func located(yaml: String, expected: String) {
+        let errs = errors(yaml)
+        #expect(errs.count == 1)
+        #expect(errs.first?.contains(expected) == true, "got \(errs)")
+    }
+
+    @Test("every bad rule in a file is reported, not just the first")
+    func allErrors() {
+        let errs = errors("- rule: a\n  when: {type: x}\n  alarm: {severity: huge}\n- rule: b\n  bogus: 1\n")
+        #expect(errs.count == 2)
+    }
+
+    @Test("the loader refuses duplicate names across files and names both places")
+    func duplicates() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rule = "- rule: same\n  when: {type: x}\n  alarm: {summary: s}\n"
+        try rule.write(to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try rule.write(to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        #expect {
+            try RuleLoader.load(paths: [dir.path])
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("b.yaml:1:3: duplicate rule name 'same'") && text.contains("a.yaml:1:3")
+        }
+    }
+
+    @Test("a missing path is an error")
+    func missing() {
+        #expect(throws: ConfigErrors.self) { try RuleLoader.load(paths: ["/nonexistent/rules"]) }
+    }
+
+    @Test("the rules shipped in rules/ load cleanly")
+    func shippedRules() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let rules = try RuleLoader.load(paths: [root.appendingPathComponent("rules").path])
+        #expect(rules.rules.contains { $0.name == "interface-down" })
+    }
+}

@@ -1,0 +1,94 @@
+import EccCore
+import EccStore
+import EccTestSupport
+import Foundation
+import Testing
+
+/// A fresh temporary directory, removed afterwards.
+func withTempDir(_ body: (String) throws -> Void) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-store-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try body(dir)
+}
+
+func alarm(_ id: UInt64, key: String = "sw1/7", count: Int64 = 1, state: AlarmState = .active) -> Alarm {
+    Alarm(
+        id: id, rule: "interface-down", key: key, state: state, severity: .major, summary: "Interface down",
+        source: "test", host: "sw1", type: "linkDown", firstSeen: testEpoch, lastSeen: testEpoch, count: count,
+        clearedAt: state == .cleared ? testEpoch : nil)
+}
+
+func batch(_ changes: [(AlarmChange.Kind, Alarm)]) -> ChangeBatch {
+    var b = ChangeBatch()
+    for (k, a) in changes { b.append(AlarmChange(kind: k, alarm: a, at: testEpoch)) }
+    return b
+}
+
+@Suite("Alarm store")
+struct AlarmStoreTests {
+    @Test("raised, repeated and cleared changes land in alarms, the journal and incidents")
+    func lifecycle() throws {
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            let store = try AlarmStore(path: path)
+            try store.apply(batch([(.raised, alarm(1)), (.raised, alarm(2, key: "sw1/8"))]))
+            try store.apply(batch([(.repeated, alarm(1, count: 5))]))
+            try store.apply(batch([(.cleared, alarm(2, key: "sw1/8", state: .cleared))]))
+            let reader = try StoreReader(path: path)
+            let incidents = try reader.incidents()
+            #expect(incidents.count == 2)
+            #expect(incidents.first { $0.alarm.id == 1 }?.alarm.count == 5)
+            #expect(incidents.first { $0.alarm.id == 1 }?.state == "new")
+            #expect(incidents.first { $0.alarm.id == 2 }?.state == "resolved")
+            #expect(try reader.incidents(.init(state: "resolved")).map(\.alarm.id) == [2])
+            #expect(try reader.alarms(state: .active).map(\.id) == [1])
+            #expect(try reader.totalAlarmCount() == 6)
+        }
+    }
+
+    @Test("reopening restores active alarms and the next id; the file is in WAL mode")
+    func reopen() throws {
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            do {
+                let store = try AlarmStore(path: path)
+                try store.apply(batch([(.raised, alarm(7, count: 3)), (.raised, alarm(9, key: "x"))]))
+                try store.apply(batch([(.cleared, alarm(9, key: "x", state: .cleared))]))
+            }
+            let store = try AlarmStore(path: path)
+            #expect(try store.activeAlarms().map(\.id) == [7])
+            #expect(try store.activeAlarms().first?.count == 3)
+            #expect(try store.maxAlarmID() == 9)
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+    }
+
+    @Test("a database from a newer eccd is refused and left untouched")
+    func newerSchema() throws {
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            _ = try AlarmStore(path: path)
+            let c = try Connection(path: path)
+            try c.execute("PRAGMA user_version = 99")
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect {
+                try AlarmStore(path: path)
+            } throws: { "\($0)".contains("newer than this eccd understands") }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        }
+    }
+
+    @Test("a file that is not a database is refused with a clear error and not overwritten")
+    func notADatabase() throws {
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            let junk = Data(repeating: 0x41, count: 8192)
+            try junk.write(to: URL(fileURLWithPath: path))
+            #expect {
+                try AlarmStore(path: path)
+            } throws: { "\($0)".contains("not a usable eccd database") }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == junk)
+        }
+    }
+}
