@@ -1,1 +1,60 @@
-print("x")
+import EccCore
+import Foundation
+
+// `make bench`: one `bench: <name> <value> <unit>` line per figure. Release build only.
+// Sizes can be scaled with ECC_BENCH_SCALE (1 = default).
+
+func bench(_ name: String, _ value: Double, _ unit: String) {
+    let text = value >= 100 ? String(Int(value.rounded())) : String(format: "%.2f", value)
+    print("bench: \(name) \(text) \(unit)")
+}
+
+let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
+func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
+
+// ECC_BENCH_ONLY=bus|core|e2e runs one group (for profiling).
+let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
+func enabled(_ group: String) -> Bool { only == nil || only == group }
+
+print("# ECC benchmarks on \(ProcessInfo.processInfo.activeProcessorCount) cores; best of 3 where noted")
+
+// Bus vs AsyncStream, 2 producers -> 1 consumer, same events, same run.
+var ringRates: [Double] = []
+var streamRates: [Double] = []
+for _ in 0..<(enabled("bus") ? 3 : 0) {
+    ringRates.append(BusBench.ring(perProducer: scaled(4_000_000)))
+    streamRates.append(await BusBench.asyncStream(perProducer: scaled(1_000_000)))
+}
+let ringBest = ringRates.max() ?? 0
+let streamBest = streamRates.max() ?? 1
+if enabled("bus") {
+    bench("bus_2p1c_events_per_s", ringBest, "events/s")
+    bench("asyncstream_2p1c_events_per_s", streamBest, "events/s")
+    bench("bus_vs_asyncstream_ratio", ringBest / streamBest, "x")
+}
+
+// Hot-path pieces on one thread.
+let lines = enabled("core") ? benchLines(scaled(1_000_000)) : []
+if enabled("core") { bench("json_decode_events_per_s", CoreBench.decode(lines: lines), "events/s") }
+let rules = try benchRules()
+var events: [Event] = []
+lines.withUnsafeBytes { raw in
+    var start = 0
+    for i in 0..<raw.count where raw[i] == 0x0A {
+        if let e = try? JSONEventDecoder.decodeEvent(UnsafeRawBufferPointer(rebasing: raw[start..<i]), receivedAt: .zero) {
+            events.append(e)
+        }
+        start = i + 1
+    }
+}
+if enabled("core") {
+    bench("engine_10_rules_events_per_s", CoreBench.engine(events: events, rules: rules), "events/s")
+}
+
+// End to end through a real daemon.
+if enabled("e2e") {
+    let (processed, committed, changes) = try await EndToEndBench.jsonLinesOverTCP(total: scaled(2_000_000))
+    bench("e2e_tcp_jsonlines_10_rules_events_per_s", processed, "events/s")
+    bench("e2e_tcp_jsonlines_to_sqlite_commit_events_per_s", committed, "events/s")
+    bench("e2e_alarm_changes_committed", Double(changes), "changes")
+}

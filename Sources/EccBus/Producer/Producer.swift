@@ -11,10 +11,10 @@ public final class Producer<Element> {
     public let stats: ProducerStats
     /// Pending events are published once this many are batched.
     public let batchSize: Int
-    private var buffer: UnsafeMutablePointer<Element>
-    private var bufferCapacity: Int
-    private var start = 0
-    private var end = 0
+    @usableFromInline var buffer: UnsafeMutablePointer<Element>
+    @usableFromInline var bufferCapacity: Int
+    @usableFromInline var start = 0
+    @usableFromInline var end = 0
 
     /// Creates a producer that publishes in batches of `batchSize`.
     public init(ring: Ring<Element>, policy: OverflowPolicy, stats: ProducerStats, batchSize: Int = 256) {
@@ -33,35 +33,41 @@ public final class Producer<Element> {
     }
 
     /// Events batched but not yet on the bus.
+    @inlinable
     public var pendingCount: Int { end - start }
 
     /// Adds an event to the local batch, publishing the batch when it is full. With the `dropNewest`
     /// policy a full bus drops the batch's remainder (counted); with `wait` the batch grows until the next
     /// ``tryFlush()``/``flush()`` succeeds.
+    @inlinable
     public func append(_ element: consuming Element) {
         if end - start >= batchSize {
             _ = tryFlush()
         }
-        if end == bufferCapacity {
-            if start > 0 {
-                buffer.moveInitialize(from: buffer + start, count: end - start)
-                end -= start
-                start = 0
-            } else {
-                let bigger = UnsafeMutablePointer<Element>.allocate(capacity: bufferCapacity * 2)
-                bigger.moveInitialize(from: buffer, count: end)
-                buffer.deallocate()
-                buffer = bigger
-                bufferCapacity *= 2
-            }
-        }
+        if end == bufferCapacity { grow() }
         (buffer + end).initialize(to: element)
         end += 1
+    }
+
+    @usableFromInline
+    func grow() {
+        if start > 0 {
+            buffer.moveInitialize(from: buffer + start, count: end - start)
+            end -= start
+            start = 0
+        } else {
+            let bigger = UnsafeMutablePointer<Element>.allocate(capacity: bufferCapacity * 2)
+            bigger.moveInitialize(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = bigger
+            bufferCapacity *= 2
+        }
     }
 
     /// Publishes what fits without waiting. Returns true when nothing is pending afterwards. With
     /// `dropNewest`, whatever did not fit is dropped and counted (so this always returns true); a closed
     /// bus drops everything pending under either policy.
+    @inlinable
     @discardableResult
     public func tryFlush() -> Bool {
         while end > start {

@@ -4,8 +4,8 @@ import Atomics
 public final class ProducerStats: Sendable {
     /// The producer's name, e.g. `tcp`, `http`.
     public let name: String
-    private let acceptedCount = ManagedAtomic<Int>(0)
-    private let droppedCount = ManagedAtomic<Int>(0)
+    @usableFromInline let acceptedCount = ManagedAtomic<Int>(0)
+    @usableFromInline let droppedCount = ManagedAtomic<Int>(0)
 
     public init(name: String) { self.name = name }
 
@@ -14,7 +14,9 @@ public final class ProducerStats: Sendable {
     /// Events dropped because the bus was full (drop-newest) or closed.
     public var dropped: Int { droppedCount.load(ordering: .relaxed) }
 
-    func addAccepted(_ n: Int) { if n > 0 { acceptedCount.wrappingIncrement(by: n, ordering: .relaxed) } }
+    @inlinable
+    public func addAccepted(_ n: Int) { if n > 0 { acceptedCount.wrappingIncrement(by: n, ordering: .relaxed) } }
 
-    func addDropped(_ n: Int) { if n > 0 { droppedCount.wrappingIncrement(by: n, ordering: .relaxed) } }
+    @inlinable
+    public func addDropped(_ n: Int) { if n > 0 { droppedCount.wrappingIncrement(by: n, ordering: .relaxed) } }
 }

@@ -98,3 +98,4 @@ public func sleepThread(nanoseconds: Int) {
     var ts = timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
     nanosleep(&ts, nil)
 }
+

@@ -35,6 +35,21 @@ public struct ChangeBatch: Sendable {
         }
     }
 
+    /// Records a repeat of an active alarm: updates the batch's entry for it in place (no copy of the whole
+    /// alarm) or appends one. Same result as `append(AlarmChange(kind: .repeated, ...))`, cheaper.
+    public mutating func appendRepeat(of alarm: borrowing Alarm, at now: EventTime) {
+        if let i = latest[alarm.id] {
+            changes[i].alarm.count = alarm.count
+            changes[i].alarm.lastSeen = alarm.lastSeen
+            changes[i].alarm.severity = alarm.severity
+            if changes[i].alarm.summary != alarm.summary { changes[i].alarm.summary = alarm.summary }
+            changes[i].at = now
+        } else {
+            latest[alarm.id] = changes.count
+            changes.append(AlarmChange(kind: .repeated, alarm: copy alarm, at: now))
+        }
+    }
+
     /// Appends every change of another batch, coalescing across the two.
     public mutating func append(contentsOf other: ChangeBatch) {
         for c in other.changes { append(c) }

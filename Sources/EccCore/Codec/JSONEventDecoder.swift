@@ -79,6 +79,29 @@ public enum JSONEventDecoder {
         var offset: Int
     }
 
+    /// The fields of an event object, recognised from their raw bytes without building a string.
+    enum Key {
+        case time, source, host, type, severity, summary, attributes, receivedAt, unknown
+
+        init(_ raw: UnsafeRawBufferPointer) {
+            switch raw.count {
+            case 4:
+                if bytesEqual(raw, "time") { self = .time; return }
+                if bytesEqual(raw, "host") { self = .host; return }
+                if bytesEqual(raw, "type") { self = .type; return }
+            case 6: if bytesEqual(raw, "source") { self = .source; return }
+            case 7: if bytesEqual(raw, "summary") { self = .summary; return }
+            case 8: if bytesEqual(raw, "severity") { self = .severity; return }
+            case 10:
+                if bytesEqual(raw, "attributes") { self = .attributes; return }
+                if bytesEqual(raw, "receivedAt") { self = .receivedAt; return }
+            case 11: if bytesEqual(raw, "received_at") { self = .receivedAt; return }
+            default: break
+            }
+            self = .unknown
+        }
+    }
+
     private static func decodeObjectFields(_ s: inout JSONScanner, receivedAt: EventTime, field: inout String?)
         throws -> Event
     {
@@ -98,45 +121,59 @@ public enum JSONEventDecoder {
             throw FieldError(field: "source", message: "required field is missing", offset: s.index)
         }
         repeat {
-            let name = try s.readString()
-            field = name
+            let key: Key
+            let keyStart = s.index
+            if let raw = try s.readRawString() { key = Key(raw) } else { key = Array((try s.readString()).utf8).withUnsafeBytes { Key($0) } }
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()
             let valueOffset = s.index
-            switch name {
-            case "source": source = try requireString(&s, name)
-            case "host": host = try requireString(&s, name)
-            case "type": type = try requireString(&s, name)
-            case "summary": summary = try requireString(&s, name)
-            case "severity":
-                let text = try requireString(&s, name)
-                guard let sev = Severity(name: text) else {
-                    throw FieldError(
-                        field: name, message: "unknown severity '\(text)' (expected \(Severity.namesForHelp))",
-                        offset: valueOffset)
-                }
-                severity = sev
-            case "time":
-                switch try s.readScalar() {
-                case .string(let t):
-                    guard let parsed = RFC3339.parse(Array(t.utf8)) else {
+            switch key {
+            case .source: source = try requireString(&s, "source")
+            case .host: host = try requireString(&s, "host")
+            case .type: type = try requireString(&s, "type")
+            case .summary: summary = try requireString(&s, "summary")
+            case .severity:
+                field = "severity"
+                if s.peek() == UInt8(ascii: "\""), let raw = try s.readRawString(), let sev = Severity(raw) {
+                    severity = sev
+                } else {
+                    s.index = valueOffset
+                    let text = try requireString(&s, "severity")
+                    guard let sev = Severity(name: text) else {
                         throw FieldError(
-                            field: name, message: "'\(t)' is not an RFC 3339 timestamp (e.g. 2026-11-25T10:00:00Z)",
+                            field: "severity", message: "unknown severity '\(text)' (expected \(Severity.namesForHelp))",
                             offset: valueOffset)
                     }
-                    time = parsed
-                case .int(let i): time = EventTime(nanoseconds: i &* 1_000_000_000)
-                case .double(let d): time = EventTime(seconds: d)
-                case .null: time = nil
-                case .bool:
-                    throw FieldError(
-                        field: name, message: "expected an RFC 3339 string or epoch seconds", offset: valueOffset)
+                    severity = sev
                 }
-            case "attributes":
+            case .time:
+                field = "time"
+                if s.peek() == UInt8(ascii: "\""), let raw = try s.readRawString() {
+                    guard let parsed = RFC3339.parse(raw) else {
+                        throw FieldError(
+                            field: "time",
+                            message: "'\(String(decoding: raw, as: UTF8.self))' is not an RFC 3339 timestamp "
+                                + "(e.g. 2026-11-25T10:00:00Z)", offset: valueOffset)
+                    }
+                    time = parsed
+                } else {
+                    switch try s.readScalar() {
+                    case .int(let i): time = EventTime(nanoseconds: i &* 1_000_000_000)
+                    case .double(let d): time = EventTime(seconds: d)
+                    case .null: time = nil
+                    case .bool, .string:
+                        throw FieldError(
+                            field: "time", message: "expected an RFC 3339 string or epoch seconds", offset: valueOffset)
+                    }
+                }
+            case .attributes:
                 try decodeAttributes(&s, into: &attributes, field: &field)
-            case "receivedAt", "received_at":
+            case .receivedAt:
                 try s.skipValue()  // set by eccd, never by the sender
-            default:
+            case .unknown:
+                var probe = JSONScanner(s.base)
+                probe.index = keyStart
+                let name = (try? probe.readString()) ?? "?"
                 throw FieldError(
                     field: name,
                     message: "unknown field (known: time, source, host, type, severity, summary, attributes; "
@@ -175,8 +212,10 @@ public enum JSONEventDecoder {
         }
         s.index += 1
         if s.consume(UInt8(ascii: "}")) { return }
+        attributes.reserveCapacity(8)
         repeat {
-            let key = try s.readString()
+            let key: String
+            if let raw = try s.readRawString() { key = String(decoding: raw, as: UTF8.self) } else { key = try s.readString() }
             field = "attributes." + key
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()
@@ -199,4 +238,14 @@ public enum JSONEventDecoder {
         field = "attributes"
         try s.expect(UInt8(ascii: "}"), "',' or '}'")
     }
+}
+
+/// Byte-wise equality of raw UTF-8 with a literal, without going through generic sequence comparison.
+@inline(__always)
+func bytesEqual(_ raw: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+    let n = literal.utf8CodeUnitCount
+    guard raw.count == n else { return false }
+    let p = literal.utf8Start
+    for i in 0..<n where raw[i] != p[i] { return false }
+    return true
 }

@@ -56,6 +56,31 @@ struct JSONScanner {
         return false
     }
 
+    /// Reads a string without decoding it when it has no escapes (the common case): the raw UTF-8 bytes
+    /// between the quotes, valid until the input goes away. Returns nil (and reads nothing) when it has
+    /// escapes; use ``readString()`` then.
+    mutating func readRawString() throws(Failure) -> UnsafeRawBufferPointer? {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string, found \(describeNext())") }
+        let start = index + 1
+        var i = start
+        while i < base.count {
+            let c = base[i]
+            if c == UInt8(ascii: "\"") {
+                index = i + 1
+                return UnsafeRawBufferPointer(rebasing: base[start..<i])
+            }
+            if c == UInt8(ascii: "\\") { return nil }
+            if c < 0x20 {
+                index = i
+                throw fail("control character in string")
+            }
+            i += 1
+        }
+        index = i
+        throw fail("unterminated string")
+    }
+
     /// Reads a string; the opening quote must be next.
     mutating func readString() throws(Failure) -> String {
         skipWhitespace()

@@ -12,8 +12,11 @@ public struct Engine: Sendable {
     public private(set) var nextAlarmID: UInt64
 
     struct RuleState: Sendable {
-        var active: [String: Alarm] = [:]
+        var active = AlarmTable()
     }
+
+    // Reused buffer for rendering keys; see AlarmTable.
+    private var keyBuffer: [UInt8] = []
 
     /// Creates an engine with no active alarms.
     public init(rules: RuleSet, nextAlarmID: UInt64 = 1) {
@@ -27,7 +30,7 @@ public struct Engine: Sendable {
 
     /// The active alarms, by rule order then key.
     public var activeAlarms: [Alarm] {
-        states.flatMap { $0.active.values.sorted { $0.key < $1.key } }
+        states.flatMap { $0.active.alarms.sorted { $0.key < $1.key } }
     }
 
     /// Restores active alarms (from the store, after a restart) so repeats keep counting instead of raising
@@ -39,7 +42,7 @@ public struct Engine: Sendable {
         var orphans: [Alarm] = []
         for a in alarms where a.state == .active {
             nextAlarmID = max(nextAlarmID, a.id + 1)
-            if let i = byName[a.rule] { states[i].active[a.key] = a } else { orphans.append(a) }
+            if let i = byName[a.rule] { states[i].active.insert(a) } else { orphans.append(a) }
         }
         return orphans
     }
@@ -55,51 +58,54 @@ public struct Engine: Sendable {
     /// the event's key; then rules whose `when` matches raise or repeat, in order, until one with
     /// `stop: true` matched.
     public mutating func handle(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
-        for i in rules.clearCandidates(type: event.type) {
-            let rule = rules.rules[i]
-            guard let clear = rule.clearWhen, clear.matches(event) else { continue }
-            let key = rule.key.render(event)
-            guard var alarm = states[i].active.removeValue(forKey: key) else { continue }
-            alarm.state = .cleared
-            alarm.clearedAt = event.time
-            batch.append(AlarmChange(kind: .cleared, alarm: alarm, at: now))
-        }
-        for i in rules.whenCandidates(type: event.type) {
-            let rule = rules.rules[i]
-            guard rule.when.matches(event) else { continue }
-            let key = rule.key.render(event)
-            if let change = states[i].repeatAlarm(key: key, event: event, rule: rule, at: now) {
-                batch.append(change)
-            } else {
-                let alarm = Alarm(
-                    id: nextAlarmID, rule: rule.name, key: key, severity: rule.alarm.severity ?? event.severity,
-                    summary: rule.alarm.summary.render(event, count: 1), source: event.source, host: event.host,
-                    type: event.type, firstSeen: event.time, lastSeen: event.time)
-                nextAlarmID += 1
-                states[i].active[key] = alarm
-                batch.append(AlarmChange(kind: .raised, alarm: alarm, at: now))
+        var key = keyBuffer
+        keyBuffer = []
+        defer { keyBuffer = key }
+        let candidates = rules.candidates(type: event.type)
+        // Borrow rules through a buffer pointer: copying a `Rule` out of the array costs a dozen
+        // reference-count operations, per rule, per event.
+        let list = rules.rules
+        list.withUnsafeBufferPointer { rules in
+            for i in candidates.clear {
+                guard let clear = rules[i].clearWhen, clear.matches(event) else { continue }
+                key.removeAll(keepingCapacity: true)
+                rules[i].key.render(event, into: &key)
+                let removed = key.withUnsafeBytes { states[i].active.remove($0, hash: AlarmTable.hash($0)) }
+                guard var alarm = removed else { continue }
+                alarm.state = .cleared
+                alarm.clearedAt = event.time
+                batch.append(AlarmChange(kind: .cleared, alarm: alarm, at: now))
             }
-            if rule.stop { break }
+            for i in candidates.when {
+                guard rules[i].when.matches(event) else { continue }
+                key.removeAll(keepingCapacity: true)
+                rules[i].key.render(event, into: &key)
+                key.withUnsafeBytes { keyBytes in
+                    let hash = AlarmTable.hash(keyBytes)
+                    let repeated: Void? = states[i].active.update(keyBytes, hash: hash) { alarm in
+                        alarm.count += 1
+                        if event.time > alarm.lastSeen { alarm.lastSeen = event.time }
+                        if rules[i].alarm.severity == nil, event.severity > alarm.severity {
+                            alarm.severity = event.severity
+                        }
+                        if rules[i].alarm.summary.usesCount {
+                            alarm.summary = rules[i].alarm.summary.render(event, count: alarm.count)
+                        }
+                        batch.appendRepeat(of: alarm, at: now)
+                    }
+                    if repeated == nil {
+                        let alarm = Alarm(
+                            id: nextAlarmID, rule: rules[i].name, key: String(decoding: keyBytes, as: UTF8.self),
+                            severity: rules[i].alarm.severity ?? event.severity,
+                            summary: rules[i].alarm.summary.render(event, count: 1), source: event.source,
+                            host: event.host, type: event.type, firstSeen: event.time, lastSeen: event.time)
+                        nextAlarmID += 1
+                        states[i].active.insert(alarm, hash: hash)
+                        batch.append(AlarmChange(kind: .raised, alarm: alarm, at: now))
+                    }
+                }
+                if rules[i].stop { break }
+            }
         }
-    }
-}
-
-extension Engine.RuleState {
-    /// Counts a repeat of the active alarm under `key`, if there is one.
-    mutating func repeatAlarm(key: String, event: Event, rule: Rule, at now: EventTime) -> AlarmChange? {
-        guard let idx = active.index(forKey: key) else { return nil }
-        return active.values.withMutableElement(at: idx) { alarm in
-            alarm.count += 1
-            if event.time > alarm.lastSeen { alarm.lastSeen = event.time }
-            if rule.alarm.severity == nil, event.severity > alarm.severity { alarm.severity = event.severity }
-            if rule.alarm.summary.usesCount { alarm.summary = rule.alarm.summary.render(event, count: alarm.count) }
-            return AlarmChange(kind: .repeated, alarm: alarm, at: now)
-        }
-    }
-}
-
-extension Dictionary.Values {
-    fileprivate mutating func withMutableElement<R>(at i: Dictionary.Index, _ body: (inout Value) -> R) -> R {
-        body(&self[i])
     }
 }

@@ -1,67 +1,65 @@
 /// RFC 3339 timestamps, parsed and formatted by hand so the hot path needs neither Foundation nor locales.
 public enum RFC3339 {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t` and a space are accepted for `T`.
-    /// Returns nil when the text is not such a timestamp.
-    public static func parse<C: Collection>(_ bytes: C) -> EventTime? where C.Element == UInt8 {
-        var it = bytes.makeIterator()
-        func digits(_ n: Int) -> Int64? {
-            var value: Int64 = 0
-            for _ in 0..<n {
-                guard let c = it.next(), c >= 0x30, c <= 0x39 else { return nil }
-                value = value * 10 + Int64(c - 0x30)
+    /// Returns nil when the bytes are not such a timestamp. Allocation-free: it runs for every event.
+    public static func parse(_ b: UnsafeRawBufferPointer) -> EventTime? {
+        let n = b.count
+        var i = 0
+        @inline(__always) func digits(_ count: Int) -> Int64? {
+            guard i + count <= n else { return nil }
+            var v: Int64 = 0
+            for k in i..<(i + count) {
+                let c = b[k] &- 0x30
+                guard c <= 9 else { return nil }
+                v = v * 10 + Int64(c)
             }
-            return value
+            i += count
+            return v
         }
-        func expect(_ chars: UInt8...) -> UInt8? {
-            guard let c = it.next(), chars.contains(c) else { return nil }
-            return c
+        @inline(__always) func take(_ c: UInt8) -> Bool {
+            guard i < n, b[i] == c else { return false }
+            i += 1
+            return true
         }
-        guard let year = digits(4), expect(UInt8(ascii: "-")) != nil,
-            let month = digits(2), expect(UInt8(ascii: "-")) != nil,
-            let day = digits(2), expect(UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")) != nil,
-            let hour = digits(2), expect(UInt8(ascii: ":")) != nil,
-            let minute = digits(2), expect(UInt8(ascii: ":")) != nil,
-            let second = digits(2)
+        guard let year = digits(4), take(0x2D), let month = digits(2), take(0x2D), let day = digits(2),
+            take(UInt8(ascii: "T")) || take(UInt8(ascii: "t")) || take(0x20),
+            let hour = digits(2), take(0x3A), let minute = digits(2), take(0x3A), let second = digits(2)
         else { return nil }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else {
             return nil
         }
         var fraction: Int64 = 0
-        var next = it.next()
-        if next == UInt8(ascii: ".") {
+        if take(0x2E) {
             var scale: Int64 = 100_000_000
-            var sawDigit = false
-            next = it.next()
-            while let c = next, c >= 0x30, c <= 0x39 {
-                fraction += Int64(c - 0x30) * scale
+            let start = i
+            while i < n, b[i] &- 0x30 <= 9 {
+                fraction += Int64(b[i] - 0x30) * scale
                 scale /= 10
-                sawDigit = true
-                next = it.next()
+                i += 1
             }
-            guard sawDigit else { return nil }
+            guard i > start else { return nil }
         }
         var offsetSeconds: Int64 = 0
-        switch next {
-        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
-            break
-        case UInt8(ascii: "+"), UInt8(ascii: "-"):
-            let sign: Int64 = next == UInt8(ascii: "+") ? 1 : -1
-            guard let oh = digits(2), expect(UInt8(ascii: ":")) != nil, let om = digits(2), oh < 24, om < 60 else {
-                return nil
-            }
+        if take(UInt8(ascii: "Z")) || take(UInt8(ascii: "z")) {
+            // UTC
+        } else if i < n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            let sign: Int64 = b[i] == UInt8(ascii: "+") ? 1 : -1
+            i += 1
+            guard let oh = digits(2), take(0x3A), let om = digits(2), oh < 24, om < 60 else { return nil }
             offsetSeconds = sign * (oh * 3600 + om * 60)
-        default:
+        } else {
             return nil
         }
-        guard it.next() == nil else { return nil }
+        guard i == n else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return EventTime(nanoseconds: secs * 1_000_000_000 + fraction)
     }
 
-    /// Parses a string; see ``parse(_:)-(C)``.
+    /// Parses a string; see ``parse(_:)-(UnsafeRawBufferPointer)``.
     public static func parse(_ text: String) -> EventTime? {
-        parse(Array(text.utf8))
+        var copy = text
+        return copy.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
     }
 
     /// Formats as UTC with milliseconds: `2026-11-25T10:00:00.123Z`.

@@ -34,6 +34,26 @@ public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, Custo
         }
     }
 
+    /// Parses a canonical name from raw UTF-8 (the decoder's fast path); nil for anything else.
+    @inlinable
+    public init?(_ raw: UnsafeRawBufferPointer) {
+        switch raw.count {
+        case 4 where Self.equal(raw, "info"): self = .info
+        case 5 where Self.equal(raw, "minor"): self = .minor
+        case 5 where Self.equal(raw, "major"): self = .major
+        case 7 where Self.equal(raw, "warning"): self = .warning
+        case 8 where Self.equal(raw, "critical"): self = .critical
+        default: return nil
+        }
+    }
+
+    @usableFromInline
+    static func equal(_ raw: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        let p = literal.utf8Start
+        for i in 0..<raw.count where raw[i] != p[i] { return false }
+        return true
+    }
+
     /// The accepted canonical names, for error messages.
     public static let namesForHelp = "info, warning, minor, major, critical"
 

@@ -5,11 +5,17 @@
 public struct RuleSet: Sendable {
     /// The rules in evaluation order.
     public let rules: [Rule]
-    // type value -> indices (ascending) of rules whose `when` may match an event of that type.
-    private let whenByType: [String: [Int]]
-    private let whenAnyType: [Int]
-    private let clearByType: [String: [Int]]
-    private let clearAnyType: [Int]
+    /// Rules that may apply to an event of one type: indices ascending, so evaluation order is kept.
+    public struct Candidates: Sendable {
+        /// Rules whose `when` may match.
+        public var when: [Int]
+        /// Rules whose `clear_when` may match.
+        public var clear: [Int]
+    }
+
+    // One lookup per event: type value -> candidates; events of other types get `anyType`.
+    private let byType: [String: Candidates]
+    private let anyType: Candidates
 
     /// A problem with the set as a whole.
     public struct ValidationError: Error, Sendable, Equatable {
@@ -28,8 +34,14 @@ public struct RuleSet: Sendable {
             seen[r.name] = r
         }
         self.rules = rules
-        (whenByType, whenAnyType) = Self.index(rules.map(\.when))
-        (clearByType, clearAnyType) = Self.index(rules.map { $0.clearWhen })
+        let (whenByType, whenAny) = Self.index(rules.map(\.when))
+        let (clearByType, clearAny) = Self.index(rules.map { $0.clearWhen })
+        var byType: [String: Candidates] = [:]
+        for t in Set(whenByType.keys).union(clearByType.keys) {
+            byType[t] = Candidates(when: whenByType[t] ?? whenAny, clear: clearByType[t] ?? clearAny)
+        }
+        self.byType = byType
+        anyType = Candidates(when: whenAny, clear: clearAny)
     }
 
     /// An empty rule set.
@@ -49,21 +61,8 @@ public struct RuleSet: Sendable {
         return (byType, any)
     }
 
-    /// Indices of rules whose `when` may match an event of this type, in evaluation order.
-    @inlinable
-    public func whenCandidates(type: String) -> [Int] {
-        whenCandidatesStorage(type)
+    /// The rules that may apply to an event of this type, in evaluation order.
+    public func candidates(type: String) -> Candidates {
+        byType[type] ?? anyType
     }
-
-    /// Indices of rules whose `clear_when` may match an event of this type, in evaluation order.
-    @inlinable
-    public func clearCandidates(type: String) -> [Int] {
-        clearCandidatesStorage(type)
-    }
-
-    @usableFromInline
-    func whenCandidatesStorage(_ type: String) -> [Int] { whenByType[type] ?? whenAnyType }
-
-    @usableFromInline
-    func clearCandidatesStorage(_ type: String) -> [Int] { clearByType[type] ?? clearAnyType }
 }

@@ -65,10 +65,11 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         if !literal.isEmpty { parts.append(.literal(literal)) }
         self.parts = parts
         self.source = text
+        self.usesCount = parts.contains(.count)
     }
 
     /// True when the template uses `{count}`, so it must be re-rendered on every repeat.
-    public var usesCount: Bool { parts.contains(.count) }
+    public let usesCount: Bool
 
     /// The event fields the template reads.
     public var fields: [Field] {
@@ -91,7 +92,54 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
+    /// Renders into a byte buffer (UTF-8), without allocating when the buffer has room.
+    @inlinable
+    public func render(_ event: Event, into out: inout [UInt8]) {
+        for part in parts {
+            switch part {
+            case .literal(let s): out.append(contentsOf: s.utf8)
+            case .field(let f):
+                switch f {
+                case .source: out.append(contentsOf: event.source.utf8)
+                case .host: out.append(contentsOf: event.host.utf8)
+                case .type: out.append(contentsOf: event.type.utf8)
+                case .attribute(let k):
+                    switch event.attributes[k] {
+                    case .string(let s)?: out.append(contentsOf: s.utf8)
+                    case .int(let v)?: appendDecimal(v, to: &out)
+                    case let other?: out.append(contentsOf: other.text.utf8)
+                    case nil: break
+                    }
+                default:
+                    if let t = event.text(of: f) { out.append(contentsOf: t.utf8) }
+                }
+            case .count: appendDecimal(1, to: &out)
+            }
+        }
+    }
+
     public var description: String { source }
+}
+
+/// Appends the decimal digits of `v`.
+@inlinable
+func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
+    if v < 0 { out.append(UInt8(ascii: "-")) }
+    var m = v.magnitude
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var n = 0
+    withUnsafeMutableBytes(of: &digits) { d in
+        repeat {
+            d[n] = UInt8(truncatingIfNeeded: m % 10) + 0x30
+            m /= 10
+            n += 1
+        } while m > 0
+        while n > 0 {
+            n -= 1
+            out.append(d[n])
+        }
+    }
 }
 
 extension String {

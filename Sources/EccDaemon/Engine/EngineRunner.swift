@@ -51,6 +51,7 @@ public final class EngineRunner: Sendable {
     /// Starts the engine thread.
     public func start() {
         let t = Thread { [self] in
+            Thread.current.name = "ecc-engine"  // names the OS thread (top -H, perf)
             guard let engine = initial.withLock({ (e: inout Engine?) -> Engine? in
                 let taken = e
                 e = nil

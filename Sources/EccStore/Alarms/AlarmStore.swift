@@ -13,6 +13,11 @@ public final class AlarmStore {
     }
 
     let connection: Connection
+    /// Repeats are journalled at most once per alarm per this interval (processing time); the alarm row
+    /// itself always carries the exact count and last-seen time.
+    public var repeatJournalInterval: Int64 = 1_000_000_000
+    // alarm id -> processing time of its last journalled change.
+    private var lastJournalled: [UInt64: Int64] = [:]
     private let insertAlarm: Statement
     private let updateAlarm: Statement
     private let clearAlarm: Statement
@@ -115,6 +120,7 @@ public final class AlarmStore {
         case .repeated:
             bindUpdate(updateAlarm, a)
             try updateAlarm.run()
+            if let last = lastJournalled[a.id], change.at.nanoseconds - last < repeatJournalInterval { return }
         case .cleared:
             bindUpdate(clearAlarm, a)
             clearAlarm.bind(6, a.clearedAt?.nanoseconds ?? a.lastSeen.nanoseconds)
@@ -123,6 +129,7 @@ public final class AlarmStore {
             resolveIncident.bind(2, change.at.nanoseconds)
             try resolveIncident.run()
         }
+        if change.kind == .cleared { lastJournalled[a.id] = nil } else { lastJournalled[a.id] = change.at.nanoseconds }
         insertChange.bind(1, id)
         insertChange.bind(2, change.kind.rawValue)
         insertChange.bind(3, change.at.nanoseconds)

@@ -1,0 +1,56 @@
+# ECC — thin, self-documenting wrapper over SwiftPM. `make help` lists the targets.
+
+SWIFT        ?= swift
+CONFIG       ?=
+APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev pkg-config
+TSAN_SCALE   ?= 20000
+
+.DEFAULT_GOAL := help
+.PHONY: help deps build release run test tsan bench lint format check-rules clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## Install missing Debian packages (needs root or sudo)
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+build: deps ## Debug build of everything
+	$(SWIFT) build
+
+release: deps ## Optimised build of eccd and eccctl (.build/release)
+	$(SWIFT) build -c release --product eccd
+	$(SWIFT) build -c release --product eccctl
+
+run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to use a file)
+	@mkdir -p var
+	@echo "eccd: HTTP API http://127.0.0.1:8470, JSON-lines TCP 127.0.0.1:8471, database ./var/ecc.db, rules ./rules"
+	@echo "eccd: try 'eccctl tail' in another terminal (.build/release/eccctl); Ctrl-C stops it"
+	exec .build/release/eccd $(if $(CONFIG),--config $(CONFIG),)
+
+test: deps ## Run the whole test suite
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
+	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests
+
+bench: deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines
+	$(SWIFT) build -c release --product EccBench
+	.build/release/EccBench
+
+lint: ## Check formatting with swift format (lint mode)
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+format: ## Reformat sources in place
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+check-rules: build ## Validate the shipped rules as eccd would
+	.build/debug/eccctl rules check rules/
+
+clean: ## Remove build products (not ./var)
+	rm -rf .build .build-tsan

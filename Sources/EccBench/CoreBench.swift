@@ -1,0 +1,75 @@
+import EccCore
+import EccRules
+
+/// Ten rules like the shipped ones: ten event types, key and clear on each.
+func benchRules() throws -> RuleSet {
+    var yaml = ""
+    for i in 0..<10 {
+        yaml += """
+            - rule: rule-\(i)
+              when: {type: down\(i)}
+              key: "{host}/{ifIndex}"
+              clear_when: {type: up\(i)}
+              alarm: {severity: major, summary: "Interface {ifIndex} down on {host}"}
+
+            """
+    }
+    let (rules, errors) = RuleParser.parse(yaml, file: "bench.yaml")
+    guard errors.isEmpty else { throw ConfigErrors(errors) }
+    return try RuleSet(rules)
+}
+
+/// One JSON line per event: ten types, 500 hosts × 48 interfaces, one clear in 20.
+func benchLines(_ n: Int, offset: Int = 0) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(n * 150)
+    for j in 0..<n {
+        let i = j + offset
+        let kind = i % 20 == 19 ? "up" : "down"
+        let line =
+            #"{"time":"2026-11-25T10:00:00Z","source":"snmp","host":"core-sw-\#(i % 500).dc1","type":"\#(kind)\#(i % 10)","severity":"major","attributes":{"ifIndex":\#(i % 48),"ifDescr":"Gi0/\#(i % 48)"}}"#
+        out += line.utf8
+        out.append(0x0A)
+    }
+    return out
+}
+
+enum CoreBench {
+    /// JSON-line decoding on one thread; returns events/s.
+    static func decode(lines: [UInt8]) -> Double {
+        var count = 0
+        let seconds = timed {
+            lines.withUnsafeBytes { raw in
+                var start = 0
+                for i in 0..<raw.count where raw[i] == 0x0A {
+                    if (try? JSONEventDecoder.decodeEvent(
+                        UnsafeRawBufferPointer(rebasing: raw[start..<i]), receivedAt: .zero)) != nil
+                    {
+                        count += 1
+                    }
+                    start = i + 1
+                }
+            }
+        }
+        return Double(count) / seconds
+    }
+
+    /// The engine alone with ten rules; returns events/s.
+    static func engine(events: [Event], rules: RuleSet) -> Double {
+        var engine = Engine(rules: rules)
+        var batch = ChangeBatch()
+        var changes = 0
+        let seconds = timed {
+            var i = 0
+            while i < events.count {
+                let end = min(i + 4096, events.count)
+                for e in events[i..<end] { engine.handle(e, at: .zero, into: &batch) }
+                changes += batch.count
+                batch.removeAll()
+                i = end
+            }
+        }
+        if changes == 0 { print("bench: warning no alarm changes") }
+        return Double(events.count) / seconds
+    }
+}

@@ -1,0 +1,64 @@
+/// The active alarms of one rule, looked up by the raw bytes of the rendered key.
+///
+/// The hot path is "a repeat of an active alarm": rendering the key into a reused byte buffer and
+/// finding the alarm by a hash of those bytes avoids building a `String` (and a heap allocation) per
+/// event. `Hasher` is randomly seeded per process, so keys chosen by a sender cannot flood one bucket.
+/// Two different keys with the same 64-bit hash (vanishingly rare) fall back to a string-keyed table.
+struct AlarmTable: Sendable {
+    private var primary: [Int: Alarm] = [:]
+    private var overflow: [String: Alarm] = [:]
+
+    /// Hash of a key's bytes.
+    @inline(__always)
+    static func hash(_ key: UnsafeRawBufferPointer) -> Int {
+        var h = Hasher()
+        h.combine(bytes: key)
+        return h.finalize()
+    }
+
+    static func hash(_ key: String) -> Int {
+        var k = key
+        return k.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
+    static func equal(_ key: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        key.utf8.count == bytes.count && key.utf8.elementsEqual(bytes)
+    }
+
+    var count: Int { primary.count + overflow.count }
+
+    var alarms: [Alarm] { Array(primary.values) + Array(overflow.values) }
+
+    /// Runs `body` on the alarm with this key, if active; returns nil when there is none.
+    @inline(__always)
+    mutating func update<R>(_ key: UnsafeRawBufferPointer, hash: Int, _ body: (inout Alarm) -> R) -> R? {
+        if let i = primary.index(forKey: hash) {
+            if Self.equal(primary.values[i].key, key) { return body(&primary.values[i]) }
+            if overflow.isEmpty { return nil }
+        }
+        guard !overflow.isEmpty else { return nil }
+        let k = String(decoding: key, as: UTF8.self)
+        guard let i = overflow.index(forKey: k) else { return nil }
+        return body(&overflow.values[i])
+    }
+
+    /// Adds an alarm that is not in the table.
+    mutating func insert(_ alarm: Alarm, hash: Int) {
+        if primary[hash] == nil { primary[hash] = alarm } else { overflow[alarm.key] = alarm }
+    }
+
+    /// Adds an alarm, computing its hash (restore, reload).
+    mutating func insert(_ alarm: Alarm) {
+        insert(alarm, hash: Self.hash(alarm.key))
+    }
+
+    /// Removes and returns the alarm with this key.
+    mutating func remove(_ key: UnsafeRawBufferPointer, hash: Int) -> Alarm? {
+        if let i = primary.index(forKey: hash), Self.equal(primary.values[i].key, key) {
+            return primary.remove(at: i).value
+        }
+        guard !overflow.isEmpty else { return nil }
+        return overflow.removeValue(forKey: String(decoding: key, as: UTF8.self))
+    }
+}
