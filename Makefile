@@ -23,8 +23,8 @@ build: deps ## Debug build of everything
 	$(SWIFT) build
 
 release: deps ## Optimised build of eccd and eccctl (.build/release)
-	$(SWIFT) build -c release --product eccd
-	$(SWIFT) build -c release --product eccctl
+	$(SWIFT) build -c release --static-swift-stdlib --product eccd
+	$(SWIFT) build -c release --static-swift-stdlib --product eccctl
 
 run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to use a file)
 	@mkdir -p var

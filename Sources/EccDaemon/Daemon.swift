@@ -55,9 +55,9 @@ public final class Daemon: Sendable {
         var engine = Engine(rules: rules, nextAlarmID: writer.restored.nextAlarmID)
         let orphans = engine.restore(writer.restored.alarms)
         if !orphans.isEmpty {
-            logger.warning(
-                "active alarms of rules that no longer exist are not tracked",
-                metadata: ["ecc.count": "\(orphans.count)"])
+            logger.notice(
+                "clearing active alarms whose rules no longer exist",
+                metadata: ["ecc.count": "\(orphans.count)", "ecc.rules": "\(Set(orphans.map(\.rule)).sorted())"])
         }
         logger.info(
             "rules loaded",
@@ -67,7 +67,8 @@ public final class Daemon: Sendable {
             ])
         bus = Ring(minimumCapacity: config.busCapacity)
         runner = EngineRunner(
-            engine: engine, bus: bus, storeInput: writer.input, alarms: alarms, clock: clock, logger: logger)
+            engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
+            storeInput: writer.input, alarms: alarms, clock: clock, logger: logger)
         reloader = RuleReloader(paths: config.rulePaths, runner: runner, logger: logger)
         tcp =
             config.tcpEnabled

@@ -34,7 +34,14 @@ struct Eccd: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
-        if let logLevel { cfg.logLevel = logLevel }
+        if let logLevel {
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                FileHandle.standardError.write(
+                    Data("eccd: --log-level must be one of trace, debug, info, notice, warning, error, critical\n".utf8))
+                throw ExitCode(2)
+            }
+            cfg.logLevel = logLevel
+        }
         let level = Logger.Level(rawValue: cfg.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)

@@ -139,3 +139,42 @@ final class ResultBox: @unchecked Sendable {
         self.errors = errors
     }
 }
+
+@Suite("Broadcast")
+struct BroadcastTests {
+    @Test("every subscriber gets every value in order, heartbeats, and the end")
+    func fanOut() async {
+        let b = Broadcast<Int>()
+        let s1 = b.subscribe()
+        let s2 = b.subscribe()
+        #expect(b.count == 2)
+        b.publish([1, 2, 3])
+        b.heartbeat()
+        b.finish()
+        for s in [s1, s2] {
+            var got: [String] = []
+            for await item in s {
+                switch item {
+                case .value(let v): got.append(String(v))
+                case .heartbeat: got.append("♥")
+                }
+            }
+            #expect(got == ["1", "2", "3", "♥"])
+        }
+        // After finish, new subscriptions end at once.
+        var late = 0
+        for await _ in b.subscribe() { late += 1 }
+        #expect(late == 0)
+    }
+
+    @Test("a slow subscriber keeps only the newest values; the publisher never blocks")
+    func bounded() async {
+        let b = Broadcast<Int>()
+        let s = b.subscribe(bufferLimit: 10)
+        b.publish(Array(0..<1000))
+        b.finish()
+        var got: [Int] = []
+        for await case .value(let v) in s { got.append(v) }
+        #expect(got == Array(990..<1000))
+    }
+}

@@ -121,12 +121,35 @@ struct EngineTests {
         _ = run(&engine, [.make("linkDown", ["ifIndex": "7"])])
         let changed = linkRules.replacingOccurrences(of: "something down", with: "anything down")
             + "\n- rule: new-rule\n  when: {type: z}\n  alarm: {summary: z}\n"
-        let report = engine.replaceRules(try compileRules(changed))
+        var cleared = ChangeBatch()
+        let report = engine.replaceRules(try compileRules(changed), at: testEpoch, into: &cleared)
+        #expect(cleared.isEmpty)
         #expect(report.unchanged == ["interface-down"])
         #expect(report.changed == ["any-down"])
         #expect(report.added == ["new-rule"])
         let again = run(&engine, [.make("linkDown", ["ifIndex": "7"])])
         #expect(again.allSatisfy { $0.kind == .repeated })
+    }
+}
+
+extension EngineTests {
+    @Test("reload clears the alarms of removed rules and of rules whose key changed")
+    func reloadClearsUntrackable() throws {
+        var engine = Engine(rules: try compileRules(linkRules))
+        _ = run(&engine, [.make("linkDown", ["ifIndex": "7"])])
+        let rekeyed = """
+            - rule: interface-down
+              when: {type: linkDown}
+              key: "{host}"
+              alarm: {summary: x}
+            """
+        var cleared = ChangeBatch()
+        let report = engine.replaceRules(try compileRules(rekeyed), at: testEpoch, into: &cleared)
+        #expect(report.removed == ["any-down"])
+        #expect(report.clearedAlarms == 2)
+        #expect(cleared.changes.map(\.kind) == [.cleared, .cleared])
+        #expect(Set(cleared.changes.map(\.alarm.rule)) == ["interface-down", "any-down"])
+        #expect(engine.activeAlarmCount == 0)
     }
 }
 

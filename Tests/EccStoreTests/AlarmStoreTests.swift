@@ -79,6 +79,23 @@ struct AlarmStoreTests {
         }
     }
 
+    @Test("someone else's SQLite database is refused and left untouched")
+    func foreignDatabase() throws {
+        try withTempDir { dir in
+            let path = dir + "/other.db"
+            do {
+                let c = try Connection(path: path)
+                try c.execute("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)")
+            }
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect {
+                try AlarmStore(path: path)
+            } throws: { "\($0)".contains("not an eccd one") }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+    }
+
     @Test("a file that is not a database is refused with a clear error and not overwritten")
     func notADatabase() throws {
         try withTempDir { dir in

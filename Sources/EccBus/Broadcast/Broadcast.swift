@@ -5,8 +5,14 @@ import Synchronization
 /// Publishing never blocks the publisher: each subscriber has a bounded buffer that keeps the newest
 /// values, so a slow `eccctl tail` loses its oldest unread lines rather than stalling the engine.
 public final class Broadcast<Value: Sendable>: Sendable {
+    /// What subscribers receive: values, and heartbeats that let a writer notice a dead client.
+    public enum Item: Sendable {
+        case value(Value)
+        case heartbeat
+    }
+
     private struct State {
-        var subscribers: [Int: AsyncStream<Value>.Continuation] = [:]
+        var subscribers: [Int: AsyncStream<Item>.Continuation] = [:]
         var nextID = 0
         var finished = false
     }
@@ -20,8 +26,8 @@ public final class Broadcast<Value: Sendable>: Sendable {
     public var count: Int { subscriberCount.load(ordering: .relaxed) }
 
     /// Subscribes; the stream ends when ``finish()`` is called. Keeps at most `bufferLimit` unread values.
-    public func subscribe(bufferLimit: Int = 10_000) -> AsyncStream<Value> {
-        let (stream, continuation) = AsyncStream<Value>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
+    public func subscribe(bufferLimit: Int = 10_000) -> AsyncStream<Item> {
+        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
         let id: Int? = state.withLock { s in
             if s.finished { return nil }
             let id = s.nextID
@@ -48,8 +54,15 @@ public final class Broadcast<Value: Sendable>: Sendable {
         if count == 0 { return }
         let subs = state.withLock { Array($0.subscribers.values) }
         for c in subs {
-            for v in values { c.yield(v) }
+            for v in values { c.yield(.value(v)) }
         }
+    }
+
+    /// Sends a heartbeat to every subscriber.
+    public func heartbeat() {
+        if count == 0 { return }
+        let subs = state.withLock { Array($0.subscribers.values) }
+        for c in subs { c.yield(.heartbeat) }
     }
 
     /// Ends every subscription and refuses new ones (on shutdown).

@@ -79,15 +79,6 @@ public final class Parker: @unchecked Sendable {
     }
 }
 
-/// A CPU hint for busy-wait loops.
-@inlinable
-public func spinLoopHint() {
-    #if arch(x86_64) || arch(i386)
-    // No portable pause intrinsic in Swift; a relaxed atomic load keeps the loop from being optimised out.
-    _ = 0
-    #endif
-}
-
 /// Gives the rest of this thread's time slice to another thread.
 public func yieldThread() {
     sched_yield()

@@ -12,7 +12,7 @@ import Atomics
 /// The consumer waits spin → yield → park (see ``Parker``), so an idle bus costs ~0 % CPU.
 public final class Ring<Element>: @unchecked Sendable {
     // Safety: `slots[i]` is written only by the producer that claimed position p (i = p & mask) through the
-    // CAS on `tail`, and read only by the consumer after it observed `sequences[i] == p + 1` (acquire),
+    // CAS on `tail`, and read only by the consumer after it observed `sequences[i] == p` (acquire),
     // which the producer stored (release) after writing. The producer may claim p only once `head` (acquire)
     // shows the consumer moved the previous occupant out (release). All shared words are atomics.
 
@@ -131,10 +131,7 @@ public final class Ring<Element>: @unchecked Sendable {
     /// Consumer only: waits until something is published, the ring is closed, or `timeoutNanoseconds`
     /// passed; spins briefly, then yields, then parks. Returns true when something is ready.
     public func waitForPublished(timeoutNanoseconds: Int64 = 1_000_000_000) -> Bool {
-        for _ in 0..<256 {
-            if hasPublished { return true }
-            spinLoopHint()
-        }
+        for _ in 0..<256 where hasPublished { return true }
         for _ in 0..<16 {
             if hasPublished { return true }
             yieldThread()

@@ -131,6 +131,11 @@ final class JSONLinesHandler: ChannelInboundHandler {
 
     private func decodeLine(_ bytes: UnsafeRawBufferPointer, receivedAt: EventTime) {
         lineNumber += 1
+        guard bytes.count <= maxLineLength else {
+            reporter.report(
+                "bad JSON line dropped", peer: peer, detail: "line \(lineNumber): longer than \(maxLineLength) bytes")
+            return
+        }
         var line = bytes
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }

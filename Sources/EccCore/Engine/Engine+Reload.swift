@@ -3,19 +3,28 @@ public struct ReloadReport: Sendable, Equatable {
     /// Rules whose definition did not change: state kept.
     public var unchanged: [String] = []
     /// Rules whose definition changed: they start fresh, except that active alarms are kept when the key
-    /// template is the same (so a changed summary does not raise duplicates).
+    /// template is the same (so a changed summary does not raise duplicates); with a new key template
+    /// their active alarms are cleared.
     public var changed: [String] = []
     /// New rules.
     public var added: [String] = []
-    /// Rules that are gone; their active alarms are no longer tracked by the engine.
+    /// Rules that are gone; their active alarms are cleared.
     public var removed: [String] = []
+
+    /// Active alarms cleared because their rule is gone or its key template changed.
+    public var clearedAlarms = 0
 
     public init() {}
 }
 
 extension Engine {
     /// Swaps in a new rule set, keeping the state of every rule whose definition did not change.
-    public mutating func replaceRules(_ newRules: RuleSet) -> ReloadReport {
+    ///
+    /// Active alarms that no rule can clear any more (their rule is gone, or its key template changed) are
+    /// cleared at `now` and appended to `batch`, so the store and operators never keep alarms nothing tracks.
+    public mutating func replaceRules(_ newRules: RuleSet, at now: EventTime, into batch: inout ChangeBatch)
+        -> ReloadReport
+    {
         var report = ReloadReport()
         var old: [String: (Rule, RuleState)] = [:]
         for (i, r) in rules.rules.enumerated() { old[r.name] = (r, states[i]) }
@@ -28,7 +37,12 @@ extension Engine {
                     newStates.append(s)
                 } else {
                     report.changed.append(r.name)
-                    newStates.append(o.key == r.key ? s : RuleState())
+                    if o.key == r.key {
+                        newStates.append(s)
+                    } else {
+                        report.clearedAlarms += Self.clearAll(s, at: now, into: &batch)
+                        newStates.append(RuleState())
+                    }
                 }
             } else {
                 report.added.append(r.name)
@@ -36,8 +50,35 @@ extension Engine {
             }
         }
         report.removed = old.keys.sorted()
+        for name in report.removed {
+            if let (_, s) = old[name] { report.clearedAlarms += Self.clearAll(s, at: now, into: &batch) }
+        }
         rules = newRules
         states = newStates
         return report
+    }
+}
+
+extension Engine {
+    /// Clears every alarm of a rule state; returns how many.
+    static func clearAll(_ state: RuleState, at now: EventTime, into batch: inout ChangeBatch) -> Int {
+        let alarms = state.active.alarms.sorted { $0.id < $1.id }
+        for var a in alarms {
+            a.state = .cleared
+            a.clearedAt = now
+            batch.append(AlarmChange(kind: .cleared, alarm: a, at: now))
+        }
+        return alarms.count
+    }
+
+    /// Clears alarms the engine cannot track (their rule is gone), e.g. those ``restore(_:)`` returned.
+    public static func clearOrphans(_ alarms: [Alarm], at now: EventTime) -> ChangeBatch {
+        var batch = ChangeBatch()
+        for var a in alarms.sorted(by: { $0.id < $1.id }) {
+            a.state = .cleared
+            a.clearedAt = now
+            batch.append(AlarmChange(kind: .cleared, alarm: a, at: now))
+        }
+        return batch
     }
 }

@@ -16,7 +16,7 @@ public final class EngineRunner: Sendable {
     private let alarms: Broadcast<AlarmChange>
     private let clock: any EccCore.Clock
     private let logger: Logger
-    private let initial: Mutex<Engine?>
+    private let initial: Mutex<(Engine, ChangeBatch)?>
     private let reloads = Mutex<[(RuleSet, CheckedContinuation<ReloadReport, Never>)]>([])
     private let reloadPending = Atomic<Bool>(false)
     private let processedCount = Atomic<Int>(0)
@@ -27,9 +27,10 @@ public final class EngineRunner: Sendable {
     /// Max events handled per batch before changes are handed on (bounds latency under load).
     static let batchSize = 4096
 
+    /// `startup` holds changes to hand on before the first event (alarms cleared at start).
     public init(
-        engine: Engine, bus: Ring<Event>, storeInput: Ring<ChangeBatch>, alarms: Broadcast<AlarmChange>,
-        clock: any EccCore.Clock, logger: Logger
+        engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, storeInput: Ring<ChangeBatch>,
+        alarms: Broadcast<AlarmChange>, clock: any EccCore.Clock, logger: Logger
     ) {
         self.bus = bus
         self.storeInput = storeInput
@@ -38,7 +39,7 @@ public final class EngineRunner: Sendable {
         self.logger = logger
         activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
         ruleCount.store(engine.rules.rules.count, ordering: .relaxed)
-        initial = Mutex(engine)
+        initial = Mutex((engine, startup))
     }
 
     /// Events the engine has processed.
@@ -52,12 +53,12 @@ public final class EngineRunner: Sendable {
     public func start() {
         let t = Thread { [self] in
             Thread.current.name = "ecc-engine"  // names the OS thread (top -H, perf)
-            guard let engine = initial.withLock({ (e: inout Engine?) -> Engine? in
+            guard let (engine, startup) = initial.withLock({ (e: inout (Engine, ChangeBatch)?) -> (Engine, ChangeBatch)? in
                 let taken = e
                 e = nil
                 return taken
             }) else { return }
-            run(engine)
+            run(engine, startup: startup)
             done.signal()
         }
         t.name = "ecc-engine"
@@ -83,12 +84,12 @@ public final class EngineRunner: Sendable {
         }
     }
 
-    private func run(_ start: Engine) {
+    private func run(_ start: Engine, startup: ChangeBatch) {
         var engine = start
-        var batch = ChangeBatch()
+        var batch = startup
         let toStore = Producer(ring: storeInput, policy: .wait, stats: ProducerStats(name: "engine"), batchSize: 1)
         while true {
-            if reloadPending.load(ordering: .acquiring) { applyReloads(&engine) }
+            if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
             if !bus.hasPublished {
                 if bus.isClosed && bus.count == 0 { break }
                 _ = bus.waitForPublished(timeoutNanoseconds: 1_000_000_000)
@@ -106,12 +107,16 @@ public final class EngineRunner: Sendable {
                 activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
             }
         }
-        if reloadPending.load(ordering: .acquiring) { applyReloads(&engine) }
+        if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
+        if !batch.isEmpty {
+            toStore.append(batch)
+            toStore.flush()
+        }
         storeInput.close()
         logger.info("engine drained the bus", metadata: ["ecc.processed": "\(processed)", "ecc.active": "\(engine.activeAlarmCount)"])
     }
 
-    private func applyReloads(_ engine: inout Engine) {
+    private func applyReloads(_ engine: inout Engine, into batch: inout ChangeBatch) {
         let pending = reloads.withLock { r in
             let p = r
             r.removeAll()
@@ -119,7 +124,7 @@ public final class EngineRunner: Sendable {
         }
         reloadPending.store(false, ordering: .relaxed)
         for (rules, continuation) in pending {
-            let report = engine.replaceRules(rules)
+            let report = engine.replaceRules(rules, at: clock.now(), into: &batch)
             ruleCount.store(rules.rules.count, ordering: .relaxed)
             activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
             continuation.resume(returning: report)

@@ -81,7 +81,7 @@ final class Telemetry: Sendable {
     func prometheusText() -> [UInt8] {
         for p in producers {
             count("ecc_events_received_total", ["collector": p.name], p.accepted, "Events accepted onto the bus")
-            count("ecc_events_dropped_total", ["collector": p.name], p.dropped, "Events dropped: bus full or closed")
+            count("ecc_events_dropped_total", ["collector": p.name], p.dropped, "Events dropped: bus full (drop-newest producers) or closed at shutdown")
         }
         for (name, r) in badInputs {
             count("ecc_bad_input_total", ["collector": name], r.count, "Malformed input refused")

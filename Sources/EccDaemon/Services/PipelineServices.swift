@@ -28,12 +28,19 @@ struct EngineService: Service {
     }
 }
 
-/// Ends live streams on shutdown so the HTTP server can finish its open requests.
+/// Sends stream heartbeats (so dead clients are noticed and dropped) and ends live streams on shutdown,
+/// so the HTTP server can finish its open requests.
 struct StreamService: Service {
     let alarms: Broadcast<AlarmChange>
+    var heartbeat: Duration = .seconds(15)
 
     func run() async throws {
-        try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: heartbeat)
+                alarms.heartbeat()
+            }
+        }
         alarms.finish()
     }
 }

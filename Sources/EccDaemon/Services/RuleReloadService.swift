@@ -41,9 +41,12 @@ final class RuleReloader: Sendable {
         for name in report.changed { logger.info("rule changed", metadata: ["ecc.rule": "\(name)"]) }
         for name in report.added { logger.info("rule added", metadata: ["ecc.rule": "\(name)"]) }
         for name in report.removed { logger.info("rule removed", metadata: ["ecc.rule": "\(name)"]) }
-        let summary =
+        var summary =
             "\(rules.rules.count) rules: \(report.unchanged.count) unchanged, \(report.changed.count) changed, "
             + "\(report.added.count) added, \(report.removed.count) removed"
+        if report.clearedAlarms > 0 {
+            summary += "; \(report.clearedAlarms) alarms of removed or re-keyed rules cleared"
+        }
         logger.notice("rules reloaded", metadata: ["ecc.summary": "\(summary)", "ecc.trigger": "\(trigger)"])
         return (true, summary)
     }

@@ -4,7 +4,7 @@ import Hummingbird
 /// `GET /v1/stream`: live alarm changes as server-sent events, one JSON object per `data:` line.
 ///
 /// Query filters: `severity` (that severity and above), `source` (exact). The stream ends when the
-/// client goes away or eccd shuts down.
+/// client goes away or eccd shuts down. A `: keepalive` comment is sent every 15 s without changes.
 enum StreamRoutes {
     static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/stream") { request, _ -> Response in
@@ -21,7 +21,12 @@ enum StreamRoutes {
             let stream = deps.alarms.subscribe()
             let body = ResponseBody { [minimum] writer in
                 try await writer.write(ByteBuffer(string: ": eccd alarm stream\n\n"))
-                for await change in stream {
+                for await item in stream {
+                    guard case .value(let change) = item else {
+                        // An SSE comment: keeps proxies from timing out and fails fast on a dead client.
+                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+                        continue
+                    }
                     if let minimum, change.alarm.severity < minimum { continue }
                     if let source, change.alarm.source != source { continue }
                     var w = JSONWriter()

@@ -35,6 +35,7 @@ public final class AlarmStore {
         }
         let c = try Connection(path: path)
         try Self.checkIsDatabase(c)
+        try Migrations.check(c)
         let mode = try c.scalarText("PRAGMA journal_mode=WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(code: -1, message: "could not enable WAL (journal_mode is \(mode ?? "?"))", operation: "open \(path)")

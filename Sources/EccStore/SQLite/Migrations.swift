@@ -50,9 +50,21 @@ enum Migrations {
     /// The schema version this build writes.
     static var latest: Int64 { Int64(all.count) }
 
-    /// Brings the database up to ``latest``, each step in its own transaction.
-    static func migrate(_ c: Connection) throws(StoreError) {
+    /// Refuses, before anything is written, a database this build must not touch: a newer schema, or a
+    /// SQLite file that holds other tables but no eccd schema version (someone else's database).
+    static func check(_ c: Connection) throws(StoreError) {
         let version = try c.scalarInt("PRAGMA user_version") ?? 0
+        if version == 0 {
+            let tables = try c.scalarInt(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+            if tables > 0 {
+                throw StoreError(
+                    code: -1,
+                    message: "the file is an SQLite database but not an eccd one (it has \(tables) tables and no eccd "
+                        + "schema version); point database.path elsewhere — the file was not modified",
+                    operation: "open \(c.path)")
+            }
+        }
         if version > latest {
             throw StoreError(
                 code: -1,
@@ -60,6 +72,12 @@ enum Migrations {
                     + "upgrade eccd or restore a backup — the file was not modified",
                 operation: "open \(c.path)")
         }
+    }
+
+    /// Brings the database up to ``latest``, each step in its own transaction.
+    static func migrate(_ c: Connection) throws(StoreError) {
+        try check(c)
+        let version = try c.scalarInt("PRAGMA user_version") ?? 0
         for v in Int(version)..<all.count {
             try c.transaction { () throws(StoreError) in
                 do throws(StoreError) { try c.execute(all[v]) } catch {

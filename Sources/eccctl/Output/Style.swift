@@ -16,7 +16,7 @@ struct Style {
 
     /// Colour for a severity name.
     func severity(_ name: String) -> String {
-        let padded = name.padding(toLength: 8, withPad: " ", startingAt: 0)
+        let padded = name.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
         switch name {
         case "critical": return paint(padded, "1;31")
         case "major": return paint(padded, "31")
@@ -28,7 +28,7 @@ struct Style {
 
     /// Colour for a change kind or state.
     func kind(_ name: String) -> String {
-        let padded = name.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)
+        let padded = name.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0) + " "
         switch name {
         case "raised", "new": return paint(padded, "1")
         case "cleared", "resolved", "closed": return paint(padded, "32")
