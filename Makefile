@@ -2,7 +2,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?=
-APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev pkg-config
+APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev pkg-config curl python3
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
@@ -32,9 +32,12 @@ run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to
 	@echo "eccd: try 'eccctl tail' in another terminal (.build/release/eccctl); Ctrl-C stops it"
 	exec .build/release/eccd $(if $(CONFIG),--config $(CONFIG),)
 
-test: deps ## Run the whole test suite
+ACCEPTANCE_EVENTS ?= 200000
+
+test: deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Tests/acceptance/flood-sigterm.sh $$($(SWIFT) build --show-bin-path) $(ACCEPTANCE_EVENTS)
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests
