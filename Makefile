@@ -43,7 +43,7 @@ tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests
 
 bench: deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines
-	$(SWIFT) build -c release --product EccBench
+	$(SWIFT) build -c release --static-swift-stdlib --product EccBench
 	.build/release/EccBench
 
 lint: ## Check formatting with swift format (lint mode)

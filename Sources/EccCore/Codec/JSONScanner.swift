@@ -64,6 +64,14 @@ struct JSONScanner {
         guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string, found \(describeNext())") }
         let start = index + 1
         var i = start
+        // Eight bytes at a time: stop at the first word holding a quote, a backslash or a control byte.
+        if let p = base.baseAddress {
+            while i + 8 <= base.count {
+                let w = UInt64(littleEndian: (p + i).loadUnaligned(as: UInt64.self))
+                if Self.hasSpecialByte(w) { break }
+                i += 8
+            }
+        }
         while i < base.count {
             let c = base[i]
             if c == UInt8(ascii: "\"") {
@@ -79,6 +87,19 @@ struct JSONScanner {
         }
         index = i
         throw fail("unterminated string")
+    }
+
+    /// True when any byte of `w` is `"`, `\\` or below 0x20 (the classic "has zero byte" bit trick).
+    @inline(__always)
+    static func hasSpecialByte(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22)
+        let slash = w ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote & highs
+        let zeroSlash = (slash &- ones) & ~slash & highs
+        let control = (w &- (ones &* 0x20)) & ~w & highs
+        return (zeroQuote | zeroSlash | control) != 0
     }
 
     /// Reads a string; the opening quote must be next.
@@ -178,7 +199,9 @@ struct JSONScanner {
         skipWhitespace()
         guard let c = peek() else { throw fail("expected a value, found end of input") }
         switch c {
-        case UInt8(ascii: "\""): return .string(try readString())
+        case UInt8(ascii: "\""):
+            if let raw = try readRawString() { return .string(String(decoding: raw, as: UTF8.self)) }
+            return .string(try readString())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null

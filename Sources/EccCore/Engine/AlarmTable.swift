@@ -23,7 +23,16 @@ struct AlarmTable: Sendable {
 
     @inline(__always)
     static func equal(_ key: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        key.utf8.count == bytes.count && key.utf8.elementsEqual(bytes)
+        let utf8 = key.utf8
+        guard utf8.count == bytes.count else { return false }
+        // Native strings expose their bytes; compare them directly rather than through two iterators.
+        if let same = utf8.withContiguousStorageIfAvailable({ stored -> Bool in
+            for i in 0..<stored.count where stored[i] != bytes[i] { return false }
+            return true
+        }) {
+            return same
+        }
+        return utf8.elementsEqual(bytes)
     }
 
     var count: Int { primary.count + overflow.count }

@@ -4,7 +4,7 @@ import Hummingbird
 /// `GET /v1/stream`: live alarm changes as server-sent events, one JSON object per `data:` line.
 ///
 /// Query filters: `severity` (that severity and above), `source` (exact). The stream ends when the
-/// client goes away or eccd shuts down. A `: keepalive` comment is sent every 15 s without changes.
+/// client goes away or eccd shuts down. A `: keepalive` comment is sent every 15 s.
 enum StreamRoutes {
     static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/stream") { request, _ -> Response in

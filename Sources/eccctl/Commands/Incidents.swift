@@ -37,7 +37,7 @@ struct Incidents: AsyncParsableCommand {
                     return
                 }
                 let style = Style.auto
-                print("ID      STATE     SEVERITY  OPENED                    HOST             TITLE")
+                print("ID      STATE    SEVERITY OPENED                    HOST             TITLE")
                 for i in list {
                     let s = { (k: String) in (i[k] as? String) ?? "" }
                     let alarm = i["alarm"] as? [String: Any] ?? [:]
