@@ -128,8 +128,10 @@ let package = Package(
         ),
         .testTarget(name: "EccCoreTests", dependencies: ["EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(name: "EccBusTests", dependencies: ["EccBus"], swiftSettings: strict),
-        .testTarget(name: "EccRulesTests", dependencies: ["EccRules", "EccCore", "EccTestSupport"], swiftSettings: strict),
-        .testTarget(name: "EccStoreTests", dependencies: ["EccStore", "EccCore", "EccTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EccRulesTests", dependencies: ["EccRules", "EccCore", "EccTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EccStoreTests", dependencies: ["EccStore", "EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [

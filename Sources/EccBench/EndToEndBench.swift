@@ -13,7 +13,8 @@ enum EndToEndBench {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var yaml = ""
         for i in 0..<10 {
-            yaml += "- rule: rule-\(i)\n  when: {type: down\(i)}\n  key: \"{host}/{ifIndex}\"\n  clear_when: {type: up\(i)}\n"
+            yaml +=
+                "- rule: rule-\(i)\n  when: {type: down\(i)}\n  key: \"{host}/{ifIndex}\"\n  clear_when: {type: up\(i)}\n"
                 + "  alarm: {severity: major, summary: \"Interface {ifIndex} down on {host}\"}\n"
         }
         try yaml.write(toFile: dir + "/rules/bench.yaml", atomically: true, encoding: .utf8)

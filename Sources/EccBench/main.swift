@@ -41,7 +41,9 @@ var events: [Event] = []
 lines.withUnsafeBytes { raw in
     var start = 0
     for i in 0..<raw.count where raw[i] == 0x0A {
-        if let e = try? JSONEventDecoder.decodeEvent(UnsafeRawBufferPointer(rebasing: raw[start..<i]), receivedAt: .zero) {
+        if let e = try? JSONEventDecoder.decodeEvent(
+            UnsafeRawBufferPointer(rebasing: raw[start..<i]), receivedAt: .zero)
+        {
             events.append(e)
         }
         start = i + 1

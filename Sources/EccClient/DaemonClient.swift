@@ -30,7 +30,9 @@ public struct DaemonClient: Sendable {
     }
 
     /// Sends a request and collects the whole response.
-    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (status: Int, body: [UInt8]) {
+    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (
+        status: Int, body: [UInt8]
+    ) {
         var collected: [UInt8] = []
         let status = try await stream(method, path, body: body) { _, chunk in collected += chunk }
         return (status, collected)
@@ -63,7 +65,8 @@ public struct DaemonClient: Sendable {
                 headers.add(name: "Content-Type", value: "application/json")
                 headers.add(name: "Content-Length", value: String(body.count))
             }
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)))
+            try await outbound.write(
+                .head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)))
             if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
             try await outbound.write(.end(nil))
             var status = 0

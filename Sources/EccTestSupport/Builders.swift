@@ -7,12 +7,14 @@ public let testEpoch = EventTime(nanoseconds: 1_764_064_800_000_000_000)
 extension Event {
     /// An event at `testEpoch + offset` seconds, with string attributes.
     public static func make(
-        _ type: String, host: String = "sw1", source: String = "test", severity: Severity = .info, at offset: Double = 0,
+        _ type: String, host: String = "sw1", source: String = "test", severity: Severity = .info,
+        at offset: Double = 0,
         _ attributes: [String: String] = [:]
     ) -> Event {
         Event(
             time: testEpoch.adding(nanoseconds: Int64(offset * 1e9)), source: source, host: host, type: type,
-            severity: severity, attributes: Attributes(attributes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+            severity: severity,
+            attributes: Attributes(attributes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
     }
 }
 

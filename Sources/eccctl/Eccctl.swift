@@ -38,7 +38,8 @@ func cli(_ body: () async throws -> Void) async throws {
 
 /// Decodes a JSON error body `{"error": ...}` into a message.
 func errorMessage(_ body: [UInt8], status: Int) -> String {
-    if let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let e = obj["error"] as? String {
+    if let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let e = obj["error"] as? String
+    {
         return e
     }
     return "HTTP \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"

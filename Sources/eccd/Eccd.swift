@@ -37,7 +37,8 @@ struct Eccd: AsyncParsableCommand {
         if let logLevel {
             guard Logger.Level(rawValue: logLevel) != nil else {
                 FileHandle.standardError.write(
-                    Data("eccd: --log-level must be one of trace, debug, info, notice, warning, error, critical\n".utf8))
+                    Data("eccd: --log-level must be one of trace, debug, info, notice, warning, error, critical\n".utf8)
+                )
                 throw ExitCode(2)
             }
             cfg.logLevel = logLevel

@@ -43,7 +43,8 @@ struct EngineTests {
         #expect(mine[1].alarm.count == 2)
         #expect(mine[1].alarm.summary == "Interface 7 down on sw1 (2)")
         #expect(mine[1].alarm.lastSeen == testEpoch.adding(nanoseconds: 5_000_000_000))
-        #expect(mine[2].alarm.state == .cleared && mine[2].alarm.clearedAt == testEpoch.adding(nanoseconds: 9_000_000_000))
+        #expect(
+            mine[2].alarm.state == .cleared && mine[2].alarm.clearedAt == testEpoch.adding(nanoseconds: 9_000_000_000))
         // The rule without a fixed severity follows the worst event severity.
         let other = changes.filter { $0.alarm.rule == "any-down" }
         #expect(other.last?.alarm.severity == .critical)
@@ -54,7 +55,11 @@ struct EngineTests {
     func keys() throws {
         var engine = Engine(rules: try compileRules(linkRules), nextAlarmID: 10)
         let changes = run(
-            &engine, [.make("linkDown", ["ifIndex": "1"]), .make("linkDown", ["ifIndex": "2"]), .make("linkDown", host: "sw2", ["ifIndex": "1"])])
+            &engine,
+            [
+                .make("linkDown", ["ifIndex": "1"]), .make("linkDown", ["ifIndex": "2"]),
+                .make("linkDown", host: "sw2", ["ifIndex": "1"]),
+            ])
         let raised = changes.filter { $0.kind == .raised && $0.alarm.rule == "interface-down" }
         #expect(raised.map(\.alarm.key) == ["sw1/1", "sw1/2", "sw2/1"])
         #expect(Set(changes.map(\.alarm.id)).count == 5)
@@ -66,8 +71,12 @@ struct EngineTests {
         var engine = Engine(rules: try compileRules(linkRules))
         let changes = run(
             &engine,
-            [.make("linkUp", ["ifIndex": "7"]), .make("linkDown", ["ifIndex": "7"]), .make("linkUp", ["ifIndex": "7"]), .make("linkDown", ["ifIndex": "7"])])
-            .filter { $0.alarm.rule == "interface-down" }
+            [
+                .make("linkUp", ["ifIndex": "7"]), .make("linkDown", ["ifIndex": "7"]),
+                .make("linkUp", ["ifIndex": "7"]), .make("linkDown", ["ifIndex": "7"]),
+            ]
+        )
+        .filter { $0.alarm.rule == "interface-down" }
         #expect(changes.map(\.kind) == [.raised, .cleared, .raised])
         #expect(changes[0].alarm.id != changes[2].alarm.id)
     }
@@ -92,7 +101,8 @@ struct EngineTests {
     func deterministic(batch: Int) throws {
         var events: [Event] = []
         for i in 0..<200 {
-            events.append(.make(i % 7 == 0 ? "linkUp" : "linkDown", host: "sw\(i % 3)", at: Double(i), ["ifIndex": "\(i % 5)"]))
+            events.append(
+                .make(i % 7 == 0 ? "linkUp" : "linkDown", host: "sw\(i % 3)", at: Double(i), ["ifIndex": "\(i % 5)"]))
         }
         var a = Engine(rules: try compileRules(linkRules))
         var b = Engine(rules: try compileRules(linkRules))
@@ -119,7 +129,8 @@ struct EngineTests {
     func reload() throws {
         var engine = Engine(rules: try compileRules(linkRules))
         _ = run(&engine, [.make("linkDown", ["ifIndex": "7"])])
-        let changed = linkRules.replacingOccurrences(of: "something down", with: "anything down")
+        let changed =
+            linkRules.replacingOccurrences(of: "something down", with: "anything down")
             + "\n- rule: new-rule\n  when: {type: z}\n  alarm: {summary: z}\n"
         var cleared = ChangeBatch()
         let report = engine.replaceRules(try compileRules(changed), at: testEpoch, into: &cleared)

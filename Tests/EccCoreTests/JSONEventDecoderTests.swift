@@ -33,16 +33,18 @@ struct JSONEventDecoderTests {
         #expect(e.time.nanoseconds == 1_500_000_000)
     }
 
-    @Test("errors name the field and the problem", arguments: [
-        (#"{"type":"b"}"#, "source", "required"),
-        (#"{"source":"a"}"#, "type", "required"),
-        (#"{"source":"a","type":"b","severity":"huge"}"#, "severity", "unknown severity 'huge'"),
-        (#"{"source":"a","type":"b","time":"yesterday"}"#, "time", "RFC 3339"),
-        (#"{"source":"a","type":"b","colour":"red"}"#, "colour", "unknown field"),
-        (#"{"source":"a","type":"b","attributes":{"x":{"y":1}}}"#, "attributes.x", "found an object"),
-        (#"{"source":"a","type":"b","attributes":[1]}"#, "attributes", "name: value"),
-        (#"{"source":true,"type":"b"}"#, "source", "expected a string"),
-    ])
+    @Test(
+        "errors name the field and the problem",
+        arguments: [
+            (#"{"type":"b"}"#, "source", "required"),
+            (#"{"source":"a"}"#, "type", "required"),
+            (#"{"source":"a","type":"b","severity":"huge"}"#, "severity", "unknown severity 'huge'"),
+            (#"{"source":"a","type":"b","time":"yesterday"}"#, "time", "RFC 3339"),
+            (#"{"source":"a","type":"b","colour":"red"}"#, "colour", "unknown field"),
+            (#"{"source":"a","type":"b","attributes":{"x":{"y":1}}}"#, "attributes.x", "found an object"),
+            (#"{"source":"a","type":"b","attributes":[1]}"#, "attributes", "name: value"),
+            (#"{"source":true,"type":"b"}"#, "source", "expected a string"),
+        ])
     func fieldErrors(json: String, field: String, message: String) {
         #expect {
             try JSONEventDecoder.decodeEvent(json, receivedAt: now)
@@ -60,7 +62,9 @@ struct JSONEventDecoderTests {
     @Test("arrays decode in order; an error names the event's index")
     func arrays() throws {
         var text = #"[{"source":"a","type":"1"},{"source":"a","type":"2"}]"#
-        let events = try text.withUTF8 { try JSONEventDecoder.decodeEvents(UnsafeRawBufferPointer($0), receivedAt: now) }
+        let events = try text.withUTF8 {
+            try JSONEventDecoder.decodeEvents(UnsafeRawBufferPointer($0), receivedAt: now)
+        }
         #expect(events.map(\.type) == ["1", "2"])
         var bad = #"[{"source":"a","type":"1"},{"source":"a","type":"2","severity":"x"}]"#
         #expect {

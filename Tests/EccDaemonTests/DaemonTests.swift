@@ -64,7 +64,8 @@ struct DaemonTests {
                     let sender = try LineSender(host: "127.0.0.1", port: port)
                     var bytes: [UInt8] = []
                     for i in 0..<perConnection {
-                        bytes += Array(#"{"source":"t","host":"h\#(i % 50)","type":"flood","attributes":{"c":\#(c)}}"#.utf8)
+                        bytes += Array(
+                            #"{"source":"t","host":"h\#(i % 50)","type":"flood","attributes":{"c":\#(c)}}"#.utf8)
                         bytes.append(0x0A)
                     }
                     try sender.send(bytes)
@@ -91,7 +92,8 @@ struct DaemonTests {
         let dir = try TestDaemon.makeDir(rules: daemonRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try await TestDaemon(dir: dir)
-        let (status, body) = try await d.post(#"[{"source":"a","type":"flood"},{"source":"a","type":"flood","severity":"huge"}]"#)
+        let (status, body) = try await d.post(
+            #"[{"source":"a","type":"flood"},{"source":"a","type":"flood","severity":"huge"}]"#)
         #expect(status == 400)
         #expect(body["field"] as? String == "severity")
         #expect(body["index"] as? Int == 1)
@@ -100,7 +102,8 @@ struct DaemonTests {
         #expect(s2 == 400)
 
         let sender = try LineSender(host: "127.0.0.1", port: d.tcpPort)
-        try sender.send(Array("garbage\n{\"source\":\"a\"}\n{\"source\":\"t\",\"host\":\"ok\",\"type\":\"flood\"}\n".utf8))
+        try sender.send(
+            Array("garbage\n{\"source\":\"a\"}\n{\"source\":\"t\",\"host\":\"ok\",\"type\":\"flood\"}\n".utf8))
         sender.finish()
         try await d.eventually {
             let tcp = (try await d.status()["collectors"] as? [String: Any])?["tcp"] as? [String: Any]

@@ -30,17 +30,25 @@ struct RuleParserTests {
         #expect(r.clearWhen != nil)
     }
 
-    @Test("errors carry file:line:column", arguments: [
-        ("- rule: a\n  when: {type: x}\n  alarm: {summary: s}\n  hold: 30s\n", "r.yaml:4:3: unknown key 'hold'"),
-        ("- rule: a\n  when: {type: x}\n  alarm: {severity: huge}\n", "r.yaml:3:21: unknown severity 'huge'"),
-        ("- rule: a\n  when: {type: x}\n  key: \"{host\"\n  alarm: {summary: s}\n", "r.yaml:3:9: key: unclosed '{'"),
-        ("- rule: a\n  when: {type: [x, y]}\n  alarm: {summary: s}\n", "r.yaml:2:16: 'when.type' must be a single value"),
-        ("- rule: a\n  alarm: {summary: s}\n", "r.yaml:1:3: rule 'a' has no 'when' clause"),
-        ("- when: {type: x}\n  alarm: {summary: s}\n", "r.yaml:1:3: rule has no name"),
-        ("- rule: a\n  when: {type: x}\n  alarm: {sumary: s}\n", "did you mean 'summary'?"),
-        ("rule: a\n", "r.yaml:1:1: a rule file must be a list"),
-        ("- rule: a\n  when: {type: x\n", "r.yaml:3:1: invalid YAML"),
-    ])
+    @Test(
+        "errors carry file:line:column",
+        arguments: [
+            ("- rule: a\n  when: {type: x}\n  alarm: {summary: s}\n  hold: 30s\n", "r.yaml:4:3: unknown key 'hold'"),
+            ("- rule: a\n  when: {type: x}\n  alarm: {severity: huge}\n", "r.yaml:3:21: unknown severity 'huge'"),
+            (
+                "- rule: a\n  when: {type: x}\n  key: \"{host\"\n  alarm: {summary: s}\n",
+                "r.yaml:3:9: key: unclosed '{'"
+            ),
+            (
+                "- rule: a\n  when: {type: [x, y]}\n  alarm: {summary: s}\n",
+                "r.yaml:2:16: 'when.type' must be a single value"
+            ),
+            ("- rule: a\n  alarm: {summary: s}\n", "r.yaml:1:3: rule 'a' has no 'when' clause"),
+            ("- when: {type: x}\n  alarm: {summary: s}\n", "r.yaml:1:3: rule has no name"),
+            ("- rule: a\n  when: {type: x}\n  alarm: {sumary: s}\n", "did you mean 'summary'?"),
+            ("rule: a\n", "r.yaml:1:1: a rule file must be a list"),
+            ("- rule: a\n  when: {type: x\n", "r.yaml:3:1: invalid YAML"),
+        ])
     func located(yaml: String, expected: String) {
         let errs = errors(yaml)
         #expect(errs.count == 1)

@@ -1,9 +1,9 @@
 import Atomics
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Lets the ring's consumer sleep without losing a wake-up from a producer.
@@ -89,4 +89,3 @@ public func sleepThread(nanoseconds: Int) {
     var ts = timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
     nanosleep(&ts, nil)
 }
-

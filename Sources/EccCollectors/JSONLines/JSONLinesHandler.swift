@@ -5,7 +5,7 @@ import NIOExtras
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Decodes newline-delimited JSON events from one TCP connection onto the bus.

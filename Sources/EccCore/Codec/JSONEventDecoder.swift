@@ -17,7 +17,8 @@ public enum JSONEventDecoder {
         let event = try decodeObject(&s, receivedAt: receivedAt, index: nil)
         s.skipWhitespace()
         guard s.atEnd else {
-            throw EventDecodingError(field: nil, message: "unexpected \(s.describeNext()) after the event", offset: s.index)
+            throw EventDecodingError(
+                field: nil, message: "unexpected \(s.describeNext()) after the event", offset: s.index)
         }
         return event
     }
@@ -42,7 +43,8 @@ public enum JSONEventDecoder {
         }
         s.skipWhitespace()
         guard s.atEnd else {
-            throw EventDecodingError(field: nil, message: "unexpected \(s.describeNext()) after the events", offset: s.index)
+            throw EventDecodingError(
+                field: nil, message: "unexpected \(s.describeNext()) after the events", offset: s.index)
         }
         return events
     }
@@ -123,7 +125,11 @@ public enum JSONEventDecoder {
         repeat {
             let key: Key
             let keyStart = s.index
-            if let raw = try s.readRawString() { key = Key(raw) } else { key = Array((try s.readString()).utf8).withUnsafeBytes { Key($0) } }
+            if let raw = try s.readRawString() {
+                key = Key(raw)
+            } else {
+                key = Array((try s.readString()).utf8).withUnsafeBytes { Key($0) }
+            }
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()
             let valueOffset = s.index
@@ -141,7 +147,8 @@ public enum JSONEventDecoder {
                     let text = try requireString(&s, "severity")
                     guard let sev = Severity(name: text) else {
                         throw FieldError(
-                            field: "severity", message: "unknown severity '\(text)' (expected \(Severity.namesForHelp))",
+                            field: "severity",
+                            message: "unknown severity '\(text)' (expected \(Severity.namesForHelp))",
                             offset: valueOffset)
                     }
                     severity = sev
@@ -203,7 +210,9 @@ public enum JSONEventDecoder {
         }
     }
 
-    private static func decodeAttributes(_ s: inout JSONScanner, into attributes: inout Attributes, field: inout String?)
+    private static func decodeAttributes(
+        _ s: inout JSONScanner, into attributes: inout Attributes, field: inout String?
+    )
         throws
     {
         s.skipWhitespace()
@@ -215,7 +224,11 @@ public enum JSONEventDecoder {
         attributes.reserveCapacity(8)
         repeat {
             let key: String
-            if let raw = try s.readRawString() { key = String(decoding: raw, as: UTF8.self) } else { key = try s.readString() }
+            if let raw = try s.readRawString() {
+                key = String(decoding: raw, as: UTF8.self)
+            } else {
+                key = try s.readString()
+            }
             field = "attributes." + key
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()

@@ -49,7 +49,9 @@ public struct DaemonConfig: Sendable, Equatable {
             if let p = m["path"] { c.databasePath = try p.string("database.path") }
             if let s = m["synchronous"] {
                 let v = try s.string("database.synchronous")
-                guard ["normal", "full"].contains(v) else { throw s.error("database.synchronous must be normal or full") }
+                guard ["normal", "full"].contains(v) else {
+                    throw s.error("database.synchronous must be normal or full")
+                }
                 c.synchronous = v
             }
         }
@@ -80,7 +82,9 @@ public struct DaemonConfig: Sendable, Equatable {
             if let lv = m["level"] {
                 let v = try lv.string("log.level")
                 let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-                guard levels.contains(v) else { throw lv.error("log.level must be one of \(levels.joined(separator: ", "))") }
+                guard levels.contains(v) else {
+                    throw lv.error("log.level must be one of \(levels.joined(separator: ", "))")
+                }
                 c.logLevel = v
             }
         }

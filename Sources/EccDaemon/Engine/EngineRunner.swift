@@ -53,11 +53,14 @@ public final class EngineRunner: Sendable {
     public func start() {
         let t = Thread { [self] in
             Thread.current.name = "ecc-engine"  // names the OS thread (top -H, perf)
-            guard let (engine, startup) = initial.withLock({ (e: inout (Engine, ChangeBatch)?) -> (Engine, ChangeBatch)? in
-                let taken = e
-                e = nil
-                return taken
-            }) else { return }
+            guard
+                let (engine, startup) = initial.withLock({
+                    (e: inout (Engine, ChangeBatch)?) -> (Engine, ChangeBatch)? in
+                    let taken = e
+                    e = nil
+                    return taken
+                })
+            else { return }
             run(engine, startup: startup)
             done.signal()
         }
@@ -113,7 +116,9 @@ public final class EngineRunner: Sendable {
             toStore.flush()
         }
         storeInput.close()
-        logger.info("engine drained the bus", metadata: ["ecc.processed": "\(processed)", "ecc.active": "\(engine.activeAlarmCount)"])
+        logger.info(
+            "engine drained the bus",
+            metadata: ["ecc.processed": "\(processed)", "ecc.active": "\(engine.activeAlarmCount)"])
     }
 
     private func applyReloads(_ engine: inout Engine, into batch: inout ChangeBatch) {

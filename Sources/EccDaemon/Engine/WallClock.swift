@@ -1,7 +1,7 @@
 import EccCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The live clock: real time from the system.

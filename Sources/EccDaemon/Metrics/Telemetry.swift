@@ -24,7 +24,8 @@ final class Telemetry: Sendable {
 
     init(
         bus: Ring<Event>, producers: [ProducerStats], badInputs: [(String, BadInputReporter)], runner: EngineRunner,
-        reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String, clock: any EccCore.Clock
+        reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
+        clock: any EccCore.Clock
     ) {
         self.bus = bus
         self.producers = producers
@@ -81,7 +82,9 @@ final class Telemetry: Sendable {
     func prometheusText() -> [UInt8] {
         for p in producers {
             count("ecc_events_received_total", ["collector": p.name], p.accepted, "Events accepted onto the bus")
-            count("ecc_events_dropped_total", ["collector": p.name], p.dropped, "Events dropped: bus full (drop-newest producers) or closed at shutdown")
+            count(
+                "ecc_events_dropped_total", ["collector": p.name], p.dropped,
+                "Events dropped: bus full (drop-newest producers) or closed at shutdown")
         }
         for (name, r) in badInputs {
             count("ecc_bad_input_total", ["collector": name], r.count, "Malformed input refused")
@@ -89,8 +92,10 @@ final class Telemetry: Sendable {
         count("ecc_events_processed_total", [:], runner.processed, "Events processed by the engine")
         count("ecc_store_changes_committed_total", [:], writer.committed, "Alarm changes committed to SQLite")
         count("ecc_store_changes_failed_total", [:], writer.failed, "Alarm changes that could not be stored")
-        count("ecc_rule_reloads_total", ["result": "applied"], reloader.applied.load(ordering: .relaxed), "Rule reloads")
-        count("ecc_rule_reloads_total", ["result": "refused"], reloader.refused.load(ordering: .relaxed), "Rule reloads")
+        count(
+            "ecc_rule_reloads_total", ["result": "applied"], reloader.applied.load(ordering: .relaxed), "Rule reloads")
+        count(
+            "ecc_rule_reloads_total", ["result": "refused"], reloader.refused.load(ordering: .relaxed), "Rule reloads")
         gauge("ecc_bus_depth", bus.count, "Events waiting on the bus")
         gauge("ecc_bus_capacity", bus.capacity, "Bus slots")
         gauge("ecc_alarms_active", runner.activeAlarms, "Active alarms")
@@ -103,7 +108,11 @@ final class Telemetry: Sendable {
     private func count(_ name: String, _ labels: [String: String], _ value: Int, _ help: String) {
         let id = name + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         counters.withLock { c in
-            let entry = c[id] ?? (registry.makeCounter(name: name, labels: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, help: help), 0)
+            let entry =
+                c[id] ?? (
+                    registry.makeCounter(
+                        name: name, labels: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, help: help), 0
+                )
             if value > entry.1 { entry.0.increment(by: Int64(value - entry.1)) }
             c[id] = (entry.0, max(value, entry.1))
         }

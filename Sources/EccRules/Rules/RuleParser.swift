@@ -21,7 +21,14 @@ public enum RuleParser {
         guard let doc else { return ([], []) }
         let items: [YAMLValue]
         do { items = try doc.list("a rule file") } catch {
-            return ([], [ConfigError(error.message + " (a rule file is a list of '- rule: ...' entries)", file: file, at: error.location)])
+            return (
+                [],
+                [
+                    ConfigError(
+                        error.message + " (a rule file is a list of '- rule: ...' entries)", file: file,
+                        at: error.location)
+                ]
+            )
         }
         var rules: [Rule] = []
         var errors: [ConfigError] = []

@@ -30,7 +30,8 @@ public final class AlarmStore {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw StoreError(code: -1, message: "\(error.localizedDescription)", operation: "create directory \(dir)")
+                throw StoreError(
+                    code: -1, message: "\(error.localizedDescription)", operation: "create directory \(dir)")
             }
         }
         let c = try Connection(path: path)
@@ -38,7 +39,8 @@ public final class AlarmStore {
         try Migrations.check(c)
         let mode = try c.scalarText("PRAGMA journal_mode=WAL")
         guard mode?.lowercased() == "wal" else {
-            throw StoreError(code: -1, message: "could not enable WAL (journal_mode is \(mode ?? "?"))", operation: "open \(path)")
+            throw StoreError(
+                code: -1, message: "could not enable WAL (journal_mode is \(mode ?? "?"))", operation: "open \(path)")
         }
         try c.execute("PRAGMA synchronous=\(synchronous.rawValue); PRAGMA foreign_keys=ON")
         try Migrations.migrate(c)

@@ -29,7 +29,8 @@ public final class Connection {
     }
 
     func error(_ rc: Int32, _ operation: String) -> StoreError {
-        StoreError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), operation: operation)
+        StoreError(
+            code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)), operation: operation)
     }
 
     /// Runs one or more statements without results.

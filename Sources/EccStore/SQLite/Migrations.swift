@@ -55,8 +55,9 @@ enum Migrations {
     static func check(_ c: Connection) throws(StoreError) {
         let version = try c.scalarInt("PRAGMA user_version") ?? 0
         if version == 0 {
-            let tables = try c.scalarInt(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+            let tables =
+                try c.scalarInt(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
             if tables > 0 {
                 throw StoreError(
                     code: -1,
@@ -81,7 +82,8 @@ enum Migrations {
         for v in Int(version)..<all.count {
             try c.transaction { () throws(StoreError) in
                 do throws(StoreError) { try c.execute(all[v]) } catch {
-                    throw StoreError(code: error.code, message: error.message, operation: "migrate to schema version \(v + 1)")
+                    throw StoreError(
+                        code: error.code, message: error.message, operation: "migrate to schema version \(v + 1)")
                 }
                 try c.execute("PRAGMA user_version = \(v + 1)")
             }

@@ -55,11 +55,13 @@ public final class StoreWriter: Sendable {
     public func start() {
         let t = Thread { [self] in
             Thread.current.name = "ecc-store"  // names the OS thread (top -H, perf)
-            guard let s = store.withLock({ (s: inout AlarmStore?) -> sending AlarmStore? in
-                let taken = s
-                s = nil
-                return taken
-            }) else { return }
+            guard
+                let s = store.withLock({ (s: inout AlarmStore?) -> sending AlarmStore? in
+                    let taken = s
+                    s = nil
+                    return taken
+                })
+            else { return }
             run(s)
             done.signal()
         }
@@ -95,7 +97,9 @@ public final class StoreWriter: Sendable {
             guard !pending.isEmpty else { continue }
             write(&pending, to: s)
         }
-        do { try s.checkpoint() } catch { logger.warning("store checkpoint failed", metadata: ["ecc.error": "\(error)"]) }
+        do { try s.checkpoint() } catch {
+            logger.warning("store checkpoint failed", metadata: ["ecc.error": "\(error)"])
+        }
         logger.info(
             "store closed",
             metadata: ["ecc.committed": "\(committed)", "ecc.failed": "\(failed)", "ecc.path": "\(s.connection.path)"])
@@ -110,11 +114,13 @@ public final class StoreWriter: Sendable {
                 committedChanges.add(pending.count, ordering: .relaxed)
                 if attempt > 0 {
                     retrying.store(false, ordering: .relaxed)
-                    logger.notice("store writable again; pending changes committed", metadata: ["ecc.changes": "\(pending.count)"])
+                    logger.notice(
+                        "store writable again; pending changes committed", metadata: ["ecc.changes": "\(pending.count)"]
+                    )
                 }
                 pending.removeAll()
                 return
-            } catch where error.isTransient {
+            } catch  where error.isTransient {
                 attempt += 1
                 if attempt == 1 || attempt % 60 == 0 {
                     retrying.store(true, ordering: .relaxed)
@@ -143,7 +149,9 @@ public final class StoreWriter: Sendable {
                 failedChanges.add(1, ordering: .relaxed)
                 logger.error(
                     "alarm change dropped: it cannot be stored",
-                    metadata: ["ecc.error": "\(error)", "ecc.alarm": "\(change.alarm.id)", "ecc.change": "\(change.kind)"])
+                    metadata: [
+                        "ecc.error": "\(error)", "ecc.alarm": "\(change.alarm.id)", "ecc.change": "\(change.kind)",
+                    ])
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Terminal colour, only when standard output is a terminal (and NO_COLOR is unset).
