@@ -116,6 +116,7 @@ let package = Package(
             name: "EccBench",
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccDaemon", "EccClient",
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EccBench",

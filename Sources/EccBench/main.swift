@@ -20,15 +20,18 @@ print("# ECC benchmarks on \(ProcessInfo.processInfo.activeProcessorCount) cores
 
 // Bus vs AsyncStream, 2 producers -> 1 consumer, same events, same run.
 var ringRates: [Double] = []
+var spscRates: [Double] = []
 var streamRates: [Double] = []
 for _ in 0..<(enabled("bus") ? 3 : 0) {
     ringRates.append(BusBench.ring(perProducer: scaled(4_000_000)))
+    spscRates.append(SPSCBench.run(perProducer: scaled(4_000_000)))
     streamRates.append(await BusBench.asyncStream(perProducer: scaled(1_000_000)))
 }
 let ringBest = ringRates.max() ?? 0
 let streamBest = streamRates.max() ?? 1
 if enabled("bus") {
     bench("bus_2p1c_events_per_s", ringBest, "events/s")
+    bench("spsc_per_producer_2p1c_events_per_s", spscRates.max() ?? 0, "events/s")
     bench("asyncstream_2p1c_events_per_s", streamBest, "events/s")
     bench("bus_vs_asyncstream_ratio", ringBest / streamBest, "x")
 }

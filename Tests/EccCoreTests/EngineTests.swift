@@ -187,4 +187,28 @@ struct ChangeBatchTests {
         #expect(b.changes.map(\.alarm.count) == [3, 6, 3])
         #expect(b.changes.map(\.alarm.id) == [1, 2, 1])
     }
+
+    @Test("engine hints update an entry in place within a batch and are ignored by another batch")
+    func hints() {
+        let a = Alarm(
+            id: 7, rule: "r", key: "k", severity: .major, summary: "", source: "s", host: "h", type: "t",
+            firstSeen: testEpoch, lastSeen: testEpoch)
+        var first = ChangeBatch()
+        var hint = first.appendRaised(a, at: testEpoch)
+        var b = a
+        b.count = 2
+        first.appendRepeat(of: b, at: testEpoch, hint: &hint)
+        #expect(first.changes.map(\.kind) == [.raised])
+        #expect(first.changes[0].alarm.count == 2)
+        let taken = first.take()
+        #expect(taken.count == 1 && first.isEmpty)
+        b.count = 3
+        first.appendRepeat(of: b, at: testEpoch, hint: &hint)  // stale hint: a new entry
+        #expect(first.changes.map(\.kind) == [.repeated])
+        #expect(first.changes[0].alarm.count == 3)
+        var other = ChangeBatch()
+        var foreign = hint
+        other.appendRepeat(of: b, at: testEpoch, hint: &foreign)
+        #expect(other.changes.count == 1)
+    }
 }

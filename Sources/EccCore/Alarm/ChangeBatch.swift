@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The alarm changes produced from one batch of events, with repeats coalesced.
 ///
 /// A flood of a million events for one alarm must not become a million rows and a million stream lines:
@@ -9,8 +11,26 @@ public struct ChangeBatch: Sendable {
     public private(set) var changes: [AlarmChange] = []
     // alarm id -> index of its latest raised/repeated entry in `changes`.
     private var latest: [UInt64: Int] = [:]
+    // Unique per batch content (new on init and on every reset), so an `EntryHint` from an earlier batch
+    // can never point into this one.
+    private var generation = ChangeBatch.nextGeneration()
+
+    /// Where an alarm's entry sits in a batch; the engine keeps one per active alarm so a repeat finds its
+    /// entry without a hash lookup. A stale hint (another batch) is simply ignored.
+    public struct EntryHint: Sendable, Hashable {
+        var generation: UInt64 = 0
+        var index: Int = -1
+
+        public init() {}
+    }
 
     public init() {}
+
+    private static let generations = Atomic<UInt64>(1)
+
+    private static func nextGeneration() -> UInt64 {
+        generations.add(1, ordering: .relaxed).newValue
+    }
 
     public var isEmpty: Bool { changes.isEmpty }
     public var count: Int { changes.count }
@@ -33,6 +53,45 @@ public struct ChangeBatch: Sendable {
             latest[change.alarm.id] = nil
             changes.append(change)
         }
+    }
+
+    /// Records a raise and returns the hint for later repeats of the alarm.
+    public mutating func appendRaised(_ alarm: Alarm, at now: EventTime) -> EntryHint {
+        append(AlarmChange(kind: .raised, alarm: alarm, at: now))
+        var hint = EntryHint()
+        hint.generation = generation
+        hint.index = changes.count - 1
+        return hint
+    }
+
+    /// Records a repeat using the engine's hint: with a current hint the entry is updated in place without
+    /// any lookup; otherwise a new entry is appended and the hint updated. (A repeat appended here may
+    /// leave an earlier entry of the same alarm in the batch; applying both in order gives the same result.)
+    public mutating func appendRepeat(of alarm: borrowing Alarm, at now: EventTime, hint: inout EntryHint) {
+        let i = hint.index
+        if hint.generation == generation, i >= 0, i < changes.count, changes[i].alarm.id == alarm.id {
+            changes[i].alarm.count = alarm.count
+            changes[i].alarm.lastSeen = alarm.lastSeen
+            changes[i].alarm.severity = alarm.severity
+            if changes[i].alarm.summary != alarm.summary { changes[i].alarm.summary = alarm.summary }
+            changes[i].at = now
+            return
+        }
+        hint.generation = generation
+        hint.index = changes.count
+        changes.append(AlarmChange(kind: .repeated, alarm: copy alarm, at: now))
+    }
+
+    /// Takes the changes out, leaving this batch empty (with a new generation) and its lookup storage
+    /// ready for reuse.
+    public mutating func take() -> ChangeBatch {
+        var out = ChangeBatch()
+        out.changes = changes
+        changes = []
+        changes.reserveCapacity(out.changes.count)
+        latest.removeAll(keepingCapacity: true)
+        generation = Self.nextGeneration()
+        return out
     }
 
     /// Records a repeat of an active alarm: updates the batch's entry for it in place (no copy of the whole
@@ -59,5 +118,6 @@ public struct ChangeBatch: Sendable {
     public mutating func removeAll() {
         changes.removeAll(keepingCapacity: true)
         latest.removeAll(keepingCapacity: true)
+        generation = Self.nextGeneration()
     }
 }

@@ -5,8 +5,14 @@
 /// event. `Hasher` is randomly seeded per process, so keys chosen by a sender cannot flood one bucket.
 /// Two different keys with the same 64-bit hash (vanishingly rare) fall back to a string-keyed table.
 struct AlarmTable: Sendable {
-    private var primary: [Int: Alarm] = [:]
-    private var overflow: [String: Alarm] = [:]
+    /// An active alarm and where its latest change sits in the batch being built.
+    struct Slot: Sendable {
+        var alarm: Alarm
+        var hint = ChangeBatch.EntryHint()
+    }
+
+    private var primary: [Int: Slot] = [:]
+    private var overflow: [String: Slot] = [:]
 
     /// Hash of a key's bytes.
     @inline(__always)
@@ -37,13 +43,13 @@ struct AlarmTable: Sendable {
 
     var count: Int { primary.count + overflow.count }
 
-    var alarms: [Alarm] { Array(primary.values) + Array(overflow.values) }
+    var alarms: [Alarm] { primary.values.map(\.alarm) + overflow.values.map(\.alarm) }
 
     /// Runs `body` on the alarm with this key, if active; returns nil when there is none.
     @inline(__always)
-    mutating func update<R>(_ key: UnsafeRawBufferPointer, hash: Int, _ body: (inout Alarm) -> R) -> R? {
+    mutating func update<R>(_ key: UnsafeRawBufferPointer, hash: Int, _ body: (inout Slot) -> R) -> R? {
         if let i = primary.index(forKey: hash) {
-            if Self.equal(primary.values[i].key, key) { return body(&primary.values[i]) }
+            if Self.equal(primary.values[i].alarm.key, key) { return body(&primary.values[i]) }
             if overflow.isEmpty { return nil }
         }
         guard !overflow.isEmpty else { return nil }
@@ -53,8 +59,9 @@ struct AlarmTable: Sendable {
     }
 
     /// Adds an alarm that is not in the table.
-    mutating func insert(_ alarm: Alarm, hash: Int) {
-        if primary[hash] == nil { primary[hash] = alarm } else { overflow[alarm.key] = alarm }
+    mutating func insert(_ alarm: Alarm, hash: Int, hint: ChangeBatch.EntryHint = ChangeBatch.EntryHint()) {
+        let slot = Slot(alarm: alarm, hint: hint)
+        if primary[hash] == nil { primary[hash] = slot } else { overflow[alarm.key] = slot }
     }
 
     /// Adds an alarm, computing its hash (restore, reload).
@@ -64,10 +71,10 @@ struct AlarmTable: Sendable {
 
     /// Removes and returns the alarm with this key.
     mutating func remove(_ key: UnsafeRawBufferPointer, hash: Int) -> Alarm? {
-        if let i = primary.index(forKey: hash), Self.equal(primary.values[i].key, key) {
-            return primary.remove(at: i).value
+        if let i = primary.index(forKey: hash), Self.equal(primary.values[i].alarm.key, key) {
+            return primary.remove(at: i).value.alarm
         }
         guard !overflow.isEmpty else { return nil }
-        return overflow.removeValue(forKey: String(decoding: key, as: UTF8.self))
+        return overflow.removeValue(forKey: String(decoding: key, as: UTF8.self))?.alarm
     }
 }

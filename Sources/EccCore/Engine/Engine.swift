@@ -82,16 +82,16 @@ public struct Engine: Sendable {
                 rules[i].key.render(event, into: &key)
                 key.withUnsafeBytes { keyBytes in
                     let hash = AlarmTable.hash(keyBytes)
-                    let repeated: Void? = states[i].active.update(keyBytes, hash: hash) { alarm in
-                        alarm.count += 1
-                        if event.time > alarm.lastSeen { alarm.lastSeen = event.time }
-                        if rules[i].alarm.severity == nil, event.severity > alarm.severity {
-                            alarm.severity = event.severity
+                    let repeated: Void? = states[i].active.update(keyBytes, hash: hash) { slot in
+                        slot.alarm.count += 1
+                        if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
+                        if rules[i].alarm.severity == nil, event.severity > slot.alarm.severity {
+                            slot.alarm.severity = event.severity
                         }
                         if rules[i].alarm.summary.usesCount {
-                            alarm.summary = rules[i].alarm.summary.render(event, count: alarm.count)
+                            slot.alarm.summary = rules[i].alarm.summary.render(event, count: slot.alarm.count)
                         }
-                        batch.appendRepeat(of: alarm, at: now)
+                        batch.appendRepeat(of: slot.alarm, at: now, hint: &slot.hint)
                     }
                     if repeated == nil {
                         let alarm = Alarm(
@@ -100,8 +100,8 @@ public struct Engine: Sendable {
                             summary: rules[i].alarm.summary.render(event, count: 1), source: event.source,
                             host: event.host, type: event.type, firstSeen: event.time, lastSeen: event.time)
                         nextAlarmID += 1
-                        states[i].active.insert(alarm, hash: hash)
-                        batch.append(AlarmChange(kind: .raised, alarm: alarm, at: now))
+                        let hint = batch.appendRaised(alarm, at: now)
+                        states[i].active.insert(alarm, hash: hash, hint: hint)
                     }
                 }
                 if rules[i].stop { break }

@@ -104,9 +104,8 @@ public final class EngineRunner: Sendable {
             if n > 0 { processedCount.add(n, ordering: .relaxed) }
             if !batch.isEmpty {
                 alarms.publish(batch.changes)
-                toStore.append(batch)
+                toStore.append(batch.take())
                 toStore.flush()
-                batch = ChangeBatch()
                 activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
             }
         }
