@@ -2,7 +2,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?=
-APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev pkg-config curl python3
+APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev pkg-config curl python3 systemd
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help

@@ -3,7 +3,8 @@
 #  1. eccctl send → alarm on a running `eccctl tail --json` and in `eccctl incidents list`;
 #  2. a flood of N events (HTTP, via `eccctl send -`) and SIGTERM right after: every accepted event
 #     is counted in the stored alarms after a restart; eccd exits 0;
-#  3. SIGHUP with a broken rule file: refused with file:line:col, the old rules still fire.
+#  3. SIGHUP with a broken rule file: refused with file:line:col, the old rules still fire;
+#  4. deploy/eccd.service passes systemd-analyze verify.
 # Usage: flood-sigterm.sh BIN_DIR [EVENTS]
 set -euo pipefail
 bin=$(cd "$1" && pwd)
@@ -99,4 +100,10 @@ for _ in $(seq 1 100); do "$bin/eccctl" incidents list --json --limit 100000 | g
 "$bin/eccctl" incidents list --json --limit 100000 | grep -q '"key":"sw2/1"' || fail "old rules stopped firing after a refused reload"
 echo "acceptance: broken rule refused on SIGHUP with file:line:col; old rules still fire"
 stop
-echo "acceptance: 3 passed, 0 failed"
+
+# The systemd unit, checked by systemd itself against the binary just built.
+sed "s|/usr/local/bin/eccd|$bin/eccd|" deploy/eccd.service >"$work/eccd.service"
+out=$(systemd-analyze verify "$work/eccd.service" 2>&1) || fail "systemd-analyze verify: $out"
+[ -z "$out" ] || fail "systemd-analyze verify: $out"
+echo "acceptance: deploy/eccd.service passes systemd-analyze verify"
+echo "acceptance: 4 passed, 0 failed"
