@@ -97,7 +97,8 @@ struct Status: AsyncParsableCommand {
             let (status, body) = try await server.client().request(.GET, "/v1/status")
             guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
             if let obj = try? JSONSerialization.jsonObject(with: Data(body)),
-                let pretty = try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
+                let pretty = try? JSONSerialization.data(
+                    withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             {
                 print(String(decoding: pretty, as: UTF8.self))
             } else {

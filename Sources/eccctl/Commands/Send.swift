@@ -113,7 +113,9 @@ struct Send: AsyncParsableCommand {
             if lines.count >= batch { try await flush() }
         }
         try await flush()
-        printError("sent \(sent) events\(bad > 0 ? ", \(bad) bad lines skipped" : "")")
+        printError(
+            "sent \(sent) event\(sent == 1 ? "" : "s")\(bad > 0 ? ", \(bad) bad line\(bad == 1 ? "" : "s") skipped" : "")"
+        )
         if bad > 0 { throw ExitCode(1) }
     }
 }

@@ -41,6 +41,7 @@ struct Tail: AsyncParsableCommand {
                 }
             }
             if status != 200 { throw CLIError(errorMessage(errorBody, status: status)) }
+            throw CLIError("eccd ended the stream (it is shutting down or restarting)")
         }
     }
 
