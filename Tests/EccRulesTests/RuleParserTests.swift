@@ -40,8 +40,24 @@ struct RuleParserTests {
                 "r.yaml:3:9: key: unclosed '{'"
             ),
             (
-                "- rule: a\n  when: {type: [x, y]}\n  alarm: {summary: s}\n",
-                "r.yaml:2:16: 'when.type' must be a single value"
+                "- rule: a\n  when: {ifIndex: {gt: abc}}\n  alarm: {summary: s}\n",
+                "r.yaml:2:24: 'when.ifIndex.gt' must be a number, not 'abc'"
+            ),
+            (
+                "- rule: a\n  when: {host: {regx: a}}\n  alarm: {summary: s}\n",
+                "r.yaml:2:17: unknown key 'regx'"
+            ),
+            (
+                "- rule: a\n  when: {host: {regex: \"a(\"}}\n  alarm: {summary: s}\n",
+                "r.yaml:2:24: invalid regular expression 'a('"
+            ),
+            (
+                "- rule: a\n  when: {addr: {cidr: 10.0.0.0/33}}\n  alarm: {summary: s}\n",
+                "r.yaml:2:23: '10.0.0.0/33' is not a network in CIDR notation"
+            ),
+            (
+                "- rule: a\n  when: {type: []}\n  alarm: {summary: s}\n",
+                "r.yaml:2:16: 'when.type' is an empty list"
             ),
             ("- rule: a\n  alarm: {summary: s}\n", "r.yaml:1:3: rule 'a' has no 'when' clause"),
             ("- when: {type: x}\n  alarm: {summary: s}\n", "r.yaml:1:3: rule has no name"),

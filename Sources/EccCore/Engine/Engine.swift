@@ -67,7 +67,10 @@ public struct Engine: Sendable {
         let list = rules.rules
         list.withUnsafeBufferPointer { rules in
             for i in candidates.clear {
-                guard let clear = rules[i].clearWhen, clear.matches(event) else { continue }
+                guard let clear = rules[i].clearWhen else { continue }
+                var captures: [(String, String)] = []
+                guard clear.matches(event, captures: &captures) else { continue }
+                let event = captures.isEmpty ? event : event.adding(captures)
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
                 let removed = key.withUnsafeBytes { states[i].active.remove($0, hash: AlarmTable.hash($0)) }
@@ -77,7 +80,10 @@ public struct Engine: Sendable {
                 batch.append(AlarmChange(kind: .cleared, alarm: alarm, at: now))
             }
             for i in candidates.when {
-                guard rules[i].when.matches(event) else { continue }
+                var captures: [(String, String)] = []
+                guard rules[i].when.matches(event, captures: &captures) else { continue }
+                // Named regex groups become fields for this rule's key and summary.
+                let event = captures.isEmpty ? event : event.adding(captures)
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
                 key.withUnsafeBytes { keyBytes in
@@ -107,5 +113,14 @@ public struct Engine: Sendable {
                 if rules[i].stop { break }
             }
         }
+    }
+}
+
+extension Event {
+    /// A copy with extra attributes (regex captures); they replace attributes of the same name.
+    func adding(_ fields: [(String, String)]) -> Event {
+        var e = self
+        for (k, v) in fields { e.attributes[k] = .string(v) }
+        return e
     }
 }

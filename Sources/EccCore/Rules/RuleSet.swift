@@ -54,7 +54,11 @@ public struct RuleSet: Sendable {
         var any: [Int] = []
         for (i, m) in matchers.enumerated() {
             guard let m else { continue }
-            if let t = m.requiredType { byType[t, default: []].append(i) } else { any.append(i) }
+            if let types = m.requiredTypes {
+                for t in types { byType[t, default: []].append(i) }
+            } else {
+                any.append(i)
+            }
         }
         // Merge the any-type rules into each list so one lookup yields every candidate in order.
         for (t, list) in byType { byType[t] = (list + any).sorted() }
