@@ -37,6 +37,7 @@ ACCEPTANCE_EVENTS ?= 200000
 test: deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$$($(SWIFT) build --show-bin-path)/eccctl rules test rules/
 	Tests/acceptance/flood-sigterm.sh $$($(SWIFT) build --show-bin-path) $(ACCEPTANCE_EVENTS)
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)

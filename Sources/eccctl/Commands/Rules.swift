@@ -6,7 +6,7 @@ import Foundation
 /// `eccctl rules`: for rule authors.
 struct Rules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check and reload rule files.", subcommands: [Check.self, Reload.self])
+        abstract: "Check, test and reload rule files.", subcommands: [Check.self, Test.self, Reload.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -25,6 +25,41 @@ struct Rules: AsyncParsableCommand {
                 printError("\(error.errors.count) error\(error.errors.count == 1 ? "" : "s")")
                 throw ExitCode(1)
             }
+        }
+    }
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run rule tests (*.test.yaml): timestamped events in, expected alarm changes out.",
+            discussion: "Runs on the same engine as eccd, on event time, without a daemon. See docs/rules.md.")
+
+        @Argument(help: "Test files or directories (default: rules).") var paths: [String] = []
+        @Flag(name: .shortAndLong, help: "List passing tests too.") var verbose = false
+
+        func run() async throws {
+            let files = RuleTestRunner.testFiles(in: paths.isEmpty ? ["rules"] : paths)
+            var passed = 0
+            var failed = 0
+            for file in files {
+                do {
+                    for r in try RuleTestRunner.run(file: file) {
+                        if let failure = r.failure {
+                            failed += 1
+                            print("FAIL \(r.location): \(r.name)")
+                            print(failure, terminator: "")
+                        } else {
+                            passed += 1
+                            if verbose { print("ok   \(r.location): \(r.name)") }
+                        }
+                    }
+                } catch {
+                    failed += 1
+                    for e in error.errors { print("ERROR \(e)") }
+                }
+            }
+            if files.isEmpty { print("no *.test.yaml files found") }
+            print("rules: \(passed) passed, \(failed) failed")
+            if failed > 0 || files.isEmpty { throw ExitCode(1) }
         }
     }
 

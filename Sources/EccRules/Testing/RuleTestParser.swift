@@ -1,0 +1,98 @@
+import EccCore
+import Foundation
+
+/// Reads rule test files (`*.test.yaml`), strictly, with `file:line:column` errors.
+public enum RuleTestParser {
+    /// Test events start at this time (2026-01-01T00:00:00Z) unless they give `time`.
+    public static let epoch = EventTime(nanoseconds: 1_767_225_600_000_000_000)
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> RuleTestFile {
+        guard let doc = try YAMLValue.parse(text, file: file) else {
+            throw ConfigError("empty test file", file: file)
+        }
+        let top = try doc.mapping("a rule test file", known: ["rules", "tests"])
+        var rulePaths: [String] = []
+        if let r = top["rules"] {
+            rulePaths = try r.list("rules").map { v throws(ConfigError) in try v.string("rules entry") }
+        }
+        guard let testsNode = top["tests"] else { throw doc.error("a rule test file needs 'tests:'") }
+        var cases: [RuleTestCase] = []
+        for t in try testsNode.list("tests") { cases.append(try parseCase(t)) }
+        return RuleTestFile(path: file, rulePaths: rulePaths, cases: cases)
+    }
+
+    static func parseCase(_ v: YAMLValue) throws(ConfigError) -> RuleTestCase {
+        let m = try v.mapping("a test", known: ["name", "events", "expect", "include_repeats"])
+        let name = try m["name"]?.string("name") ?? "test at line \(v.location.line)"
+        var events: [(Int64, Event)] = []
+        for e in try m["events"]?.list("events") ?? [] { events.append(try parseEvent(e)) }
+        var expect: [ExpectedChange] = []
+        for e in try m["expect"]?.list("expect") ?? [] { expect.append(try parseExpected(e)) }
+        let repeats = try m["include_repeats"]?.bool("include_repeats") ?? expect.contains { $0.change == .repeated }
+        return RuleTestCase(name: name, location: v.location, events: events, expect: expect, includeRepeats: repeats)
+    }
+
+    static func parseEvent(_ v: YAMLValue) throws(ConfigError) -> (Int64, Event) {
+        let m = try v.mapping(
+            "an event", known: ["at", "time", "source", "host", "type", "severity", "summary", "attributes"])
+        var offset: Int64 = 0
+        if let at = m["at"] { offset = try at.duration("at") }
+        if let t = m["time"] {
+            let text = try t.string("time")
+            guard let time = RFC3339.parse(text) else { throw t.error("time: '\(text)' is not RFC 3339") }
+            offset = time.nanoseconds - epoch.nanoseconds
+        }
+        guard let type = try m["type"]?.string("type") else { throw v.error("an event needs a 'type'") }
+        var severity = Severity.info
+        if let s = m["severity"] {
+            let text = try s.string("severity")
+            guard let sev = Severity(name: text) else {
+                throw s.error("unknown severity '\(text)' (expected \(Severity.namesForHelp))")
+            }
+            severity = sev
+        }
+        var attributes = Attributes()
+        if let a = m["attributes"] {
+            for (_, k, val) in try a.anyMapping("attributes").entries {
+                let text = try val.string("attributes.\(k)")
+                attributes[k] = Int64(text).map { .int($0) } ?? .string(text)
+            }
+        }
+        let event = Event(
+            time: epoch.adding(nanoseconds: offset), source: try m["source"]?.string("source") ?? "test",
+            host: try m["host"]?.string("host") ?? "", type: type, severity: severity,
+            summary: try m["summary"]?.string("summary") ?? "", attributes: attributes)
+        return (offset, event)
+    }
+
+    static func parseExpected(_ v: YAMLValue) throws(ConfigError) -> ExpectedChange {
+        let m = try v.mapping(
+            "an expected change", known: ["at", "change", "rule", "key", "severity", "summary", "count"])
+        var e = ExpectedChange(location: v.location)
+        if let at = m["at"] { e.offset = try at.duration("at") }
+        if let c = m["change"] {
+            let text = try c.string("change")
+            guard let kind = AlarmChange.Kind(rawValue: text) else {
+                throw c.error("change must be raised, repeated or cleared, not '\(text)'")
+            }
+            e.change = kind
+        }
+        e.rule = try m["rule"]?.string("rule")
+        e.key = try m["key"]?.string("key")
+        e.summary = try m["summary"]?.string("summary")
+        if let s = m["severity"] {
+            let text = try s.string("severity")
+            guard let sev = Severity(name: text) else { throw s.error("unknown severity '\(text)'") }
+            e.severity = sev
+        }
+        if let c = m["count"] { e.count = Int64(try c.int("count")) }
+        return e
+    }
+}
+
+extension ExpectedChange {
+    init(location: SourceLocation) {
+        self.init(
+            location: location, offset: nil, change: nil, rule: nil, key: nil, severity: nil, summary: nil, count: nil)
+    }
+}
