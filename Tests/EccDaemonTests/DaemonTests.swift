@@ -138,3 +138,27 @@ struct DaemonTests {
         try await d.stop()
     }
 }
+
+@Suite("Daemon timers")
+struct DaemonTimerTests {
+    @Test("timers fire on the live clock: a held alarm is raised after its hold without further events")
+    func heldAlarmRaisedByClock() async throws {
+        let dir = try TestDaemon.makeDir(
+            rules: """
+                - rule: held
+                  when: {type: down}
+                  key: "{host}"
+                  hold: 1s
+                  alarm: {severity: major, summary: "{host} down for a second"}
+                """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        let sent = ContinuousClock.now
+        _ = try await d.post(#"{"source":"t","host":"h1","type":"down"}"#)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await d.incidents().isEmpty)  // still held
+        try await d.eventually(5) { try await d.incidents().count == 1 }
+        #expect(ContinuousClock.now - sent >= .seconds(1))
+        try await d.stop()
+    }
+}

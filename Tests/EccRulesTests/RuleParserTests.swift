@@ -33,7 +33,7 @@ struct RuleParserTests {
     @Test(
         "errors carry file:line:column",
         arguments: [
-            ("- rule: a\n  when: {type: x}\n  alarm: {summary: s}\n  hold: 30s\n", "r.yaml:4:3: unknown key 'hold'"),
+            ("- rule: a\n  when: {type: x}\n  alarm: {summary: s}\n  holdoff: 30s\n", "r.yaml:4:3: unknown key 'holdoff'"),
             ("- rule: a\n  when: {type: x}\n  alarm: {severity: huge}\n", "r.yaml:3:21: unknown severity 'huge'"),
             (
                 "- rule: a\n  when: {type: x}\n  key: \"{host\"\n  alarm: {summary: s}\n",
@@ -54,6 +54,30 @@ struct RuleParserTests {
             (
                 "- rule: a\n  when: {addr: {cidr: 10.0.0.0/33}}\n  alarm: {summary: s}\n",
                 "r.yaml:2:23: '10.0.0.0/33' is not a network in CIDR notation"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  hold: soon\n  alarm: {summary: s}\n",
+                "r.yaml:3:9: hold: 'soon' is not a duration"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  hold: 1s\n  threshold: {count: 2, within: 1m}\n  alarm: {}\n",
+                "r.yaml:4:14: rule 'a': 'hold' and 'threshold' cannot be combined"
+            ),
+            (
+                "- rule: a\n  expect: {type: x}\n  alarm: {}\n",
+                "r.yaml:2:11: 'expect' describes the event an absence rule waits for"
+            ),
+            (
+                "- rule: a\n  expect: {type: x}\n  absent_for: 5m\n  clear_when: {type: y}\n  alarm: {}\n",
+                "r.yaml:4:15: rule 'a': an absence rule clears when the expected event returns"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  threshold: {count: 3, within: 1m, clear_below: 4}\n  alarm: {}\n",
+                "r.yaml:3:50: threshold.clear_below must be between 1 and the count (3)"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  threshold: {rate: fast}\n  alarm: {}\n",
+                "r.yaml:3:21: threshold.rate must look like 10/1m"
             ),
             (
                 "- rule: a\n  when: {type: []}\n  alarm: {summary: s}\n",

@@ -78,3 +78,33 @@ struct AlarmTable: Sendable {
         return overflow.removeValue(forKey: String(decoding: key, as: UTF8.self))?.alarm
     }
 }
+
+extension AlarmTable {
+    /// The active alarm with this key (slow path: builds the key's bytes).
+    func alarm(forKey key: String) -> Alarm? {
+        var copy = self
+        var k = key
+        return k.withUTF8 { buf in
+            let raw = UnsafeRawBufferPointer(buf)
+            return copy.update(raw, hash: Self.hash(raw)) { $0.alarm }
+        }
+    }
+
+    /// Removes the alarm with this key (slow path).
+    mutating func remove(key: String) -> Alarm? {
+        var k = key
+        return k.withUTF8 { buf in
+            let raw = UnsafeRawBufferPointer(buf)
+            return remove(raw, hash: Self.hash(raw))
+        }
+    }
+
+    /// Runs `body` on the active alarm's slot with this key (slow path).
+    mutating func update<R>(key: String, _ body: (inout Slot) -> R) -> R? {
+        var k = key
+        return k.withUTF8 { buf in
+            let raw = UnsafeRawBufferPointer(buf)
+            return update(raw, hash: Self.hash(raw), body)
+        }
+    }
+}

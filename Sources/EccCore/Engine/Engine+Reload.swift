@@ -55,6 +55,7 @@ extension Engine {
         }
         rules = newRules
         states = newStates
+        ruleIndex = Self.index(newRules)
         return report
     }
 }

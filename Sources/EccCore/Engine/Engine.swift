@@ -9,11 +9,23 @@ public struct Engine: Sendable {
     // Parallel to `rules.rules`: the active alarms of each rule by key.
     var states: [RuleState]
     /// The id the next raised alarm gets.
-    public private(set) var nextAlarmID: UInt64
+    public internal(set) var nextAlarmID: UInt64
 
     struct RuleState: Sendable {
         var active = AlarmTable()
+        /// Held or counting (not raised yet), by key: rules with hold or threshold.
+        var pending: [String: Pending] = [:]
+        /// Threshold rules with a clear level: event times in the window of each active alarm.
+        var windows: [String: [EventTime]] = [:]
+        /// Absence rules: the latest expected event per key.
+        var heartbeats: [String: Heartbeat] = [:]
     }
+
+    // Timers of time-driven rules, the event-time watermark, and rule lookup by name for timers.
+    var timers = TimerHeap()
+    var timerSequence: UInt64 = 0
+    var watermark = EventTime.zero
+    var ruleIndex: [String: Int] = [:]
 
     // Reused buffer for rendering keys; see AlarmTable.
     private var keyBuffer: [UInt8] = []
@@ -23,6 +35,7 @@ public struct Engine: Sendable {
         self.rules = rules
         self.states = Array(repeating: RuleState(), count: rules.rules.count)
         self.nextAlarmID = max(1, nextAlarmID)
+        self.ruleIndex = Self.index(rules)
     }
 
     /// How many alarms are active.
@@ -42,9 +55,22 @@ public struct Engine: Sendable {
         var orphans: [Alarm] = []
         for a in alarms where a.state == .active {
             nextAlarmID = max(nextAlarmID, a.id + 1)
-            if let i = byName[a.rule] { states[i].active.insert(a) } else { orphans.append(a) }
+            if let i = byName[a.rule] {
+                states[i].active.insert(a)
+                if let quiet = rules.rules[i].timing.autoClear {
+                    schedule(a.rule, a.key, .autoClear, at: a.lastSeen.adding(nanoseconds: quiet))
+                }
+            } else {
+                orphans.append(a)
+            }
         }
         return orphans
+    }
+
+    static func index(_ rules: RuleSet) -> [String: Int] {
+        var byName: [String: Int] = [:]
+        for (i, r) in rules.rules.enumerated() { byName[r.name] = i }
+        return byName
     }
 
     /// Raises the id counter so new alarms never reuse an id already in the store.
@@ -58,6 +84,9 @@ public struct Engine: Sendable {
     /// the event's key; then rules whose `when` matches raise or repeat, in order, until one with
     /// `stop: true` matched.
     public mutating func handle(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+        // Event time moves the watermark (never past the processing time: a sender's clock running ahead
+        // must not fire timers early), and timers now due fire before this event is looked at.
+        advance(to: min(event.time, now), into: &batch)
         var key = keyBuffer
         keyBuffer = []
         defer { keyBuffer = key }
@@ -73,6 +102,7 @@ public struct Engine: Sendable {
                 let event = captures.isEmpty ? event : event.adding(captures)
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
+                if !rules[i].timing.isPlain { forgetPending(i, key: String(decoding: key, as: UTF8.self)) }
                 let removed = key.withUnsafeBytes { states[i].active.remove($0, hash: AlarmTable.hash($0)) }
                 guard var alarm = removed else { continue }
                 alarm.state = .cleared
@@ -86,6 +116,11 @@ public struct Engine: Sendable {
                 let event = captures.isEmpty ? event : event.adding(captures)
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
+                if !rules[i].timing.isPlain {
+                    handleTimed(i, key: String(decoding: key, as: UTF8.self), event: event, at: now, into: &batch)
+                    if rules[i].stop { break }
+                    continue
+                }
                 key.withUnsafeBytes { keyBytes in
                     let hash = AlarmTable.hash(keyBytes)
                     let repeated: Void? = states[i].active.update(keyBytes, hash: hash) { slot in

@@ -28,6 +28,44 @@ public struct Rule: Sendable, Hashable {
         }
     }
 
+    /// A count of events within a sliding window of event time.
+    public struct Threshold: Sendable, Hashable {
+        /// Raise when this many matching events for one key fall within `within`.
+        public var count: Int
+        /// Window length in nanoseconds.
+        public var within: Int64
+        /// Optional second threshold: clear once fewer than this many events remain in the window.
+        public var clearBelow: Int?
+
+        public init(count: Int, within: Int64, clearBelow: Int? = nil) {
+            self.count = count
+            self.within = within
+            self.clearBelow = clearBelow
+        }
+    }
+
+    /// Time-driven behaviour; all durations in nanoseconds of event time.
+    public struct Timing: Sendable, Hashable {
+        /// Flap filter: raise only if no clearing event arrives within this delay.
+        public var hold: Int64?
+        /// Clear an active alarm after this long without a matching event.
+        public var autoClear: Int64?
+        /// Raise only when enough events arrive within a window.
+        public var threshold: Threshold?
+        /// Absence rule: `when` describes an expected event; raise when none arrived for this long.
+        public var absentFor: Int64?
+
+        public init(hold: Int64? = nil, autoClear: Int64? = nil, threshold: Threshold? = nil, absentFor: Int64? = nil) {
+            self.hold = hold
+            self.autoClear = autoClear
+            self.threshold = threshold
+            self.absentFor = absentFor
+        }
+
+        /// True for a rule that raises on the first event and needs no timers.
+        public var isPlain: Bool { hold == nil && autoClear == nil && threshold == nil && absentFor == nil }
+    }
+
     /// Unique name; alarms and logs refer to it.
     public var name: String
     /// Events that raise or repeat the alarm.
@@ -39,13 +77,16 @@ public struct Rule: Sendable, Hashable {
     public var alarm: AlarmSpec
     /// When true, an event this rule matched is not offered to later rules.
     public var stop: Bool
+    /// Hold, auto-clear, threshold, absence.
+    public var timing: Timing
     /// Where the rule was defined; not part of its identity for hot reload.
     public var location: SourceLocation?
 
     public init(
         name: String, when: Matcher, key: Template, clearWhen: Matcher? = nil, alarm: AlarmSpec,
-        stop: Bool = false, location: SourceLocation? = nil
+        stop: Bool = false, timing: Timing = Timing(), location: SourceLocation? = nil
     ) {
+        self.timing = timing
         self.name = name
         self.when = when
         self.key = key

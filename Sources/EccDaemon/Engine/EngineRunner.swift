@@ -95,9 +95,15 @@ public final class EngineRunner: Sendable {
             if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
             if !bus.hasPublished {
                 if bus.isClosed && bus.count == 0 { break }
-                _ = bus.waitForPublished(timeoutNanoseconds: 1_000_000_000)
+                // Sleep until something arrives or the next timer (hold, absence, auto-clear) is due.
+                var timeout: Int64 = 1_000_000_000
+                if let due = engine.nextDeadline {
+                    timeout = min(timeout, max(1_000_000, due.nanoseconds - clock.now().nanoseconds))
+                }
+                _ = bus.waitForPublished(timeoutNanoseconds: timeout)
             }
             let now = clock.now()
+            if let due = engine.nextDeadline, due <= now { engine.tick(at: now, into: &batch) }
             let n = bus.drain(maximum: Self.batchSize) { event in
                 engine.handle(event, at: now, into: &batch)
             }

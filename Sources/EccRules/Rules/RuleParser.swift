@@ -11,7 +11,11 @@ import EccCore
 ///   alarm: {severity: major, summary: "Interface {ifIndex} down on {host}"}
 /// ```
 public enum RuleParser {
-    static let ruleKeys = ["rule", "description", "when", "key", "clear_when", "alarm", "stop"]
+    static let ruleKeys = [
+        "rule", "description", "when", "expect", "absent_for", "key", "clear_when", "alarm", "stop", "hold",
+        "auto_clear", "threshold",
+    ]
+    static let thresholdKeys = ["count", "within", "rate", "clear_below"]
     static let alarmKeys = ["severity", "summary"]
 
     /// Parses one file's text. Returns the rules that parsed and every error found.
@@ -45,8 +49,19 @@ public enum RuleParser {
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
             throw nameNode.error("rule name '\(name)' must be non-empty letters, digits, '-', '_', '.' or ':'")
         }
-        guard let whenNode = map["when"] else { throw value.error("rule '\(name)' has no 'when' clause") }
-        let when = try matcher(whenNode, what: "when")
+        let timing = try parseTiming(map, rule: value, name: name)
+        let whenNode: YAMLValue
+        switch (map["when"], map["expect"]) {
+        case (let w?, nil): whenNode = w
+        case (nil, let e?):
+            guard timing.absentFor != nil else {
+                throw e.error("'expect' describes the event an absence rule waits for; add 'absent_for: <duration>'")
+            }
+            whenNode = e
+        case (_?, let e?): throw e.error("a rule has either 'when' (events that raise) or 'expect' (absence), not both")
+        case (nil, nil): throw value.error("rule '\(name)' has no 'when' clause")
+        }
+        let when = try matcher(whenNode, what: map["when"] != nil ? "when" : "expect")
         let clearWhen = try map["clear_when"].map { v throws(ConfigError) in try matcher(v, what: "clear_when") }
         let key = try template(map["key"], default: "{host}", what: "key")
         guard let alarmNode = map["alarm"] else { throw value.error("rule '\(name)' has no 'alarm' clause") }
@@ -65,7 +80,73 @@ public enum RuleParser {
         let stop = try map["stop"]?.bool("stop") ?? false
         return Rule(
             name: name, when: when, key: key, clearWhen: clearWhen,
-            alarm: Rule.AlarmSpec(severity: severity, summary: summary), stop: stop, location: value.location)
+            alarm: Rule.AlarmSpec(severity: severity, summary: summary), stop: stop, timing: timing,
+            location: value.location)
+    }
+
+    /// hold, auto_clear, threshold, absent_for — and which combinations make sense.
+    static func parseTiming(_ map: YAMLMapping, rule: YAMLValue, name: String) throws(ConfigError) -> Rule.Timing {
+        var t = Rule.Timing()
+        func positive(_ key: String) throws(ConfigError) -> Int64? {
+            guard let v = map[key] else { return nil }
+            let ns = try v.duration(key)
+            guard ns > 0 else { throw v.error("\(key) must be longer than 0") }
+            return ns
+        }
+        t.hold = try positive("hold")
+        t.autoClear = try positive("auto_clear")
+        t.absentFor = try positive("absent_for")
+        if let th = map["threshold"] {
+            let m = try th.mapping("threshold", known: thresholdKeys)
+            var count: Int
+            var within: Int64
+            if let rate = m["rate"] {
+                guard m["count"] == nil, m["within"] == nil else {
+                    throw rate.error("threshold: give either 'rate: N/duration' or 'count' and 'within'")
+                }
+                let text = try rate.string("threshold.rate")
+                let parts = text.split(separator: "/", maxSplits: 1)
+                // "10/1m", or "10/m" for one unit.
+                let per = parts.count == 2 ? parts[1].trimmingCharacters() : ""
+                guard parts.count == 2, let n = Int(parts[0].trimmingCharacters()), n >= 1,
+                    let d = Durations.parse(per) ?? Durations.parse("1" + per), d > 0
+                else { throw rate.error("threshold.rate must look like 10/1m (events per duration), not '\(text)'") }
+                count = n
+                within = d
+            } else {
+                guard let c = m["count"], let w = m["within"] else {
+                    throw th.error("threshold needs 'count' and 'within' (e.g. {count: 5, within: 60s}) or 'rate'")
+                }
+                count = try c.int("threshold.count")
+                guard count >= 1 else { throw c.error("threshold.count must be at least 1") }
+                within = try w.duration("threshold.within")
+                guard within > 0 else { throw w.error("threshold.within must be longer than 0") }
+            }
+            var clearBelow: Int?
+            if let cb = m["clear_below"] {
+                let n = try cb.int("threshold.clear_below")
+                guard n >= 1, n <= count else {
+                    throw cb.error("threshold.clear_below must be between 1 and the count (\(count))")
+                }
+                clearBelow = n
+            }
+            t.threshold = Rule.Threshold(count: count, within: within, clearBelow: clearBelow)
+        }
+        if t.hold != nil, let th = map["threshold"] {
+            throw th.error("rule '\(name)': 'hold' and 'threshold' cannot be combined")
+        }
+        if t.absentFor != nil {
+            for k in ["hold", "threshold", "clear_when", "auto_clear"] {
+                if let v = map[k] {
+                    throw v.error(
+                        "rule '\(name)': an absence rule clears when the expected event returns; '\(k)' does not apply")
+                }
+            }
+            if let w = map["when"] {
+                throw w.error("an absence rule names its expected event with 'expect', not 'when'")
+            }
+        }
+        return t
     }
 
     /// Operators a field's condition may use: `{gt: 90}`, `{regex: "..."}`, `{cidr: 10.0.0.0/8}`, ...
@@ -187,5 +268,14 @@ public enum RuleParser {
             }
             throw ConfigError("\(what): \(error.message)", file: value.file, at: loc)
         }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        var s = self
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -9,6 +9,7 @@ import EccCore
 ///     events:
 ///       - {at: 0s, host: sw1, type: linkDown, attributes: {ifIndex: 7}}
 ///       - {at: 30s, host: sw1, type: linkUp, attributes: {ifIndex: 7}}
+///     until: 1m                    # optional: run the clock on after the last event (timers)
 ///     expect:
 ///       - {at: 0s, change: raised, rule: interface-down, key: sw1/7, severity: major}
 ///       - {at: 30s, change: cleared, rule: interface-down, key: sw1/7}
@@ -26,6 +27,8 @@ public struct RuleTestCase: Sendable {
     public var location: SourceLocation
     /// Events with their offsets from the test's start (nanoseconds).
     public var events: [(offset: Int64, event: Event)]
+    /// Run the clock to this offset after the last event, so timers (hold, absence, auto-clear) fire.
+    public var until: Int64?
     public var expect: [ExpectedChange]
     /// Compare `repeated` changes too (default: only when `expect` lists one).
     public var includeRepeats: Bool

@@ -22,14 +22,16 @@ public enum RuleTestParser {
     }
 
     static func parseCase(_ v: YAMLValue) throws(ConfigError) -> RuleTestCase {
-        let m = try v.mapping("a test", known: ["name", "events", "expect", "include_repeats"])
+        let m = try v.mapping("a test", known: ["name", "events", "until", "expect", "include_repeats"])
         let name = try m["name"]?.string("name") ?? "test at line \(v.location.line)"
         var events: [(Int64, Event)] = []
         for e in try m["events"]?.list("events") ?? [] { events.append(try parseEvent(e)) }
         var expect: [ExpectedChange] = []
         for e in try m["expect"]?.list("expect") ?? [] { expect.append(try parseExpected(e)) }
         let repeats = try m["include_repeats"]?.bool("include_repeats") ?? expect.contains { $0.change == .repeated }
-        return RuleTestCase(name: name, location: v.location, events: events, expect: expect, includeRepeats: repeats)
+        let until = try m["until"]?.duration("until")
+        return RuleTestCase(
+            name: name, location: v.location, events: events, until: until, expect: expect, includeRepeats: repeats)
     }
 
     static func parseEvent(_ v: YAMLValue) throws(ConfigError) -> (Int64, Event) {

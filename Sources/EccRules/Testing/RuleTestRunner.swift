@@ -37,12 +37,20 @@ public enum RuleTestRunner {
         let ordered = test.events.enumerated().sorted {
             ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
         }
-        for (_, item) in ordered {
-            var batch = ChangeBatch()
-            engine.handle(item.event, at: item.event.time, into: &batch)
+        func collect(_ batch: ChangeBatch) {
             for c in batch.changes where test.includeRepeats || c.kind != .repeated {
                 got.append((c.at.nanoseconds - RuleTestParser.epoch.nanoseconds, c))
             }
+        }
+        for (_, item) in ordered {
+            var batch = ChangeBatch()
+            engine.handle(item.event, at: item.event.time, into: &batch)
+            collect(batch)
+        }
+        if let until = test.until {
+            var batch = ChangeBatch()
+            engine.tick(at: RuleTestParser.epoch.adding(nanoseconds: until), into: &batch)
+            collect(batch)
         }
         let ok =
             got.count == test.expect.count

@@ -1,0 +1,227 @@
+/// Rules with time in them: hold (flap filter), auto-clear, threshold windows, absence (heartbeats).
+///
+/// All on event time: a rule's windows and delays are measured against event timestamps and a
+/// watermark that only moves forward — to the newest event time seen, and to the processing time the
+/// caller passes to ``Engine/tick(at:into:)`` (the wall clock when live, the replay clock in tests).
+/// Timers are validated when they fire, so state can move on without touching the timer heap.
+extension Engine {
+    /// An alarm not raised yet: held, or counting towards a threshold.
+    struct Pending: Sendable {
+        var prototype: Alarm
+        /// Threshold: event times in the window, oldest first.
+        var times: [EventTime] = []
+        /// Hold: when it raises unless cleared.
+        var deadline = EventTime.zero
+    }
+
+    /// The latest expected event of an absence rule's key.
+    struct Heartbeat: Sendable {
+        var last: EventTime
+        var prototype: Alarm
+        var armed: Bool
+    }
+
+    /// The earliest time a timer is due, if any: the caller should tick by then.
+    public var nextDeadline: EventTime? { timers.next?.deadline }
+
+    /// Advances the engine's event time to `now` and fires every timer that is due.
+    public mutating func tick(at now: EventTime, into batch: inout ChangeBatch) {
+        if now > watermark { watermark = now }
+        fireDue(into: &batch)
+    }
+
+    mutating func advance(to time: EventTime, into batch: inout ChangeBatch) {
+        guard time > watermark else { return }
+        watermark = time
+        if let next = timers.next, next.deadline <= watermark { fireDue(into: &batch) }
+    }
+
+    mutating func schedule(_ rule: String, _ key: String, _ kind: TimerKind, at deadline: EventTime) {
+        timerSequence += 1
+        timers.push(EngineTimer(deadline: deadline, sequence: timerSequence, rule: rule, key: key, kind: kind))
+    }
+
+    mutating func fireDue(into batch: inout ChangeBatch) {
+        while let t = timers.next, t.deadline <= watermark {
+            _ = timers.pop()
+            guard let i = ruleIndex[t.rule] else { continue }  // the rule was removed by a reload
+            fire(t, rule: i, into: &batch)
+        }
+    }
+
+    /// Fires one timer. Its own deadline is "now" for it, not the watermark: after a jump in time (a
+    /// replay, a long idle), each timer must see the state as it was at its deadline.
+    private mutating func fire(_ t: EngineTimer, rule i: Int, into batch: inout ChangeBatch) {
+        let timing = rules.rules[i].timing
+        let now = t.deadline
+        switch t.kind {
+        case .hold:
+            guard let p = states[i].pending[t.key], p.deadline == t.deadline else { return }
+            states[i].pending[t.key] = nil
+            raise(i, p.prototype, at: t.deadline, into: &batch)
+        case .autoClear:
+            guard let quiet = timing.autoClear, let alarm = states[i].active.alarm(forKey: t.key) else { return }
+            let due = alarm.lastSeen.adding(nanoseconds: quiet)
+            if due <= now {
+                clearActive(i, key: t.key, at: due, into: &batch)
+            } else {
+                schedule(t.rule, t.key, .autoClear, at: due)
+            }
+        case .absence:
+            guard let absent = timing.absentFor, var hb = states[i].heartbeats[t.key] else { return }
+            let due = hb.last.adding(nanoseconds: absent)
+            if due > now {
+                schedule(t.rule, t.key, .absence, at: due)  // a newer heartbeat arrived meanwhile
+                return
+            }
+            hb.armed = false
+            states[i].heartbeats[t.key] = hb
+            if states[i].active.alarm(forKey: t.key) == nil {
+                var a = hb.prototype
+                a.firstSeen = due
+                a.lastSeen = due
+                raise(i, a, at: due, into: &batch)
+            }
+        case .window:
+            guard let th = timing.threshold else { return }
+            let horizon = now.adding(nanoseconds: -th.within)
+            if var p = states[i].pending[t.key] {
+                p.times.removeAll { $0 <= horizon }
+                if p.times.isEmpty {
+                    states[i].pending[t.key] = nil
+                } else {
+                    states[i].pending[t.key] = p
+                    schedule(t.rule, t.key, .window, at: p.times[0].adding(nanoseconds: th.within))
+                }
+            }
+            if var w = states[i].windows[t.key] {
+                w.removeAll { $0 <= horizon }
+                if let below = th.clearBelow, w.count < below {
+                    states[i].windows[t.key] = nil
+                    clearActive(i, key: t.key, at: t.deadline, into: &batch)
+                } else if let first = w.first {
+                    states[i].windows[t.key] = w
+                    schedule(t.rule, t.key, .window, at: first.adding(nanoseconds: th.within))
+                }
+            }
+        }
+    }
+
+    /// The alarm a rule would raise for this event (id assigned when raised).
+    func prototype(_ i: Int, key: String, event: Event, count: Int64 = 1) -> Alarm {
+        let rule = rules.rules[i]
+        return Alarm(
+            id: 0, rule: rule.name, key: key, severity: rule.alarm.severity ?? event.severity,
+            summary: rule.alarm.summary.render(event, count: count), source: event.source, host: event.host,
+            type: event.type, firstSeen: event.time, lastSeen: event.time, count: count)
+    }
+
+    mutating func raise(_ i: Int, _ prototype: Alarm, at time: EventTime, into batch: inout ChangeBatch) {
+        var a = prototype
+        a.id = nextAlarmID
+        a.state = .active
+        nextAlarmID += 1
+        let hint = batch.appendRaised(a, at: time)
+        states[i].active.insert(a, hash: AlarmTable.hash(a.key), hint: hint)
+        if let quiet = rules.rules[i].timing.autoClear {
+            schedule(a.rule, a.key, .autoClear, at: a.lastSeen.adding(nanoseconds: quiet))
+        }
+    }
+
+    mutating func clearActive(_ i: Int, key: String, at time: EventTime, into batch: inout ChangeBatch) {
+        states[i].windows[key] = nil
+        guard var a = states[i].active.remove(key: key) else { return }
+        a.state = .cleared
+        a.clearedAt = time
+        batch.append(AlarmChange(kind: .cleared, alarm: a, at: time))
+    }
+
+    /// A matching event for a rule with timing (the slow path; plain rules never come here).
+    mutating func handleTimed(_ i: Int, key: String, event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+        let rule = rules.rules[i]
+        let timing = rule.timing
+        if let absent = timing.absentFor {
+            let proto = prototype(i, key: key, event: event)
+            var hb = states[i].heartbeats[key] ?? Heartbeat(last: event.time, prototype: proto, armed: false)
+            if event.time > hb.last { hb.last = event.time }
+            hb.prototype = proto
+            if states[i].active.alarm(forKey: key) != nil { clearActive(i, key: key, at: event.time, into: &batch) }
+            if !hb.armed {
+                hb.armed = true
+                schedule(rule.name, key, .absence, at: hb.last.adding(nanoseconds: absent))
+            }
+            states[i].heartbeats[key] = hb
+            return
+        }
+        // Already raised: a repeat, as for plain rules; threshold rules with a clear level keep their window.
+        let repeated: Void? = states[i].active.update(key: key) { slot in
+            slot.alarm.count += 1
+            if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
+            if rule.alarm.severity == nil, event.severity > slot.alarm.severity { slot.alarm.severity = event.severity }
+            if rule.alarm.summary.usesCount {
+                slot.alarm.summary = rule.alarm.summary.render(event, count: slot.alarm.count)
+            }
+            batch.appendRepeat(of: slot.alarm, at: now, hint: &slot.hint)
+        }
+        if repeated != nil {
+            if let th = timing.threshold, th.clearBelow != nil {
+                var w = states[i].windows[key] ?? []
+                let wasEmpty = w.isEmpty
+                w.append(event.time)
+                states[i].windows[key] = w
+                if wasEmpty { schedule(rule.name, key, .window, at: event.time.adding(nanoseconds: th.within)) }
+            }
+            return
+        }
+        if let th = timing.threshold {
+            let isNew = states[i].pending[key] == nil
+            var p = states[i].pending[key] ?? Pending(prototype: prototype(i, key: key, event: event, count: 0))
+            let at = p.times.firstIndex { $0 > event.time } ?? p.times.endIndex
+            p.times.insert(event.time, at: at)
+            let horizon = (p.times.last ?? event.time).adding(nanoseconds: -th.within)
+            p.times.removeAll { $0 <= horizon }
+            if event.severity > p.prototype.severity && rule.alarm.severity == nil {
+                p.prototype.severity = event.severity
+            }
+            if p.times.count >= th.count {
+                states[i].pending[key] = nil
+                var a = p.prototype
+                a.count = Int64(p.times.count)
+                a.firstSeen = p.times.first ?? event.time
+                a.lastSeen = p.times.last ?? event.time
+                a.summary = rule.alarm.summary.render(event, count: a.count)
+                raise(i, a, at: now, into: &batch)
+                if th.clearBelow != nil {
+                    states[i].windows[key] = p.times
+                    schedule(rule.name, key, .window, at: a.firstSeen.adding(nanoseconds: th.within))
+                }
+            } else {
+                states[i].pending[key] = p
+                if isNew { schedule(rule.name, key, .window, at: event.time.adding(nanoseconds: th.within)) }
+            }
+            return
+        }
+        if let hold = timing.hold {
+            if var p = states[i].pending[key] {
+                p.prototype.count += 1
+                if event.time > p.prototype.lastSeen { p.prototype.lastSeen = event.time }
+                if rule.alarm.severity == nil, event.severity > p.prototype.severity {
+                    p.prototype.severity = event.severity
+                }
+                states[i].pending[key] = p
+            } else {
+                let deadline = event.time.adding(nanoseconds: hold)
+                states[i].pending[key] = Pending(prototype: prototype(i, key: key, event: event), deadline: deadline)
+                schedule(rule.name, key, .hold, at: deadline)
+            }
+            return
+        }
+        raise(i, prototype(i, key: key, event: event), at: now, into: &batch)  // auto-clear only
+    }
+
+    /// A clearing event for a rule with timing: forget held and counting state too.
+    mutating func forgetPending(_ i: Int, key: String) {
+        states[i].pending[key] = nil
+        states[i].windows[key] = nil
+    }
+}

@@ -1,0 +1,112 @@
+import EccCore
+import EccTestSupport
+import Testing
+
+let timedRules = """
+    - rule: held
+      when: {type: down}
+      key: "{host}"
+      clear_when: {type: up}
+      hold: 30s
+      alarm: {severity: major, summary: "held {host}"}
+    - rule: burst
+      when: {type: fail}
+      key: "{host}"
+      threshold: {count: 3, within: 60s, clear_below: 1}
+      alarm: {summary: "{count} failures on {host}"}
+    - rule: quiet
+      when: {type: noisy}
+      key: "{host}"
+      auto_clear: 5m
+      alarm: {summary: "noisy {host}"}
+    - rule: silent
+      expect: {type: heartbeat}
+      absent_for: 10m
+      key: "{host}"
+      alarm: {summary: "{host} silent"}
+    """
+
+/// Feeds events (each at its own time), ticking every `tick` seconds in between, up to `until`.
+func timeline(_ events: [Event], until: Double, tick: Double?) throws -> [String] {
+    var engine = Engine(rules: try compileRules(timedRules))
+    var out: [String] = []
+    func record(_ b: ChangeBatch) {
+        for c in b.changes where c.kind != .repeated {
+            let t = (c.at.nanoseconds - testEpoch.nanoseconds) / 1_000_000_000
+            out.append("\(t)s \(c.kind.rawValue) \(c.alarm.rule)/\(c.alarm.key) ×\(c.alarm.count)")
+        }
+    }
+    var clock = 0.0
+    for e in events {
+        let at = Double(e.time.nanoseconds - testEpoch.nanoseconds) / 1e9
+        if let tick {
+            while clock + tick < at {
+                clock += tick
+                var b = ChangeBatch()
+                engine.tick(at: testEpoch.adding(nanoseconds: Int64(clock * 1e9)), into: &b)
+                record(b)
+            }
+        }
+        var b = ChangeBatch()
+        engine.handle(e, at: e.time, into: &b)
+        record(b)
+    }
+    var b = ChangeBatch()
+    engine.tick(at: testEpoch.adding(nanoseconds: Int64(until * 1e9)), into: &b)
+    record(b)
+    return out
+}
+
+@Suite("Timed rules")
+struct TimedRuleTests {
+    @Test("hold: raised at the end of the hold with the events seen meanwhile; a quick clear raises nothing")
+    func hold() throws {
+        let t = try timeline(
+            [
+                .make("down", host: "a", at: 0), .make("down", host: "a", at: 5), .make("down", host: "b", at: 10),
+                .make("up", host: "b", at: 20), .make("up", host: "a", at: 100),
+            ],
+            until: 200, tick: nil)
+        #expect(t == ["30s raised held/a ×2", "100s cleared held/a ×2"])
+    }
+
+    @Test("threshold: raised on the Nth event within the window; cleared when the window empties")
+    func threshold() throws {
+        let t = try timeline(
+            [.make("fail", at: 0), .make("fail", at: 70), .make("fail", at: 80), .make("fail", at: 90)],
+            until: 300, tick: nil)
+        #expect(t == ["90s raised burst/sw1 ×3", "150s cleared burst/sw1 ×3"])
+    }
+
+    @Test("auto-clear after silence, measured from the last event")
+    func autoClear() throws {
+        let t = try timeline([.make("noisy", at: 0), .make("noisy", at: 120)], until: 1000, tick: nil)
+        #expect(t == ["0s raised quiet/sw1 ×1", "420s cleared quiet/sw1 ×2"])
+    }
+
+    @Test("absence: raised when the heartbeat is overdue, cleared by the next one")
+    func absence() throws {
+        let t = try timeline(
+            [.make("heartbeat", at: 0), .make("heartbeat", at: 300), .make("heartbeat", at: 1500)],
+            until: 1600, tick: nil)
+        #expect(t == ["900s raised silent/sw1 ×1", "1500s cleared silent/sw1 ×1"])
+    }
+
+    @Test("the same changes whether time advances in one jump or in small ticks", arguments: [nil, 1.0, 7.0, 61.0])
+    func tickGranularity(tick: Double?) throws {
+        var events: [Event] = []
+        for i in 0..<120 {
+            let at = Double(i * 13)
+            switch i % 6 {
+            case 0: events.append(.make("down", host: "h\(i % 4)", at: at))
+            case 1: events.append(.make("up", host: "h\((i + 1) % 4)", at: at))
+            case 2, 3: events.append(.make("fail", host: "h\(i % 3)", at: at))
+            case 4: events.append(.make("noisy", host: "h\(i % 5)", at: at))
+            default: events.append(.make("heartbeat", host: "h\(i % 2)", at: at))
+            }
+        }
+        let reference = try timeline(events, until: 5000, tick: nil)
+        #expect(!reference.isEmpty)
+        #expect(try timeline(events, until: 5000, tick: tick) == reference)
+    }
+}
