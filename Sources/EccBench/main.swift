@@ -56,6 +56,23 @@ if enabled("core") {
     bench("engine_10_rules_events_per_s", CoreBench.engine(events: events, rules: rules), "events/s")
 }
 
+// Scale: rule count (an event matching no rule, and one matching) and live keys, with RSS at 1 M keys.
+if enabled("scale") {
+    for n in [10, 100, 1000] {
+        bench(
+            "engine_\(n)_rules_nomatch_events_per_s",
+            try ScaleBench.ruleScaling(ruleCount: n, matching: false, events: scaled(2_000_000)), "events/s")
+        bench(
+            "engine_\(n)_rules_match_events_per_s",
+            try ScaleBench.ruleScaling(ruleCount: n, matching: true, events: scaled(2_000_000)), "events/s")
+    }
+    for keys in [1_000, 100_000, 1_000_000] {
+        let (rate, rss) = try ScaleBench.keyScaling(keys: keys, events: scaled(2_000_000))
+        bench("engine_\(keys / 1000)k_keys_events_per_s", rate, "events/s")
+        if keys == 1_000_000 { bench("engine_rss_1m_keys", Double(rss) / 1_048_576, "MB") }
+    }
+}
+
 // End to end through a real daemon.
 if enabled("e2e") {
     // Three runs: the figure on 2 shared cores swings with thread scheduling; best and median are shown.
