@@ -33,7 +33,10 @@ struct RuleParserTests {
     @Test(
         "errors carry file:line:column",
         arguments: [
-            ("- rule: a\n  when: {type: x}\n  alarm: {summary: s}\n  holdoff: 30s\n", "r.yaml:4:3: unknown key 'holdoff'"),
+            (
+                "- rule: a\n  when: {type: x}\n  alarm: {summary: s}\n  holdoff: 30s\n",
+                "r.yaml:4:3: unknown key 'holdoff'"
+            ),
             ("- rule: a\n  when: {type: x}\n  alarm: {severity: huge}\n", "r.yaml:3:21: unknown severity 'huge'"),
             (
                 "- rule: a\n  when: {type: x}\n  key: \"{host\"\n  alarm: {summary: s}\n",

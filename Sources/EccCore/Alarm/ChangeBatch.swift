@@ -14,12 +14,15 @@ public struct ChangeBatch: Sendable {
     // Unique per batch content (new on init and on every reset), so an `EntryHint` from an earlier batch
     // can never point into this one.
     private var generation = ChangeBatch.nextGeneration()
+    private var shortGeneration: UInt32 { UInt32(truncatingIfNeeded: generation) }
 
     /// Where an alarm's entry sits in a batch; the engine keeps one per active alarm so a repeat finds its
     /// entry without a hash lookup. A stale hint (another batch) is simply ignored.
     public struct EntryHint: Sendable, Hashable {
-        var generation: UInt64 = 0
-        var index: Int = -1
+        // 8 bytes in all: it sits beside every active alarm. A truncated generation may repeat after 2^32
+        // batches; the alarm-id check on use makes such a match harmless.
+        var generation: UInt32 = 0
+        var index: Int32 = -1
 
         public init() {}
     }
@@ -59,27 +62,39 @@ public struct ChangeBatch: Sendable {
     public mutating func appendRaised(_ alarm: Alarm, at now: EventTime) -> EntryHint {
         append(AlarmChange(kind: .raised, alarm: alarm, at: now))
         var hint = EntryHint()
-        hint.generation = generation
-        hint.index = changes.count - 1
+        hint.generation = shortGeneration
+        hint.index = Int32(changes.count - 1)
         return hint
     }
 
     /// Records a repeat using the engine's hint: with a current hint the entry is updated in place without
-    /// any lookup; otherwise a new entry is appended and the hint updated. (A repeat appended here may
-    /// leave an earlier entry of the same alarm in the batch; applying both in order gives the same result.)
-    public mutating func appendRepeat(of alarm: borrowing Alarm, at now: EventTime, hint: inout EntryHint) {
-        let i = hint.index
-        if hint.generation == generation, i >= 0, i < changes.count, changes[i].alarm.id == alarm.id {
-            changes[i].alarm.count = alarm.count
-            changes[i].alarm.lastSeen = alarm.lastSeen
-            changes[i].alarm.severity = alarm.severity
-            if changes[i].alarm.summary != alarm.summary { changes[i].alarm.summary = alarm.summary }
+    /// any lookup; otherwise a new entry (made by `alarm`) is appended and the hint updated. (A repeat
+    /// appended here may leave an earlier entry of the same alarm in the batch; applying both in order
+    /// gives the same result.)
+    @inline(__always)
+    public mutating func appendRepeat(
+        id: UInt64, count: Int64, lastSeen: EventTime, severity: Severity, summary: String, at now: EventTime,
+        hint: inout EntryHint, alarm: () -> Alarm
+    ) {
+        let i = Int(hint.index)
+        if hint.generation == shortGeneration, i >= 0, i < changes.count, changes[i].alarm.id == id {
+            changes[i].alarm.count = count
+            changes[i].alarm.lastSeen = lastSeen
+            changes[i].alarm.severity = severity
+            if changes[i].alarm.summary != summary { changes[i].alarm.summary = summary }
             changes[i].at = now
             return
         }
-        hint.generation = generation
-        hint.index = changes.count
-        changes.append(AlarmChange(kind: .repeated, alarm: copy alarm, at: now))
+        hint.generation = shortGeneration
+        hint.index = Int32(truncatingIfNeeded: changes.count)
+        changes.append(AlarmChange(kind: .repeated, alarm: alarm(), at: now))
+    }
+
+    /// ``appendRepeat(id:count:lastSeen:severity:summary:at:hint:alarm:)`` for a whole alarm value.
+    public mutating func appendRepeat(of alarm: Alarm, at now: EventTime, hint: inout EntryHint) {
+        appendRepeat(
+            id: alarm.id, count: alarm.count, lastSeen: alarm.lastSeen, severity: alarm.severity,
+            summary: alarm.summary, at: now, hint: &hint, alarm: { alarm })
     }
 
     /// Takes the changes out, leaving this batch empty (with a new generation) and its lookup storage

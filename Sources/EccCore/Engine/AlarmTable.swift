@@ -1,18 +1,67 @@
+/// An active alarm as the engine keeps it: the fields that vary per alarm, nothing shared.
+///
+/// The rule name lives once in the table, state is always `active`, `clearedAt` always nil; strings
+/// that repeat across alarms (host, source, type) are interned by the engine. At a million live keys
+/// this is the difference between ~650 MB and well under half of that.
+struct ActiveAlarm: Sendable {
+    var id: UInt64
+    var key: String
+    var summary: String
+    var source: String
+    var host: String
+    var type: String
+    var firstSeen: EventTime
+    var lastSeen: EventTime
+    var count: Int64
+    var severity: Severity
+
+    init(_ a: Alarm) {
+        id = a.id
+        key = a.key
+        summary = a.summary
+        source = a.source
+        host = a.host
+        type = a.type
+        firstSeen = a.firstSeen
+        lastSeen = a.lastSeen
+        count = a.count
+        severity = a.severity
+    }
+
+    /// The full alarm value.
+    func alarm(rule: String) -> Alarm {
+        Alarm(
+            id: id, rule: rule, key: key, state: .active, severity: severity, summary: summary, source: source,
+            host: host, type: type, firstSeen: firstSeen, lastSeen: lastSeen, count: count)
+    }
+}
+
 /// The active alarms of one rule, looked up by the raw bytes of the rendered key.
 ///
 /// The hot path is "a repeat of an active alarm": rendering the key into a reused byte buffer and
 /// finding the alarm by a hash of those bytes avoids building a `String` (and a heap allocation) per
 /// event. `Hasher` is randomly seeded per process, so keys chosen by a sender cannot flood one bucket.
-/// Two different keys with the same 64-bit hash (vanishingly rare) fall back to a string-keyed table.
+/// Alarms sit in a dense array; a small index maps hashes to positions. Two different keys with the
+/// same 64-bit hash (vanishingly rare) fall back to a string-keyed index.
 struct AlarmTable: Sendable {
     /// An active alarm and where its latest change sits in the batch being built.
     struct Slot: Sendable {
-        var alarm: Alarm
+        var alarm: ActiveAlarm
         var hint = ChangeBatch.EntryHint()
     }
 
-    private var primary: [Int: Slot] = [:]
-    private var overflow: [String: Slot] = [:]
+    /// The rule's name (set by the first insert).
+    private(set) var rule = ""
+    // The key's hash is not stored per alarm (8 bytes × every alarm); the rare removals recompute it with
+    // this function, which must agree with the hashes callers pass (tests swap it to force collisions).
+    private let keyHash: @Sendable (String) -> Int
+
+    init(keyHash: @escaping @Sendable (String) -> Int = AlarmTable.hash) {
+        self.keyHash = keyHash
+    }
+    private var slots: ContiguousArray<Slot> = []
+    private var primary: [Int: Int32] = [:]
+    private var overflow: [String: Int32] = [:]
 
     /// Hash of a key's bytes.
     @inline(__always)
@@ -41,52 +90,78 @@ struct AlarmTable: Sendable {
         return utf8.elementsEqual(bytes)
     }
 
-    var count: Int { primary.count + overflow.count }
+    var count: Int { slots.count }
 
-    var alarms: [Alarm] { primary.values.map(\.alarm) + overflow.values.map(\.alarm) }
+    var alarms: [Alarm] { slots.map { $0.alarm.alarm(rule: rule) } }
 
-    /// Runs `body` on the alarm with this key, if active; returns nil when there is none.
-    @inline(__always)
-    mutating func update<R>(_ key: UnsafeRawBufferPointer, hash: Int, _ body: (inout Slot) -> R) -> R? {
-        if let i = primary.index(forKey: hash) {
-            if Self.equal(primary.values[i].alarm.key, key) { return body(&primary.values[i]) }
-            if overflow.isEmpty { return nil }
+    private func position(_ key: UnsafeRawBufferPointer, hash: Int) -> Int? {
+        if let p = primary[hash] {
+            if Self.equal(slots[Int(p)].alarm.key, key) { return Int(p) }
         }
         guard !overflow.isEmpty else { return nil }
-        let k = String(decoding: key, as: UTF8.self)
-        guard let i = overflow.index(forKey: k) else { return nil }
-        return body(&overflow.values[i])
+        return overflow[String(decoding: key, as: UTF8.self)].map(Int.init)
+    }
+
+    /// Runs `body` on the slot with this key, if active; returns nil when there is none.
+    @inline(__always)
+    mutating func update<R>(_ key: UnsafeRawBufferPointer, hash: Int, _ body: (inout Slot) -> R) -> R? {
+        guard let p = position(key, hash: hash) else { return nil }
+        return body(&slots[p])
     }
 
     /// Adds an alarm that is not in the table.
     mutating func insert(_ alarm: Alarm, hash: Int, hint: ChangeBatch.EntryHint = ChangeBatch.EntryHint()) {
-        let slot = Slot(alarm: alarm, hint: hint)
-        if primary[hash] == nil { primary[hash] = slot } else { overflow[alarm.key] = slot }
+        if rule.isEmpty { rule = alarm.rule }
+        let p = Int32(slots.count)
+        slots.append(Slot(alarm: ActiveAlarm(alarm), hint: hint))
+        if primary[hash] == nil { primary[hash] = p } else { overflow[alarm.key] = p }
     }
 
     /// Adds an alarm, computing its hash (restore, reload).
     mutating func insert(_ alarm: Alarm) {
-        insert(alarm, hash: Self.hash(alarm.key))
+        insert(alarm, hash: keyHash(alarm.key))
     }
 
     /// Removes and returns the alarm with this key.
     mutating func remove(_ key: UnsafeRawBufferPointer, hash: Int) -> Alarm? {
-        if let i = primary.index(forKey: hash), Self.equal(primary.values[i].alarm.key, key) {
-            return primary.remove(at: i).value.alarm
+        guard let p = position(key, hash: hash) else { return nil }
+        let removed = slots[p]
+        unindex(removed, at: p)
+        let last = slots.count - 1
+        if p != last {
+            // Keep the array dense: move the last alarm into the hole and re-point its index entry.
+            let moved = slots[last]
+            unindex(moved, at: last)
+            slots[p] = moved
+            let movedHash = keyHash(moved.alarm.key)
+            if primary[movedHash] == nil { primary[movedHash] = Int32(p) } else { overflow[moved.alarm.key] = Int32(p) }
         }
-        guard !overflow.isEmpty else { return nil }
-        return overflow.removeValue(forKey: String(decoding: key, as: UTF8.self))?.alarm
+        slots.removeLast()
+        return removed.alarm.alarm(rule: rule)
+    }
+
+    private mutating func unindex(_ slot: Slot, at p: Int) {
+        let hash = keyHash(slot.alarm.key)
+        if primary[hash] == Int32(p) {
+            primary[hash] = nil
+            // A colliding key waiting in overflow takes the freed primary entry.
+            if !overflow.isEmpty, let (k, q) = overflow.first(where: { keyHash($0.key) == hash }) {
+                overflow[k] = nil
+                primary[hash] = q
+            }
+        } else {
+            overflow[slot.alarm.key] = nil
+        }
     }
 }
 
 extension AlarmTable {
     /// The active alarm with this key (slow path: builds the key's bytes).
     func alarm(forKey key: String) -> Alarm? {
-        var copy = self
         var k = key
         return k.withUTF8 { buf in
             let raw = UnsafeRawBufferPointer(buf)
-            return copy.update(raw, hash: Self.hash(raw)) { $0.alarm }
+            return position(raw, hash: keyHash(key)).map { slots[$0].alarm.alarm(rule: rule) }
         }
     }
 
@@ -95,7 +170,7 @@ extension AlarmTable {
         var k = key
         return k.withUTF8 { buf in
             let raw = UnsafeRawBufferPointer(buf)
-            return remove(raw, hash: Self.hash(raw))
+            return remove(raw, hash: keyHash(key))
         }
     }
 
@@ -104,7 +179,7 @@ extension AlarmTable {
         var k = key
         return k.withUTF8 { buf in
             let raw = UnsafeRawBufferPointer(buf)
-            return update(raw, hash: Self.hash(raw), body)
+            return update(raw, hash: keyHash(key), body)
         }
     }
 }

@@ -108,12 +108,13 @@ extension Engine {
     }
 
     /// The alarm a rule would raise for this event (id assigned when raised).
-    func prototype(_ i: Int, key: String, event: Event, count: Int64 = 1) -> Alarm {
+    mutating func prototype(_ i: Int, key: String, event: Event, count: Int64 = 1) -> Alarm {
         let rule = rules.rules[i]
         return Alarm(
             id: 0, rule: rule.name, key: key, severity: rule.alarm.severity ?? event.severity,
-            summary: rule.alarm.summary.render(event, count: count), source: event.source, host: event.host,
-            type: event.type, firstSeen: event.time, lastSeen: event.time, count: count)
+            summary: rule.alarm.summary.render(event, count: count), source: intern(event.source),
+            host: intern(event.host), type: intern(event.type), firstSeen: event.time, lastSeen: event.time,
+            count: count)
     }
 
     mutating func raise(_ i: Int, _ prototype: Alarm, at time: EventTime, into batch: inout ChangeBatch) {
@@ -161,7 +162,10 @@ extension Engine {
             if rule.alarm.summary.usesCount {
                 slot.alarm.summary = rule.alarm.summary.render(event, count: slot.alarm.count)
             }
-            batch.appendRepeat(of: slot.alarm, at: now, hint: &slot.hint)
+            let a = slot.alarm
+            batch.appendRepeat(
+                id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary, at: now,
+                hint: &slot.hint, alarm: { a.alarm(rule: rule.name) })
         }
         if repeated != nil {
             if let th = timing.threshold, th.clearBelow != nil {

@@ -26,6 +26,8 @@ public struct Engine: Sendable {
     var timerSequence: UInt64 = 0
     var watermark = EventTime.zero
     var ruleIndex: [String: Int] = [:]
+    // Host, source and type strings shared by many alarms are stored once.
+    var interned = Set<String>()
 
     // Reused buffer for rendering keys; see AlarmTable.
     private var keyBuffer: [UInt8] = []
@@ -65,6 +67,12 @@ public struct Engine: Sendable {
             }
         }
         return orphans
+    }
+
+    /// The one stored copy of a string many alarms share (hosts, sources, types).
+    mutating func intern(_ s: String) -> String {
+        if s.utf8.count <= 15 { return s }  // small strings live inline: nothing to share
+        return interned.insert(s).memberAfterInsert
     }
 
     static func index(_ rules: RuleSet) -> [String: Int] {
@@ -132,14 +140,18 @@ public struct Engine: Sendable {
                         if rules[i].alarm.summary.usesCount {
                             slot.alarm.summary = rules[i].alarm.summary.render(event, count: slot.alarm.count)
                         }
-                        batch.appendRepeat(of: slot.alarm, at: now, hint: &slot.hint)
+                        let a = slot.alarm
+                        batch.appendRepeat(
+                            id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary,
+                            at: now, hint: &slot.hint, alarm: { a.alarm(rule: rules[i].name) })
                     }
                     if repeated == nil {
                         let alarm = Alarm(
                             id: nextAlarmID, rule: rules[i].name, key: String(decoding: keyBytes, as: UTF8.self),
                             severity: rules[i].alarm.severity ?? event.severity,
-                            summary: rules[i].alarm.summary.render(event, count: 1), source: event.source,
-                            host: event.host, type: event.type, firstSeen: event.time, lastSeen: event.time)
+                            summary: rules[i].alarm.summary.render(event, count: 1), source: intern(event.source),
+                            host: intern(event.host), type: intern(event.type), firstSeen: event.time,
+                            lastSeen: event.time)
                         nextAlarmID += 1
                         let hint = batch.appendRaised(alarm, at: now)
                         states[i].active.insert(alarm, hash: hash, hint: hint)
