@@ -1,12 +1,13 @@
 import ArgumentParser
 import EccClient
+import EccCore
 import EccRules
 import Foundation
 
 /// `eccctl rules`: for rule authors.
 struct Rules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check, test and reload rule files.", subcommands: [Check.self, Test.self, Reload.self])
+        abstract: "Check, test and reload rule files.", subcommands: [Check.self, Test.self, Explain.self, Reload.self])
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -60,6 +61,84 @@ struct Rules: AsyncParsableCommand {
             if files.isEmpty { print("no *.test.yaml files found") }
             print("rules: \(passed) passed, \(failed) failed")
             if failed > 0 || files.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show how each rule treats an event: which conditions hold, and what it would raise or clear.",
+            discussion: """
+                eccctl rules explain --type linkDown --host sw1 --severity major --attr ifIndex=7
+                eccctl rules explain --json '{"source":"snmp","type":"linkDown","host":"sw1"}'
+                """)
+
+        @Option(name: .customLong("rules"), help: "Rule files or directories (default: rules).")
+        var rulePaths: [String] = []
+        @Option(help: "The event as a JSON object (or '-' to read it from stdin).") var json: String?
+        @Option(help: "Event source.") var source: String = "eccctl"
+        @Option(help: "Host.") var host: String = ""
+        @Option(help: "Event type.") var type: String?
+        @Option(help: "Severity: \(Severity.namesForHelp).") var severity: String = "info"
+        @Option(help: "Summary.") var summary: String = ""
+        @Option(name: .customLong("attr"), help: "Attribute NAME=VALUE (repeatable).") var attrs: [String] = []
+        @Flag(help: "Show rules that are not considered (other types) too.") var all = false
+
+        func run() async throws {
+            try await cli {
+                let rules: RuleSet
+                do throws(ConfigErrors) {
+                    rules = try RuleLoader.load(paths: rulePaths.isEmpty ? ["rules"] : rulePaths)
+                } catch {
+                    for e in error.errors { print(e.description) }
+                    throw CLIError("the rules do not load")
+                }
+                let event = try makeEvent()
+                let style = Style.auto
+                var w = JSONWriter()
+                w.write(event)
+                print("event: \(w.string)")
+                var shown = 0
+                for e in rules.explain(event) where all || e.candidate {
+                    shown += 1
+                    let mark = e.clears || e.matched ? style.paint("✔", "32") : style.paint("✘", "31")
+                    print("\n\(mark) \(e.rule)\(e.location.map { "  (\($0))" } ?? "")")
+                    if e.candidate {
+                        for c in e.when { print("    when  \(c.passed ? "✔" : "✘") \(c.condition)") }
+                        for c in e.clear { print("    clear \(c.passed ? "✔" : "✘") \(c.condition)") }
+                    }
+                    if let key = e.key { print("    key   \(key)") }
+                    print("    → \(e.outcome)")
+                }
+                let skipped = rules.rules.count - shown
+                print(
+                    "\n\(shown) rule\(shown == 1 ? "" : "s") considered"
+                        + (skipped > 0 ? ", \(skipped) ruled out by type (--all shows them)" : ""))
+            }
+        }
+
+        func makeEvent() throws -> Event {
+            if let json {
+                let text = json == "-" ? (readLine(strippingNewline: false) ?? "") : json
+                do { return try JSONEventDecoder.decodeEvent(text, receivedAt: EventTime(nanoseconds: 0)) } catch {
+                    throw CLIError("the event: \(error)")
+                }
+            }
+            guard let type else { throw CLIError("give --type (and other fields), or --json") }
+            guard let sev = Severity(name: severity) else {
+                throw CLIError("unknown severity '\(severity)' (expected \(Severity.namesForHelp))")
+            }
+            var attributes = Attributes()
+            for a in attrs {
+                guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
+                    throw CLIError("--attr '\(a)' must be NAME=VALUE")
+                }
+                let value = String(a[a.index(after: eq)...])
+                attributes[String(a[..<eq])] = Int64(value).map { .int($0) } ?? .string(value)
+            }
+            return Event(
+                time: EventTime(nanoseconds: 0), source: source, host: host, type: type, severity: sev,
+                summary: summary,
+                attributes: attributes)
         }
     }
 
