@@ -59,6 +59,12 @@ public final class Daemon: Sendable {
                 "clearing active alarms whose rules no longer exist",
                 metadata: ["ecc.count": "\(orphans.count)", "ecc.rules": "\(Set(orphans.map(\.rule)).sorted())"])
         }
+        let (restoredState, skippedState) = engine.restore(writer.restored.snapshot)
+        if restoredState + skippedState > 0 {
+            logger.info(
+                "correlation state restored",
+                metadata: ["ecc.restored": "\(restoredState)", "ecc.skipped_changed_rules": "\(skippedState)"])
+        }
         logger.info(
             "rules loaded",
             metadata: [
@@ -68,7 +74,8 @@ public final class Daemon: Sendable {
         bus = Ring(minimumCapacity: config.busCapacity)
         runner = EngineRunner(
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
-            storeInput: writer.input, alarms: alarms, clock: clock, logger: logger)
+            storeInput: writer.input, alarms: alarms, clock: clock, logger: logger,
+            saveSnapshot: { [writer] in writer.submit($0) })
         reloader = RuleReloader(paths: config.rulePaths, runner: runner, logger: logger)
         tcp =
             config.tcpEnabled

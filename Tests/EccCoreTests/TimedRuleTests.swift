@@ -110,3 +110,95 @@ struct TimedRuleTests {
         #expect(try timeline(events, until: 5000, tick: tick) == reference)
     }
 }
+
+extension TimedRuleTests {
+    @Test("a held alarm's {count} summary is rendered when it is raised; a raise keeps its own time")
+    func heldCountAndRaiseTime() throws {
+        let rules = try compileRules(
+            """
+            - rule: held
+              when: {type: down}
+              hold: 30s
+              alarm: {summary: "{count} downs on {host}"}
+            """)
+        var engine = Engine(rules: rules)
+        var batch = ChangeBatch()
+        for at in [0.0, 5, 10] {
+            engine.handle(.make("down", at: at), at: testEpoch.adding(nanoseconds: Int64(at * 1e9)), into: &batch)
+        }
+        // The hold ends at 30 s; the next event (40 s) arrives in the same batch.
+        engine.handle(.make("down", at: 40), at: testEpoch.adding(nanoseconds: 40_000_000_000), into: &batch)
+        let raised = try #require(batch.changes.first)
+        #expect(batch.changes.count == 1)
+        #expect(raised.kind == .raised)
+        #expect(raised.at == testEpoch.adding(nanoseconds: 30_000_000_000))
+        #expect(raised.alarm.count == 4)  // the repeat merged into the raise: latest state, raise time
+        #expect(raised.alarm.summary.hasPrefix("4 downs"))
+
+        var alone = Engine(rules: rules)
+        var b = ChangeBatch()
+        for at in [0.0, 5, 10] {
+            alone.handle(.make("down", at: at), at: testEpoch.adding(nanoseconds: Int64(at * 1e9)), into: &b)
+        }
+        alone.tick(at: testEpoch.adding(nanoseconds: 31_000_000_000), into: &b)
+        #expect(b.changes.first?.alarm.summary == "3 downs on sw1")  // rendered when the hold ended
+    }
+
+    @Test("auto-clear shorter than hold never clears before the raise")
+    func autoClearAfterRaise() throws {
+        let rules = try compileRules(
+            """
+            - rule: r
+              when: {type: down}
+              hold: 1m
+              auto_clear: 10s
+              alarm: {summary: s}
+            """)
+        var engine = Engine(rules: rules)
+        var batch = ChangeBatch()
+        engine.handle(.make("down", at: 0), at: testEpoch, into: &batch)
+        engine.tick(at: testEpoch.adding(nanoseconds: 120_000_000_000), into: &batch)
+        #expect(batch.changes.map(\.kind) == [.raised, .cleared])
+        #expect(batch.changes[1].at >= batch.changes[0].at)
+    }
+
+    @Test("state survives a snapshot: a threshold half-filled before a restart fires after it")
+    func snapshotRestore() throws {
+        let rules = try compileRules(timedRules)
+        var before = Engine(rules: rules)
+        var batch = ChangeBatch()
+        before.handle(.make("fail", at: 0), at: testEpoch, into: &batch)
+        before.handle(.make("fail", at: 10), at: testEpoch.adding(nanoseconds: 10_000_000_000), into: &batch)
+        before.handle(.make("down", host: "d", at: 12), at: testEpoch.adding(nanoseconds: 12_000_000_000), into: &batch)
+        before.handle(
+            .make("heartbeat", host: "pc", at: 15), at: testEpoch.adding(nanoseconds: 15_000_000_000), into: &batch)
+        #expect(batch.isEmpty)
+        let snapshot = before.snapshot()
+        #expect(snapshot.entries.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.counting, .heartbeat, .held])
+
+        var after = Engine(rules: try compileRules(timedRules))
+        let (restored, skipped) = after.restore(snapshot)
+        #expect(restored == 3 && skipped == 0)
+        var out = ChangeBatch()
+        after.handle(.make("fail", at: 20), at: testEpoch.adding(nanoseconds: 20_000_000_000), into: &out)
+        after.tick(at: testEpoch.adding(nanoseconds: 700_000_000_000), into: &out)
+        let raised = out.changes.filter { $0.kind == .raised }.map { "\($0.alarm.rule)/\($0.alarm.key)" }
+        #expect(raised == ["burst/sw1", "held/d", "silent/pc"])
+
+        // A changed rule does not get its old state back.
+        let changed = timedRules.replacingOccurrences(of: "count: 3", with: "count: 4")
+        var other = Engine(rules: try compileRules(changed))
+        #expect(other.restore(snapshot) == (2, 1))
+    }
+
+    @Test("reloading a changed timed rule keeps its active alarms but not its held or counted events")
+    func reloadResetsPending() throws {
+        var engine = Engine(rules: try compileRules(timedRules))
+        var batch = ChangeBatch()
+        engine.handle(.make("down", host: "d", at: 0), at: testEpoch, into: &batch)
+        let changed = timedRules.replacingOccurrences(of: "hold: 30s", with: "hold: 20s")
+        _ = engine.replaceRules(try compileRules(changed), at: testEpoch, into: &batch)
+        engine.tick(at: testEpoch.adding(nanoseconds: 100_000_000_000), into: &batch)
+        #expect(batch.isEmpty)
+    }
+}

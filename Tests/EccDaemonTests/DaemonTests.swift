@@ -162,3 +162,28 @@ struct DaemonTimerTests {
         try await d.stop()
     }
 }
+
+extension DaemonTimerTests {
+    @Test("a threshold half-filled before a restart still fires after it")
+    func thresholdAcrossRestart() async throws {
+        let dir = try TestDaemon.makeDir(
+            rules: """
+                - rule: burst
+                  when: {type: fail}
+                  key: "{host}"
+                  threshold: {count: 3, within: 1h}
+                  alarm: {severity: major, summary: "{count} failures on {host}"}
+                """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try await TestDaemon(dir: dir)
+        _ = try await first.post(#"[{"source":"t","host":"h","type":"fail"},{"source":"t","host":"h","type":"fail"}]"#)
+        try await first.eventually { first.daemon.processedEvents == 2 }
+        try await first.stop()
+        let second = try await TestDaemon(dir: dir)
+        #expect(try await second.incidents().isEmpty)
+        _ = try await second.post(#"{"source":"t","host":"h","type":"fail"}"#)
+        try await second.eventually { try await second.incidents().count == 1 }
+        #expect(try await second.incidents().first?["title"] as? String == "3 failures on h")
+        try await second.stop()
+    }
+}

@@ -97,3 +97,10 @@ struct RuleTestRunnerTests {
         #expect(Durations.parse(text) == nil)
     }
 }
+
+extension RuleTestRunnerTests {
+    @Test("absurdly long durations are refused, not overflowed", arguments: ["999999999999d", "3651d", "100000d"])
+    func tooLong(text: String) {
+        #expect(Durations.parse(text) == nil)
+    }
+}

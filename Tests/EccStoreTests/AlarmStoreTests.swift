@@ -109,3 +109,33 @@ struct AlarmStoreTests {
         }
     }
 }
+
+extension AlarmStoreTests {
+    @Test("an engine snapshot is saved and loaded exactly, replacing the previous one")
+    func snapshot() throws {
+        try withTempDir { dir in
+            let store = try AlarmStore(path: dir + "/ecc.db")
+            #expect(try store.loadSnapshot().entries.isEmpty)
+            let proto = alarm(0, key: "k", count: 2)
+            let snap = EngineSnapshot(
+                watermark: testEpoch,
+                entries: [
+                    .init(
+                        rule: "r", fingerprint: 0xDEAD_BEEF_0000_0001, key: "k", kind: .held, prototype: proto,
+                        times: [],
+                        deadline: testEpoch.adding(nanoseconds: 5)),
+                    .init(
+                        rule: "r2", fingerprint: 7, key: "w", kind: .window, prototype: nil,
+                        times: [testEpoch, testEpoch.adding(nanoseconds: 1)], deadline: .zero),
+                ])
+            try store.saveSnapshot(snap)
+            try store.saveSnapshot(snap)
+            let back = try store.loadSnapshot()
+            #expect(back.watermark == snap.watermark)
+            #expect(back.entries.count == 2)
+            #expect(back.entries[0].fingerprint == 0xDEAD_BEEF_0000_0001)
+            #expect(back.entries[0].prototype?.count == 2 && back.entries[0].prototype?.key == "k")
+            #expect(back.entries[1].times == snap.entries[1].times && back.entries[1].prototype == nil)
+        }
+    }
+}

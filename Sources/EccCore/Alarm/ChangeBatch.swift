@@ -47,7 +47,7 @@ public struct ChangeBatch: Sendable {
         case .repeated:
             if let i = latest[change.alarm.id] {
                 changes[i].alarm = change.alarm
-                changes[i].at = change.at
+                if changes[i].kind != .raised { changes[i].at = change.at }  // a raise keeps its own time
             } else {
                 latest[change.alarm.id] = changes.count
                 changes.append(change)
@@ -82,7 +82,7 @@ public struct ChangeBatch: Sendable {
             changes[i].alarm.lastSeen = lastSeen
             changes[i].alarm.severity = severity
             if changes[i].alarm.summary != summary { changes[i].alarm.summary = summary }
-            changes[i].at = now
+            if changes[i].kind != .raised { changes[i].at = now }  // a raise keeps its own time
             return
         }
         hint.generation = shortGeneration

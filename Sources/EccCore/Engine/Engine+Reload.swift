@@ -38,7 +38,15 @@ extension Engine {
                 } else {
                     report.changed.append(r.name)
                     if o.key == r.key {
-                        newStates.append(s)
+                        // Only the active alarms carry over; held, counted and heartbeat state starts fresh.
+                        var kept = RuleState()
+                        kept.active = s.active
+                        newStates.append(kept)
+                        if let quiet = r.timing.autoClear {
+                            for a in s.active.alarms {
+                                schedule(a.rule, a.key, .autoClear, at: max(a.lastSeen.adding(nanoseconds: quiet), now))
+                            }
+                        }
                     } else {
                         report.clearedAlarms += Self.clearAll(s, at: now, into: &batch)
                         newStates.append(RuleState())

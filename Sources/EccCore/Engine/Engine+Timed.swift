@@ -8,6 +8,8 @@ extension Engine {
     /// An alarm not raised yet: held, or counting towards a threshold.
     struct Pending: Sendable {
         var prototype: Alarm
+        /// Hold with `{count}` in the summary: the latest event, to render the summary when raised.
+        var lastEvent: Event? = nil
         /// Threshold: event times in the window, oldest first.
         var times: [EventTime] = []
         /// Hold: when it raises unless cleared.
@@ -56,14 +58,19 @@ extension Engine {
         let now = t.deadline
         switch t.kind {
         case .hold:
-            guard let p = states[i].pending[t.key], p.deadline == t.deadline else { return }
+            guard var p = states[i].pending[t.key], p.deadline == t.deadline else { return }
             states[i].pending[t.key] = nil
+            let summary = rules.rules[i].alarm.summary
+            if summary.usesCount, let e = p.lastEvent {
+                p.prototype.summary = summary.render(e, count: p.prototype.count)
+            }
             raise(i, p.prototype, at: t.deadline, into: &batch)
         case .autoClear:
             guard let quiet = timing.autoClear, let alarm = states[i].active.alarm(forKey: t.key) else { return }
             let due = alarm.lastSeen.adding(nanoseconds: quiet)
             if due <= now {
-                clearActive(i, key: t.key, at: due, into: &batch)
+                // `now` rather than `due`: a hold may raise later than last-seen + quiet; never clear before.
+                clearActive(i, key: t.key, at: now, into: &batch)
             } else {
                 schedule(t.rule, t.key, .autoClear, at: due)
             }
@@ -82,29 +89,35 @@ extension Engine {
                 a.lastSeen = due
                 raise(i, a, at: due, into: &batch)
             }
-        case .window:
-            guard let th = timing.threshold else { return }
+        case .expiry:
+            guard let th = timing.threshold, var p = states[i].pending[t.key], p.deadline == t.deadline else { return }
             let horizon = now.adding(nanoseconds: -th.within)
-            if var p = states[i].pending[t.key] {
-                p.times.removeAll { $0 <= horizon }
-                if p.times.isEmpty {
-                    states[i].pending[t.key] = nil
-                } else {
-                    states[i].pending[t.key] = p
-                    schedule(t.rule, t.key, .window, at: p.times[0].adding(nanoseconds: th.within))
-                }
+            p.times.removeAll { $0 <= horizon }
+            if let first = p.times.first {
+                p.deadline = first.adding(nanoseconds: th.within)
+                states[i].pending[t.key] = p
+                schedule(t.rule, t.key, .expiry, at: p.deadline)
+            } else {
+                states[i].pending[t.key] = nil
             }
-            if var w = states[i].windows[t.key] {
-                w.removeAll { $0 <= horizon }
-                if let below = th.clearBelow, w.count < below {
-                    states[i].windows[t.key] = nil
-                    clearActive(i, key: t.key, at: t.deadline, into: &batch)
-                } else if let first = w.first {
-                    states[i].windows[t.key] = w
-                    schedule(t.rule, t.key, .window, at: first.adding(nanoseconds: th.within))
-                }
+        case .window:
+            guard let th = timing.threshold, states[i].windowArmed[t.key] == t.deadline,
+                var w = states[i].windows[t.key]
+            else { return }
+            let horizon = now.adding(nanoseconds: -th.within)
+            w.removeAll { $0 <= horizon }
+            if let below = th.clearBelow, w.count < below {
+                clearActive(i, key: t.key, at: now, into: &batch)
+            } else if let first = w.first {
+                states[i].windows[t.key] = w
+                armWindow(i, key: t.key, at: first.adding(nanoseconds: th.within))
             }
         }
+    }
+
+    mutating func armWindow(_ i: Int, key: String, at deadline: EventTime) {
+        states[i].windowArmed[key] = deadline
+        schedule(rules.rules[i].name, key, .window, at: deadline)
     }
 
     /// The alarm a rule would raise for this event (id assigned when raised).
@@ -125,12 +138,13 @@ extension Engine {
         let hint = batch.appendRaised(a, at: time)
         states[i].active.insert(a, hash: AlarmTable.hash(a.key), hint: hint)
         if let quiet = rules.rules[i].timing.autoClear {
-            schedule(a.rule, a.key, .autoClear, at: a.lastSeen.adding(nanoseconds: quiet))
+            schedule(a.rule, a.key, .autoClear, at: max(a.lastSeen.adding(nanoseconds: quiet), time))
         }
     }
 
     mutating func clearActive(_ i: Int, key: String, at time: EventTime, into batch: inout ChangeBatch) {
         states[i].windows[key] = nil
+        states[i].windowArmed[key] = nil
         guard var a = states[i].active.remove(key: key) else { return }
         a.state = .cleared
         a.clearedAt = time
@@ -173,7 +187,7 @@ extension Engine {
                 let wasEmpty = w.isEmpty
                 w.append(event.time)
                 states[i].windows[key] = w
-                if wasEmpty { schedule(rule.name, key, .window, at: event.time.adding(nanoseconds: th.within)) }
+                if wasEmpty { armWindow(i, key: key, at: event.time.adding(nanoseconds: th.within)) }
             }
             return
         }
@@ -197,17 +211,21 @@ extension Engine {
                 raise(i, a, at: now, into: &batch)
                 if th.clearBelow != nil {
                     states[i].windows[key] = p.times
-                    schedule(rule.name, key, .window, at: a.firstSeen.adding(nanoseconds: th.within))
+                    armWindow(i, key: key, at: a.firstSeen.adding(nanoseconds: th.within))
                 }
             } else {
+                if isNew || p.times.first.map({ $0.adding(nanoseconds: th.within) }) != p.deadline {
+                    p.deadline = (p.times.first ?? event.time).adding(nanoseconds: th.within)
+                    schedule(rule.name, key, .expiry, at: p.deadline)
+                }
                 states[i].pending[key] = p
-                if isNew { schedule(rule.name, key, .window, at: event.time.adding(nanoseconds: th.within)) }
             }
             return
         }
         if let hold = timing.hold {
             if var p = states[i].pending[key] {
                 p.prototype.count += 1
+                if rule.alarm.summary.usesCount { p.lastEvent = event }
                 if event.time > p.prototype.lastSeen { p.prototype.lastSeen = event.time }
                 if rule.alarm.severity == nil, event.severity > p.prototype.severity {
                     p.prototype.severity = event.severity
@@ -215,7 +233,9 @@ extension Engine {
                 states[i].pending[key] = p
             } else {
                 let deadline = event.time.adding(nanoseconds: hold)
-                states[i].pending[key] = Pending(prototype: prototype(i, key: key, event: event), deadline: deadline)
+                var p = Pending(prototype: prototype(i, key: key, event: event), deadline: deadline)
+                if rule.alarm.summary.usesCount { p.lastEvent = event }
+                states[i].pending[key] = p
                 schedule(rule.name, key, .hold, at: deadline)
             }
             return
@@ -227,5 +247,6 @@ extension Engine {
     mutating func forgetPending(_ i: Int, key: String) {
         states[i].pending[key] = nil
         states[i].windows[key] = nil
+        states[i].windowArmed[key] = nil
     }
 }

@@ -17,6 +17,8 @@ public struct Engine: Sendable {
         var pending: [String: Pending] = [:]
         /// Threshold rules with a clear level: event times in the window of each active alarm.
         var windows: [String: [EventTime]] = [:]
+        /// The deadline of the one live window timer of each key (older timers are stale and ignored).
+        var windowArmed: [String: EventTime] = [:]
         /// Absence rules: the latest expected event per key.
         var heartbeats: [String: Heartbeat] = [:]
     }

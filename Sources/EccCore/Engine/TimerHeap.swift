@@ -6,8 +6,10 @@ enum TimerKind: UInt8, Sendable {
     case autoClear
     /// An expected event (heartbeat) is due.
     case absence
-    /// A threshold window slides: drop old events; maybe clear below the second threshold.
+    /// A threshold alarm's window slides: drop old events; maybe clear below the second threshold.
     case window
+    /// Events counting towards a threshold age out.
+    case expiry
 }
 
 /// A pending timer. Timers are validated when they fire (the state they were set for may have moved on),

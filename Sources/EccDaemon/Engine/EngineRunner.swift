@@ -27,11 +27,18 @@ public final class EngineRunner: Sendable {
     /// Max events handled per batch before changes are handed on (bounds latency under load).
     static let batchSize = 4096
 
+    /// Where engine snapshots go (the store writer), every ``snapshotInterval`` and at shutdown.
+    private let saveSnapshot: @Sendable (EngineSnapshot) -> Void
+    /// How often the not-yet-alarm state is snapshotted while running (processing time).
+    static let snapshotInterval: Int64 = 60_000_000_000
+
     /// `startup` holds changes to hand on before the first event (alarms cleared at start).
     public init(
         engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, storeInput: Ring<ChangeBatch>,
-        alarms: Broadcast<AlarmChange>, clock: any EccCore.Clock, logger: Logger
+        alarms: Broadcast<AlarmChange>, clock: any EccCore.Clock, logger: Logger,
+        saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }
     ) {
+        self.saveSnapshot = saveSnapshot
         self.bus = bus
         self.storeInput = storeInput
         self.alarms = alarms
@@ -91,6 +98,7 @@ public final class EngineRunner: Sendable {
         var engine = start
         var batch = startup
         let toStore = Producer(ring: storeInput, policy: .wait, stats: ProducerStats(name: "engine"), batchSize: 1)
+        var nextSnapshot = clock.now().adding(nanoseconds: Self.snapshotInterval)
         while true {
             if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
             if !bus.hasPublished {
@@ -104,6 +112,10 @@ public final class EngineRunner: Sendable {
             }
             let now = clock.now()
             if let due = engine.nextDeadline, due <= now { engine.tick(at: now, into: &batch) }
+            if now >= nextSnapshot {
+                nextSnapshot = now.adding(nanoseconds: Self.snapshotInterval)
+                saveSnapshot(engine.snapshot())
+            }
             let n = bus.drain(maximum: Self.batchSize) { event in
                 engine.handle(event, at: now, into: &batch)
             }
@@ -120,6 +132,8 @@ public final class EngineRunner: Sendable {
             toStore.append(batch)
             toStore.flush()
         }
+        // The state that is not an alarm yet (held, counting, heartbeats) survives the restart.
+        saveSnapshot(engine.snapshot())
         storeInput.close()
         logger.info(
             "engine drained the bus",

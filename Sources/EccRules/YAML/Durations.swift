@@ -1,5 +1,8 @@
 /// Durations as written in rules and tests: `500ms`, `30s`, `5m`, `2h`, `1d`, and sums like `1h30m`.
 public enum Durations {
+    /// The longest duration accepted: 3650 days.
+    public static let maximum: Int64 = 3650 * 86_400 * 1_000_000_000
+
     /// Parses a duration into nanoseconds; nil when the text is not one (a bare number is refused: say
     /// the unit).
     public static func parse(_ text: String) -> Int64? {
@@ -24,7 +27,10 @@ public enum Durations {
             case "d": scale = 86_400e9
             default: return nil
             }
-            total += Int64((value * scale).rounded())
+            let ns = value * scale
+            // Ten years is plenty for any window or delay, and keeps every deadline far from overflow.
+            guard ns.isFinite, Double(total) + ns <= Double(maximum) else { return nil }
+            total += Int64(ns.rounded())
         }
         return total
     }
@@ -53,7 +59,7 @@ extension YAMLValue {
     public func duration(_ what: String) throws(ConfigError) -> Int64 {
         let t = try string(what)
         guard let ns = Durations.parse(t) else {
-            throw error("\(what): '\(t)' is not a duration (e.g. 500ms, 30s, 5m, 1h30m)")
+            throw error("\(what): '\(t)' is not a duration of at most 3650d (e.g. 500ms, 30s, 5m, 1h30m)")
         }
         return ns
     }

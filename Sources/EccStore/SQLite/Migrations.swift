@@ -44,7 +44,28 @@ enum Migrations {
             resolved_at INTEGER
         );
         CREATE INDEX incidents_by_state ON incidents(state, id);
+        """,
+        // 2: the engine's not-yet-alarm state (held, counting, windows, heartbeats), replaced on each snapshot.
         """
+        CREATE TABLE engine_state(
+            seq INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            times TEXT NOT NULL,
+            deadline INTEGER NOT NULL,
+            severity TEXT,
+            summary TEXT,
+            source TEXT,
+            host TEXT,
+            type TEXT,
+            first_seen INTEGER,
+            last_seen INTEGER,
+            count INTEGER
+        );
+        CREATE TABLE engine_meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -22,8 +22,10 @@ public final class StoreWriter: Sendable {
     private let transactions = Atomic<Int>(0)
     private let retrying = Atomic<Bool>(false)
 
-    /// Active alarms and the next free alarm id, read when the store was opened.
-    public let restored: (alarms: [Alarm], nextAlarmID: UInt64)
+    /// Active alarms, the next free alarm id and the engine's snapshot, read when the store was opened.
+    public let restored: (alarms: [Alarm], nextAlarmID: UInt64, snapshot: EngineSnapshot)
+    // The newest engine snapshot not yet written; written after the changes submitted before it.
+    private let pendingSnapshot = Mutex<EngineSnapshot?>(nil)
 
     /// Opens the store at `path` (creating and migrating it) and reads the state the engine restores.
     /// Group commit: at most one transaction per this interval (unless the input is half full), so a flood
@@ -35,7 +37,7 @@ public final class StoreWriter: Sendable {
         logger: Logger
     ) throws(StoreError) {
         let s = try AlarmStore(path: path, synchronous: synchronous)
-        restored = (try s.activeAlarms(), try s.maxAlarmID() + 1)
+        restored = (try s.activeAlarms(), try s.maxAlarmID() + 1, try s.loadSnapshot())
         store = Mutex(s)
         input = Ring(minimumCapacity: 4096)
         self.commitInterval = commitInterval
@@ -50,6 +52,13 @@ public final class StoreWriter: Sendable {
     public var transactionCount: Int { transactions.load(ordering: .relaxed) }
     /// True while the writer is retrying after a transient error (disk full, read-only, busy).
     public var isRetrying: Bool { retrying.load(ordering: .relaxed) }
+
+    /// Hands over an engine snapshot; it is written after every change submitted before it (a newer one
+    /// replaces one not yet written).
+    public func submit(_ snapshot: EngineSnapshot) {
+        pendingSnapshot.withLock { $0 = snapshot }
+        input.parker.wake()
+    }
 
     /// Starts the writer thread.
     public func start() {
@@ -94,15 +103,33 @@ public final class StoreWriter: Sendable {
             }
             lastCommit = ContinuousClock.now
             _ = input.drain(maximum: .max) { pending.append(contentsOf: $0) }
-            guard !pending.isEmpty else { continue }
-            write(&pending, to: s)
+            if !pending.isEmpty { write(&pending, to: s) }
+            writeSnapshot(to: s)
         }
+        _ = input.drain(maximum: .max) { pending.append(contentsOf: $0) }
+        if !pending.isEmpty { write(&pending, to: s) }
+        writeSnapshot(to: s)
         do { try s.checkpoint() } catch {
             logger.warning("store checkpoint failed", metadata: ["ecc.error": "\(error)"])
         }
         logger.info(
             "store closed",
             metadata: ["ecc.committed": "\(committed)", "ecc.failed": "\(failed)", "ecc.path": "\(s.connection.path)"])
+    }
+
+    private func writeSnapshot(to s: AlarmStore) {
+        guard
+            let snapshot = pendingSnapshot.withLock({ (p: inout EngineSnapshot?) -> EngineSnapshot? in
+                let taken = p
+                p = nil
+                return taken
+            })
+        else { return }
+        do {
+            try s.saveSnapshot(snapshot)
+        } catch {
+            logger.error("engine snapshot not saved", metadata: ["ecc.error": "\(error)"])
+        }
     }
 
     private func write(_ pending: inout ChangeBatch, to s: AlarmStore) {

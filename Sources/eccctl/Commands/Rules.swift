@@ -20,7 +20,9 @@ struct Rules: AsyncParsableCommand {
             do {
                 let files = try RuleLoader.ruleFiles(in: targets)
                 let rules = try RuleLoader.load(paths: targets)
-                print("ok: \(rules.rules.count) rules in \(files.count) files")
+                print(
+                    "ok: \(rules.rules.count) rule\(rules.rules.count == 1 ? "" : "s") in \(files.count) "
+                        + "file\(files.count == 1 ? "" : "s")")
             } catch {
                 for e in error.errors { print(e.description) }
                 printError("\(error.errors.count) error\(error.errors.count == 1 ? "" : "s")")
