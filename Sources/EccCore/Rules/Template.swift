@@ -147,7 +147,8 @@ func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
 }
 
 extension String {
-    func trimmingSpaces() -> String {
+    /// The string without leading and trailing spaces.
+    public func trimmingSpaces() -> String {
         var s = Substring(self)
         while s.first == " " { s = s.dropFirst() }
         while s.last == " " { s = s.dropLast() }

@@ -1,3 +1,5 @@
+import EccCore
+
 /// Durations as written in rules and tests: `500ms`, `30s`, `5m`, `2h`, `1d`, and sums like `1h30m`.
 public enum Durations {
     /// The longest duration accepted: 3650 days.
@@ -62,14 +64,5 @@ extension YAMLValue {
             throw error("\(what): '\(t)' is not a duration of at most 3650d (e.g. 500ms, 30s, 5m, 1h30m)")
         }
         return ns
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }
