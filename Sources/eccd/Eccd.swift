@@ -62,11 +62,11 @@ struct Eccd: AsyncParsableCommand {
         }
         let daemon: Daemon
         do { daemon = try Daemon(config: cfg, logger: logger) } catch {
-            logger.critical("eccd cannot start: \(error)")
+            logger.critical("eccd cannot start", metadata: ["ecc.error": "\(error)"])
             throw ExitCode(1)
         }
         do { try await daemon.run() } catch {
-            logger.critical("eccd failed: \(error)")
+            logger.critical("eccd failed", metadata: ["ecc.error": "\(error)"])
             throw ExitCode(1)
         }
     }

@@ -27,7 +27,7 @@ final class RuleReloader: Sendable {
             rules = try RuleLoader.load(paths: paths)
         } catch {
             for e in error.errors {
-                logger.error("rule reload refused: \(e)", metadata: ["ecc.trigger": "\(trigger)"])
+                logger.error("rule file error", metadata: ["ecc.error": "\(e)", "ecc.trigger": "\(trigger)"])
             }
             logger.error(
                 "rule reload refused; the previous rules stay in force",

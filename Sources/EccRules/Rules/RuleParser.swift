@@ -107,8 +107,8 @@ public enum RuleParser {
                 let text = try rate.string("threshold.rate")
                 let parts = text.split(separator: "/", maxSplits: 1)
                 // "10/1m", or "10/m" for one unit.
-                let per = parts.count == 2 ? parts[1].trimmingCharacters() : ""
-                guard parts.count == 2, let n = Int(parts[0].trimmingCharacters()), n >= 1,
+                let per = parts.count == 2 ? String(parts[1]).trimmingSpaces() : ""
+                guard parts.count == 2, let n = Int(String(parts[0]).trimmingSpaces()), n >= 1,
                     let d = Durations.parse(per) ?? Durations.parse("1" + per), d > 0
                 else { throw rate.error("threshold.rate must look like 10/1m (events per duration), not '\(text)'") }
                 count = n
@@ -268,14 +268,5 @@ public enum RuleParser {
             }
             throw ConfigError("\(what): \(error.message)", file: value.file, at: loc)
         }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var s = self
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

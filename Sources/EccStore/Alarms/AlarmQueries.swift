@@ -2,8 +2,11 @@ import EccCore
 
 /// Read queries over alarms, shared by the writer (restore) and the reader (API).
 enum AlarmQueries {
-    static let columns =
-        "id, rule, key, state, severity, summary, source, host, type, first_seen, last_seen, count, cleared_at"
+    static let columnNames = [
+        "id", "rule", "key", "state", "severity", "summary", "source", "host", "type", "first_seen", "last_seen",
+        "count", "cleared_at",
+    ]
+    static let columns = columnNames.joined(separator: ", ")
 
     static func alarms(_ c: Connection, state: AlarmState?, limit: Int) throws(StoreError) -> [Alarm] {
         let whereClause = state.map { "WHERE state = '\($0.rawValue)'" } ?? ""

@@ -35,7 +35,7 @@ public final class StoreReader: Sendable {
             if filter.severity != nil { conditions.append("i.severity = ?2") }
             if filter.host != nil { conditions.append("i.host = ?3") }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let alarmColumns = AlarmQueries.columns.split(separator: ",").map { "a." + $0.trimmingCharacters() }
+            let alarmColumns = AlarmQueries.columnNames.map { "a." + $0 }
                 .joined(separator: ", ")
             let s = try c.prepare(
                 """
@@ -73,14 +73,5 @@ public final class StoreReader: Sendable {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> Int64 in
             try c.scalarInt("SELECT coalesce(sum(count), 0) FROM alarms") ?? 0
         }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        var s = self
-        while s.first == " " || s.first == "\n" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\n" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -23,15 +23,7 @@ struct Incidents: AsyncParsableCommand {
                 let path = pathWithQuery(
                     "/v1/incidents",
                     [("state", state), ("severity", severity), ("host", host), ("limit", String(limit))])
-                let (status, body) = try await server.client().request(.GET, path)
-                guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
-                if json {
-                    print(String(decoding: body, as: UTF8.self), terminator: "")
-                    return
-                }
-                guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
-                    throw CLIError("unexpected answer from eccd")
-                }
+                guard let list = try await fetchList(server.client(), path, printJSON: json) else { return }
                 if list.isEmpty {
                     print("no incidents")
                     return
@@ -65,15 +57,7 @@ struct Alarms: AsyncParsableCommand {
     func run() async throws {
         try await cli {
             let path = pathWithQuery("/v1/alarms", [("state", state), ("limit", String(limit))])
-            let (status, body) = try await server.client().request(.GET, path)
-            guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
-            if json {
-                print(String(decoding: body, as: UTF8.self), terminator: "")
-                return
-            }
-            guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
-                throw CLIError("unexpected answer from eccd")
-            }
+            guard let list = try await fetchList(server.client(), path, printJSON: json) else { return }
             if list.isEmpty { print("no \(state == "all" ? "" : state + " ")alarms") }
             let style = Style.auto
             for a in list {
@@ -106,4 +90,18 @@ struct Status: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// GETs a JSON array from eccd: printed as is with `printJSON` (then nil), otherwise parsed.
+func fetchList(_ client: DaemonClient, _ path: String, printJSON: Bool) async throws -> [[String: Any]]? {
+    let (status, body) = try await client.request(.GET, path)
+    guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
+    if printJSON {
+        print(String(decoding: body, as: UTF8.self), terminator: "")
+        return nil
+    }
+    guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
+        throw CLIError("unexpected answer from eccd")
+    }
+    return list
 }
