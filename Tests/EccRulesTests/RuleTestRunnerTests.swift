@@ -73,7 +73,10 @@ struct RuleTestRunnerTests {
         arguments: [
             ("tests:\n  - name: x\n    evnts: []\n", "t.test.yaml:3:5: unknown key 'evnts'"),
             ("tests:\n  - events:\n      - {at: soon, type: x}\n", "t.test.yaml:3:14: at: 'soon' is not a duration"),
-            ("tests:\n  - expect:\n      - {change: exploded}\n", "change must be raised, repeated or cleared"),
+            (
+                "tests:\n  - expect:\n      - {change: exploded}\n",
+                "change must be raised, repeated, updated or cleared"
+            ),
         ])
     func strict(yaml: String, message: String) {
         #expect {

@@ -26,11 +26,17 @@ public struct Alarm: Sendable, Hashable {
     public var count: Int64
     /// Event time of the clearing event, when cleared.
     public var clearedAt: EventTime?
+    /// Why the alarm is not notified (maintenance, a root cause, an inhibiting alarm); nil when it is.
+    public var suppression: Suppression?
+    /// True while the alarm flaps (raised and cleared too often); clears are absorbed until it settles.
+    public var flapping = false
+    /// Group alarms: the keys of the members that make it up, sorted.
+    public var members: [String] = []
 
     public init(
         id: UInt64, rule: String, key: String, state: AlarmState = .active, severity: Severity, summary: String,
         source: String, host: String, type: String, firstSeen: EventTime, lastSeen: EventTime, count: Int64 = 1,
-        clearedAt: EventTime? = nil
+        clearedAt: EventTime? = nil, suppression: Suppression? = nil, flapping: Bool = false, members: [String] = []
     ) {
         self.id = id
         self.rule = rule
@@ -45,5 +51,53 @@ public struct Alarm: Sendable, Hashable {
         self.lastSeen = lastSeen
         self.count = count
         self.clearedAt = clearedAt
+        self.suppression = suppression
+        self.flapping = flapping
+        self.members = members
+    }
+}
+
+/// Why an alarm is kept from notification. A suppressed alarm is still raised, stored and shown: it is
+/// marked, never lost, and released (notified) if it outlives its cause.
+public struct Suppression: Sendable, Hashable, CustomStringConvertible {
+    public enum Reason: String, Sendable, Hashable {
+        /// Raised inside a maintenance window (`name` is the window).
+        case maintenance
+        /// A symptom of a root-cause alarm on the same configuration item or a parent (`cause`).
+        case symptom
+        /// Inhibited by an active alarm (`cause`) under the inhibition rule `name`.
+        case inhibited
+    }
+
+    public var reason: Reason
+    /// The maintenance window, the inhibition rule, or the root cause's rule.
+    public var name: String
+    /// The alarm that causes it (root cause or inhibitor); nil for maintenance.
+    public var cause: UInt64?
+
+    public init(reason: Reason, name: String, cause: UInt64? = nil) {
+        self.reason = reason
+        self.name = name
+        self.cause = cause
+    }
+
+    /// `maintenance:core-upgrade`, `symptom:node-down#12`, `inhibited:site-power#7` — the form rule tests
+    /// and the API use.
+    public var description: String {
+        "\(reason.rawValue):\(name)" + (cause.map { "#\($0)" } ?? "")
+    }
+
+    /// Parses ``description`` back.
+    public init?(text: String) {
+        guard let colon = text.firstIndex(of: ":"), let reason = Reason(rawValue: String(text[..<colon])) else {
+            return nil
+        }
+        var rest = String(text[text.index(after: colon)...])
+        var cause: UInt64?
+        if let hash = rest.lastIndex(of: "#"), let id = UInt64(rest[rest.index(after: hash)...]) {
+            cause = id
+            rest = String(rest[..<hash])
+        }
+        self.init(reason: reason, name: rest, cause: cause)
     }
 }

@@ -8,6 +8,9 @@ public struct AlarmChange: Sendable, Hashable {
         case repeated
         /// A clearing event closed it.
         case cleared
+        /// Something other than a repeat changed: severity escalated, suppression released, members of a
+        /// group alarm, flapping started or stopped.
+        case updated
     }
 
     public var kind: Kind
@@ -16,9 +19,16 @@ public struct AlarmChange: Sendable, Hashable {
     /// Processing time (from the engine's clock) of the change.
     public var at: EventTime
 
-    public init(kind: Kind, alarm: Alarm, at: EventTime) {
+    /// Raises: the event that raised the alarm (for `eccctl alarms why`).
+    public var origin: Event?
+    /// The routes (``Route``) to notify; empty when the change notifies no one (suppressed, repeats).
+    public var notify: [String]
+
+    public init(kind: Kind, alarm: Alarm, at: EventTime, origin: Event? = nil, notify: [String] = []) {
         self.kind = kind
         self.alarm = alarm
         self.at = at
+        self.origin = origin
+        self.notify = notify
     }
 }

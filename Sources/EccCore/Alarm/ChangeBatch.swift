@@ -11,6 +11,8 @@ public struct ChangeBatch: Sendable {
     public private(set) var changes: [AlarmChange] = []
     // alarm id -> index of its latest raised/repeated entry in `changes`.
     private var latest: [UInt64: Int] = [:]
+    // alarm id -> index of its latest `updated` entry: a repeat must not fold into an entry before it.
+    private var barriers: [UInt64: Int] = [:]
     // Unique per batch content (new on init and on every reset), so an `EntryHint` from an earlier batch
     // can never point into this one.
     private var generation = ChangeBatch.nextGeneration()
@@ -52,15 +54,18 @@ public struct ChangeBatch: Sendable {
                 latest[change.alarm.id] = changes.count
                 changes.append(change)
             }
-        case .cleared:
+        case .cleared, .updated:
             latest[change.alarm.id] = nil
+            if change.kind == .updated { barriers[change.alarm.id] = changes.count }
             changes.append(change)
         }
     }
 
     /// Records a raise and returns the hint for later repeats of the alarm.
-    public mutating func appendRaised(_ alarm: Alarm, at now: EventTime) -> EntryHint {
-        append(AlarmChange(kind: .raised, alarm: alarm, at: now))
+    public mutating func appendRaised(
+        _ alarm: Alarm, at now: EventTime, origin: Event? = nil, notify: [String] = []
+    ) -> EntryHint {
+        append(AlarmChange(kind: .raised, alarm: alarm, at: now, origin: origin, notify: notify))
         var hint = EntryHint()
         hint.generation = shortGeneration
         hint.index = Int32(changes.count - 1)
@@ -77,7 +82,9 @@ public struct ChangeBatch: Sendable {
         hint: inout EntryHint, alarm: () -> Alarm
     ) {
         let i = Int(hint.index)
-        if hint.generation == shortGeneration, i >= 0, i < changes.count, changes[i].alarm.id == id {
+        if hint.generation == shortGeneration, i >= 0, i < changes.count, changes[i].alarm.id == id,
+            barriers.isEmpty || (barriers[id] ?? -1) < i
+        {
             changes[i].alarm.count = count
             changes[i].alarm.lastSeen = lastSeen
             changes[i].alarm.severity = severity
@@ -105,6 +112,7 @@ public struct ChangeBatch: Sendable {
         changes = []
         changes.reserveCapacity(out.changes.count)
         latest.removeAll(keepingCapacity: true)
+        barriers.removeAll()
         generation = Self.nextGeneration()
         return out
     }
@@ -133,6 +141,7 @@ public struct ChangeBatch: Sendable {
     public mutating func removeAll() {
         changes.removeAll(keepingCapacity: true)
         latest.removeAll(keepingCapacity: true)
+        barriers.removeAll()
         generation = Self.nextGeneration()
     }
 }

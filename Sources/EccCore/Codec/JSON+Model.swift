@@ -41,6 +41,20 @@ extension JSONWriter {
         field("count", a.count)
         key("cleared_at")
         if let c = a.clearedAt { value(c.description) } else { null() }
+        if let s = a.suppression {
+            field("suppressed_by", s.description)
+            if let c = s.cause { field("cause", Int64(c)) }
+        }
+        if a.flapping {
+            key("flapping")
+            value(true)
+        }
+        if !a.members.isEmpty {
+            key("members")
+            beginArray()
+            for m in a.members { value(m) }
+            endArray()
+        }
     }
 
     /// Writes an alarm as an object.
@@ -55,6 +69,12 @@ extension JSONWriter {
         beginObject()
         field("change", change.kind.rawValue)
         field("at", change.at.description)
+        if !change.notify.isEmpty {
+            key("notify")
+            beginArray()
+            for r in change.notify { value(r) }
+            endArray()
+        }
         writeAlarmFields(change.alarm)
         endObject()
     }

@@ -14,6 +14,11 @@ struct ActiveAlarm: Sendable {
     var lastSeen: EventTime
     var count: Int64
     var severity: Severity
+    /// ``flagSuppressed`` / ``flagFlapping``: set on the few alarms the engine tracks beside the table.
+    var flags: UInt8 = 0
+
+    static let flagSuppressed: UInt8 = 1
+    static let flagFlapping: UInt8 = 2
 
     init(_ a: Alarm) {
         id = a.id
@@ -26,13 +31,15 @@ struct ActiveAlarm: Sendable {
         lastSeen = a.lastSeen
         count = a.count
         severity = a.severity
+        flags = (a.suppression != nil ? Self.flagSuppressed : 0) | (a.flapping ? Self.flagFlapping : 0)
     }
 
-    /// The full alarm value.
+    /// The full alarm value (the engine adds the suppression of a flagged alarm).
     func alarm(rule: String) -> Alarm {
         Alarm(
             id: id, rule: rule, key: key, state: .active, severity: severity, summary: summary, source: source,
-            host: host, type: type, firstSeen: firstSeen, lastSeen: lastSeen, count: count)
+            host: host, type: type, firstSeen: firstSeen, lastSeen: lastSeen, count: count,
+            flapping: flags & Self.flagFlapping != 0)
     }
 }
 

@@ -64,6 +64,7 @@ extension Engine {
         rules = newRules
         states = newStates
         ruleIndex = Self.index(newRules)
+        rebuildContext()
         return report
     }
 }

@@ -12,6 +12,10 @@ public struct EngineSnapshot: Sendable, Equatable {
         case window
         /// The latest expected event of an absence rule: `times[0]`.
         case heartbeat
+        /// The first event of a sequence waiting for its second: prototype, `deadline`.
+        case sequence
+        /// The members of a group that has not raised: `prototype.members` with `times` in the same order.
+        case group
     }
 
     /// One piece of state of one rule and key.
@@ -59,6 +63,14 @@ extension Rule {
         text += "\(alarm.severity?.name ?? "event")|\(alarm.summary.source)|\(stop)|"
         text += "\(timing.hold ?? -1)|\(timing.autoClear ?? -1)|\(timing.absentFor ?? -1)|"
         if let t = timing.threshold { text += "\(t.count)/\(t.within)/\(t.clearBelow ?? -1)" }
+        text += "|\(timing.escalate.map { "\($0.after)>\($0.severity.name)" })"
+        if let f = timing.flap { text += "|flap \(f.count)/\(f.within)" }
+        if let q = timing.sequence {
+            text += "|seq \(q.then.conditions.map(\.description).sorted())/\(q.within)/\(q.absent)"
+        }
+        if let g = timing.group { text += "|group \(g.by.source)/\(g.count)/\(g.within)/\(g.clearBelow)" }
+        if let ci { text += "|ci \(ci.source)" }
+        if rootCause { text += "|root" }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 {
             h ^= UInt64(b)
@@ -87,6 +99,23 @@ extension Engine {
                     .init(
                         rule: rule.name, fingerprint: fp, key: key, kind: .window, prototype: nil,
                         times: s.windows[key] ?? [], deadline: .zero))
+            }
+            for key in s.sequences.keys.sorted() {
+                guard let p = s.sequences[key] else { continue }
+                entries.append(
+                    .init(
+                        rule: rule.name, fingerprint: fp, key: key, kind: .sequence, prototype: p.prototype,
+                        times: [], deadline: p.deadline))
+            }
+            for key in s.groups.keys.sorted() where s.active.alarm(forKey: key) == nil {
+                guard let g = s.groups[key] else { continue }
+                var proto = prototype(of: g.origin, rule: rule.name, key: key)
+                let members = g.members.keys.sorted()
+                proto.members = members
+                entries.append(
+                    .init(
+                        rule: rule.name, fingerprint: fp, key: key, kind: .group, prototype: proto,
+                        times: members.map { g.members[$0] ?? .zero }, deadline: .zero))
             }
             for key in s.heartbeats.keys.sorted() {
                 guard let hb = s.heartbeats[key] else { continue }
@@ -138,9 +167,36 @@ extension Engine {
                 let armed = states[i].active.alarm(forKey: e.key) == nil
                 states[i].heartbeats[e.key] = Heartbeat(last: last, prototype: proto, armed: armed)
                 if armed { schedule(e.rule, e.key, .absence, at: last.adding(nanoseconds: absent)) }
+            case .sequence:
+                guard let proto = e.prototype, timing.sequence != nil else { skipped += 1; continue }
+                states[i].sequences[e.key] = Pending(prototype: proto, times: [], deadline: e.deadline)
+                schedule(e.rule, e.key, .sequence, at: e.deadline)
+            case .group:
+                guard let proto = e.prototype, let g = timing.group, proto.members.count == e.times.count else {
+                    skipped += 1
+                    continue
+                }
+                var st = GroupState(origin: event(from: proto))
+                for (m, t) in zip(proto.members, e.times) { st.members[m] = t }
+                if let oldest = e.times.min() {
+                    st.armed = oldest.adding(nanoseconds: g.within)
+                    schedule(e.rule, e.key, .group, at: st.armed)
+                }
+                states[i].groups[e.key] = st
             }
             restored += 1
         }
         return (restored, skipped)
+    }
+
+    /// A stand-in event for an alarm (its raising event is not kept across restarts).
+    func event(from a: Alarm) -> Event {
+        Event(time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity, summary: a.summary)
+    }
+
+    func prototype(of e: Event, rule: String, key: String) -> Alarm {
+        Alarm(
+            id: 0, rule: rule, key: key, severity: e.severity, summary: e.summary, source: e.source, host: e.host,
+            type: e.type, firstSeen: e.time, lastSeen: e.time)
     }
 }

@@ -14,6 +14,8 @@ extension Engine {
         var times: [EventTime] = []
         /// Hold: when it raises unless cleared.
         var deadline = EventTime.zero
+        /// The event that will be the alarm's origin.
+        var origin: Event? = nil
     }
 
     /// The latest expected event of an absence rule's key.
@@ -21,6 +23,7 @@ extension Engine {
         var last: EventTime
         var prototype: Alarm
         var armed: Bool
+        var origin: Event? = nil
     }
 
     /// The earliest time a timer is due, if any: the caller should tick by then.
@@ -32,10 +35,13 @@ extension Engine {
         fireDue(into: &batch)
     }
 
+    /// Timers fire once the watermark is `lateness` past their deadline, so late events still count.
+    var firingHorizon: EventTime { watermark.adding(nanoseconds: -rules.lateness) }
+
     mutating func advance(to time: EventTime, into batch: inout ChangeBatch) {
         guard time > watermark else { return }
         watermark = time
-        if let next = timers.next, next.deadline <= watermark { fireDue(into: &batch) }
+        if let next = timers.next, next.deadline <= firingHorizon { fireDue(into: &batch) }
     }
 
     mutating func schedule(_ rule: String, _ key: String, _ kind: TimerKind, at deadline: EventTime) {
@@ -44,8 +50,13 @@ extension Engine {
     }
 
     mutating func fireDue(into batch: inout ChangeBatch) {
-        while let t = timers.next, t.deadline <= watermark {
+        let horizon = firingHorizon
+        while let t = timers.next, t.deadline <= horizon {
             _ = timers.pop()
+            if t.kind == .release {
+                release(at: t.deadline, into: &batch) { $0.reason == .maintenance && $0.name == t.key }
+                continue
+            }
             guard let i = ruleIndex[t.rule] else { continue }  // the rule was removed by a reload
             fire(t, rule: i, into: &batch)
         }
@@ -64,7 +75,7 @@ extension Engine {
             if summary.usesCount, let e = p.lastEvent {
                 p.prototype.summary = summary.render(e, count: p.prototype.count)
             }
-            raise(i, p.prototype, at: t.deadline, into: &batch)
+            raise(i, p.prototype, origin: p.origin, at: t.deadline, into: &batch)
         case .autoClear:
             guard let quiet = timing.autoClear, let alarm = states[i].active.alarm(forKey: t.key) else { return }
             let due = alarm.lastSeen.adding(nanoseconds: quiet)
@@ -87,7 +98,7 @@ extension Engine {
                 var a = hb.prototype
                 a.firstSeen = due
                 a.lastSeen = due
-                raise(i, a, at: due, into: &batch)
+                raise(i, a, origin: hb.origin, at: due, into: &batch)
             }
         case .expiry:
             guard let th = timing.threshold, var p = states[i].pending[t.key], p.deadline == t.deadline else { return }
@@ -112,6 +123,11 @@ extension Engine {
                 states[i].windows[t.key] = w
                 armWindow(i, key: t.key, at: first.adding(nanoseconds: th.within))
             }
+        case .escalate: fireEscalation(t, rule: i, into: &batch)
+        case .flap: fireFlap(t, rule: i, into: &batch)
+        case .sequence: fireSequence(t, rule: i, into: &batch)
+        case .group: fireGroup(t, rule: i, into: &batch)
+        case .release: break  // handled in fireDue
         }
     }
 
@@ -130,24 +146,47 @@ extension Engine {
             count: count)
     }
 
-    mutating func raise(_ i: Int, _ prototype: Alarm, at time: EventTime, into batch: inout ChangeBatch) {
+    mutating func raise(
+        _ i: Int, _ prototype: Alarm, origin: Event?, at time: EventTime, eventTime: EventTime? = nil,
+        into batch: inout ChangeBatch
+    ) {
+        let eventTime = eventTime ?? time
         var a = prototype
         a.id = nextAlarmID
         a.state = .active
         nextAlarmID += 1
-        let hint = batch.appendRaised(a, at: time)
+        let timing = rules.rules[i].timing
+        if timing.flap != nil { a.flapping = flapOnRaise(i, key: a.key, at: a.lastSeen) }
+        let origin =
+            origin
+            ?? Event(
+                time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity,
+                summary: a.summary)
+        let notify = rules.hasRaiseContext ? raiseContext(i, &a, origin: origin, at: eventTime) : []
+        let hint = batch.appendRaised(a, at: time, origin: origin, notify: notify)
         states[i].active.insert(a, hash: AlarmTable.hash(a.key), hint: hint)
-        if let quiet = rules.rules[i].timing.autoClear {
+        if let quiet = timing.autoClear {
             schedule(a.rule, a.key, .autoClear, at: max(a.lastSeen.adding(nanoseconds: quiet), time))
+        }
+        if let first = timing.escalate.first {
+            timerSequence += 1
+            timers.push(
+                EngineTimer(
+                    deadline: eventTime.adding(nanoseconds: first.after), sequence: timerSequence, rule: a.rule,
+                    key: a.key,
+                    kind: .escalate, id: a.id, step: 0))
         }
     }
 
     mutating func clearActive(_ i: Int, key: String, at time: EventTime, into batch: inout ChangeBatch) {
         states[i].windows[key] = nil
         states[i].windowArmed[key] = nil
+        let members = rules.rules[i].timing.group != nil ? states[i].groups.removeValue(forKey: key) : nil
         guard var a = states[i].active.remove(key: key) else { return }
         a.state = .cleared
         a.clearedAt = time
+        if let members { a.members = members.members.keys.sorted() }
+        finishClear(&a, at: time, into: &batch)
         batch.append(AlarmChange(kind: .cleared, alarm: a, at: time))
     }
 
@@ -155,11 +194,16 @@ extension Engine {
     mutating func handleTimed(_ i: Int, key: String, event: Event, at now: EventTime, into batch: inout ChangeBatch) {
         let rule = rules.rules[i]
         let timing = rule.timing
+        if timing.group != nil {
+            groupEvent(i, member: key, event: event, at: now, into: &batch)
+            return
+        }
         if let absent = timing.absentFor {
             let proto = prototype(i, key: key, event: event)
             var hb = states[i].heartbeats[key] ?? Heartbeat(last: event.time, prototype: proto, armed: false)
             if event.time > hb.last { hb.last = event.time }
             hb.prototype = proto
+            hb.origin = event
             if states[i].active.alarm(forKey: key) != nil { clearActive(i, key: key, at: event.time, into: &batch) }
             if !hb.armed {
                 hb.armed = true
@@ -182,6 +226,7 @@ extension Engine {
                 hint: &slot.hint, alarm: { a.alarm(rule: rule.name) })
         }
         if repeated != nil {
+            if timing.flap != nil { flapOnRepeat(i, key: key, at: event.time, into: &batch) }
             if let th = timing.threshold, th.clearBelow != nil {
                 var w = states[i].windows[key] ?? []
                 let wasEmpty = w.isEmpty
@@ -208,7 +253,7 @@ extension Engine {
                 a.firstSeen = p.times.first ?? event.time
                 a.lastSeen = p.times.last ?? event.time
                 a.summary = rule.alarm.summary.render(event, count: a.count)
-                raise(i, a, at: now, into: &batch)
+                raise(i, a, origin: event, at: now, eventTime: event.time, into: &batch)
                 if th.clearBelow != nil {
                     states[i].windows[key] = p.times
                     armWindow(i, key: key, at: a.firstSeen.adding(nanoseconds: th.within))
@@ -225,6 +270,7 @@ extension Engine {
         if let hold = timing.hold {
             if var p = states[i].pending[key] {
                 p.prototype.count += 1
+                p.origin = event
                 if rule.alarm.summary.usesCount { p.lastEvent = event }
                 if event.time > p.prototype.lastSeen { p.prototype.lastSeen = event.time }
                 if rule.alarm.severity == nil, event.severity > p.prototype.severity {
@@ -233,14 +279,19 @@ extension Engine {
                 states[i].pending[key] = p
             } else {
                 let deadline = event.time.adding(nanoseconds: hold)
-                var p = Pending(prototype: prototype(i, key: key, event: event), deadline: deadline)
+                var p = Pending(prototype: prototype(i, key: key, event: event), deadline: deadline, origin: event)
                 if rule.alarm.summary.usesCount { p.lastEvent = event }
                 states[i].pending[key] = p
                 schedule(rule.name, key, .hold, at: deadline)
             }
             return
         }
-        raise(i, prototype(i, key: key, event: event), at: now, into: &batch)  // auto-clear only
+        if let seq = timing.sequence {
+            sequenceFirst(i, key: key, event: event, sequence: seq)
+            return
+        }
+        // Auto-clear, escalation or flap detection only.
+        raise(i, prototype(i, key: key, event: event), origin: event, at: now, eventTime: event.time, into: &batch)
     }
 
     /// A clearing event for a rule with timing: forget held and counting state too.
@@ -248,5 +299,6 @@ extension Engine {
         states[i].pending[key] = nil
         states[i].windows[key] = nil
         states[i].windowArmed[key] = nil
+        states[i].sequences[key] = nil
     }
 }

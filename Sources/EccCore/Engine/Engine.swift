@@ -21,6 +21,12 @@ public struct Engine: Sendable {
         var windowArmed: [String: EventTime] = [:]
         /// Absence rules: the latest expected event per key.
         var heartbeats: [String: Heartbeat] = [:]
+        /// Sequence rules: the first event (A) waiting for its second (B), by key.
+        var sequences: [String: Pending] = [:]
+        /// Group rules: members by group value.
+        var groups: [String: GroupState] = [:]
+        /// Flap detection: recent raise/clear transitions by key.
+        var flaps: [String: FlapState] = [:]
     }
 
     // Timers of time-driven rules, the event-time watermark, and rule lookup by name for timers.
@@ -34,12 +40,23 @@ public struct Engine: Sendable {
     // Reused buffer for rendering keys; see AlarmTable.
     private var keyBuffer: [UInt8] = []
 
+    /// Alarms the engine tracks beside the table: suppressed ones, root causes and inhibitors, by id.
+    var tracked: [UInt64: Tracked] = [:]
+    /// Active root-cause alarms by configuration item.
+    var rootsByCI: [String: [UInt64]] = [:]
+    /// Per inhibition (by index): active source alarms by the values of the `equal` fields.
+    var inhibitors: [[String: [UInt64]]] = []
+    /// Events that arrived later than the allowed lateness (placed as well as possible, but timers for
+    /// their time may have fired already).
+    public internal(set) var lateEvents: UInt64 = 0
+
     /// Creates an engine with no active alarms.
     public init(rules: RuleSet, nextAlarmID: UInt64 = 1) {
         self.rules = rules
         self.states = Array(repeating: RuleState(), count: rules.rules.count)
         self.nextAlarmID = max(1, nextAlarmID)
         self.ruleIndex = Self.index(rules)
+        self.inhibitors = Array(repeating: [:], count: rules.inhibitions.count)
     }
 
     /// How many alarms are active.
@@ -47,7 +64,8 @@ public struct Engine: Sendable {
 
     /// The active alarms, by rule order then key.
     public var activeAlarms: [Alarm] {
-        states.flatMap { $0.active.alarms.sorted { $0.key < $1.key } }
+        states.indices.flatMap { i in states[i].active.alarms.sorted { $0.key < $1.key }.map { decorated($0, rule: i) }
+        }
     }
 
     /// Restores active alarms (from the store, after a restart) so repeats keep counting instead of raising
@@ -61,6 +79,7 @@ public struct Engine: Sendable {
             nextAlarmID = max(nextAlarmID, a.id + 1)
             if let i = byName[a.rule] {
                 states[i].active.insert(a)
+                restoreContext(i, a)
                 if let quiet = rules.rules[i].timing.autoClear {
                     schedule(a.rule, a.key, .autoClear, at: a.lastSeen.adding(nanoseconds: quiet))
                 }
@@ -90,17 +109,22 @@ public struct Engine: Sendable {
 
     /// Processes one event at processing time `now`, appending the resulting changes to `batch`.
     ///
-    /// Clearing is evaluated before raising: every rule whose `clear_when` matches clears its alarm for
-    /// the event's key; then rules whose `when` matches raise or repeat, in order, until one with
-    /// `stop: true` matched.
-    public mutating func handle(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+    /// Transforms run first (normalise, enrich). Clearing is evaluated before raising: every rule whose
+    /// `clear_when` matches clears its alarm for the event's key; then the second step of sequence rules;
+    /// then rules whose `when` matches raise or repeat, in order, until one with `stop: true` matched.
+    public mutating func handle(_ incoming: Event, at now: EventTime, into batch: inout ChangeBatch) {
+        var event = incoming
+        if !rules.transforms.isEmpty { applyTransforms(&event) }
         // Event time moves the watermark (never past the processing time: a sender's clock running ahead
         // must not fire timers early), and timers now due fire before this event is looked at.
+        if event.time.nanoseconds < watermark.nanoseconds &- rules.lateness { lateEvents &+= 1 }
         advance(to: min(event.time, now), into: &batch)
         var key = keyBuffer
         keyBuffer = []
         defer { keyBuffer = key }
         let candidates = rules.candidates(type: event.type)
+        let tracked = self.tracked
+        let hasContext = rules.hasRaiseContext
         // Borrow rules through a buffer pointer: copying a `Rule` out of the array costs a dozen
         // reference-count operations, per rule, per event.
         let list = rules.rules
@@ -112,12 +136,30 @@ public struct Engine: Sendable {
                 let event = captures.isEmpty ? event : event.adding(captures)
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
-                if !rules[i].timing.isPlain { forgetPending(i, key: String(decoding: key, as: UTF8.self)) }
+                if !rules[i].timing.isPlain {
+                    let k = String(decoding: key, as: UTF8.self)
+                    forgetPending(i, key: k)
+                    if rules[i].timing.group != nil {
+                        groupClear(i, member: k, event: event, into: &batch)
+                        continue
+                    }
+                    if rules[i].timing.flap != nil, flapAbsorbsClear(i, key: k, event: event, into: &batch) {
+                        continue
+                    }
+                }
                 let removed = key.withUnsafeBytes { states[i].active.remove($0, hash: AlarmTable.hash($0)) }
                 guard var alarm = removed else { continue }
                 alarm.state = .cleared
                 alarm.clearedAt = event.time
+                finishClear(&alarm, at: event.time, into: &batch)
                 batch.append(AlarmChange(kind: .cleared, alarm: alarm, at: now))
+            }
+            for i in candidates.then {
+                guard let seq = rules[i].timing.sequence else { continue }
+                var captures: [(String, String)] = []
+                guard seq.then.matches(event, captures: &captures) else { continue }
+                let event = captures.isEmpty ? event : event.adding(captures)
+                handleThen(i, key: rules[i].key.render(event), event: event, at: now, into: &batch)
             }
             for i in candidates.when {
                 var captures: [(String, String)] = []
@@ -145,23 +187,34 @@ public struct Engine: Sendable {
                         let a = slot.alarm
                         batch.appendRepeat(
                             id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary,
-                            at: now, hint: &slot.hint, alarm: { a.alarm(rule: rules[i].name) })
+                            at: now, hint: &slot.hint,
+                            alarm: {
+                                var full = a.alarm(rule: rules[i].name)
+                                if a.flags != 0 { full.suppression = tracked[a.id]?.suppression }
+                                return full
+                            })
                     }
                     if repeated == nil {
-                        let alarm = Alarm(
+                        var alarm = Alarm(
                             id: nextAlarmID, rule: rules[i].name, key: String(decoding: keyBytes, as: UTF8.self),
                             severity: rules[i].alarm.severity ?? event.severity,
                             summary: rules[i].alarm.summary.render(event, count: 1), source: intern(event.source),
                             host: intern(event.host), type: intern(event.type), firstSeen: event.time,
                             lastSeen: event.time)
                         nextAlarmID += 1
-                        let hint = batch.appendRaised(alarm, at: now)
+                        let notify = hasContext ? raiseContext(i, &alarm, origin: event, at: event.time) : []
+                        let hint = batch.appendRaised(alarm, at: now, origin: event, notify: notify)
                         states[i].active.insert(alarm, hash: hash, hint: hint)
                     }
                 }
                 if rules[i].stop { break }
             }
         }
+    }
+
+    /// Runs the transforms whose `when` matches, in order.
+    func applyTransforms(_ event: inout Event) {
+        for t in rules.transforms where t.when.matches(event) { t.apply(to: &event, tables: rules.tables) }
     }
 }
 

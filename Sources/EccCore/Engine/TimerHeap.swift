@@ -10,6 +10,16 @@ enum TimerKind: UInt8, Sendable {
     case window
     /// Events counting towards a threshold age out.
     case expiry
+    /// An active alarm escalates to its next severity step (`step`, alarm `id`).
+    case escalate
+    /// A flapping alarm may have settled.
+    case flap
+    /// Sequence: A's window ends (absent form: raise; otherwise forget A).
+    case sequence
+    /// A group's members may have aged out.
+    case group
+    /// A maintenance window ended: release the alarms it suppressed (`key` is the window's name).
+    case release
 }
 
 /// A pending timer. Timers are validated when they fire (the state they were set for may have moved on),
@@ -21,6 +31,9 @@ struct EngineTimer: Sendable {
     var rule: String
     var key: String
     var kind: TimerKind
+    /// Escalation: the alarm id and the step index.
+    var id: UInt64 = 0
+    var step: Int = 0
 
     func fires(before other: EngineTimer) -> Bool {
         (deadline, sequence) < (other.deadline, other.sequence)

@@ -54,16 +54,88 @@ public struct Rule: Sendable, Hashable {
         public var threshold: Threshold?
         /// Absence rule: `when` describes an expected event; raise when none arrived for this long.
         public var absentFor: Int64?
+        /// Severity steps taken while the alarm stays active, by time since it was raised, ascending.
+        public var escalate: [Escalation] = []
+        /// Flap detection: raised and cleared this often within a window → one flapping alarm.
+        public var flap: Flap?
+        /// Sequence: `when` (A) then another event (B) for the same key.
+        public var sequence: Sequence?
+        /// Group: distinct keys sharing a field → one aggregate alarm.
+        public var group: Group?
 
-        public init(hold: Int64? = nil, autoClear: Int64? = nil, threshold: Threshold? = nil, absentFor: Int64? = nil) {
+        public init(
+            hold: Int64? = nil, autoClear: Int64? = nil, threshold: Threshold? = nil, absentFor: Int64? = nil,
+            escalate: [Escalation] = [], flap: Flap? = nil, sequence: Sequence? = nil, group: Group? = nil
+        ) {
             self.hold = hold
             self.autoClear = autoClear
             self.threshold = threshold
             self.absentFor = absentFor
+            self.escalate = escalate
+            self.flap = flap
+            self.sequence = sequence
+            self.group = group
         }
 
         /// True for a rule that raises on the first event and needs no timers.
-        public var isPlain: Bool { hold == nil && autoClear == nil && threshold == nil && absentFor == nil }
+        public var isPlain: Bool {
+            hold == nil && autoClear == nil && threshold == nil && absentFor == nil && escalate.isEmpty
+                && flap == nil && sequence == nil && group == nil
+        }
+    }
+
+    /// Raise the severity once the alarm has been active this long.
+    public struct Escalation: Sendable, Hashable {
+        public var after: Int64
+        public var severity: Severity
+
+        public init(after: Int64, severity: Severity) {
+            self.after = after
+            self.severity = severity
+        }
+    }
+
+    /// Flap detection: `count` raise/clear transitions within `within` make the alarm "flapping": it stays
+    /// active (one alarm instead of a storm) until no transition happened for `within`.
+    public struct Flap: Sendable, Hashable {
+        public var count: Int
+        public var within: Int64
+
+        public init(count: Int, within: Int64) {
+            self.count = count
+            self.within = within
+        }
+    }
+
+    /// A then B within a time, for the same key. With `absent`, A *not* followed by B raises instead
+    /// (and a late B clears it).
+    public struct Sequence: Sendable, Hashable {
+        public var then: Matcher
+        public var within: Int64
+        public var absent: Bool
+
+        public init(then: Matcher, within: Int64, absent: Bool) {
+            self.then = then
+            self.within = within
+            self.absent = absent
+        }
+    }
+
+    /// `count` distinct member keys (the rule's `key`) sharing the value of `by` within `within` raise one
+    /// alarm keyed by that value, listing its members. It clears when fewer than `clearBelow` members are
+    /// left (members leave on the rule's `clear_when`).
+    public struct Group: Sendable, Hashable {
+        public var by: Template
+        public var count: Int
+        public var within: Int64
+        public var clearBelow: Int
+
+        public init(by: Template, count: Int, within: Int64, clearBelow: Int = 1) {
+            self.by = by
+            self.count = count
+            self.within = within
+            self.clearBelow = clearBelow
+        }
     }
 
     /// Unique name; alarms and logs refer to it.
@@ -81,6 +153,11 @@ public struct Rule: Sendable, Hashable {
     public var timing: Timing
     /// Where the rule was defined; not part of its identity for hot reload.
     public var location: SourceLocation?
+    /// The configuration item an alarm belongs to (topology, maintenance); nil means `{host}`.
+    public var ci: Template?
+    /// While an alarm of this rule is active, alarms on its configuration item and every descendant in the
+    /// CMDB are raised as symptoms of it.
+    public var rootCause = false
 
     public init(
         name: String, when: Matcher, key: Template, clearWhen: Matcher? = nil, alarm: AlarmSpec,

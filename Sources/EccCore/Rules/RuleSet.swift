@@ -11,7 +11,24 @@ public struct RuleSet: Sendable {
         public var when: [Int]
         /// Rules whose `clear_when` may match.
         public var clear: [Int]
+        /// Sequence rules whose second event (`then`) may match.
+        public var then: [Int]
     }
+
+    /// Normalisation and enrichment, applied to every event before the rules, in order.
+    public let transforms: [Transform]
+    /// Lookup tables by name (the CMDB is also the table `cmdb`).
+    public let tables: [String: LookupTable]
+    /// Configuration items and their parents.
+    public let cmdb: CMDB
+    public let inhibitions: [Inhibition]
+    public let maintenance: [MaintenanceWindow]
+    public let routes: [Route]
+    /// How far behind the newest event time an event may arrive and still be placed correctly: timers fire
+    /// only once the watermark is this far past their deadline (nanoseconds).
+    public let lateness: Int64
+    /// True when raises must consult topology, inhibition, maintenance or routes.
+    public let hasRaiseContext: Bool
 
     // One lookup per event: type value -> candidates; events of other types get `anyType`.
     private let byType: [String: Candidates]
@@ -24,7 +41,11 @@ public struct RuleSet: Sendable {
     }
 
     /// Builds the set; throws on duplicate rule names.
-    public init(_ rules: [Rule]) throws(ValidationError) {
+    public init(
+        _ rules: [Rule], transforms: [Transform] = [], tables: [LookupTable] = [], cmdb: CMDB = CMDB(),
+        inhibitions: [Inhibition] = [], maintenance: [MaintenanceWindow] = [], routes: [Route] = [],
+        lateness: Int64 = 0
+    ) throws(ValidationError) {
         var seen: [String: Rule] = [:]
         for r in rules {
             if let first = seen[r.name] {
@@ -33,15 +54,63 @@ public struct RuleSet: Sendable {
             }
             seen[r.name] = r
         }
+        var tableMap: [String: LookupTable] = [:]
+        if !cmdb.isEmpty { tableMap["cmdb"] = cmdb.table }
+        for t in tables {
+            if tableMap[t.name] != nil {
+                throw ValidationError(message: "duplicate table name '\(t.name)'", location: nil)
+            }
+            tableMap[t.name] = t
+        }
+        for tr in transforms {
+            for l in tr.lookups where tableMap[l.table] == nil {
+                let known = tableMap.keys.sorted().joined(separator: ", ")
+                throw ValidationError(
+                    message:
+                        "transform '\(tr.name)': no table '\(l.table)' (tables: \(known.isEmpty ? "none" : known))",
+                    location: tr.location)
+            }
+        }
+        for inh in inhibitions {
+            for r in inh.sources.union(inh.targets ?? []) where seen[r] == nil {
+                throw ValidationError(message: "inhibit '\(inh.name)': no rule named '\(r)'", location: inh.location)
+            }
+        }
+        try Self.unique(transforms.map { ($0.name, $0.location) }, "transform")
+        try Self.unique(inhibitions.map { ($0.name, $0.location) }, "inhibit")
+        try Self.unique(maintenance.map { ($0.name, $0.location) }, "maintenance window")
+        try Self.unique(routes.map { ($0.name, $0.location) }, "route")
         self.rules = rules
+        self.transforms = transforms
+        self.tables = tableMap
+        self.cmdb = cmdb
+        self.inhibitions = inhibitions
+        self.maintenance = maintenance
+        self.routes = routes
+        self.lateness = max(0, lateness)
+        hasRaiseContext =
+            !inhibitions.isEmpty || !maintenance.isEmpty || !routes.isEmpty || rules.contains { $0.rootCause }
         let (whenByType, whenAny) = Self.index(rules.map(\.when))
         let (clearByType, clearAny) = Self.index(rules.map { $0.clearWhen })
+        let (thenByType, thenAny) = Self.index(rules.map { $0.timing.sequence?.then })
         var byType: [String: Candidates] = [:]
-        for t in Set(whenByType.keys).union(clearByType.keys) {
-            byType[t] = Candidates(when: whenByType[t] ?? whenAny, clear: clearByType[t] ?? clearAny)
+        for t in Set(whenByType.keys).union(clearByType.keys).union(thenByType.keys) {
+            byType[t] = Candidates(
+                when: whenByType[t] ?? whenAny, clear: clearByType[t] ?? clearAny, then: thenByType[t] ?? thenAny)
         }
         self.byType = byType
-        anyType = Candidates(when: whenAny, clear: clearAny)
+        anyType = Candidates(when: whenAny, clear: clearAny, then: thenAny)
+    }
+
+    private static func unique(_ names: [(String, SourceLocation?)], _ what: String) throws(ValidationError) {
+        var seen: [String: SourceLocation?] = [:]
+        for (n, loc) in names {
+            if let first = seen[n] {
+                let at = first.map { " (first defined at \($0))" } ?? ""
+                throw ValidationError(message: "duplicate \(what) name '\(n)'\(at)", location: loc)
+            }
+            seen[n] = loc
+        }
     }
 
     /// An empty rule set.

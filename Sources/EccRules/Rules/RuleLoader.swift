@@ -32,7 +32,7 @@ public enum RuleLoader {
     /// Loads and validates every rule under `paths`. Throws every error found; nothing partial.
     public static func load(paths: [String]) throws(ConfigErrors) -> RuleSet {
         let files = try ruleFiles(in: paths)
-        var rules: [Rule] = []
+        var all = RuleFileContents()
         var errors: [ConfigError] = []
         for file in files {
             let text: String
@@ -42,16 +42,73 @@ public enum RuleLoader {
                 errors.append(ConfigError("cannot read: \(error.localizedDescription)", file: file))
                 continue
             }
-            let (r, e) = RuleParser.parse(text, file: file)
-            rules += r
+            let (c, e) = RuleParser.parseFile(text, file: file)
+            all.rules += c.rules
+            all.transforms += c.transforms
+            all.tables += c.tables
+            all.cis += c.cis
+            all.inhibitions += c.inhibitions
+            all.maintenance += c.maintenance
+            all.routes += c.routes
+            if let l = c.lateness {
+                if let first = all.lateness {
+                    errors.append(
+                        ConfigError("lateness is set twice (first at \(first.1))", file: l.1.file, at: l.1))
+                }
+                all.lateness = l
+            }
             errors += e
         }
+        errors += cmdbErrors(all.cis)
         if errors.isEmpty {
-            do { return try RuleSet(rules) } catch {
+            do {
+                return try RuleSet(
+                    all.rules, transforms: all.transforms, tables: all.tables, cmdb: CMDB(all.cis),
+                    inhibitions: all.inhibitions, maintenance: all.maintenance, routes: all.routes,
+                    lateness: all.lateness?.0 ?? 0)
+            } catch {
                 errors.append(
                     ConfigError(error.message, file: error.location?.file ?? "rules", at: error.location))
             }
         }
         throw ConfigErrors(errors)
+    }
+
+    /// Duplicate items, unknown parents and cycles in the CMDB.
+    static func cmdbErrors(_ cis: [CMDB.Item]) -> [ConfigError] {
+        var errors: [ConfigError] = []
+        var byName: [String: CMDB.Item] = [:]
+        for ci in cis {
+            if let first = byName[ci.name] {
+                errors.append(
+                    ConfigError(
+                        "duplicate configuration item '\(ci.name)' (first at \(first.location?.description ?? "?"))",
+                        file: ci.location?.file ?? "rules", at: ci.location))
+            }
+            byName[ci.name] = ci
+        }
+        for ci in cis {
+            guard let p = ci.parent else { continue }
+            if byName[p] == nil {
+                errors.append(
+                    ConfigError(
+                        "configuration item '\(ci.name)': parent '\(p)' is not a configuration item",
+                        file: ci.location?.file ?? "rules", at: ci.location))
+                continue
+            }
+            var seen: Set<String> = [ci.name]
+            var cur: String? = p
+            while let c = cur {
+                if !seen.insert(c).inserted {
+                    errors.append(
+                        ConfigError(
+                            "configuration item '\(ci.name)' is its own ancestor (a cycle through '\(c)')",
+                            file: ci.location?.file ?? "rules", at: ci.location))
+                    break
+                }
+                cur = byName[c]?.parent
+            }
+        }
+        return errors
     }
 }

@@ -13,20 +13,30 @@ import EccCore
 public enum RuleParser {
     static let ruleKeys = [
         "rule", "description", "when", "expect", "absent_for", "key", "clear_when", "alarm", "stop", "hold",
-        "auto_clear", "threshold",
+        "auto_clear", "threshold", "escalate", "flap", "sequence", "group", "ci", "root_cause",
     ]
     static let thresholdKeys = ["count", "within", "rate", "clear_below"]
     static let alarmKeys = ["severity", "summary"]
 
     /// Parses one file's text. Returns the rules that parsed and every error found.
     public static func parse(_ text: String, file: String) -> (rules: [Rule], errors: [ConfigError]) {
+        let (contents, errors) = parseFile(text, file: file)
+        return (contents.rules, errors)
+    }
+
+    /// The kinds of entry a rule file may hold, by their first key.
+    static let entryKinds = ["rule", "transform", "table", "ci", "inhibit", "maintenance", "route", "engine"]
+
+    /// Parses one file's text into every kind of entry. Returns what parsed and every error found.
+    public static func parseFile(_ text: String, file: String) -> (RuleFileContents, [ConfigError]) {
+        var out = RuleFileContents()
         let doc: YAMLValue?
-        do { doc = try YAMLValue.parse(text, file: file) } catch { return ([], [error]) }
-        guard let doc else { return ([], []) }
+        do { doc = try YAMLValue.parse(text, file: file) } catch { return (out, [error]) }
+        guard let doc else { return (out, []) }
         let items: [YAMLValue]
         do { items = try doc.list("a rule file") } catch {
             return (
-                [],
+                out,
                 [
                     ConfigError(
                         error.message + " (a rule file is a list of '- rule: ...' entries)", file: file,
@@ -34,12 +44,31 @@ public enum RuleParser {
                 ]
             )
         }
-        var rules: [Rule] = []
         var errors: [ConfigError] = []
         for item in items {
-            do { rules.append(try parseRule(item)) } catch { errors.append(error) }
+            do throws(ConfigError) {
+                let map = try item.anyMapping("a rule file entry")
+                let looksLikeRule = map.entries.contains { ruleKeys.contains($0.name) }
+                guard
+                    let kind = map.entries.first(where: { entryKinds.contains($0.name) })?.name
+                        ?? (looksLikeRule ? "rule" : nil)
+                else {
+                    throw item.error(
+                        "an entry must start with one of \(entryKinds.map { "'\($0):'" }.joined(separator: ", "))")
+                }
+                switch kind {
+                case "rule": out.rules.append(try parseRule(item))
+                case "transform": out.transforms.append(try ContextParser.transform(item))
+                case "table": out.tables.append(try ContextParser.table(item))
+                case "ci": out.cis.append(try ContextParser.ci(item))
+                case "inhibit": out.inhibitions.append(try ContextParser.inhibition(item))
+                case "maintenance": out.maintenance.append(try ContextParser.maintenance(item))
+                case "route": out.routes.append(try ContextParser.route(item))
+                default: out.lateness = try ContextParser.engine(item)
+                }
+            } catch { errors.append(error) }
         }
-        return (rules, errors)
+        return (out, errors)
     }
 
     static func parseRule(_ value: YAMLValue) throws(ConfigError) -> Rule {
@@ -78,10 +107,19 @@ public enum RuleParser {
         }
         let summary = try template(alarmMap["summary"], default: "{type} on {host}", what: "summary")
         let stop = try map["stop"]?.bool("stop") ?? false
-        return Rule(
+        var rule = Rule(
             name: name, when: when, key: key, clearWhen: clearWhen,
             alarm: Rule.AlarmSpec(severity: severity, summary: summary), stop: stop, timing: timing,
             location: value.location)
+        if let ci = map["ci"] { rule.ci = try template(ci, default: "{host}", what: "ci") }
+        rule.rootCause = try map["root_cause"]?.bool("root_cause") ?? false
+        if timing.flap != nil, clearWhen == nil, let f = map["flap"] {
+            throw f.error("rule '\(name)': flap detection counts raises and clears; add 'clear_when'")
+        }
+        if let e = map["escalate"], let fixed = severity, let top = timing.escalate.last, top.severity <= fixed {
+            throw e.error("rule '\(name)': escalation must rise above the alarm's severity (\(fixed.name))")
+        }
+        return rule
     }
 
     /// hold, auto_clear, threshold, absent_for — and which combinations make sense.
@@ -135,6 +173,7 @@ public enum RuleParser {
         if t.hold != nil, let th = map["threshold"] {
             throw th.error("rule '\(name)': 'hold' and 'threshold' cannot be combined")
         }
+        try ContextParser.patterns(map, into: &t, name: name)
         if t.absentFor != nil {
             for k in ["hold", "threshold", "clear_when", "auto_clear"] {
                 if let v = map[k] {

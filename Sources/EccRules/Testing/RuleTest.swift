@@ -44,6 +44,13 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
     public var severity: Severity?
     public var summary: String?
     public var count: Int64?
+    /// `maintenance:<window>`, `symptom:<root rule>`, `inhibited:<inhibition>` (a `#id` suffix compares the
+    /// cause's alarm id too), or `none`.
+    public var suppressed: String?
+    /// The routes notified, in order (`[]`: none).
+    public var notify: [String]?
+    public var members: [String]?
+    public var flapping: Bool?
 
     /// True when `actual` (at `offset` from the test's start) has every field given here.
     public func matches(_ actual: AlarmChange, offset actualOffset: Int64) -> Bool {
@@ -54,6 +61,19 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
         if let severity, severity != actual.alarm.severity { return false }
         if let summary, summary != actual.alarm.summary { return false }
         if let count, count != actual.alarm.count { return false }
+        if let suppressed {
+            if suppressed == "none" {
+                if actual.alarm.suppression != nil { return false }
+            } else {
+                guard let s = actual.alarm.suppression else { return false }
+                let full = s.description
+                let short = "\(s.reason.rawValue):\(s.name)"
+                if suppressed != full && suppressed != short { return false }
+            }
+        }
+        if let notify, notify != actual.notify { return false }
+        if let members, members != actual.alarm.members { return false }
+        if let flapping, flapping != actual.alarm.flapping { return false }
         return true
     }
 
@@ -66,6 +86,10 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
         if let severity { parts.append("severity=\(severity.name)") }
         if let count { parts.append("count=\(count)") }
         if let summary { parts.append("summary=\"\(summary)\"") }
+        if let suppressed { parts.append("suppressed=\(suppressed)") }
+        if let notify { parts.append("notify=[\(notify.joined(separator: ","))]") }
+        if let members { parts.append("members=[\(members.joined(separator: ","))]") }
+        if let flapping { parts.append("flapping=\(flapping)") }
         return parts.joined(separator: " ")
     }
 }
@@ -73,8 +97,14 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
 extension AlarmChange {
     /// One line for test diffs, in the same shape as ``ExpectedChange/description``.
     public func testLine(offset: Int64) -> String {
-        "+\(Durations.format(offset)) \(kind.rawValue.padding(8)) \(alarm.rule) [\(alarm.key)] "
+        var line =
+            "+\(Durations.format(offset)) \(kind.rawValue.padding(8)) \(alarm.rule) [\(alarm.key)] "
             + "severity=\(alarm.severity.name) count=\(alarm.count) summary=\"\(alarm.summary)\""
+        if let s = alarm.suppression { line += " suppressed=\(s)" }
+        if !notify.isEmpty { line += " notify=[\(notify.joined(separator: ","))]" }
+        if !alarm.members.isEmpty { line += " members=[\(alarm.members.joined(separator: ","))]" }
+        if alarm.flapping { line += " flapping=true" }
+        return line
     }
 }
 

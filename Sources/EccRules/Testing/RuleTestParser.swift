@@ -69,13 +69,17 @@ public enum RuleTestParser {
 
     static func parseExpected(_ v: YAMLValue) throws(ConfigError) -> ExpectedChange {
         let m = try v.mapping(
-            "an expected change", known: ["at", "change", "rule", "key", "severity", "summary", "count"])
+            "an expected change",
+            known: [
+                "at", "change", "rule", "key", "severity", "summary", "count", "suppressed", "notify", "members",
+                "flapping",
+            ])
         var e = ExpectedChange(location: v.location)
         if let at = m["at"] { e.offset = try at.duration("at") }
         if let c = m["change"] {
             let text = try c.string("change")
             guard let kind = AlarmChange.Kind(rawValue: text) else {
-                throw c.error("change must be raised, repeated or cleared, not '\(text)'")
+                throw c.error("change must be raised, repeated, updated or cleared, not '\(text)'")
             }
             e.change = kind
         }
@@ -88,6 +92,22 @@ public enum RuleTestParser {
             e.severity = sev
         }
         if let c = m["count"] { e.count = Int64(try c.int("count")) }
+        if let s = m["suppressed"] {
+            let text = try s.string("suppressed")
+            guard text == "none" || Suppression(text: text) != nil else {
+                throw s.error(
+                    "suppressed must be none, maintenance:<window>, symptom:<rule> or inhibited:<inhibition>, "
+                        + "not '\(text)'")
+            }
+            e.suppressed = text
+        }
+        if let n = m["notify"] {
+            e.notify = try n.list("notify").map { x throws(ConfigError) in try x.string("a route") }
+        }
+        if let n = m["members"] {
+            e.members = try n.list("members").map { x throws(ConfigError) in try x.string("a member") }
+        }
+        e.flapping = try m["flapping"]?.bool("flapping")
         return e
     }
 }
@@ -95,6 +115,7 @@ public enum RuleTestParser {
 extension ExpectedChange {
     init(location: SourceLocation) {
         self.init(
-            location: location, offset: nil, change: nil, rule: nil, key: nil, severity: nil, summary: nil, count: nil)
+            location: location, offset: nil, change: nil, rule: nil, key: nil, severity: nil, summary: nil, count: nil,
+            suppressed: nil, notify: nil, members: nil, flapping: nil)
     }
 }

@@ -4,7 +4,7 @@ import EccCore
 enum AlarmQueries {
     static let columnNames = [
         "id", "rule", "key", "state", "severity", "summary", "source", "host", "type", "first_seen", "last_seen",
-        "count", "cleared_at",
+        "count", "cleared_at", "suppressed_by", "flapping", "members",
     ]
     static let columns = columnNames.joined(separator: ", ")
 
@@ -24,6 +24,8 @@ enum AlarmQueries {
             severity: Severity(name: s.text(col + 4)) ?? .info, summary: s.text(col + 5), source: s.text(col + 6),
             host: s.text(col + 7), type: s.text(col + 8), firstSeen: EventTime(nanoseconds: s.int(col + 9)),
             lastSeen: EventTime(nanoseconds: s.int(col + 10)), count: s.int(col + 11),
-            clearedAt: s.optionalInt(col + 12).map { EventTime(nanoseconds: $0) })
+            clearedAt: s.optionalInt(col + 12).map { EventTime(nanoseconds: $0) },
+            suppression: s.isNull(col + 13) ? nil : Suppression(text: s.text(col + 13)), flapping: s.int(col + 14) != 0,
+            members: s.isNull(col + 15) ? [] : s.text(col + 15).split(separator: "\n").map(String.init))
     }
 }

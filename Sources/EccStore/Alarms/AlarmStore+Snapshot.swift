@@ -6,7 +6,8 @@ extension AlarmStore {
         let insert = try connection.prepare(
             """
             INSERT INTO engine_state(rule, fingerprint, key, kind, times, deadline, severity, summary, source, host,
-                type, first_seen, last_seen, count) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                type, first_seen, last_seen, count, members)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
             """)
         try connection.transaction { () throws(StoreError) in
             try connection.execute("DELETE FROM engine_state")
@@ -26,6 +27,7 @@ extension AlarmStore {
                 insert.bind(12, p?.firstSeen.nanoseconds)
                 insert.bind(13, p?.lastSeen.nanoseconds)
                 insert.bind(14, p?.count)
+                insert.bind(15, p.map { $0.members.isEmpty ? nil : $0.members.joined(separator: "\n") } ?? nil)
                 try insert.run()
             }
             let meta = try connection.prepare(
@@ -42,7 +44,7 @@ extension AlarmStore {
         let s = try connection.prepare(
             """
             SELECT rule, fingerprint, key, kind, times, deadline, severity, summary, source, host, type, first_seen,
-                last_seen, count FROM engine_state ORDER BY seq
+                last_seen, count, members FROM engine_state ORDER BY seq
             """)
         var entries: [EngineSnapshot.Entry] = []
         while try s.step() {
@@ -56,7 +58,7 @@ extension AlarmStore {
                     id: 0, rule: s.text(0), key: s.text(2), severity: Severity(name: s.text(6)) ?? .info,
                     summary: s.text(7), source: s.text(8), host: s.text(9), type: s.text(10),
                     firstSeen: EventTime(nanoseconds: s.int(11)), lastSeen: EventTime(nanoseconds: s.int(12)),
-                    count: s.int(13))
+                    count: s.int(13), members: s.isNull(14) ? [] : s.text(14).split(separator: "\n").map(String.init))
             }
             entries.append(
                 EngineSnapshot.Entry(

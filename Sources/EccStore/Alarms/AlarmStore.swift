@@ -24,6 +24,8 @@ public final class AlarmStore {
     private let insertChange: Statement
     private let insertIncident: Statement
     private let resolveIncident: Statement
+    private let insertOrigin: Statement
+    private let updateContext: Statement
 
     /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
     public init(path: String, synchronous: Synchronous = .normal) throws(StoreError) {
@@ -48,7 +50,14 @@ public final class AlarmStore {
         insertAlarm = try c.prepare(
             """
             INSERT INTO alarms(id, rule, key, state, severity, summary, source, host, type, first_seen, last_seen,
-                count, cleared_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                count, cleared_at, suppressed_by, flapping, members)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            """)
+        insertOrigin = try c.prepare("INSERT OR REPLACE INTO alarm_origins(alarm_id, event, notify) VALUES(?1, ?2, ?3)")
+        updateContext = try c.prepare(
+            """
+            UPDATE alarms SET severity = ?2, summary = ?3, last_seen = ?4, count = ?5, suppressed_by = ?6,
+                flapping = ?7, members = ?8 WHERE id = ?1
             """)
         updateAlarm = try c.prepare(
             "UPDATE alarms SET severity = ?2, summary = ?3, last_seen = ?4, count = ?5 WHERE id = ?1")
@@ -113,13 +122,31 @@ public final class AlarmStore {
             insertAlarm.bind(11, a.lastSeen.nanoseconds)
             insertAlarm.bind(12, a.count)
             insertAlarm.bind(13, a.clearedAt?.nanoseconds)
+            insertAlarm.bind(14, a.suppression?.description)
+            insertAlarm.bind(15, a.flapping ? 1 : 0)
+            insertAlarm.bind(16, a.members.isEmpty ? nil : a.members.joined(separator: "\n"))
             try insertAlarm.run()
-            insertIncident.bind(1, id)
-            insertIncident.bind(2, a.severity.name)
-            insertIncident.bind(3, a.summary)
-            insertIncident.bind(4, a.host)
-            insertIncident.bind(5, change.at.nanoseconds)
-            try insertIncident.run()
+            if let origin = change.origin {
+                var w = JSONWriter()
+                w.write(origin)
+                insertOrigin.bind(1, id)
+                insertOrigin.bind(2, w.string)
+                insertOrigin.bind(3, change.notify.joined(separator: ","))
+                try insertOrigin.run()
+            }
+            // A suppressed alarm opens no incident (maintenance, symptom, inhibited) until it is released.
+            if a.suppression == nil { try openIncident(id, a, at: change.at) }
+        case .updated:
+            updateContext.bind(1, id)
+            updateContext.bind(2, a.severity.name)
+            updateContext.bind(3, a.summary)
+            updateContext.bind(4, a.lastSeen.nanoseconds)
+            updateContext.bind(5, a.count)
+            updateContext.bind(6, a.suppression?.description)
+            updateContext.bind(7, a.flapping ? 1 : 0)
+            updateContext.bind(8, a.members.isEmpty ? nil : a.members.joined(separator: "\n"))
+            try updateContext.run()
+            if a.suppression == nil { try openIncident(id, a, at: change.at) }
         case .repeated:
             bindUpdate(updateAlarm, a)
             try updateAlarm.run()
@@ -140,6 +167,15 @@ public final class AlarmStore {
         insertChange.bind(5, a.severity.name)
         insertChange.bind(6, a.summary)
         try insertChange.run()
+    }
+
+    private func openIncident(_ id: Int64, _ a: Alarm, at: EventTime) throws(StoreError) {
+        insertIncident.bind(1, id)
+        insertIncident.bind(2, a.severity.name)
+        insertIncident.bind(3, a.summary)
+        insertIncident.bind(4, a.host)
+        insertIncident.bind(5, at.nanoseconds)
+        try insertIncident.run()
     }
 
     private func bindUpdate(_ s: Statement, _ a: Alarm) {

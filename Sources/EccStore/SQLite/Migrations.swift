@@ -66,6 +66,20 @@ enum Migrations {
         );
         CREATE TABLE engine_meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         """,
+        // 3: suppression (maintenance, symptom of a root cause, inhibited), flapping, group members; the
+        // raising event of each alarm (for `eccctl alarms why`); group members in the engine snapshot.
+        """
+        ALTER TABLE alarms ADD COLUMN suppressed_by TEXT;
+        ALTER TABLE alarms ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE alarms ADD COLUMN members TEXT;
+        CREATE INDEX alarms_by_cause ON alarms(suppressed_by) WHERE suppressed_by IS NOT NULL;
+        CREATE TABLE alarm_origins(
+            alarm_id INTEGER PRIMARY KEY REFERENCES alarms(id),
+            event TEXT NOT NULL,
+            notify TEXT NOT NULL
+        );
+        ALTER TABLE engine_state ADD COLUMN members TEXT;
+        """,
     ]
 
     /// The schema version this build writes.

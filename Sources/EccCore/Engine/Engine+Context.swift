@@ -1,0 +1,173 @@
+/// What happens around a raise: maintenance windows, topology (root cause → symptoms), inhibition and
+/// routing. All of it is decided on the raising event and event time, so replays give the same result.
+///
+/// A suppressed alarm is raised, stored and streamed like any other, with ``Alarm/suppression`` set and no
+/// routes to notify. When its cause ends (the root cause or inhibitor clears, the maintenance window
+/// closes) while it is still active, it is re-evaluated and, if nothing else suppresses it, released: an
+/// `updated` change without suppression that carries the routes to notify.
+extension Engine {
+    /// An alarm the engine follows beside its table.
+    struct Tracked: Sendable {
+        var rule: String
+        var key: String
+        var origin: Event
+        var ci: String
+        var suppression: Suppression?
+        var isRoot = false
+        /// (inhibition index, tuple) entries this alarm holds as an inhibitor.
+        var inhibits: [(Int, String)] = []
+    }
+
+    /// The configuration item of an alarm raised by `rule` from `event`.
+    func configurationItem(_ i: Int, _ event: Event) -> String {
+        rules.rules[i].ci?.render(event) ?? event.host
+    }
+
+    /// Decides suppression and routes for a new alarm, registers it as a root cause or inhibitor, and
+    /// returns the routes to notify. `at` is the event time of the raise.
+    mutating func raiseContext(_ i: Int, _ alarm: inout Alarm, origin: Event, at time: EventTime) -> [String] {
+        let rule = rules.rules[i]
+        let ci = configurationItem(i, origin)
+        var t = Tracked(rule: rule.name, key: alarm.key, origin: origin, ci: ci)
+        t.suppression = suppression(rule: i, id: alarm.id, ci: ci, origin: origin, at: time)
+        if rule.rootCause {
+            t.isRoot = true
+            rootsByCI[ci, default: []].append(alarm.id)
+        }
+        for (n, inh) in rules.inhibitions.enumerated() where inh.sources.contains(rule.name) {
+            guard inh.sourceMatch?.matches(origin) ?? true, let tuple = inh.tuple(origin) else { continue }
+            inhibitors[n][tuple, default: []].append(alarm.id)
+            t.inhibits.append((n, tuple))
+        }
+        if t.suppression != nil || t.isRoot || !t.inhibits.isEmpty { tracked[alarm.id] = t }
+        alarm.suppression = t.suppression
+        if let s = t.suppression, s.reason == .maintenance,
+            let end = rules.maintenance.first(where: { $0.name == s.name })?.interval(at: time)?.end
+        {
+            schedule("", s.name, .release, at: end)
+        }
+        return t.suppression == nil ? rules.routes.routes(for: alarm, origin: origin) : []
+    }
+
+    /// Why an alarm would be suppressed at `time`: maintenance first, then a root cause, then inhibition.
+    func suppression(rule i: Int, id: UInt64, ci: String, origin: Event, at time: EventTime) -> Suppression? {
+        for w in rules.maintenance where w.interval(at: time) != nil {
+            if w.covers(ci: ci, host: origin.host, event: origin) {
+                return Suppression(reason: .maintenance, name: w.name)
+            }
+        }
+        if !rootsByCI.isEmpty {
+            for c in rules.cmdb.lineage(of: ci) {
+                if let root = rootsByCI[c]?.first(where: { $0 != id }), let r = tracked[root] {
+                    return Suppression(reason: .symptom, name: r.rule, cause: root)
+                }
+            }
+        }
+        let name = rules.rules[i].name
+        for (n, inh) in rules.inhibitions.enumerated() where inh.isTarget(name, origin) {
+            guard let tuple = inh.tuple(origin), let src = inhibitors[n][tuple]?.first(where: { $0 != id }) else {
+                continue
+            }
+            return Suppression(reason: .inhibited, name: inh.name, cause: src)
+        }
+        return nil
+    }
+
+    /// An alarm with what the engine keeps beside the table: suppression, group members.
+    func decorated(_ alarm: Alarm, rule i: Int) -> Alarm {
+        var a = alarm
+        if let s = tracked[a.id]?.suppression { a.suppression = s }
+        if rules.rules[i].timing.group != nil, let g = states[i].groups[a.key] { a.members = g.members.keys.sorted() }
+        return a
+    }
+
+    /// Bookkeeping for an alarm that is being cleared: decorate it, forget it as root cause or inhibitor,
+    /// and release what it suppressed.
+    mutating func finishClear(_ alarm: inout Alarm, at time: EventTime, into batch: inout ChangeBatch) {
+        guard !tracked.isEmpty, let t = tracked.removeValue(forKey: alarm.id) else { return }
+        alarm.suppression = t.suppression
+        forgetCause(alarm.id, t)
+        if t.isRoot || !t.inhibits.isEmpty {
+            release(at: time, into: &batch) { $0.cause == alarm.id }
+        }
+    }
+
+    private mutating func forgetCause(_ id: UInt64, _ t: Tracked) {
+        if t.isRoot {
+            rootsByCI[t.ci]?.removeAll { $0 == id }
+            if rootsByCI[t.ci]?.isEmpty == true { rootsByCI[t.ci] = nil }
+        }
+        for (n, tuple) in t.inhibits where n < inhibitors.count {
+            inhibitors[n][tuple]?.removeAll { $0 == id }
+            if inhibitors[n][tuple]?.isEmpty == true { inhibitors[n][tuple] = nil }
+        }
+    }
+
+    /// Re-evaluates suppressed alarms whose suppression satisfies `which`; emits `updated` for each whose
+    /// suppression changed (released ones carry the routes to notify).
+    mutating func release(
+        at time: EventTime, into batch: inout ChangeBatch, which: (Suppression) -> Bool
+    ) {
+        let ids = tracked.compactMap { id, t in t.suppression.map(which) == true ? id : nil }.sorted()
+        for id in ids {
+            guard var t = tracked[id], let i = ruleIndex[t.rule] else { continue }
+            let now = suppression(rule: i, id: id, ci: t.ci, origin: t.origin, at: time)
+            guard now != t.suppression else { continue }
+            t.suppression = now
+            if now == nil && !t.isRoot && t.inhibits.isEmpty { tracked[id] = nil } else { tracked[id] = t }
+            let changed: Alarm? = states[i].active.update(key: t.key) { slot in
+                if now == nil { slot.alarm.flags &= ~ActiveAlarm.flagSuppressed }
+                return slot.alarm.alarm(rule: t.rule)
+            }
+            guard var a = changed else { continue }
+            a = decorated(a, rule: i)
+            a.suppression = now
+            if let s = now, s.reason == .maintenance,
+                let end = rules.maintenance.first(where: { $0.name == s.name })?.interval(at: time)?.end
+            {
+                schedule("", s.name, .release, at: end)
+            }
+            let notify = now == nil ? rules.routes.routes(for: a, origin: t.origin) : []
+            batch.append(AlarmChange(kind: .updated, alarm: a, at: time, notify: notify))
+        }
+    }
+
+    /// A restored alarm (after a restart): track its suppression, and re-register root causes. The raising
+    /// event is not kept across restarts; an event made from the alarm stands in for it.
+    mutating func restoreContext(_ i: Int, _ a: Alarm) {
+        let rule = rules.rules[i]
+        guard a.suppression != nil || rule.rootCause else { return }
+        let origin = Event(
+            time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity, summary: a.summary)
+        var t = Tracked(rule: a.rule, key: a.key, origin: origin, ci: configurationItem(i, origin))
+        t.suppression = a.suppression
+        if rule.rootCause {
+            t.isRoot = true
+            rootsByCI[t.ci, default: []].append(a.id)
+        }
+        tracked[a.id] = t
+    }
+
+    /// After a reload: drop tracking of alarms that are gone, and rebuild the cause indexes for the new
+    /// rules (inhibitions may have changed).
+    mutating func rebuildContext() {
+        rootsByCI = [:]
+        inhibitors = Array(repeating: [:], count: rules.inhibitions.count)
+        for id in tracked.keys.sorted() {
+            guard var t = tracked[id], let i = ruleIndex[t.rule], states[i].active.alarm(forKey: t.key)?.id == id else {
+                tracked[id] = nil
+                continue
+            }
+            let rule = rules.rules[i]
+            t.isRoot = rule.rootCause
+            if t.isRoot { rootsByCI[t.ci, default: []].append(id) }
+            t.inhibits = []
+            for (n, inh) in rules.inhibitions.enumerated() where inh.sources.contains(rule.name) {
+                guard inh.sourceMatch?.matches(t.origin) ?? true, let tuple = inh.tuple(t.origin) else { continue }
+                inhibitors[n][tuple, default: []].append(id)
+                t.inhibits.append((n, tuple))
+            }
+            tracked[id] = t
+        }
+    }
+}

@@ -1,0 +1,300 @@
+/// A table of rows by key, for enrichment lookups (`host` → site, CI, owner group).
+public struct LookupTable: Sendable, Hashable {
+    public var name: String
+    /// The column names other than the key, in file order.
+    public var columns: [String]
+    /// key → column → value.
+    public var rows: [String: [String: String]]
+
+    public init(name: String, columns: [String], rows: [String: [String: String]]) {
+        self.name = name
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+/// Normalisation and enrichment applied to every event before the rules see it, in file order.
+public struct Transform: Sendable, Hashable {
+    /// Copy the columns of a table's row found by a key template into the event.
+    public struct Lookup: Sendable, Hashable {
+        public var table: String
+        public var key: Template
+        /// Columns to copy (nil: all); a column that exists in the event already is overwritten.
+        public var fields: [String]?
+
+        public init(table: String, key: Template, fields: [String]?) {
+            self.table = table
+            self.key = key
+            self.fields = fields
+        }
+    }
+
+    /// Map a field's value to a severity (`trapSeverity: {"1": critical}`).
+    public struct SeverityMap: Sendable, Hashable {
+        public var field: Field
+        public var values: [String: Severity]
+        public var otherwise: Severity?
+
+        public init(field: Field, values: [String: Severity], otherwise: Severity?) {
+            self.field = field
+            self.values = values
+            self.otherwise = otherwise
+        }
+    }
+
+    public var name: String
+    public var when: Matcher
+    public var rename: [[String]]  // [from, to] pairs, in order
+    public var set: [String: Template]
+    public var drop: [String]
+    public var severity: SeverityMap?
+    public var lookups: [Lookup]
+    public var location: SourceLocation?
+
+    public init(
+        name: String, when: Matcher, rename: [[String]] = [], set: [String: Template] = [:], drop: [String] = [],
+        severity: SeverityMap? = nil, lookups: [Lookup] = [], location: SourceLocation? = nil
+    ) {
+        self.name = name
+        self.when = when
+        self.rename = rename
+        self.set = set
+        self.drop = drop
+        self.severity = severity
+        self.lookups = lookups
+        self.location = location
+    }
+
+    /// The fields a transform can add to an event (for `rules check`).
+    public func producedFields(tables: [String: LookupTable]) -> Set<String> {
+        var out = Set(set.keys)
+        for r in rename { out.insert(r[1]) }
+        for l in lookups { out.formUnion(l.fields ?? tables[l.table]?.columns ?? []) }
+        return out
+    }
+
+    /// Applies the transform: rename, then set (templates see the renamed event), drop, severity, lookups.
+    public func apply(to event: inout Event, tables: [String: LookupTable]) {
+        for pair in rename {
+            if let v = event.attributes[pair[0]] {
+                event.attributes[pair[0]] = nil
+                event.attributes[pair[1]] = v
+            }
+        }
+        if !set.isEmpty {
+            let before = event
+            for (k, t) in set.sorted(by: { $0.key < $1.key }) {
+                let v = t.render(before)
+                switch Field(name: k) {
+                case .host: event.host = v
+                case .source: event.source = v
+                case .summary: event.summary = v
+                case .attribute(let a): event.attributes[a] = Int64(v).map { .int($0) } ?? .string(v)
+                default: break  // type, severity and time are not settable (checked when parsing)
+                }
+            }
+        }
+        for d in drop { event.attributes[d] = nil }
+        if let m = severity {
+            if let t = event.text(of: m.field), let s = m.values[t] {
+                event.severity = s
+            } else if let s = m.otherwise {
+                event.severity = s
+            }
+        }
+        for l in lookups {
+            guard let row = tables[l.table]?.rows[l.key.render(event)] else { continue }
+            for (k, v) in row where l.fields?.contains(k) ?? true { event.attributes[k] = .string(v) }
+        }
+    }
+}
+
+/// Configuration items with parents: the topology that turns child alarms into symptoms.
+public struct CMDB: Sendable, Hashable {
+    public struct Item: Sendable, Hashable {
+        public var name: String
+        public var parent: String?
+        /// Other attributes (site, criticality, owner group...): also a lookup table named `cmdb`.
+        public var attributes: [String: String]
+        public var location: SourceLocation?
+
+        public init(name: String, parent: String?, attributes: [String: String], location: SourceLocation? = nil) {
+            self.name = name
+            self.parent = parent
+            self.attributes = attributes
+            self.location = location
+        }
+    }
+
+    public private(set) var items: [String: Item] = [:]
+
+    public init(_ items: [Item] = []) {
+        for i in items { self.items[i.name] = i }
+    }
+
+    public var isEmpty: Bool { items.isEmpty }
+
+    /// The item itself, then its parent, grandparent... (stops at a cycle).
+    public func lineage(of ci: String) -> [String] {
+        var out = [ci]
+        var seen: Set<String> = [ci]
+        var cur = items[ci]?.parent
+        while let p = cur, seen.insert(p).inserted {
+            out.append(p)
+            cur = items[p]?.parent
+        }
+        return out
+    }
+
+    /// The CMDB as a lookup table (`lookup: {table: cmdb, key: "{host}"}`).
+    public var table: LookupTable {
+        var rows: [String: [String: String]] = [:]
+        var columns = Set<String>()
+        for (name, i) in items {
+            var row = i.attributes
+            if let p = i.parent { row["parent"] = p }
+            rows[name] = row
+            columns.formUnion(row.keys)
+        }
+        return LookupTable(name: "cmdb", columns: columns.sorted(), rows: rows)
+    }
+}
+
+/// While an active alarm of a `source` rule exists, alarms of `target` rules with equal `equal` fields are
+/// inhibited (Alertmanager's inhibit rules, on rules and event fields).
+public struct Inhibition: Sendable, Hashable {
+    public var name: String
+    public var sources: Set<String>
+    /// Further condition on the source alarm's raising event.
+    public var sourceMatch: Matcher?
+    /// Target rules; nil means every rule (except the sources).
+    public var targets: Set<String>?
+    /// Further condition on the target alarm's raising event.
+    public var targetMatch: Matcher?
+    /// Fields that must be equal in both raising events (empty: any source inhibits every target).
+    public var equal: [Field]
+    public var location: SourceLocation?
+
+    public init(
+        name: String, sources: Set<String>, sourceMatch: Matcher? = nil, targets: Set<String>?,
+        targetMatch: Matcher? = nil, equal: [Field], location: SourceLocation? = nil
+    ) {
+        self.name = name
+        self.sources = sources
+        self.sourceMatch = sourceMatch
+        self.targets = targets
+        self.targetMatch = targetMatch
+        self.equal = equal
+        self.location = location
+    }
+
+    /// The values of the `equal` fields, joined; nil when one is missing (a missing field is never equal).
+    func tuple(_ e: Event) -> String? {
+        var out = ""
+        for f in equal {
+            guard let t = e.text(of: f) else { return nil }
+            out += t
+            out += "\u{1F}"
+        }
+        return out
+    }
+
+    func isTarget(_ rule: String, _ e: Event) -> Bool {
+        if sources.contains(rule) && targets == nil { return false }
+        if let targets, !targets.contains(rule) { return false }
+        return targetMatch?.matches(e) ?? true
+    }
+}
+
+/// A time window in which alarms on some hosts/CIs (or matching events) are raised suppressed.
+public struct MaintenanceWindow: Sendable, Hashable {
+    public var name: String
+    /// The concrete intervals [start, end), sorted; recurring windows are expanded up to their mandatory end.
+    public var intervals: [Interval]
+    /// Hosts or configuration items it covers (an alarm's CI or host); empty with `match` = match only.
+    public var hosts: Set<String>
+    /// Further or alternative condition on the raising event.
+    public var match: Matcher?
+    public var location: SourceLocation?
+
+    public struct Interval: Sendable, Hashable {
+        public var start: EventTime
+        public var end: EventTime
+
+        public init(start: EventTime, end: EventTime) {
+            self.start = start
+            self.end = end
+        }
+    }
+
+    public init(
+        name: String, intervals: [Interval], hosts: Set<String>, match: Matcher?, location: SourceLocation? = nil
+    ) {
+        self.name = name
+        self.intervals = intervals.sorted { $0.start < $1.start }
+        self.hosts = hosts
+        self.match = match
+        self.location = location
+    }
+
+    /// The interval containing `t`, if any.
+    public func interval(at t: EventTime) -> Interval? {
+        // Binary search for the last interval starting at or before t.
+        var lo = 0
+        var hi = intervals.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if intervals[mid].start <= t { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let i = intervals[lo - 1]
+        return t < i.end ? i : nil
+    }
+
+    /// True when the window covers an alarm on `ci` (and `host`) raised by `event`.
+    func covers(ci: String, host: String, event: Event) -> Bool {
+        if !hosts.isEmpty, !hosts.contains(ci), !hosts.contains(host) { return false }
+        return match?.matches(event) ?? true
+    }
+}
+
+/// Where notifications of an alarm go: the first route that matches (and later ones while `continue`).
+public struct Route: Sendable, Hashable {
+    public var name: String
+    /// Tested against the raising event with the alarm's severity, plus fields `rule` and `key`.
+    public var match: Matcher
+    /// Receivers (defined in the daemon's configuration).
+    public var receivers: [String]
+    public var `continue`: Bool
+    public var location: SourceLocation?
+
+    public init(name: String, match: Matcher, receivers: [String], continue: Bool, location: SourceLocation? = nil) {
+        self.name = name
+        self.match = match
+        self.receivers = receivers
+        self.continue = `continue`
+        self.location = location
+    }
+}
+
+extension Array where Element == Route {
+    /// The names of the routes an alarm takes, in order.
+    public func routes(for alarm: Alarm, origin: Event?) -> [String] {
+        guard !isEmpty else { return [] }
+        var e =
+            origin
+            ?? Event(
+                time: alarm.firstSeen, source: alarm.source, host: alarm.host, type: alarm.type,
+                severity: alarm.severity, summary: alarm.summary)
+        e.severity = alarm.severity
+        e.summary = alarm.summary
+        e.attributes["rule"] = .string(alarm.rule)
+        e.attributes["key"] = .string(alarm.key)
+        var out: [String] = []
+        for r in self where r.match.matches(e) {
+            out.append(r.name)
+            if !r.continue { break }
+        }
+        return out
+    }
+}
