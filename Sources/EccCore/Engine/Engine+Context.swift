@@ -29,13 +29,14 @@ extension Engine {
         let rule = rules.rules[i]
         let ci = configurationItem(i, origin)
         var t = Tracked(rule: rule.name, key: alarm.key, origin: origin, ci: ci)
-        t.suppression = suppression(rule: i, id: alarm.id, ci: ci, origin: origin, at: time)
+        t.suppression = suppression(rule: i, id: alarm.id, ci: ci, view: Self.view(alarm, origin: origin), at: time)
         if rule.rootCause {
             t.isRoot = true
             rootsByCI[ci, default: []].append(alarm.id)
         }
+        let view = Self.view(alarm, origin: origin)
         for (n, inh) in rules.inhibitions.enumerated() where inh.sources.contains(rule.name) {
-            guard inh.sourceMatch?.matches(origin) ?? true, let tuple = inh.tuple(origin) else { continue }
+            guard inh.sourceMatch?.matches(view) ?? true, let tuple = inh.tuple(view) else { continue }
             inhibitors[n][tuple, default: []].append(alarm.id)
             t.inhibits.append((n, tuple))
         }
@@ -49,8 +50,19 @@ extension Engine {
         return t.suppression == nil ? rules.routes.routes(for: alarm, origin: origin) : []
     }
 
+    /// What matchers of inhibitions, maintenance windows and routes see of an alarm: its raising event with
+    /// the alarm's severity and summary, plus the fields `rule` and `key`.
+    static func view(_ alarm: Alarm, origin: Event) -> Event {
+        var e = origin
+        e.severity = alarm.severity
+        e.summary = alarm.summary
+        e.attributes["rule"] = .string(alarm.rule)
+        e.attributes["key"] = .string(alarm.key)
+        return e
+    }
+
     /// Why an alarm would be suppressed at `time`: maintenance first, then a root cause, then inhibition.
-    func suppression(rule i: Int, id: UInt64, ci: String, origin: Event, at time: EventTime) -> Suppression? {
+    func suppression(rule i: Int, id: UInt64, ci: String, view origin: Event, at time: EventTime) -> Suppression? {
         for w in rules.maintenance where w.interval(at: time) != nil {
             if w.covers(ci: ci, host: origin.host, event: origin) {
                 return Suppression(reason: .maintenance, name: w.name)
@@ -81,15 +93,22 @@ extension Engine {
         return a
     }
 
-    /// Bookkeeping for an alarm that is being cleared: decorate it, forget it as root cause or inhibitor,
-    /// and release what it suppressed.
-    mutating func finishClear(_ alarm: inout Alarm, at time: EventTime, into batch: inout ChangeBatch) {
-        guard !tracked.isEmpty, let t = tracked.removeValue(forKey: alarm.id) else { return }
+    /// Bookkeeping for an alarm that is being cleared: decorate it and forget it as root cause or
+    /// inhibitor. Returns true when alarms it suppressed must be re-evaluated (``releaseCausedBy``) once its
+    /// clear is in the batch.
+    mutating func finishClear(_ alarm: inout Alarm) -> Bool {
+        guard !tracked.isEmpty, let t = tracked.removeValue(forKey: alarm.id) else { return false }
         alarm.suppression = t.suppression
         forgetCause(alarm.id, t)
-        if t.isRoot || !t.inhibits.isEmpty {
-            release(at: time, into: &batch) { $0.cause == alarm.id }
-        }
+        return t.isRoot || !t.inhibits.isEmpty
+    }
+
+    /// Appends a clear, then releases what the cleared alarm suppressed.
+    mutating func appendClear(_ alarm: Alarm, at time: EventTime, into batch: inout ChangeBatch) {
+        var a = alarm
+        let wasCause = finishClear(&a)
+        batch.append(AlarmChange(kind: .cleared, alarm: a, at: time))
+        if wasCause { release(at: a.clearedAt ?? time, into: &batch) { $0.cause == alarm.id } }
     }
 
     private mutating func forgetCause(_ id: UInt64, _ t: Tracked) {
@@ -110,8 +129,10 @@ extension Engine {
     ) {
         let ids = tracked.compactMap { id, t in t.suppression.map(which) == true ? id : nil }.sorted()
         for id in ids {
-            guard var t = tracked[id], let i = ruleIndex[t.rule] else { continue }
-            let now = suppression(rule: i, id: id, ci: t.ci, origin: t.origin, at: time)
+            guard var t = tracked[id], let i = ruleIndex[t.rule], let current = states[i].active.alarm(forKey: t.key)
+            else { continue }
+            let now = suppression(
+                rule: i, id: id, ci: t.ci, view: Self.view(current, origin: t.origin), at: time)
             guard now != t.suppression else { continue }
             t.suppression = now
             if now == nil && !t.isRoot && t.inhibits.isEmpty { tracked[id] = nil } else { tracked[id] = t }
@@ -148,6 +169,13 @@ extension Engine {
         tracked[a.id] = t
     }
 
+    private func event(from t: Tracked) -> Alarm {
+        Alarm(
+            id: 0, rule: t.rule, key: t.key, severity: t.origin.severity, summary: t.origin.summary,
+            source: t.origin.source, host: t.origin.host, type: t.origin.type, firstSeen: t.origin.time,
+            lastSeen: t.origin.time)
+    }
+
     /// After a reload: drop tracking of alarms that are gone, and rebuild the cause indexes for the new
     /// rules (inhibitions may have changed).
     mutating func rebuildContext() {
@@ -162,8 +190,9 @@ extension Engine {
             t.isRoot = rule.rootCause
             if t.isRoot { rootsByCI[t.ci, default: []].append(id) }
             t.inhibits = []
+            let view = Self.view(states[i].active.alarm(forKey: t.key) ?? event(from: t), origin: t.origin)
             for (n, inh) in rules.inhibitions.enumerated() where inh.sources.contains(rule.name) {
-                guard inh.sourceMatch?.matches(t.origin) ?? true, let tuple = inh.tuple(t.origin) else { continue }
+                guard inh.sourceMatch?.matches(view) ?? true, let tuple = inh.tuple(view) else { continue }
                 inhibitors[n][tuple, default: []].append(id)
                 t.inhibits.append((n, tuple))
             }

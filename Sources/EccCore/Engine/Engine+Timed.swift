@@ -163,6 +163,10 @@ extension Engine {
                 time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity,
                 summary: a.summary)
         let notify = rules.hasRaiseContext ? raiseContext(i, &a, origin: origin, at: eventTime) : []
+        if (!timing.escalate.isEmpty || timing.flap != nil) && !rules.routes.isEmpty && tracked[a.id] == nil {
+            // It may notify again (escalation, flapping): keep its raising event for routing.
+            tracked[a.id] = Tracked(rule: a.rule, key: a.key, origin: origin, ci: configurationItem(i, origin))
+        }
         let hint = batch.appendRaised(a, at: time, origin: origin, notify: notify)
         states[i].active.insert(a, hash: AlarmTable.hash(a.key), hint: hint)
         if let quiet = timing.autoClear {
@@ -186,8 +190,7 @@ extension Engine {
         a.state = .cleared
         a.clearedAt = time
         if let members { a.members = members.members.keys.sorted() }
-        finishClear(&a, at: time, into: &batch)
-        batch.append(AlarmChange(kind: .cleared, alarm: a, at: time))
+        appendClear(a, at: time, into: &batch)
     }
 
     /// A matching event for a rule with timing (the slow path; plain rules never come here).

@@ -151,8 +151,7 @@ public struct Engine: Sendable {
                 guard var alarm = removed else { continue }
                 alarm.state = .cleared
                 alarm.clearedAt = event.time
-                finishClear(&alarm, at: event.time, into: &batch)
-                batch.append(AlarmChange(kind: .cleared, alarm: alarm, at: now))
+                appendClear(alarm, at: now, into: &batch)
             }
             for i in candidates.then {
                 guard let seq = rules[i].timing.sequence else { continue }

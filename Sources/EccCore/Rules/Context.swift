@@ -281,15 +281,12 @@ extension Array where Element == Route {
     /// The names of the routes an alarm takes, in order.
     public func routes(for alarm: Alarm, origin: Event?) -> [String] {
         guard !isEmpty else { return [] }
-        var e =
-            origin
-            ?? Event(
-                time: alarm.firstSeen, source: alarm.source, host: alarm.host, type: alarm.type,
-                severity: alarm.severity, summary: alarm.summary)
-        e.severity = alarm.severity
-        e.summary = alarm.summary
-        e.attributes["rule"] = .string(alarm.rule)
-        e.attributes["key"] = .string(alarm.key)
+        let e = Engine.view(
+            alarm,
+            origin: origin
+                ?? Event(
+                    time: alarm.firstSeen, source: alarm.source, host: alarm.host, type: alarm.type,
+                    severity: alarm.severity, summary: alarm.summary))
         var out: [String] = []
         for r in self where r.match.matches(e) {
             out.append(r.name)

@@ -32,6 +32,8 @@ public struct RuleTestCase: Sendable {
     public var expect: [ExpectedChange]
     /// Compare `repeated` changes too (default: only when `expect` lists one).
     public var includeRepeats: Bool
+    /// Feed events in the order written (late arrivals) rather than sorted by time.
+    public var arrivalAsListed = false
 }
 
 /// An expected alarm change; only the fields given are compared.

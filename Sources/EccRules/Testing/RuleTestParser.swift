@@ -22,7 +22,16 @@ public enum RuleTestParser {
     }
 
     static func parseCase(_ v: YAMLValue) throws(ConfigError) -> RuleTestCase {
-        let m = try v.mapping("a test", known: ["name", "events", "until", "expect", "include_repeats"])
+        let m = try v.mapping(
+            "a test", known: ["name", "events", "until", "expect", "include_repeats", "arrival"])
+        var asListed = false
+        if let a = m["arrival"] {
+            let text = try a.string("arrival")
+            guard text == "listed" || text == "time" else {
+                throw a.error("arrival must be 'time' (events sorted by time, the default) or 'listed' (as written)")
+            }
+            asListed = text == "listed"
+        }
         let name = try m["name"]?.string("name") ?? "test at line \(v.location.line)"
         var events: [(Int64, Event)] = []
         for e in try m["events"]?.list("events") ?? [] { events.append(try parseEvent(e)) }
@@ -31,7 +40,8 @@ public enum RuleTestParser {
         let repeats = try m["include_repeats"]?.bool("include_repeats") ?? expect.contains { $0.change == .repeated }
         let until = try m["until"]?.duration("until")
         return RuleTestCase(
-            name: name, location: v.location, events: events, until: until, expect: expect, includeRepeats: repeats)
+            name: name, location: v.location, events: events, until: until, expect: expect, includeRepeats: repeats,
+            arrivalAsListed: asListed)
     }
 
     static func parseEvent(_ v: YAMLValue) throws(ConfigError) -> (Int64, Event) {

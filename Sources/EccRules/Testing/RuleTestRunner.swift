@@ -33,10 +33,13 @@ public enum RuleTestRunner {
     public static func run(_ test: RuleTestCase, rules: RuleSet, file: String) -> Result {
         var engine = Engine(rules: rules)
         var got: [(Int64, AlarmChange)] = []
-        // Events in time order (stable for equal times), each processed "at" its own time.
-        let ordered = test.events.enumerated().sorted {
-            ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
-        }
+        // Events in time order (stable for equal times), or as listed; each processed at the latest event
+        // time seen so far (the wall clock of a live daemon never goes back).
+        let ordered =
+            test.arrivalAsListed
+            ? Array(test.events.enumerated())
+            : test.events.enumerated().sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }
+        var clock = EventTime.zero
         func collect(_ batch: ChangeBatch) {
             for c in batch.changes where test.includeRepeats || c.kind != .repeated {
                 got.append((c.at.nanoseconds - RuleTestParser.epoch.nanoseconds, c))
@@ -44,7 +47,8 @@ public enum RuleTestRunner {
         }
         for (_, item) in ordered {
             var batch = ChangeBatch()
-            engine.handle(item.event, at: item.event.time, into: &batch)
+            clock = max(clock, item.event.time)
+            engine.handle(item.event, at: clock, into: &batch)
             collect(batch)
         }
         if let until = test.until {
