@@ -6,7 +6,7 @@ APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev pkg-config curl python3 sy
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build release run test tsan bench lint format check-rules clean
+.PHONY: help deps bench-deps build release run test tsan bench lint format check-rules clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,7 +43,19 @@ test: deps ## Run the whole test suite: unit and in-process tests, then the real
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests
 
-bench: deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines
+BENCH_APT_PACKAGES ?= sec
+
+bench-deps: ## Install SEC (Debian package sec) for the ECC-vs-SEC figures; without it that group is skipped
+	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make bench-deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; then \
+	    $$SUDO systemctl disable --now sec.service >/dev/null 2>&1 || true; \
+	  else echo "make bench-deps: could not install$$missing; the SEC comparison will be skipped"; fi; \
+	fi
+
+bench: deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines
 	$(SWIFT) build -c release --static-swift-stdlib --product EccBench
 	.build/release/EccBench
 

@@ -84,3 +84,6 @@ if enabled("e2e") {
     bench("e2e_tcp_jsonlines_to_sqlite_commit_events_per_s", byRate[2].1, "events/s")
     bench("e2e_alarm_changes_committed", Double(byRate[2].2), "changes")
 }
+
+// ECC vs SEC (Simple Event Correlator, Perl) on one threshold rule, same syslog lines, same run.
+if enabled("sec") { runSECBench(scale: scale) }

@@ -20,7 +20,9 @@ extension Event {
 
 /// Compiles rules from YAML text; fails the caller with the errors.
 public func compileRules(_ yaml: String, file: String = "test.yaml") throws -> RuleSet {
-    let (rules, errors) = RuleParser.parse(yaml, file: file)
+    let (c, errors) = RuleParser.parseFile(yaml, file: file)
     if !errors.isEmpty { throw ConfigErrors(errors) }
-    return try RuleSet(rules)
+    return try RuleSet(
+        c.rules, transforms: c.transforms, tables: c.tables, cmdb: CMDB(c.cis), inhibitions: c.inhibitions,
+        maintenance: c.maintenance, routes: c.routes, lateness: c.lateness?.0 ?? 0)
 }

@@ -59,7 +59,10 @@ public struct Alarm: Sendable, Hashable {
 
 /// Why an alarm is kept from notification. A suppressed alarm is still raised, stored and shown: it is
 /// marked, never lost, and released (notified) if it outlives its cause.
-public struct Suppression: Sendable, Hashable, CustomStringConvertible {
+///
+/// A class with immutable fields (so a value in every respect): an optional reference keeps ``Alarm`` — copied
+/// into every change — small.
+public final class Suppression: Sendable, Hashable, CustomStringConvertible {
     public enum Reason: String, Sendable, Hashable {
         /// Raised inside a maintenance window (`name` is the window).
         case maintenance
@@ -69,11 +72,11 @@ public struct Suppression: Sendable, Hashable, CustomStringConvertible {
         case inhibited
     }
 
-    public var reason: Reason
+    public let reason: Reason
     /// The maintenance window, the inhibition rule, or the root cause's rule.
-    public var name: String
+    public let name: String
     /// The alarm that causes it (root cause or inhibitor); nil for maintenance.
-    public var cause: UInt64?
+    public let cause: UInt64?
 
     public init(reason: Reason, name: String, cause: UInt64? = nil) {
         self.reason = reason
@@ -87,8 +90,18 @@ public struct Suppression: Sendable, Hashable, CustomStringConvertible {
         "\(reason.rawValue):\(name)" + (cause.map { "#\($0)" } ?? "")
     }
 
+    public static func == (a: Suppression, b: Suppression) -> Bool {
+        a.reason == b.reason && a.name == b.name && a.cause == b.cause
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(reason)
+        h.combine(name)
+        h.combine(cause)
+    }
+
     /// Parses ``description`` back.
-    public init?(text: String) {
+    public convenience init?(text: String) {
         guard let colon = text.firstIndex(of: ":"), let reason = Reason(rawValue: String(text[..<colon])) else {
             return nil
         }

@@ -20,7 +20,12 @@ public struct AlarmChange: Sendable, Hashable {
     public var at: EventTime
 
     /// Raises: the event that raised the alarm (for `eccctl alarms why`).
-    public var origin: Event?
+    public var origin: Event? {
+        get { originBox?.event }
+        set { originBox = newValue.map(OriginBox.init) }
+    }
+    // Boxed: raises are rare next to repeats, and every change in a batch would carry the space otherwise.
+    private var originBox: OriginBox?
     /// The routes (``Route``) to notify; empty when the change notifies no one (suppressed, repeats).
     public var notify: [String]
 
@@ -28,7 +33,16 @@ public struct AlarmChange: Sendable, Hashable {
         self.kind = kind
         self.alarm = alarm
         self.at = at
-        self.origin = origin
+        self.originBox = origin.map(OriginBox.init)
         self.notify = notify
     }
+}
+
+final class OriginBox: Sendable, Hashable {
+    let event: Event
+
+    init(_ event: Event) { self.event = event }
+
+    static func == (a: OriginBox, b: OriginBox) -> Bool { a.event == b.event }
+    func hash(into h: inout Hasher) { h.combine(event) }
 }

@@ -112,9 +112,17 @@ public struct Engine: Sendable {
     /// Transforms run first (normalise, enrich). Clearing is evaluated before raising: every rule whose
     /// `clear_when` matches clears its alarm for the event's key; then the second step of sequence rules;
     /// then rules whose `when` matches raise or repeat, in order, until one with `stop: true` matched.
-    public mutating func handle(_ incoming: Event, at now: EventTime, into batch: inout ChangeBatch) {
-        var event = incoming
-        if !rules.transforms.isEmpty { applyTransforms(&event) }
+    public mutating func handle(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+        if rules.transforms.isEmpty {
+            process(event, at: now, into: &batch)
+        } else {
+            var e = event
+            applyTransforms(&e)
+            process(e, at: now, into: &batch)
+        }
+    }
+
+    private mutating func process(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
         // Event time moves the watermark (never past the processing time: a sender's clock running ahead
         // must not fire timers early), and timers now due fire before this event is looked at.
         if event.time.nanoseconds < watermark.nanoseconds &- rules.lateness { lateEvents &+= 1 }
@@ -123,7 +131,7 @@ public struct Engine: Sendable {
         keyBuffer = []
         defer { keyBuffer = key }
         let candidates = rules.candidates(type: event.type)
-        let tracked = self.tracked
+        let tracked: [UInt64: Tracked]? = self.tracked.isEmpty ? nil : self.tracked
         let hasContext = rules.hasRaiseContext
         // Borrow rules through a buffer pointer: copying a `Rule` out of the array costs a dozen
         // reference-count operations, per rule, per event.
@@ -189,7 +197,7 @@ public struct Engine: Sendable {
                             at: now, hint: &slot.hint,
                             alarm: {
                                 var full = a.alarm(rule: rules[i].name)
-                                if a.flags != 0 { full.suppression = tracked[a.id]?.suppression }
+                                if a.flags != 0 { full.suppression = tracked?[a.id]?.suppression }
                                 return full
                             })
                     }

@@ -120,6 +120,19 @@ extension RuleSet {
                         + "\"\(summary)\" if none follows within \(durationText(absent))"
                 } else if let hold = t.hold {
                     what = "would raise \(severity) \"\(summary)\" after \(durationText(hold)) unless cleared (hold)"
+                } else if let g = t.group {
+                    let group = g.by.render(withCaptures)
+                    what =
+                        "is member [\(e.key ?? "")] of group [\(group)]: raises \(severity) "
+                        + "\"\(rule.alarm.summary.render(withCaptures, count: Int64(g.count)))\" once \(g.count) distinct "
+                        + "members arrive within \(durationText(g.within))"
+                } else if let q = t.sequence {
+                    what =
+                        q.absent
+                        ? "starts a wait of \(durationText(q.within)) for its follow-up event; raises \(severity) "
+                            + "\"\(summary)\" if none comes"
+                        : "is the first event: raises \(severity) \"\(summary)\" if its follow-up event comes within "
+                            + durationText(q.within)
                 } else if let th = t.threshold {
                     what =
                         "counts towards \(th.count) events within \(durationText(th.within)); then raises \(severity) "
@@ -128,6 +141,12 @@ extension RuleSet {
                     what = "raises \(severity) \"\(summary)\" (or repeats it if already active)"
                 }
                 if let quiet = t.autoClear { what += "; auto-clears after \(durationText(quiet)) of silence" }
+                if let f = t.flap {
+                    what += "; flapping after \(f.count) raises and clears within \(durationText(f.within))"
+                }
+                for step in t.escalate {
+                    what += "; escalates to \(step.severity.name) after \(durationText(step.after))"
+                }
                 e.outcome = what
                 if rule.stop { stoppedBy = rule.name }
             } else if !candidate {

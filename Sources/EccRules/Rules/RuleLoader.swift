@@ -62,10 +62,13 @@ public enum RuleLoader {
         errors += cmdbErrors(all.cis)
         if errors.isEmpty {
             do {
-                return try RuleSet(
+                let set = try RuleSet(
                     all.rules, transforms: all.transforms, tables: all.tables, cmdb: CMDB(all.cis),
                     inhibitions: all.inhibitions, maintenance: all.maintenance, routes: all.routes,
                     lateness: all.lateness?.0 ?? 0)
+                let lint = RuleLint.check(set).filter(\.error)
+                if lint.isEmpty { return set }
+                errors += lint.map { ConfigError($0.message, file: $0.location?.file ?? "rules", at: $0.location) }
             } catch {
                 errors.append(
                     ConfigError(error.message, file: error.location?.file ?? "rules", at: error.location))

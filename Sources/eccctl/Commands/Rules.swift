@@ -14,14 +14,28 @@ struct Rules: AsyncParsableCommand {
             abstract: "Validate rule files exactly as eccd would; print file:line:col: message per error.")
 
         @Argument(help: "Rule files or directories (default: rules).") var paths: [String] = []
+        @Flag(help: "Also print warnings (template fields that no rule tests and no transform sets).")
+        var strict = false
 
         func run() async throws {
             let targets = paths.isEmpty ? ["rules"] : paths
             do {
                 let files = try RuleLoader.ruleFiles(in: targets)
                 let rules = try RuleLoader.load(paths: targets)
+                if strict {
+                    for w in RuleLint.check(rules) where !w.error { print(w.description) }
+                }
+                func n(_ count: Int, _ what: String) -> String? {
+                    count == 0 ? nil : "\(count) \(what)\(count == 1 ? "" : "s")"
+                }
+                let parts = [
+                    n(rules.rules.count, "rule"), n(rules.transforms.count, "transform"),
+                    n(rules.tables.count, "table"), n(rules.cmdb.items.count, "configuration item"),
+                    n(rules.inhibitions.count, "inhibition"), n(rules.maintenance.count, "maintenance window"),
+                    n(rules.routes.count, "route"),
+                ].compactMap { $0 }
                 print(
-                    "ok: \(rules.rules.count) rule\(rules.rules.count == 1 ? "" : "s") in \(files.count) "
+                    "ok: \(parts.isEmpty ? "nothing" : parts.joined(separator: ", ")) in \(files.count) "
                         + "file\(files.count == 1 ? "" : "s")")
             } catch {
                 for e in error.errors { print(e.description) }
@@ -78,6 +92,8 @@ struct Rules: AsyncParsableCommand {
         var rulePaths: [String] = []
         @Option(help: "The event as a JSON object (or '-' to read it from stdin).") var json: String?
         @Option(help: "Event source.") var source: String = "eccctl"
+        @Option(help: "Event time, RFC 3339 (default: now); maintenance windows are decided on it.")
+        var time: String?
         @Option(help: "Host.") var host: String = ""
         @Option(help: "Event type.") var type: String?
         @Option(help: "Severity: \(Severity.namesForHelp).") var severity: String = "info"
@@ -94,11 +110,13 @@ struct Rules: AsyncParsableCommand {
                     for e in error.errors { print(e.description) }
                     throw CLIError("the rules do not load")
                 }
-                let event = try makeEvent()
+                let raw = try makeEvent()
                 let style = Style.auto
                 var w = JSONWriter()
-                w.write(event)
+                w.write(raw)
                 print("event: \(w.string)")
+                let (event, transformed) = rules.explainTransforms(raw)
+                for line in transformed { print("  \(line)") }
                 var shown = 0
                 for e in rules.explain(event) where all || e.candidate {
                     shown += 1
@@ -110,6 +128,11 @@ struct Rules: AsyncParsableCommand {
                     }
                     if let key = e.key { print("    key   \(key)") }
                     print("    → \(e.outcome)")
+                    if e.matched, !e.clears, let key = e.key {
+                        for line in rules.explainContext(rule: e.rule, event: event, key: key) {
+                            print("    → \(line)")
+                        }
+                    }
                 }
                 let skipped = rules.rules.count - shown
                 print(
@@ -137,8 +160,13 @@ struct Rules: AsyncParsableCommand {
                 let value = String(a[a.index(after: eq)...])
                 attributes[String(a[..<eq])] = Int64(value).map { .int($0) } ?? .string(value)
             }
+            var at = EventTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1e9))
+            if let time {
+                guard let t = RFC3339.parse(time) else { throw CLIError("--time '\(time)' is not RFC 3339") }
+                at = t
+            }
             return Event(
-                time: EventTime(nanoseconds: 0), source: source, host: host, type: type, severity: sev,
+                time: at, source: source, host: host, type: type, severity: sev,
                 summary: summary,
                 attributes: attributes)
         }

@@ -1,0 +1,188 @@
+import EccCore
+import EccRules
+import Foundation
+import Testing
+
+@Suite("Rule file entries besides rules")
+struct ContextParserTests {
+    func errors(_ yaml: String) -> [String] {
+        RuleParser.parseFile(yaml, file: "r.yaml").1.map(\.description)
+    }
+
+    @Test(
+        "errors carry file:line:column",
+        arguments: [
+            (
+                "- rule: a\n  when: {type: x}\n  flap: {count: 1, within: 1m}\n  clear_when: {type: y}\n  alarm: {}\n",
+                "r.yaml:3:17: flap.count must be at least 2"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  flap: {count: 3, within: 1m}\n  alarm: {}\n",
+                "r.yaml:3:9: rule 'a': flap detection counts raises and clears; add 'clear_when'"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  hold: 1m\n  sequence: {then: {type: y}, within: 1m}\n  alarm: {}\n",
+                "r.yaml:4:13: rule 'a': 'hold' and 'sequence' cannot be combined"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  group: {by: \"{host\", count: 3, within: 1m}\n  alarm: {}\n",
+                "r.yaml:3:16: group.by: unclosed '{'"
+            ),
+            (
+                "- rule: a\n  when: {type: x}\n  escalate: [{after: 1m, severity: major}, {after: 30s, severity: critical}]\n  alarm: {}\n",
+                "r.yaml:3:44: escalation steps must come later"
+            ),
+            (
+                "- maintenance: m\n  start: 2026-01-01T00:00:00Z\n  hosts: [a]\n",
+                "r.yaml:1:3: maintenance 'm' needs an 'end'"
+            ),
+            (
+                "- maintenance: m\n  every: week\n  days: [sun]\n  at: \"01:00\"\n  duration: 1h\n  hosts: [a]\n",
+                "r.yaml:1:3: recurring maintenance 'm' needs 'until'"
+            ),
+            (
+                "- maintenance: m\n  start: 2026-01-01T00:00:00Z\n  end: 2026-01-01T01:00:00Z\n",
+                "r.yaml:1:3: maintenance 'm' must name 'hosts'"
+            ),
+            (
+                "- maintenance: m\n  every: day\n  at: \"25:00\"\n  duration: 1h\n  until: 2026-02-01\n  hosts: [a]\n",
+                "r.yaml:3:7: at must be a local time HH:MM"
+            ),
+            (
+                "- maintenance: m\n  every: day\n  at: \"01:00\"\n  duration: 1h\n  timezone: Mars/Olympus\n  until: 2026-02-01\n  hosts: [a]\n",
+                "r.yaml:5:13: unknown time zone 'Mars/Olympus'"
+            ),
+            ("- inhibit: i\n  target: [a]\n", "r.yaml:1:3: inhibit 'i' needs 'source'"),
+            ("- route: r\n  match: {severity: huge}\n  receivers: [x]\n", "r.yaml:2:21: unknown severity 'huge'"),
+            ("- transform: t\n  set: {type: x}\n", "r.yaml:2:9: 'type' cannot be set here"),
+            ("- transform: t\n  severity: {from: x, map: {\"1\": loud}}\n", "r.yaml:2:35: unknown severity 'loud'"),
+            ("- table: t\n  rows: {a: {b: c}}\n  file: x.csv\n", "r.yaml:1:3: a table has either"),
+            ("- engine: settings\n  lateness: 2h\n", "r.yaml:2:13: lateness must be between 0s and 1h"),
+            ("- colour: red\n", "r.yaml:1:3: an entry must start with one of"),
+        ])
+    func located(yaml: String, expected: String) {
+        let errs = errors(yaml)
+        #expect(errs.first?.contains(expected) == true, "got \(errs)")
+    }
+
+    @Test("a recurring window follows the time zone across daylight saving time")
+    func recurringDST() throws {
+        let yaml = """
+            - maintenance: m
+              every: week
+              days: [sun]
+              at: "01:00"
+              duration: 2h
+              timezone: Europe/Berlin
+              from: 2026-03-01
+              until: 2026-04-30
+              hosts: [h]
+            """
+        let (c, errs) = RuleParser.parseFile(yaml, file: "r.yaml")
+        #expect(errs.isEmpty, "\(errs)")
+        let starts = c.maintenance.first?.intervals.map(\.start.description) ?? []
+        // Sundays of March and April 2026; summer time starts on 29 March (UTC+2 from then on).
+        #expect(starts.first == "2026-03-01T00:00:00Z")
+        #expect(starts.contains("2026-03-22T00:00:00Z"))
+        #expect(starts.contains("2026-03-29T00:00:00Z"))  // 01:00 is still winter time: the switch is at 02:00
+        #expect(starts.contains("2026-04-05T23:00:00Z") == false)
+        #expect(starts.contains("2026-04-04T23:00:00Z"))
+        #expect(starts.count == 9)
+    }
+
+    @Test("CSV tables: quotes, a header, and errors with line numbers")
+    func csv() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-csv-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "host,site,note\nsw1,dc1,\"core, north\"\n\"sw2\",dc2,\"say \"\"hi\"\"\"\n".write(
+            to: dir.appendingPathComponent("hosts.csv"), atomically: true, encoding: .utf8)
+        try "host,site\nsw1,dc1,extra\n".write(
+            to: dir.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
+        let file = dir.appendingPathComponent("r.yaml").path
+        let (c, errs) = RuleParser.parseFile("- table: hosts\n  file: hosts.csv\n", file: file)
+        #expect(errs.isEmpty, "\(errs)")
+        #expect(c.tables.first?.rows["sw1"] == ["site": "dc1", "note": "core, north"])
+        #expect(c.tables.first?.rows["sw2"]?["note"] == "say \"hi\"")
+        let bad = RuleParser.parseFile("- table: hosts\n  file: bad.csv\n", file: file).1
+        #expect(bad.first?.description.hasSuffix("bad.csv:2:1: 3 fields, but the header has 2") == true, "\(bad)")
+    }
+
+    @Test("the loader checks names across files: tables, rules of inhibitions, CMDB parents and cycles")
+    func crossFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-x-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "- ci: a\n  parent: b\n- ci: b\n  parent: a\n- ci: c\n  parent: nowhere\n".write(
+            to: dir.appendingPathComponent("cmdb.yaml"), atomically: true, encoding: .utf8)
+        do {
+            _ = try RuleLoader.load(paths: [dir.path])
+            Issue.record("loaded a CMDB with a cycle")
+        } catch {
+            let text = error.description
+            #expect(text.contains("cmdb.yaml:1:3: configuration item 'a' is its own ancestor"))
+            #expect(text.contains("cmdb.yaml:5:3: configuration item 'c': parent 'nowhere'"))
+        }
+        try "- transform: t\n  lookup: {table: nope}\n- inhibit: i\n  source: [ghost]\n".write(
+            to: dir.appendingPathComponent("cmdb.yaml"), atomically: true, encoding: .utf8)
+        do {
+            _ = try RuleLoader.load(paths: [dir.path])
+            Issue.record("loaded a lookup of a missing table")
+        } catch {
+            #expect(error.description.contains("no table 'nope'"), "\(error)")
+        }
+    }
+}
+
+@Suite("rules check: unreachable rules and template fields")
+struct RuleLintTests {
+    func findings(_ yaml: String) throws -> [String] {
+        let (c, errs) = RuleParser.parseFile(yaml, file: "r.yaml")
+        #expect(errs.isEmpty, "\(errs)")
+        let set = try RuleSet(c.rules, transforms: c.transforms, tables: c.tables)
+        return RuleLint.check(set).map(\.description)
+    }
+
+    @Test("a rule after a broader stop rule can never match")
+    func unreachable() throws {
+        let f = try findings(
+            """
+            - rule: all-links
+              when: {type: [linkDown, linkUp]}
+              stop: true
+              alarm: {}
+            - rule: sw1-links
+              when: {type: linkDown, host: sw1}
+              alarm: {}
+            - rule: other
+              when: {type: nodeDown}
+              alarm: {}
+            """)
+        #expect(f.count == 1)
+        #expect(
+            f.first?.hasPrefix("r.yaml:5:3: rule 'sw1-links' can never match: rule 'all-links' (r.yaml:1:3)") == true)
+    }
+
+    @Test("template fields: a typo is an error, an unknown field a warning, a missing one an error")
+    func templateFields() throws {
+        let f = try findings(
+            """
+            - transform: t
+              set: {site: "{host}-site"}
+            - rule: a
+              when: {type: linkDown, ifIndex: {exists: true}, descr: {regex: "(?<port>[0-9]+)"}}
+              key: "{host}/{ifindex}"
+              alarm: {summary: "{port} {site} {count} {vendor}"}
+            - rule: b
+              when: {type: x, owner: {missing: true}}
+              alarm: {summary: "owned by {owner}"}
+            """)
+        #expect(
+            f.contains(
+                "r.yaml:3:3: rule 'a': key uses {ifindex}, which no rule, capture or transform produces; did you mean {ifIndex}?"
+            ), "\(f)")
+        #expect(f.contains { $0.contains("warning: rule 'a': summary uses {vendor}") }, "\(f)")
+        #expect(!f.contains { $0.contains("{port}") || $0.contains("{site}") || $0.contains("{count}") }, "\(f)")
+        #expect(f.contains("r.yaml:7:3: rule 'b': summary uses {owner}, but 'when' requires it to be missing"), "\(f)")
+    }
+}
