@@ -103,7 +103,7 @@ public final class Daemon: Sendable {
             ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
             status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
             reloadRules: { await reloader.reload(trigger: "api") },
-            maxBodyBytes: config.httpMaxBodyBytes)
+            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet })
         let http = APIServer.application(
             deps, host: config.httpHost, port: config.httpPort, logger: logger,
             onBound: { [self] port in self.httpBound.withLock { $0 = port } })

@@ -9,6 +9,7 @@ public enum APIServer {
         let router = Router()
         EventRoutes.add(to: router, deps)
         QueryRoutes.add(to: router, deps)
+        QueryRoutes.addWhy(to: router, deps)
         StreamRoutes.add(to: router, deps)
         return router
     }

@@ -52,6 +52,15 @@ struct CorrelationTests {
             case 4: out.append(.make("jobEnd", host: host, at: t, ["job": "j\(i % 3)"]))
             default: out.append(.make("linkDown", host: host, at: t, ["ifIndex": "\(i % 3)"]))
             }
+            if i % 50 == 0 {
+                // A burst: a flapping link, and three links of one switch down at once.
+                for k in 0..<4 {
+                    out.append(
+                        .make(k % 2 == 0 ? "linkDown" : "linkUp", host: "sw3", at: t + Double(k), ["ifIndex": "1"]))
+                    out.append(.make("linkDown", host: "sw4", at: t + Double(k), ["ifIndex": "\(k)"]))
+                }
+                t += 5
+            }
         }
         return out
     }
@@ -130,7 +139,7 @@ struct CorrelationTests {
         b.handle(.make("nodeUp", host: "core1", at: 60), at: testEpoch, into: &after)
         let kinds = after.changes.map { "\($0.kind) \($0.alarm.host) \($0.alarm.suppression?.description ?? "-")" }
         #expect(kinds == ["cleared core1 -", "updated sw1 -"])
-        #expect(after.changes.last?.notify == ["noc"])
+        #expect(after.changes.last?.notify == ["all"])
     }
 
     @Test("maintenance windows: a recurring window is expanded, lookups are binary searched")

@@ -144,7 +144,7 @@ public struct Engine: Sendable {
                 let event = captures.isEmpty ? event : event.adding(captures)
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
-                if !rules[i].timing.isPlain {
+                if !rules[i].isPlain {
                     let k = String(decoding: key, as: UTF8.self)
                     forgetPending(i, key: k)
                     if rules[i].timing.group != nil {
@@ -175,7 +175,7 @@ public struct Engine: Sendable {
                 let event = captures.isEmpty ? event : event.adding(captures)
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
-                if !rules[i].timing.isPlain {
+                if !rules[i].isPlain {
                     handleTimed(i, key: String(decoding: key, as: UTF8.self), event: event, at: now, into: &batch)
                     if rules[i].stop { break }
                     continue

@@ -150,7 +150,12 @@ public struct Rule: Sendable, Hashable {
     /// When true, an event this rule matched is not offered to later rules.
     public var stop: Bool
     /// Hold, auto-clear, threshold, absence.
-    public var timing: Timing
+    public var timing: Timing {
+        didSet { isPlain = timing.isPlain }
+    }
+    /// ``Timing/isPlain``, kept beside it: the hot path asks for every event, and reading `timing` itself
+    /// (arrays, matchers, templates inside) would copy it.
+    public private(set) var isPlain: Bool
     /// Where the rule was defined; not part of its identity for hot reload.
     public var location: SourceLocation?
     /// The configuration item an alarm belongs to (topology, maintenance); nil means `{host}`.
@@ -164,6 +169,7 @@ public struct Rule: Sendable, Hashable {
         stop: Bool = false, timing: Timing = Timing(), location: SourceLocation? = nil
     ) {
         self.timing = timing
+        self.isPlain = timing.isPlain
         self.name = name
         self.when = when
         self.key = key

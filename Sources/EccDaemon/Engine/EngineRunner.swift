@@ -46,8 +46,15 @@ public final class EngineRunner: Sendable {
         self.logger = logger
         activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
         ruleCount.store(engine.rules.rules.count, ordering: .relaxed)
+        current = Mutex(engine.rules)
         initial = Mutex((engine, startup))
     }
+
+    // The rules in force, for explanations (`eccctl alarms why`).
+    private let current: Mutex<RuleSet>
+
+    /// The rules in force.
+    public var ruleSet: RuleSet { current.withLock { $0 } }
 
     /// Events the engine has processed.
     public var processed: Int { processedCount.load(ordering: .relaxed) }
@@ -150,6 +157,7 @@ public final class EngineRunner: Sendable {
         for (rules, continuation) in pending {
             let report = engine.replaceRules(rules, at: clock.now(), into: &batch)
             ruleCount.store(rules.rules.count, ordering: .relaxed)
+            current.withLock { $0 = rules }
             activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
             continuation.resume(returning: report)
         }

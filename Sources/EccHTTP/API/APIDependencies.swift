@@ -22,12 +22,16 @@ public struct APIDependencies: Sendable {
     public var reloadRules: @Sendable () async -> (applied: Bool, report: String)
     /// Largest accepted request body.
     public var maxBodyBytes: Int
+    /// The rules in force (to explain alarms).
+    public var rules: @Sendable () -> RuleSet
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: StoreReader, alarms: Broadcast<AlarmChange>,
         clock: any EccCore.Clock, status: @escaping @Sendable () -> [UInt8], metrics: @escaping @Sendable () -> [UInt8],
-        reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20
+        reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20,
+        rules: @escaping @Sendable () -> RuleSet = { .empty }
     ) {
+        self.rules = rules
         self.ring = ring
         self.httpStats = httpStats
         self.reader = reader

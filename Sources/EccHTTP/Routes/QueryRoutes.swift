@@ -90,3 +90,40 @@ enum QueryRoutes {
         return min(n, 1_000_000)
     }
 }
+
+extension QueryRoutes {
+    /// `GET /v1/alarms/{id}/why`: the alarm, its raising event and the trace of decisions.
+    static func addWhy(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+        router.get("/v1/alarms/:id/why") { _, context -> Response in
+            guard let text = context.parameters.get("id"), let id = UInt64(text) else {
+                return Responses.error(.badRequest, "the alarm id must be a whole number", field: "id")
+            }
+            do {
+                let found = try await NIOThreadPool.singleton.runIfActive { try deps.reader.alarmOrigin(id: id) }
+                guard let (alarm, eventJSON, notify) = found else {
+                    return Responses.error(.notFound, "no alarm #\(id)")
+                }
+                let origin = eventJSON.flatMap {
+                    try? JSONEventDecoder.decodeEvent($0, receivedAt: EventTime(nanoseconds: 0))
+                }
+                let lines = deps.rules().trace(alarm: alarm, origin: origin, notify: notify)
+                var w = JSONWriter()
+                w.beginObject()
+                w.key("alarm")
+                w.write(alarm)
+                w.key("notify")
+                w.beginArray()
+                for n in notify { w.value(n) }
+                w.endArray()
+                w.key("trace")
+                w.beginArray()
+                for l in lines { w.value(l) }
+                w.endArray()
+                w.endObject()
+                return Responses.json(w.bytes)
+            } catch {
+                return Responses.error(.internalServerError, "store: \(error)")
+            }
+        }
+    }
+}

@@ -68,6 +68,22 @@ public final class StoreReader: Sendable {
         }
     }
 
+    /// One alarm with the event that raised it (JSON) and the routes its raise notified.
+    public func alarmOrigin(id: UInt64) throws(StoreError) -> (alarm: Alarm, event: String?, notify: [String])? {
+        try connection.withLock { (c: inout Connection) throws(StoreError) -> (Alarm, String?, [String])? in
+            let s = try c.prepare(
+                "SELECT \(AlarmQueries.columns), o.event, o.notify FROM alarms a LEFT JOIN alarm_origins o "
+                    + "ON o.alarm_id = a.id WHERE a.id = ?1")
+            s.bind(1, Int64(bitPattern: id))
+            guard try s.step() else { return nil }
+            let n = Int32(AlarmQueries.columnNames.count)
+            let alarm = AlarmQueries.read(s, from: 0)
+            let event = s.isNull(n) ? nil : s.text(n)
+            let notify = s.isNull(n + 1) ? [] : s.text(n + 1).split(separator: ",").map(String.init)
+            return (alarm, event, notify)
+        }
+    }
+
     /// Total events absorbed by stored alarms (the sum of counts), e.g. to reconcile with ingest counters.
     public func totalAlarmCount() throws(StoreError) -> Int64 {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> Int64 in
