@@ -376,8 +376,9 @@ enum ContextParser {
         }
         var intervals: [MaintenanceWindow.Interval] = []
         if let every = m["every"] {
-            for k in ["start", "end"] where m[k] != nil {
-                throw m[k]!.error("a recurring window uses 'at', 'duration', 'from' and 'until', not '\(k)'")
+            for k in ["start", "end"] {
+                guard let node = m[k] else { continue }
+                throw node.error("a recurring window uses 'at', 'duration', 'from' and 'until', not '\(k)'")
             }
             intervals = try recurring(m, every: every, name: name, window: v)
         } else {
@@ -387,7 +388,7 @@ enum ContextParser {
             guard let end = try time("end") else {
                 throw v.error("maintenance '\(name)' needs an 'end': a window without one would silence alarms forever")
             }
-            guard end > start else { throw m["end"]!.error("end must be after start") }
+            guard end > start else { throw (m["end"] ?? v).error("end must be after start") }
             intervals = [.init(start: start, end: end)]
         }
         return MaintenanceWindow(name: name, intervals: intervals, hosts: hosts, match: match, location: v.location)
@@ -413,7 +414,7 @@ enum ContextParser {
         guard duration > 0, duration <= 7 * 86_400 * 1_000_000_000 else {
             throw durNode.error("duration must be longer than 0 and at most 7d")
         }
-        var zone = TimeZone(identifier: "UTC")!
+        var zone = TimeZone(secondsFromGMT: 0) ?? .current
         if let tz = m["timezone"] {
             let id = try tz.string("timezone")
             guard let z = TimeZone(identifier: id) else {
