@@ -24,7 +24,7 @@ fail() { echo "acceptance: FAIL: $*" >&2; echo "--- eccd log" >&2; tail -20 "$wo
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/rules"
-cp rules/*.yaml "$work/rules/"
+cp rules/*.yaml rules/*.csv "$work/rules/"
 cat > "$work/rules/zz-flood.yaml" <<'YAML'
 - rule: flood
   when: {type: flood}
