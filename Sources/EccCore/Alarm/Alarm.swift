@@ -57,6 +57,15 @@ public struct Alarm: Sendable, Hashable {
     }
 }
 
+extension Event {
+    /// A stand-in for an alarm's raising event when that is not at hand (restored after a restart, or a
+    /// prototype from a snapshot): the alarm's own source, host, type, severity, summary and first-seen time.
+    public init(standingInFor a: Alarm) {
+        self.init(
+            time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity, summary: a.summary)
+    }
+}
+
 /// Why an alarm is kept from notification. A suppressed alarm is still raised, stored and shown: it is
 /// marked, never lost, and released (notified) if it outlives its cause.
 ///

@@ -140,17 +140,25 @@ extension Engine {
                 if now == nil { slot.alarm.flags &= ~ActiveAlarm.flagSuppressed }
                 return slot.alarm.alarm(rule: t.rule)
             }
-            guard var a = changed else { continue }
-            a = decorated(a, rule: i)
-            a.suppression = now
+            guard let changed else { continue }
             if let s = now, s.reason == .maintenance,
                 let end = rules.maintenance.first(where: { $0.name == s.name })?.interval(at: time)?.end
             {
                 schedule("", s.name, .release, at: end)
             }
-            let notify = now == nil ? rules.routes.routes(for: a, origin: t.origin) : []
-            batch.append(AlarmChange(kind: .updated, alarm: a, at: time, notify: notify))
+            appendUpdated(changed, rule: i, at: time, origin: t.origin, into: &batch)
         }
+    }
+
+    /// Appends an `updated` change for an active alarm, decorated, with the routes to notify unless it is
+    /// suppressed (routing sees `origin`, by default the tracked raising event).
+    mutating func appendUpdated(
+        _ alarm: Alarm, rule i: Int, at time: EventTime, origin: Event? = nil, into batch: inout ChangeBatch
+    ) {
+        let a = decorated(alarm, rule: i)
+        let notify =
+            a.suppression == nil ? rules.routes.routes(for: a, origin: origin ?? tracked[a.id]?.origin) : []
+        batch.append(AlarmChange(kind: .updated, alarm: a, at: time, notify: notify))
     }
 
     /// A restored alarm (after a restart): track its suppression, and re-register root causes. The raising
@@ -158,8 +166,7 @@ extension Engine {
     mutating func restoreContext(_ i: Int, _ a: Alarm) {
         let rule = rules.rules[i]
         guard a.suppression != nil || rule.rootCause else { return }
-        let origin = Event(
-            time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity, summary: a.summary)
+        let origin = Event(standingInFor: a)
         var t = Tracked(rule: a.rule, key: a.key, origin: origin, ci: configurationItem(i, origin))
         t.suppression = a.suppression
         if rule.rootCause {
@@ -169,20 +176,15 @@ extension Engine {
         tracked[a.id] = t
     }
 
-    private func event(from t: Tracked) -> Alarm {
-        Alarm(
-            id: 0, rule: t.rule, key: t.key, severity: t.origin.severity, summary: t.origin.summary,
-            source: t.origin.source, host: t.origin.host, type: t.origin.type, firstSeen: t.origin.time,
-            lastSeen: t.origin.time)
-    }
-
     /// After a reload: drop tracking of alarms that are gone, and rebuild the cause indexes for the new
     /// rules (inhibitions may have changed).
     mutating func rebuildContext() {
         rootsByCI = [:]
         inhibitors = Array(repeating: [:], count: rules.inhibitions.count)
         for id in tracked.keys.sorted() {
-            guard var t = tracked[id], let i = ruleIndex[t.rule], states[i].active.alarm(forKey: t.key)?.id == id else {
+            guard var t = tracked[id], let i = ruleIndex[t.rule], let current = states[i].active.alarm(forKey: t.key),
+                current.id == id
+            else {
                 tracked[id] = nil
                 continue
             }
@@ -190,7 +192,7 @@ extension Engine {
             t.isRoot = rule.rootCause
             if t.isRoot { rootsByCI[t.ci, default: []].append(id) }
             t.inhibits = []
-            let view = Self.view(states[i].active.alarm(forKey: t.key) ?? event(from: t), origin: t.origin)
+            let view = Self.view(current, origin: t.origin)
             for (n, inh) in rules.inhibitions.enumerated() where inh.sources.contains(rule.name) {
                 guard inh.sourceMatch?.matches(view) ?? true, let tuple = inh.tuple(view) else { continue }
                 inhibitors[n][tuple, default: []].append(id)

@@ -31,16 +31,17 @@ extension Engine {
         guard let (changed, same) = outcome, same else { return }  // cleared, or another alarm by now
         if t.step + 1 < steps.count {
             let raisedAt = t.deadline.adding(nanoseconds: -step.after)
-            timerSequence += 1
-            timers.push(
-                EngineTimer(
-                    deadline: raisedAt.adding(nanoseconds: steps[t.step + 1].after), sequence: timerSequence,
-                    rule: t.rule, key: t.key, kind: .escalate, id: t.id, step: t.step + 1))
+            scheduleEscalation(
+                t.rule, t.key, id: t.id, step: t.step + 1, at: raisedAt.adding(nanoseconds: steps[t.step + 1].after))
         }
-        guard let changed else { return }
-        let a = decorated(changed, rule: i)
-        let notify = a.suppression == nil ? rules.routes.routes(for: a, origin: tracked[a.id]?.origin) : []
-        batch.append(AlarmChange(kind: .updated, alarm: a, at: t.deadline, notify: notify))
+        if let changed { appendUpdated(changed, rule: i, at: t.deadline, into: &batch) }
+    }
+
+    mutating func scheduleEscalation(_ rule: String, _ key: String, id: UInt64, step: Int, at deadline: EventTime) {
+        timerSequence += 1
+        timers.push(
+            EngineTimer(
+                deadline: deadline, sequence: timerSequence, rule: rule, key: key, kind: .escalate, id: id, step: step))
     }
 
     // MARK: Flap detection
@@ -111,10 +112,7 @@ extension Engine {
             }
             return slot.alarm.alarm(rule: name)
         }
-        guard let changed else { return }
-        let a = decorated(changed, rule: i)
-        let notify = a.suppression == nil ? rules.routes.routes(for: a, origin: tracked[a.id]?.origin) : []
-        batch.append(AlarmChange(kind: .updated, alarm: a, at: time, notify: notify))
+        if let changed { appendUpdated(changed, rule: i, at: time, into: &batch) }
     }
 
     /// No transition for a whole window: flapping ends, and the alarm takes the state the events say.

@@ -176,7 +176,7 @@ extension Engine {
                     skipped += 1
                     continue
                 }
-                var st = GroupState(origin: event(from: proto))
+                var st = GroupState(origin: Event(standingInFor: proto))
                 for (m, t) in zip(proto.members, e.times) { st.members[m] = t }
                 if let oldest = e.times.min() {
                     st.armed = oldest.adding(nanoseconds: g.within)
@@ -187,11 +187,6 @@ extension Engine {
             restored += 1
         }
         return (restored, skipped)
-    }
-
-    /// A stand-in event for an alarm (its raising event is not kept across restarts).
-    func event(from a: Alarm) -> Event {
-        Event(time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity, summary: a.summary)
     }
 
     func prototype(of e: Event, rule: String, key: String) -> Alarm {

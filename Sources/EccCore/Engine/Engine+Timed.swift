@@ -157,11 +157,7 @@ extension Engine {
         nextAlarmID += 1
         let timing = rules.rules[i].timing
         if timing.flap != nil { a.flapping = flapOnRaise(i, key: a.key, at: a.lastSeen) }
-        let origin =
-            origin
-            ?? Event(
-                time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity,
-                summary: a.summary)
+        let origin = origin ?? Event(standingInFor: a)
         let notify = rules.hasRaiseContext ? raiseContext(i, &a, origin: origin, at: eventTime) : []
         if (!timing.escalate.isEmpty || timing.flap != nil) && !rules.routes.isEmpty && tracked[a.id] == nil {
             // It may notify again (escalation, flapping): keep its raising event for routing.
@@ -173,12 +169,7 @@ extension Engine {
             schedule(a.rule, a.key, .autoClear, at: max(a.lastSeen.adding(nanoseconds: quiet), time))
         }
         if let first = timing.escalate.first {
-            timerSequence += 1
-            timers.push(
-                EngineTimer(
-                    deadline: eventTime.adding(nanoseconds: first.after), sequence: timerSequence, rule: a.rule,
-                    key: a.key,
-                    kind: .escalate, id: a.id, step: 0))
+            scheduleEscalation(a.rule, a.key, id: a.id, step: 0, at: eventTime.adding(nanoseconds: first.after))
         }
     }
 

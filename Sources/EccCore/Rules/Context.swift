@@ -281,12 +281,7 @@ extension Array where Element == Route {
     /// The names of the routes an alarm takes, in order.
     public func routes(for alarm: Alarm, origin: Event?) -> [String] {
         guard !isEmpty else { return [] }
-        let e = Engine.view(
-            alarm,
-            origin: origin
-                ?? Event(
-                    time: alarm.firstSeen, source: alarm.source, host: alarm.host, type: alarm.type,
-                    severity: alarm.severity, summary: alarm.summary))
+        let e = Engine.view(alarm, origin: origin ?? Event(standingInFor: alarm))
         var out: [String] = []
         for r in self where r.match.matches(e) {
             out.append(r.name)

@@ -31,10 +31,7 @@ enum ContextParser {
                 }
                 let d = try after.duration("escalate.after")
                 guard d > 0 else { throw after.error("escalate.after must be longer than 0") }
-                let text = try sev.string("escalate.severity")
-                guard let s = Severity(name: text) else {
-                    throw sev.error("unknown severity '\(text)' (expected \(Severity.namesForHelp))")
-                }
+                let s = try sev.severity("escalate.severity")
                 if let last = steps.last, d <= last.after || s <= last.severity {
                     throw item.error("escalation steps must come later and rise in severity, one after the other")
                 }
@@ -140,18 +137,9 @@ enum ContextParser {
             }
             var values: [String: Severity] = [:]
             for (_, k, val) in try map.anyMapping("severity.map").entries {
-                let text = try val.string("severity.map.\(k)")
-                guard let s = Severity(name: text) else {
-                    throw val.error("unknown severity '\(text)' (expected \(Severity.namesForHelp))")
-                }
-                values[k] = s
+                values[k] = try val.severity("severity.map.\(k)")
             }
-            var otherwise: Severity?
-            if let d = sm["default"] {
-                let text = try d.string("severity.default")
-                guard let s = Severity(name: text) else { throw d.error("unknown severity '\(text)'") }
-                otherwise = s
-            }
+            let otherwise = try sm["default"]?.severity("severity.default")
             t.severity = Transform.SeverityMap(
                 field: Field(name: try from.string("severity.from")), values: values, otherwise: otherwise)
         }

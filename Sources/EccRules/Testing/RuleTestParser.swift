@@ -57,11 +57,7 @@ public enum RuleTestParser {
         guard let type = try m["type"]?.string("type") else { throw v.error("an event needs a 'type'") }
         var severity = Severity.info
         if let s = m["severity"] {
-            let text = try s.string("severity")
-            guard let sev = Severity(name: text) else {
-                throw s.error("unknown severity '\(text)' (expected \(Severity.namesForHelp))")
-            }
-            severity = sev
+            severity = try s.severity("severity")
         }
         var attributes = Attributes()
         if let a = m["attributes"] {
@@ -96,11 +92,7 @@ public enum RuleTestParser {
         e.rule = try m["rule"]?.string("rule")
         e.key = try m["key"]?.string("key")
         e.summary = try m["summary"]?.string("summary")
-        if let s = m["severity"] {
-            let text = try s.string("severity")
-            guard let sev = Severity(name: text) else { throw s.error("unknown severity '\(text)'") }
-            e.severity = sev
-        }
+        e.severity = try m["severity"]?.severity("severity")
         if let c = m["count"] { e.count = Int64(try c.int("count")) }
         if let s = m["suppressed"] {
             let text = try s.string("suppressed")

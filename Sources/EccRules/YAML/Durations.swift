@@ -58,6 +58,15 @@ public enum Durations {
 
 extension YAMLValue {
     /// The node as a duration in nanoseconds.
+    /// A severity name or alias (`crit`, `warn`...); the error lists the names.
+    public func severity(_ what: String) throws(ConfigError) -> Severity {
+        let text = try string(what)
+        guard let s = Severity(name: text) else {
+            throw error("unknown severity '\(text)' (expected \(Severity.namesForHelp))")
+        }
+        return s
+    }
+
     public func duration(_ what: String) throws(ConfigError) -> Int64 {
         let t = try string(what)
         guard let ns = Durations.parse(t) else {

@@ -26,6 +26,15 @@ enum AlarmQueries {
             lastSeen: EventTime(nanoseconds: s.int(col + 10)), count: s.int(col + 11),
             clearedAt: s.optionalInt(col + 12).map { EventTime(nanoseconds: $0) },
             suppression: s.isNull(col + 13) ? nil : Suppression(text: s.text(col + 13)), flapping: s.int(col + 14) != 0,
-            members: s.isNull(col + 15) ? [] : s.text(col + 15).split(separator: "\n").map(String.init))
+            members: members(s, col + 15))
+    }
+
+    /// Group members as stored: one key per line; nil (NULL) for none.
+    static func membersText(_ members: [String]) -> String? {
+        members.isEmpty ? nil : members.joined(separator: "\n")
+    }
+
+    static func members(_ s: Statement, _ col: Int32) -> [String] {
+        s.isNull(col) ? [] : s.text(col).split(separator: "\n").map(String.init)
     }
 }

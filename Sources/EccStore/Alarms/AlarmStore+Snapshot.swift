@@ -27,7 +27,7 @@ extension AlarmStore {
                 insert.bind(12, p?.firstSeen.nanoseconds)
                 insert.bind(13, p?.lastSeen.nanoseconds)
                 insert.bind(14, p?.count)
-                insert.bind(15, p.map { $0.members.isEmpty ? nil : $0.members.joined(separator: "\n") } ?? nil)
+                insert.bind(15, p.flatMap { AlarmQueries.membersText($0.members) })
                 try insert.run()
             }
             let meta = try connection.prepare(
@@ -58,7 +58,7 @@ extension AlarmStore {
                     id: 0, rule: s.text(0), key: s.text(2), severity: Severity(name: s.text(6)) ?? .info,
                     summary: s.text(7), source: s.text(8), host: s.text(9), type: s.text(10),
                     firstSeen: EventTime(nanoseconds: s.int(11)), lastSeen: EventTime(nanoseconds: s.int(12)),
-                    count: s.int(13), members: s.isNull(14) ? [] : s.text(14).split(separator: "\n").map(String.init))
+                    count: s.int(13), members: AlarmQueries.members(s, 14))
             }
             entries.append(
                 EngineSnapshot.Entry(

@@ -124,7 +124,7 @@ public final class AlarmStore {
             insertAlarm.bind(13, a.clearedAt?.nanoseconds)
             insertAlarm.bind(14, a.suppression?.description)
             insertAlarm.bind(15, a.flapping ? 1 : 0)
-            insertAlarm.bind(16, a.members.isEmpty ? nil : a.members.joined(separator: "\n"))
+            insertAlarm.bind(16, AlarmQueries.membersText(a.members))
             try insertAlarm.run()
             if let origin = change.origin {
                 var w = JSONWriter()
@@ -144,7 +144,7 @@ public final class AlarmStore {
             updateContext.bind(5, a.count)
             updateContext.bind(6, a.suppression?.description)
             updateContext.bind(7, a.flapping ? 1 : 0)
-            updateContext.bind(8, a.members.isEmpty ? nil : a.members.joined(separator: "\n"))
+            updateContext.bind(8, AlarmQueries.membersText(a.members))
             try updateContext.run()
             if a.suppression == nil { try openIncident(id, a, at: change.at) }
         case .repeated:
