@@ -53,7 +53,11 @@ public final class Daemon: Sendable {
             throw StartupError(description: "store: \(error)")
         }
         var engine = Engine(rules: rules, nextAlarmID: writer.restored.nextAlarmID)
-        let orphans = engine.restore(writer.restored.alarms)
+        // The raising events of restored alarms that need them (routing, inhibition) come from the store.
+        let orphans = engine.restore(writer.restored.alarms) { [reader] id in
+            guard let json = (try? reader.alarmOrigin(id: id))??.event else { return nil }
+            return try? JSONEventDecoder.decodeEvent(json, receivedAt: clock.now())
+        }
         if !orphans.isEmpty {
             logger.notice(
                 "clearing active alarms whose rules no longer exist",

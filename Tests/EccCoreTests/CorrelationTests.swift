@@ -33,6 +33,18 @@ struct CorrelationTests {
           key: "{host}/{job}"
           sequence: {then: {type: jobEnd}, within: 1h, absent: true}
           alarm: {severity: warning}
+        - rule: power
+          when: {type: powerFail}
+          clear_when: {type: powerOk}
+          alarm: {severity: major}
+        - inhibit: power-quiets-minor
+          source: [power]
+          target_match: {severity: minor}
+          equal: [host]
+        - maintenance: sw2-work
+          start: 2025-11-25T11:00:00Z
+          end: 2025-11-25T12:00:00Z
+          hosts: [sw2]
         - route: all
           receivers: [noc]
         """
@@ -50,7 +62,12 @@ struct CorrelationTests {
             case 2: out.append(.make(i % 4 == 0 ? "nodeDown" : "nodeUp", host: host, at: t))
             case 3: out.append(.make("jobStart", host: host, at: t, ["job": "j\(i % 4)"]))
             case 4: out.append(.make("jobEnd", host: host, at: t, ["job": "j\(i % 3)"]))
-            default: out.append(.make("linkDown", host: host, at: t, ["ifIndex": "\(i % 3)"]))
+            default:
+                switch i % 11 {
+                case 5: out.append(.make("powerFail", host: host, at: t))
+                case 6: out.append(.make("powerOk", host: host, at: t))
+                default: out.append(.make("linkDown", host: host, at: t, ["ifIndex": "\(i % 3)"]))
+                }
             }
             if i % 50 == 0 {
                 // A burst: a flapping link, and three links of one switch down at once.
@@ -66,14 +83,18 @@ struct CorrelationTests {
     }
 
     /// The changes, without repeats, as comparable lines.
-    static func run(_ rules: RuleSet, tickEvery: Int?, batchEvery: Int) -> [String] {
+    /// `restartAt`: after that event, the engine is replaced by one restored as eccd restores it after a
+    /// restart: active alarms (as stored), their raising events, and the snapshot.
+    static func run(_ rules: RuleSet, tickEvery: Int?, batchEvery: Int, restartAt: Int? = nil) -> [String] {
         var engine = Engine(rules: rules)
         var out: [String] = []
         var batch = ChangeBatch()
+        var origins: [UInt64: Event] = [:]
         func drain() {
             for c in batch.take().changes where c.kind != .repeated {
+                if c.kind == .raised, let o = c.origin { origins[c.alarm.id] = o }
                 out.append(
-                    "\(c.kind) \(c.alarm.id) \(c.alarm.rule)[\(c.alarm.key)] \(c.alarm.severity) "
+                    "\((c.at.nanoseconds - testEpoch.nanoseconds) / 1_000_000_000) \(c.kind) \(c.alarm.id) \(c.alarm.rule)[\(c.alarm.key)] \(c.alarm.severity) "
                         + "\(c.alarm.suppression?.description ?? "-") \(c.alarm.flapping) \(c.alarm.members) "
                         + "\(c.notify)")
             }
@@ -82,6 +103,13 @@ struct CorrelationTests {
             engine.handle(e, at: e.time, into: &batch)
             if let tickEvery, n % tickEvery == 0 { engine.tick(at: e.time, into: &batch) }
             if n % batchEvery == 0 { drain() }
+            if n == restartAt {
+                drain()
+                var restarted = Engine(rules: rules, nextAlarmID: engine.nextAlarmID)
+                restarted.restore(engine.activeAlarms) { origins[$0] }
+                restarted.restore(engine.snapshot())
+                engine = restarted
+            }
         }
         engine.tick(at: testEpoch.adding(nanoseconds: 86_400 * 1_000_000_000), into: &batch)
         drain()
@@ -100,6 +128,20 @@ struct CorrelationTests {
         #expect(Self.run(rules, tickEvery: 1, batchEvery: 1) == reference)
         #expect(Self.run(rules, tickEvery: 7, batchEvery: 50) == reference)
         #expect(Self.run(rules, tickEvery: nil, batchEvery: 1000) == reference)
+    }
+
+    @Test("a restart at any point changes nothing: stored alarms, raising events and the snapshot restore it all")
+    func restartEquivalence() throws {
+        let rules = try compileRules(Self.yaml)
+        let reference = Self.run(rules, tickEvery: nil, batchEvery: 1)
+        for needle in ["inhibited:power-quiets-minor", "maintenance:sw2-work"] {
+            #expect(reference.contains { $0.contains(needle) }, "no change mentions \(needle)")
+        }
+        for cut in stride(from: 1, to: Self.events().count, by: 5) {
+            let restarted = Self.run(rules, tickEvery: nil, batchEvery: 1, restartAt: cut)
+            let diff = restarted.difference(from: reference)
+            #expect(diff.isEmpty, "restart after event \(cut): \(diff.prefix(6).map { "\($0)" })")
+        }
     }
 
     @Test("a half-formed group and a waiting sequence survive a snapshot")

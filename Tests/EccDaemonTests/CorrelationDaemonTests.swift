@@ -62,4 +62,47 @@ struct CorrelationDaemonTests {
         try await again.eventually { try await again.incidents().count == 2 }
         try await again.stop()
     }
+
+    @Test("an inhibitor active before a restart still inhibits after it (its raising event comes from the store)")
+    func inhibitorAcrossRestart() async throws {
+        let dir = try TestDaemon.makeDir(
+            rules: """
+                - rule: on-battery
+                  when: {type: upsOnBattery}
+                  key: "{site}"
+                  clear_when: {type: upsOnMains}
+                  alarm: {severity: major, summary: "site {site} on battery"}
+                - rule: unit-failed
+                  when: {type: unitFailed}
+                  key: "{host}/{unit}"
+                  alarm: {severity: minor}
+                - inhibit: battery-quiets-minor
+                  source: [on-battery]
+                  target_match: {severity: minor}
+                  equal: [site]
+                """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        _ = try await d.post(#"{"source":"ups","host":"ups1","type":"upsOnBattery","attributes":{"site":"dc1"}}"#)
+        try await d.eventually { ((try await d.getJSON("/v1/alarms") as? [[String: Any]]) ?? []).count == 1 }
+        try await d.stop()
+
+        // `site` is only in the raising event, not in the alarm: the inhibitor needs the stored event.
+        let again = try await TestDaemon(dir: dir)
+        _ = try await again.post(
+            #"{"source":"systemd","host":"db1","type":"unitFailed","attributes":{"site":"dc1","unit":"cron"}}"#)
+        var alarms: [[String: Any]] = []
+        try await again.eventually {
+            alarms = (try await again.getJSON("/v1/alarms") as? [[String: Any]]) ?? []
+            return alarms.count == 2
+        }
+        let unit = try #require(alarms.first { $0["rule"] as? String == "unit-failed" })
+        #expect(unit["suppressed_by"] as? String == "inhibited:battery-quiets-minor#1")
+        _ = try await again.post(#"{"source":"ups","host":"ups1","type":"upsOnMains","attributes":{"site":"dc1"}}"#)
+        try await again.eventually {
+            let list = (try await again.getJSON("/v1/alarms") as? [[String: Any]]) ?? []
+            return list.contains { $0["rule"] as? String == "unit-failed" && $0["suppressed_by"] == nil }
+        }
+        try await again.stop()
+    }
 }

@@ -161,19 +161,60 @@ extension Engine {
         batch.append(AlarmChange(kind: .updated, alarm: a, at: time, notify: notify))
     }
 
-    /// A restored alarm (after a restart): track its suppression, and re-register root causes. The raising
-    /// event is not kept across restarts; an event made from the alarm stands in for it.
-    mutating func restoreContext(_ i: Int, _ a: Alarm) {
+    /// Whether a restored alarm's context depends on its raising event: routing (escalation, flapping,
+    /// release) or an inhibition's `equal` fields read it.
+    func needsOrigin(_ i: Int, _ a: Alarm) -> Bool {
         let rule = rules.rules[i]
-        guard a.suppression != nil || rule.rootCause else { return }
-        let origin = Event(standingInFor: a)
+        return a.suppression != nil || rule.rootCause || isInhibitionSource(rule.name) || tracksRouting(i)
+    }
+
+    func isInhibitionSource(_ rule: String) -> Bool {
+        rules.inhibitions.contains { $0.sources.contains(rule) }
+    }
+
+    /// Whether alarms of this rule may notify again after their raise (escalation, flapping), so the engine
+    /// keeps their raising event for routing.
+    func tracksRouting(_ i: Int) -> Bool {
+        let timing = rules.rules[i].timing
+        return (!timing.escalate.isEmpty || timing.flap != nil) && !rules.routes.isEmpty
+    }
+
+    /// A restored alarm (after a restart): its pending escalation, flapping and group members come back, and
+    /// it is tracked again if it is suppressed, a root cause, an inhibitor or may notify again
+    /// (``rebuildContext()`` then registers causes). `stored` is its raising event from the store; without
+    /// one, an event made from the alarm stands in.
+    mutating func restoreContext(_ i: Int, _ a: Alarm, origin stored: Event?) {
+        let rule = rules.rules[i]
+        let timing = rule.timing
+        let origin = stored ?? Event(standingInFor: a)
+        // Escalation counts from the raise; for a held alarm that is its first event plus the hold.
+        if let s = timing.escalate.firstIndex(where: { $0.severity > a.severity }) {
+            let raisedAt = a.firstSeen.adding(nanoseconds: timing.hold ?? 0)
+            scheduleEscalation(
+                a.rule, a.key, id: a.id, step: s, at: raisedAt.adding(nanoseconds: timing.escalate[s].after))
+        }
+        // A flapping alarm settles after a quiet window (the snapshot, restored next, may know its transitions).
+        if a.flapping, let flap = timing.flap {
+            states[i].flaps[a.key] = FlapState(transitions: [a.lastSeen], flapping: true, underlyingActive: true)
+            schedule(rule.name, a.key, .flap, at: a.lastSeen.adding(nanoseconds: flap.within))
+        }
+        if timing.group != nil, !a.members.isEmpty {
+            var st = GroupState(origin: origin)
+            for m in a.members { st.members[m] = a.lastSeen }
+            states[i].groups[a.key] = st
+        }
+        guard a.suppression != nil || rule.rootCause || isInhibitionSource(rule.name) || tracksRouting(i) else {
+            return
+        }
         var t = Tracked(rule: a.rule, key: a.key, origin: origin, ci: configurationItem(i, origin))
         t.suppression = a.suppression
-        if rule.rootCause {
-            t.isRoot = true
-            rootsByCI[t.ci, default: []].append(a.id)
-        }
         tracked[a.id] = t
+        if let s = a.suppression, s.reason == .maintenance {
+            // It was suppressed at or after its last event (a sequence or hold raises later): release when the
+            // first interval ending after that ends; a window that has ended (or is gone) releases at once.
+            let end = rules.maintenance.first { $0.name == s.name }?.firstEnd(after: a.lastSeen)
+            schedule("", s.name, .release, at: end ?? a.lastSeen)
+        }
     }
 
     /// After a reload: drop tracking of alarms that are gone, and rebuild the cause indexes for the new

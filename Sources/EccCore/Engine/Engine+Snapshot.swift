@@ -16,6 +16,12 @@ public struct EngineSnapshot: Sendable, Equatable {
         case sequence
         /// The members of a group that has not raised: `prototype.members` with `times` in the same order.
         case group
+        /// Recent raise/clear transitions of a flap-detecting rule's key: `times`.
+        case flap
+        /// As ``flap``, while the alarm is flapping and the events say it is active.
+        case flapping
+        /// As ``flap``, while the alarm is flapping and the events say it has cleared.
+        case flappingCleared = "flapping-cleared"
     }
 
     /// One piece of state of one rule and key.
@@ -117,6 +123,14 @@ extension Engine {
                         rule: rule.name, fingerprint: fp, key: key, kind: .group, prototype: proto,
                         times: members.map { g.members[$0] ?? .zero }, deadline: .zero))
             }
+            for key in s.flaps.keys.sorted() {
+                guard let f = s.flaps[key], !f.transitions.isEmpty else { continue }
+                let kind: EngineSnapshot.Kind = !f.flapping ? .flap : f.underlyingActive ? .flapping : .flappingCleared
+                entries.append(
+                    .init(
+                        rule: rule.name, fingerprint: fp, key: key, kind: kind, prototype: nil, times: f.transitions,
+                        deadline: .zero))
+            }
             for key in s.heartbeats.keys.sorted() {
                 guard let hb = s.heartbeats[key] else { continue }
                 entries.append(
@@ -183,6 +197,12 @@ extension Engine {
                     schedule(e.rule, e.key, .group, at: st.armed)
                 }
                 states[i].groups[e.key] = st
+            case .flap, .flapping, .flappingCleared:
+                guard let flap = timing.flap, let last = e.times.last else { skipped += 1; continue }
+                let flapping = e.kind != .flap && states[i].active.alarm(forKey: e.key) != nil
+                states[i].flaps[e.key] = FlapState(
+                    transitions: e.times, flapping: flapping, underlyingActive: e.kind != .flappingCleared)
+                if flapping { schedule(e.rule, e.key, .flap, at: last.adding(nanoseconds: flap.within)) }
             }
             restored += 1
         }

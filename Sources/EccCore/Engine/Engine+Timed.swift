@@ -159,7 +159,7 @@ extension Engine {
         if timing.flap != nil { a.flapping = flapOnRaise(i, key: a.key, at: a.lastSeen) }
         let origin = origin ?? Event(standingInFor: a)
         let notify = rules.hasRaiseContext ? raiseContext(i, &a, origin: origin, at: eventTime) : []
-        if (!timing.escalate.isEmpty || timing.flap != nil) && !rules.routes.isEmpty && tracked[a.id] == nil {
+        if tracksRouting(i) && tracked[a.id] == nil {
             // It may notify again (escalation, flapping): keep its raising event for routing.
             tracked[a.id] = Tracked(rule: a.rule, key: a.key, origin: origin, ci: configurationItem(i, origin))
         }

@@ -69,24 +69,29 @@ public struct Engine: Sendable {
     }
 
     /// Restores active alarms (from the store, after a restart) so repeats keep counting instead of raising
-    /// duplicates. Alarms of rules that no longer exist are returned, not restored.
+    /// duplicates, and their context comes back: root causes and inhibitors are registered again, suppressed
+    /// alarms are released when their cause ends (maintenance windows re-arm their release), escalation
+    /// continues where it stood, flapping alarms settle, group alarms keep their members. `origins` gives
+    /// the raising event of an alarm (the store keeps it); without one, an event made from the alarm stands
+    /// in. Alarms of rules that no longer exist are returned, not restored.
     @discardableResult
-    public mutating func restore(_ alarms: [Alarm]) -> [Alarm] {
-        var byName: [String: Int] = [:]
-        for (i, r) in rules.rules.enumerated() { byName[r.name] = i }
+    public mutating func restore(_ alarms: [Alarm], origins: (UInt64) -> Event? = { _ in nil }) -> [Alarm] {
         var orphans: [Alarm] = []
         for a in alarms where a.state == .active {
             nextAlarmID = max(nextAlarmID, a.id + 1)
-            if let i = byName[a.rule] {
-                states[i].active.insert(a)
-                restoreContext(i, a)
-                if let quiet = rules.rules[i].timing.autoClear {
-                    schedule(a.rule, a.key, .autoClear, at: a.lastSeen.adding(nanoseconds: quiet))
-                }
-            } else {
+            guard let i = ruleIndex[a.rule] else {
                 orphans.append(a)
+                continue
             }
+            states[i].active.insert(a)
+            let timing = rules.rules[i].timing
+            if let quiet = timing.autoClear {
+                schedule(a.rule, a.key, .autoClear, at: a.lastSeen.adding(nanoseconds: quiet))
+            }
+            if timing.isPlain && !rules.hasRaiseContext { continue }
+            restoreContext(i, a, origin: needsOrigin(i, a) ? origins(a.id) : nil)
         }
+        rebuildContext()
         return orphans
     }
 

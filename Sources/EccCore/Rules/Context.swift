@@ -231,7 +231,17 @@ public struct MaintenanceWindow: Sendable, Hashable {
         name: String, intervals: [Interval], hosts: Set<String>, match: Matcher?, location: SourceLocation? = nil
     ) {
         self.name = name
-        self.intervals = intervals.sorted { $0.start < $1.start }
+        // Overlapping or touching intervals (a daily window longer than a day) are merged, so lookups by
+        // start or by end find the one interval covering a time.
+        var merged: [Interval] = []
+        for i in intervals.sorted(by: { $0.start < $1.start }) {
+            if let last = merged.last, i.start <= last.end {
+                merged[merged.count - 1].end = max(last.end, i.end)
+            } else {
+                merged.append(i)
+            }
+        }
+        self.intervals = merged
         self.hosts = hosts
         self.match = match
         self.location = location
@@ -249,6 +259,17 @@ public struct MaintenanceWindow: Sendable, Hashable {
         guard lo > 0 else { return nil }
         let i = intervals[lo - 1]
         return t < i.end ? i : nil
+    }
+
+    /// The end of the first interval that ends after `t` (intervals do not overlap, so ends are sorted).
+    public func firstEnd(after t: EventTime) -> EventTime? {
+        var lo = 0
+        var hi = intervals.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if intervals[mid].end <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < intervals.count ? intervals[lo].end : nil
     }
 
     /// True when the window covers an alarm on `ci` (and `host`) raised by `event`.
