@@ -11,7 +11,7 @@ func tableAlarm(_ id: UInt64, _ key: String) -> Alarm {
 
 func find(_ t: inout AlarmTable, _ key: String, hash: Int) -> UInt64? {
     var k = key
-    return k.withUTF8 { t.update(UnsafeRawBufferPointer($0), hash: hash) { $0.alarm.id } }
+    return k.withUTF8 { t.update(UnsafeRawBufferPointer($0), hash: hash) { slot, _ in slot.alarm.id } }
 }
 
 func remove(_ t: inout AlarmTable, _ key: String, hash: Int) -> UInt64? {

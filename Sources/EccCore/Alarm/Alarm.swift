@@ -27,11 +27,29 @@ public struct Alarm: Sendable, Hashable {
     /// Event time of the clearing event, when cleared.
     public var clearedAt: EventTime?
     /// Why the alarm is not notified (maintenance, a root cause, an inhibiting alarm); nil when it is.
-    public var suppression: Suppression?
+    public var suppression: Suppression? {
+        get { extras?.suppression }
+        set { setExtras(newValue, flapping, members) }
+    }
     /// True while the alarm flaps (raised and cleared too often); clears are absorbed until it settles.
-    public var flapping = false
+    public var flapping: Bool {
+        get { extras?.flapping ?? false }
+        set { setExtras(suppression, newValue, members) }
+    }
     /// Group alarms: the keys of the members that make it up, sorted.
-    public var members: [String] = []
+    public var members: [String] {
+        get { extras?.members ?? [] }
+        set { setExtras(suppression, flapping, newValue) }
+    }
+    // Suppression, flapping and members are rare: boxed together, they cost every other alarm (copied into
+    // every change) one nil reference.
+    private var extras: AlarmExtras?
+
+    private mutating func setExtras(_ suppression: Suppression?, _ flapping: Bool, _ members: [String]) {
+        extras =
+            suppression == nil && !flapping && members.isEmpty
+            ? nil : AlarmExtras(suppression: suppression, flapping: flapping, members: members)
+    }
 
     public init(
         id: UInt64, rule: String, key: String, state: AlarmState = .active, severity: Severity, summary: String,
@@ -51,9 +69,30 @@ public struct Alarm: Sendable, Hashable {
         self.lastSeen = lastSeen
         self.count = count
         self.clearedAt = clearedAt
+        setExtras(suppression, flapping, members)
+    }
+}
+
+/// The rare parts of an alarm, immutable (a value in every respect).
+final class AlarmExtras: Sendable, Hashable {
+    let suppression: Suppression?
+    let flapping: Bool
+    let members: [String]
+
+    init(suppression: Suppression?, flapping: Bool, members: [String]) {
         self.suppression = suppression
         self.flapping = flapping
         self.members = members
+    }
+
+    static func == (a: AlarmExtras, b: AlarmExtras) -> Bool {
+        a.suppression == b.suppression && a.flapping == b.flapping && a.members == b.members
+    }
+
+    func hash(into h: inout Hasher) {
+        h.combine(suppression)
+        h.combine(flapping)
+        h.combine(members)
     }
 }
 

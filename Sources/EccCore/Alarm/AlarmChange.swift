@@ -21,28 +21,42 @@ public struct AlarmChange: Sendable, Hashable {
 
     /// Raises: the event that raised the alarm (for `eccctl alarms why`).
     public var origin: Event? {
-        get { originBox?.event }
-        set { originBox = newValue.map(OriginBox.init) }
+        get { context?.origin }
+        set { context = Self.context(newValue, notify) }
     }
-    // Boxed: raises are rare next to repeats, and every change in a batch would carry the space otherwise.
-    private var originBox: OriginBox?
     /// The routes (``Route``) to notify; empty when the change notifies no one (suppressed, repeats).
-    public var notify: [String]
+    public var notify: [String] {
+        get { context?.notify ?? [] }
+        set { context = Self.context(origin, newValue) }
+    }
+    // Boxed together: raises and notifying changes are rare next to repeats, and every change in a batch
+    // would carry the space (and the reference counting) otherwise.
+    private var context: ChangeContext?
+
+    private static func context(_ origin: Event?, _ notify: [String]) -> ChangeContext? {
+        origin == nil && notify.isEmpty ? nil : ChangeContext(origin: origin, notify: notify)
+    }
 
     public init(kind: Kind, alarm: Alarm, at: EventTime, origin: Event? = nil, notify: [String] = []) {
         self.kind = kind
         self.alarm = alarm
         self.at = at
-        self.originBox = origin.map(OriginBox.init)
-        self.notify = notify
+        self.context = Self.context(origin, notify)
     }
 }
 
-final class OriginBox: Sendable, Hashable {
-    let event: Event
+final class ChangeContext: Sendable, Hashable {
+    let origin: Event?
+    let notify: [String]
 
-    init(_ event: Event) { self.event = event }
+    init(origin: Event?, notify: [String]) {
+        self.origin = origin
+        self.notify = notify
+    }
 
-    static func == (a: OriginBox, b: OriginBox) -> Bool { a.event == b.event }
-    func hash(into h: inout Hasher) { h.combine(event) }
+    static func == (a: ChangeContext, b: ChangeContext) -> Bool { a.origin == b.origin && a.notify == b.notify }
+    func hash(into h: inout Hasher) {
+        h.combine(origin)
+        h.combine(notify)
+    }
 }

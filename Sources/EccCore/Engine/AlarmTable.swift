@@ -1,18 +1,18 @@
 /// An active alarm as the engine keeps it: the fields that vary per alarm, nothing shared.
 ///
-/// The rule name lives once in the table, state is always `active`, `clearedAt` always nil; strings
-/// that repeat across alarms (host, source, type) are interned by the engine. At a million live keys
-/// this is the difference between ~650 MB and well under half of that.
+/// The rule name lives once in the table, state is always `active`, `clearedAt` always nil; source, host
+/// and type (shared by many alarms) are numbers into the table's ``AlarmTable/Names``. At a million live
+/// keys this is the difference between ~650 MB and well under half of that.
 struct ActiveAlarm: Sendable {
     var id: UInt64
     var key: String
     var summary: String
-    var source: String
-    var host: String
-    var type: String
     var firstSeen: EventTime
     var lastSeen: EventTime
     var count: Int64
+    var source: UInt32
+    var host: UInt32
+    var type: UInt32
     var severity: Severity
     /// ``flagSuppressed`` / ``flagFlapping``: set on the few alarms the engine tracks beside the table.
     var flags: UInt8 = 0
@@ -20,13 +20,13 @@ struct ActiveAlarm: Sendable {
     static let flagSuppressed: UInt8 = 1
     static let flagFlapping: UInt8 = 2
 
-    init(_ a: Alarm) {
+    init(_ a: Alarm, names: inout AlarmTable.Names) {
         id = a.id
         key = a.key
         summary = a.summary
-        source = a.source
-        host = a.host
-        type = a.type
+        source = names.intern(a.source)
+        host = names.intern(a.host)
+        type = names.intern(a.type)
         firstSeen = a.firstSeen
         lastSeen = a.lastSeen
         count = a.count
@@ -35,11 +35,11 @@ struct ActiveAlarm: Sendable {
     }
 
     /// The full alarm value (the engine adds the suppression of a flagged alarm).
-    func alarm(rule: String) -> Alarm {
+    func alarm(rule: String, _ names: AlarmTable.Names) -> Alarm {
         Alarm(
-            id: id, rule: rule, key: key, state: .active, severity: severity, summary: summary, source: source,
-            host: host, type: type, firstSeen: firstSeen, lastSeen: lastSeen, count: count,
-            flapping: flags & Self.flagFlapping != 0)
+            id: id, rule: rule, key: key, state: .active, severity: severity, summary: summary,
+            source: names[source], host: names[host], type: names[type], firstSeen: firstSeen, lastSeen: lastSeen,
+            count: count, flapping: flags & Self.flagFlapping != 0)
     }
 }
 
@@ -57,8 +57,25 @@ struct AlarmTable: Sendable {
         var hint = ChangeBatch.EntryHint()
     }
 
+    /// Strings many alarms share (sources, hosts, types), stored once and referred to by number.
+    struct Names: Sendable {
+        private var strings: [String] = []
+        private var ids: [String: UInt32] = [:]
+
+        subscript(id: UInt32) -> String { strings[Int(id)] }
+
+        mutating func intern(_ s: String) -> UInt32 {
+            if let id = ids[s] { return id }
+            let id = UInt32(truncatingIfNeeded: strings.count)
+            strings.append(s)
+            ids[s] = id
+            return id
+        }
+    }
+
     /// The rule's name (set by the first insert).
     private(set) var rule = ""
+    private(set) var names = Names()
     // The key's hash is not stored per alarm (8 bytes × every alarm); the rare removals recompute it with
     // this function, which must agree with the hashes callers pass (tests swap it to force collisions).
     private let keyHash: @Sendable (String) -> Int
@@ -99,7 +116,7 @@ struct AlarmTable: Sendable {
 
     var count: Int { slots.count }
 
-    var alarms: [Alarm] { slots.map { $0.alarm.alarm(rule: rule) } }
+    var alarms: [Alarm] { slots.map { $0.alarm.alarm(rule: rule, names) } }
 
     private func position(_ key: UnsafeRawBufferPointer, hash: Int) -> Int? {
         if let p = primary[hash] {
@@ -111,16 +128,16 @@ struct AlarmTable: Sendable {
 
     /// Runs `body` on the slot with this key, if active; returns nil when there is none.
     @inline(__always)
-    mutating func update<R>(_ key: UnsafeRawBufferPointer, hash: Int, _ body: (inout Slot) -> R) -> R? {
+    mutating func update<R>(_ key: UnsafeRawBufferPointer, hash: Int, _ body: (inout Slot, Names) -> R) -> R? {
         guard let p = position(key, hash: hash) else { return nil }
-        return body(&slots[p])
+        return body(&slots[p], names)
     }
 
     /// Adds an alarm that is not in the table.
     mutating func insert(_ alarm: Alarm, hash: Int, hint: ChangeBatch.EntryHint = ChangeBatch.EntryHint()) {
         if rule.isEmpty { rule = alarm.rule }
         let p = Int32(slots.count)
-        slots.append(Slot(alarm: ActiveAlarm(alarm), hint: hint))
+        slots.append(Slot(alarm: ActiveAlarm(alarm, names: &names), hint: hint))
         if primary[hash] == nil { primary[hash] = p } else { overflow[alarm.key] = p }
     }
 
@@ -144,7 +161,7 @@ struct AlarmTable: Sendable {
             if primary[movedHash] == nil { primary[movedHash] = Int32(p) } else { overflow[moved.alarm.key] = Int32(p) }
         }
         slots.removeLast()
-        return removed.alarm.alarm(rule: rule)
+        return removed.alarm.alarm(rule: rule, names)
     }
 
     private mutating func unindex(_ slot: Slot, at p: Int) {
@@ -168,7 +185,7 @@ extension AlarmTable {
         var k = key
         return k.withUTF8 { buf in
             let raw = UnsafeRawBufferPointer(buf)
-            return position(raw, hash: keyHash(key)).map { slots[$0].alarm.alarm(rule: rule) }
+            return position(raw, hash: keyHash(key)).map { slots[$0].alarm.alarm(rule: rule, names) }
         }
     }
 
@@ -182,7 +199,7 @@ extension AlarmTable {
     }
 
     /// Runs `body` on the active alarm's slot with this key (slow path).
-    mutating func update<R>(key: String, _ body: (inout Slot) -> R) -> R? {
+    mutating func update<R>(key: String, _ body: (inout Slot, Names) -> R) -> R? {
         var k = key
         return k.withUTF8 { buf in
             let raw = UnsafeRawBufferPointer(buf)

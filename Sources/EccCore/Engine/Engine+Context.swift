@@ -136,9 +136,9 @@ extension Engine {
             guard now != t.suppression else { continue }
             t.suppression = now
             if now == nil && !t.isRoot && t.inhibits.isEmpty { tracked[id] = nil } else { tracked[id] = t }
-            let changed: Alarm? = states[i].active.update(key: t.key) { slot in
+            let changed: Alarm? = states[i].active.update(key: t.key) { slot, names in
                 if now == nil { slot.alarm.flags &= ~ActiveAlarm.flagSuppressed }
-                return slot.alarm.alarm(rule: t.rule)
+                return slot.alarm.alarm(rule: t.rule, names)
             }
             guard let changed else { continue }
             if let s = now, s.reason == .maintenance,

@@ -22,11 +22,11 @@ extension Engine {
         let steps = rule.timing.escalate
         guard t.step < steps.count else { return }
         let step = steps[t.step]
-        let outcome: (Alarm?, Bool)? = states[i].active.update(key: t.key) { slot in
+        let outcome: (Alarm?, Bool)? = states[i].active.update(key: t.key) { slot, names in
             guard slot.alarm.id == t.id else { return (nil, false) }
             guard step.severity > slot.alarm.severity else { return (nil, true) }
             slot.alarm.severity = step.severity
-            return (slot.alarm.alarm(rule: rule.name), true)
+            return (slot.alarm.alarm(rule: rule.name, names), true)
         }
         guard let (changed, same) = outcome, same else { return }  // cleared, or another alarm by now
         if t.step + 1 < steps.count {
@@ -104,13 +104,13 @@ extension Engine {
         _ i: Int, key: String, _ on: Bool, at time: EventTime, into batch: inout ChangeBatch
     ) {
         let name = rules.rules[i].name
-        let changed: Alarm? = states[i].active.update(key: key) { slot in
+        let changed: Alarm? = states[i].active.update(key: key) { slot, names in
             if on {
                 slot.alarm.flags |= ActiveAlarm.flagFlapping
             } else {
                 slot.alarm.flags &= ~ActiveAlarm.flagFlapping
             }
-            return slot.alarm.alarm(rule: name)
+            return slot.alarm.alarm(rule: name, names)
         }
         if let changed { appendUpdated(changed, rule: i, at: time, into: &batch) }
     }
@@ -184,13 +184,13 @@ extension Engine {
         _ i: Int, key: String, event: Event, at now: EventTime, into batch: inout ChangeBatch
     ) {
         let rule = rules.rules[i]
-        _ = states[i].active.update(key: key) { slot in
+        _ = states[i].active.update(key: key) { slot, names in
             slot.alarm.count += 1
             if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
             let a = slot.alarm
             batch.appendRepeat(
                 id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary, at: now,
-                hint: &slot.hint, alarm: { a.alarm(rule: rule.name) })
+                hint: &slot.hint, alarm: { a.alarm(rule: rule.name, names) })
         }
     }
 
@@ -208,7 +208,7 @@ extension Engine {
         if states[i].active.alarm(forKey: gk) != nil {
             states[i].groups[gk] = st
             let count = Int64(st.members.count)
-            let changed: Alarm? = states[i].active.update(key: gk) { slot in
+            let changed: Alarm? = states[i].active.update(key: gk) { slot, names in
                 if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
                 if rule.alarm.severity == nil, event.severity > slot.alarm.severity {
                     slot.alarm.severity = event.severity
@@ -217,7 +217,7 @@ extension Engine {
                 if isNew, rule.alarm.summary.usesCount {
                     slot.alarm.summary = rule.alarm.summary.render(event, count: count)
                 }
-                return slot.alarm.alarm(rule: rule.name)
+                return slot.alarm.alarm(rule: rule.name, names)
             }
             if let changed {
                 let a = decorated(changed, rule: i)
@@ -261,10 +261,10 @@ extension Engine {
             return
         }
         let count = Int64(st.members.count)
-        let changed: Alarm? = states[i].active.update(key: gk) { slot in
+        let changed: Alarm? = states[i].active.update(key: gk) { slot, names in
             slot.alarm.count = count
             if rule.alarm.summary.usesCount { slot.alarm.summary = rule.alarm.summary.render(st.origin, count: count) }
-            return slot.alarm.alarm(rule: rule.name)
+            return slot.alarm.alarm(rule: rule.name, names)
         }
         if let changed { batch.append(AlarmChange(kind: .updated, alarm: decorated(changed, rule: i), at: event.time)) }
     }

@@ -141,8 +141,8 @@ extension Engine {
         let rule = rules.rules[i]
         return Alarm(
             id: 0, rule: rule.name, key: key, severity: rule.alarm.severity ?? event.severity,
-            summary: rule.alarm.summary.render(event, count: count), source: intern(event.source),
-            host: intern(event.host), type: intern(event.type), firstSeen: event.time, lastSeen: event.time,
+            summary: rule.alarm.summary.render(event, count: count), source: event.source,
+            host: event.host, type: event.type, firstSeen: event.time, lastSeen: event.time,
             count: count)
     }
 
@@ -207,7 +207,7 @@ extension Engine {
             return
         }
         // Already raised: a repeat, as for plain rules; threshold rules with a clear level keep their window.
-        let repeated: Void? = states[i].active.update(key: key) { slot in
+        let repeated: Void? = states[i].active.update(key: key) { slot, names in
             slot.alarm.count += 1
             if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
             if rule.alarm.severity == nil, event.severity > slot.alarm.severity { slot.alarm.severity = event.severity }
@@ -217,7 +217,7 @@ extension Engine {
             let a = slot.alarm
             batch.appendRepeat(
                 id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary, at: now,
-                hint: &slot.hint, alarm: { a.alarm(rule: rule.name) })
+                hint: &slot.hint, alarm: { a.alarm(rule: rule.name, names) })
         }
         if repeated != nil {
             if timing.flap != nil { flapOnRepeat(i, key: key, at: event.time, into: &batch) }

@@ -34,8 +34,6 @@ public struct Engine: Sendable {
     var timerSequence: UInt64 = 0
     var watermark = EventTime.zero
     var ruleIndex: [String: Int] = [:]
-    // Host, source and type strings shared by many alarms are stored once.
-    var interned = Set<String>()
 
     // Reused buffer for rendering keys; see AlarmTable.
     private var keyBuffer: [UInt8] = []
@@ -93,12 +91,6 @@ public struct Engine: Sendable {
         }
         rebuildContext()
         return orphans
-    }
-
-    /// The one stored copy of a string many alarms share (hosts, sources, types).
-    mutating func intern(_ s: String) -> String {
-        if s.utf8.count <= 15 { return s }  // small strings live inline: nothing to share
-        return interned.insert(s).memberAfterInsert
     }
 
     static func index(_ rules: RuleSet) -> [String: Int] {
@@ -187,7 +179,7 @@ public struct Engine: Sendable {
                 }
                 key.withUnsafeBytes { keyBytes in
                     let hash = AlarmTable.hash(keyBytes)
-                    let repeated: Void? = states[i].active.update(keyBytes, hash: hash) { slot in
+                    let repeated: Void? = states[i].active.update(keyBytes, hash: hash) { slot, names in
                         slot.alarm.count += 1
                         if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
                         if rules[i].alarm.severity == nil, event.severity > slot.alarm.severity {
@@ -201,7 +193,7 @@ public struct Engine: Sendable {
                             id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary,
                             at: now, hint: &slot.hint,
                             alarm: {
-                                var full = a.alarm(rule: rules[i].name)
+                                var full = a.alarm(rule: rules[i].name, names)
                                 if a.flags != 0 { full.suppression = tracked?[a.id]?.suppression }
                                 return full
                             })
@@ -210,8 +202,8 @@ public struct Engine: Sendable {
                         var alarm = Alarm(
                             id: nextAlarmID, rule: rules[i].name, key: String(decoding: keyBytes, as: UTF8.self),
                             severity: rules[i].alarm.severity ?? event.severity,
-                            summary: rules[i].alarm.summary.render(event, count: 1), source: intern(event.source),
-                            host: intern(event.host), type: intern(event.type), firstSeen: event.time,
+                            summary: rules[i].alarm.summary.render(event, count: 1), source: event.source,
+                            host: event.host, type: event.type, firstSeen: event.time,
                             lastSeen: event.time)
                         nextAlarmID += 1
                         let notify = hasContext ? raiseContext(i, &alarm, origin: event, at: event.time) : []
