@@ -33,4 +33,28 @@ struct ExplainTests {
         #expect(!low[0].matched && low[0].when.map(\.passed) == [true, false])
         #expect(low[1].matched)
     }
+
+    @Test("the follow-up event of a sequence is explained as such")
+    func sequenceFollowUp() throws {
+        let rules = try compileRules(
+            """
+            - rule: restart-loop
+              when: {type: unitFailed}
+              key: "{host}/{unit}"
+              sequence: {then: {type: unitStarted}, within: 1m}
+              alarm: {severity: minor}
+            - rule: backup-stuck
+              when: {type: backupStarted}
+              key: "{host}/{job}"
+              sequence: {then: {type: backupFinished}, within: 4h, absent: true}
+              alarm: {severity: major}
+            """)
+        let started = rules.explain(.make("unitStarted", host: "db1", ["unit": "cron"]))
+        #expect(started[0].candidate && started[0].follows && !started[0].matched)
+        #expect(started[0].then.map(\.passed) == [true])
+        #expect(started[0].key == "db1/cron" && started[0].outcome.contains("raises minor if the first event came"))
+        #expect(!started[1].follows)
+        let finished = rules.explain(.make("backupFinished", host: "b1", ["job": "nightly"]))
+        #expect(finished[1].follows && finished[1].outcome.contains("ends its wait"))
+    }
 }

@@ -112,6 +112,12 @@ struct DaemonTests {
         try await d.eventually { try await d.incidents().contains { $0["host"] as? String == "ok" } }
         // Nothing from the refused HTTP request was accepted.
         #expect(try await d.incidents().count == 1)
+
+        // An event from long before the newest one seen is still processed, and counted as late.
+        _ = try await d.post(#"{"source":"a","host":"late","type":"flood","time":"2020-01-01T00:00:00Z"}"#)
+        try await d.eventually { try await d.status()["events_late"] as? Int == 1 }
+        let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("ecc_events_late_total 1"), "\(metrics)")
         try await d.stop()
     }
 

@@ -289,6 +289,15 @@ extension Engine {
     }
 
     /// A clearing event for a rule with timing: forget held and counting state too.
+    /// A clear whose event time is at or after a held alarm's deadline, processed before the hold timer
+    /// fired (it arrived within the lateness): in event time the alarm was raised first, so it is raised now
+    /// (at its deadline) and the clear then clears it.
+    mutating func raiseOverdueHold(_ i: Int, key: String, clearedAt time: EventTime, into batch: inout ChangeBatch) {
+        guard rules.rules[i].timing.hold != nil, let p = states[i].pending[key], p.deadline <= time else { return }
+        let t = EngineTimer(deadline: p.deadline, sequence: 0, rule: rules.rules[i].name, key: key, kind: .hold)
+        fire(t, rule: i, into: &batch)
+    }
+
     mutating func forgetPending(_ i: Int, key: String) {
         states[i].pending[key] = nil
         states[i].windows[key] = nil

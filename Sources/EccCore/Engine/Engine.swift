@@ -143,6 +143,7 @@ public struct Engine: Sendable {
                 rules[i].key.render(event, into: &key)
                 if !rules[i].isPlain {
                     let k = String(decoding: key, as: UTF8.self)
+                    raiseOverdueHold(i, key: k, clearedAt: event.time, into: &batch)
                     forgetPending(i, key: k)
                     if rules[i].timing.group != nil {
                         groupClear(i, member: k, event: event, into: &batch)

@@ -27,8 +27,10 @@ extension RuleSet {
         let rule = rules[i]
         var lines: [String] = []
         let ci = rule.ci?.render(event) ?? event.host
+        // A group rule's alarm is keyed by its group, not by the member.
+        let alarmKey = rule.timing.group?.by.render(event) ?? key
         let alarm = Alarm(
-            id: 0, rule: name, key: key, severity: rule.alarm.severity ?? event.severity,
+            id: 0, rule: name, key: alarmKey, severity: rule.alarm.severity ?? event.severity,
             summary: rule.alarm.summary.render(event), source: event.source, host: event.host, type: event.type,
             firstSeen: event.time, lastSeen: event.time)
         let view = Engine.view(alarm, origin: event)

@@ -14,6 +14,9 @@ public struct RuleExplanation: Sendable {
     public var matched: Bool
     public var clear: [Check]
     public var clears: Bool
+    /// Sequence rules: the conditions of the follow-up event (`then`), and whether they held.
+    public var then: [Check] = []
+    public var follows = false
     /// An earlier rule with `stop: true` took the event first.
     public var stoppedBy: String?
     /// The rendered key and what the rule would do, when it matched or clears.
@@ -87,6 +90,7 @@ extension RuleSet {
         let c = candidates(type: event.type)
         let whenCandidates = Set(c.when)
         let clearCandidates = Set(c.clear)
+        let thenCandidates = Set(c.then)
         var stoppedBy: String?
         return rules.enumerated().map { i, rule in
             let when = rule.when.explain(event)
@@ -94,7 +98,9 @@ extension RuleSet {
             let matched = rule.when.matches(event, captures: &captures)
             let clear = rule.clearWhen?.explain(event) ?? []
             let clears = rule.clearWhen?.matches(event) ?? false
-            let candidate = whenCandidates.contains(i) || clearCandidates.contains(i)
+            let candidate = whenCandidates.contains(i) || clearCandidates.contains(i) || thenCandidates.contains(i)
+            var thenCaptures: [(String, String)] = []
+            let follows = rule.timing.sequence?.then.matches(event, captures: &thenCaptures) ?? false
             var e = RuleExplanation(
                 rule: rule.name, location: rule.location, candidate: candidate, when: when,
                 matched: matched && stoppedBy == nil, clear: clear, clears: clears, stoppedBy: stoppedBy, key: nil,
@@ -149,6 +155,18 @@ extension RuleSet {
                 }
                 e.outcome = what
                 if rule.stop { stoppedBy = rule.name }
+            } else if follows, let q = rule.timing.sequence {
+                var followUp = event
+                for (k, v) in thenCaptures { followUp.attributes[k] = .string(v) }
+                e.key = rule.key.render(followUp)
+                e.then = q.then.explain(event)
+                e.follows = true
+                e.outcome =
+                    q.absent
+                    ? "is the follow-up event of [\(e.key ?? "")]: ends its wait if the first event came within "
+                        + "\(durationText(q.within)) before; clears its alarm if it comes later"
+                    : "is the follow-up event of [\(e.key ?? "")]: raises \((rule.alarm.severity ?? event.severity).name) "
+                        + "if the first event came within \(durationText(q.within)) before"
             } else if !candidate {
                 e.outcome = "not considered: its 'when' names another type"
             } else {

@@ -21,6 +21,7 @@ public final class EngineRunner: Sendable {
     private let reloadPending = Atomic<Bool>(false)
     private let processedCount = Atomic<Int>(0)
     private let activeCount = Atomic<Int>(0)
+    private let lateCount = Atomic<Int>(0)
     private let ruleCount = Atomic<Int>(0)
     private let done = DispatchSemaphore(value: 0)
 
@@ -58,6 +59,8 @@ public final class EngineRunner: Sendable {
 
     /// Events the engine has processed.
     public var processed: Int { processedCount.load(ordering: .relaxed) }
+    /// Events that arrived later than the allowed lateness (see ``Engine/lateEvents``).
+    public var lateEvents: Int { lateCount.load(ordering: .relaxed) }
     /// Alarms active after the last batch.
     public var activeAlarms: Int { activeCount.load(ordering: .relaxed) }
     /// Rules in force.
@@ -126,7 +129,10 @@ public final class EngineRunner: Sendable {
             let n = bus.drain(maximum: Self.batchSize) { event in
                 engine.handle(event, at: now, into: &batch)
             }
-            if n > 0 { processedCount.add(n, ordering: .relaxed) }
+            if n > 0 {
+                processedCount.add(n, ordering: .relaxed)
+                lateCount.store(Int(truncatingIfNeeded: engine.lateEvents), ordering: .relaxed)
+            }
             if !batch.isEmpty {
                 alarms.publish(batch.changes)
                 toStore.append(batch.take())

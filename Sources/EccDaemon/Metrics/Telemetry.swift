@@ -65,6 +65,7 @@ final class Telemetry: Sendable {
         w.field("events_processed", Int64(runner.processed))
         w.field("rules", Int64(runner.rules))
         w.field("alarms_active", Int64(runner.activeAlarms))
+        w.field("events_late", Int64(runner.lateEvents))
         w.key("store")
         w.beginObject()
         w.field("path", databasePath)
@@ -90,6 +91,9 @@ final class Telemetry: Sendable {
             count("ecc_bad_input_total", ["collector": name], r.count, "Malformed input refused")
         }
         count("ecc_events_processed_total", [:], runner.processed, "Events processed by the engine")
+        count(
+            "ecc_events_late_total", [:], runner.lateEvents,
+            "Events older than the engine's lateness allows (placed as well as possible; timers may have fired)")
         count("ecc_store_changes_committed_total", [:], writer.committed, "Alarm changes committed to SQLite")
         count("ecc_store_changes_failed_total", [:], writer.failed, "Alarm changes that could not be stored")
         count(

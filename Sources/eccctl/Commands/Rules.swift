@@ -120,11 +120,12 @@ struct Rules: AsyncParsableCommand {
                 var shown = 0
                 for e in rules.explain(event) where all || e.candidate {
                     shown += 1
-                    let mark = e.clears || e.matched ? style.paint("✔", "32") : style.paint("✘", "31")
+                    let mark = e.clears || e.matched || e.follows ? style.paint("✔", "32") : style.paint("✘", "31")
                     print("\n\(mark) \(e.rule)\(e.location.map { "  (\($0))" } ?? "")")
                     if e.candidate {
                         for c in e.when { print("    when  \(c.passed ? "✔" : "✘") \(c.condition)") }
                         for c in e.clear { print("    clear \(c.passed ? "✔" : "✘") \(c.condition)") }
+                        for c in e.then { print("    then  \(c.passed ? "✔" : "✘") \(c.condition)") }
                     }
                     if let key = e.key { print("    key   \(key)") }
                     print("    → \(e.outcome)")
