@@ -21,6 +21,9 @@ public final class Daemon: Sendable {
     let runner: EngineRunner
     let alarms = Broadcast<AlarmChange>()
     let reader: StoreReader
+    /// Operator actions on incidents and the SLA clock.
+    public let desk: IncidentDesk
+    let rulesInForce: RulesInForce
     let reloader: RuleReloader
     let telemetry: Telemetry
     let tcp: JSONLinesServer?
@@ -44,11 +47,14 @@ public final class Daemon: Sendable {
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
             throw StartupError(description: "rules refused:\n\(error.description)")
         }
+        rulesInForce = RulesInForce(rules)
+        let policy = IncidentClassifier.policy(config.incidents, rules: rulesInForce)
         do {
             writer = try StoreWriter(
                 path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
-                logger: logger)
+                policy: policy, logger: logger)
             reader = try StoreReader(path: config.databasePath)
+            desk = try IncidentDesk(path: config.databasePath, policy: policy)
         } catch {
             throw StartupError(description: "store: \(error)")
         }
@@ -79,7 +85,7 @@ public final class Daemon: Sendable {
         runner = EngineRunner(
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
             storeInput: writer.input, alarms: alarms, clock: clock, logger: logger,
-            saveSnapshot: { [writer] in writer.submit($0) })
+            saveSnapshot: { [writer] in writer.submit($0) }, current: rulesInForce)
         reloader = RuleReloader(paths: config.rulePaths, runner: runner, logger: logger)
         tcp =
             config.tcpEnabled
@@ -107,7 +113,9 @@ public final class Daemon: Sendable {
             ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
             status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
             reloadRules: { await reloader.reload(trigger: "api") },
-            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet })
+            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk)
+        let slaService = SLAService(
+            desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
         let http = APIServer.application(
             deps, host: config.httpHost, port: config.httpPort, logger: logger,
             onBound: { [self] port in self.httpBound.withLock { $0 = port } })
@@ -118,6 +126,7 @@ public final class Daemon: Sendable {
             .init(service: RuleReloadService(reloader: reloader)),
             .init(service: http),
             .init(service: StreamService(alarms: alarms)),
+            .init(service: slaService),
         ]
         if let tcp { services.append(.init(service: tcp)) }
         var configuration = ServiceGroupConfiguration(
@@ -146,6 +155,12 @@ public final class Daemon: Sendable {
 
     /// Alarm changes committed to the store so far.
     public var committedChanges: Int { writer.committed }
+
+    /// Checks the SLA clocks now (as the SLA service does every interval) and puts breach events on the bus.
+    public func checkSLAs() {
+        SLAService(desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
+            .check(at: clock.now())
+    }
 
     /// Starts a graceful shutdown, as SIGTERM does.
     public func shutdown() async {

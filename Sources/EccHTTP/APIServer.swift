@@ -10,6 +10,7 @@ public enum APIServer {
         EventRoutes.add(to: router, deps)
         QueryRoutes.add(to: router, deps)
         QueryRoutes.addWhy(to: router, deps)
+        IncidentRoutes.add(to: router, deps)
         StreamRoutes.add(to: router, deps)
         return router
     }

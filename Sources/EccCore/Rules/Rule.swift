@@ -163,6 +163,9 @@ public struct Rule: Sendable, Hashable {
     /// While an alarm of this rule is active, alarms on its configuration item and every descendant in the
     /// CMDB are raised as symptoms of it.
     public var rootCause = false
+    /// False (`incident: false`): its alarms are stored, streamed and notified but open no incident (e.g.
+    /// alarms about SLA breaches, which are about incidents already).
+    public var opensIncident = true
 
     public init(
         name: String, when: Matcher, key: Template, clearWhen: Matcher? = nil, alarm: AlarmSpec,

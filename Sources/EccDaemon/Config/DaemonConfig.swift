@@ -1,4 +1,6 @@
 import EccRules
+import EccStore
+import Foundation
 
 /// eccd's configuration: embedded defaults, overridden by a YAML file (`eccd --config FILE`).
 ///
@@ -26,6 +28,21 @@ public struct DaemonConfig: Sendable, Equatable {
     public var httpMaxBodyBytes = 64 << 20
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// Incident SLA targets, reopen window, near-breach point, business hours.
+    public var incidents = IncidentSettings()
+
+    /// The `incidents:` section.
+    public struct IncidentSettings: Sendable, Equatable {
+        /// Targets by priority (1 = P1 … 5 = P5).
+        public var sla = IncidentPolicy.defaultSLA
+        public var reopenWindow: Int64 = 3_600_000_000_000
+        public var nearBreach = 0.8
+        public var businessHours: BusinessHours?
+        /// How often SLA clocks are checked (nanoseconds).
+        public var slaCheckInterval: Int64 = 10_000_000_000
+
+        public init() {}
+    }
 
     /// The embedded defaults (what `make run` uses).
     public init() {}
@@ -43,7 +60,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
         var c = DaemonConfig()
         guard let doc = try YAMLValue.parse(text, file: file) else { return c }
-        let top = try doc.mapping("the configuration", known: ["database", "rules", "http", "tcp", "bus", "log"])
+        let top = try doc.mapping(
+            "the configuration", known: ["database", "rules", "http", "tcp", "bus", "log", "incidents"])
         if let db = top["database"] {
             let m = try db.mapping("database", known: ["path", "synchronous"])
             if let p = m["path"] { c.databasePath = try p.string("database.path") }
@@ -88,7 +106,82 @@ public struct DaemonConfig: Sendable, Equatable {
                 c.logLevel = v
             }
         }
+        if let i = top["incidents"] { c.incidents = try incidentSettings(i) }
         return c
+    }
+
+    private static func incidentSettings(_ v: YAMLValue) throws(ConfigError) -> IncidentSettings {
+        var out = IncidentSettings()
+        let m = try v.mapping(
+            "incidents", known: ["sla", "reopen_window", "near_breach", "business_hours", "sla_check_interval"])
+        if let r = m["reopen_window"] { out.reopenWindow = try r.duration("incidents.reopen_window") }
+        if let n = m["near_breach"] {
+            let text = try n.string("incidents.near_breach")
+            let number = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+            guard let f = number, f >= 0, f < 1 else {
+                throw n.error("incidents.near_breach must be a fraction below 1 (0.8 or 80%), or 0 to turn it off")
+            }
+            out.nearBreach = f
+        }
+        if let iv = m["sla_check_interval"] {
+            out.slaCheckInterval = try iv.duration("incidents.sla_check_interval")
+            guard out.slaCheckInterval > 0 else { throw iv.error("incidents.sla_check_interval must be positive") }
+        }
+        if let bh = m["business_hours"] {
+            let b = try bh.mapping("incidents.business_hours", known: ["days", "from", "to", "timezone"])
+            var days: Set<Int> = [2, 3, 4, 5, 6]
+            if let d = b["days"] {
+                days = []
+                for n in try d.list("business_hours.days") {
+                    let text = try n.string("a day").lowercased()
+                    guard let wd = ["sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7][text] else {
+                        throw n.error("unknown day '\(text)' (mon, tue, wed, thu, fri, sat, sun)")
+                    }
+                    days.insert(wd)
+                }
+            }
+            func minutes(_ key: String, _ fallback: Int) throws(ConfigError) -> Int {
+                guard let n = b[key] else { return fallback }
+                let text = try n.string("business_hours.\(key)")
+                let hm = text.split(separator: ":").compactMap { Int($0) }
+                guard hm.count == 2, (0...24).contains(hm[0]), (0..<60).contains(hm[1]), hm[0] * 60 + hm[1] <= 1440
+                else { throw n.error("business_hours.\(key) must be a local time HH:MM, not '\(text)'") }
+                return hm[0] * 60 + hm[1]
+            }
+            let from = try minutes("from", 8 * 60)
+            let to = try minutes("to", 18 * 60)
+            guard to > from else { throw bh.error("business_hours: 'to' must be after 'from'") }
+            var zone = TimeZone(identifier: "UTC") ?? .current
+            if let tz = b["timezone"] {
+                let id = try tz.string("business_hours.timezone")
+                guard let z = TimeZone(identifier: id) else {
+                    throw tz.error("unknown time zone '\(id)' (an IANA name such as Europe/Berlin, or UTC)")
+                }
+                zone = z
+            }
+            out.businessHours = BusinessHours(days: days, start: from, end: to, timeZone: zone)
+        }
+        if let sla = m["sla"] {
+            let per = try sla.mapping("incidents.sla", known: ["P1", "P2", "P3", "P4", "P5"])
+            for (_, name, value) in per.entries {
+                guard let p = Int(name.dropFirst()) else { continue }
+                let t = try value.mapping("incidents.sla.\(name)", known: ["response", "resolution", "business_hours"])
+                var target = out.sla[p] ?? SLATarget(response: 0, resolution: 0)
+                if let r = t["response"] { target.response = try r.duration("\(name).response") }
+                if let r = t["resolution"] { target.resolution = try r.duration("\(name).resolution") }
+                if let b = t["business_hours"] {
+                    target.businessHours = try b.bool("\(name).business_hours")
+                    if target.businessHours && m["business_hours"] == nil {
+                        throw b.error("\(name) counts business hours, but incidents.business_hours is not set")
+                    }
+                }
+                guard target.response > 0, target.resolution >= target.response else {
+                    throw value.error("\(name): response must be positive and resolution at least as long")
+                }
+                out.sla[p] = target
+            }
+        }
+        return out
     }
 
     private static func positive(_ v: YAMLValue, _ what: String) throws(ConfigError) -> Int {

@@ -37,7 +37,7 @@ public final class EngineRunner: Sendable {
     public init(
         engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, storeInput: Ring<ChangeBatch>,
         alarms: Broadcast<AlarmChange>, clock: any EccCore.Clock, logger: Logger,
-        saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }
+        saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }, current: RulesInForce? = nil
     ) {
         self.saveSnapshot = saveSnapshot
         self.bus = bus
@@ -47,15 +47,16 @@ public final class EngineRunner: Sendable {
         self.logger = logger
         activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
         ruleCount.store(engine.rules.rules.count, ordering: .relaxed)
-        current = Mutex(engine.rules)
+        self.current = current ?? RulesInForce(engine.rules)
+        self.current.set(engine.rules)
         initial = Mutex((engine, startup))
     }
 
     // The rules in force, for explanations (`eccctl alarms why`).
-    private let current: Mutex<RuleSet>
+    private let current: RulesInForce
 
     /// The rules in force.
-    public var ruleSet: RuleSet { current.withLock { $0 } }
+    public var ruleSet: RuleSet { current.get() }
 
     /// Events the engine has processed.
     public var processed: Int { processedCount.load(ordering: .relaxed) }
@@ -163,9 +164,21 @@ public final class EngineRunner: Sendable {
         for (rules, continuation) in pending {
             let report = engine.replaceRules(rules, at: clock.now(), into: &batch)
             ruleCount.store(rules.rules.count, ordering: .relaxed)
-            current.withLock { $0 = rules }
+            current.set(rules)
             activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
             continuation.resume(returning: report)
         }
     }
+}
+
+/// The rules in force, shared by whoever needs to read them off the engine thread (explanations, the
+/// store's incident policy); the engine runner replaces them on every applied reload.
+public final class RulesInForce: Sendable {
+    private let rules: Mutex<RuleSet>
+
+    public init(_ rules: RuleSet) { self.rules = Mutex(rules) }
+
+    public func get() -> RuleSet { rules.withLock { $0 } }
+
+    func set(_ new: RuleSet) { rules.withLock { $0 = new } }
 }

@@ -24,13 +24,16 @@ public struct APIDependencies: Sendable {
     public var maxBodyBytes: Int
     /// The rules in force (to explain alarms).
     public var rules: @Sendable () -> RuleSet
+    /// Operator actions on incidents (nil: read-only API).
+    public var desk: IncidentDesk?
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: StoreReader, alarms: Broadcast<AlarmChange>,
         clock: any EccCore.Clock, status: @escaping @Sendable () -> [UInt8], metrics: @escaping @Sendable () -> [UInt8],
         reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20,
-        rules: @escaping @Sendable () -> RuleSet = { .empty }
+        rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: IncidentDesk? = nil
     ) {
+        self.desk = desk
         self.rules = rules
         self.ring = ring
         self.httpStats = httpStats

@@ -43,35 +43,6 @@ enum QueryRoutes {
                 return Responses.error(.internalServerError, "store: \(error)")
             }
         }
-        router.get("/v1/incidents") { request, _ -> Response in
-            let q = request.uri.queryParameters
-            var filter = StoreReader.IncidentFilter()
-            filter.state = q.get("state")
-            filter.host = q.get("host")
-            if let s = q.get("severity") {
-                guard let sev = Severity(name: s) else {
-                    return Responses.error(
-                        .badRequest, "unknown severity '\(s)' (expected \(Severity.namesForHelp))", field: "severity")
-                }
-                filter.severity = sev
-            }
-            guard let limit = parseLimit(q.get("limit")) else {
-                return Responses.error(.badRequest, "limit must be a positive whole number", field: "limit")
-            }
-            filter.limit = limit
-            do {
-                let incidents = try await NIOThreadPool.singleton.runIfActive { [filter] in
-                    try deps.reader.incidents(filter)
-                }
-                var w = JSONWriter(capacity: 512 * incidents.count + 2)
-                w.beginArray()
-                for i in incidents { w.write(i) }
-                w.endArray()
-                return Responses.json(w.bytes)
-            } catch {
-                return Responses.error(.internalServerError, "store: \(error)")
-            }
-        }
         router.post("/v1/rules/reload") { _, _ -> Response in
             let (applied, report) = await deps.reloadRules()
             var w = JSONWriter()

@@ -13,7 +13,7 @@ import EccCore
 public enum RuleParser {
     static let ruleKeys = [
         "rule", "description", "when", "expect", "absent_for", "key", "clear_when", "alarm", "stop", "hold",
-        "auto_clear", "threshold", "escalate", "flap", "sequence", "group", "ci", "root_cause",
+        "auto_clear", "threshold", "escalate", "flap", "sequence", "group", "ci", "root_cause", "incident",
     ]
     static let thresholdKeys = ["count", "within", "rate", "clear_below"]
     static let alarmKeys = ["severity", "summary"]
@@ -113,6 +113,7 @@ public enum RuleParser {
             location: value.location)
         if let ci = map["ci"] { rule.ci = try template(ci, default: "{host}", what: "ci") }
         rule.rootCause = try map["root_cause"]?.bool("root_cause") ?? false
+        rule.opensIncident = try map["incident"]?.bool("incident") ?? true
         if timing.flap != nil, clearWhen == nil, let f = map["flap"] {
             throw f.error("rule '\(name)': flap detection counts raises and clears; add 'clear_when'")
         }

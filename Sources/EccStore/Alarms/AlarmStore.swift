@@ -13,6 +13,8 @@ public final class AlarmStore {
     }
 
     let connection: Connection
+    /// How incidents are opened, prioritised and timed.
+    public var policy: IncidentPolicy
     /// Repeats are journalled at most once per alarm per this interval (processing time); the alarm row
     /// itself always carries the exact count and last-seen time.
     public var repeatJournalInterval: Int64 = 1_000_000_000
@@ -22,13 +24,14 @@ public final class AlarmStore {
     private let updateAlarm: Statement
     private let clearAlarm: Statement
     private let insertChange: Statement
-    private let insertIncident: Statement
-    private let resolveIncident: Statement
     private let insertOrigin: Statement
     private let updateContext: Statement
 
     /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
-    public init(path: String, synchronous: Synchronous = .normal) throws(StoreError) {
+    public init(path: String, synchronous: Synchronous = .normal, policy: IncidentPolicy = IncidentPolicy())
+        throws(StoreError)
+    {
+        self.policy = policy
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
@@ -68,16 +71,6 @@ public final class AlarmStore {
             """)
         insertChange = try c.prepare(
             "INSERT INTO alarm_changes(alarm_id, kind, at, count, severity, summary) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
-        insertIncident = try c.prepare(
-            """
-            INSERT OR IGNORE INTO incidents(alarm_id, state, severity, title, host, opened_at, updated_at)
-                VALUES(?1, 'new', ?2, ?3, ?4, ?5, ?5)
-            """)
-        resolveIncident = try c.prepare(
-            """
-            UPDATE incidents SET state = 'resolved', updated_at = ?2, resolved_at = ?2
-                WHERE alarm_id = ?1 AND state NOT IN ('resolved', 'closed')
-            """)
     }
 
     // A file that is not a database (or is corrupt) fails here, before anything is written to it.
@@ -123,7 +116,7 @@ public final class AlarmStore {
             insertAlarm.bind(12, a.count)
             insertAlarm.bind(13, a.clearedAt?.nanoseconds)
             insertAlarm.bind(14, a.suppression?.description)
-            insertAlarm.bind(15, a.flapping ? 1 : 0)
+            insertAlarm.bind(15, Int64(a.flapping ? 1 : 0))
             insertAlarm.bind(16, AlarmQueries.membersText(a.members))
             try insertAlarm.run()
             if let origin = change.origin {
@@ -134,8 +127,13 @@ public final class AlarmStore {
                 insertOrigin.bind(3, change.notify.joined(separator: ","))
                 try insertOrigin.run()
             }
-            // A suppressed alarm opens no incident (maintenance, symptom, inhibited) until it is released.
-            if a.suppression == nil { try openIncident(id, a, at: change.at) }
+            // A suppressed alarm opens no incident (maintenance, symptom, inhibited) until it is released; a
+            // symptom is linked to its root cause's incident.
+            if a.suppression == nil {
+                try openIncident(for: a, origin: change.origin, at: change.at)
+            } else {
+                try linkSymptom(a, at: change.at)
+            }
         case .updated:
             updateContext.bind(1, id)
             updateContext.bind(2, a.severity.name)
@@ -143,10 +141,13 @@ public final class AlarmStore {
             updateContext.bind(4, a.lastSeen.nanoseconds)
             updateContext.bind(5, a.count)
             updateContext.bind(6, a.suppression?.description)
-            updateContext.bind(7, a.flapping ? 1 : 0)
+            updateContext.bind(7, Int64(a.flapping ? 1 : 0))
             updateContext.bind(8, AlarmQueries.membersText(a.members))
             try updateContext.run()
-            if a.suppression == nil { try openIncident(id, a, at: change.at) }
+            if a.suppression == nil {
+                try openIncident(for: a, origin: nil, at: change.at)
+                try updateIncidentSeverity(a, at: change.at)
+            }
         case .repeated:
             bindUpdate(updateAlarm, a)
             try updateAlarm.run()
@@ -155,9 +156,7 @@ public final class AlarmStore {
             bindUpdate(clearAlarm, a)
             clearAlarm.bind(6, a.clearedAt?.nanoseconds ?? a.lastSeen.nanoseconds)
             try clearAlarm.run()
-            resolveIncident.bind(1, id)
-            resolveIncident.bind(2, change.at.nanoseconds)
-            try resolveIncident.run()
+            try resolveIncident(for: a, at: change.at)
         }
         if change.kind == .cleared { lastJournalled[a.id] = nil } else { lastJournalled[a.id] = change.at.nanoseconds }
         insertChange.bind(1, id)
@@ -167,15 +166,6 @@ public final class AlarmStore {
         insertChange.bind(5, a.severity.name)
         insertChange.bind(6, a.summary)
         try insertChange.run()
-    }
-
-    private func openIncident(_ id: Int64, _ a: Alarm, at: EventTime) throws(StoreError) {
-        insertIncident.bind(1, id)
-        insertIncident.bind(2, a.severity.name)
-        insertIncident.bind(3, a.summary)
-        insertIncident.bind(4, a.host)
-        insertIncident.bind(5, at.nanoseconds)
-        try insertIncident.run()
     }
 
     private func bindUpdate(_ s: Statement, _ a: Alarm) {

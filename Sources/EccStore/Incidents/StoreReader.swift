@@ -12,17 +12,33 @@ public final class StoreReader: Sendable {
         connection = Mutex(c)
     }
 
-    /// Filters for ``incidents(_:)``.
+    /// Filters for ``incidents(_:)``; nil matches everything.
     public struct IncidentFilter: Sendable {
+        /// A state, or `open` for new, acknowledged and in progress.
         public var state: String?
         public var severity: Severity?
         public var host: String?
+        /// 1 (P1) to 5.
+        public var priority: Int?
+        public var owner: String?
+        public var group: String?
+        public var ci: String?
+        /// Only incidents that missed (true) or met so far (false) their SLA targets.
+        public var breached: Bool?
         public var limit: Int
 
-        public init(state: String? = nil, severity: Severity? = nil, host: String? = nil, limit: Int = 1000) {
+        public init(
+            state: String? = nil, severity: Severity? = nil, host: String? = nil, priority: Int? = nil,
+            owner: String? = nil, group: String? = nil, ci: String? = nil, breached: Bool? = nil, limit: Int = 1000
+        ) {
             self.state = state
             self.severity = severity
             self.host = host
+            self.priority = priority
+            self.owner = owner
+            self.group = group
+            self.ci = ci
+            self.breached = breached
             self.limit = limit
         }
     }
@@ -31,33 +47,51 @@ public final class StoreReader: Sendable {
     public func incidents(_ filter: IncidentFilter = IncidentFilter()) throws(StoreError) -> [Incident] {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> [Incident] in
             var conditions: [String] = []
-            if filter.state != nil { conditions.append("i.state = ?1") }
+            if filter.state == "open" {
+                conditions.append("i.state IN ('new', 'acknowledged', 'in_progress')")
+            } else if filter.state != nil {
+                conditions.append("i.state = ?1")
+            }
             if filter.severity != nil { conditions.append("i.severity = ?2") }
             if filter.host != nil { conditions.append("i.host = ?3") }
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let alarmColumns = AlarmQueries.columnNames.map { "a." + $0 }
-                .joined(separator: ", ")
+            if filter.priority != nil { conditions.append("i.priority = ?4") }
+            if filter.owner != nil { conditions.append("i.owner = ?5") }
+            if filter.group != nil { conditions.append("i.assignment_group = ?6") }
+            if filter.ci != nil { conditions.append("i.ci = ?7") }
+            if let b = filter.breached {
+                conditions.append(
+                    b
+                        ? "(i.response_breached = 1 OR i.resolution_breached = 1)"
+                        : "(i.response_breached = 0 AND i.resolution_breached = 0)")
+            }
             let s = try c.prepare(
-                """
-                SELECT i.id, i.state, i.severity, i.title, i.host, i.opened_at, i.updated_at, i.resolved_at,
-                    \(alarmColumns)
-                FROM incidents i JOIN alarms a ON a.id = i.alarm_id \(whereClause)
-                ORDER BY i.id DESC LIMIT \(max(0, filter.limit))
-                """)
-            if let v = filter.state { s.bind(1, v) }
+                IncidentRecords.select(where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "))
+                    + " ORDER BY i.id DESC LIMIT \(max(0, filter.limit))")
+            if let v = filter.state, v != "open" { s.bind(1, v) }
             if let v = filter.severity { s.bind(2, v.name) }
             if let v = filter.host { s.bind(3, v) }
+            if let v = filter.priority { s.bind(4, Int64(v)) }
+            if let v = filter.owner { s.bind(5, v) }
+            if let v = filter.group { s.bind(6, v) }
+            if let v = filter.ci { s.bind(7, v) }
             var out: [Incident] = []
-            while try s.step() {
-                out.append(
-                    Incident(
-                        id: s.int(0), state: s.text(1), severity: Severity(name: s.text(2)) ?? .info, title: s.text(3),
-                        host: s.text(4), openedAt: EventTime(nanoseconds: s.int(5)),
-                        updatedAt: EventTime(nanoseconds: s.int(6)),
-                        resolvedAt: s.optionalInt(7).map { EventTime(nanoseconds: $0) },
-                        alarm: AlarmQueries.read(s, from: 8)))
-            }
+            while try s.step() { out.append(IncidentRecords.read(s)) }
             return out
+        }
+    }
+
+    /// One incident with its journal (oldest first) and every alarm linked to it.
+    public func incident(id: Int64) throws(StoreError) -> IncidentDetail? {
+        try connection.withLock { (c: inout Connection) throws(StoreError) -> IncidentDetail? in
+            guard let i = try IncidentRecords.load(c, id: id) else { return nil }
+            let journal = try IncidentRecords.journal(c, incident: id)
+            let s = try c.prepare(
+                "SELECT l.role, \(AlarmQueries.columns) FROM incident_alarms l JOIN alarms a ON a.id = l.alarm_id "
+                    + "WHERE l.incident_id = ?1 ORDER BY a.id")
+            s.bind(1, id)
+            var alarms: [(String, Alarm)] = []
+            while try s.step() { alarms.append((s.text(0), AlarmQueries.read(s, from: 1))) }
+            return IncidentDetail(incident: i, journal: journal, alarms: alarms)
         }
     }
 

@@ -52,6 +52,26 @@ public final class Connection {
         return Statement(stmt, connection: self)
     }
 
+    private var statements: [String: Statement] = [:]
+
+    /// A prepared statement kept for reuse by its SQL text, reset and ready for new bindings. (Not for two
+    /// uses of the same SQL at once: finish stepping one before asking again.)
+    public func cached(_ sql: String) throws(StoreError) -> Statement {
+        if let s = statements[sql] {
+            s.reset()
+            return s
+        }
+        let s = try prepare(sql)
+        statements[sql] = s
+        return s
+    }
+
+    /// The rowid of the last row inserted on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(db)) }
+
     /// Reads a single integer (e.g. a PRAGMA or `SELECT count(*)`).
     public func scalarInt(_ sql: String) throws(StoreError) -> Int64? {
         let s = try prepare(sql)
@@ -80,7 +100,6 @@ public final class Connection {
     }
 
     /// Rows changed by the last statement.
-    public var changes: Int { Int(sqlite3_changes(db)) }
 }
 
 /// A prepared statement; positional parameters start at 1, columns at 0.
@@ -102,6 +121,7 @@ public final class Statement {
     public func bind(_ i: Int32, _ v: Int64?) {
         if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
     }
+    public func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
     public func bind(_ i: Int32, _ v: String) {
         sqlite3_bind_text(stmt, i, v, -1, Self.transient)
     }
@@ -136,6 +156,7 @@ public final class Statement {
 
     public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
     public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    public func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
     public func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
     public func text(_ col: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, col) else { return "" }

@@ -80,6 +80,56 @@ enum Migrations {
         );
         ALTER TABLE engine_state ADD COLUMN members TEXT;
         """,
+        // 4: the incident lifecycle: priority, CI, ownership, SLA clocks, follow-up, reopen; the incident's
+        // alarms (the current one, earlier ones it was reopened for, symptoms of its root cause); the
+        // append-only journal of every change and work note.
+        """
+        ALTER TABLE incidents ADD COLUMN priority INTEGER NOT NULL DEFAULT 3;
+        ALTER TABLE incidents ADD COLUMN ci TEXT NOT NULL DEFAULT '';
+        ALTER TABLE incidents ADD COLUMN assignment_group TEXT;
+        ALTER TABLE incidents ADD COLUMN owner TEXT;
+        ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
+        ALTER TABLE incidents ADD COLUMN closed_at INTEGER;
+        ALTER TABLE incidents ADD COLUMN response_due INTEGER;
+        ALTER TABLE incidents ADD COLUMN resolution_due INTEGER;
+        ALTER TABLE incidents ADD COLUMN response_warned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN resolution_warned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN response_breached INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN resolution_breached INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN follow_up_required INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN follow_up_done INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX incidents_by_owner ON incidents(owner, state);
+        CREATE INDEX incidents_by_group ON incidents(assignment_group, state);
+        CREATE INDEX incidents_by_ci ON incidents(ci, state);
+        CREATE INDEX incidents_open_response ON incidents(response_due) WHERE state = 'new';
+        CREATE INDEX incidents_open_resolution ON incidents(resolution_due)
+            WHERE state IN ('new', 'acknowledged', 'in_progress');
+        CREATE INDEX alarms_by_rule_key ON alarms(rule, key, id);
+        CREATE TABLE incident_alarms(
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            alarm_id INTEGER NOT NULL UNIQUE REFERENCES alarms(id),
+            role TEXT NOT NULL,
+            PRIMARY KEY(incident_id, alarm_id)
+        );
+        INSERT INTO incident_alarms(incident_id, alarm_id, role) SELECT id, alarm_id, 'alarm' FROM incidents;
+        CREATE TABLE incident_journal(
+            seq INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            field TEXT,
+            old TEXT,
+            new TEXT,
+            note TEXT
+        );
+        CREATE INDEX incident_journal_by_incident ON incident_journal(incident_id, seq);
+        CREATE TRIGGER incident_journal_append_only BEFORE UPDATE ON incident_journal
+            BEGIN SELECT RAISE(ABORT, 'the incident journal is append-only'); END;
+        INSERT INTO incident_journal(incident_id, at, actor, action, field, new)
+            SELECT id, opened_at, 'eccd', 'opened', 'state', state FROM incidents;
+        """,
     ]
 
     /// The schema version this build writes.

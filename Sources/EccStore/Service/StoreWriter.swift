@@ -34,9 +34,9 @@ public final class StoreWriter: Sendable {
 
     public init(
         path: String, synchronous: AlarmStore.Synchronous = .normal, commitInterval: Duration = .milliseconds(50),
-        logger: Logger
+        policy: IncidentPolicy = IncidentPolicy(), logger: Logger
     ) throws(StoreError) {
-        let s = try AlarmStore(path: path, synchronous: synchronous)
+        let s = try AlarmStore(path: path, synchronous: synchronous, policy: policy)
         restored = (try s.activeAlarms(), try s.maxAlarmID() + 1, try s.loadSnapshot())
         store = Mutex(s)
         input = Ring(minimumCapacity: 4096)

@@ -1,0 +1,69 @@
+import EccBus
+import EccCore
+import EccStore
+import Logging
+import ServiceLifecycle
+
+/// How eccd classifies an alarm for its incident, from the rules in force: the rule's `ci` template (else
+/// the host) names the configuration item; criticality and follow-up come from the raising event's
+/// `criticality` / `follow_up` fields (a transform can look them up), else from the CMDB item; a rule
+/// with `incident: false` opens none.
+enum IncidentClassifier {
+    static func classify(_ rules: RuleSet, _ alarm: Alarm, _ origin: Event?) -> IncidentClassification {
+        let rule = rules.rules.first { $0.name == alarm.rule }
+        let event = origin ?? Event(standingInFor: alarm)
+        let ci = rule?.ci?.render(event) ?? alarm.host
+        let item = rules.cmdb.items[ci]
+        func field(_ name: String) -> String? { event.text(of: .attribute(name)) ?? item?.attributes[name] }
+        let criticality = field("criticality").flatMap { Criticality(rawValue: $0.lowercased()) } ?? .medium
+        let followUp = field("follow_up").map { ["true", "yes", "1"].contains($0.lowercased()) } ?? false
+        return IncidentClassification(
+            ci: ci, criticality: criticality, followUp: followUp, opensIncident: rule?.opensIncident ?? true)
+    }
+
+    static func policy(_ settings: DaemonConfig.IncidentSettings, rules: RulesInForce) -> IncidentPolicy {
+        IncidentPolicy(
+            sla: settings.sla, reopenWindow: settings.reopenWindow, nearBreach: settings.nearBreach,
+            businessHours: settings.businessHours, classify: { alarm, origin in classify(rules.get(), alarm, origin) })
+    }
+}
+
+/// Checks SLA clocks every interval; breaches and near-breaches go onto the bus as events (source `itsm`,
+/// types `slaBreached` and `slaNearBreach`) for rules and routes to act on.
+struct SLAService: Service {
+    let desk: IncidentDesk
+    let bus: Ring<Event>
+    let clock: any EccCore.Clock
+    let interval: Int64
+    let logger: Logger
+    let stats = ProducerStats(name: "itsm")
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .nanoseconds(interval))
+                if Task.isCancelled || bus.isClosed { break }
+                check(at: clock.now())
+            }
+        }
+    }
+
+    func check(at now: EventTime) {
+        do {
+            let events = try desk.sweep(at: now)
+            guard !events.isEmpty else { return }
+            let producer = Producer(ring: bus, policy: .wait, stats: stats, batchSize: 64)
+            for e in events {
+                logger.notice(
+                    "incident SLA \(e.type == "slaBreached" ? "breached" : "near breach")",
+                    metadata: [
+                        "ecc.incident": "\(e.attributes["incident"]?.text ?? "?")", "ecc.summary": "\(e.summary)",
+                    ])
+                producer.append(e)
+            }
+            producer.flush()
+        } catch {
+            logger.error("SLA check failed; retrying next interval", metadata: ["ecc.error": "\(error)"])
+        }
+    }
+}

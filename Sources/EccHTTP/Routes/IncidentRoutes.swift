@@ -1,0 +1,161 @@
+import EccCore
+import EccStore
+import Foundation
+import Hummingbird
+import NIOPosix
+
+/// Incidents: list with filters, one with its timeline, and the operator actions (acknowledge, assign,
+/// hand over, note, resolve, close, reopen). Actions take a JSON body with `actor` (who acts) and the
+/// action's fields; refusals are 409 with the reason, unknown incidents 404, incomplete requests 400.
+enum IncidentRoutes {
+    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+        router.get("/v1/incidents") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            var filter = StoreReader.IncidentFilter()
+            if let s = q.get("state") {
+                guard s == "open" || IncidentState(rawValue: s) != nil else {
+                    return Responses.error(
+                        .badRequest,
+                        "state must be open, \(IncidentState.allCases.map(\.rawValue).joined(separator: ", "))",
+                        field: "state")
+                }
+                filter.state = s
+            }
+            filter.host = q.get("host")
+            filter.owner = q.get("owner")
+            filter.group = q.get("group")
+            filter.ci = q.get("ci")
+            if let s = q.get("severity") {
+                guard let sev = Severity(name: s) else {
+                    return Responses.error(
+                        .badRequest, "unknown severity '\(s)' (expected \(Severity.namesForHelp))", field: "severity")
+                }
+                filter.severity = sev
+            }
+            if let p = q.get("priority") {
+                let digits = p.uppercased().hasPrefix("P") ? String(p.dropFirst()) : p
+                guard let n = Int(digits), (1...5).contains(n) else {
+                    return Responses.error(.badRequest, "priority must be P1 to P5", field: "priority")
+                }
+                filter.priority = n
+            }
+            if let b = q.get("breached") {
+                guard b == "true" || b == "false" else {
+                    return Responses.error(.badRequest, "breached must be true or false", field: "breached")
+                }
+                filter.breached = b == "true"
+            }
+            guard let limit = QueryRoutes.parseLimit(q.get("limit")) else {
+                return Responses.error(.badRequest, "limit must be a positive whole number", field: "limit")
+            }
+            filter.limit = limit
+            do {
+                let incidents = try await NIOThreadPool.singleton.runIfActive { [filter] in
+                    try deps.reader.incidents(filter)
+                }
+                var w = JSONWriter(capacity: 640 * incidents.count + 2)
+                w.beginArray()
+                for i in incidents { w.write(i) }
+                w.endArray()
+                return Responses.json(w.bytes)
+            } catch {
+                return Responses.error(.serviceUnavailable, "store: \(error)")
+            }
+        }
+        router.get("/v1/incidents/:id") { _, context -> Response in
+            guard let text = context.parameters.get("id"), let id = Int64(text) else {
+                return Responses.error(.badRequest, "the incident id must be a whole number", field: "id")
+            }
+            do {
+                let found = try await NIOThreadPool.singleton.runIfActive { try deps.reader.incident(id: id) }
+                guard let detail = found else { return Responses.error(.notFound, "no incident \(id)") }
+                var w = JSONWriter()
+                w.write(detail)
+                return Responses.json(w.bytes)
+            } catch {
+                return Responses.error(.serviceUnavailable, "store: \(error)")
+            }
+        }
+        action(router, deps, "ack") { desk, id, actor, body, now in
+            try desk.acknowledge(id, by: actor, note: body["note"] as? String, at: now)
+        }
+        action(router, deps, "assign") { desk, id, actor, body, now in
+            guard let group = body["group"] as? String else { throw IncidentDesk.Refusal.invalid("give the group") }
+            return try desk.assign(id, group: group, by: actor, reason: body["reason"] as? String, at: now)
+        }
+        action(router, deps, "handover") { desk, id, actor, body, now in
+            guard let to = body["to"] as? String else {
+                throw IncidentDesk.Refusal.invalid("give who takes it over (to)")
+            }
+            return try desk.handOver(
+                id, to: to, by: actor, reason: body["reason"] as? String ?? "",
+                override: body["override"] as? Bool ?? false, at: now)
+        }
+        action(router, deps, "notes") { desk, id, actor, body, now in
+            try desk.addNote(
+                id, text: body["text"] as? String ?? "", followUp: body["follow_up"] as? Bool ?? false, by: actor,
+                at: now)
+        }
+        action(router, deps, "resolve") { desk, id, actor, body, now in
+            try desk.resolve(id, by: actor, note: body["note"] as? String ?? "", at: now)
+        }
+        action(router, deps, "close") { desk, id, actor, body, now in
+            try desk.close(id, by: actor, note: body["note"] as? String, at: now)
+        }
+        action(router, deps, "reopen") { desk, id, actor, body, now in
+            try desk.reopen(id, by: actor, reason: body["reason"] as? String ?? "", at: now)
+        }
+    }
+
+    /// `POST /v1/incidents/{id}/{name}` with a JSON object body carrying `actor`.
+    private static func action(
+        _ router: Router<BasicRequestContext>, _ deps: APIDependencies, _ name: String,
+        _ perform: @escaping @Sendable (IncidentDesk, Int64, String, [String: Any], EventTime) throws -> Incident
+    ) {
+        router.post("/v1/incidents/:id/\(name)") { request, context -> Response in
+            guard let desk = deps.desk else {
+                return Responses.error(.serviceUnavailable, "incident actions are not available")
+            }
+            guard let text = context.parameters.get("id"), let id = Int64(text) else {
+                return Responses.error(.badRequest, "the incident id must be a whole number", field: "id")
+            }
+            let raw: ByteBuffer
+            do { raw = try await request.body.collect(upTo: 1 << 20) } catch {
+                return Responses.error(.contentTooLarge, "request body larger than 1 MiB")
+            }
+            let bytes = Data(raw.readableBytesView)
+            guard
+                let object = (try? JSONSerialization.jsonObject(with: bytes.isEmpty ? Data("{}".utf8) : bytes))
+                    as? [String: Any]
+            else { return Responses.error(.badRequest, "the body must be a JSON object") }
+            guard let actor = object["actor"] as? String, !actor.isEmpty else {
+                return Responses.error(.badRequest, "say who acts: \"actor\": \"name\"", field: "actor")
+            }
+            let body = UncheckedBody(object)
+            let now = deps.clock.now()
+            do {
+                let incident = try await NIOThreadPool.singleton.runIfActive {
+                    try perform(desk, id, actor, body.value, now)
+                }
+                var w = JSONWriter()
+                w.write(incident)
+                return Responses.json(w.bytes)
+            } catch let refusal as IncidentDesk.Refusal {
+                switch refusal {
+                case .notFound(let m): return Responses.error(.notFound, m)
+                case .conflict(let m): return Responses.error(.conflict, m)
+                case .invalid(let m): return Responses.error(.badRequest, m)
+                case .store(let e): return Responses.error(.serviceUnavailable, "store: \(e)")
+                }
+            } catch {
+                return Responses.error(.serviceUnavailable, "\(error)")
+            }
+        }
+    }
+}
+
+/// A parsed JSON object handed to the thread pool (JSONSerialization's values are immutable).
+private struct UncheckedBody: @unchecked Sendable {
+    let value: [String: Any]
+    init(_ value: [String: Any]) { self.value = value }
+}

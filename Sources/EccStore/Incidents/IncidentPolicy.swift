@@ -1,0 +1,186 @@
+import EccCore
+import Foundation
+
+/// Where an incident stands. New → Acknowledged → In progress → Resolved → Closed; a resolved or closed
+/// incident can be reopened (by an operator, or by its alarm returning within the reopen window).
+public enum IncidentState: String, Sendable, CaseIterable {
+    case new
+    case acknowledged
+    case inProgress = "in_progress"
+    case resolved
+    case closed
+
+    /// Still someone's work: not resolved or closed.
+    public var isOpen: Bool { self == .new || self == .acknowledged || self == .inProgress }
+}
+
+/// How much a configuration item matters: with the alarm's severity, it gives the incident's priority.
+public enum Criticality: String, Sendable, CaseIterable {
+    case high
+    case medium
+    case low
+
+    var urgency: Int {
+        switch self {
+        case .high: 0
+        case .medium: 1
+        case .low: 2
+        }
+    }
+}
+
+/// Response and resolution targets of one priority.
+public struct SLATarget: Sendable, Equatable {
+    /// Time to the first acknowledgement (nanoseconds).
+    public var response: Int64
+    /// Time to resolution (nanoseconds).
+    public var resolution: Int64
+    /// Counted in business hours (``IncidentPolicy/businessHours``) rather than around the clock.
+    public var businessHours: Bool
+
+    public init(response: Int64, resolution: Int64, businessHours: Bool = false) {
+        self.response = response
+        self.resolution = resolution
+        self.businessHours = businessHours
+    }
+}
+
+/// Working days and hours in a time zone, for SLA clocks that stop outside them.
+public struct BusinessHours: Sendable, Equatable {
+    /// Weekdays (1 = Sunday … 7 = Saturday, as `Calendar` numbers them).
+    public var days: Set<Int>
+    /// Minutes after local midnight.
+    public var start: Int
+    public var end: Int
+    public var timeZone: TimeZone
+
+    public init(days: Set<Int>, start: Int, end: Int, timeZone: TimeZone) {
+        self.days = days
+        self.start = start
+        self.end = end
+        self.timeZone = timeZone
+    }
+
+    /// The time `duration` business nanoseconds after `from`.
+    public func adding(_ duration: Int64, to from: EventTime) -> EventTime {
+        guard !days.isEmpty, end > start else { return from.adding(nanoseconds: duration) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        var remaining = duration
+        var day = calendar.startOfDay(for: from.date)
+        // At most ten years of days: a target never needs more, and a bad configuration must not loop.
+        for _ in 0..<3660 {
+            let weekday = calendar.component(.weekday, from: day)
+            if days.contains(weekday), let open = calendar.date(byAdding: .minute, value: start, to: day),
+                let close = calendar.date(byAdding: .minute, value: end, to: day)
+            {
+                let o = EventTime(open)
+                let c = EventTime(close)
+                let begin = max(o, from)
+                if begin < c {
+                    let available = c.nanoseconds - begin.nanoseconds
+                    if remaining <= available { return begin.adding(nanoseconds: remaining) }
+                    remaining -= available
+                }
+            }
+            guard let next = calendar.date(byAdding: .day, value: 1, to: day) else { break }
+            day = next
+        }
+        return from.adding(nanoseconds: duration)
+    }
+}
+
+/// What the store needs to know about an alarm to open an incident for it.
+public struct IncidentClassification: Sendable, Equatable {
+    /// The configuration item the incident is about.
+    public var ci: String
+    public var criticality: Criticality
+    /// The CI or customer requires a follow-up note before the incident can be closed.
+    public var followUp: Bool
+    /// False for alarms whose rule says `incident: false` (e.g. SLA breach alarms): notified, no incident.
+    public var opensIncident: Bool
+
+    public init(ci: String, criticality: Criticality = .medium, followUp: Bool = false, opensIncident: Bool = true) {
+        self.ci = ci
+        self.criticality = criticality
+        self.followUp = followUp
+        self.opensIncident = opensIncident
+    }
+}
+
+/// How incidents are opened, prioritised and timed.
+public struct IncidentPolicy: Sendable {
+    /// Targets by priority (1 = P1 … 5 = P5).
+    public var sla: [Int: SLATarget]
+    /// A resolved incident whose alarm returns within this time (nanoseconds) is reopened, not duplicated.
+    public var reopenWindow: Int64
+    /// Near-breach is announced when this fraction of a target has passed (0 turns it off).
+    public var nearBreach: Double
+    /// Used by targets with ``SLATarget/businessHours``.
+    public var businessHours: BusinessHours?
+    /// CI, criticality and follow-up of an alarm (given its raising event when known).
+    public var classify: @Sendable (Alarm, Event?) -> IncidentClassification
+
+    public init(
+        sla: [Int: SLATarget] = IncidentPolicy.defaultSLA, reopenWindow: Int64 = 3_600_000_000_000,
+        nearBreach: Double = 0.8, businessHours: BusinessHours? = nil,
+        classify: @escaping @Sendable (Alarm, Event?) -> IncidentClassification = IncidentPolicy.classifyByEvent
+    ) {
+        self.sla = sla
+        self.reopenWindow = reopenWindow
+        self.nearBreach = nearBreach
+        self.businessHours = businessHours
+        self.classify = classify
+    }
+
+    private static let minute: Int64 = 60_000_000_000
+
+    /// P1 15 min / 4 h, P2 30 min / 8 h, P3 2 h / 48 h (the classic line-repair target), P4 8 h / 5 days,
+    /// P5 1 day / 10 days; around the clock.
+    public static let defaultSLA: [Int: SLATarget] = [
+        1: SLATarget(response: 15 * minute, resolution: 240 * minute),
+        2: SLATarget(response: 30 * minute, resolution: 480 * minute),
+        3: SLATarget(response: 120 * minute, resolution: 48 * 60 * minute),
+        4: SLATarget(response: 480 * minute, resolution: 5 * 24 * 60 * minute),
+        5: SLATarget(response: 24 * 60 * minute, resolution: 10 * 24 * 60 * minute),
+    ]
+
+    /// Without rules at hand: the event's `ci`, `criticality` and `follow_up` fields, else the host.
+    public static let classifyByEvent: @Sendable (Alarm, Event?) -> IncidentClassification = { alarm, event in
+        let ci = event?.text(of: .attribute("ci")) ?? alarm.host
+        let crit = event?.text(of: .attribute("criticality")).flatMap(Criticality.init(rawValue:)) ?? .medium
+        let followUp = event?.text(of: .attribute("follow_up")).map { ["true", "yes", "1"].contains($0) } ?? false
+        return IncidentClassification(ci: ci, criticality: crit, followUp: followUp)
+    }
+
+    /// Priority 1 (P1, most urgent) to 5 from the alarm's severity and the CI's criticality: critical on a
+    /// high-criticality CI is P1, each step down in either is one priority lower.
+    public static func priority(severity: Severity, criticality: Criticality) -> Int {
+        let impact: Int
+        switch severity {
+        case .critical: impact = 1
+        case .major: impact = 2
+        case .minor: impact = 3
+        case .warning: impact = 4
+        default: impact = 5
+        }
+        return min(5, max(1, impact + criticality.urgency))
+    }
+
+    /// Response and resolution deadlines of an incident of `priority` opened at `opened`.
+    public func deadlines(priority: Int, opened: EventTime) -> (response: EventTime?, resolution: EventTime?) {
+        guard let t = sla[priority] else { return (nil, nil) }
+        if t.businessHours, let bh = businessHours {
+            return (bh.adding(t.response, to: opened), bh.adding(t.resolution, to: opened))
+        }
+        return (opened.adding(nanoseconds: t.response), opened.adding(nanoseconds: t.resolution))
+    }
+}
+
+extension EventTime {
+    var date: Date { Date(timeIntervalSince1970: Double(nanoseconds) / 1e9) }
+
+    init(_ date: Date) {
+        self.init(nanoseconds: Int64((date.timeIntervalSince1970 * 1e9).rounded()))
+    }
+}
