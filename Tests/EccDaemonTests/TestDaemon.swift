@@ -1,4 +1,5 @@
 import EccClient
+import EccCore
 import EccDaemon
 import Foundation
 import Logging
@@ -21,7 +22,7 @@ final class TestDaemon: Sendable {
     }
 
     /// Starts a daemon on `dir` (rules in dir/rules, database dir/var/ecc.db).
-    init(dir: String, busCapacity: Int = 65_536) async throws {
+    init(dir: String, busCapacity: Int = 65_536, clock: (any EccCore.Clock)? = nil) async throws {
         self.dir = dir
         var config = DaemonConfig()
         config.databasePath = dir + "/var/ecc.db"
@@ -31,7 +32,9 @@ final class TestDaemon: Sendable {
         config.busCapacity = busCapacity
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let d = try Daemon(config: config, logger: logger)
+        let d =
+            try clock.map { try Daemon(config: config, logger: logger, clock: $0) }
+            ?? Daemon(config: config, logger: logger)
         daemon = d
         task = Task { try await d.run(handleSignals: false) }
         let deadline = ContinuousClock.now + .seconds(20)
@@ -62,6 +65,13 @@ final class TestDaemon: Sendable {
     func post(_ json: String) async throws -> (Int, [String: Any]) {
         let (status, body) = try await client.request(.POST, "/v1/events", body: Array(json.utf8))
         return (status, (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:])
+    }
+
+    /// POSTs an incident action; returns status and parsed body.
+    func act(_ id: Any, _ action: String, _ fields: [String: Any]) async throws -> (Int, [String: Any]) {
+        let body = try JSONSerialization.data(withJSONObject: fields)
+        let (status, answer) = try await client.request(.POST, "/v1/incidents/\(id)/\(action)", body: Array(body))
+        return (status, (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any]) ?? [:])
     }
 
     func incidents() async throws -> [[String: Any]] {

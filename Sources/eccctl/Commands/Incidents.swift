@@ -3,48 +3,6 @@ import EccClient
 import EccCore
 import Foundation
 
-/// `eccctl incidents`: the work items opened for alarms.
-struct Incidents: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Work with incidents.", subcommands: [List.self], defaultSubcommand: List.self)
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List incidents, newest first.")
-
-        @OptionGroup var server: ServerOptions
-        @Flag(help: "Print the JSON array, for scripts.") var json = false
-        @Option(help: "Only this state: new, resolved.") var state: String?
-        @Option(help: "Only this severity: \(Severity.namesForHelp).") var severity: String?
-        @Option(help: "Only incidents about this host.") var host: String?
-        @Option(help: "At most this many.") var limit: Int = 100
-
-        func run() async throws {
-            try await cli {
-                let path = pathWithQuery(
-                    "/v1/incidents",
-                    [("state", state), ("severity", severity), ("host", host), ("limit", String(limit))])
-                guard let list = try await fetchList(server.client(), path, printJSON: json) else { return }
-                if list.isEmpty {
-                    print("no incidents")
-                    return
-                }
-                let style = Style.auto
-                print("ID      STATE    SEVERITY OPENED                    HOST             TITLE")
-                for i in list {
-                    let s = { (k: String) in (i[k] as? String) ?? "" }
-                    let alarm = i["alarm"] as? [String: Any] ?? [:]
-                    let count = alarm["count"] as? Int ?? 1
-                    let id = String(describing: i["id"] ?? "?").padding(toLength: 7, withPad: " ", startingAt: 0)
-                    print(
-                        "\(id) \(style.kind(s("state")))\(style.severity(s("severity")))\(s("opened_at"))  "
-                            + "\(s("host").padding(toLength: 16, withPad: " ", startingAt: 0)) \(s("title"))"
-                            + (count > 1 ? " (×\(count))" : ""))
-                }
-            }
-        }
-    }
-}
-
 /// `eccctl alarms`: alarms as the store holds them.
 struct Alarms: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -35,4 +35,24 @@ struct Style {
         default: return paint(padded, "2")
         }
     }
+
+    /// Colour for a priority (P1 … P5).
+    func priority(_ name: String) -> String {
+        switch name {
+        case "P1": return paint(name, "1;31")
+        case "P2": return paint(name, "31")
+        case "P3": return paint(name, "33")
+        default: return name
+        }
+    }
+
+    /// An incident state, padded to `width`.
+    func state(_ name: String, width: Int = 12) -> String {
+        let padded = width > 0 ? name.padding(toLength: width, withPad: " ", startingAt: 0) : name
+        switch name {
+        case "new": return paint(padded, "1")
+        case "resolved", "closed": return paint(padded, "32")
+        default: return padded
+        }
+    }
 }

@@ -1,0 +1,259 @@
+import ArgumentParser
+import EccClient
+import EccCore
+import Foundation
+
+/// `eccctl incidents`: the work items opened for alarms — list, show, and work them.
+struct Incidents: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with incidents.",
+        discussion: """
+            Actions are recorded in the incident's journal under your name: --as NAME, else $ECC_USER, else $USER.
+            Whoever acknowledges an incident first owns it until it is resolved or handed over.
+            """,
+        subcommands: [
+            List.self, Show.self, Ack.self, Assign.self, Handover.self, Note.self, Resolve.self, Close.self,
+            Reopen.self,
+        ],
+        defaultSubcommand: List.self)
+}
+
+/// Who acts, for the journal.
+struct ActorOptions: ParsableArguments {
+    @Option(name: .customLong("as"), help: "Who you are, for the journal (default: $ECC_USER or $USER).")
+    var actor: String?
+
+    var name: String {
+        let env = ProcessInfo.processInfo.environment
+        return actor ?? env["ECC_USER"] ?? env["USER"] ?? "operator"
+    }
+}
+
+extension Incidents {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List incidents, newest first.")
+
+        @OptionGroup var server: ServerOptions
+        @Flag(help: "Print the JSON array, for scripts.") var json = false
+        @Option(help: "open, new, acknowledged, in_progress, resolved or closed.") var state: String?
+        @Option(help: "P1 to P5.") var priority: String?
+        @Option(help: "Only this severity: \(Severity.namesForHelp).") var severity: String?
+        @Option(help: "Only incidents owned by this person.") var owner: String?
+        @Option(help: "Only incidents assigned to this group.") var group: String?
+        @Option(help: "Only incidents about this configuration item.") var ci: String?
+        @Option(help: "Only incidents about this host.") var host: String?
+        @Flag(help: "Only incidents that missed an SLA target.") var breached = false
+        @Option(help: "At most this many.") var limit: Int = 100
+
+        func run() async throws {
+            try await cli {
+                let path = pathWithQuery(
+                    "/v1/incidents",
+                    [
+                        ("state", state), ("priority", priority), ("severity", severity), ("owner", owner),
+                        ("group", group), ("ci", ci), ("host", host), ("breached", breached ? "true" : nil),
+                        ("limit", String(limit)),
+                    ])
+                guard let list = try await fetchList(server.client(), path, printJSON: json) else { return }
+                if list.isEmpty {
+                    print("no incidents")
+                    return
+                }
+                let style = Style.auto
+                print("ID      PRIO STATE        OWNER        DUE (resolution)          CI           TITLE")
+                for i in list {
+                    let s = { (k: String) in (i[k] as? String) ?? "" }
+                    let breached =
+                        (i["response_breached"] as? Bool ?? false) || (i["resolution_breached"] as? Bool ?? false)
+                    let id = String(describing: i["id"] ?? "?").padding(toLength: 7, withPad: " ", startingAt: 0)
+                    let due = s("resolution_due").padding(toLength: 24, withPad: " ", startingAt: 0)
+                    print(
+                        "\(id) \(style.priority(s("priority")))   \(style.state(s("state"))) "
+                            + "\((i["owner"] as? String ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0)) "
+                            + "\(breached ? style.paint("BREACHED " + String(due.dropFirst(9)), "31") : due)  "
+                            + "\(s("ci").padding(toLength: 12, withPad: " ", startingAt: 0)) \(s("title"))")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an incident with its timeline and alarms.")
+
+        @OptionGroup var server: ServerOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Flag(help: "Print the JSON answer, for scripts.") var json = false
+
+        func run() async throws {
+            try await cli {
+                let (status, body) = try await server.client().request(.GET, "/v1/incidents/\(id)")
+                guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
+                if json {
+                    print(String(decoding: body, as: UTF8.self), terminator: "")
+                    return
+                }
+                guard let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                    let i = obj["incident"] as? [String: Any]
+                else { throw CLIError("unexpected answer from eccd") }
+                printIncident(i)
+                print("\ntimeline:")
+                for e in obj["journal"] as? [[String: Any]] ?? [] {
+                    let s = { (k: String) in e[k] as? String }
+                    var line = "  \(s("at") ?? "")  \(s("actor") ?? "")  \(s("action") ?? "")"
+                    if let f = s("field"), s("old") != nil || s("new") != nil {
+                        line += "  \(f): \(s("old") ?? "-") → \(s("new") ?? "-")"
+                    }
+                    if let n = s("note") { line += "  — \(n)" }
+                    print(line)
+                }
+                print("\nalarms:")
+                for l in obj["alarms"] as? [[String: Any]] ?? [] {
+                    let a = l["alarm"] as? [String: Any] ?? [:]
+                    let s = { (k: String) in (a[k] as? String) ?? "" }
+                    print(
+                        "  \(l["role"] as? String ?? "")  #\(a["id"] ?? "?") \(s("state")) \(s("severity")) "
+                            + "\(s("rule")) [\(s("key"))]  \(s("summary")) (×\(a["count"] ?? 1))")
+                }
+            }
+        }
+    }
+
+    struct Ack: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Acknowledge an incident (the first acknowledgement takes ownership).")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Option(help: "A note for the journal.") var note: String?
+        @Flag(help: "Print the JSON answer.") var json = false
+
+        func run() async throws {
+            try await act(server, id, "ack", ["actor": who.name, "note": note], json: json)
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Assign an incident to a group.")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Option(help: "The assignment group.") var group: String
+        @Option(help: "Why.") var reason: String?
+        @Flag(help: "Print the JSON answer.") var json = false
+
+        func run() async throws {
+            try await act(server, id, "assign", ["actor": who.name, "group": group, "reason": reason], json: json)
+        }
+    }
+
+    struct Handover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand an incident you own over to someone else, with a reason.")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Option(help: "Who takes it over.") var to: String
+        @Option(help: "Why (required).") var reason: String
+        @Flag(help: "Take it from its owner (a supervisor's override; the journal says so).") var override = false
+        @Flag(help: "Print the JSON answer.") var json = false
+
+        func run() async throws {
+            try await act(
+                server, id, "handover", ["actor": who.name, "to": to, "reason": reason, "override": override],
+                json: json)
+        }
+    }
+
+    struct Note: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a work note (the owner's first note starts the work: in progress).")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Argument(help: "The note.") var text: String
+        @Flag(help: "This is the follow-up a flagged CI or customer requires before closing.") var followUp = false
+        @Flag(help: "Print the JSON answer.") var json = false
+
+        func run() async throws {
+            try await act(server, id, "notes", ["actor": who.name, "text": text, "follow_up": followUp], json: json)
+        }
+    }
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Resolve an incident with a resolution note.")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Option(help: "What fixed it (required).") var note: String
+        @Flag(help: "Print the JSON answer.") var json = false
+
+        func run() async throws {
+            try await act(server, id, "resolve", ["actor": who.name, "note": note], json: json)
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close a resolved incident (refused while a required follow-up note is missing).")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Option(help: "A note for the journal.") var note: String?
+        @Flag(help: "Print the JSON answer.") var json = false
+
+        func run() async throws {
+            try await act(server, id, "close", ["actor": who.name, "note": note], json: json)
+        }
+    }
+
+    struct Reopen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reopen a resolved or closed incident.")
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var who: ActorOptions
+        @Argument(help: "The incident's id.") var id: Int64
+        @Option(help: "Why (required).") var reason: String
+        @Flag(help: "Print the JSON answer.") var json = false
+
+        func run() async throws {
+            try await act(server, id, "reopen", ["actor": who.name, "reason": reason], json: json)
+        }
+    }
+}
+
+/// POSTs an action and prints the incident as it stands after it.
+func act(_ server: ServerOptions, _ id: Int64, _ action: String, _ fields: [String: Any?], json: Bool) async throws {
+    try await cli {
+        let body = try JSONSerialization.data(withJSONObject: fields.compactMapValues { $0 })
+        let (status, answer) = try await server.client().request(
+            .POST, "/v1/incidents/\(id)/\(action)", body: Array(body))
+        guard status == 200 else { throw CLIError(errorMessage(answer, status: status)) }
+        if json {
+            print(String(decoding: answer, as: UTF8.self), terminator: "")
+            return
+        }
+        guard let i = try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any] else {
+            throw CLIError("unexpected answer from eccd")
+        }
+        printIncident(i)
+    }
+}
+
+/// The incident's header lines.
+func printIncident(_ i: [String: Any]) {
+    let style = Style.auto
+    let s = { (k: String) in (i[k] as? String) ?? "-" }
+    print(
+        "incident \(i["id"] ?? "?")  \(style.priority(s("priority")))  \(style.state(s("state"), width: 0))  \(s("title"))"
+    )
+    print("  ci \(s("ci"))  host \(s("host"))  severity \(s("severity"))")
+    print("  owner \(s("owner"))  group \(s("assignment_group"))  opened \(s("opened_at"))")
+    let rb = i["response_breached"] as? Bool ?? false
+    let sb = i["resolution_breached"] as? Bool ?? false
+    print(
+        "  response due \(s("response_due"))\(rb ? style.paint(" (missed)", "31") : "")  "
+            + "resolution due \(s("resolution_due"))\(sb ? style.paint(" (missed)", "31") : "")")
+    if i["follow_up_required"] as? Bool == true {
+        print("  follow-up required: \(i["follow_up_done"] as? Bool == true ? "done" : "not yet")")
+    }
+    if let n = i["reopen_count"] as? Int, n > 0 { print("  reopened \(n)×") }
+}
