@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "EccBench",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccDaemon", "EccClient",
+                "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,7 +12,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|e2e runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|e2e|store|sec runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -83,6 +83,22 @@ if enabled("e2e") {
     bench("e2e_tcp_jsonlines_10_rules_median_events_per_s", byRate[1].0, "events/s")
     bench("e2e_tcp_jsonlines_to_sqlite_commit_events_per_s", byRate[2].1, "events/s")
     bench("e2e_alarm_changes_committed", Double(byRate[2].2), "changes")
+}
+
+// The incident store (issue #4): changes committed per second, listing with 1 M incidents, size.
+if enabled("store") {
+    var rates: [(Double, Int, Double)] = []
+    for _ in 0..<3 { rates.append(try StoreBench.writer(alarms: scaled(100_000), repeats: 4)) }
+    let best = rates.max { $0.0 < $1.0 } ?? (0, 0, 0)
+    bench("store_alarm_changes_committed_per_s", best.0, "changes/s")
+    bench("store_rows_committed", Double(best.1), "changes")
+    bench(
+        "store_alarm_changes_applied_uncoalesced_per_s", try StoreBench.applied(alarms: scaled(100_000), repeats: 4),
+        "changes/s")
+    bench("store_db_mb_per_million_changes", best.2, "MB")
+    let (open, owned) = try StoreBench.listing(incidents: scaled(1_000_000))
+    bench("store_list_open_incidents_1m_ms", open, "ms")
+    bench("store_list_open_p1_by_owner_1m_ms", owned, "ms")
 }
 
 // ECC vs SEC (Simple Event Correlator, Perl) on one threshold rule, same syslog lines, same run.

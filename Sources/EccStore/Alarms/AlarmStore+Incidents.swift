@@ -5,13 +5,16 @@ import EccCore
 /// with the symptoms of its root cause, re-prioritised when the alarm's severity changes, resolved when
 /// the alarm clears. Every step is journalled (actor `eccd`).
 extension AlarmStore {
-    /// A new or released alarm that is not suppressed.
-    func openIncident(for a: Alarm, origin: Event?, at: EventTime) throws(StoreError) {
+    /// A new (`isNew`: just raised, so linked to nothing yet) or released alarm that is not suppressed.
+    func openIncident(for a: Alarm, origin: Event?, at: EventTime, isNew: Bool = false) throws(StoreError) {
         let c = connection
-        let existing = try c.cached("SELECT incident_id, role FROM incident_alarms WHERE alarm_id = ?1")
-        existing.bind(1, Int64(bitPattern: a.id))
-        let linked: (Int64, String)? = try existing.step() ? (existing.int(0), existing.text(1)) : nil
-        existing.reset()
+        var linked: (Int64, String)?
+        if !isNew {
+            let existing = try c.cached("SELECT incident_id, role FROM incident_alarms WHERE alarm_id = ?1")
+            existing.bind(1, Int64(bitPattern: a.id))
+            linked = try existing.step() ? (existing.int(0), existing.text(1)) : nil
+            existing.reset()
+        }
         // A symptom released while its root cause's incident is over is a problem of its own now.
         var releasedFrom: Int64?
         if let (incident, role) = linked {

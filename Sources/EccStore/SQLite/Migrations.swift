@@ -102,6 +102,7 @@ enum Migrations {
         CREATE INDEX incidents_by_owner ON incidents(owner, state);
         CREATE INDEX incidents_by_group ON incidents(assignment_group, state);
         CREATE INDEX incidents_by_ci ON incidents(ci, state);
+        CREATE INDEX incidents_open ON incidents(id) WHERE state IN ('new', 'acknowledged', 'in_progress');
         CREATE INDEX incidents_open_response ON incidents(response_due) WHERE state = 'new';
         CREATE INDEX incidents_open_resolution ON incidents(resolution_due)
             WHERE state IN ('new', 'acknowledged', 'in_progress');
