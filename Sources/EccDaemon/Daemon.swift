@@ -24,6 +24,7 @@ public final class Daemon: Sendable {
     /// Operator actions on incidents and the SLA clock.
     public let desk: IncidentDesk
     let rulesInForce: RulesInForce
+    let augment: @Sendable (RuleSet) -> RuleSet
     let reloader: RuleReloader
     let telemetry: Telemetry
     let tcp: JSONLinesServer?
@@ -43,7 +44,7 @@ public final class Daemon: Sendable {
         self.config = config
         self.logger = logger
         self.clock = clock
-        let rules: RuleSet
+        var rules: RuleSet
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
             throw StartupError(description: "rules refused:\n\(error.description)")
         }
@@ -58,6 +59,19 @@ public final class Daemon: Sendable {
         } catch {
             throw StartupError(description: "store: \(error)")
         }
+        // The incident store's CMDB and approved changes join the rule files' CIs and maintenance windows.
+        let augment: @Sendable (RuleSet) -> RuleSet = { [reader, clock, logger] rules in
+            do {
+                let since = clock.now().adding(nanoseconds: -86_400_000_000_000)
+                return rules.adding(cis: try reader.cmdbItems(), maintenance: try reader.changeWindows(since: since))
+            } catch {
+                logger.error("CMDB and changes not read from the store", metadata: ["ecc.error": "\(error)"])
+                return rules
+            }
+        }
+        self.augment = augment
+        rules = augment(rules)
+        rulesInForce.set(rules)
         var engine = Engine(rules: rules, nextAlarmID: writer.restored.nextAlarmID)
         // The raising events of restored alarms that need them (routing, inhibition) come from the store.
         let orphans = engine.restore(writer.restored.alarms) { [reader] id in
@@ -86,7 +100,7 @@ public final class Daemon: Sendable {
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
             storeInput: writer.input, alarms: alarms, clock: clock, logger: logger,
             saveSnapshot: { [writer] in writer.submit($0) }, current: rulesInForce)
-        reloader = RuleReloader(paths: config.rulePaths, runner: runner, logger: logger)
+        reloader = RuleReloader(paths: config.rulePaths, runner: runner, logger: logger, augment: augment)
         tcp =
             config.tcpEnabled
             ? JSONLinesServer(

@@ -11,6 +11,7 @@ public enum APIServer {
         QueryRoutes.add(to: router, deps)
         QueryRoutes.addWhy(to: router, deps)
         IncidentRoutes.add(to: router, deps)
+        ITSMRoutes.add(to: router, deps)
         StreamRoutes.add(to: router, deps)
         return router
     }

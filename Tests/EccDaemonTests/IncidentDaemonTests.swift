@@ -91,4 +91,101 @@ struct IncidentDaemonTests {
             ], "\(actions)")
         try await d.stop()
     }
+
+    @Test(
+        "CMDB import feeds topology suppression; an approved change is a maintenance window; known errors are suggested"
+    )
+    func itsmPaths() async throws {
+        let dir = try TestDaemon.makeDir(
+            rules: """
+                - rule: node-down
+                  when: {type: nodeDown}
+                  clear_when: {type: nodeUp}
+                  root_cause: true
+                  alarm: {severity: critical, summary: "{host} down"}
+                - rule: interface-down
+                  when: {type: linkDown}
+                  key: "{host}/{ifIndex}"
+                  clear_when: {type: linkUp}
+                  alarm: {severity: major, summary: "Interface {ifIndex} down on {host}"}
+                """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        let d = try await TestDaemon(dir: dir, clock: clock)
+        func post(_ path: String, _ fields: [String: Any]) async throws -> (Int, [String: Any]) {
+            let body = try JSONSerialization.data(withJSONObject: fields)
+            let (status, answer) = try await d.client.request(.POST, path, body: Array(body))
+            return (status, (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any]) ?? [:])
+        }
+        func alarms() async throws -> [[String: Any]] { (try await d.getJSON("/v1/alarms") as? [[String: Any]]) ?? [] }
+
+        // CMDB: core9 → sw9 (imported, not in the rule files). A cycle or unknown parent is refused.
+        #expect(try await post("/v1/cis", ["actor": "cmdb", "items": [["name": "a", "parent": "zz"]]]).0 == 400)
+        let (si, bi) = try await post(
+            "/v1/cis",
+            [
+                "actor": "cmdb",
+                "items": [["name": "core9", "criticality": "high"], ["name": "sw9", "parent": "core9"]],
+            ])
+        #expect(si == 200 && bi["added"] as? Int == 2)
+        #expect((try await d.getJSON("/v1/cis") as? [Any])?.count == 2)
+        _ = try await d.post(#"{"source":"ping","host":"core9","type":"nodeDown"}"#)
+        _ = try await d.post(#"{"source":"snmp","host":"sw9","type":"linkDown","attributes":{"ifIndex":1}}"#)
+        try await d.eventually { try await alarms().count == 2 }
+        let symptom = try #require(try await alarms().first { $0["host"] as? String == "sw9" })
+        #expect((symptom["suppressed_by"] as? String)?.hasPrefix("symptom:node-down#") == true)
+        let root = try #require(try await d.incidents().first)
+        #expect(root["priority"] as? String == "P1", "criticality high from the imported CMDB")
+
+        // A change over sw5 from now for an hour: requested, not approvable by its requester, approved by a
+        // second person; an alarm on sw5 inside it is suppressed and opens no incident.
+        let start = clock.now().description
+        let end = clock.now().adding(nanoseconds: 3_600_000_000_000).description
+        let (sc, change) = try await post(
+            "/v1/changes", ["actor": "alice", "title": "Replace sw5", "start": start, "end": end, "cis": ["sw5"]])
+        #expect(sc == 200 && change["state"] as? String == "requested")
+        let cid = try #require(change["id"] as? Int)
+        #expect(try await post("/v1/changes/\(cid)/approve", ["actor": "alice"]).0 == 409)
+        let (sa, approved) = try await post("/v1/changes/\(cid)/approve", ["actor": "bob"])
+        #expect(sa == 200 && approved["state"] as? String == "approved" && approved["approved_by"] as? String == "bob")
+        _ = try await d.post(#"{"source":"snmp","host":"sw5","type":"linkDown","attributes":{"ifIndex":2}}"#)
+        try await d.eventually { try await alarms().count == 3 }
+        let maintained = try #require(try await alarms().first { $0["host"] as? String == "sw5" })
+        #expect(maintained["suppressed_by"] as? String == "maintenance:change-\(cid)")
+        #expect(try await d.incidents().count == 1)
+
+        // A problem over the root incident becomes a known error; a new incident of the same rule is offered
+        // its workaround, and a knowledge article matching the CI.
+        let rootID = try #require(root["id"] as? Int)
+        let (sp, problem) = try await post(
+            "/v1/problems", ["actor": "alice", "title": "core nodes reboot", "incidents": [rootID]])
+        #expect(sp == 200 && problem["incidents"] as? [Int] == [rootID])
+        let pid = try #require(problem["id"] as? Int)
+        #expect(try await post("/v1/problems/\(pid)/update", ["actor": "alice", "state": "known_error"]).0 == 400)
+        let (su, known) = try await post(
+            "/v1/problems/\(pid)/update",
+            [
+                "actor": "alice", "state": "known_error", "root_cause": "firmware bug",
+                "workaround": "power-cycle the PSU",
+            ])
+        #expect(su == 200 && known["state"] as? String == "known_error")
+        #expect(
+            try await post(
+                "/v1/knowledge", ["actor": "alice", "title": "core10 console", "body": "use port 7", "ci": "core10"]
+            ).0
+                == 200)
+        _ = try await d.post(#"{"source":"ping","host":"core10","type":"nodeDown"}"#)
+        try await d.eventually { try await d.incidents().count == 2 }
+        let newID = try #require(try await d.incidents().first?["id"] as? Int)
+        let detail = try #require(try await d.getJSON("/v1/incidents/\(newID)") as? [String: Any])
+        let suggestions = (detail["suggestions"] as? [[String: Any]] ?? []).map {
+            "\($0["kind"] ?? "") \($0["text"] ?? "") (\($0["matched_by"] ?? ""))"
+        }
+        #expect(
+            suggestions == ["knowledge use port 7 (ci core10)", "known_error power-cycle the PSU (rule node-down)"],
+            "\(suggestions)")
+        let rootDetail = try #require(try await d.getJSON("/v1/incidents/\(rootID)") as? [String: Any])
+        #expect(rootDetail["problems"] as? [Int] == [pid])
+        try await d.stop()
+    }
 }

@@ -139,3 +139,20 @@ public struct RuleSet: Sendable {
         byType[type] ?? anyType
     }
 }
+
+extension RuleSet {
+    /// The same rules with configuration items and maintenance windows from elsewhere (the incident
+    /// store's CMDB and approved changes) added. On a name clash the rule files' own entries win.
+    public func adding(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) -> RuleSet {
+        guard !cis.isEmpty || !extra.isEmpty else { return self }
+        var items = cis.filter { cmdb.items[$0.name] == nil }
+        items.append(contentsOf: cmdb.items.values.sorted { $0.name < $1.name })
+        let names = Set(maintenance.map(\.name))
+        let windows = maintenance + extra.filter { !names.contains($0.name) }
+        let otherTables = tables.values.filter { $0.name != "cmdb" }.sorted { $0.name < $1.name }
+        return
+            (try? RuleSet(
+                rules, transforms: transforms, tables: otherTables, cmdb: CMDB(items), inhibitions: inhibitions,
+                maintenance: windows, routes: routes, lateness: lateness)) ?? self
+    }
+}

@@ -13,8 +13,14 @@ final class RuleReloader: Sendable {
     let logger: Logger
     let applied = Atomic<Int>(0)
     let refused = Atomic<Int>(0)
+    /// Adds what the incident store contributes (CMDB items, approved changes' windows).
+    let augment: @Sendable (RuleSet) -> RuleSet
 
-    init(paths: [String], runner: EngineRunner, logger: Logger) {
+    init(
+        paths: [String], runner: EngineRunner, logger: Logger,
+        augment: @escaping @Sendable (RuleSet) -> RuleSet = { $0 }
+    ) {
+        self.augment = augment
         self.paths = paths
         self.runner = runner
         self.logger = logger
@@ -24,7 +30,7 @@ final class RuleReloader: Sendable {
     func reload(trigger: String) async -> (applied: Bool, report: String) {
         let rules: RuleSet
         do {
-            rules = try RuleLoader.load(paths: paths)
+            rules = augment(try RuleLoader.load(paths: paths))
         } catch {
             for e in error.errors {
                 logger.error("rule file error", metadata: ["ecc.error": "\(e)", "ecc.trigger": "\(trigger)"])

@@ -67,10 +67,16 @@ enum IncidentRoutes {
                 return Responses.error(.badRequest, "the incident id must be a whole number", field: "id")
             }
             do {
-                let found = try await NIOThreadPool.singleton.runIfActive { try deps.reader.incident(id: id) }
-                guard let detail = found else { return Responses.error(.notFound, "no incident \(id)") }
+                let found = try await NIOThreadPool.singleton.runIfActive {
+                    () throws -> (IncidentDetail, [Suggestion], [Int64])? in
+                    guard let d = try deps.reader.incident(id: id) else { return nil }
+                    return (d, try deps.reader.suggestions(for: d.incident), try deps.reader.problems(ofIncident: id))
+                }
+                guard let (detail, suggestions, problems) = found else {
+                    return Responses.error(.notFound, "no incident \(id)")
+                }
                 var w = JSONWriter()
-                w.write(detail)
+                w.write(detail, suggestions: suggestions, problems: problems)
                 return Responses.json(w.bytes)
             } catch {
                 return Responses.error(.serviceUnavailable, "store: \(error)")
@@ -140,22 +146,47 @@ enum IncidentRoutes {
                 var w = JSONWriter()
                 w.write(incident)
                 return Responses.json(w.bytes)
-            } catch let refusal as IncidentDesk.Refusal {
-                switch refusal {
-                case .notFound(let m): return Responses.error(.notFound, m)
-                case .conflict(let m): return Responses.error(.conflict, m)
-                case .invalid(let m): return Responses.error(.badRequest, m)
-                case .store(let e): return Responses.error(.serviceUnavailable, "store: \(e)")
-                }
             } catch {
-                return Responses.error(.serviceUnavailable, "\(error)")
+                return refused(error)
             }
         }
+    }
+
+    /// The answer for an action that threw: 404, 409, 400 or 503.
+    static func refused(_ error: any Error) -> Response {
+        guard let refusal = error as? IncidentDesk.Refusal else {
+            return Responses.error(.serviceUnavailable, "\(error)")
+        }
+        switch refusal {
+        case .notFound(let m): return Responses.error(.notFound, m)
+        case .conflict(let m): return Responses.error(.conflict, m)
+        case .invalid(let m): return Responses.error(.badRequest, m)
+        case .store(let e): return Responses.error(.serviceUnavailable, "store: \(e)")
+        }
+    }
+
+    struct BadBody: Error {
+        let response: Response
+    }
+
+    /// The request's body as a JSON object (an empty body is `{}`).
+    static func jsonBody(_ request: Request, limit: Int = 1 << 20) async -> Result<UncheckedBody, BadBody> {
+        let raw: ByteBuffer
+        do { raw = try await request.body.collect(upTo: limit) } catch {
+            return .failure(
+                BadBody(response: Responses.error(.contentTooLarge, "request body larger than \(limit) bytes")))
+        }
+        let bytes = Data(raw.readableBytesView)
+        guard
+            let object = (try? JSONSerialization.jsonObject(with: bytes.isEmpty ? Data("{}".utf8) : bytes))
+                as? [String: Any]
+        else { return .failure(BadBody(response: Responses.error(.badRequest, "the body must be a JSON object"))) }
+        return .success(UncheckedBody(object))
     }
 }
 
 /// A parsed JSON object handed to the thread pool (JSONSerialization's values are immutable).
-private struct UncheckedBody: @unchecked Sendable {
+struct UncheckedBody: @unchecked Sendable {
     let value: [String: Any]
     init(_ value: [String: Any]) { self.value = value }
 }

@@ -200,9 +200,26 @@ extension JSONWriter {
         endObject()
     }
 
-    /// Writes an incident with its journal and alarms.
-    public mutating func write(_ d: IncidentDetail) {
+    /// Writes an incident with its journal and alarms (and the fixes suggested for it, the problems it is
+    /// linked to).
+    public mutating func write(_ d: IncidentDetail, suggestions: [Suggestion] = [], problems: [Int64] = []) {
         beginObject()
+        key("suggestions")
+        beginArray()
+        for s in suggestions {
+            beginObject()
+            field("kind", s.kind)
+            field("id", s.id)
+            field("title", s.title)
+            field("text", s.text)
+            field("matched_by", s.matchedBy)
+            endObject()
+        }
+        endArray()
+        key("problems")
+        beginArray()
+        for p in problems { value(p) }
+        endArray()
         key("incident")
         write(d.incident)
         key("journal")

@@ -257,7 +257,15 @@ public final class IncidentDesk: Sendable {
         }
     }
 
-    private func store<R>(_ body: () throws(StoreError) -> R) throws(Refusal) -> R {
+    /// Runs `body` in one transaction on the desk's connection, for `actor`.
+    func write<R: Sendable>(actor: String, _ body: (Connection) throws(Refusal) -> R) throws(Refusal) -> R {
+        guard !actor.trimmed.isEmpty else { throw .invalid("say who you are (actor)") }
+        return try connection.withLock { (c: inout Connection) throws(Refusal) -> R in
+            try c.transactionRefusing { () throws(Refusal) -> R in try body(c) }
+        }
+    }
+
+    func store<R>(_ body: () throws(StoreError) -> R) throws(Refusal) -> R {
         do { return try body() } catch { throw .store(error) }
     }
 

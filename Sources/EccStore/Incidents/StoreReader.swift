@@ -12,6 +12,11 @@ public final class StoreReader: Sendable {
         connection = Mutex(c)
     }
 
+    /// Runs `body` on the read connection.
+    func read<R: Sendable>(_ body: (Connection) throws(StoreError) -> R) throws(StoreError) -> R {
+        try connection.withLock { (c: inout Connection) throws(StoreError) -> R in try body(c) }
+    }
+
     /// Filters for ``incidents(_:)``; nil matches everything.
     public struct IncidentFilter: Sendable {
         /// A state, or `open` for new, acknowledged and in progress.

@@ -131,6 +131,72 @@ enum Migrations {
         INSERT INTO incident_journal(incident_id, at, actor, action, field, new)
             SELECT id, opened_at, 'eccd', 'opened', 'state', state FROM incidents;
         """,
+        // 5: the rest of ITSM: configuration items (the CMDB the engine's topology reads beside the rule
+        // files), changes (approved windows become maintenance windows), problems linking incidents (known
+        // errors with workarounds), knowledge articles; one append-only journal for all of them.
+        """
+        CREATE TABLE cis(
+            name TEXT PRIMARY KEY,
+            parent TEXT,
+            type TEXT,
+            criticality TEXT,
+            follow_up INTEGER NOT NULL DEFAULT 0,
+            attributes TEXT NOT NULL DEFAULT '{}',
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE changes(
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            description TEXT,
+            state TEXT NOT NULL,
+            start_at INTEGER NOT NULL,
+            end_at INTEGER NOT NULL,
+            cis TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            approved_by TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX changes_by_state ON changes(state, end_at);
+        CREATE TABLE problems(
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            state TEXT NOT NULL,
+            root_cause TEXT,
+            workaround TEXT,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE problem_incidents(
+            problem_id INTEGER NOT NULL REFERENCES problems(id),
+            incident_id INTEGER NOT NULL REFERENCES incidents(id),
+            PRIMARY KEY(problem_id, incident_id)
+        );
+        CREATE INDEX problem_incidents_by_incident ON problem_incidents(incident_id);
+        CREATE TABLE knowledge(
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            match_rule TEXT,
+            match_ci TEXT,
+            match_text TEXT,
+            created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE itsm_journal(
+            seq INTEGER PRIMARY KEY,
+            object TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE INDEX itsm_journal_by_object ON itsm_journal(object, object_id, seq);
+        CREATE TRIGGER itsm_journal_append_only BEFORE UPDATE ON itsm_journal
+            BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -1,0 +1,280 @@
+import EccCore
+import EccStore
+import Foundation
+import Hummingbird
+import NIOPosix
+
+/// Configuration items, changes, problems and knowledge articles. Importing CIs and approving or
+/// cancelling a change reload the rules, so the engine's topology and maintenance windows follow.
+enum ITSMRoutes {
+    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+        // MARK: CMDB
+        router.get("/v1/cis") { _, _ -> Response in
+            await read {
+                try deps.reader.cis()
+            } write: { w, cis in
+                w.beginArray()
+                for ci in cis { w.write(ci) }
+                w.endArray()
+            }
+        }
+        post(router, deps, "/v1/cis", reload: true) { desk, body, actor, now in
+            guard let list = body["items"] as? [[String: Any]] else {
+                throw IncidentDesk.Refusal.invalid("give the items: {\"actor\": ..., \"items\": [{\"name\": ...}]}")
+            }
+            let items = list.map { o in
+                var attributes: [String: String] = [:]
+                for (k, v) in o where k != "name" && k != "parent" { attributes[k] = "\(v)" }
+                return ConfigurationItem(
+                    name: o["name"] as? String ?? "", parent: o["parent"] as? String, attributes: attributes)
+            }
+            let (added, updated) = try desk.importCIs(items, by: actor, at: now)
+            return { (w: inout JSONWriter) in
+                w.beginObject()
+                w.field("added", Int64(added))
+                w.field("updated", Int64(updated))
+                w.endObject()
+            }
+        }
+
+        // MARK: Changes
+        router.get("/v1/changes") { request, _ -> Response in
+            var state: Change.State?
+            if let s = request.uri.queryParameters.get("state") {
+                guard let st = Change.State(rawValue: s) else {
+                    return Responses.error(
+                        .badRequest, "state must be \(Change.State.allCases.map(\.rawValue).joined(separator: ", "))",
+                        field: "state")
+                }
+                state = st
+            }
+            return await read { [state] in
+                try deps.reader.changes(state: state)
+            } write: { w, list in
+                w.beginArray()
+                for c in list { w.write(c) }
+                w.endArray()
+            }
+        }
+        post(router, deps, "/v1/changes", reload: false) { desk, body, actor, now in
+            guard let startText = body["start"] as? String, let start = RFC3339.parse(startText) else {
+                throw IncidentDesk.Refusal.invalid("start must be an RFC 3339 time")
+            }
+            guard let endText = body["end"] as? String, let end = RFC3339.parse(endText) else {
+                throw IncidentDesk.Refusal.invalid("end must be an RFC 3339 time (every change window has an end)")
+            }
+            let change = try desk.requestChange(
+                title: body["title"] as? String ?? "", description: body["description"] as? String, start: start,
+                end: end, cis: body["cis"] as? [String] ?? [], by: actor, at: now)
+            return { (w: inout JSONWriter) in w.write(change) }
+        }
+        for (name, decision) in [("approve", Change.State.approved), ("reject", .rejected), ("cancel", .cancelled)] {
+            post(router, deps, "/v1/changes/:id/\(name)", reload: decision != .rejected) { desk, body, actor, now in
+                guard let id = body["id"] as? Int64 else { throw IncidentDesk.Refusal.invalid("bad change id") }
+                let change = try desk.decideChange(id, decision, by: actor, note: body["note"] as? String, at: now)
+                return { (w: inout JSONWriter) in w.write(change) }
+            }
+        }
+
+        // MARK: Problems
+        router.get("/v1/problems") { _, _ -> Response in
+            await read {
+                try deps.reader.problems()
+            } write: { w, list in
+                w.beginArray()
+                for p in list { w.write(p) }
+                w.endArray()
+            }
+        }
+        router.get("/v1/problems/:id") { _, context -> Response in
+            guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else {
+                return Responses.error(.badRequest, "the problem id must be a whole number", field: "id")
+            }
+            return await read {
+                try deps.reader.problem(id: id)
+            } write: { w, p in
+                if let p { w.write(p) } else { w.null() }
+            }
+        }
+        post(router, deps, "/v1/problems", reload: false) { desk, body, actor, now in
+            let incidents = (body["incidents"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.int64Value }
+            let p = try desk.openProblem(
+                title: body["title"] as? String ?? "", incidents: incidents, by: actor, at: now)
+            return { (w: inout JSONWriter) in w.write(p) }
+        }
+        post(router, deps, "/v1/problems/:id/link", reload: false) { desk, body, actor, now in
+            guard let id = body["id"] as? Int64, let incident = (body["incident"] as? NSNumber)?.int64Value else {
+                throw IncidentDesk.Refusal.invalid("give the incident to link: {\"incident\": 12}")
+            }
+            let p = try desk.linkIncident(incident, toProblem: id, by: actor, at: now)
+            return { (w: inout JSONWriter) in w.write(p) }
+        }
+        post(router, deps, "/v1/problems/:id/update", reload: false) { desk, body, actor, now in
+            guard let id = body["id"] as? Int64 else { throw IncidentDesk.Refusal.invalid("bad problem id") }
+            var state: Problem.State?
+            if let s = body["state"] as? String {
+                guard let st = Problem.State(rawValue: s) else {
+                    throw IncidentDesk.Refusal.invalid(
+                        "state must be \(Problem.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                state = st
+            }
+            let p = try desk.updateProblem(
+                id, state: state, rootCause: body["root_cause"] as? String, workaround: body["workaround"] as? String,
+                by: actor, at: now)
+            return { (w: inout JSONWriter) in w.write(p) }
+        }
+
+        // MARK: Knowledge
+        router.get("/v1/knowledge") { _, _ -> Response in
+            await read {
+                try deps.reader.knowledge()
+            } write: { w, list in
+                w.beginArray()
+                for k in list { w.write(k) }
+                w.endArray()
+            }
+        }
+        post(router, deps, "/v1/knowledge", reload: false) { desk, body, actor, now in
+            let k = try desk.addArticle(
+                title: body["title"] as? String ?? "", body: body["body"] as? String ?? "",
+                rule: body["rule"] as? String, ci: body["ci"] as? String, text: body["text"] as? String, by: actor,
+                at: now)
+            return { (w: inout JSONWriter) in w.write(k) }
+        }
+    }
+
+    /// A read on the thread pool, written as JSON; store errors are 503.
+    static func read<T: Sendable>(
+        _ query: @escaping @Sendable () throws -> T, write: (inout JSONWriter, T) -> Void
+    ) async -> Response {
+        do {
+            let value = try await NIOThreadPool.singleton.runIfActive { try query() }
+            var w = JSONWriter()
+            write(&w, value)
+            return Responses.json(w.bytes)
+        } catch {
+            return Responses.error(.serviceUnavailable, "store: \(error)")
+        }
+    }
+
+    /// A POST with a JSON object body carrying `actor`; `:id` in the path is handed over as `body["id"]`.
+    /// With `reload`, the rules are reloaded afterwards (the engine then sees the new CMDB or windows).
+    static func post(
+        _ router: Router<BasicRequestContext>, _ deps: APIDependencies, _ path: RouterPath, reload: Bool,
+        _ perform:
+            @escaping @Sendable (IncidentDesk, [String: Any], String, EventTime) throws -> (
+                @Sendable (inout JSONWriter) -> Void
+            )
+    ) {
+        router.post(path) { request, context -> Response in
+            guard let desk = deps.desk else { return Responses.error(.serviceUnavailable, "the desk is not available") }
+            let parsed = await IncidentRoutes.jsonBody(request)
+            guard case .success(var body) = parsed else {
+                if case .failure(let bad) = parsed { return bad.response }
+                return Responses.error(.badRequest, "bad request")
+            }
+            guard let actor = body.value["actor"] as? String, !actor.isEmpty else {
+                return Responses.error(.badRequest, "say who acts: \"actor\": \"name\"", field: "actor")
+            }
+            if let text = context.parameters.get("id") {
+                guard let id = Int64(text) else { return Responses.error(.badRequest, "the id must be a whole number") }
+                var v = body.value
+                v["id"] = id
+                body = UncheckedBody(v)
+            }
+            let now = deps.clock.now()
+            do {
+                let render = try await NIOThreadPool.singleton.runIfActive { [body] in
+                    try perform(desk, body.value, actor, now)
+                }
+                var w = JSONWriter()
+                render(&w)
+                var status = HTTPResponse.Status.ok
+                if reload {
+                    let (applied, report) = await deps.reloadRules()
+                    if !applied {
+                        status = .accepted
+                        w = JSONWriter()
+                        w.beginObject()
+                        w.field("warning", "stored, but the rules did not reload (fix them, then reload): \(report)")
+                        w.endObject()
+                    }
+                }
+                return Responses.json(w.bytes, status: status)
+            } catch {
+                return IncidentRoutes.refused(error)
+            }
+        }
+    }
+}
+
+extension JSONWriter {
+    mutating func write(_ ci: ConfigurationItem) {
+        beginObject()
+        field("name", ci.name)
+        key("parent")
+        if let p = ci.parent { value(p) } else { null() }
+        key("attributes")
+        beginObject()
+        for k in ci.attributes.keys.sorted() { field(k, ci.attributes[k] ?? "") }
+        endObject()
+        field("updated_at", ci.updatedAt.description)
+        endObject()
+    }
+
+    mutating func write(_ c: Change) {
+        beginObject()
+        field("id", c.id)
+        field("title", c.title)
+        key("description")
+        if let d = c.description { value(d) } else { null() }
+        field("state", c.state.rawValue)
+        field("start", c.start.description)
+        field("end", c.end.description)
+        key("cis")
+        beginArray()
+        for ci in c.cis { value(ci) }
+        endArray()
+        field("requested_by", c.requestedBy)
+        key("approved_by")
+        if let a = c.approvedBy { value(a) } else { null() }
+        field("maintenance_window", c.windowName)
+        field("created_at", c.createdAt.description)
+        field("updated_at", c.updatedAt.description)
+        endObject()
+    }
+
+    mutating func write(_ p: Problem) {
+        beginObject()
+        field("id", p.id)
+        field("title", p.title)
+        field("state", p.state.rawValue)
+        for (k, v) in [("root_cause", p.rootCause), ("workaround", p.workaround)] {
+            key(k)
+            if let v { value(v) } else { null() }
+        }
+        field("created_by", p.createdBy)
+        field("created_at", p.createdAt.description)
+        field("updated_at", p.updatedAt.description)
+        key("incidents")
+        beginArray()
+        for i in p.incidents { value(i) }
+        endArray()
+        endObject()
+    }
+
+    mutating func write(_ k: KnowledgeArticle) {
+        beginObject()
+        field("id", k.id)
+        field("title", k.title)
+        field("body", k.body)
+        for (name, v) in [("rule", k.matchRule), ("ci", k.matchCI), ("text", k.matchText)] {
+            key(name)
+            if let v { value(v) } else { null() }
+        }
+        field("created_by", k.createdBy)
+        field("created_at", k.createdAt.description)
+        endObject()
+    }
+}
