@@ -10,7 +10,10 @@ struct Eccctl: AsyncParsableCommand {
         abstract: "Operate eccd: send events, tail alarms, work incidents, check rules.",
         discussion: "eccctl finds eccd at http://127.0.0.1:8470 unless --server or ECC_SERVER says otherwise.",
         version: "0.1.0",
-        subcommands: [Send.self, Tail.self, Incidents.self, Alarms.self, Rules.self, Status.self])
+        subcommands: [
+            Send.self, Tail.self, Incidents.self, Alarms.self, Rules.self, Status.self, CIs.self, Changes.self,
+            Problems.self, Knowledge.self,
+        ])
 }
 
 /// The `--server` option every command that talks to eccd takes.
