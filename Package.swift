@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "eccctl",
             dependencies: [
-                "EccCore", "EccRules", "EccClient",
+                "EccCore", "EccRules", "EccClient", "EccStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -136,7 +136,8 @@ let package = Package(
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [
-                "EccDaemon", "EccCore", "EccClient", "EccTestSupport", .product(name: "Logging", package: "swift-log"),
+                "EccDaemon", "EccCore", "EccClient", "EccStore", "EccTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -127,7 +127,8 @@ public final class Daemon: Sendable {
             ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
             status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
             reloadRules: { await reloader.reload(trigger: "api") },
-            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk)
+            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
+            databasePath: config.databasePath)
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
         let http = APIServer.application(

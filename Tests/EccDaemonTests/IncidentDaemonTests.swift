@@ -1,6 +1,7 @@
 import EccClient
 import EccCore
 import EccDaemon
+import EccStore
 import EccTestSupport
 import Foundation
 import Testing
@@ -186,6 +187,14 @@ struct IncidentDaemonTests {
             "\(suggestions)")
         let rootDetail = try #require(try await d.getJSON("/v1/incidents/\(rootID)") as? [String: Any])
         #expect(rootDetail["problems"] as? [Int] == [pid])
+
+        // An online backup while eccd runs: a consistent, standalone file.
+        let (bs, backup) = try await d.client.request(.GET, "/v1/backup")
+        #expect(bs == 200)
+        let copy = dir + "/backup.db"
+        try Data(backup).write(to: URL(fileURLWithPath: copy))
+        let summary = try Backup.verify(copy)
+        #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 5)
         try await d.stop()
     }
 }

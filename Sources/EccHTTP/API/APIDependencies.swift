@@ -26,13 +26,16 @@ public struct APIDependencies: Sendable {
     public var rules: @Sendable () -> RuleSet
     /// Operator actions on incidents (nil: read-only API).
     public var desk: IncidentDesk?
+    /// The database file (for `GET /v1/backup`; empty: no backups).
+    public var databasePath: String
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: StoreReader, alarms: Broadcast<AlarmChange>,
         clock: any EccCore.Clock, status: @escaping @Sendable () -> [UInt8], metrics: @escaping @Sendable () -> [UInt8],
         reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20,
-        rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: IncidentDesk? = nil
+        rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: IncidentDesk? = nil, databasePath: String = ""
     ) {
+        self.databasePath = databasePath
         self.desk = desk
         self.rules = rules
         self.ring = ring

@@ -125,6 +125,44 @@ enum ITSMRoutes {
             return { (w: inout JSONWriter) in w.write(p) }
         }
 
+        // MARK: Backup
+        router.get("/v1/backup") { _, _ -> Response in
+            guard !deps.databasePath.isEmpty else { return Responses.error(.notFound, "backups are not available") }
+            let dir = (deps.databasePath as NSString).deletingLastPathComponent
+            let temp = (dir.isEmpty ? "." : dir) + "/.ecc-backup-\(UUID().uuidString).db"
+            let summary: Backup.Summary
+            do {
+                summary = try await NIOThreadPool.singleton.runIfActive {
+                    try Backup.copy(from: deps.databasePath, to: temp)
+                }
+            } catch {
+                try? FileManager.default.removeItem(atPath: temp)
+                return Responses.error(.serviceUnavailable, "backup failed: \(error)")
+            }
+            guard let handle = FileHandle(forReadingAtPath: temp) else {
+                return Responses.error(.serviceUnavailable, "backup written but not readable")
+            }
+            // Unlinked at once: the open handle keeps the data until the body is sent.
+            try? FileManager.default.removeItem(atPath: temp)
+            let file = UncheckedHandle(handle)
+            let body = ResponseBody { writer in
+                defer { try? file.handle.close() }
+                while true {
+                    let chunk = try await NIOThreadPool.singleton.runIfActive { file.read(1 << 20) }
+                    if chunk.isEmpty { break }
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/vnd.sqlite3", .contentLength: String(summary.bytes),
+                    .contentDisposition: "attachment; filename=\"ecc-backup.db\"",
+                ],
+                body: body)
+        }
+
         // MARK: Knowledge
         router.get("/v1/knowledge") { _, _ -> Response in
             await read {
@@ -206,6 +244,15 @@ enum ITSMRoutes {
                 return IncidentRoutes.refused(error)
             }
         }
+    }
+}
+
+/// A file handle read from one task at a time (the response body's).
+private struct UncheckedHandle: @unchecked Sendable {
+    let handle: FileHandle
+    init(_ handle: FileHandle) { self.handle = handle }
+    func read(_ count: Int) -> [UInt8] {
+        do { return Array(try handle.read(upToCount: count) ?? Data()) } catch { return [] }
     }
 }
 
