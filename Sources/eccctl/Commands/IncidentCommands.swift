@@ -106,6 +106,18 @@ extension Incidents {
                     if let n = s("note") { line += "  — \(n)" }
                     print(line)
                 }
+                let suggestions = obj["suggestions"] as? [[String: Any]] ?? []
+                if !suggestions.isEmpty {
+                    print("\nsuggested fixes:")
+                    for f in suggestions {
+                        print(
+                            "  \(f["kind"] ?? "") \(f["id"] ?? "")  \(f["title"] ?? "")  (\(f["matched_by"] ?? ""))\n"
+                                + "    \(f["text"] ?? "")")
+                    }
+                }
+                if let problems = obj["problems"] as? [Int], !problems.isEmpty {
+                    print("\nproblems: \(problems.map(String.init).joined(separator: ", "))")
+                }
                 print("\nalarms:")
                 for l in obj["alarms"] as? [[String: Any]] ?? [] {
                     let a = l["alarm"] as? [String: Any] ?? [:]
