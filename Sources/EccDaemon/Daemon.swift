@@ -24,6 +24,7 @@ public final class Daemon: Sendable {
     /// Operator actions on incidents and the SLA clock.
     public let desk: IncidentDesk
     let rulesInForce: RulesInForce
+    let selfAlarm: SelfAlarms
     let augment: @Sendable (RuleSet) -> RuleSet
     let reloader: RuleReloader
     let telemetry: Telemetry
@@ -49,11 +50,14 @@ public final class Daemon: Sendable {
             throw StartupError(description: "rules refused:\n\(error.description)")
         }
         rulesInForce = RulesInForce(rules)
+        let selfAlarm = SelfAlarms(clock: clock)
+        self.selfAlarm = selfAlarm
         let policy = IncidentClassifier.policy(config.incidents, rules: rulesInForce)
         do {
             writer = try StoreWriter(
                 path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
-                policy: policy, logger: logger)
+                policy: policy, maxSizeBytes: config.databaseMaxSizeMB.map { Int64($0) << 20 }, logger: logger,
+                onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) })
             reader = try StoreReader(path: config.databasePath)
             desk = try IncidentDesk(path: config.databasePath, policy: policy)
         } catch {
@@ -96,6 +100,7 @@ public final class Daemon: Sendable {
                 "ecc.paths": "\(config.rulePaths.joined(separator: ","))",
             ])
         bus = Ring(minimumCapacity: config.busCapacity)
+        selfAlarm.attach(bus)
         runner = EngineRunner(
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
             storeInput: writer.input, alarms: alarms, clock: clock, logger: logger,
@@ -107,7 +112,7 @@ public final class Daemon: Sendable {
                 host: config.tcpHost, port: config.tcpPort, ring: bus, clock: clock, logger: logger,
                 maxLineLength: config.tcpMaxLineBytes) : nil
         telemetry = Telemetry(
-            bus: bus, producers: [tcp?.stats, httpStats].compactMap { $0 },
+            bus: bus, producers: [tcp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
             badInputs: tcp.map { [("tcp", $0.badLines)] } ?? [], runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
             databasePath: config.databasePath, clock: clock)
@@ -176,6 +181,9 @@ public final class Daemon: Sendable {
         SLAService(desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
             .check(at: clock.now())
     }
+
+    /// The store writer (tests limit its database size to simulate a full disk).
+    public var storeWriter: StoreWriter { writer }
 
     /// Starts a graceful shutdown, as SIGTERM does.
     public func shutdown() async {

@@ -11,6 +11,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var databasePath = "./var/ecc.db"
     /// How SQLite syncs: `normal` (survives kill -9) or `full` (survives power loss too).
     public var synchronous = "normal"
+    /// Largest database size in MiB (nil: as large as the disk allows). Past it, writes fail as on a full
+    /// disk: eccd raises its self-alarm, queues within its bounds and retries.
+    public var databaseMaxSizeMB: Int?
     /// Rule files and directories.
     public var rulePaths = ["./rules"]
     /// HTTP API address.
@@ -63,7 +66,8 @@ public struct DaemonConfig: Sendable, Equatable {
         let top = try doc.mapping(
             "the configuration", known: ["database", "rules", "http", "tcp", "bus", "log", "incidents"])
         if let db = top["database"] {
-            let m = try db.mapping("database", known: ["path", "synchronous"])
+            let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
+            if let v = m["max_size_mb"] { c.databaseMaxSizeMB = try positive(v, "database.max_size_mb") }
             if let p = m["path"] { c.databasePath = try p.string("database.path") }
             if let s = m["synchronous"] {
                 let v = try s.string("database.synchronous")

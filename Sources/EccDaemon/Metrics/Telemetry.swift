@@ -97,6 +97,9 @@ final class Telemetry: Sendable {
         count("ecc_store_changes_committed_total", [:], writer.committed, "Alarm changes committed to SQLite")
         count("ecc_store_changes_failed_total", [:], writer.failed, "Alarm changes that could not be stored")
         count(
+            "ecc_store_write_errors_total", [:], writer.writeErrorCount,
+            "Failed write attempts (disk full, read-only, I/O), each retried")
+        count(
             "ecc_rule_reloads_total", ["result": "applied"], reloader.applied.load(ordering: .relaxed), "Rule reloads")
         count(
             "ecc_rule_reloads_total", ["result": "refused"], reloader.refused.load(ordering: .relaxed), "Rule reloads")

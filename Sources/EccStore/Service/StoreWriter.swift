@@ -21,6 +21,12 @@ public final class StoreWriter: Sendable {
     private let failedChanges = Atomic<Int>(0)
     private let transactions = Atomic<Int>(0)
     private let retrying = Atomic<Bool>(false)
+    private let writeErrors = Atomic<Int>(0)
+    // A database size limit in pages to apply on the writer thread (`PRAGMA max_page_count`).
+    private let pendingPageLimit = Mutex<Int64?>(nil)
+    /// Called on the writer thread when the database stops (false, with the error) or starts again (true)
+    /// taking writes — for a self-alarm. Must not block.
+    private let onHealth: @Sendable (Bool, String) -> Void
 
     /// Active alarms, the next free alarm id and the engine's snapshot, read when the store was opened.
     public let restored: (alarms: [Alarm], nextAlarmID: UInt64, snapshot: EngineSnapshot)
@@ -34,8 +40,11 @@ public final class StoreWriter: Sendable {
 
     public init(
         path: String, synchronous: AlarmStore.Synchronous = .normal, commitInterval: Duration = .milliseconds(50),
-        policy: IncidentPolicy = IncidentPolicy(), logger: Logger
+        policy: IncidentPolicy = IncidentPolicy(), maxSizeBytes: Int64? = nil, logger: Logger,
+        onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in }
     ) throws(StoreError) {
+        self.onHealth = onHealth
+        if let maxSizeBytes { pendingPageLimit.withLock { $0 = max(1, maxSizeBytes / 4096) } }
         let s = try AlarmStore(path: path, synchronous: synchronous, policy: policy)
         restored = (try s.activeAlarms(), try s.maxAlarmID() + 1, try s.loadSnapshot())
         store = Mutex(s)
@@ -52,6 +61,14 @@ public final class StoreWriter: Sendable {
     public var transactionCount: Int { transactions.load(ordering: .relaxed) }
     /// True while the writer is retrying after a transient error (disk full, read-only, busy).
     public var isRetrying: Bool { retrying.load(ordering: .relaxed) }
+    /// Failed write attempts so far (each retried).
+    public var writeErrorCount: Int { writeErrors.load(ordering: .relaxed) }
+
+    /// Caps the database at `pages` pages of 4 KiB (SQLite's `max_page_count`; never below its current
+    /// size): past it, writes fail as on a full disk. Applied by the writer before its next write.
+    public func limitDatabase(pages: Int64) {
+        pendingPageLimit.withLock { $0 = pages }
+    }
 
     /// Hands over an engine snapshot; it is written after every change submitted before it (a newer one
     /// replaces one not yet written).
@@ -135,6 +152,14 @@ public final class StoreWriter: Sendable {
     private func write(_ pending: inout ChangeBatch, to s: AlarmStore) {
         var attempt = 0
         while true {
+            if let pages = pendingPageLimit.withLock({ (p: inout Int64?) -> Int64? in
+                defer { p = nil }
+                return p
+            }) {
+                do { try s.connection.execute("PRAGMA max_page_count = \(pages)") } catch {
+                    logger.error("database size limit not applied", metadata: ["ecc.error": "\(error)"])
+                }
+            }
             do {
                 try s.apply(pending)
                 transactions.add(1, ordering: .relaxed)
@@ -144,11 +169,14 @@ public final class StoreWriter: Sendable {
                     logger.notice(
                         "store writable again; pending changes committed", metadata: ["ecc.changes": "\(pending.count)"]
                     )
+                    onHealth(true, "")
                 }
                 pending.removeAll()
                 return
             } catch  where error.isTransient {
                 attempt += 1
+                writeErrors.add(1, ordering: .relaxed)
+                if attempt == 1 { onHealth(false, error.message) }
                 if attempt == 1 || attempt % 60 == 0 {
                     retrying.store(true, ordering: .relaxed)
                     logger.error(

@@ -1,0 +1,62 @@
+import EccClient
+import EccDaemon
+import Foundation
+import Testing
+
+@Suite("Store full", .serialized)
+struct StoreFullTests {
+    @Test("a full database: eccd keeps running, raises its self-alarm, retries, and loses nothing it accepted")
+    func databaseFull() async throws {
+        let rules =
+            daemonRules
+                + """
+
+                - rule: eccd-store-unwritable
+                  when: {source: eccd, type: storeUnwritable}
+                  clear_when: {source: eccd, type: storeWritable}
+                  key: "{host}"
+                  alarm: {severity: critical, summary: "eccd on {host} cannot write its database: {error}"}
+                """
+        let dir = try TestDaemon.makeDir(rules: rules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        let tap = StreamTap(d.client)
+        _ = try await d.post(#"{"source":"t","host":"before","type":"flood"}"#)
+        try await d.eventually { try await d.incidents().count == 1 }
+
+        // The database may not grow any more: new alarms cannot be written.
+        d.daemon.storeWriter.limitDatabase(pages: 1)
+        let hosts = 300
+        var lines: [String] = []
+        for i in 0..<hosts {
+            lines.append(
+                #"{"source":"t","host":"h\#(i)","type":"flood","summary":"\#(String(repeating: "x", count: 200))"}"#)
+        }
+        let (status, _) = try await d.post("[" + lines.joined(separator: ",") + "]")
+        #expect(status == 202)
+        try await d.eventually(20) {
+            tap.changes.contains {
+                $0["rule"] as? String == "eccd-store-unwritable" && $0["change"] as? String == "raised"
+            }
+        }
+        let store = try await d.status()["store"] as? [String: Any]
+        #expect(store?["retrying"] as? Bool == true)
+        let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("ecc_store_retrying 1"))
+        #expect(!metrics.contains("ecc_store_write_errors_total 0"))
+        #expect(try await d.client.request(.GET, "/healthz").status == 200)  // still answering
+
+        // Room again: everything queued is written, the self-alarm clears, nothing is lost.
+        d.daemon.storeWriter.limitDatabase(pages: 1 << 30)
+        try await d.eventually(20) {
+            let all = (try await d.getJSON("/v1/alarms?state=all&limit=10000") as? [[String: Any]]) ?? []
+            let selfAlarm = all.first { $0["rule"] as? String == "eccd-store-unwritable" }
+            return all.filter { $0["rule"] as? String == "flood" }.count == hosts + 1
+                && selfAlarm?["state"] as? String == "cleared"
+        }
+        #expect(try await d.status()["store"].flatMap { ($0 as? [String: Any])?["retrying"] as? Bool } == false)
+        #expect(try await d.incidents().count == hosts + 2)
+        tap.task.cancel()
+        try await d.stop()
+    }
+}
