@@ -147,6 +147,10 @@ public final class Daemon: Sendable {
             .init(service: http),
             .init(service: StreamService(alarms: alarms)),
             .init(service: slaService),
+            .init(
+                service: RetentionService(
+                    desk: desk, policy: config.retention, clock: clock, interval: config.retentionInterval,
+                    logger: logger)),
         ]
         if let tcp { services.append(.init(service: tcp)) }
         var configuration = ServiceGroupConfiguration(

@@ -252,4 +252,37 @@ struct IncidentTests {
             #expect(detail.journal.last.map { "\($0.action) \($0.old ?? "") → \($0.new ?? "")" } == "priority P4 → P2")
         }
     }
+
+    @Test("retention prunes closed incidents (archived first), cleared alarms nobody refers to, old change rows")
+    func retention() throws {
+        try withTempDir { dir in
+            let (store, desk, reader) = try open(dir)
+            try Self.raise(store, 1, key: "a")  // incident 1: closed on day 0
+            try Self.raise(store, 2, key: "b")  // incident 2: stays open
+            try Self.raise(store, 3, key: "c", rule: "link-flap")  // incident 3: closed, its alarm still active
+            let first = try #require(try reader.incidents().first { $0.alarm.id == 1 }?.id)
+            _ = try desk.resolve(first, by: "alice", note: "fixed", at: Self.at(1))
+            _ = try desk.close(first, by: "alice", at: Self.at(2))
+            try Self.clear(store, 1, key: "a", at: 3)
+            let third = try #require(try reader.incidents().first { $0.alarm.id == 3 }?.id)
+            _ = try desk.resolve(third, by: "alice", note: "fixed", at: Self.at(1))
+            _ = try desk.close(third, by: "alice", at: Self.at(2))
+            let day: Int64 = 86_400_000_000_000
+            let policy = RetentionPolicy(
+                closedIncidents: 30 * day, clearedAlarms: 30 * day, alarmChanges: 30 * day,
+                archiveDirectory: dir + "/archive")
+            // Nothing is old enough yet.
+            #expect(try desk.prune(policy, at: Self.at(60 * 24 * 29)) == IncidentDesk.Pruned())
+            let pruned = try desk.prune(policy, at: Self.at(60 * 24 * 31))
+            #expect(pruned.incidents == 2)
+            #expect(pruned.alarms == 1, "alarm 1 (cleared, its incident pruned); alarms 2 and 3 are active")
+            #expect(pruned.alarmChanges >= 1)
+            #expect(try reader.incidents().map(\.alarm.id) == [2])
+            #expect(try reader.alarms(state: nil).map(\.id).sorted() == [2, 3])
+            let archived = try String(contentsOfFile: dir + "/archive/incidents-2025-12-26.jsonl", encoding: .utf8)
+            #expect(archived.split(separator: "\n").count == 2)
+            #expect(archived.contains("\"action\":\"closed\""))
+            #expect(try desk.prune(policy, at: Self.at(60 * 24 * 31)) == IncidentDesk.Pruned())
+        }
+    }
 }

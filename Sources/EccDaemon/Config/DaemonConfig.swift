@@ -33,6 +33,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var logLevel = "info"
     /// Incident SLA targets, reopen window, near-breach point, business hours.
     public var incidents = IncidentSettings()
+    /// How long closed incidents, cleared alarms and the alarm change journal are kept.
+    public var retention = RetentionPolicy(
+        closedIncidents: 730 * 86_400_000_000_000, clearedAlarms: 180 * 86_400_000_000_000,
+        alarmChanges: 90 * 86_400_000_000_000, archiveDirectory: nil)
+    /// How often retention runs (nanoseconds).
+    public var retentionInterval: Int64 = 3_600_000_000_000
 
     /// The `incidents:` section.
     public struct IncidentSettings: Sendable, Equatable {
@@ -64,7 +70,7 @@ public struct DaemonConfig: Sendable, Equatable {
         var c = DaemonConfig()
         guard let doc = try YAMLValue.parse(text, file: file) else { return c }
         let top = try doc.mapping(
-            "the configuration", known: ["database", "rules", "http", "tcp", "bus", "log", "incidents"])
+            "the configuration", known: ["database", "rules", "http", "tcp", "bus", "log", "incidents", "retention"])
         if let db = top["database"] {
             let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
             if let v = m["max_size_mb"] { c.databaseMaxSizeMB = try positive(v, "database.max_size_mb") }
@@ -111,6 +117,29 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
         if let i = top["incidents"] { c.incidents = try incidentSettings(i) }
+        if let r = top["retention"] {
+            let m = try r.mapping(
+                "retention", known: ["closed_incidents", "cleared_alarms", "alarm_changes", "archive", "interval"])
+            func keep(_ key: String) throws(ConfigError) -> Int64?? {
+                guard let v = m[key] else { return .none }
+                if (try? v.string("retention.\(key)")) == "forever" { return .some(nil) }
+                let d = try v.duration("retention.\(key)")
+                guard d >= 86_400_000_000_000 else {
+                    throw v.error("retention.\(key) must be at least 1d (or forever)")
+                }
+                return .some(d)
+            }
+            if let k = try keep("closed_incidents") { c.retention.closedIncidents = k }
+            if let k = try keep("cleared_alarms") { c.retention.clearedAlarms = k }
+            if let k = try keep("alarm_changes") { c.retention.alarmChanges = k }
+            if let a = m["archive"] { c.retention.archiveDirectory = try a.string("retention.archive") }
+            if let iv = m["interval"] {
+                c.retentionInterval = try iv.duration("retention.interval")
+                guard c.retentionInterval >= 60_000_000_000 else {
+                    throw iv.error("retention.interval must be at least 1m")
+                }
+            }
+        }
         return c
     }
 

@@ -67,3 +67,37 @@ struct SLAService: Service {
         }
     }
 }
+
+/// Prunes (and archives) old history every interval, the first time a minute after start.
+struct RetentionService: Service {
+    let desk: IncidentDesk
+    let policy: RetentionPolicy
+    let clock: any EccCore.Clock
+    let interval: Int64
+    let logger: Logger
+
+    func run() async throws {
+        guard !policy.isEmpty else { return }
+        await cancelWhenGracefulShutdown {
+            var wait: Int64 = min(interval, 60_000_000_000)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .nanoseconds(wait))
+                if Task.isCancelled { break }
+                wait = interval
+                do {
+                    let p = try desk.prune(policy, at: clock.now())
+                    if p.incidents + p.alarms + p.alarmChanges > 0 {
+                        logger.info(
+                            "retention pruned old history",
+                            metadata: [
+                                "ecc.incidents": "\(p.incidents)", "ecc.alarms": "\(p.alarms)",
+                                "ecc.alarm_changes": "\(p.alarmChanges)",
+                            ])
+                    }
+                } catch {
+                    logger.error("retention failed; retrying next interval", metadata: ["ecc.error": "\(error)"])
+                }
+            }
+        }
+    }
+}
