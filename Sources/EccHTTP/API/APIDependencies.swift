@@ -8,8 +8,8 @@ public struct APIDependencies: Sendable {
     public var ring: Ring<Event>
     /// Counters for events accepted over HTTP.
     public var httpStats: ProducerStats
-    /// Read access to alarms and incidents.
-    public var reader: StoreReader
+    /// Read access to alarms, incidents and the rest of the store.
+    public var reader: any StoreQueries
     /// Live alarm changes.
     public var alarms: Broadcast<AlarmChange>
     /// Receive timestamps.
@@ -25,15 +25,15 @@ public struct APIDependencies: Sendable {
     /// The rules in force (to explain alarms).
     public var rules: @Sendable () -> RuleSet
     /// Operator actions on incidents (nil: read-only API).
-    public var desk: IncidentDesk?
+    public var desk: (any DeskActions)?
     /// The database file (for `GET /v1/backup`; empty: no backups).
     public var databasePath: String
 
     public init(
-        ring: Ring<Event>, httpStats: ProducerStats, reader: StoreReader, alarms: Broadcast<AlarmChange>,
+        ring: Ring<Event>, httpStats: ProducerStats, reader: any StoreQueries, alarms: Broadcast<AlarmChange>,
         clock: any EccCore.Clock, status: @escaping @Sendable () -> [UInt8], metrics: @escaping @Sendable () -> [UInt8],
         reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20,
-        rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: IncidentDesk? = nil, databasePath: String = ""
+        rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: (any DeskActions)? = nil, databasePath: String = ""
     ) {
         self.databasePath = databasePath
         self.desk = desk

@@ -201,7 +201,7 @@ enum ITSMRoutes {
     static func post(
         _ router: Router<BasicRequestContext>, _ deps: APIDependencies, _ path: RouterPath, reload: Bool,
         _ perform:
-            @escaping @Sendable (IncidentDesk, [String: Any], String, EventTime) throws -> (
+            @escaping @Sendable (any DeskActions, [String: Any], String, EventTime) throws -> (
                 @Sendable (inout JSONWriter) -> Void
             )
     ) {

@@ -116,7 +116,7 @@ enum IncidentRoutes {
     /// `POST /v1/incidents/{id}/{name}` with a JSON object body carrying `actor`.
     private static func action(
         _ router: Router<BasicRequestContext>, _ deps: APIDependencies, _ name: String,
-        _ perform: @escaping @Sendable (IncidentDesk, Int64, String, [String: Any], EventTime) throws -> Incident
+        _ perform: @escaping @Sendable (any DeskActions, Int64, String, [String: Any], EventTime) throws -> Incident
     ) {
         router.post("/v1/incidents/:id/\(name)") { request, context -> Response in
             guard let desk = deps.desk else {
