@@ -5,6 +5,8 @@
 public struct RuleSet: Sendable {
     /// The rules in evaluation order.
     public let rules: [Rule]
+    /// Index into ``rules`` by rule name.
+    public let ruleIndex: [String: Int]
     /// Rules that may apply to an event of one type: indices ascending, so evaluation order is kept.
     public struct Candidates: Sendable {
         /// Rules whose `when` may match.
@@ -81,6 +83,9 @@ public struct RuleSet: Sendable {
         try Self.unique(maintenance.map { ($0.name, $0.location) }, "maintenance window")
         try Self.unique(routes.map { ($0.name, $0.location) }, "route")
         self.rules = rules
+        var index: [String: Int] = [:]
+        for (i, r) in rules.enumerated() { index[r.name] = i }
+        self.ruleIndex = index
         self.transforms = transforms
         self.tables = tableMap
         self.cmdb = cmdb
@@ -141,6 +146,9 @@ public struct RuleSet: Sendable {
 }
 
 extension RuleSet {
+    /// The rule with this name.
+    public func rule(named name: String) -> Rule? { ruleIndex[name].map { rules[$0] } }
+
     /// The same rules with configuration items and maintenance windows from elsewhere (the incident
     /// store's CMDB and approved changes) added. On a name clash the rule files' own entries win.
     public func adding(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) -> RuleSet {

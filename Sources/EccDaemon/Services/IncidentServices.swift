@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// with `incident: false` opens none.
 enum IncidentClassifier {
     static func classify(_ rules: RuleSet, _ alarm: Alarm, _ origin: Event?) -> IncidentClassification {
-        let rule = rules.rules.first { $0.name == alarm.rule }
+        let rule = rules.rule(named: alarm.rule)
         let event = origin ?? Event(standingInFor: alarm)
         let ci = rule?.ci?.render(event) ?? alarm.host
         let item = rules.cmdb.items[ci]
