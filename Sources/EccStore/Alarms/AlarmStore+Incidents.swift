@@ -37,8 +37,8 @@ extension AlarmStore {
         let s = try c.cached(
             """
             INSERT INTO incidents(alarm_id, state, severity, title, host, opened_at, updated_at, priority, ci,
-                response_due, resolution_due, follow_up_required)
-                VALUES(?1, 'new', ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10)
+                response_due, resolution_due, follow_up_required, rule, alarm_key)
+                VALUES(?1, 'new', ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
             """)
         defer { s.reset() }
         s.bind(1, Int64(bitPattern: a.id))
@@ -51,6 +51,8 @@ extension AlarmStore {
         s.bind(8, due.response?.nanoseconds)
         s.bind(9, due.resolution?.nanoseconds)
         s.bind(10, Int64(cls.followUp ? 1 : 0))
+        s.bind(11, a.rule)
+        s.bind(12, a.key)
         try s.run()
         let id = c.lastInsertRowID
         try IncidentRecords.link(c, incident: id, alarm: a.id, role: "alarm")
@@ -67,9 +69,9 @@ extension AlarmStore {
         let c = connection
         let find = try c.cached(
             """
-            SELECT i.id, i.alarm_id, i.owner FROM incidents i JOIN alarms a ON a.id = i.alarm_id
-                WHERE a.rule = ?1 AND a.key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
-                ORDER BY i.id DESC LIMIT 1
+            SELECT id, alarm_id, owner FROM incidents
+                WHERE rule = ?1 AND alarm_key = ?2 AND state = 'resolved' AND resolved_at >= ?3
+                ORDER BY resolved_at DESC LIMIT 1
             """)
         defer { find.reset() }
         find.bind(1, a.rule)

@@ -99,6 +99,11 @@ enum Migrations {
         ALTER TABLE incidents ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE incidents ADD COLUMN follow_up_required INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE incidents ADD COLUMN follow_up_done INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE incidents ADD COLUMN rule TEXT NOT NULL DEFAULT '';
+        ALTER TABLE incidents ADD COLUMN alarm_key TEXT NOT NULL DEFAULT '';
+        UPDATE incidents SET rule = coalesce((SELECT rule FROM alarms WHERE alarms.id = incidents.alarm_id), ''),
+            alarm_key = coalesce((SELECT key FROM alarms WHERE alarms.id = incidents.alarm_id), '');
+        CREATE INDEX incidents_resolved_by_key ON incidents(rule, alarm_key, resolved_at) WHERE state = 'resolved';
         CREATE INDEX incidents_by_owner ON incidents(owner, state);
         CREATE INDEX incidents_by_group ON incidents(assignment_group, state);
         CREATE INDEX incidents_by_ci ON incidents(ci, state);
@@ -106,7 +111,6 @@ enum Migrations {
         CREATE INDEX incidents_open_response ON incidents(response_due) WHERE state = 'new';
         CREATE INDEX incidents_open_resolution ON incidents(resolution_due)
             WHERE state IN ('new', 'acknowledged', 'in_progress');
-        CREATE INDEX alarms_by_rule_key ON alarms(rule, key, id);
         CREATE TABLE incident_alarms(
             incident_id INTEGER NOT NULL REFERENCES incidents(id),
             alarm_id INTEGER NOT NULL UNIQUE REFERENCES alarms(id),
