@@ -227,6 +227,21 @@ struct IncidentTests {
         }
     }
 
+    @Test("by policy, symptoms get incidents of their own")
+    func symptomsOwnIncidents() throws {
+        try withTempDir { dir in
+            var policy = IncidentPolicy()
+            policy.symptomIncidents = true
+            let store = try AlarmStore(path: dir + "/ecc.db", policy: policy)
+            let reader = try StoreReader(path: dir + "/ecc.db")
+            try Self.raise(store, 1, key: "core1", rule: "node-down", host: "core1")
+            try Self.raise(
+                store, 2, key: "sw1/3", host: "sw1",
+                suppression: Suppression(reason: .symptom, name: "node-down", cause: 1), at: 1)
+            #expect(try reader.incidents().map(\.alarm.id) == [2, 1])
+        }
+    }
+
     @Test("escalation raises the incident's priority; rules with incident: false open none")
     func escalationAndOptOut() throws {
         try withTempDir { dir in

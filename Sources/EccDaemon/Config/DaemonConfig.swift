@@ -49,6 +49,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var businessHours: BusinessHours?
         /// How often SLA clocks are checked (nanoseconds).
         public var slaCheckInterval: Int64 = 10_000_000_000
+        /// `link` (symptoms join their root cause's incident) or `own` (each alarm its own incident).
+        public var symptoms = "link"
 
         public init() {}
     }
@@ -146,7 +148,15 @@ public struct DaemonConfig: Sendable, Equatable {
     private static func incidentSettings(_ v: YAMLValue) throws(ConfigError) -> IncidentSettings {
         var out = IncidentSettings()
         let m = try v.mapping(
-            "incidents", known: ["sla", "reopen_window", "near_breach", "business_hours", "sla_check_interval"])
+            "incidents",
+            known: ["sla", "reopen_window", "near_breach", "business_hours", "sla_check_interval", "symptoms"])
+        if let sy = m["symptoms"] {
+            let v = try sy.string("incidents.symptoms")
+            guard v == "link" || v == "own" else {
+                throw sy.error("incidents.symptoms must be link (one incident per root cause) or own (one per alarm)")
+            }
+            out.symptoms = v
+        }
         if let r = m["reopen_window"] { out.reopenWindow = try r.duration("incidents.reopen_window") }
         if let n = m["near_breach"] {
             let text = try n.string("incidents.near_breach")

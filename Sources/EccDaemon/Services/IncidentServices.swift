@@ -22,9 +22,11 @@ enum IncidentClassifier {
     }
 
     static func policy(_ settings: DaemonConfig.IncidentSettings, rules: RulesInForce) -> IncidentPolicy {
-        IncidentPolicy(
+        var p = IncidentPolicy(
             sla: settings.sla, reopenWindow: settings.reopenWindow, nearBreach: settings.nearBreach,
             businessHours: settings.businessHours, classify: { alarm, origin in classify(rules.get(), alarm, origin) })
+        p.symptomIncidents = settings.symptoms == "own"
+        return p
     }
 }
 

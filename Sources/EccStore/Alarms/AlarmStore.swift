@@ -134,8 +134,8 @@ public final class AlarmStore {
                 try insertOrigin.run()
             }
             // A suppressed alarm opens no incident (maintenance, symptom, inhibited) until it is released; a
-            // symptom is linked to its root cause's incident.
-            if a.suppression == nil {
+            // symptom is linked to its root cause's incident (or, by policy, gets one of its own).
+            if a.suppression == nil || (policy.symptomIncidents && a.suppression?.reason == .symptom) {
                 try openIncident(for: a, origin: change.origin, at: change.at, isNew: true)
             } else {
                 try linkSymptom(a, at: change.at)

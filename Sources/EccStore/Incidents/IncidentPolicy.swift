@@ -118,6 +118,9 @@ public struct IncidentPolicy: Sendable {
     public var nearBreach: Double
     /// Used by targets with ``SLATarget/businessHours``.
     public var businessHours: BusinessHours?
+    /// True: symptoms of a root cause get incidents of their own (one per alarm); false (the default):
+    /// they are linked to the root cause's incident (one per root cause).
+    public var symptomIncidents = false
     /// CI, criticality and follow-up of an alarm (given its raising event when known).
     public var classify: @Sendable (Alarm, Event?) -> IncidentClassification
 
