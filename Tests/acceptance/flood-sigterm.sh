@@ -4,6 +4,8 @@
 #  2. a flood of N events (HTTP, via `eccctl send -`) and SIGTERM right after: every accepted event
 #     is counted in the stored alarms after a restart; eccd exits 0;
 #  3. SIGHUP with a broken rule file: refused with file:line:col, the old rules still fire;
+#  1b. eccctl works the incident (ack, refusal, note, handover, timeline), imports CIs, requests and
+#     approves a change whose window suppresses an alarm, records a known error and an article;
 #  4. kill -9 in the middle of a flood: after a restart, every change committed before the kill is
 #     still there (WAL, synchronous=normal), and `eccctl backup` writes a verified copy;
 #  5. deploy/eccd.service passes systemd-analyze verify.
@@ -74,6 +76,28 @@ grep -q '"key":"sw1/7"' "$work/tail.out" || fail "alarm not on eccctl tail"
 echo "acceptance: alarm on tail after $(( (t1 - t0) / 1000000 )) ms (including eccctl start-up)"
 "$bin/eccctl" incidents list --json --limit 100000 | grep -q '"key":"sw1/7"' || fail "incident not listed"
 
+# Working the incident with eccctl: ownership, refusal, notes, timeline; CMDB, changes, problems, knowledge.
+e() { "$bin/eccctl" "$@" 2>&1; }
+e incidents ack 1 --as alice | grep -q "owner alice" || fail "ack did not take ownership"
+{ e incidents ack 1 --as bob || true; } | grep -q "owned by alice" || fail "a second ack was not refused"
+e incidents note 1 "checking the optics" --as alice | grep -q "in_progress" || fail "note did not start work"
+e incidents handover 1 --to bob --reason "end of shift" --as alice | grep -q "owner bob" || fail "handover"
+e incidents show 1 | grep -q "alice  handed_over  owner: alice → bob  — end of shift" || fail "timeline: $(e incidents show 1)"
+printf 'name,parent,criticality\nacc-core,,high\nacc-sw,acc-core,medium\n' >"$work/cis.csv"
+e cis import "$work/cis.csv" --as cmdb | grep -q "2 added" || fail "cis import"
+start_at=$(date -u +%Y-%m-%dT%H:%M:%SZ); end_at=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+e changes request --title "acc work" --start "$start_at" --end "$end_at" --cis acc-sw --as alice | grep -q requested || fail "change request"
+{ e changes approve 1 --as alice || true; } | grep -q "four eyes" || fail "self-approval not refused"
+e changes approve 1 --as bob | grep -q "maintenance window change-1" || fail "change approval"
+e send --source demo --host acc-sw --type linkDown --severity major --attr ifIndex=9 >/dev/null
+for _ in $(seq 1 100); do e alarms | grep -q "maintenance:change-1" && break; sleep 0.05; done
+e alarms | grep -q "sw/9.*maintenance:change-1" || fail "alarm in the change window not suppressed: $(e alarms)"
+e problems open --title "optics" --incidents 1 --as alice | grep -q "opened" || fail "problem open"
+e problems update 1 --state known_error --workaround "reseat the SFP" --as alice | grep -q known_error || fail "known error"
+e kb add --title "sw1 console" --body "port 7" --ci sw1 --as alice | grep -q added || fail "kb add"
+e incidents show 1 | grep -q "known_error 1  optics" || fail "known error not suggested: $(e incidents show 1)"
+echo "acceptance: eccctl incidents, cis import, changes (four eyes, window suppresses), problems, kb: all through the real binaries"
+
 python3 - "$events" >"$work/flood.jsonl" <<'PY'
 import sys
 n = int(sys.argv[1])
@@ -141,4 +165,4 @@ sed "s|/usr/local/bin/eccd|$bin/eccd|" deploy/eccd.service >"$work/eccd.service"
 out=$(systemd-analyze verify "$work/eccd.service" 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify: $out"
 echo "acceptance: deploy/eccd.service passes systemd-analyze verify"
-echo "acceptance: 5 passed, 0 failed"
+echo "acceptance: 6 passed, 0 failed"
