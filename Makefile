@@ -3,10 +3,11 @@
 SWIFT        ?= swift
 CONFIG       ?=
 APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev pkg-config curl python3 systemd
+TEST_APT_PACKAGES := snmp snmptrapd
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps bench-deps build release run test tsan bench lint format check-rules clean
+.PHONY: help deps test-deps bench-deps build release run test tsan bench lint format check-rules clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -17,6 +18,15 @@ deps: ## Install missing Debian packages (needs root or sudo)
 	  echo "make deps: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+test-deps: deps ## Install what the tests drive (net-snmp's snmptrap, snmpinform, snmptrapd); their services stay off
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make test-deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	  $$SUDO systemctl disable --now snmptrapd.service >/dev/null 2>&1 || true; \
 	fi
 
 build: deps ## Debug build of everything
@@ -34,7 +44,7 @@ run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to
 
 ACCEPTANCE_EVENTS ?= 200000
 
-test: deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
+test: test-deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test rules/

@@ -53,9 +53,14 @@ let package = Package(
         ),
         // Collectors: JSON lines over TCP (later SNMP, syslog, ...).
         .target(
+            name: "EccSNMP",
+            dependencies: ["EccCore"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "EccCollectors",
             dependencies: [
-                "EccCore", "EccBus",
+                "EccCore", "EccBus", "EccSNMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -129,6 +134,13 @@ let package = Package(
         ),
         .testTarget(name: "EccCoreTests", dependencies: ["EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(name: "EccBusTests", dependencies: ["EccBus"], swiftSettings: strict),
+        .testTarget(
+            name: "EccSNMPTests",
+            dependencies: [
+                "EccSNMP", "EccCollectors", "EccBus", "EccCore", "EccTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "EccRulesTests", dependencies: ["EccRules", "EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(

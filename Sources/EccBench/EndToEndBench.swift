@@ -23,6 +23,7 @@ enum EndToEndBench {
         config.rulePaths = [dir + "/rules"]
         config.httpPort = 0
         config.tcpPort = 0
+        config.snmpEnabled = false
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let daemon = try Daemon(config: config, logger: logger)

@@ -29,6 +29,7 @@ public final class Daemon: Sendable {
     let reloader: RuleReloader
     let telemetry: Telemetry
     let tcp: JSONLinesServer?
+    let snmp: SNMPTrapReceiver?
     let httpStats = ProducerStats(name: "http")
     let clock: any EccCore.Clock
     private let httpBound = Mutex<Int?>(nil)
@@ -111,9 +112,15 @@ public final class Daemon: Sendable {
             ? JSONLinesServer(
                 host: config.tcpHost, port: config.tcpPort, ring: bus, clock: clock, logger: logger,
                 maxLineLength: config.tcpMaxLineBytes) : nil
+        snmp =
+            config.snmpEnabled
+            ? SNMPTrapReceiver(
+                host: config.snmpHost, port: config.snmpPort, ring: bus, clock: clock, logger: logger,
+                communities: config.snmpCommunities.map(Set.init), receiveBuffer: config.snmpReceiveBuffer) : nil
         telemetry = Telemetry(
-            bus: bus, producers: [tcp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
-            badInputs: tcp.map { [("tcp", $0.badLines)] } ?? [], runner: runner, reloader: reloader, writer: writer,
+            bus: bus, producers: [tcp?.stats, snmp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
+            badInputs: (tcp.map { [("tcp", $0.badLines)] } ?? []) + (snmp.map { [("snmp", $0.badPackets)] } ?? []),
+            snmp: snmp, runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
             databasePath: config.databasePath, clock: clock)
     }
@@ -122,6 +129,8 @@ public final class Daemon: Sendable {
     public var httpPort: Int? { httpBound.withLock { $0 } }
     /// The TCP collector port actually bound, once listening.
     public var tcpPort: Int? { tcp?.boundPort }
+    /// The SNMP receiver's UDP port actually bound, once listening.
+    public var snmpPort: Int? { snmp?.boundPort }
 
     /// Runs until SIGTERM/SIGINT (when `handleSignals`) or ``shutdown()``: then stops intake, drains the
     /// bus, commits the store and returns.
@@ -153,6 +162,7 @@ public final class Daemon: Sendable {
                     logger: logger)),
         ]
         if let tcp { services.append(.init(service: tcp)) }
+        if let snmp { services.append(.init(service: snmp)) }
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         configuration.maximumGracefulShutdownDuration = nil
@@ -163,6 +173,7 @@ public final class Daemon: Sendable {
             metadata: [
                 "ecc.http": "\(config.httpHost):\(config.httpPort)",
                 "ecc.tcp": "\(config.tcpEnabled ? "\(config.tcpHost):\(config.tcpPort)" : "off")",
+                "ecc.snmp": "\(config.snmpEnabled ? "udp \(config.snmpHost):\(config.snmpPort)" : "off")",
                 "ecc.database": "\(config.databasePath)",
             ])
         try await serviceGroup.run()

@@ -29,6 +29,7 @@ final class TestDaemon: Sendable {
         config.rulePaths = [dir + "/rules"]
         config.httpPort = 0
         config.tcpPort = 0
+        config.snmpPort = 0
         config.busCapacity = busCapacity
         var logger = Logger(label: "test")
         logger.logLevel = .warning

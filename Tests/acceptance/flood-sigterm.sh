@@ -27,6 +27,7 @@ fail() { echo "acceptance: FAIL: $*" >&2; echo "--- eccd log" >&2; tail -20 "$wo
 # Free ports near the defaults, so a developer's running eccd is not disturbed.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+uport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/rules"
 cp rules/*.yaml rules/*.csv "$work/rules/"
 cat > "$work/rules/zz-flood.yaml" <<'YAML'
@@ -40,6 +41,7 @@ database: {path: $work/var/ecc.db}
 rules: [$work/rules]
 http: {listen: 127.0.0.1:$port}
 tcp: {listen: 127.0.0.1:$tport}
+snmp: {listen: 127.0.0.1:$uport}
 YAML
 export ECC_SERVER=http://127.0.0.1:$port
 
@@ -97,6 +99,20 @@ e problems update 1 --state known_error --workaround "reseat the SFP" --as alice
 e kb add --title "sw1 console" --body "port 7" --ci sw1 --as alice | grep -q added || fail "kb add"
 e incidents show 1 | grep -q "known_error 1  optics" || fail "known error not suggested: $(e incidents show 1)"
 echo "acceptance: eccctl incidents, cis import, changes (four eyes, window suppresses), problems, kb: all through the real binaries"
+
+# SNMP: net-snmp's snmptrap and snmpinform to eccd's receiver; the shipped rules raise and clear.
+MIBS= snmptrap -m '' -v 2c -c public "127.0.0.1:$uport" '' 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.5 i 5 \
+    || fail "snmptrap failed"
+for _ in $(seq 1 100); do e alarms | grep -q "interface-down \[127.0.0.1/5\]" && break; sleep 0.05; done
+e alarms | grep -q "interface-down \[127.0.0.1/5\]" || fail "no alarm from snmptrap: $(e alarms)"
+MIBS= snmpinform -m '' -t 2 -r 1 -v 2c -c public "127.0.0.1:$uport" '' 1.3.6.1.6.3.1.1.5.4 1.3.6.1.2.1.2.2.1.1.5 i 5 \
+    >/dev/null 2>&1 || fail "snmpinform got no Response from eccd"
+for _ in $(seq 1 100); do e alarms | grep -q "interface-down \[127.0.0.1/5\]" || break; sleep 0.05; done
+e alarms | grep -q "interface-down \[127.0.0.1/5\]" && fail "the linkUp inform did not clear the alarm"
+printf 'garbage' >/dev/udp/127.0.0.1/$uport
+for _ in $(seq 1 100); do curl -fsS "$ECC_SERVER/metrics" | grep -q 'ecc_snmp_bad_packets_total{reason="truncated"} 1' && break; sleep 0.05; done
+curl -fsS "$ECC_SERVER/metrics" | grep -q 'ecc_snmp_bad_packets_total{reason="truncated"} 1' || fail "bad packet not counted"
+echo "acceptance: snmptrap linkDown raised, snmpinform linkUp answered and cleared, a bad packet counted"
 
 python3 - "$events" >"$work/flood.jsonl" <<'PY'
 import sys
@@ -165,4 +181,4 @@ sed "s|/usr/local/bin/eccd|$bin/eccd|" deploy/eccd.service >"$work/eccd.service"
 out=$(systemd-analyze verify "$work/eccd.service" 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify: $out"
 echo "acceptance: deploy/eccd.service passes systemd-analyze verify"
-echo "acceptance: 6 passed, 0 failed"
+echo "acceptance: 7 passed, 0 failed"

@@ -23,6 +23,15 @@ public struct DaemonConfig: Sendable, Equatable {
     public var tcpEnabled = true
     public var tcpHost = "127.0.0.1"
     public var tcpPort = 8471
+    /// SNMP notification receiver (UDP); `enabled: false` turns it off.
+    public var snmpEnabled = true
+    public var snmpHost = "127.0.0.1"
+    /// 1162 for a demo (unprivileged); 162 under systemd with CAP_NET_BIND_SERVICE.
+    public var snmpPort = 1162
+    /// Socket receive buffer asked of the kernel (bursts wait there while eccd reads).
+    public var snmpReceiveBuffer = 8 << 20
+    /// v1/v2c communities accepted (nil: any).
+    public var snmpCommunities: [String]?
     /// Longest accepted JSON line in bytes.
     public var tcpMaxLineBytes = 1 << 20
     /// Bus slots (rounded up to a power of two).
@@ -72,7 +81,8 @@ public struct DaemonConfig: Sendable, Equatable {
         var c = DaemonConfig()
         guard let doc = try YAMLValue.parse(text, file: file) else { return c }
         let top = try doc.mapping(
-            "the configuration", known: ["database", "rules", "http", "tcp", "bus", "log", "incidents", "retention"])
+            "the configuration",
+            known: ["database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp"])
         if let db = top["database"] {
             let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
             if let v = m["max_size_mb"] { c.databaseMaxSizeMB = try positive(v, "database.max_size_mb") }
@@ -102,6 +112,17 @@ public struct DaemonConfig: Sendable, Equatable {
             if let e = m["enabled"] { c.tcpEnabled = try e.bool("tcp.enabled") }
             if let l = m["listen"] { (c.tcpHost, c.tcpPort) = try listen(l, "tcp.listen") }
             if let b = m["max_line_bytes"] { c.tcpMaxLineBytes = try positive(b, "tcp.max_line_bytes") }
+        }
+        if let sn = top["snmp"] {
+            let m = try sn.mapping("snmp", known: ["enabled", "listen", "receive_buffer", "communities"])
+            if let e = m["enabled"] { c.snmpEnabled = try e.bool("snmp.enabled") }
+            if let l = m["listen"] { (c.snmpHost, c.snmpPort) = try listen(l, "snmp.listen") }
+            if let b = m["receive_buffer"] { c.snmpReceiveBuffer = try positive(b, "snmp.receive_buffer") }
+            if let list = m["communities"] {
+                c.snmpCommunities = try list.list("snmp.communities").map { v throws(ConfigError) in
+                    try v.string("a community")
+                }
+            }
         }
         if let b = top["bus"] {
             let m = try b.mapping("bus", known: ["capacity"])

@@ -12,6 +12,7 @@ final class Telemetry: Sendable {
     let bus: Ring<Event>
     let producers: [ProducerStats]
     let badInputs: [(String, BadInputReporter)]
+    let snmp: SNMPTrapReceiver?
     let runner: EngineRunner
     let reloader: RuleReloader
     let writer: StoreWriter
@@ -23,13 +24,15 @@ final class Telemetry: Sendable {
     private let counters: Mutex<[String: (Counter, Int)]> = Mutex([:])
 
     init(
-        bus: Ring<Event>, producers: [ProducerStats], badInputs: [(String, BadInputReporter)], runner: EngineRunner,
+        bus: Ring<Event>, producers: [ProducerStats], badInputs: [(String, BadInputReporter)],
+        snmp: SNMPTrapReceiver? = nil, runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
         clock: any EccCore.Clock
     ) {
         self.bus = bus
         self.producers = producers
         self.badInputs = badInputs
+        self.snmp = snmp
         self.runner = runner
         self.reloader = reloader
         self.writer = writer
@@ -89,6 +92,16 @@ final class Telemetry: Sendable {
         }
         for (name, r) in badInputs {
             count("ecc_bad_input_total", ["collector": name], r.count, "Malformed input refused")
+        }
+        if let snmp {
+            for (reason, n) in snmp.drops.byReason.sorted(by: { $0.key < $1.key }) {
+                count("ecc_snmp_bad_packets_total", ["reason": reason], n, "SNMP packets dropped as bad, by reason")
+            }
+            count("ecc_snmp_informs_answered_total", [:], snmp.drops.informsAnswered, "SNMP informs answered")
+            if let k = snmp.kernelDrops {
+                count("ecc_snmp_kernel_drops_total", [:], k, "SNMP datagrams the kernel dropped (receive buffer full)")
+            }
+            gauge("ecc_snmp_receive_buffer_bytes", snmp.grantedReceiveBuffer ?? 0, "Receive buffer the kernel granted")
         }
         count("ecc_events_processed_total", [:], runner.processed, "Events processed by the engine")
         count(

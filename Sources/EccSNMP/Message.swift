@@ -1,0 +1,207 @@
+/// An object identifier.
+public struct OID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public var arcs: [UInt32]
+
+    public init(_ arcs: [UInt32]) { self.arcs = arcs }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: true)
+        var arcs: [UInt32] = []
+        for p in parts {
+            guard let v = UInt32(p) else { return nil }
+            arcs.append(v)
+        }
+        guard arcs.count >= 2 else { return nil }
+        self.arcs = arcs
+    }
+
+    /// `1.3.6.1.2.1.1.3.0` (no leading dot).
+    public var description: String { arcs.map(String.init).joined(separator: ".") }
+
+    public func hasPrefix(_ p: OID) -> Bool { arcs.count >= p.arcs.count && arcs.starts(with: p.arcs) }
+
+    public func appending(_ more: [UInt32]) -> OID { OID(arcs + more) }
+
+    public static func < (a: OID, b: OID) -> Bool { a.arcs.lexicographicallyPrecedes(b.arcs) }
+
+    public static let sysUpTime0 = OID([1, 3, 6, 1, 2, 1, 1, 3, 0])
+    public static let snmpTrapOID0 = OID([1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0])
+    public static let snmpTrapEnterprise0 = OID([1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0])
+    public static let snmpTrapAddress0 = OID([1, 3, 6, 1, 6, 3, 18, 1, 3, 0])
+    public static let snmpTrapCommunity0 = OID([1, 3, 6, 1, 6, 3, 18, 1, 4, 0])
+    /// snmpTraps: the generic traps live under it (coldStart = .1 … enterpriseSpecific has none).
+    public static let snmpTraps = OID([1, 3, 6, 1, 6, 3, 1, 1, 5])
+}
+
+/// A varbind's value, typed as on the wire.
+public enum SNMPValue: Hashable, Sendable {
+    case integer(Int64)
+    case octets([UInt8])
+    case null
+    case oid(OID)
+    case ipAddress(UInt8, UInt8, UInt8, UInt8)
+    case counter32(UInt32)
+    case gauge32(UInt32)
+    case timeticks(UInt32)
+    case opaque([UInt8])
+    case counter64(UInt64)
+    case noSuchObject
+    case noSuchInstance
+    case endOfMibView
+}
+
+public struct VarBind: Hashable, Sendable {
+    public var oid: OID
+    public var value: SNMPValue
+
+    public init(_ oid: OID, _ value: SNMPValue) {
+        self.oid = oid
+        self.value = value
+    }
+}
+
+/// A notification as eccd takes it in: always in the SNMPv2 form (a v1 Trap-PDU is converted per
+/// RFC 3584 §3.1), with where it came from.
+public struct SNMPNotification: Sendable, Equatable {
+    /// 0 (v1), 1 (v2c), 3 (v3).
+    public var version: Int64
+    public var community: [UInt8]
+    /// An InformRequest (answered with a Response) rather than a trap.
+    public var isInform: Bool
+    public var requestID: Int64
+    /// snmpTrapOID.0.
+    public var trapOID: OID
+    /// sysUpTime.0, in hundredths of a second.
+    public var uptime: UInt32?
+    /// v1: the agent-addr field.
+    public var agentAddress: (UInt8, UInt8, UInt8, UInt8)?
+    /// Every varbind, in order, sysUpTime.0 and snmpTrapOID.0 first.
+    public var varbinds: [VarBind]
+
+    public static func == (a: SNMPNotification, b: SNMPNotification) -> Bool {
+        a.version == b.version && a.community == b.community && a.isInform == b.isInform
+            && a.requestID == b.requestID && a.trapOID == b.trapOID && a.uptime == b.uptime
+            && a.varbinds == b.varbinds
+            && a.agentAddress.map { [$0.0, $0.1, $0.2, $0.3] }
+                == b.agentAddress.map { [$0.0, $0.1, $0.2, $0.3] }
+    }
+}
+
+/// Decoding of SNMP messages carrying notifications (v1 Trap, v2c SNMPv2-Trap and InformRequest).
+public enum SNMPDecoder {
+    /// Decodes one UDP payload. `allowCommunity` (nil: any) is checked before the PDU is decoded.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil)
+        throws(SNMPError) -> SNMPNotification
+    {
+        var top = BERReader(bytes)
+        var msg = try top.sequence(0x30)
+        guard top.isAtEnd else { throw .malformed("bytes after the message") }
+        let version = try msg.integer()
+        guard version == 0 || version == 1 else { throw .unsupportedVersion(version) }
+        let community = try msg.octets()
+        if let allowCommunity, !allowCommunity(community[...]) { throw .community }
+        let (tag, pdu) = try msg.anySequence()
+        switch tag {
+        case 0xA4:
+            guard version == 0 else { throw .malformed("a v1 Trap-PDU in a v2c message") }
+            return try v1Trap(pdu, community: community)
+        case 0xA7, 0xA6:
+            guard version == 1 else { throw .malformed("a v2 notification in a v1 message") }
+            return try v2(pdu, version: version, community: community, inform: tag == 0xA6)
+        default:
+            throw .unsupportedPDU(tag)
+        }
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(SNMPError) -> SNMPNotification {
+        var result: Result<SNMPNotification, SNMPError>!
+        bytes.withUnsafeBytes { raw in
+            do throws(SNMPError) { result = .success(try decode(raw)) } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+
+    static func varbindList(_ r: inout BERReader) throws(SNMPError) -> [VarBind] {
+        var list = try r.sequence(0x30)
+        var out: [VarBind] = []
+        while !list.isAtEnd {
+            var vb = try list.sequence(0x30)
+            let oid = try vb.oid()
+            let value = try vb.value()
+            guard vb.isAtEnd else { throw .malformed("a varbind with more than a name and a value") }
+            out.append(VarBind(oid, value))
+            guard out.count <= 1024 else { throw .tooLarge }
+        }
+        return out
+    }
+
+    static func v2(_ p: BERReader, version: Int64, community: [UInt8], inform: Bool) throws(SNMPError)
+        -> SNMPNotification
+    {
+        var pdu = p
+        let requestID = try pdu.integer()
+        _ = try pdu.integer()  // error-status
+        _ = try pdu.integer()  // error-index
+        let varbinds = try varbindList(&pdu)
+        // RFC 3416 §4.2.6/§4.2.7: sysUpTime.0 first, snmpTrapOID.0 second.
+        guard varbinds.count >= 2, varbinds[1].oid == .snmpTrapOID0, case .oid(let trapOID) = varbinds[1].value else {
+            throw .notATrap
+        }
+        var uptime: UInt32?
+        if varbinds[0].oid == .sysUpTime0, case .timeticks(let t) = varbinds[0].value { uptime = t }
+        return SNMPNotification(
+            version: version, community: community, isInform: inform, requestID: requestID, trapOID: trapOID,
+            uptime: uptime, agentAddress: nil, varbinds: varbinds)
+    }
+
+    /// RFC 3584 §3.1: a v1 Trap-PDU in its SNMPv2 form.
+    static func v1Trap(_ p: BERReader, community: [UInt8]) throws(SNMPError) -> SNMPNotification {
+        var pdu = p
+        let enterprise = try pdu.oid()
+        let agent = try pdu.value()
+        guard case .ipAddress(let a, let b, let c, let d) = agent else {
+            throw .malformed("agent-addr is not an IpAddress")
+        }
+        let generic = try pdu.integer()
+        let specific = try pdu.integer()
+        let stamp = try pdu.value()
+        guard case .timeticks(let ticks) = stamp else { throw .malformed("time-stamp is not TimeTicks") }
+        let original = try varbindList(&pdu)
+        guard (0...6).contains(generic) else { throw .malformed("generic-trap \(generic) is not 0…6") }
+        let trapOID: OID =
+            generic == 6
+            ? enterprise.appending([0, UInt32(truncatingIfNeeded: specific)])
+            : OID.snmpTraps.appending([UInt32(generic + 1)])
+        var varbinds = [VarBind(.sysUpTime0, .timeticks(ticks)), VarBind(.snmpTrapOID0, .oid(trapOID))]
+        varbinds += original
+        varbinds.append(VarBind(.snmpTrapAddress0, .ipAddress(a, b, c, d)))
+        varbinds.append(VarBind(.snmpTrapCommunity0, .octets(community)))
+        varbinds.append(VarBind(.snmpTrapEnterprise0, .oid(enterprise)))
+        return SNMPNotification(
+            version: 0, community: community, isInform: false, requestID: 0, trapOID: trapOID, uptime: ticks,
+            agentAddress: (a, b, c, d), varbinds: varbinds)
+    }
+
+    /// The Response to an InformRequest (RFC 3416 §4.2.7): same request-id, the same varbinds.
+    public static func informResponse(to n: SNMPNotification) -> [UInt8] {
+        var vbs = BERWriter()
+        for vb in n.varbinds {
+            var one = BERWriter()
+            one.tlv(0x06, BERWriter.oid(vb.oid))
+            one.value(vb.value)
+            vbs.tlv(0x30, one.bytes)
+        }
+        var pdu = BERWriter()
+        pdu.tlv(0x02, BERWriter.integer(n.requestID))
+        pdu.tlv(0x02, [0])
+        pdu.tlv(0x02, [0])
+        pdu.tlv(0x30, vbs.bytes)
+        var msg = BERWriter()
+        msg.tlv(0x02, BERWriter.integer(n.version))
+        msg.tlv(0x04, n.community)
+        msg.tlv(0xA2, pdu.bytes)
+        var out = BERWriter()
+        out.tlv(0x30, msg.bytes)
+        return out.bytes
+    }
+}
