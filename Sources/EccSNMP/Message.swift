@@ -114,9 +114,8 @@ public enum SNMPDecoder {
     }
 
     public static func decode(_ bytes: [UInt8]) throws(SNMPError) -> SNMPNotification {
-        var result: Result<SNMPNotification, SNMPError>!
-        bytes.withUnsafeBytes { raw in
-            do throws(SNMPError) { result = .success(try decode(raw)) } catch { result = .failure(error) }
+        let result: Result<SNMPNotification, SNMPError> = bytes.withUnsafeBytes { raw in
+            do throws(SNMPError) { return .success(try decode(raw)) } catch { return .failure(error) }
         }
         return try result.get()
     }

@@ -3,6 +3,9 @@ import Testing
 
 @testable import EccSNMP
 
+/// An OID from text (the tests' literals are valid).
+func oid(_ text: String) -> OID { OID(text) ?? OID([0, 0]) }
+
 /// Packets built by hand with the encoder.
 enum Packets {
     static func varbinds(_ list: [VarBind]) -> [UInt8] {
@@ -39,12 +42,12 @@ enum Packets {
 
     static let linkDown: [VarBind] = [
         VarBind(.sysUpTime0, .timeticks(12345)),
-        VarBind(.snmpTrapOID0, .oid(OID("1.3.6.1.6.3.1.1.5.3")!)),
-        VarBind(OID("1.3.6.1.2.1.2.2.1.1.7")!, .integer(7)),
-        VarBind(OID("1.3.6.1.2.1.2.2.1.2.7")!, .octets(Array("Gi0/7".utf8))),
-        VarBind(OID("1.3.6.1.4.1.9.9.1")!, .octets([0x0A, 0x1B, 0xFF])),
-        VarBind(OID("1.3.6.1.4.1.9.9.2")!, .counter64(123_456_789_012)),
-        VarBind(OID("1.3.6.1.4.1.9.9.3")!, .ipAddress(10, 1, 2, 3)),
+        VarBind(.snmpTrapOID0, .oid(oid("1.3.6.1.6.3.1.1.5.3"))),
+        VarBind(oid("1.3.6.1.2.1.2.2.1.1.7"), .integer(7)),
+        VarBind(oid("1.3.6.1.2.1.2.2.1.2.7"), .octets(Array("Gi0/7".utf8))),
+        VarBind(oid("1.3.6.1.4.1.9.9.1"), .octets([0x0A, 0x1B, 0xFF])),
+        VarBind(oid("1.3.6.1.4.1.9.9.2"), .counter64(123_456_789_012)),
+        VarBind(oid("1.3.6.1.4.1.9.9.3"), .ipAddress(10, 1, 2, 3)),
     ]
 }
 
@@ -73,12 +76,12 @@ struct DecoderTests {
     func v1() throws {
         func v1(generic: Int64, specific: Int64) throws -> SNMPNotification {
             var pdu = BERWriter()
-            pdu.tlv(0x06, BERWriter.oid(OID("1.3.6.1.4.1.8072.2.3")!))
+            pdu.tlv(0x06, BERWriter.oid(oid("1.3.6.1.4.1.8072.2.3")))
             pdu.value(.ipAddress(10, 9, 8, 7))
             pdu.tlv(0x02, BERWriter.integer(generic))
             pdu.tlv(0x02, BERWriter.integer(specific))
             pdu.value(.timeticks(500))
-            pdu.tlv(0x30, Packets.varbinds([VarBind(OID("1.3.6.1.2.1.2.2.1.1.3")!, .integer(3))]))
+            pdu.tlv(0x30, Packets.varbinds([VarBind(oid("1.3.6.1.2.1.2.2.1.1.3"), .integer(3))]))
             return try SNMPDecoder.decode(Packets.message(version: 0, community: "c1", pduTag: 0xA4, pdu: pdu.bytes))
         }
         let specific = try v1(generic: 6, specific: 17)
