@@ -7,7 +7,7 @@ TEST_APT_PACKAGES := snmp snmptrapd
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps test-deps bench-deps build release run test tsan bench lint format check-rules clean
+.PHONY: help deps test-deps bench-deps fuzz build release run test tsan bench lint format check-rules clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,15 @@ bench: deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` line
 	$(SWIFT) build -c release --static-swift-stdlib --product EccBench
 	.build/release/EccBench
 
+FUZZ_SECONDS ?= 60
+
+fuzz: deps ## Fuzz the SNMP decoder with libFuzzer for FUZZ_SECONDS (60), from the seed corpus in Tests/fuzz/corpus
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccSNMPFuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	mkdir -p .build-fuzz/corpus && cp -n Tests/fuzz/corpus/* .build-fuzz/corpus/
+	.build-fuzz/release/EccSNMPFuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 \
+	  -timeout=5 .build-fuzz/corpus
+
 lint: ## Check formatting with swift format (lint mode)
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
@@ -79,4 +88,4 @@ check-rules: build ## Validate the shipped rules as eccd would
 	.build/debug/eccctl rules check rules/
 
 clean: ## Remove build products (not ./var)
-	rm -rf .build .build-tsan
+	rm -rf .build .build-tsan .build-fuzz

@@ -57,6 +57,12 @@ let package = Package(
             dependencies: ["EccCore"],
             swiftSettings: strict
         ),
+        // libFuzzer target for the SNMP decoder: `make fuzz` builds it with -sanitize=fuzzer.
+        .executableTarget(
+            name: "EccSNMPFuzz",
+            dependencies: ["EccSNMP", "EccCore"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
+        ),
         .target(
             name: "EccCollectors",
             dependencies: [

@@ -26,14 +26,17 @@ struct StoreFullTests {
 
         // The database may not grow any more: new alarms cannot be written.
         d.daemon.storeWriter.limitDatabase(pages: 1)
-        let hosts = 300
-        var lines: [String] = []
-        for i in 0..<hosts {
-            lines.append(
-                #"{"source":"t","host":"h\#(i)","type":"flood","summary":"\#(String(repeating: "x", count: 200))"}"#)
+        let hosts = 150
+        for batch in 0..<3 {
+            var lines: [String] = []
+            for i in (batch * 50)..<(batch * 50 + 50) {
+                lines.append(
+                    #"{"source":"t","host":"h\#(i)","type":"flood","summary":"\#(String(repeating: "x", count: 200))"}"#
+                )
+            }
+            let (status, _) = try await d.post("[" + lines.joined(separator: ",") + "]")
+            #expect(status == 202)
         }
-        let (status, _) = try await d.post("[" + lines.joined(separator: ",") + "]")
-        #expect(status == 202)
         try await d.eventually(20) {
             tap.changes.contains {
                 $0["rule"] as? String == "eccd-store-unwritable" && $0["change"] as? String == "raised"

@@ -1,0 +1,63 @@
+import EccCore
+import EccSNMP
+
+/// libFuzzer entry point for the SNMP decoder (`make fuzz`): every input must be decoded or rejected
+/// with a reason, never crash, never hang, never over-allocate; what decodes must also become an event.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    if let n = try? SNMPDecoder.decode(bytes) {
+        _ = n.event(from: "192.0.2.1", at: .zero)
+        if n.isInform { _ = SNMPDecoder.informResponse(to: n) }
+    }
+    return 0
+}
+
+#if FUZZING
+    /// libFuzzer's driver (the fuzzer runtime provides it).
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+    ) -> CInt
+
+    /// SwiftPM links an executable target's entry point under this name (its `main` is made an alias of
+    /// it), so with libFuzzer the entry point hands over to libFuzzer's driver.
+    @_cdecl("EccSNMPFuzz_main")
+    func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        var count = argc
+        var vector = argv
+        return runDriver(&count, &vector) { data, size in fuzz(data, size) }
+    }
+#else
+    import Foundation
+
+    /// Without libFuzzer (an ordinary build), the target replays inputs: every file named on the command line
+    /// (or in a directory named there) goes through the same entry point — e.g. the seed corpus or a crash.
+    @main
+    enum Replay {
+        static func main() {
+            var files: [String] = []
+            for arg in CommandLine.arguments.dropFirst() {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: arg, isDirectory: &isDir), isDir.boolValue {
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: arg)) ?? []
+                    files += names.sorted().map { arg + "/" + $0 }
+                } else {
+                    files.append(arg)
+                }
+            }
+            var decoded = 0
+            for f in files {
+                guard let data = FileManager.default.contents(atPath: f) else { continue }
+                let bytes = [UInt8](data)
+                if (try? SNMPDecoder.decode(bytes)) != nil { decoded += 1 }
+                bytes.withUnsafeBufferPointer { buf in
+                    if let base = buf.baseAddress { _ = fuzz(base, buf.count) }
+                }
+            }
+            print("replayed \(files.count) inputs, \(decoded) decoded")
+        }
+    }
+#endif
