@@ -231,4 +231,38 @@ struct NetSNMPTests {
         #expect(events[2].host == "10.9.8.7")
         #expect(events[3].type == "linkDown" && events[3].attributes["snmpTrapOID"] == .string("1.3.6.1.6.3.1.1.5.3"))
     }
+
+    @Test("IPv6, and a community allowlist: another community is dropped and counted")
+    func ipv6AndCommunities() async throws {
+        try Self.tools()
+        let ring = Ring<Event>(minimumCapacity: 1024)
+        var logger = Logger(label: "snmp-test")
+        logger.logLevel = .critical
+        let receiver = SNMPTrapReceiver(
+            host: "::1", port: 0, ring: ring, clock: ManualClock(), logger: logger, communities: ["s3cret"],
+            receiveBuffer: 1 << 20)
+        let task = Task { try await receiver.run() }
+        defer { task.cancel() }
+        let started = ContinuousClock.now + .seconds(10)
+        while receiver.boundPort == nil {
+            if ContinuousClock.now > started { throw Failure("the receiver did not start on ::1") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let target = "udp6:[::1]:\(receiver.boundPort ?? 0)"
+        for community in ["public", "s3cret"] {
+            let (rc, out) = try Self.run(
+                "/usr/bin/snmptrap",
+                ["-m", "", "-v", "2c", "-c", community, target, "1", "1.3.6.1.6.3.1.1.5.1"])
+            #expect(rc == 0, "\(out)")
+        }
+        var events: [Event] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while (events.isEmpty || receiver.drops.total == 0) && ContinuousClock.now < deadline {
+            _ = ring.drain(maximum: 16) { events.append($0) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(events.map(\.type) == ["coldStart"])
+        #expect(events.first?.host == "::1")
+        #expect(receiver.drops.byReason == ["community": 1])
+    }
 }
