@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "EccBench",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient",
+                "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient", "EccSNMP",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -101,5 +101,8 @@ if enabled("store") {
     bench("store_list_open_p1_by_owner_1m_ms", owned, "ms")
 }
 
+// SNMP traps: eccd vs snmptrapd vs a do-nothing receiver, lossless rate (issue #5).
+if enabled("snmp") { try await TrapBench.run() }
+
 // ECC vs SEC (Simple Event Correlator, Perl) on one threshold rule, same syslog lines, same run.
 if enabled("sec") { runSECBench(scale: scale) }

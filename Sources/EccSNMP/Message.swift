@@ -181,26 +181,38 @@ public enum SNMPDecoder {
             agentAddress: (a, b, c, d), varbinds: varbinds)
     }
 
-    /// The Response to an InformRequest (RFC 3416 §4.2.7): same request-id, the same varbinds.
-    public static func informResponse(to n: SNMPNotification) -> [UInt8] {
+    /// An SNMPv2c SNMPv2-Trap message (for load generators and tests).
+    public static func encodeTrap(community: String, requestID: Int64, varbinds: [VarBind]) -> [UInt8] {
+        message(version: 1, community: Array(community.utf8), pduTag: 0xA7, requestID: requestID, varbinds: varbinds)
+    }
+
+    static func message(version: Int64, community: [UInt8], pduTag: UInt8, requestID: Int64, varbinds: [VarBind])
+        -> [UInt8]
+    {
         var vbs = BERWriter()
-        for vb in n.varbinds {
+        for vb in varbinds {
             var one = BERWriter()
             one.tlv(0x06, BERWriter.oid(vb.oid))
             one.value(vb.value)
             vbs.tlv(0x30, one.bytes)
         }
         var pdu = BERWriter()
-        pdu.tlv(0x02, BERWriter.integer(n.requestID))
+        pdu.tlv(0x02, BERWriter.integer(requestID))
         pdu.tlv(0x02, [0])
         pdu.tlv(0x02, [0])
         pdu.tlv(0x30, vbs.bytes)
         var msg = BERWriter()
-        msg.tlv(0x02, BERWriter.integer(n.version))
-        msg.tlv(0x04, n.community)
-        msg.tlv(0xA2, pdu.bytes)
+        msg.tlv(0x02, BERWriter.integer(version))
+        msg.tlv(0x04, community)
+        msg.tlv(pduTag, pdu.bytes)
         var out = BERWriter()
         out.tlv(0x30, msg.bytes)
         return out.bytes
     }
+
+    /// The Response to an InformRequest (RFC 3416 §4.2.7): same request-id, the same varbinds.
+    public static func informResponse(to n: SNMPNotification) -> [UInt8] {
+        message(version: n.version, community: n.community, pduTag: 0xA2, requestID: n.requestID, varbinds: n.varbinds)
+    }
+
 }

@@ -97,6 +97,14 @@ struct DecoderTests {
         #expect(generic.event(from: "127.0.0.1", at: .zero).type == "linkDown")
     }
 
+    @Test("encodeTrap writes what the decoder reads back")
+    func encodeRoundTrip() throws {
+        let bytes = SNMPDecoder.encodeTrap(community: "public", requestID: 1, varbinds: Packets.linkDown)
+        #expect(bytes == Packets.v2Trap(Packets.linkDown, requestID: 1))
+        let n = try SNMPDecoder.decode(bytes)
+        #expect(n.varbinds == Packets.linkDown)
+    }
+
     @Test("an inform is answered with a Response carrying the same request-id and varbinds")
     func informResponse() throws {
         let n = try SNMPDecoder.decode(Packets.v2Trap(Packets.linkDown, inform: true, requestID: 0x7FFF_0001))
