@@ -264,7 +264,11 @@ enum TrapBench {
             print("# trap bench: snmptrapd is not installed (make test-deps); its figure is skipped")
         }
 
-        // eccd: traps → events → the shipped rules → SQLite.
+        // eccd: traps → events → the shipped rules → SQLite (run from the repository: ./rules).
+        guard FileManager.default.fileExists(atPath: "rules") else {
+            print("# trap bench: no ./rules here (run make bench from the repository); the eccd figure is skipped")
+            return
+        }
         var config = DaemonConfig()
         config.databasePath = dir + "/ecc.db"
         config.rulePaths = ["rules"]
@@ -287,7 +291,11 @@ enum TrapBench {
         bench("snmp_lossless_traps_per_s_eccd", Double(by["eccd"] ?? 0), "traps/s")
         if let t = by["snmptrapd"] {
             bench("snmp_lossless_traps_per_s_snmptrapd", Double(t), "traps/s")
-            bench("snmp_eccd_vs_snmptrapd_ratio", Double(by["eccd"] ?? 0) / Double(max(t, 1)), "x")
+            if t > 0 {
+                bench("snmp_eccd_vs_snmptrapd_ratio", Double(by["eccd"] ?? 0) / Double(t), "x")
+            } else {
+                print("# trap bench: snmptrapd lost traps even at the lowest step; no ratio")
+            }
         }
         if let n = by["null"] {
             bench("snmp_lossless_traps_per_s_null_receiver", Double(n), "traps/s")
