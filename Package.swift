@@ -51,10 +51,15 @@ let package = Package(
             dependencies: ["EccCore", "EccBus", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // Collectors: JSON lines over TCP (later SNMP, syslog, ...).
+        // C shims over OpenSSL's libcrypto (SNMPv3 USM) and net-snmp's libnetsnmp (MIB translation).
+        .target(
+            name: "CEccSNMP",
+            linkerSettings: [.linkedLibrary("netsnmp"), .linkedLibrary("crypto")]
+        ),
+        // SNMP: the BER codec, v1/v2c/v3 notifications, the USM, OID names.
         .target(
             name: "EccSNMP",
-            dependencies: ["EccCore"],
+            dependencies: ["EccCore", "CEccSNMP"],
             swiftSettings: strict
         ),
         // libFuzzer target for the SNMP decoder: `make fuzz` builds it with -sanitize=fuzzer.
@@ -63,6 +68,7 @@ let package = Package(
             dependencies: ["EccSNMP", "EccCore"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
+        // Collectors: JSON lines over TCP, SNMP traps and informs over UDP.
         .target(
             name: "EccCollectors",
             dependencies: [
@@ -91,7 +97,7 @@ let package = Package(
         .target(
             name: "EccDaemon",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP",
+                "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

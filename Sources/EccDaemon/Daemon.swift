@@ -4,6 +4,7 @@ import EccCore
 import EccHTTP
 import EccRules
 import EccStore
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -116,7 +117,13 @@ public final class Daemon: Sendable {
             config.snmpEnabled
             ? SNMPTrapReceiver(
                 host: config.snmpHost, port: config.snmpPort, ring: bus, clock: clock, logger: logger,
-                communities: config.snmpCommunities.map(Set.init), receiveBuffer: config.snmpReceiveBuffer) : nil
+                communities: config.snmpCommunities.map(Set.init),
+                usm: .init(
+                    users: config.snmpUsers, engineID: config.snmpEngineID,
+                    engineFile: config.snmpEngineFile
+                        ?? URL(fileURLWithPath: config.databasePath).deletingLastPathComponent()
+                        .appendingPathComponent("snmp-engine").path),
+                receiveBuffer: config.snmpReceiveBuffer) : nil
         telemetry = Telemetry(
             bus: bus, producers: [tcp?.stats, snmp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
             badInputs: (tcp.map { [("tcp", $0.badLines)] } ?? []) + (snmp.map { [("snmp", $0.badPackets)] } ?? []),

@@ -161,6 +161,8 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedPDU(UInt8)
     case community
     case notATrap
+    /// Rejected by the User-based Security Model (RFC 3414 §3.2), counted as usmStats… are.
+    case usm(USMFailure)
 
     /// A short label for counters (`ecc_snmp_dropped_total{reason}`).
     public var reason: String {
@@ -174,6 +176,7 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedPDU: "pdu_type"
         case .community: "community"
         case .notATrap: "not_a_trap"
+        case .usm(let f): f.rawValue
         }
     }
 
@@ -188,6 +191,7 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedPDU(let t): "PDU type 0x\(String(t, radix: 16)) is not a trap or inform"
         case .community: "community not allowed"
         case .notATrap: "a trap without snmpTrapOID.0"
+        case .usm(let f): f.description
         }
     }
 }
@@ -266,5 +270,28 @@ struct BERWriter {
         } while x > 0
         if out[0] & 0x80 != 0 { out.insert(0, at: 0) }
         return out
+    }
+}
+
+/// Why the User-based Security Model rejected a message; the raw values are the counter labels.
+public enum USMFailure: String, Sendable, Equatable, CustomStringConvertible {
+    case unknownEngineID = "unknown_engine_id"
+    case unknownUser = "unknown_user"
+    case unsupportedSecurityLevel = "unsupported_security_level"
+    case wrongDigest = "wrong_digest"
+    case notInTimeWindow = "not_in_time_window"
+    case decryptionError = "decryption_error"
+    case unknownSecurityModel = "unknown_security_model"
+
+    public var description: String {
+        switch self {
+        case .unknownEngineID: "SNMPv3: unknown engine ID (an inform must be sent to eccd's engine ID)"
+        case .unknownUser: "SNMPv3: unknown user (not configured under snmp.users, or keys for another engine ID)"
+        case .unsupportedSecurityLevel: "SNMPv3: security level not allowed for this user"
+        case .wrongDigest: "SNMPv3: authentication failed (wrong key or passphrase, or a modified message)"
+        case .notInTimeWindow: "SNMPv3: outside the time window (a replayed or delayed message)"
+        case .decryptionError: "SNMPv3: cannot decrypt (wrong privacy key or protocol)"
+        case .unknownSecurityModel: "SNMPv3: security model is not USM"
+        }
     }
 }

@@ -77,9 +77,20 @@ public struct SNMPNotification: Sendable, Equatable {
     public var agentAddress: (UInt8, UInt8, UInt8, UInt8)?
     /// Every varbind, in order, sysUpTime.0 and snmpTrapOID.0 first.
     public var varbinds: [VarBind]
+    /// v3: who sent it and how it was protected.
+    public var security: Security?
+
+    /// What the User-based Security Model established about a v3 notification.
+    public struct Security: Sendable, Equatable {
+        public var user: [UInt8]
+        public var level: SecurityLevel
+        /// The authoritative engine: the sender's for a trap, eccd's for an inform.
+        public var engineID: [UInt8]
+        public var contextName: [UInt8]
+    }
 
     public static func == (a: SNMPNotification, b: SNMPNotification) -> Bool {
-        a.version == b.version && a.community == b.community && a.isInform == b.isInform
+        a.version == b.version && a.community == b.community && a.isInform == b.isInform && a.security == b.security
             && a.requestID == b.requestID && a.trapOID == b.trapOID && a.uptime == b.uptime
             && a.varbinds == b.varbinds
             && a.agentAddress.map { [$0.0, $0.1, $0.2, $0.3] }
@@ -89,6 +100,13 @@ public struct SNMPNotification: Sendable, Equatable {
 
 /// Decoding of SNMP messages carrying notifications (v1 Trap, v2c SNMPv2-Trap and InformRequest).
 public enum SNMPDecoder {
+    /// The message's msgVersion (0 = v1, 1 = v2c, 3 = v3), read without decoding the rest.
+    public static func version(of bytes: UnsafeRawBufferPointer) -> Int64? {
+        var top = BERReader(bytes)
+        guard var msg = try? top.sequence(0x30) else { return nil }
+        return try? msg.integer()
+    }
+
     /// Decodes one UDP payload. `allowCommunity` (nil: any) is checked before the PDU is decoded.
     public static func decode(_ bytes: UnsafeRawBufferPointer, allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil)
         throws(SNMPError) -> SNMPNotification
@@ -150,7 +168,7 @@ public enum SNMPDecoder {
         if varbinds[0].oid == .sysUpTime0, case .timeticks(let t) = varbinds[0].value { uptime = t }
         return SNMPNotification(
             version: version, community: community, isInform: inform, requestID: requestID, trapOID: trapOID,
-            uptime: uptime, agentAddress: nil, varbinds: varbinds)
+            uptime: uptime, agentAddress: nil, varbinds: varbinds, security: nil)
     }
 
     /// RFC 3584 §3.1: a v1 Trap-PDU in its SNMPv2 form.
@@ -178,7 +196,7 @@ public enum SNMPDecoder {
         varbinds.append(VarBind(.snmpTrapEnterprise0, .oid(enterprise)))
         return SNMPNotification(
             version: 0, community: community, isInform: false, requestID: 0, trapOID: trapOID, uptime: ticks,
-            agentAddress: (a, b, c, d), varbinds: varbinds)
+            agentAddress: (a, b, c, d), varbinds: varbinds, security: nil)
     }
 
     /// An SNMPv2c SNMPv2-Trap message (for load generators and tests).

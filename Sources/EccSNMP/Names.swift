@@ -111,6 +111,14 @@ extension SNMPNotification {
         if let full { e.attributes["trapName"] = .string(full) }
         e.attributes["snmpVersion"] = .string(version == 0 ? "1" : version == 1 ? "2c" : "3")
         if let uptime { e.attributes["sysUpTime"] = .int(Int64(uptime)) }
+        if let security {
+            e.attributes["snmpUser"] = .string(SNMPValue.text(security.user))
+            e.attributes["snmpSecurityLevel"] = .string(security.level.description)
+            e.attributes["snmpEngineID"] = .string(security.engineID.map { String(format2: $0) }.joined())
+            if !security.contextName.isEmpty {
+                e.attributes["snmpContext"] = .string(SNMPValue.text(security.contextName))
+            }
+        }
         for vb in varbinds where vb.oid != .sysUpTime0 && vb.oid != .snmpTrapOID0 {
             let value = vb.value.attribute
             e.attributes[vb.oid.description] = value
@@ -123,5 +131,13 @@ extension SNMPNotification {
             }
         }
         return e
+    }
+}
+
+extension String {
+    /// Two lower-case hex digits.
+    init(format2 b: UInt8) {
+        let digits = Array("0123456789abcdef".utf8)
+        self = String(decoding: [digits[Int(b >> 4)], digits[Int(b & 0x0F)]], as: UTF8.self)
     }
 }

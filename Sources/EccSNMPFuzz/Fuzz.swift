@@ -1,11 +1,29 @@
 import EccCore
 import EccSNMP
 
+/// One USM processor for every input (it keeps caches, as in eccd); only the fuzzing thread uses it.
+nonisolated(unsafe) let usm = USMProcessor(
+    engine: LocalEngine(engineID: [0x80, 0, 0x1F, 0x88, 5, 1, 2, 3, 4], boots: 1),
+    users: [
+        USMUser(name: "sha", auth: (.sha1, .passphrase(Array("auth-passphrase-1".utf8)))),
+        USMUser(
+            name: "shaaes", auth: (.sha1, .passphrase(Array("auth-passphrase-1".utf8))),
+            priv: (.aes128, .passphrase(Array("priv-passphrase-2".utf8)))),
+        USMUser(
+            name: "md5des", auth: (.md5, .passphrase(Array("auth-passphrase-1".utf8))),
+            priv: (.des, .passphrase(Array("priv-passphrase-2".utf8)))),
+    ])
+
 /// libFuzzer entry point for the SNMP decoder (`make fuzz`): every input must be decoded or rejected
 /// with a reason, never crash, never hang, never over-allocate; what decodes must also become an event.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    if SNMPDecoder.version(of: bytes) == 3 {
+        // The users of the seed corpus (captured from snmptrap/snmpinform with these passphrases).
+        if case .notification(let n, _) = usm.process(bytes, now: 0) { _ = n.event(from: "192.0.2.1", at: .zero) }
+        return 0
+    }
     if let n = try? SNMPDecoder.decode(bytes) {
         _ = n.event(from: "192.0.2.1", at: .zero)
         if n.isInform { _ = SNMPDecoder.informResponse(to: n) }

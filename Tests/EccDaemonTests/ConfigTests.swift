@@ -1,5 +1,6 @@
 import EccDaemon
 import EccRules
+import EccSNMP
 import EccStore
 import Foundation
 import Testing
@@ -43,6 +44,52 @@ struct ConfigTests {
         for (text, prefix) in bad {
             #expect(throws: ConfigError.self) { try DaemonConfig.parse(text, file: "c.yaml") }
             do { _ = try DaemonConfig.parse(text, file: "c.yaml") } catch {
+                #expect(error.description.hasPrefix(prefix), "\(error.description)")
+            }
+        }
+    }
+
+    @Test("snmp: v3 users with passphrases or localized keys, engine ID, MIB directories; errors with file:line:col")
+    func snmp() throws {
+        let c = try DaemonConfig.parse(
+            """
+            snmp:
+              engine_id: "0x80001f880511223344"
+              mibs: [/usr/share/snmp/mibs]
+              users:
+                - {name: ops, auth: SHA-256, auth_passphrase: "auth secret 1", priv: AES-256, priv_passphrase: "priv secret 2"}
+                - {name: legacy, auth: md5, auth_passphrase: "12345678", min_level: authNoPriv}
+                - {name: keyed, auth: SHA, auth_key: "0x6695febc9288e36282235fc7151f128497b38f3f", engine_id: "0x000000000000000000000002"}
+            """, file: "c.yaml")
+        #expect(c.snmpEngineID == [0x80, 0x00, 0x1F, 0x88, 0x05, 0x11, 0x22, 0x33, 0x44])
+        #expect(c.snmpMIBDirectories == ["/usr/share/snmp/mibs"])
+        #expect(c.snmpUsers.map(\.level) == [.authPriv, .authNoPriv, .authNoPriv])
+        #expect(c.snmpUsers[0].priv?.protocol == .aes256 && c.snmpUsers[1].auth?.protocol == .md5)
+        #expect(c.snmpUsers[2].engineID?.count == 12)
+        let bad: [(String, String)] = [
+            (
+                "snmp:\n  users:\n    - {name: a, auth: SHA-3, auth_passphrase: 12345678}\n",
+                "c.yaml:3:23: auth must be one of"
+            ),
+            (
+                "snmp:\n  users:\n    - {name: a, auth: SHA, auth_passphrase: short}\n",
+                "c.yaml:3:45: auth_passphrase must have at least 8"
+            ),
+            (
+                "snmp:\n  users:\n    - {name: a, priv: AES, priv_passphrase: 12345678}\n",
+                "c.yaml:3:23: privacy needs authentication"
+            ),
+            ("snmp:\n  users:\n    - {name: a, auth: SHA, auth_key: 0x00}\n", "c.yaml:3:38: auth_key is localized"),
+            ("snmp:\n  users:\n    - {name: a, min_level: authPriv}\n", "c.yaml:3:28: min_level authPriv is above"),
+            ("snmp:\n  users:\n    - {name: a}\n    - {name: a}\n", "c.yaml:4:7: snmp.users: a@ is listed twice"),
+            ("snmp:\n  engine_id: 0x0102\n", "c.yaml:2:14: snmp.engine_id has 5 to 32 bytes"),
+            ("snmp:\n  users:\n    - {name: a, password: x}\n", "c.yaml:3:17: unknown key 'password'"),
+        ]
+        for (text, prefix) in bad {
+            do {
+                _ = try DaemonConfig.parse(text, file: "c.yaml")
+                Issue.record("accepted: \(text)")
+            } catch {
                 #expect(error.description.hasPrefix(prefix), "\(error.description)")
             }
         }

@@ -97,15 +97,20 @@ struct NetSNMPTests {
         let port = NetSNMPTests.freeUDPPort()
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-trapd-\(UUID()).out").path
 
-        init() throws {
+        init(config: String = "disableAuthorization yes\n") throws {
             let conf = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-trapd-\(UUID()).conf")
-            try "disableAuthorization yes\n".write(to: conf, atomically: true, encoding: .utf8)
+            try config.write(to: conf, atomically: true, encoding: .utf8)
             pid = try NetSNMPTests.spawn(
                 "/usr/sbin/snmptrapd",
                 [
                     "-f", "-Lo", "-On", "-m", "", "-C", "-c", conf.path, "-F", "TRAP %N %w %q %a\n%V\n%v\n----\n",
                     "udp:127.0.0.1:\(port)",
-                ], outputPath: outputPath)
+                ], outputPath: outputPath,
+                env: [
+                    "SNMP_PERSISTENT_DIR": FileManager.default.temporaryDirectory.appendingPathComponent(
+                        "ecc-trapd-\(UUID())"
+                    ).path
+                ])
             Thread.sleep(forTimeInterval: 0.5)
         }
 

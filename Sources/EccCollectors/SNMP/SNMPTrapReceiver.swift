@@ -26,14 +26,33 @@ public final class SNMPTrapReceiver: Service, Sendable {
     private let clock: any EccCore.Clock
     private let logger: Logger
     private let communities: Set<[UInt8]>?
+    private let usm: USMSettings
     private let group: MultiThreadedEventLoopGroup
     private let bound = Mutex<(port: Int, buffer: Int)?>(nil)
+    private let engineState = Mutex<LocalEngine?>(nil)
+
+    /// SNMPv3: the users accepted, and where eccd's engine ID and boot counter are kept.
+    public struct USMSettings: Sendable {
+        public var users: [USMUser]
+        /// nil: an engine ID generated once and kept in ``engineFile``.
+        public var engineID: [UInt8]?
+        /// nil: nothing kept (a new engine ID each start; for tests).
+        public var engineFile: String?
+
+        public init(users: [USMUser] = [], engineID: [UInt8]? = nil, engineFile: String? = nil) {
+            self.users = users
+            self.engineID = engineID
+            self.engineFile = engineFile
+        }
+    }
 
     /// `communities` nil accepts any community (v1/v2c).
     public init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
-        communities: Set<String>? = nil, receiveBuffer: Int = 8 << 20, group: MultiThreadedEventLoopGroup = .singleton
+        communities: Set<String>? = nil, usm: USMSettings = USMSettings(), receiveBuffer: Int = 8 << 20,
+        group: MultiThreadedEventLoopGroup = .singleton
     ) {
+        self.usm = usm
         self.host = host
         self.port = port
         self.ring = ring
@@ -47,6 +66,8 @@ public final class SNMPTrapReceiver: Service, Sendable {
 
     /// The port actually bound (differs from ``port`` when that is 0), once running.
     public var boundPort: Int? { bound.withLock { $0?.port } }
+    /// eccd's SNMP engine (ID and boots), once running.
+    public var engine: LocalEngine? { engineState.withLock { $0 } }
     /// The receive buffer the kernel granted (Linux reports twice the usable size), once running.
     public var grantedReceiveBuffer: Int? { bound.withLock { $0?.buffer } }
 
@@ -68,8 +89,22 @@ public final class SNMPTrapReceiver: Service, Sendable {
     }
 
     public func run() async throws {
+        let engine: LocalEngine
+        if let file = usm.engineFile {
+            let (booted, persisted) = try SNMPEngineFile.boot(path: file, configuredID: usm.engineID)
+            engine = booted
+            if !persisted {
+                logger.warning(
+                    "cannot write the SNMP engine file; SNMPv3 inform senders will rediscover eccd's boots after a restart",
+                    metadata: ["ecc.path": "\(file)"])
+            }
+        } else {
+            engine = LocalEngine(engineID: usm.engineID ?? SNMPEngineFile.generatedID(), boots: 1)
+        }
+        engineState.withLock { $0 = engine }
         let handler = SNMPHandler.Shared(
-            ring: ring, stats: stats, drops: drops, reporter: badPackets, clock: clock, communities: communities)
+            ring: ring, stats: stats, drops: drops, reporter: badPackets, clock: clock, communities: communities,
+            engine: engine, users: usm.users)
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
@@ -96,7 +131,11 @@ public final class SNMPTrapReceiver: Service, Sendable {
         }
         logger.info(
             "SNMP trap receiver listening",
-            metadata: ["ecc.address": "udp \(host):\(actual)", "ecc.receive_buffer": "\(granted)"])
+            metadata: [
+                "ecc.address": "udp \(host):\(actual)", "ecc.receive_buffer": "\(granted)",
+                "ecc.engine_id": "\(SNMPEngineFile.hex(engine.engineID))", "ecc.engine_boots": "\(engine.boots)",
+                "ecc.v3_users": "\(usm.users.count)",
+            ])
         try? await gracefulShutdown()
         try? await channel.close()
         logger.info(
@@ -112,7 +151,12 @@ public final class SNMPDropCounters: Sendable {
 
     public init() {}
 
+    private let discoveryCount = Atomic<Int>(0)
+
     func answeredInform() { informCount.add(1, ordering: .relaxed) }
+    func answeredDiscovery() { discoveryCount.add(1, ordering: .relaxed) }
+    /// SNMPv3 engine-ID discovery probes answered with a Report.
+    public var discoveriesAnswered: Int { discoveryCount.load(ordering: .relaxed) }
     /// Informs answered with a Response.
     public var informsAnswered: Int { informCount.load(ordering: .relaxed) }
 
@@ -134,26 +178,62 @@ final class SNMPHandler: ChannelInboundHandler {
         let reporter: BadInputReporter
         let clock: any EccCore.Clock
         let communities: Set<[UInt8]>?
+        let engine: LocalEngine
+        let users: [USMUser]
     }
 
     private let shared: Shared
     private let producer: Producer<Event>
+    private let usm: USMProcessor
+    private let booted = ContinuousClock.now
 
     init(_ shared: Shared) {
         self.shared = shared
         producer = Producer(ring: shared.ring, policy: .dropNewest, stats: shared.stats, batchSize: 256)
+        usm = USMProcessor(engine: shared.engine, users: shared.users)
+    }
+
+    /// Seconds since this engine booted (snmpEngineTime).
+    private var engineTime: UInt32 {
+        UInt32(clamping: (ContinuousClock.now - booted).components.seconds)
+    }
+
+    private func reply(_ bytes: [UInt8], to address: SocketAddress, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let communities = shared.communities
-        let decoded: Result<SNMPNotification, SNMPError> = envelope.data.withUnsafeReadableBytes { raw in
-            do throws(SNMPError) {
-                return .success(
-                    try SNMPDecoder.decode(raw, allowCommunity: communities.map { set in { set.contains(Array($0)) } }))
-            } catch { return .failure(error) }
-        }
         let sender = envelope.remoteAddress.ipAddress ?? "unknown"
+        let isV3 = envelope.data.withUnsafeReadableBytes { SNMPDecoder.version(of: $0) } == 3
+        let decoded: Result<SNMPNotification, SNMPError>
+        var response: [UInt8]?
+        if isV3 {
+            let now = engineTime
+            switch envelope.data.withUnsafeReadableBytes({ usm.process($0, now: now) }) {
+            case .notification(let n, let reply):
+                decoded = .success(n)
+                response = reply
+            case .discovery(let reply):
+                shared.drops.answeredDiscovery()
+                self.reply(reply, to: envelope.remoteAddress, context: context)
+                return
+            case .rejected(let error, let reply):
+                decoded = .failure(error)
+                if let reply { self.reply(reply, to: envelope.remoteAddress, context: context) }
+            }
+        } else {
+            let communities = shared.communities
+            decoded = envelope.data.withUnsafeReadableBytes { raw in
+                do throws(SNMPError) {
+                    return .success(
+                        try SNMPDecoder.decode(
+                            raw, allowCommunity: communities.map { set in { set.contains(Array($0)) } }))
+                } catch { return .failure(error) }
+            }
+        }
         switch decoded {
         case .failure(let error):
             shared.drops.add(error.reason)
@@ -161,13 +241,10 @@ final class SNMPHandler: ChannelInboundHandler {
         case .success(let n):
             producer.append(n.event(from: sender, at: shared.clock.now()))
             if n.isInform {
-                let response = SNMPDecoder.informResponse(to: n)
-                var buffer = context.channel.allocator.buffer(capacity: response.count)
-                buffer.writeBytes(response)
-                context.write(
-                    wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)),
-                    promise: nil)
-                shared.drops.answeredInform()
+                if let r = response ?? (isV3 ? nil : SNMPDecoder.informResponse(to: n)) {
+                    reply(r, to: envelope.remoteAddress, context: context)
+                    shared.drops.answeredInform()
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 import EccRules
+import EccSNMP
 import EccStore
 import Foundation
 
@@ -32,6 +33,14 @@ public struct DaemonConfig: Sendable, Equatable {
     public var snmpReceiveBuffer = 8 << 20
     /// v1/v2c communities accepted (nil: any).
     public var snmpCommunities: [String]?
+    /// SNMPv3 users accepted (USM); none: v3 messages are dropped as from unknown users.
+    public var snmpUsers: [USMUser] = []
+    /// eccd's SNMP engine ID (nil: generated once and kept in ``snmpEngineFile``).
+    public var snmpEngineID: [UInt8]?
+    /// Where the engine ID and boot counter are kept (nil: `snmp-engine` beside the database).
+    public var snmpEngineFile: String?
+    /// Directories of MIB modules to load for names (none: the built-in names of the generic traps).
+    public var snmpMIBDirectories: [String] = []
     /// Longest accepted JSON line in bytes.
     public var tcpMaxLineBytes = 1 << 20
     /// Bus slots (rounded up to a power of two).
@@ -113,17 +122,7 @@ public struct DaemonConfig: Sendable, Equatable {
             if let l = m["listen"] { (c.tcpHost, c.tcpPort) = try listen(l, "tcp.listen") }
             if let b = m["max_line_bytes"] { c.tcpMaxLineBytes = try positive(b, "tcp.max_line_bytes") }
         }
-        if let sn = top["snmp"] {
-            let m = try sn.mapping("snmp", known: ["enabled", "listen", "receive_buffer", "communities"])
-            if let e = m["enabled"] { c.snmpEnabled = try e.bool("snmp.enabled") }
-            if let l = m["listen"] { (c.snmpHost, c.snmpPort) = try listen(l, "snmp.listen") }
-            if let b = m["receive_buffer"] { c.snmpReceiveBuffer = try positive(b, "snmp.receive_buffer") }
-            if let list = m["communities"] {
-                c.snmpCommunities = try list.list("snmp.communities").map { v throws(ConfigError) in
-                    try v.string("a community")
-                }
-            }
-        }
+        if let sn = top["snmp"] { try snmpSettings(sn, into: &c) }
         if let b = top["bus"] {
             let m = try b.mapping("bus", known: ["capacity"])
             if let cap = m["capacity"] { c.busCapacity = try positive(cap, "bus.capacity") }

@@ -98,6 +98,9 @@ final class Telemetry: Sendable {
                 count("ecc_snmp_bad_packets_total", ["reason": reason], n, "SNMP packets dropped as bad, by reason")
             }
             count("ecc_snmp_informs_answered_total", [:], snmp.drops.informsAnswered, "SNMP informs answered")
+            count(
+                "ecc_snmp_v3_discoveries_total", [:], snmp.drops.discoveriesAnswered,
+                "SNMPv3 engine-ID discovery probes answered with a Report")
             if let k = snmp.kernelDrops {
                 count("ecc_snmp_kernel_drops_total", [:], k, "SNMP datagrams the kernel dropped (receive buffer full)")
             }
