@@ -123,7 +123,7 @@ public final class Daemon: Sendable {
                     engineFile: config.snmpEngineFile
                         ?? URL(fileURLWithPath: config.databasePath).deletingLastPathComponent()
                         .appendingPathComponent("snmp-engine").path),
-                receiveBuffer: config.snmpReceiveBuffer) : nil
+                mibDirectories: config.snmpMIBDirectories, receiveBuffer: config.snmpReceiveBuffer) : nil
         telemetry = Telemetry(
             bus: bus, producers: [tcp?.stats, snmp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
             badInputs: (tcp.map { [("tcp", $0.badLines)] } ?? []) + (snmp.map { [("snmp", $0.badPackets)] } ?? []),

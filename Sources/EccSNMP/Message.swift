@@ -89,6 +89,21 @@ public struct SNMPNotification: Sendable, Equatable {
         public var contextName: [UInt8]
     }
 
+    public init(
+        version: Int64, community: [UInt8], isInform: Bool, requestID: Int64, trapOID: OID, uptime: UInt32?,
+        agentAddress: (UInt8, UInt8, UInt8, UInt8)?, varbinds: [VarBind], security: Security?
+    ) {
+        self.version = version
+        self.community = community
+        self.isInform = isInform
+        self.requestID = requestID
+        self.trapOID = trapOID
+        self.uptime = uptime
+        self.agentAddress = agentAddress
+        self.varbinds = varbinds
+        self.security = security
+    }
+
     public static func == (a: SNMPNotification, b: SNMPNotification) -> Bool {
         a.version == b.version && a.community == b.community && a.isInform == b.isInform && a.security == b.security
             && a.requestID == b.requestID && a.trapOID == b.trapOID && a.uptime == b.uptime

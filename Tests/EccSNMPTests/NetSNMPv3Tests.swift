@@ -107,7 +107,7 @@ struct NetSNMPv3Tests {
                     let tool = inform ? "/usr/bin/snmpinform" : "/usr/bin/snmptrap"
                     let engine = inform ? [] : ["-e", Self.senderEngine]
                     let args =
-                        ["-m", "", "-r", "1", "-t", "2"] + Self.securityArgs(u, authPass: Self.authPass) + engine
+                        ["-m", "", "-r", "3", "-t", "3"] + Self.securityArgs(u, authPass: Self.authPass) + engine
                         + ["127.0.0.1:\(port)", "4242"] + varbinds
                     let (rc, out) = try T.run(tool, args)
                     #expect(rc == 0, "\(tool) \(u.name) to \(port == ours ? "eccd" : "snmptrapd"): \(out)")

@@ -27,6 +27,7 @@ public final class SNMPTrapReceiver: Service, Sendable {
     private let logger: Logger
     private let communities: Set<[UInt8]>?
     private let usm: USMSettings
+    private let mibDirectories: [String]
     private let group: MultiThreadedEventLoopGroup
     private let bound = Mutex<(port: Int, buffer: Int)?>(nil)
     private let engineState = Mutex<LocalEngine?>(nil)
@@ -49,10 +50,11 @@ public final class SNMPTrapReceiver: Service, Sendable {
     /// `communities` nil accepts any community (v1/v2c).
     public init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
-        communities: Set<String>? = nil, usm: USMSettings = USMSettings(), receiveBuffer: Int = 8 << 20,
-        group: MultiThreadedEventLoopGroup = .singleton
+        communities: Set<String>? = nil, usm: USMSettings = USMSettings(), mibDirectories: [String] = [],
+        receiveBuffer: Int = 8 << 20, group: MultiThreadedEventLoopGroup = .singleton
     ) {
         self.usm = usm
+        self.mibDirectories = mibDirectories
         self.host = host
         self.port = port
         self.ring = ring
@@ -102,9 +104,22 @@ public final class SNMPTrapReceiver: Service, Sendable {
             engine = LocalEngine(engineID: usm.engineID ?? SNMPEngineFile.generatedID(), boots: 1)
         }
         engineState.withLock { $0 = engine }
+        var mibs: MIBNames?
+        if !mibDirectories.isEmpty {
+            for dir in mibDirectories where !FileManager.default.fileExists(atPath: dir) {
+                logger.warning("MIB directory not found", metadata: ["ecc.path": "\(dir)"])
+            }
+            let loaded = MIBNames(directories: mibDirectories)
+            logger.info(
+                "MIB modules loaded for SNMP names",
+                metadata: [
+                    "ecc.directories": "\(mibDirectories.joined(separator: ":"))", "ecc.nodes": "\(loaded.nodes)",
+                ])
+            mibs = loaded
+        }
         let handler = SNMPHandler.Shared(
             ring: ring, stats: stats, drops: drops, reporter: badPackets, clock: clock, communities: communities,
-            engine: engine, users: usm.users)
+            engine: engine, users: usm.users, mibs: mibs)
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
@@ -180,17 +195,20 @@ final class SNMPHandler: ChannelInboundHandler {
         let communities: Set<[UInt8]>?
         let engine: LocalEngine
         let users: [USMUser]
+        let mibs: MIBNames?
     }
 
     private let shared: Shared
     private let producer: Producer<Event>
     private let usm: USMProcessor
+    private let names: OIDNameCache
     private let booted = ContinuousClock.now
 
     init(_ shared: Shared) {
         self.shared = shared
         producer = Producer(ring: shared.ring, policy: .dropNewest, stats: shared.stats, batchSize: 256)
         usm = USMProcessor(engine: shared.engine, users: shared.users)
+        names = OIDNameCache(mibs: shared.mibs)
     }
 
     /// Seconds since this engine booted (snmpEngineTime).
@@ -239,7 +257,7 @@ final class SNMPHandler: ChannelInboundHandler {
             shared.drops.add(error.reason)
             shared.reporter.report("bad SNMP packet dropped", peer: sender, detail: error.description)
         case .success(let n):
-            producer.append(n.event(from: sender, at: shared.clock.now()))
+            producer.append(n.event(from: sender, at: shared.clock.now(), names: names))
             if n.isInform {
                 if let r = response ?? (isV3 ? nil : SNMPDecoder.informResponse(to: n)) {
                     reply(r, to: envelope.remoteAddress, context: context)

@@ -1,8 +1,14 @@
 import EccCore
 
+/// What names OIDs: a trap's `MODULE::name`, an object's `MODULE::name` with its instance arcs.
+public protocol OIDNaming {
+    func trapName(_ oid: OID) -> String?
+    func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)?
+}
+
 /// Names for OIDs without any MIB loaded: the generic traps (RFC 3418 / RFC 2863) and the objects their
 /// varbinds carry, so `coldStart`, `linkDown`… are named on a machine with no MIB files at all.
-public struct OIDNames: Sendable {
+public struct OIDNames: Sendable, OIDNaming {
     /// Trap OID → `MODULE::name`.
     var traps: [OID: String]
     /// Object (column or scalar) OID → `MODULE::name`.
@@ -99,7 +105,7 @@ extension SNMPNotification {
     /// type the trap's name (`linkDown`) or its OID; attributes `snmpTrapOID`, `trapName`, `snmpVersion`,
     /// `sysUpTime`, and for every other varbind its value under the numeric OID and, when known, under
     /// the object's name (`ifIndex`) with the instance beside it (`ifIndex.instance` = `7`).
-    public func event(from sender: String, at time: EventTime, names: OIDNames = .builtIn) -> Event {
+    public func event(from sender: String, at time: EventTime, names: some OIDNaming = OIDNames.builtIn) -> Event {
         let host = agentAddress.map { "\($0.0).\($0.1).\($0.2).\($0.3)" } ?? sender
         let full = names.trapName(trapOID)
         let short = full.map { String($0[$0.index(after: $0.lastIndex(of: ":") ?? $0.startIndex)...]) }

@@ -1,0 +1,73 @@
+import CEccSNMP
+import Synchronization
+
+/// OID names from MIB modules, read by net-snmp's own parser (libnetsnmp) from the configured
+/// directories. net-snmp keeps one parse tree per process and is not thread-safe, so every call goes
+/// through one lock; ``OIDNameCache`` keeps the answers, so each object is looked up here once.
+public final class MIBNames: Sendable {
+    private static let lock = Mutex<Int>(0)
+    /// The directories loaded, in order.
+    public let directories: [String]
+    /// Nodes of the MIB tree known after loading (a rough measure of what was found).
+    public let nodes: Int
+
+    /// Loads every module in `directories` (on top of what an earlier instance loaded).
+    public init(directories: [String]) {
+        self.directories = directories
+        nodes = Self.lock.withLock { _ in Int(ecc_mib_load(directories.joined(separator: ":"))) }
+    }
+
+    /// `MODULE::name` of the node `oid` names exactly, and the arcs it covers.
+    public func node(_ oid: OID) -> (name: String, depth: Int)? {
+        Self.lock.withLock { _ -> (name: String, depth: Int)? in
+            var module = [CChar](repeating: 0, count: 128)
+            var label = [CChar](repeating: 0, count: 128)
+            let depth = ecc_mib_lookup(oid.arcs, oid.arcs.count, &module, module.count, &label, label.count)
+            guard depth >= 2 else { return nil }
+            let l = String(decoding: label.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let m = String(decoding: module.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // net-snmp names a node of no loaded module "#-1"; such a node keeps its bare label.
+            return (m.isEmpty || m.hasPrefix("#") ? l : m + "::" + l, depth)
+        }
+    }
+}
+
+/// Names for one receiver thread: the built-in table first, then the MIBs, every answer (also "not
+/// known") cached by OID, within a bound.
+public final class OIDNameCache: OIDNaming {
+    private let builtIn: OIDNames
+    private let mibs: MIBNames?
+    private var objects: [OID: (name: String, depth: Int)?] = [:]
+    private var traps: [OID: String?] = [:]
+    /// Entries kept before the cache starts afresh (instances make many distinct OIDs).
+    public static let capacity = 65_536
+
+    public init(builtIn: OIDNames = .builtIn, mibs: MIBNames?) {
+        self.builtIn = builtIn
+        self.mibs = mibs
+    }
+
+    public func trapName(_ oid: OID) -> String? {
+        if let known = builtIn.trapName(oid) { return known }
+        guard let mibs else { return nil }
+        if let cached = traps[oid] { return cached }
+        let found = mibs.node(oid).flatMap { $0.depth == oid.arcs.count ? $0.name : nil }
+        if traps.count >= Self.capacity { traps.removeAll(keepingCapacity: true) }
+        traps[oid] = found
+        return found
+    }
+
+    public func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)? {
+        if let known = builtIn.object(oid) { return known }
+        guard let mibs else { return nil }
+        let entry: (name: String, depth: Int)?
+        if let cached = objects[oid] {
+            entry = cached
+        } else {
+            entry = mibs.node(oid)
+            if objects.count >= Self.capacity { objects.removeAll(keepingCapacity: true) }
+            objects[oid] = entry
+        }
+        return entry.map { ($0.name, oid.arcs[$0.depth...]) }
+    }
+}
