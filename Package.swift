@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "EccCollectors",
             dependencies: [
-                "EccCore", "EccBus", "EccSNMP",
+                "EccCore", "EccBus", "EccSNMP", "CEccSNMP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),

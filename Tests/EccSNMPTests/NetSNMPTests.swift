@@ -269,5 +269,47 @@ struct NetSNMPTests {
         #expect(events.map(\.type) == ["coldStart"])
         #expect(events.first?.host == "::1")
         #expect(receiver.drops.byReason == ["community": 1])
+        // Per-sender counts reach the shared table within about a second.
+        let published = ContinuousClock.now + .seconds(3)
+        while receiver.sources.bySource["::1"] == nil && ContinuousClock.now < published {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(receiver.sources.bySource == ["::1": .init(accepted: 1, rejected: 1)])
+    }
+
+    @Test("large notifications (a 1400-byte and a 20 000-byte varbind) arrive whole")
+    func largeNotifications() async throws {
+        try Self.tools()
+        let ring = Ring<Event>(minimumCapacity: 1024)
+        var logger = Logger(label: "snmp-test")
+        logger.logLevel = .critical
+        let receiver = SNMPTrapReceiver(
+            host: "127.0.0.1", port: 0, ring: ring, clock: ManualClock(), logger: logger, receiveBuffer: 1 << 20)
+        let task = Task { try await receiver.run() }
+        defer { task.cancel() }
+        let started = ContinuousClock.now + .seconds(10)
+        while receiver.boundPort == nil {
+            if ContinuousClock.now > started { throw Failure("the receiver did not start") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let sizes = [1400, 20_000]
+        for size in sizes {
+            let text = String(repeating: "x", count: size)
+            let (rc, out) = try Self.run(
+                "/usr/bin/snmptrap",
+                [
+                    "-m", "", "-v", "2c", "-c", "public", "127.0.0.1:\(receiver.boundPort ?? 0)", "",
+                    "1.3.6.1.6.3.1.1.5.3",
+                    "1.3.6.1.2.1.2.2.1.2.4", "s", text,
+                ])
+            #expect(rc == 0, "\(out)")
+        }
+        var events: [Event] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while events.count < sizes.count && ContinuousClock.now < deadline {
+            _ = ring.drain(maximum: 16) { events.append($0) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(events.map { $0.attributes["ifDescr"]?.text.count ?? 0 } == sizes, "\(receiver.drops.byReason)")
     }
 }

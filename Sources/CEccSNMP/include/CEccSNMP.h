@@ -44,4 +44,10 @@ size_t ecc_mib_lookup(const uint32_t *arcs, size_t count, char *module, size_t m
 /// the node has an enumerated syntax. Returns 1 when found. Not thread-safe: call under a lock.
 int ecc_mib_enum(const uint32_t *arcs, size_t count, long value, char *label, size_t labellen);
 
+/// Receives up to `count` datagrams without waiting (recvmmsg): datagram i lands in `buffers + i * slot`,
+/// its length in `lengths[i]`, 1 in `truncated[i]` if it was longer than `slot`, the sender in `addrs`
+/// (`addrsize` bytes each) with its length in `addrlens[i]`. Returns how many, 0 when none, -1 on error.
+int ecc_udp_receive(int fd, void *buffers, size_t slot, int count, void *addrs, size_t addrsize, unsigned *addrlens,
+                    int *lengths, int *truncated);
+
 #endif

@@ -3,13 +3,12 @@ import EccCore
 import EccSNMP
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// The SNMP notification receiver: UDP (IPv4 or IPv6), batched receive (`recvmmsg`), v1 traps (converted
-/// to the v2 form, RFC 3584), v2c traps and informs (answered with a Response). A packet that cannot be
+/// The SNMP notification receiver: UDP (IPv4 or IPv6) on a thread of its own with batched receive
+/// (`recvmmsg`), v1 traps (converted to the v2 form, RFC 3584), v2c traps and informs (answered with a
+/// Response), SNMPv3 through the USM. A packet that cannot be
 /// decoded, or whose community is not allowed, is dropped and counted by reason; the receiver never stops
 /// on input. UDP cannot be slowed down: when the bus is full, events are dropped and counted.
 public final class SNMPTrapReceiver: Service, Sendable {
@@ -28,7 +27,10 @@ public final class SNMPTrapReceiver: Service, Sendable {
     private let communities: Set<[UInt8]>?
     private let usm: USMSettings
     private let mibDirectories: [String]
-    private let group: MultiThreadedEventLoopGroup
+    /// Set when the service is asked to stop; the receive thread checks it.
+    private let stop = Box(Atomic<Bool>(false))
+    /// Notifications accepted and rejected per sender address.
+    public let sources = SNMPSourceCounters()
     private let bound = Mutex<(port: Int, buffer: Int)?>(nil)
     private let engineState = Mutex<LocalEngine?>(nil)
 
@@ -51,7 +53,7 @@ public final class SNMPTrapReceiver: Service, Sendable {
     public init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
         communities: Set<String>? = nil, usm: USMSettings = USMSettings(), mibDirectories: [String] = [],
-        receiveBuffer: Int = 8 << 20, group: MultiThreadedEventLoopGroup = .singleton
+        receiveBuffer: Int = 8 << 20
     ) {
         self.usm = usm
         self.mibDirectories = mibDirectories
@@ -62,7 +64,6 @@ public final class SNMPTrapReceiver: Service, Sendable {
         self.logger = logger
         self.communities = communities.map { Set($0.map { Array($0.utf8) }) }
         self.receiveBuffer = receiveBuffer
-        self.group = group
         self.badPackets = BadInputReporter(collector: "snmp", logger: logger)
     }
 
@@ -117,42 +118,42 @@ public final class SNMPTrapReceiver: Service, Sendable {
                 ])
             mibs = loaded
         }
-        let handler = SNMPHandler.Shared(
-            ring: ring, stats: stats, drops: drops, reporter: badPackets, clock: clock, communities: communities,
-            engine: engine, users: usm.users, mibs: mibs)
-        let channel: any Channel
-        do {
-            channel = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
-                .channelOption(.datagramVectorReadMessageCount, value: 64)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(SNMPHandler(handler))
-                    }
-                }
-                .bind(host: host, port: port).get()
-        } catch {
-            throw CollectorError(collector: "snmp", message: "cannot listen on udp \(host):\(port): \(error)")
-        }
-        let granted = (try? await channel.getOption(.socketOption(.so_rcvbuf)).get()).map { Int($0) } ?? 0
-        let actual = channel.localAddress?.port ?? port
-        bound.withLock { $0 = (actual, granted) }
-        if granted < receiveBuffer {
+        let socket = try UDPSocket.bind(host: host, port: port, receiveBuffer: receiveBuffer)
+        bound.withLock { $0 = (socket.port, socket.receiveBuffer) }
+        if socket.receiveBuffer < receiveBuffer {
             logger.warning(
                 "SNMP receive buffer smaller than asked; raise net.core.rmem_max to avoid kernel drops under bursts",
-                metadata: ["ecc.requested": "\(receiveBuffer)", "ecc.granted": "\(granted)"])
+                metadata: ["ecc.requested": "\(receiveBuffer)", "ecc.granted": "\(socket.receiveBuffer)"])
         }
         logger.info(
             "SNMP trap receiver listening",
             metadata: [
-                "ecc.address": "udp \(host):\(actual)", "ecc.receive_buffer": "\(granted)",
+                "ecc.address": "udp \(host):\(socket.port)", "ecc.receive_buffer": "\(socket.receiveBuffer)",
                 "ecc.engine_id": "\(SNMPEngineFile.hex(engine.engineID))", "ecc.engine_boots": "\(engine.boots)",
                 "ecc.v3_users": "\(usm.users.count)",
             ])
-        try? await gracefulShutdown()
-        try? await channel.close()
+        let shared = SNMPReceiveLoop.Shared(
+            ring: ring, stats: stats, drops: drops, sources: sources, reporter: badPackets, clock: clock,
+            communities: communities, engine: engine, users: usm.users, mibs: mibs)
+        let stop = self.stop
+        // The thread stops on graceful shutdown (SIGTERM) or when this task is cancelled.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    let thread = Thread {
+                        SNMPReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
+                        done.resume()
+                    }
+                    thread.name = "ecc-snmp-receive"
+                    thread.start()
+                }
+            } onGracefulShutdown: {
+                stop.value.store(true, ordering: .relaxed)
+            }
+        } onCancel: {
+            stop.value.store(true, ordering: .relaxed)
+        }
+        close(socket.fd)
         logger.info(
             "SNMP trap receiver stopped",
             metadata: ["ecc.accepted": "\(stats.accepted)", "ecc.dropped_bad": "\(drops.total)"])
@@ -182,93 +183,8 @@ public final class SNMPDropCounters: Sendable {
     public var total: Int { counts.withLock { $0.values.reduce(0, +) } }
 }
 
-final class SNMPHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-
-    struct Shared: Sendable {
-        let ring: Ring<Event>
-        let stats: ProducerStats
-        let drops: SNMPDropCounters
-        let reporter: BadInputReporter
-        let clock: any EccCore.Clock
-        let communities: Set<[UInt8]>?
-        let engine: LocalEngine
-        let users: [USMUser]
-        let mibs: MIBNames?
-    }
-
-    private let shared: Shared
-    private let producer: Producer<Event>
-    private let usm: USMProcessor
-    private let names: OIDNameCache
-    private let booted = ContinuousClock.now
-
-    init(_ shared: Shared) {
-        self.shared = shared
-        producer = Producer(ring: shared.ring, policy: .dropNewest, stats: shared.stats, batchSize: 256)
-        usm = USMProcessor(engine: shared.engine, users: shared.users)
-        names = OIDNameCache(mibs: shared.mibs)
-    }
-
-    /// Seconds since this engine booted (snmpEngineTime).
-    private var engineTime: UInt32 {
-        UInt32(clamping: (ContinuousClock.now - booted).components.seconds)
-    }
-
-    private func reply(_ bytes: [UInt8], to address: SocketAddress, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        let sender = envelope.remoteAddress.ipAddress ?? "unknown"
-        let isV3 = envelope.data.withUnsafeReadableBytes { SNMPDecoder.version(of: $0) } == 3
-        let decoded: Result<SNMPNotification, SNMPError>
-        var response: [UInt8]?
-        if isV3 {
-            let now = engineTime
-            switch envelope.data.withUnsafeReadableBytes({ usm.process($0, now: now) }) {
-            case .notification(let n, let reply):
-                decoded = .success(n)
-                response = reply
-            case .discovery(let reply):
-                shared.drops.answeredDiscovery()
-                self.reply(reply, to: envelope.remoteAddress, context: context)
-                return
-            case .rejected(let error, let reply):
-                decoded = .failure(error)
-                if let reply { self.reply(reply, to: envelope.remoteAddress, context: context) }
-            }
-        } else {
-            let communities = shared.communities
-            decoded = envelope.data.withUnsafeReadableBytes { raw in
-                do throws(SNMPError) {
-                    return .success(
-                        try SNMPDecoder.decode(
-                            raw, allowCommunity: communities.map { set in { set.contains(Array($0)) } }))
-                } catch { return .failure(error) }
-            }
-        }
-        switch decoded {
-        case .failure(let error):
-            shared.drops.add(error.reason)
-            shared.reporter.report("bad SNMP packet dropped", peer: sender, detail: error.description)
-        case .success(let n):
-            producer.append(n.event(from: sender, at: shared.clock.now(), names: names))
-            if n.isInform {
-                if let r = response ?? (isV3 ? nil : SNMPDecoder.informResponse(to: n)) {
-                    reply(r, to: envelope.remoteAddress, context: context)
-                    shared.drops.answeredInform()
-                }
-            }
-        }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        producer.tryFlush()
-        context.flush()
-    }
+/// A shared, immutable home for a non-copyable value (the stop flag the receive thread reads).
+final class Box<Value: ~Copyable & Sendable>: Sendable {
+    let value: Value
+    init(_ value: consuming Value) { self.value = value }
 }

@@ -98,6 +98,14 @@ final class Telemetry: Sendable {
                 count("ecc_snmp_bad_packets_total", ["reason": reason], n, "SNMP packets dropped as bad, by reason")
             }
             count("ecc_snmp_informs_answered_total", [:], snmp.drops.informsAnswered, "SNMP informs answered")
+            for (source, c) in snmp.sources.bySource.sorted(by: { $0.key < $1.key }) {
+                count(
+                    "ecc_snmp_notifications_total", ["source": source], c.accepted,
+                    "SNMP notifications accepted, by sender address (at most 1024; the rest as other)")
+                count(
+                    "ecc_snmp_rejected_total", ["source": source], c.rejected,
+                    "SNMP packets rejected, by sender address (at most 1024; the rest as other)")
+            }
             count(
                 "ecc_snmp_v3_discoveries_total", [:], snmp.drops.discoveriesAnswered,
                 "SNMPv3 engine-ID discovery probes answered with a Report")

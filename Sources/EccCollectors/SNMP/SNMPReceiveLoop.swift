@@ -1,0 +1,216 @@
+import CEccSNMP
+import EccBus
+import EccCore
+import EccSNMP
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The SNMP receiver's thread: `recvmmsg` of up to 64 datagrams a call into buffers allocated once
+/// (each as large as a UDP payload can be, so nothing is truncated), decoded in place, turned into
+/// events on the bus in batches; informs, discovery probes and failures answered with `sendto`.
+/// Confined to its thread: it owns the USM state and the name cache.
+final class SNMPReceiveLoop {
+    static let batch = 64
+    static let slot = 65_536
+
+    struct Shared: Sendable {
+        let ring: Ring<Event>
+        let stats: ProducerStats
+        let drops: SNMPDropCounters
+        let sources: SNMPSourceCounters
+        let reporter: BadInputReporter
+        let clock: any EccCore.Clock
+        let communities: Set<[UInt8]>?
+        let engine: LocalEngine
+        let users: [USMUser]
+        let mibs: MIBNames?
+    }
+
+    private let socket: UDPSocket
+    private let shared: Shared
+    private let producer: Producer<Event>
+    private let usm: USMProcessor
+    private let names: OIDNameCache
+    private let booted = ContinuousClock.now
+    private let buffers: UnsafeMutableRawPointer
+    private let addresses: UnsafeMutablePointer<sockaddr_storage>
+    private var addressLengths = [UInt32](repeating: 0, count: SNMPReceiveLoop.batch)
+    private var lengths = [Int32](repeating: 0, count: SNMPReceiveLoop.batch)
+    private var truncated = [Int32](repeating: 0, count: SNMPReceiveLoop.batch)
+    /// The last sender's address bytes and text: bursts come from few senders.
+    private var lastAddress: (family: sa_family_t, high: UInt64, low: UInt64) = (0, 0, 0)
+    private var lastText = ""
+    private var perSource: [String: SNMPSourceCounters.Count] = [:]
+    private var published = ContinuousClock.now
+
+    init(socket: UDPSocket, shared: Shared) {
+        self.socket = socket
+        self.shared = shared
+        producer = Producer(ring: shared.ring, policy: .dropNewest, stats: shared.stats, batchSize: 256)
+        usm = USMProcessor(engine: shared.engine, users: shared.users)
+        names = OIDNameCache(mibs: shared.mibs)
+        buffers = .allocate(byteCount: Self.batch * Self.slot, alignment: 16)
+        addresses = .allocate(capacity: Self.batch)
+    }
+
+    deinit {
+        buffers.deallocate()
+        addresses.deallocate()
+    }
+
+    /// Seconds since this engine booted (snmpEngineTime).
+    private var engineTime: UInt32 { UInt32(clamping: (ContinuousClock.now - booted).components.seconds) }
+
+    /// Receives until `stop` is set (checked at least every 100 ms).
+    func run(stop: borrowing Atomic<Bool>) {
+        while !stop.load(ordering: .relaxed) {
+            var p = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 100) <= 0 {
+                publishSources(force: false)
+                continue
+            }
+            var n: Int32
+            repeat {
+                n = ecc_udp_receive(
+                    socket.fd, buffers, Self.slot, Int32(Self.batch), addresses, MemoryLayout<sockaddr_storage>.size,
+                    &addressLengths, &lengths, &truncated)
+                guard n > 0 else { break }
+                let now = shared.clock.now()
+                for i in 0..<Int(n) { handle(i, at: now) }
+                _ = producer.tryFlush()
+            } while n == Self.batch && !stop.load(ordering: .relaxed)
+            publishSources(force: false)
+        }
+        _ = producer.tryFlush()
+        publishSources(force: true)
+    }
+
+    /// The sender's address as text; the last one's is reused (the port is not part of it).
+    private func sender(_ i: Int) -> String {
+        let a = addresses + i
+        // sin_addr at offset 4 (4 bytes), sin6_addr at offset 8 (16 bytes).
+        let (offset, size) = Int32(a.pointee.ss_family) == AF_INET6 ? (8, 16) : (4, 4)
+        var bytes: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &bytes) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(a) + offset, count: size))
+        }
+        let key = (family: a.pointee.ss_family, high: bytes.0, low: bytes.1)
+        if lastText.isEmpty || key != lastAddress {
+            lastAddress = key
+            lastText = UDPSocket.text(a)
+        }
+        return lastText
+    }
+
+    private func handle(_ i: Int, at now: EventTime) {
+        let length = Int(lengths[i])
+        let bytes = UnsafeRawBufferPointer(start: buffers + i * Self.slot, count: length)
+        let sender = self.sender(i)
+        if truncated[i] != 0 {
+            reject(.tooLarge, from: sender)
+            return
+        }
+        let decoded: Result<SNMPNotification, SNMPError>
+        var response: [UInt8]?
+        if SNMPDecoder.version(of: bytes) == 3 {
+            switch usm.process(bytes, now: engineTime) {
+            case .notification(let n, let reply):
+                decoded = .success(n)
+                response = reply
+            case .discovery(let reply):
+                shared.drops.answeredDiscovery()
+                send(reply, to: i)
+                return
+            case .rejected(let error, let reply):
+                decoded = .failure(error)
+                if let reply { send(reply, to: i) }
+            }
+        } else {
+            let communities = shared.communities
+            do throws(SNMPError) {
+                decoded = .success(
+                    try SNMPDecoder.decode(
+                        bytes, allowCommunity: communities.map { set in { set.contains(Array($0)) } }))
+            } catch { decoded = .failure(error) }
+        }
+        switch decoded {
+        case .failure(let error):
+            reject(error, from: sender)
+        case .success(let n):
+            producer.append(n.event(from: sender, at: now, names: names))
+            count(sender, accepted: true)
+            if n.isInform, let r = response ?? (n.version == 3 ? nil : SNMPDecoder.informResponse(to: n)) {
+                send(r, to: i)
+                shared.drops.answeredInform()
+            }
+        }
+    }
+
+    private func reject(_ error: SNMPError, from sender: String) {
+        shared.drops.add(error.reason)
+        shared.reporter.report("bad SNMP packet dropped", peer: sender, detail: error.description)
+        count(sender, accepted: false)
+    }
+
+    private func send(_ bytes: [UInt8], to i: Int) {
+        _ = bytes.withUnsafeBytes { raw in
+            sendto(
+                socket.fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT),
+                UnsafeRawPointer(addresses + i).assumingMemoryBound(to: sockaddr.self), addressLengths[i])
+        }
+    }
+
+    private func count(_ sender: String, accepted: Bool) {
+        let key = perSource[sender] != nil || perSource.count < SNMPSourceCounters.maxSources ? sender : "other"
+        if accepted {
+            perSource[key, default: .init()].accepted += 1
+        } else {
+            perSource[key, default: .init()].rejected += 1
+        }
+    }
+
+    /// Hands the per-source counts to the shared table about once a second (and at the end).
+    private func publishSources(force: Bool) {
+        let now = ContinuousClock.now
+        guard force || now - published >= .seconds(1), !perSource.isEmpty else { return }
+        published = now
+        shared.sources.merge(perSource)
+        perSource.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Notifications accepted and rejected per sender address, for `/metrics`: at most
+/// ``maxSources`` addresses, the rest counted under `other`.
+public final class SNMPSourceCounters: Sendable {
+    public struct Count: Sendable, Equatable {
+        public var accepted = 0
+        public var rejected = 0
+
+        public init(accepted: Int = 0, rejected: Int = 0) {
+            self.accepted = accepted
+            self.rejected = rejected
+        }
+    }
+
+    public static let maxSources = 1024
+    private let counts = Mutex<[String: Count]>([:])
+
+    public init() {}
+
+    func merge(_ more: [String: Count]) {
+        counts.withLock { all in
+            for (source, c) in more {
+                let key = all[source] != nil || all.count < Self.maxSources ? source : "other"
+                all[key, default: Count()].accepted += c.accepted
+                all[key, default: Count()].rejected += c.rejected
+            }
+        }
+    }
+
+    /// Sender address → counts.
+    public var bySource: [String: Count] { counts.withLock { $0 } }
+}
