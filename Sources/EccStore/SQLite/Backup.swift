@@ -2,7 +2,13 @@ import CSQLite
 import Foundation
 
 /// Online backup through SQLite's backup API: a consistent copy of a live database, taken while eccd
-/// keeps writing (pages are copied in steps; a write in between restarts the copy of what changed).
+/// keeps writing.
+///
+/// The copy is read from one snapshot: the source connection holds a read transaction for the whole
+/// copy (WAL mode lets the store writer go on committing meanwhile) and copies every page in one
+/// `sqlite3_backup_step(-1)`. Stepping a few pages at a time without that snapshot would restart the
+/// copy at every commit by another connection — and the store writer commits every 50 ms, so a large,
+/// busy database would never finish.
 public enum Backup {
     /// What a backup file holds.
     public struct Summary: Sendable {
@@ -14,21 +20,34 @@ public enum Backup {
 
     /// Copies the database at `source` into `destination` (replaced if it exists), then checks the copy.
     public static func copy(from source: String, to destination: String) throws(StoreError) -> Summary {
+        let operation = "back up \(source) to \(destination)"
         try? FileManager.default.removeItem(atPath: destination)
         let src = try Connection(path: source, readOnly: true, create: false)
+        // The snapshot the copy is read from: writers keep committing to the WAL, the copy does not see
+        // (and is not restarted by) what they commit after this point.
+        try src.execute("BEGIN")
+        defer { try? src.execute("COMMIT") }
+        _ = try src.scalarInt("SELECT count(*) FROM sqlite_master")
         let dst = try Connection(path: destination)
         guard let b = sqlite3_backup_init(dst.db, "main", src.db, "main") else {
-            throw dst.error(sqlite3_errcode(dst.db), "backup \(source) to \(destination)")
+            throw dst.error(sqlite3_errcode(dst.db), operation)
         }
         var rc: Int32
+        var busy = 0
         repeat {
-            rc = sqlite3_backup_step(b, 4096)
-            if rc == SQLITE_BUSY || rc == SQLITE_LOCKED { usleep(10_000) }
-        } while rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+            rc = sqlite3_backup_step(b, -1)
+            if rc == SQLITE_BUSY || rc == SQLITE_LOCKED {
+                busy += 1
+                usleep(10_000)
+            }
+        } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && busy < 500
         sqlite3_backup_finish(b)
         guard rc == SQLITE_DONE else {
-            throw StoreError(
-                code: rc, message: String(cString: sqlite3_errstr(rc)), operation: "backup \(source) to \(destination)")
+            let why =
+                busy >= 500
+                ? "the database stayed locked for 5 s (\(String(cString: sqlite3_errstr(rc)))); try again"
+                : String(cString: sqlite3_errstr(rc))
+            throw StoreError(code: rc, message: why, operation: operation)
         }
         // The copy is a standalone file: no WAL beside it.
         try dst.execute("PRAGMA journal_mode=DELETE")
