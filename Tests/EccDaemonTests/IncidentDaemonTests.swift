@@ -194,7 +194,42 @@ struct IncidentDaemonTests {
         let copy = dir + "/backup.db"
         try Data(backup).write(to: URL(fileURLWithPath: copy))
         let summary = try Backup.verify(copy)
-        #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 5)
+        #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 6)
+        try await d.stop()
+    }
+}
+
+extension IncidentDaemonTests {
+    @Test("a breach found by a late acknowledgement goes onto the bus at the next SLA check, once")
+    func lateAcknowledgementBreach() async throws {
+        let dir = try TestDaemon.makeDir(rules: incidentRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        let d = try await TestDaemon(dir: dir, clock: clock)
+        _ = try await d.post(#"{"source":"ping","host":"core1","type":"nodeDown"}"#)
+        var incident: [String: Any] = [:]
+        try await d.eventually {
+            incident = try await d.incidents().first ?? [:]
+            return !incident.isEmpty
+        }
+        let id = try #require(incident["id"] as? Int)
+        // P1: 15 minutes to respond. Acknowledged after 20, before any SLA check saw the breach.
+        clock.advance(seconds: 20 * 60)
+        let (status, acked) = try await d.act(id, "ack", ["actor": "alice"])
+        #expect(status == 200 && acked["response_breached"] as? Bool == true)
+        func breachAlarms() async throws -> [[String: Any]] {
+            ((try await d.getJSON("/v1/alarms?state=all") as? [[String: Any]]) ?? []).filter {
+                $0["rule"] as? String == "sla-breached"
+            }
+        }
+        d.daemon.checkSLAs()
+        try await d.eventually { try await breachAlarms().map { $0["key"] as? String } == ["\(id)/response"] }
+        // Later checks do not announce it again.
+        d.daemon.checkSLAs()
+        _ = try await d.post(#"{"source":"ping","host":"core1","type":"marker"}"#)
+        try await d.eventually { d.daemon.processedEvents >= 3 }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await breachAlarms().map { $0["count"] as? Int } == [1])
         try await d.stop()
     }
 }

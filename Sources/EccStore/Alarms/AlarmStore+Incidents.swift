@@ -147,16 +147,24 @@ extension AlarmStore {
         }
     }
 
-    /// The alarm cleared: its open incident is resolved.
+    /// The alarm cleared: its open incident is resolved. Cleared after the resolution deadline, before the
+    /// SLA sweep saw it: the breach is marked and its event queued for the next sweep.
     func resolveIncident(for a: Alarm, at: EventTime) throws(StoreError) {
         let c = connection
         let find = try c.cached(
-            "SELECT id, state FROM incidents WHERE alarm_id = ?1 AND state IN ('new', 'acknowledged', 'in_progress')")
+            """
+            SELECT id, state, resolution_due, resolution_breached FROM incidents
+                WHERE alarm_id = ?1 AND state IN ('new', 'acknowledged', 'in_progress')
+            """)
         defer { find.reset() }
         find.bind(1, Int64(bitPattern: a.id))
         guard try find.step() else { return }
         let id = find.int(0)
         let old = find.text(1)
+        if let due = find.optionalInt(2).map({ EventTime(nanoseconds: $0) }), at > due, find.int(3) == 0 {
+            try IncidentRecords.markBreached(c, incident: id, target: "resolution", due: due, at: at)
+            try IncidentRecords.queueSLAEvent(c, incident: id, target: "resolution", breached: true, due: due)
+        }
         let u = try c.cached("UPDATE incidents SET state = 'resolved', updated_at = ?2, resolved_at = ?2 WHERE id = ?1")
         defer { u.reset() }
         u.bind(1, id)

@@ -134,6 +134,34 @@ enum IncidentRecords {
         return out
     }
 
+    /// Marks an SLA target (`response` or `resolution`) missed — its near-breach counts as announced
+    /// too — and journals it. Nothing goes on the bus here: the SLA sweep returns the events it finds, and
+    /// others are queued with ``queueSLAEvent(_:incident:target:breached:due:)``.
+    static func markBreached(_ c: Connection, incident: Int64, target: String, due: EventTime, at: EventTime)
+        throws(StoreError)
+    {
+        let s = try c.cached("UPDATE incidents SET \(target)_breached = 1, \(target)_warned = 1 WHERE id = ?1")
+        defer { s.reset() }
+        s.bind(1, incident)
+        try s.run()
+        try journal(
+            c, incident: incident, at: at, actor: "eccd", action: "sla_breached", field: target,
+            new: due.description, note: "\(target) target missed: was due \(due)")
+    }
+
+    /// Queues an SLA event for the next SLA sweep to put on the bus, in the transaction that found it.
+    static func queueSLAEvent(_ c: Connection, incident: Int64, target: String, breached: Bool, due: EventTime)
+        throws(StoreError)
+    {
+        let s = try c.cached("INSERT INTO sla_outbox(incident_id, target, breached, due) VALUES(?1, ?2, ?3, ?4)")
+        defer { s.reset() }
+        s.bind(1, incident)
+        s.bind(2, target)
+        s.bind(3, Int64(breached ? 1 : 0))
+        s.bind(4, due.nanoseconds)
+        try s.run()
+    }
+
     static func link(_ c: Connection, incident: Int64, alarm: UInt64, role: String) throws(StoreError) {
         let s = try c.cached("INSERT OR IGNORE INTO incident_alarms(incident_id, alarm_id, role) VALUES(?1, ?2, ?3)")
         defer { s.reset() }

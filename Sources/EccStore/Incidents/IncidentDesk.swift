@@ -169,11 +169,13 @@ public final class IncidentDesk: Sendable {
 
     /// Marks every SLA target that passed (breach) or is close (near-breach, ``IncidentPolicy/nearBreach``)
     /// at `now`, once each, and returns the events to put on the bus (`slaBreached`, `slaNearBreach`) so
-    /// rules and routes can act on them.
+    /// rules and routes can act on them — with the events of breaches found since the last sweep by an
+    /// acknowledgement, a resolution or an alarm clear (queued in `sla_outbox`). Each breach and each
+    /// near-breach is returned by exactly one sweep.
     public func sweep(at now: EventTime) throws(StoreError) -> [Event] {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> [Event] in
             try c.transaction { () throws(StoreError) -> [Event] in
-                var out: [Event] = []
+                var out = try queuedEvents(c)
                 let fraction = policy.nearBreach > 0 ? min(1, policy.nearBreach) : 1
                 for target in [Target.response, .resolution] {
                     let due = "\(target.rawValue)_due"
@@ -208,14 +210,31 @@ public final class IncidentDesk: Sendable {
         }
     }
 
-    @discardableResult
     private func breach(_ c: Connection, _ i: Incident, _ target: Target, at: EventTime) throws(StoreError) -> Event {
         let deadline = (target == .response ? i.responseDue : i.resolutionDue) ?? at
-        try set(c, i.id, "\(target.rawValue)_breached = 1, \(target.rawValue)_warned = 1")
-        try journal(
-            c, i.id, at, "eccd", "sla_breached", target.rawValue, nil, deadline.description,
-            "\(target.rawValue) target missed: was due \(deadline)")
+        try IncidentRecords.markBreached(c, incident: i.id, target: target.rawValue, due: deadline, at: at)
         return slaEvent(i, target, due: deadline, breached: true)
+    }
+
+    /// The events queued for the bus since the last sweep (breaches found outside it); the queue is emptied.
+    private func queuedEvents(_ c: Connection) throws(StoreError) -> [Event] {
+        let s = try c.prepare("SELECT seq, incident_id, target, breached, due FROM sla_outbox ORDER BY seq")
+        var queued: [(seq: Int64, incident: Int64, target: Target?, breached: Bool, due: EventTime)] = []
+        while try s.step() {
+            queued.append(
+                (s.int(0), s.int(1), Target(rawValue: s.text(2)), s.int(3) != 0, EventTime(nanoseconds: s.int(4))))
+        }
+        guard let last = queued.last?.seq else { return [] }
+        var out: [Event] = []
+        for q in queued {
+            // An incident pruned meanwhile has nobody left to tell.
+            guard let target = q.target, let i = try IncidentRecords.load(c, id: q.incident) else { continue }
+            out.append(slaEvent(i, target, due: q.due, breached: q.breached))
+        }
+        let d = try c.cached("DELETE FROM sla_outbox WHERE seq <= ?1")
+        d.bind(1, last)
+        try d.run()
+        return out
     }
 
     private func slaEvent(_ i: Incident, _ target: Target, due: EventTime, breached: Bool) -> Event {
@@ -299,8 +318,14 @@ public final class IncidentDesk: Sendable {
         try s.run()
     }
 
+    /// A breach an action found (the sweep had not yet): marked, journalled, and its event queued for the
+    /// next sweep to put on the bus.
     private func markBreach(_ c: Connection, _ i: Incident, _ target: Target, at: EventTime) throws(Refusal) {
-        _ = try store { () throws(StoreError) in try breach(c, i, target, at: at) }
+        try store { () throws(StoreError) in
+            let due = (target == .response ? i.responseDue : i.resolutionDue) ?? at
+            try IncidentRecords.markBreached(c, incident: i.id, target: target.rawValue, due: due, at: at)
+            try IncidentRecords.queueSLAEvent(c, incident: i.id, target: target.rawValue, breached: true, due: due)
+        }
     }
 
     private func record(

@@ -201,6 +201,18 @@ enum Migrations {
         CREATE TRIGGER itsm_journal_append_only BEFORE UPDATE ON itsm_journal
             BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
         """,
+        // 6: SLA events found outside the SLA sweep (a late acknowledgement or resolution, an alarm that
+        // clears after the resolution deadline) wait here, committed with the breach itself, until the next
+        // sweep puts them on the bus: each breach is announced exactly once, even across a restart.
+        """
+        CREATE TABLE sla_outbox(
+            seq INTEGER PRIMARY KEY,
+            incident_id INTEGER NOT NULL,
+            target TEXT NOT NULL,
+            breached INTEGER NOT NULL,
+            due INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// The schema version this build writes.
