@@ -90,3 +90,46 @@ struct SLATests {
         }
     }
 }
+
+extension SLATests {
+    @Test("business hours: the near-breach falls at 80 % of the business time, not of the clock time")
+    func nearBreachInBusinessHours() throws {
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        let bh = BusinessHours(days: [2, 3, 4, 5, 6], start: 8 * 60, end: 18 * 60, timeZone: berlin)
+        var policy = IncidentPolicy(businessHours: bh)
+        // P3 (major on a medium CI): 2 business hours to respond, 48 to resolve.
+        policy.sla[3] = SLATarget(
+            response: 120 * T.minute, resolution: 48 * 60 * T.minute, businessHours: true)
+        // Friday 2026-11-27 17:00 Berlin: 1 business hour left on Friday, response due Monday 09:00 Berlin.
+        let friday = try #require(RFC3339.parse("2026-11-27T16:00:00Z"))
+        let clock = ManualClock(friday)
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            let store = try AlarmStore(path: path, policy: policy)
+            let desk = try IncidentDesk(path: path, policy: policy)
+            let reader = try StoreReader(path: path)
+            let a = Alarm(
+                id: 1, rule: "interface-down", key: "sw1/7", severity: .major, summary: "Interface down on sw1",
+                source: "snmp", host: "sw1", type: "linkDown", firstSeen: clock.now(), lastSeen: clock.now())
+            var b = ChangeBatch()
+            b.append(AlarmChange(kind: .raised, alarm: a, at: clock.now(), origin: Event.make("linkDown", host: "sw1")))
+            try store.apply(b)
+            let incident = try #require(try reader.incidents().first)
+            #expect(incident.priority == 3)
+            #expect(incident.responseDue == RFC3339.parse("2026-11-30T08:00:00Z"))
+            #expect(bh.duration(from: friday, to: try #require(incident.responseDue)) == 120 * T.minute)
+
+            // 80 % of 64 clock hours would be Sunday 19:12Z; 80 % of 2 business hours is Monday 08:36 Berlin.
+            var seen: [(String, EventTime)] = []
+            for _ in 0..<(64 * 12) {  // every 5 minutes until the response deadline
+                clock.advance(seconds: 300)
+                for e in try desk.sweep(at: clock.now()) where e.attributes["sla"] == .string("response") {
+                    seen.append((e.type, clock.now()))
+                }
+            }
+            #expect(seen.map(\.0) == ["slaNearBreach", "slaBreached"])
+            #expect(seen.first?.1 == RFC3339.parse("2026-11-30T07:40:00Z"), "the first sweep at or after 07:36Z")
+            #expect(seen.last?.1 == RFC3339.parse("2026-11-30T08:00:00Z"))
+        }
+    }
+}

@@ -176,15 +176,22 @@ public final class IncidentDesk: Sendable {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> [Event] in
             try c.transaction { () throws(StoreError) -> [Event] in
                 var out = try queuedEvents(c)
-                let fraction = policy.nearBreach > 0 ? min(1, policy.nearBreach) : 1
+                let warns = policy.nearBreach > 0
+                let fraction = warns ? min(1, policy.nearBreach) : 1
+                // Near-breach in clock time is found by SQL; in business time it is computed per incident,
+                // so open incidents of business-hour priorities not yet warned are all looked at.
+                let business = warns ? policy.sla.keys.filter { policy.countsBusinessHours(priority: $0) } : []
+                let priorities = business.sorted().map(String.init).joined(separator: ", ")
+                let inBusiness = business.isEmpty ? "0" : "i.priority IN (\(priorities))"
                 for target in [Target.response, .resolution] {
-                    let due = "\(target.rawValue)_due"
+                    let due = "i.\(target.rawValue)_due"
                     let states = target == .response ? "('new')" : "('new', 'acknowledged', 'in_progress')"
                     let s = try c.prepare(
                         IncidentRecords.select(
                             where: """
-                                i.state IN \(states) AND i.\(due) IS NOT NULL AND i.\(target.rawValue)_breached = 0
-                                AND i.opened_at + CAST((i.\(due) - i.opened_at) * ?2 AS INTEGER) <= ?1
+                                i.state IN \(states) AND \(due) IS NOT NULL AND i.\(target.rawValue)_breached = 0
+                                AND (\(due) <= ?1 OR (i.\(target.rawValue)_warned = 0 AND (\(inBusiness)
+                                    OR i.opened_at + CAST((\(due) - i.opened_at) * ?2 AS INTEGER) <= ?1)))
                                 """))
                     s.bind(1, now.nanoseconds)
                     s.bind(2, fraction)
@@ -195,7 +202,8 @@ public final class IncidentDesk: Sendable {
                         guard let deadline else { continue }
                         if deadline <= now {
                             out.append(try breach(c, i, target, at: now))
-                        } else if policy.nearBreach > 0, !(target == .response ? i.responseWarned : i.resolutionWarned)
+                        } else if warns, !(target == .response ? i.responseWarned : i.resolutionWarned),
+                            policy.nearBreachPoint(priority: i.priority, opened: i.openedAt, due: deadline) <= now
                         {
                             try set(c, i.id, "\(target.rawValue)_warned = 1")
                             try journal(

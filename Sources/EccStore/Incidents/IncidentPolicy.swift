@@ -88,6 +88,32 @@ public struct BusinessHours: Sendable, Equatable {
         }
         return from.adding(nanoseconds: duration)
     }
+
+    /// The business nanoseconds between `from` and `to` (0 when `to` is not later): the inverse of
+    /// ``adding(_:to:)``.
+    public func duration(from: EventTime, to: EventTime) -> Int64 {
+        guard to > from else { return 0 }
+        guard !days.isEmpty, end > start else { return to.nanoseconds - from.nanoseconds }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        var total: Int64 = 0
+        var day = calendar.startOfDay(for: from.date)
+        // At most ten years of days, as in adding(_:to:).
+        for _ in 0..<3660 {
+            guard EventTime(day) < to else { break }
+            let weekday = calendar.component(.weekday, from: day)
+            if days.contains(weekday), let open = calendar.date(byAdding: .minute, value: start, to: day),
+                let close = calendar.date(byAdding: .minute, value: end, to: day)
+            {
+                let begin = max(EventTime(open), from)
+                let finish = min(EventTime(close), to)
+                if begin < finish { total += finish.nanoseconds - begin.nanoseconds }
+            }
+            guard let next = calendar.date(byAdding: .day, value: 1, to: day) else { break }
+            day = next
+        }
+        return total
+    }
 }
 
 /// What the store needs to know about an alarm to open an incident for it.
@@ -168,6 +194,24 @@ public struct IncidentPolicy: Sendable {
         default: impact = 5
         }
         return min(5, max(1, impact + criticality.urgency))
+    }
+
+    /// True when the targets of `priority` are counted in business hours (and business hours are set).
+    public func countsBusinessHours(priority: Int) -> Bool {
+        businessHours != nil && sla[priority]?.businessHours == true
+    }
+
+    /// When the near-breach of a target opened at `opened` and due at `due` is announced: when
+    /// ``nearBreach`` of the time between them has passed — counted in business hours for a priority
+    /// whose targets are, so that (say) 80 % of a Friday-evening P3's two business hours fall on
+    /// Monday morning, not on Sunday.
+    public func nearBreachPoint(priority: Int, opened: EventTime, due: EventTime) -> EventTime {
+        let fraction = min(1, max(0, nearBreach))
+        if countsBusinessHours(priority: priority), let bh = businessHours {
+            let total = bh.duration(from: opened, to: due)
+            return bh.adding(Int64(Double(total) * fraction), to: opened)
+        }
+        return opened.adding(nanoseconds: Int64(Double(due.nanoseconds - opened.nanoseconds) * fraction))
     }
 
     /// Response and resolution deadlines of an incident of `priority` opened at `opened`.
