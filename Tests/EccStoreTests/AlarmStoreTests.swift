@@ -69,13 +69,20 @@ struct AlarmStoreTests {
         try withTempDir { dir in
             let path = dir + "/ecc.db"
             _ = try AlarmStore(path: path)
-            let c = try Connection(path: path)
-            try c.execute("PRAGMA user_version = 99")
+            do {
+                let c = try Connection(path: path)
+                try c.execute("PRAGMA user_version = 99")
+            }
+            // Every connection is closed: the WAL is checkpointed into the file and removed, so the file
+            // alone is the database — and anything the refused open wrote would show in it.
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
             #expect {
                 try AlarmStore(path: path)
             } throws: { "\($0)".contains("newer than this eccd understands") }
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+            #expect(try Connection(path: path, readOnly: true, create: false).scalarInt("PRAGMA user_version") == 99)
         }
     }
 

@@ -40,6 +40,7 @@ public final class AlarmStore {
             }
         }
         let c = try Connection(path: path)
+        try Self.checkWritable(c)
         try Self.checkIsDatabase(c)
         try Migrations.check(c)
         let mode = try c.scalarText("PRAGMA journal_mode=WAL")
@@ -79,6 +80,18 @@ public final class AlarmStore {
             "INSERT INTO alarm_changes(alarm_id, kind, at, count, severity, summary) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
     }
 
+    // A file eccd may not write is refused at start, before anything else: running on it would accept
+    // events and then retry every write forever.
+    private static func checkWritable(_ c: Connection) throws(StoreError) {
+        guard c.isReadOnly else { return }
+        throw StoreError(
+            code: 8,  // SQLITE_READONLY
+            message: "the database file is read-only for eccd (user id \(getuid())); make it and its directory "
+                + "writable by the user eccd runs as (e.g. chown ecc:ecc, chmod 0640), or point database.path "
+                + "at a writable file — the file was not modified",
+            operation: "open \(c.path)")
+    }
+
     // A file that is not a database (or is corrupt) fails here, before anything is written to it.
     private static func checkIsDatabase(_ c: Connection) throws(StoreError) {
         do throws(StoreError) {
@@ -90,7 +103,8 @@ public final class AlarmStore {
         } catch {
             throw StoreError(
                 code: error.code,
-                message: "\(error.message) — the file is not a usable eccd database and was not modified",
+                message: "\(error.message) — the file is not a usable eccd database and was not modified; "
+                    + "restore it from a backup, or move it aside to start with an empty store",
                 operation: "open \(c.path)")
         }
     }

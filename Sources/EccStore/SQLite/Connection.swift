@@ -66,6 +66,10 @@ public final class Connection {
         return s
     }
 
+    /// True when SQLite could open the file for reading only (its permissions or its file system do
+    /// not let this process write it), whatever was asked for.
+    public var isReadOnly: Bool { sqlite3_db_readonly(db, "main") == 1 }
+
     /// The rowid of the last row inserted on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
 
@@ -98,8 +102,6 @@ public final class Connection {
             throw error
         }
     }
-
-    /// Rows changed by the last statement.
 }
 
 /// A prepared statement; positional parameters start at 1, columns at 0.
