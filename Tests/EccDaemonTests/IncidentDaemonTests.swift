@@ -233,3 +233,55 @@ extension IncidentDaemonTests {
         try await d.stop()
     }
 }
+
+extension IncidentDaemonTests {
+    @Test("CIs imported into the store feed topology suppression after a reload and after a restart")
+    func cmdbThroughTheStore() async throws {
+        let dir = try TestDaemon.makeDir(
+            rules: """
+                - rule: node-down
+                  when: {type: nodeDown}
+                  clear_when: {type: nodeUp}
+                  root_cause: true
+                  alarm: {severity: critical, summary: "{host} down"}
+                - rule: interface-down
+                  when: {type: linkDown}
+                  key: "{host}/{ifIndex}"
+                  alarm: {severity: major, summary: "Interface {ifIndex} down on {host}"}
+                """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        func suppressed(_ d: TestDaemon, _ host: String) async throws -> String? {
+            let alarms = (try await d.getJSON("/v1/alarms") as? [[String: Any]]) ?? []
+            return alarms.first { $0["host"] as? String == host }?["suppressed_by"] as? String
+        }
+        func outage(_ d: TestDaemon, core: String, switch sw: String) async throws {
+            _ = try await d.post(#"{"source":"ping","host":"\#(core)","type":"nodeDown"}"#)
+            _ = try await d.post(#"{"source":"snmp","host":"\#(sw)","type":"linkDown","attributes":{"ifIndex":1}}"#)
+            try await d.eventually { try await suppressed(d, sw) != nil }
+            #expect(try await suppressed(d, sw)?.hasPrefix("symptom:node-down#") == true)
+        }
+        do {
+            let d = try await TestDaemon(dir: dir, clock: clock)
+            // The import as the desk stores it (what POST /v1/cis and eccctl cis import end in), then the reload
+            // that import triggers.
+            let (added, _) = try d.daemon.desk.importCIs(
+                [
+                    ConfigurationItem(name: "core8", parent: nil, attributes: ["criticality": "high"]),
+                    ConfigurationItem(name: "sw8", parent: "core8", attributes: [:]),
+                    ConfigurationItem(name: "core9", parent: nil, attributes: [:]),
+                    ConfigurationItem(name: "sw9", parent: "core9", attributes: [:]),
+                ], by: "cmdb", at: clock.now())
+            #expect(added == 4)
+            #expect(await d.daemon.reloadRules().applied)
+            try await outage(d, core: "core9", switch: "sw9")
+            try await d.stop()
+        }
+        // At start the store's CMDB joins the rule files again.
+        let d = try await TestDaemon(dir: dir, clock: clock)
+        try await outage(d, core: "core8", switch: "sw8")
+        let root = try #require(try await d.incidents().first { $0["ci"] as? String == "core8" })
+        #expect(root["priority"] as? String == "P1", "criticality high from the imported item")
+        try await d.stop()
+    }
+}

@@ -31,15 +31,21 @@ public struct RuleSet: Sendable {
     public let lateness: Int64
     /// True when raises must consult topology, inhibition, maintenance or routes.
     public let hasRaiseContext: Bool
+    /// Why ``adding(cis:maintenance:)`` could not add what it was given (empty when it could): for the
+    /// daemon to log, so that configuration items or windows left out never go unnoticed.
+    public private(set) var mergeWarnings: [String] = []
 
     // One lookup per event: type value -> candidates; events of other types get `anyType`.
     private let byType: [String: Candidates]
     private let anyType: Candidates
 
     /// A problem with the set as a whole.
-    public struct ValidationError: Error, Sendable, Equatable {
+    public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
         public var location: SourceLocation?
+
+        /// `file:line:column: message`, or the message alone.
+        public var description: String { location.map { "\($0): \(message)" } ?? message }
     }
 
     /// Builds the set; throws on duplicate rule names.
@@ -150,17 +156,42 @@ extension RuleSet {
     public func rule(named name: String) -> Rule? { ruleIndex[name].map { rules[$0] } }
 
     /// The same rules with configuration items and maintenance windows from elsewhere (the incident
-    /// store's CMDB and approved changes) added. On a name clash the rule files' own entries win.
-    public func adding(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) -> RuleSet {
+    /// store's CMDB and approved changes) added. On a name clash the rule files' own entries win (a
+    /// window repeated in `extra` is taken once). Throws, saying why, when they cannot be added.
+    public func merging(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) throws(ValidationError) -> RuleSet {
         guard !cis.isEmpty || !extra.isEmpty else { return self }
         var items = cis.filter { cmdb.items[$0.name] == nil }
+        if !items.isEmpty, cmdb.isEmpty, tables["cmdb"] != nil {
+            throw ValidationError(
+                message: "the rule files define a lookup table named 'cmdb', the name the CMDB's own table has: "
+                    + "\(items.count) configuration items from the incident store were not added (topology "
+                    + "suppression and priorities do not see them); rename that table",
+                location: nil)
+        }
         items.append(contentsOf: cmdb.items.values.sorted { $0.name < $1.name })
-        let names = Set(maintenance.map(\.name))
-        let windows = maintenance + extra.filter { !names.contains($0.name) }
-        let otherTables = tables.values.filter { $0.name != "cmdb" }.sorted { $0.name < $1.name }
-        return
-            (try? RuleSet(
-                rules, transforms: transforms, tables: otherTables, cmdb: CMDB(items), inhibitions: inhibitions,
-                maintenance: windows, routes: routes, lateness: lateness)) ?? self
+        var names = Set(maintenance.map(\.name))
+        let windows = maintenance + extra.filter { names.insert($0.name).inserted }
+        let otherTables = tables.values.filter { $0.name != "cmdb" || cmdb.isEmpty && items.isEmpty }
+            .sorted { $0.name < $1.name }
+        return try RuleSet(
+            rules, transforms: transforms, tables: otherTables, cmdb: CMDB(items), inhibitions: inhibitions,
+            maintenance: windows, routes: routes, lateness: lateness)
+    }
+
+    /// ``merging(cis:maintenance:)`` that never fails: when the configuration items cannot be added, the
+    /// result has the windows alone (or, failing that too, nothing added), and says why in
+    /// ``mergeWarnings``.
+    public func adding(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) -> RuleSet {
+        do { return try merging(cis: cis, maintenance: extra) } catch {
+            var kept: RuleSet
+            var warnings = [error.message]
+            do { kept = try merging(cis: [], maintenance: extra) } catch {
+                kept = self
+                warnings.append(
+                    "\(extra.count) maintenance windows of approved changes not added either: \(error.message)")
+            }
+            kept.mergeWarnings = warnings
+            return kept
+        }
     }
 }

@@ -45,6 +45,11 @@ public final class EngineRunner: Sendable {
         self.alarms = alarms
         self.clock = clock
         self.logger = logger
+        // The rules at start (a reload logs its own).
+        for w in engine.rules.mergeWarnings {
+            logger.warning(
+                "incident store's CMDB or change windows left out of the rules", metadata: ["ecc.reason": "\(w)"])
+        }
         activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
         ruleCount.store(engine.rules.rules.count, ordering: .relaxed)
         self.current = current ?? RulesInForce(engine.rules)

@@ -41,6 +41,10 @@ final class RuleReloader: Sendable {
             refused.add(1, ordering: .relaxed)
             return (false, error.description)
         }
+        for w in rules.mergeWarnings {
+            logger.warning(
+                "incident store's CMDB or change windows left out of the rules", metadata: ["ecc.reason": "\(w)"])
+        }
         let report = await runner.replaceRules(rules)
         applied.add(1, ordering: .relaxed)
         for name in report.unchanged { logger.debug("rule unchanged, state kept", metadata: ["ecc.rule": "\(name)"]) }
@@ -53,6 +57,7 @@ final class RuleReloader: Sendable {
         if report.clearedAlarms > 0 {
             summary += "; \(report.clearedAlarms) alarms of removed or re-keyed rules cleared"
         }
+        for w in rules.mergeWarnings { summary += "; warning: \(w)" }
         logger.notice("rules reloaded", metadata: ["ecc.summary": "\(summary)", "ecc.trigger": "\(trigger)"])
         return (true, summary)
     }
