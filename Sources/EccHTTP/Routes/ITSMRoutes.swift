@@ -121,6 +121,7 @@ enum ITSMRoutes {
             }
             let p = try desk.updateProblem(
                 id, state: state, rootCause: body["root_cause"] as? String, workaround: body["workaround"] as? String,
+                matchText: body["match_text"] as? String,
                 by: actor, at: now)
             return { (w: inout JSONWriter) in w.write(p) }
         }
@@ -297,7 +298,7 @@ extension JSONWriter {
         field("id", p.id)
         field("title", p.title)
         field("state", p.state.rawValue)
-        for (k, v) in [("root_cause", p.rootCause), ("workaround", p.workaround)] {
+        for (k, v) in [("root_cause", p.rootCause), ("workaround", p.workaround), ("match_text", p.matchText)] {
             key(k)
             if let v { value(v) } else { null() }
         }

@@ -61,6 +61,9 @@ public struct Problem: Sendable, Hashable {
     public var createdAt: EventTime
     public var updatedAt: EventTime
     public var incidents: [Int64]
+    /// As a known error, also offered on incidents whose title contains this (case-insensitively), beside
+    /// those sharing a rule or CI with its incidents.
+    public var matchText: String? = nil
 }
 
 /// A knowledge article, suggested on incidents whose rule, CI or title it matches.
@@ -122,7 +125,8 @@ enum ITSMRecords {
         return try s.step() ? readChange(s) : nil
     }
 
-    static let problemColumns = "id, title, state, root_cause, workaround, created_by, created_at, updated_at"
+    static let problemColumns =
+        "id, title, state, root_cause, workaround, created_by, created_at, updated_at, match_text"
 
     static func problem(_ c: Connection, id: Int64) throws(StoreError) -> Problem? {
         let s = try c.prepare("SELECT \(problemColumns) FROM problems WHERE id = ?1")
@@ -139,7 +143,8 @@ enum ITSMRecords {
         Problem(
             id: s.int(0), title: s.text(1), state: Problem.State(rawValue: s.text(2)) ?? .open,
             rootCause: s.optionalText(3), workaround: s.optionalText(4), createdBy: s.text(5),
-            createdAt: EventTime(nanoseconds: s.int(6)), updatedAt: EventTime(nanoseconds: s.int(7)), incidents: [])
+            createdAt: EventTime(nanoseconds: s.int(6)), updatedAt: EventTime(nanoseconds: s.int(7)), incidents: [],
+            matchText: s.optionalText(8))
     }
 
     static func attributesJSON(_ a: [String: String]) -> String {

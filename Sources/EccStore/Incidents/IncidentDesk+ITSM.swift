@@ -191,10 +191,12 @@ extension IncidentDesk {
         }
     }
 
-    /// Records a problem's root cause, workaround and state. A known error needs a workaround: it is what
-    /// incidents of the same rule or CI are offered as a suggested fix.
+    /// Records a problem's root cause, workaround, state and match text (nil keeps each, an empty match
+    /// text removes it). A known error needs a workaround: it is what incidents of the same rule or CI, or
+    /// whose title contains the match text, are offered as a suggested fix.
     public func updateProblem(
-        _ id: Int64, state: Problem.State?, rootCause: String?, workaround: String?, by actor: String, at: EventTime
+        _ id: Int64, state: Problem.State?, rootCause: String?, workaround: String?, matchText: String? = nil,
+        by actor: String, at: EventTime
     ) throws(Refusal) -> Problem {
         try write(actor: actor) { (c) throws(Refusal) -> Problem in
             let p = try loadProblem(c, id)
@@ -206,18 +208,21 @@ extension IncidentDesk {
             try store { () throws(StoreError) in
                 let s = try c.cached(
                     """
-                    UPDATE problems SET state = ?2, root_cause = ?3, workaround = ?4, updated_at = ?5 WHERE id = ?1
+                    UPDATE problems SET state = ?2, root_cause = ?3, workaround = ?4, updated_at = ?5, match_text = ?6
+                        WHERE id = ?1
                     """)
                 s.bind(1, id)
                 s.bind(2, (state ?? p.state).rawValue)
                 s.bind(3, rootCause ?? p.rootCause)
                 s.bind(4, newWorkaround)
                 s.bind(5, at.nanoseconds)
+                s.bind(6, matchText.map { $0.isEmpty ? nil : $0 } ?? p.matchText)
                 try s.run()
                 var what: [String] = []
                 if let state, state != p.state { what.append("state \(p.state.rawValue) → \(state.rawValue)") }
                 if let rootCause { what.append("root cause: \(rootCause)") }
                 if let workaround { what.append("workaround: \(workaround)") }
+                if let matchText { what.append(matchText.isEmpty ? "match text removed" : "match text: \(matchText)") }
                 try ITSMRecords.journal(
                     c, "problem", String(id), at: at, actor: actor, action: "updated",
                     note: what.joined(separator: "; "))

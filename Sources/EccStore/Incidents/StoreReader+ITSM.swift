@@ -95,8 +95,9 @@ extension StoreReader {
         }
     }
 
-    /// Fixes to suggest on an incident: knowledge articles matching its alarm's rule, its CI or a text in
-    /// its title, and known errors (problems with a workaround) whose incidents share its rule or CI.
+    /// Fixes to suggest on an incident: knowledge articles and known errors (problems with a workaround)
+    /// matching its alarm's rule, its CI or a text in its title — an article by its own rule and CI, a
+    /// known error by those of its incidents.
     public func suggestions(for incident: Incident) throws(StoreError) -> [Suggestion] {
         try read { (c) throws(StoreError) -> [Suggestion] in
             var out: [Suggestion] = []
@@ -120,22 +121,26 @@ extension StoreReader {
             }
             let p = try c.prepare(
                 """
-                SELECT DISTINCT p.id, p.title, p.workaround, a.rule = ?1 FROM problems p
-                    JOIN problem_incidents l ON l.problem_id = p.id
-                    JOIN incidents i ON i.id = l.incident_id
-                    JOIN alarms a ON a.id = i.alarm_id
-                    WHERE p.state = 'known_error' AND (a.rule = ?1 OR i.ci = ?2)
-                    ORDER BY p.id
+                SELECT id, title, workaround, by_rule, by_ci, match_text FROM (
+                    SELECT p.id, p.title, p.workaround, p.match_text,
+                        EXISTS(SELECT 1 FROM problem_incidents l JOIN incidents i ON i.id = l.incident_id
+                            JOIN alarms a ON a.id = i.alarm_id WHERE l.problem_id = p.id AND a.rule = ?1) AS by_rule,
+                        EXISTS(SELECT 1 FROM problem_incidents l JOIN incidents i ON i.id = l.incident_id
+                            WHERE l.problem_id = p.id AND i.ci = ?2) AS by_ci
+                    FROM problems p WHERE p.state = 'known_error')
+                    WHERE by_rule OR by_ci OR (match_text IS NOT NULL AND instr(lower(?3), lower(match_text)) > 0)
+                    ORDER BY id
                 """)
             p.bind(1, incident.alarm.rule)
             p.bind(2, incident.ci)
-            var seen: Set<Int64> = []
+            p.bind(3, incident.title)
             while try p.step() {
-                guard seen.insert(p.int(0)).inserted else { continue }
+                let why =
+                    p.int(3) != 0
+                    ? "rule \(incident.alarm.rule)"
+                    : p.int(4) != 0 ? "ci \(incident.ci)" : "text \"\(p.optionalText(5) ?? "")\""
                 out.append(
-                    Suggestion(
-                        kind: "known_error", id: p.int(0), title: p.text(1), text: p.text(2),
-                        matchedBy: p.int(3) != 0 ? "rule \(incident.alarm.rule)" : "ci \(incident.ci)"))
+                    Suggestion(kind: "known_error", id: p.int(0), title: p.text(1), text: p.text(2), matchedBy: why))
             }
             return out
         }

@@ -203,7 +203,8 @@ enum Migrations {
         """,
         // 6: SLA events found outside the SLA sweep (a late acknowledgement or resolution, an alarm that
         // clears after the resolution deadline) wait here, committed with the breach itself, until the next
-        // sweep puts them on the bus: each breach is announced exactly once, even across a restart.
+        // sweep puts them on the bus: each breach is announced exactly once, even across a restart. A known
+        // error's text to find in incident titles, as knowledge articles have.
         """
         CREATE TABLE sla_outbox(
             seq INTEGER PRIMARY KEY,
@@ -212,6 +213,7 @@ enum Migrations {
             breached INTEGER NOT NULL,
             due INTEGER NOT NULL
         );
+        ALTER TABLE problems ADD COLUMN match_text TEXT;
         """,
     ]
 

@@ -47,7 +47,8 @@ public protocol DeskActions: Sendable {
     func linkIncident(_ incident: Int64, toProblem id: Int64, by actor: String, at: EventTime)
         throws(IncidentDesk.Refusal) -> Problem
     func updateProblem(
-        _ id: Int64, state: Problem.State?, rootCause: String?, workaround: String?, by actor: String, at: EventTime
+        _ id: Int64, state: Problem.State?, rootCause: String?, workaround: String?, matchText: String?,
+        by actor: String, at: EventTime
     ) throws(IncidentDesk.Refusal) -> Problem
     func addArticle(
         title: String, body: String, rule: String?, ci: String?, text: String?, by actor: String, at: EventTime

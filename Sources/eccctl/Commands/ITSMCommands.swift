@@ -248,12 +248,17 @@ struct Problems: AsyncParsableCommand {
         @Option(help: "open, known_error, resolved or closed.") var state: String?
         @Option(help: "The root cause.") var rootCause: String?
         @Option(help: "The workaround offered on matching incidents.") var workaround: String?
+        @Option(help: "Also offer it on incidents whose title contains this (any case; \"\" removes it).")
+        var matchText: String?
 
         func run() async throws {
             try await cli {
                 let p = try await postJSON(
                     server, "/v1/problems/\(id)/update",
-                    ["actor": who.name, "state": state, "root_cause": rootCause, "workaround": workaround])
+                    [
+                        "actor": who.name, "state": state, "root_cause": rootCause, "workaround": workaround,
+                        "match_text": matchText,
+                    ])
                 print("problem \(id): \(p["state"] ?? "?")")
             }
         }
