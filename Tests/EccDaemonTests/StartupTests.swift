@@ -1,22 +1,36 @@
 import EccClient
+import EccCore
 import EccDaemon
 import EccStore
+import EccTestSupport
 import Foundation
 import Testing
 
 /// eccd refusing a database it must not run on: a clear error at start, the file left as it was.
 @Suite("Start on a bad database", .serialized)
 struct StartupTests {
-    /// A real eccd database in `dir/var/ecc.db`, written by a daemon that then stopped (everything
-    /// checkpointed into the main file).
-    static func makeDatabase(_ dir: String) async throws -> String {
-        let d = try await TestDaemon(dir: dir)
-        for i in 0..<20 {
-            _ = try await d.post(#"{"source":"t","host":"sw\#(i)","type":"linkDown","attributes":{"ifIndex":1}}"#)
+    /// A real eccd database in `dir/var/ecc.db`: the store eccd opens, with 20 alarms and their incidents,
+    /// every connection to it closed. (Not written by an in-process daemon: connections it may keep open
+    /// after stopping would let SQLite reuse their file descriptors, which hides a changed file mode.)
+    static func makeDatabase(_ dir: String) throws -> String {
+        let path = dir + "/var/ecc.db"
+        let store = try AlarmStore(path: path)
+        var batch = ChangeBatch()
+        for i in 1...20 {
+            let a = Alarm(
+                id: UInt64(i), rule: "interface-down", key: "sw\(i)/1", severity: .major,
+                summary: "Interface 1 down on sw\(i)", source: "t", host: "sw\(i)", type: "linkDown",
+                firstSeen: testEpoch, lastSeen: testEpoch)
+            batch.append(AlarmChange(kind: .raised, alarm: a, at: testEpoch))
         }
-        try await d.eventually { try await d.incidents().count == 20 }
-        try await d.stop()
-        return dir + "/var/ecc.db"
+        try store.apply(batch)
+        try store.checkpoint()
+        return path
+    }
+
+    /// The size of the database's WAL file (0 when there is none).
+    static func walBytes(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) ?? 0
     }
 
     /// The message eccd refuses to start with, or nil (and a recorded issue) when it started.
@@ -35,7 +49,7 @@ struct StartupTests {
     func corruptDatabase() async throws {
         let dir = try TestDaemon.makeDir(rules: daemonRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = try await Self.makeDatabase(dir)
+        let path = try Self.makeDatabase(dir)
         // Garbage over the alarms table's root page: the schema still reads, the table does not.
         let (root, pageSize): (Int64, Int64) = try {
             let c = try Connection(path: path)
@@ -44,7 +58,7 @@ struct StartupTests {
                 try #require(try c.scalarInt("PRAGMA page_size"))
             )
         }()
-        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(Self.walBytes(path) == 0)
         let file = try #require(FileHandle(forWritingAtPath: path))
         try file.seek(toOffset: UInt64((root - 1) * pageSize))
         file.write(Data(repeating: 0xFF, count: Int(pageSize)))
@@ -56,6 +70,7 @@ struct StartupTests {
         #expect(message.contains("not a usable eccd database and was not modified"), "\(message)")
         #expect(message.contains("restore it from a backup"), "\(message)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(Self.walBytes(path) == 0, "nothing waits in a WAL to be written to the file either")
     }
 
     @Test(
@@ -64,7 +79,7 @@ struct StartupTests {
     func readOnlyDatabase() async throws {
         let dir = try TestDaemon.makeDir(rules: daemonRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = try await Self.makeDatabase(dir)
+        let path = try Self.makeDatabase(dir)
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path) }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
