@@ -14,7 +14,10 @@ import Logging
 /// The load generator sends pre-encoded packets with sendmmsg; an 8-digit sequence number in a varbind
 /// makes every packet distinct.
 enum TrapBench {
-    static let rates = [10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000]
+    static let rates = [
+        10_000, 15_000, 20_000, 25_000, 35_000, 50_000, 75_000, 100_000, 125_000, 150_000, 175_000, 200_000, 225_000,
+        250_000, 275_000, 300_000,
+    ]
     static let stepSeconds = 2.0
 
     /// A v2c linkDown trap whose `SEQ########` varbind is patched per packet; returns bytes and patch offset.

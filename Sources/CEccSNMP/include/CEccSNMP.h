@@ -50,4 +50,7 @@ int ecc_mib_enum(const uint32_t *arcs, size_t count, long value, char *label, si
 int ecc_udp_receive(int fd, void *buffers, size_t slot, int count, void *addrs, size_t addrsize, unsigned *addrlens,
                     int *lengths, int *truncated);
 
+/// Names the calling thread (as `top`, `perf` and `ps -L` show it; at most 15 characters).
+void ecc_name_thread(const char *name);
+
 #endif

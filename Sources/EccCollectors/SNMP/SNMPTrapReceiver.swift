@@ -1,3 +1,4 @@
+import CEccSNMP
 import EccBus
 import EccCore
 import EccSNMP
@@ -141,6 +142,7 @@ public final class SNMPTrapReceiver: Service, Sendable {
             await withGracefulShutdownHandler {
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                     let thread = Thread {
+                        ecc_name_thread("ecc-snmp-recv")
                         SNMPReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
                         done.resume()
                     }

@@ -39,12 +39,30 @@ public final class OIDNameCache: OIDNaming {
     private let mibs: MIBNames?
     private var objects: [OID: (name: String, depth: Int)?] = [:]
     private var traps: [OID: String?] = [:]
+    private var trapKeyCache: [OID: TrapKeys] = [:]
+    private var objectKeyCache: [OID: ObjectKeys] = [:]
     /// Entries kept before the cache starts afresh (instances make many distinct OIDs).
     public static let capacity = 65_536
 
     public init(builtIn: OIDNames = .builtIn, mibs: MIBNames?) {
         self.builtIn = builtIn
         self.mibs = mibs
+    }
+
+    public func trapKeys(_ oid: OID) -> TrapKeys {
+        if let k = trapKeyCache[oid] { return k }
+        let k = TrapKeys(oid, full: trapName(oid))
+        if trapKeyCache.count >= Self.capacity { trapKeyCache.removeAll(keepingCapacity: true) }
+        trapKeyCache[oid] = k
+        return k
+    }
+
+    public func objectKeys(_ oid: OID) -> ObjectKeys {
+        if let k = objectKeyCache[oid] { return k }
+        let k = ObjectKeys(oid, named: object(oid))
+        if objectKeyCache.count >= Self.capacity { objectKeyCache.removeAll(keepingCapacity: true) }
+        objectKeyCache[oid] = k
+        return k
     }
 
     public func trapName(_ oid: OID) -> String? {

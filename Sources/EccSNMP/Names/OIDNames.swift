@@ -4,6 +4,51 @@ import EccCore
 public protocol OIDNaming {
     func trapName(_ oid: OID) -> String?
     func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)?
+    /// Everything an event needs of a trap OID (a cache keeps these).
+    func trapKeys(_ oid: OID) -> TrapKeys
+    /// Everything an event needs of a varbind's OID (a cache keeps these).
+    func objectKeys(_ oid: OID) -> ObjectKeys
+}
+
+/// A trap OID's texts: dotted, full name, short name (the event type), the summary's start.
+public struct TrapKeys: Sendable {
+    public var dotted: String
+    public var full: String?
+    public var type: String
+    public var summaryPrefix: String
+
+    init(_ oid: OID, full: String?) {
+        dotted = oid.description
+        self.full = full
+        type = full.map(OIDNames.shortName) ?? dotted
+        summaryPrefix = "SNMP \(full ?? dotted) from "
+    }
+}
+
+/// A varbind OID's attribute keys: dotted, and when named the short name, its `.instance` key and the
+/// instance text.
+public struct ObjectKeys: Sendable {
+    public var dotted: String
+    public var name: String?
+    public var instanceKey: String?
+    public var instance: String?
+
+    init(_ oid: OID, named: (name: String, instance: ArraySlice<UInt32>)?) {
+        dotted = oid.description
+        if let (full, arcs) = named {
+            let short = OIDNames.shortName(full)
+            name = short
+            if !arcs.isEmpty {
+                instanceKey = short + ".instance"
+                instance = arcs.map(String.init).joined(separator: ".")
+            }
+        }
+    }
+}
+
+extension OIDNaming {
+    public func trapKeys(_ oid: OID) -> TrapKeys { TrapKeys(oid, full: trapName(oid)) }
+    public func objectKeys(_ oid: OID) -> ObjectKeys { ObjectKeys(oid, named: object(oid)) }
 }
 
 /// Names for OIDs without any MIB loaded: the generic traps (RFC 3418 / RFC 2863) and the objects their
@@ -47,6 +92,11 @@ public struct OIDNames: Sendable, OIDNaming {
             OID([1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1]): "IF-MIB::ifName",
             OID([1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18]): "IF-MIB::ifAlias",
         ])
+
+    /// `linkDown` of `IF-MIB::linkDown`.
+    static func shortName(_ full: String) -> String {
+        String(full[full.index(after: full.lastIndex(of: ":") ?? full.startIndex)...])
+    }
 
     /// The trap's `MODULE::name`, if known.
     public func trapName(_ oid: OID) -> String? { traps[oid] }
@@ -107,33 +157,33 @@ extension SNMPNotification {
     /// the object's name (`ifIndex`) with the instance beside it (`ifIndex.instance` = `7`).
     public func event(from sender: String, at time: EventTime, names: some OIDNaming = OIDNames.builtIn) -> Event {
         let host = agentAddress.map { "\($0.0).\($0.1).\($0.2).\($0.3)" } ?? sender
-        let full = names.trapName(trapOID)
-        let short = full.map { String($0[$0.index(after: $0.lastIndex(of: ":") ?? $0.startIndex)...]) }
-        let type = short ?? trapOID.description
+        let trap = names.trapKeys(trapOID)
         var e = Event(
-            time: time, source: "snmp", host: host, type: type, severity: .info,
-            summary: "SNMP \(full ?? trapOID.description) from \(host)")
-        e.attributes["snmpTrapOID"] = .string(trapOID.description)
-        if let full { e.attributes["trapName"] = .string(full) }
-        e.attributes["snmpVersion"] = .string(version == 0 ? "1" : version == 1 ? "2c" : "3")
-        if let uptime { e.attributes["sysUpTime"] = .int(Int64(uptime)) }
+            time: time, source: "snmp", host: host, type: trap.type, severity: .info,
+            summary: trap.summaryPrefix + host)
+        // The fixed keys first, appended without a search (they are distinct); varbinds' keys are set,
+        // so a repeated object keeps its last value.
+        e.attributes.reserveCapacity(8 + 3 * varbinds.count)
+        e.attributes.appendUnchecked("snmpTrapOID", .string(trap.dotted))
+        if let full = trap.full { e.attributes.appendUnchecked("trapName", .string(full)) }
+        e.attributes.appendUnchecked("snmpVersion", .string(version == 0 ? "1" : version == 1 ? "2c" : "3"))
+        if let uptime { e.attributes.appendUnchecked("sysUpTime", .int(Int64(uptime))) }
         if let security {
-            e.attributes["snmpUser"] = .string(SNMPValue.text(security.user))
-            e.attributes["snmpSecurityLevel"] = .string(security.level.description)
-            e.attributes["snmpEngineID"] = .string(security.engineID.map { String(format2: $0) }.joined())
+            e.attributes.appendUnchecked("snmpUser", .string(SNMPValue.text(security.user)))
+            e.attributes.appendUnchecked("snmpSecurityLevel", .string(security.level.description))
+            e.attributes.appendUnchecked(
+                "snmpEngineID", .string(security.engineID.map { String(format2: $0) }.joined()))
             if !security.contextName.isEmpty {
-                e.attributes["snmpContext"] = .string(SNMPValue.text(security.contextName))
+                e.attributes.appendUnchecked("snmpContext", .string(SNMPValue.text(security.contextName)))
             }
         }
         for vb in varbinds where vb.oid != .sysUpTime0 && vb.oid != .snmpTrapOID0 {
             let value = vb.value.attribute
-            e.attributes[vb.oid.description] = value
-            if let (name, instance) = names.object(vb.oid) {
-                let short = String(name[name.index(after: name.lastIndex(of: ":") ?? name.startIndex)...])
-                e.attributes[short] = value
-                if !instance.isEmpty {
-                    e.attributes[short + ".instance"] = .string(instance.map(String.init).joined(separator: "."))
-                }
+            let keys = names.objectKeys(vb.oid)
+            e.attributes[keys.dotted] = value
+            if let name = keys.name {
+                e.attributes[name] = value
+                if let key = keys.instanceKey, let instance = keys.instance { e.attributes[key] = .string(instance) }
             }
         }
         return e
