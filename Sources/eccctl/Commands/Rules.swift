@@ -143,9 +143,21 @@ struct Rules: AsyncParsableCommand {
         }
 
         func makeEvent() throws -> Event {
+            // The event's time: --time, else now; an event's own "time" in --json wins over both.
+            var at = EventTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1e9))
+            if let time {
+                guard let t = RFC3339.parse(time) else { throw CLIError("--time '\(time)' is not RFC 3339") }
+                at = t
+            }
             if let json {
-                let text = json == "-" ? (readLine(strippingNewline: false) ?? "") : json
-                do { return try JSONEventDecoder.decodeEvent(text, receivedAt: EventTime(nanoseconds: 0)) } catch {
+                var text = json
+                if json == "-" {
+                    // The whole of stdin: a pretty-printed object spans several lines.
+                    var lines: [String] = []
+                    while let line = readLine(strippingNewline: false) { lines.append(line) }
+                    text = lines.joined().split(whereSeparator: \.isNewline).joined(separator: " ")
+                }
+                do { return try JSONEventDecoder.decodeEvent(text, receivedAt: at) } catch {
                     throw CLIError("the event: \(error)")
                 }
             }
@@ -160,11 +172,6 @@ struct Rules: AsyncParsableCommand {
                 }
                 let value = String(a[a.index(after: eq)...])
                 attributes[String(a[..<eq])] = Int64(value).map { .int($0) } ?? .string(value)
-            }
-            var at = EventTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1e9))
-            if let time {
-                guard let t = RFC3339.parse(time) else { throw CLIError("--time '\(time)' is not RFC 3339") }
-                at = t
             }
             return Event(
                 time: at, source: source, host: host, type: type, severity: sev,
