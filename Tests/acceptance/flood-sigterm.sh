@@ -107,7 +107,17 @@ e problems open --title "optics" --incidents 1 --as alice | grep -q "opened" || 
 e problems update 1 --state known_error --workaround "reseat the SFP" --as alice | grep -q known_error || fail "known error"
 e kb add --title "sw1 console" --body "port 7" --ci sw1 --as alice | grep -q added || fail "kb add"
 e incidents show 1 | grep -q "known_error 1  optics" || fail "known error not suggested: $(e incidents show 1)"
-echo "acceptance: eccctl incidents, cis import, changes (four eyes, window suppresses), problems, kb: all through the real binaries"
+e incidents assign 1 --group network --reason triage --as bob | grep -q "group network" || fail "assign"
+e incidents list --group network --owner bob --priority P3 --state in_progress | grep -q "Interface 7 down on sw1" \
+  || fail "list by group, owner, priority and state: $(e incidents list --group network --owner bob)"
+e incidents list --group nobody | grep -q "no incidents" || fail "a group filter that matches nothing"
+e incidents list --ci sw1 --json | grep -q '"id":1,' || fail "list by CI"
+e incidents list --breached | grep -q "no incidents" || fail "breached filter"
+e incidents resolve 1 --note "reseated the SFP" --as bob | grep -q "P3  resolved" || fail "resolve"
+e incidents close 1 --as bob | grep -q "P3  closed" || fail "close"
+e incidents reopen 1 --reason "down again" --as bob | grep -q "reopened 1×" || fail "reopen"
+e incidents show 1 | grep -q "reseated the SFP" || fail "resolution note not in the timeline: $(e incidents show 1)"
+echo "acceptance: eccctl incidents (ack, note, handover, assign, filters, resolve, close, reopen), cis import, changes (four eyes, window suppresses), problems, kb: all through the real binaries"
 
 # SNMP: net-snmp's snmptrap and snmpinform to eccd's receiver; the shipped rules raise and clear.
 MIBS= snmptrap -m '' -v 2c -c public "127.0.0.1:$uport" '' 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.5 i 5 \
