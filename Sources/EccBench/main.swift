@@ -105,7 +105,10 @@ if enabled("store") {
 }
 
 // SNMP traps: eccd vs snmptrapd vs a do-nothing receiver, lossless rate (issue #5).
-if enabled("snmp") { try await TrapBench.run() }
+if enabled("snmp") {
+    SNMPDecodeBench.run(count: scaled(1_000_000))
+    try await TrapBench.run()
+}
 
 // ECC vs SEC (Simple Event Correlator, Perl) on one threshold rule, same syslog lines, same run.
 if enabled("sec") { runSECBench(scale: scale) }
