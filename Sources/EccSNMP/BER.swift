@@ -261,6 +261,18 @@ struct BERWriter {
         }
     }
 
+    /// A VarBindList: SEQUENCE OF SEQUENCE { name, value }.
+    static func varbinds(_ list: [VarBind]) -> [UInt8] {
+        var vbs = BERWriter()
+        for vb in list {
+            var one = BERWriter()
+            one.tlv(0x06, oid(vb.oid))
+            one.value(vb.value)
+            vbs.tlv(0x30, one.bytes)
+        }
+        return vbs.bytes
+    }
+
     static func unsigned(_ v: UInt64) -> [UInt8] {
         var out: [UInt8] = []
         var x = v

@@ -222,18 +222,11 @@ public enum SNMPDecoder {
     static func message(version: Int64, community: [UInt8], pduTag: UInt8, requestID: Int64, varbinds: [VarBind])
         -> [UInt8]
     {
-        var vbs = BERWriter()
-        for vb in varbinds {
-            var one = BERWriter()
-            one.tlv(0x06, BERWriter.oid(vb.oid))
-            one.value(vb.value)
-            vbs.tlv(0x30, one.bytes)
-        }
         var pdu = BERWriter()
         pdu.tlv(0x02, BERWriter.integer(requestID))
         pdu.tlv(0x02, [0])
         pdu.tlv(0x02, [0])
-        pdu.tlv(0x30, vbs.bytes)
+        pdu.tlv(0x30, BERWriter.varbinds(varbinds))
         var msg = BERWriter()
         msg.tlv(0x02, BERWriter.integer(version))
         msg.tlv(0x04, community)

@@ -40,13 +40,8 @@ struct MIBNamesTests {
         let receiver = SNMPTrapReceiver(
             host: "127.0.0.1", port: 0, ring: ring, clock: ManualClock(), logger: logger,
             mibDirectories: Self.directories, receiveBuffer: 1 << 20)
-        let task = Task { try await receiver.run() }
+        let task = try await NetSNMPTests.start(receiver)
         defer { task.cancel() }
-        let started = ContinuousClock.now + .seconds(10)
-        while receiver.boundPort == nil {
-            if ContinuousClock.now > started { throw T.Failure("the receiver did not start") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
         let target = "127.0.0.1:\(receiver.boundPort ?? 0)"
         // net-snmp's example heartbeat (an enterprise notification) with its rate, an IF-MIB column with
         // an instance and a HOST-RESOURCES scalar; then an enterprise-specific v1 trap.

@@ -77,6 +77,20 @@ struct NetSNMPTests {
         return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
 
+    /// Runs the receiver in a task until it listens (or throws after 10 s); cancel the task to stop it.
+    static func start(_ receiver: SNMPTrapReceiver) async throws -> Task<Void, any Error> {
+        let task = Task { try await receiver.run() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while receiver.boundPort == nil {
+            if ContinuousClock.now > deadline {
+                task.cancel()
+                throw Failure("the receiver did not start on \(receiver.host)")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return task
+    }
+
     static func freeUDPPort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
@@ -168,13 +182,8 @@ struct NetSNMPTests {
         logger.logLevel = .warning
         let receiver = SNMPTrapReceiver(
             host: "127.0.0.1", port: 0, ring: ring, clock: ManualClock(), logger: logger, receiveBuffer: 1 << 20)
-        let task = Task { try await receiver.run() }
+        let task = try await NetSNMPTests.start(receiver)
         defer { task.cancel() }
-        let started = ContinuousClock.now + .seconds(10)
-        while receiver.boundPort == nil {
-            if ContinuousClock.now > started { throw Failure("the receiver did not start") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
         let ours = receiver.boundPort ?? 0
         let trapd = try TrapDaemon()
         defer { trapd.stop() }
@@ -246,13 +255,8 @@ struct NetSNMPTests {
         let receiver = SNMPTrapReceiver(
             host: "::1", port: 0, ring: ring, clock: ManualClock(), logger: logger, communities: ["s3cret"],
             receiveBuffer: 1 << 20)
-        let task = Task { try await receiver.run() }
+        let task = try await NetSNMPTests.start(receiver)
         defer { task.cancel() }
-        let started = ContinuousClock.now + .seconds(10)
-        while receiver.boundPort == nil {
-            if ContinuousClock.now > started { throw Failure("the receiver did not start on ::1") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
         let target = "udp6:[::1]:\(receiver.boundPort ?? 0)"
         for community in ["public", "s3cret"] {
             let (rc, out) = try Self.run(
@@ -285,13 +289,8 @@ struct NetSNMPTests {
         logger.logLevel = .critical
         let receiver = SNMPTrapReceiver(
             host: "127.0.0.1", port: 0, ring: ring, clock: ManualClock(), logger: logger, receiveBuffer: 1 << 20)
-        let task = Task { try await receiver.run() }
+        let task = try await NetSNMPTests.start(receiver)
         defer { task.cancel() }
-        let started = ContinuousClock.now + .seconds(10)
-        while receiver.boundPort == nil {
-            if ContinuousClock.now > started { throw Failure("the receiver did not start") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
         let sizes = [1400, 20_000]
         for size in sizes {
             let text = String(repeating: "x", count: size)

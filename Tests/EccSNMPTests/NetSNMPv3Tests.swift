@@ -69,12 +69,7 @@ struct NetSNMPv3Tests {
         let receiver = SNMPTrapReceiver(
             host: "127.0.0.1", port: 0, ring: ring, clock: ManualClock(), logger: logger,
             usm: .init(users: usmUsers()), receiveBuffer: 1 << 20)
-        let task = Task { try await receiver.run() }
-        let started = ContinuousClock.now + .seconds(10)
-        while receiver.boundPort == nil {
-            if ContinuousClock.now > started { throw T.Failure("the receiver did not start") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        let task = try await NetSNMPTests.start(receiver)
         return (receiver, task)
     }
 

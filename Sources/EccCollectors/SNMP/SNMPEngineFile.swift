@@ -23,7 +23,7 @@ public enum SNMPEngineFile {
         let engine = LocalEngine(engineID: id, boots: boots)
         let text = """
             # eccd's SNMP engine (RFC 3414): its engine ID and how often it has started. Kept by eccd.
-            engine_id \(hex(id))
+            engine_id \(Hex.text(id))
             boots \(boots)
 
             """
@@ -68,22 +68,8 @@ public enum SNMPEngineFile {
         [0x80, 0x00, 0x1F, 0x88, 0x05] + (0..<8).map { _ in UInt8.random(in: 0...255) }
     }
 
-    static func hex(_ b: [UInt8]) -> String {
-        "0x" + b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
-
     static func bytes(_ text: String) -> [UInt8]? {
-        var digits = Substring(text)
-        if digits.hasPrefix("0x") { digits = digits.dropFirst(2) }
-        guard digits.count >= 10, digits.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = digits.startIndex
-        while i < digits.endIndex {
-            let j = digits.index(i, offsetBy: 2)
-            guard let b = UInt8(digits[i..<j], radix: 16) else { return nil }
-            out.append(b)
-            i = j
-        }
-        return out
+        guard let b = Hex.bytes(text), b.count >= 5 else { return nil }
+        return b
     }
 }

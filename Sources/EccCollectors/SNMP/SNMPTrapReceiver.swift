@@ -130,7 +130,7 @@ public final class SNMPTrapReceiver: Service, Sendable {
             "SNMP trap receiver listening",
             metadata: [
                 "ecc.address": "udp \(host):\(socket.port)", "ecc.receive_buffer": "\(socket.receiveBuffer)",
-                "ecc.engine_id": "\(SNMPEngineFile.hex(engine.engineID))", "ecc.engine_boots": "\(engine.boots)",
+                "ecc.engine_id": "\(Hex.text(engine.engineID))", "ecc.engine_boots": "\(engine.boots)",
                 "ecc.v3_users": "\(usm.users.count)",
             ])
         let shared = SNMPReceiveLoop.Shared(

@@ -32,7 +32,7 @@ extension DaemonConfig {
             var seen = Set<String>()
             for u in try users.list("snmp.users") {
                 let user = try usmUser(u)
-                let id = String(decoding: user.name, as: UTF8.self) + "@" + (user.engineID.map(hex) ?? "")
+                let id = String(decoding: user.name, as: UTF8.self) + "@" + (user.engineID.map(Hex.text) ?? "")
                 guard seen.insert(id).inserted else { throw u.error("snmp.users: \(id) is listed twice") }
                 c.snmpUsers.append(user)
             }
@@ -123,25 +123,8 @@ extension DaemonConfig {
     }
 
     static func hexBytes(_ v: YAMLValue, _ what: String) throws(ConfigError) -> [UInt8] {
-        let text = try v.string(what)
-        var digits = Substring(text)
-        if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
-        digits = digits.filter { $0 != ":" && $0 != " " }[...]
-        guard !digits.isEmpty, digits.count % 2 == 0 else { throw v.error("\(what) must be hex, e.g. 0x80001f88…") }
-        var out: [UInt8] = []
-        var i = digits.startIndex
-        while i < digits.endIndex {
-            let j = digits.index(i, offsetBy: 2)
-            guard let b = UInt8(digits[i..<j], radix: 16) else {
-                throw v.error("\(what) must be hex, e.g. 0x80001f88…")
-            }
-            out.append(b)
-            i = j
-        }
-        return out
+        guard let bytes = Hex.bytes(try v.string(what)) else { throw v.error("\(what) must be hex, e.g. 0x80001f88…") }
+        return bytes
     }
 
-    static func hex(_ b: [UInt8]) -> String {
-        "0x" + b.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
 }

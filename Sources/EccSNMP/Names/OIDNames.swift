@@ -171,8 +171,7 @@ extension SNMPNotification {
         if let security {
             e.attributes.appendUnchecked("snmpUser", .string(SNMPValue.text(security.user)))
             e.attributes.appendUnchecked("snmpSecurityLevel", .string(security.level.description))
-            e.attributes.appendUnchecked(
-                "snmpEngineID", .string(security.engineID.map { String(format2: $0) }.joined()))
+            e.attributes.appendUnchecked("snmpEngineID", .string(String(Hex.text(security.engineID).dropFirst(2))))
             if !security.contextName.isEmpty {
                 e.attributes.appendUnchecked("snmpContext", .string(SNMPValue.text(security.contextName)))
             }
@@ -187,13 +186,5 @@ extension SNMPNotification {
             }
         }
         return e
-    }
-}
-
-extension String {
-    /// Two lower-case hex digits.
-    init(format2 b: UInt8) {
-        let digits = Array("0123456789abcdef".utf8)
-        self = String(decoding: [digits[Int(b >> 4)], digits[Int(b & 0x0F)]], as: UTF8.self)
     }
 }

@@ -125,14 +125,7 @@ struct V3Message {
         pdu.tlv(0x02, BERWriter.integer(requestID))
         pdu.tlv(0x02, [0])
         pdu.tlv(0x02, [0])
-        var vbs = BERWriter()
-        for vb in varbinds {
-            var one = BERWriter()
-            one.tlv(0x06, BERWriter.oid(vb.oid))
-            one.value(vb.value)
-            vbs.tlv(0x30, one.bytes)
-        }
-        pdu.tlv(0x30, vbs.bytes)
+        pdu.tlv(0x30, BERWriter.varbinds(varbinds))
         var scoped = BERWriter()
         scoped.tlv(0x04, contextEngineID)
         scoped.tlv(0x04, contextName)
