@@ -134,6 +134,10 @@ public struct BERReader {
             if byte & 0x80 == 0 {
                 if first {
                     let top: UInt32 = v < 40 ? 0 : v < 80 ? 1 : 2
+                    // 2.x: the second arc is what is left over 80, and must fit 32 bits too.
+                    guard v - UInt64(top) * 40 <= UInt64(UInt32.max) else {
+                        throw .malformed("an OID arc larger than 32 bits")
+                    }
                     arcs.append(top)
                     arcs.append(UInt32(v - UInt64(top) * 40))
                     first = false

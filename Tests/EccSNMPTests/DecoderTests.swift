@@ -140,6 +140,9 @@ struct DecoderTests {
         #expect(reason(Packets.message(version: 1, community: "x", pduTag: 0xA0, pdu: [])) == "pdu_type")
         #expect(reason(Packets.v2Trap([VarBind(.sysUpTime0, .timeticks(1))])) == "not_a_trap")
         #expect(reason(good + [0]) == "malformed")
+        // Found by `make fuzz`: a first subidentifier of 80 + 2^32 (the OID 2.4294967296) trapped the decoder.
+        #expect(BERReaderTests.oidReason([0x90, 0x80, 0x80, 0x80, 0x50]) == "malformed")  // 2.4294967296
+        #expect(BERReaderTests.oidReason([0x8F, 0xFF, 0xFF, 0xFF, 0x7F]) == nil)  // 2.(2^32 − 81): fits
         let allowed: (ArraySlice<UInt8>) -> Bool = { $0.elementsEqual("secret".utf8) }
         good.withUnsafeBytes { raw in
             #expect(throws: SNMPError.community) { try SNMPDecoder.decode(raw, allowCommunity: allowed) }
@@ -169,5 +172,21 @@ struct DecoderTests {
             if (try? SNMPDecoder.decode(p)) != nil { accepted += 1 }
         }
         #expect(accepted < 50_000)
+    }
+}
+
+enum BERReaderTests {
+    /// The rejection reason for an OID's content octets, or nil when they decode.
+    static func oidReason(_ content: [UInt8]) -> String? {
+        var w = BERWriter()
+        w.tlv(0x06, content)
+        let tlv = w.bytes
+        return tlv.withUnsafeBytes { raw -> String? in
+            var r = BERReader(raw)
+            do throws(SNMPError) {
+                _ = try r.oid()
+                return nil
+            } catch { return error.reason }
+        }
     }
 }
