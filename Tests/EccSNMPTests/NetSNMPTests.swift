@@ -35,6 +35,11 @@ struct NetSNMPTests {
     {
         var environment = ProcessInfo.processInfo.environment
         environment["MIBS"] = ""
+        // Each net-snmp tool keeps its engine state in a folder of its own: tests run in parallel, and
+        // tools sharing /var/lib/snmp race on its files (a half-written one made snmpinform time out).
+        environment["SNMP_PERSISTENT_DIR"] =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("ecc-netsnmp-\(UUID())").path
         for (k, v) in env { environment[k] = v }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
