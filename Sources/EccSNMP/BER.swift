@@ -265,6 +265,16 @@ struct BERWriter {
         }
     }
 
+    /// A PDU's contents: request-id, error-status and error-index 0, the varbinds.
+    static func pdu(requestID: Int64, varbinds: [VarBind]) -> [UInt8] {
+        var pdu = BERWriter()
+        pdu.tlv(0x02, integer(requestID))
+        pdu.tlv(0x02, [0])
+        pdu.tlv(0x02, [0])
+        pdu.tlv(0x30, BERWriter.varbinds(varbinds))
+        return pdu.bytes
+    }
+
     /// A VarBindList: SEQUENCE OF SEQUENCE { name, value }.
     static func varbinds(_ list: [VarBind]) -> [UInt8] {
         var vbs = BERWriter()

@@ -222,15 +222,10 @@ public enum SNMPDecoder {
     static func message(version: Int64, community: [UInt8], pduTag: UInt8, requestID: Int64, varbinds: [VarBind])
         -> [UInt8]
     {
-        var pdu = BERWriter()
-        pdu.tlv(0x02, BERWriter.integer(requestID))
-        pdu.tlv(0x02, [0])
-        pdu.tlv(0x02, [0])
-        pdu.tlv(0x30, BERWriter.varbinds(varbinds))
         var msg = BERWriter()
         msg.tlv(0x02, BERWriter.integer(version))
         msg.tlv(0x04, community)
-        msg.tlv(pduTag, pdu.bytes)
+        msg.tlv(pduTag, BERWriter.pdu(requestID: requestID, varbinds: varbinds))
         var out = BERWriter()
         out.tlv(0x30, msg.bytes)
         return out.bytes

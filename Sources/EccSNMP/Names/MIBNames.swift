@@ -32,13 +32,11 @@ public final class MIBNames: Sendable {
     }
 }
 
-/// Names for one receiver thread: the built-in table first, then the MIBs, every answer (also "not
-/// known") cached by OID, within a bound.
+/// Names for one receiver thread: the built-in table first, then the MIBs; the keys an event needs of
+/// each OID (also "not known") cached by OID, within a bound.
 public final class OIDNameCache: OIDNaming {
     private let builtIn: OIDNames
     private let mibs: MIBNames?
-    private var objects: [OID: (name: String, depth: Int)?] = [:]
-    private var traps: [OID: String?] = [:]
     private var trapKeyCache: [OID: TrapKeys] = [:]
     private var objectKeyCache: [OID: ObjectKeys] = [:]
     /// Entries kept before the cache starts afresh (instances make many distinct OIDs).
@@ -65,27 +63,15 @@ public final class OIDNameCache: OIDNaming {
         return k
     }
 
+    /// Uncached: ``trapKeys(_:)`` keeps the answer.
     public func trapName(_ oid: OID) -> String? {
         if let known = builtIn.trapName(oid) { return known }
-        guard let mibs else { return nil }
-        if let cached = traps[oid] { return cached }
-        let found = mibs.node(oid).flatMap { $0.depth == oid.arcs.count ? $0.name : nil }
-        if traps.count >= Self.capacity { traps.removeAll(keepingCapacity: true) }
-        traps[oid] = found
-        return found
+        return mibs?.node(oid).flatMap { $0.depth == oid.arcs.count ? $0.name : nil }
     }
 
+    /// Uncached: ``objectKeys(_:)`` keeps the answer.
     public func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)? {
         if let known = builtIn.object(oid) { return known }
-        guard let mibs else { return nil }
-        let entry: (name: String, depth: Int)?
-        if let cached = objects[oid] {
-            entry = cached
-        } else {
-            entry = mibs.node(oid)
-            if objects.count >= Self.capacity { objects.removeAll(keepingCapacity: true) }
-            objects[oid] = entry
-        }
-        return entry.map { ($0.name, oid.arcs[$0.depth...]) }
+        return mibs?.node(oid).map { ($0.name, oid.arcs[$0.depth...]) }
     }
 }

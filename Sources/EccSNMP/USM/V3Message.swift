@@ -121,15 +121,10 @@ struct V3Message {
         contextEngineID: [UInt8], contextName: [UInt8], tag: UInt8, requestID: Int64,
         varbinds: [VarBind]
     ) -> [UInt8] {
-        var pdu = BERWriter()
-        pdu.tlv(0x02, BERWriter.integer(requestID))
-        pdu.tlv(0x02, [0])
-        pdu.tlv(0x02, [0])
-        pdu.tlv(0x30, BERWriter.varbinds(varbinds))
         var scoped = BERWriter()
         scoped.tlv(0x04, contextEngineID)
         scoped.tlv(0x04, contextName)
-        scoped.tlv(tag, pdu.bytes)
+        scoped.tlv(tag, BERWriter.pdu(requestID: requestID, varbinds: varbinds))
         var out = BERWriter()
         out.tlv(0x30, scoped.bytes)
         return out.bytes
