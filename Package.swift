@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure core: event model, templates, rule engine state machine, JSON event codec. Standard library only.
@@ -78,6 +79,22 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // C shim over libcurl (SMTP with STARTTLS / implicit TLS / AUTH, HTTP and HTTPS) for the channels.
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        // Notifications: the channels (e-mail, SMS over Kannel or an HTTP gateway, webhook), their
+        // Mustache templates, and the receiver configuration they are built from.
+        .target(
+            name: "EccNotify",
+            dependencies: [
+                "EccCore", "EccRules", "CCurl", "CEccSNMP",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -157,6 +174,11 @@ let package = Package(
             name: "EccRulesTests", dependencies: ["EccRules", "EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EccStoreTests", dependencies: ["EccStore", "EccCore", "EccTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EccNotifyTests",
+            dependencies: ["EccNotify", "EccCore", "EccRules", "EccTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [

@@ -1,0 +1,150 @@
+import EccCore
+
+/// What a notification says: the content the dispatcher builds from the outbox and a channel renders
+/// through its templates. Plain values, so a message can be stored (JSON) and rendered again unchanged.
+public struct MessageContent: Sendable, Hashable, Codable {
+    /// Why the message goes out.
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Alarms of a group started (or joined it): the first message of a group after `group_wait`, and
+        /// later ones every `group_interval` while alarms are added.
+        case firing
+        /// Alarms of a group cleared (routes with `send_resolved`).
+        case resolved
+        /// A group's alarms are still active after `repeat_interval`.
+        case `repeat`
+        /// A step of an escalation policy: the alarm is still unacknowledged.
+        case escalation
+        /// The receiver's rate limit was exceeded: one message listing what was held back.
+        case digest
+        /// `eccctl notify test RECEIVER`.
+        case test
+    }
+
+    public var kind: Kind
+    /// The receiver the message is for (its name in eccd.yaml).
+    public var receiver: String
+    /// The route (or escalation policy) that sent it; empty for tests and digests.
+    public var route: String
+    /// The group's `group_by` values (name → value), for templates and the webhook body.
+    public var group: [String: String]
+    /// The alarms the message is about, newest change last.
+    public var alarms: [AlarmInfo]
+    /// Escalations: the policy's step (1-based) and the delay it waited.
+    public var escalationStep: Int?
+    /// Digests: the messages that the rate limit held back, oldest first.
+    public var held: [HeldMessage]
+    /// When the message was made (processing time).
+    public var createdAt: EventTime
+
+    public init(
+        kind: Kind, receiver: String, route: String = "", group: [String: String] = [:], alarms: [AlarmInfo] = [],
+        escalationStep: Int? = nil, held: [HeldMessage] = [], createdAt: EventTime
+    ) {
+        self.kind = kind
+        self.receiver = receiver
+        self.route = route
+        self.group = group
+        self.alarms = alarms
+        self.escalationStep = escalationStep
+        self.held = held
+        self.createdAt = createdAt
+    }
+}
+
+/// An alarm as a notification shows it.
+public struct AlarmInfo: Sendable, Hashable, Codable {
+    public var id: UInt64
+    public var rule: String
+    public var key: String
+    /// `active` or `cleared`.
+    public var state: String
+    /// `critical`, `major`, `minor`, `warning`, `info` (``Severity/name``).
+    public var severity: String
+    public var summary: String
+    public var host: String
+    public var source: String
+    public var type: String
+    public var firstSeen: EventTime
+    public var lastSeen: EventTime
+    public var count: Int64
+    public var clearedAt: EventTime?
+    /// The incident the alarm opened or joined, and its priority (1…5).
+    public var incident: Int64?
+    public var priority: Int?
+
+    public init(
+        id: UInt64, rule: String, key: String, state: String, severity: String, summary: String, host: String,
+        source: String, type: String, firstSeen: EventTime, lastSeen: EventTime, count: Int64,
+        clearedAt: EventTime? = nil, incident: Int64? = nil, priority: Int? = nil
+    ) {
+        self.id = id
+        self.rule = rule
+        self.key = key
+        self.state = state
+        self.severity = severity
+        self.summary = summary
+        self.host = host
+        self.source = source
+        self.type = type
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.count = count
+        self.clearedAt = clearedAt
+        self.incident = incident
+        self.priority = priority
+    }
+}
+
+/// A message a rate limit held back, as a digest lists it.
+public struct HeldMessage: Sendable, Hashable, Codable {
+    /// The held message's stable id.
+    public var id: String
+    public var kind: MessageContent.Kind
+    public var route: String
+    /// One line: the alarm summaries it carried (or its kind when it had none).
+    public var line: String
+    public var createdAt: EventTime
+
+    public init(id: String, kind: MessageContent.Kind, route: String, line: String, createdAt: EventTime) {
+        self.id = id
+        self.kind = kind
+        self.route = route
+        self.line = line
+        self.createdAt = createdAt
+    }
+}
+
+/// One message handed to a channel: its content and its stable id, which is the same on every attempt
+/// (and after a restart): the e-mail Message-ID, the webhook idempotency key, Kannel's dlr reference.
+public struct OutgoingMessage: Sendable, Hashable {
+    /// Stable id, e.g. `ecc-1f3a9c2e-42` (unique across databases: it starts with the store's id).
+    public var id: String
+    /// 1 for the first attempt.
+    public var attempt: Int
+    public var content: MessageContent
+
+    public init(id: String, attempt: Int, content: MessageContent) {
+        self.id = id
+        self.attempt = attempt
+        self.content = content
+    }
+}
+
+/// How one delivery attempt ended.
+public enum DeliveryResult: Sendable, Hashable {
+    /// The server accepted the message; `detail` is what it said (SMTP reply, HTTP status and body start).
+    case delivered(detail: String)
+    /// Worth retrying: connection refused or reset, timeout, SMTP 4xx, HTTP 5xx/429, Kannel "queued" errors.
+    case temporary(String)
+    /// Retrying cannot help: SMTP 5xx, an invalid address, HTTP 4xx, a gateway rejecting the message.
+    case permanent(String)
+}
+
+/// A configured receiver's way of delivering: e-mail, SMS, webhook. Called from the dispatcher's threads;
+/// may block (with a bounded timeout) but must never crash on what a server answers.
+public protocol Channel: Sendable {
+    /// `email`, `sms`, `webhook` (for logs, metrics and `eccctl notify queue`).
+    var kind: String { get }
+    /// Renders the message with the receiver's templates and delivers it once.
+    func deliver(_ message: OutgoingMessage) -> DeliveryResult
+}
