@@ -278,36 +278,3 @@ public struct MaintenanceWindow: Sendable, Hashable {
         return match?.matches(event) ?? true
     }
 }
-
-/// Where notifications of an alarm go: the first route that matches (and later ones while `continue`).
-public struct Route: Sendable, Hashable {
-    public var name: String
-    /// Tested against the raising event with the alarm's severity, plus fields `rule` and `key`.
-    public var match: Matcher
-    /// Receivers (defined in the daemon's configuration).
-    public var receivers: [String]
-    public var `continue`: Bool
-    public var location: SourceLocation?
-
-    public init(name: String, match: Matcher, receivers: [String], continue: Bool, location: SourceLocation? = nil) {
-        self.name = name
-        self.match = match
-        self.receivers = receivers
-        self.continue = `continue`
-        self.location = location
-    }
-}
-
-extension Array where Element == Route {
-    /// The names of the routes an alarm takes, in order.
-    public func routes(for alarm: Alarm, origin: Event?) -> [String] {
-        guard !isEmpty else { return [] }
-        let e = Engine.view(alarm, origin: origin ?? Event(standingInFor: alarm))
-        var out: [String] = []
-        for r in self where r.match.matches(e) {
-            out.append(r.name)
-            if !r.continue { break }
-        }
-        return out
-    }
-}

@@ -62,10 +62,12 @@ extension RuleSet {
             lines.append(
                 "notifies no one while suppressed; released to \(notify.joined(separator: ", ")) if still active after")
         } else if !notify.isEmpty {
-            let receivers = notify.compactMap { r in routes.first { $0.name == r } }.flatMap(\.receivers)
+            let index = routeIndex
+            let receivers = receivers(ofRoutes: notify)
+            let policies = notify.compactMap { index[$0]?.escalation }
             lines.append(
                 "notifies route\(notify.count == 1 ? "" : "s") \(notify.joined(separator: ", ")) → \(receivers.joined(separator: ", "))"
-            )
+                    + (policies.isEmpty ? "" : "; escalation \(policies.joined(separator: ", "))"))
         }
         return lines
     }

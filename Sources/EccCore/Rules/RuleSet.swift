@@ -25,7 +25,12 @@ public struct RuleSet: Sendable {
     public let cmdb: CMDB
     public let inhibitions: [Inhibition]
     public let maintenance: [MaintenanceWindow]
+    /// The top of the route tree.
     public let routes: [Route]
+    /// Escalation policies routes start.
+    public let escalations: [EscalationPolicy]
+    /// Routes (the whole tree) and escalation policies by name.
+    public let routeBook: RouteBook
     /// How far behind the newest event time an event may arrive and still be placed correctly: timers fire
     /// only once the watermark is this far past their deadline (nanoseconds).
     public let lateness: Int64
@@ -52,7 +57,7 @@ public struct RuleSet: Sendable {
     public init(
         _ rules: [Rule], transforms: [Transform] = [], tables: [LookupTable] = [], cmdb: CMDB = CMDB(),
         inhibitions: [Inhibition] = [], maintenance: [MaintenanceWindow] = [], routes: [Route] = [],
-        lateness: Int64 = 0
+        escalations: [EscalationPolicy] = [], lateness: Int64 = 0
     ) throws(ValidationError) {
         var seen: [String: Rule] = [:]
         for r in rules {
@@ -87,7 +92,7 @@ public struct RuleSet: Sendable {
         try Self.unique(transforms.map { ($0.name, $0.location) }, "transform")
         try Self.unique(inhibitions.map { ($0.name, $0.location) }, "inhibit")
         try Self.unique(maintenance.map { ($0.name, $0.location) }, "maintenance window")
-        try Self.unique(routes.map { ($0.name, $0.location) }, "route")
+        try Self.validateRouting(routes, escalations)
         self.rules = rules
         var index: [String: Int] = [:]
         for (i, r) in rules.enumerated() { index[r.name] = i }
@@ -98,6 +103,8 @@ public struct RuleSet: Sendable {
         self.inhibitions = inhibitions
         self.maintenance = maintenance
         self.routes = routes
+        self.escalations = escalations
+        self.routeBook = RouteBook(routes: routes, escalations: escalations)
         self.lateness = max(0, lateness)
         hasRaiseContext =
             !inhibitions.isEmpty || !maintenance.isEmpty || !routes.isEmpty || rules.contains { $0.rootCause }
@@ -175,7 +182,7 @@ extension RuleSet {
             .sorted { $0.name < $1.name }
         return try RuleSet(
             rules, transforms: transforms, tables: otherTables, cmdb: CMDB(items), inhibitions: inhibitions,
-            maintenance: windows, routes: routes, lateness: lateness)
+            maintenance: windows, routes: routes, escalations: escalations, lateness: lateness)
     }
 
     /// ``merging(cis:maintenance:)`` that never fails: when the configuration items cannot be added, the

@@ -10,6 +10,7 @@ public struct RuleFileContents: Sendable {
     public var inhibitions: [Inhibition] = []
     public var maintenance: [MaintenanceWindow] = []
     public var routes: [Route] = []
+    public var escalations: [EscalationPolicy] = []
     /// `- engine: {lateness: 10s}`, with where it was written.
     public var lateness: (Int64, SourceLocation)?
 
@@ -310,19 +311,6 @@ enum ContextParser {
                 try RuleParser.matcher(x, what: "target_match")
             },
             equal: equal ?? [], location: v.location)
-    }
-
-    static func route(_ v: YAMLValue) throws(ConfigError) -> Route {
-        let m = try v.mapping("a route", known: ["route", "description", "match", "receivers", "continue"])
-        let name = try m["route"]?.string("route") ?? ""
-        guard !name.isEmpty else { throw v.error("a route needs a name: 'route: <name>'") }
-        guard let r = m["receivers"] else { throw v.error("route '\(name)' needs 'receivers: [...]'") }
-        return Route(
-            name: name,
-            match: try m["match"].map { x throws(ConfigError) in try RuleParser.matcher(x, what: "match") }
-                ?? Matcher([]),
-            receivers: try names(r, "receivers").sorted(), continue: try m["continue"]?.bool("continue") ?? false,
-            location: v.location)
     }
 
     static func engine(_ v: YAMLValue) throws(ConfigError) -> (Int64, SourceLocation) {

@@ -50,6 +50,7 @@ public enum RuleLoader {
             all.inhibitions += c.inhibitions
             all.maintenance += c.maintenance
             all.routes += c.routes
+            all.escalations += c.escalations
             if let l = c.lateness {
                 if let first = all.lateness {
                     errors.append(
@@ -65,7 +66,7 @@ public enum RuleLoader {
                 let set = try RuleSet(
                     all.rules, transforms: all.transforms, tables: all.tables, cmdb: CMDB(all.cis),
                     inhibitions: all.inhibitions, maintenance: all.maintenance, routes: all.routes,
-                    lateness: all.lateness?.0 ?? 0)
+                    escalations: all.escalations, lateness: all.lateness?.0 ?? 0)
                 let lint = RuleLint.check(set).filter(\.error)
                 if lint.isEmpty { return set }
                 errors += lint.map { ConfigError($0.message, file: $0.location?.file ?? "rules", at: $0.location) }

@@ -25,7 +25,9 @@ public enum RuleParser {
     }
 
     /// The kinds of entry a rule file may hold, by their first key.
-    static let entryKinds = ["rule", "transform", "table", "ci", "inhibit", "maintenance", "route", "engine"]
+    static let entryKinds = [
+        "rule", "transform", "table", "ci", "inhibit", "maintenance", "route", "escalation", "engine",
+    ]
 
     /// Parses one file's text into every kind of entry. Returns what parsed and every error found.
     public static func parseFile(_ text: String, file: String) -> (RuleFileContents, [ConfigError]) {
@@ -63,7 +65,8 @@ public enum RuleParser {
                 case "ci": out.cis.append(try ContextParser.ci(item))
                 case "inhibit": out.inhibitions.append(try ContextParser.inhibition(item))
                 case "maintenance": out.maintenance.append(try ContextParser.maintenance(item))
-                case "route": out.routes.append(try ContextParser.route(item))
+                case "route": out.routes.append(try RouteParser.route(item, parent: nil))
+                case "escalation": out.escalations.append(try RouteParser.escalation(item))
                 default: out.lateness = try ContextParser.engine(item)
                 }
             } catch { errors.append(error) }

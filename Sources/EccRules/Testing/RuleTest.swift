@@ -51,11 +51,15 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
     public var suppressed: String?
     /// The routes notified, in order (`[]`: none).
     public var notify: [String]?
+    /// The receivers told at once (the routes' receivers and escalation steps without delay), sorted.
+    public var receivers: [String]?
     public var members: [String]?
     public var flapping: Bool?
 
     /// True when `actual` (at `offset` from the test's start) has every field given here.
-    public func matches(_ actual: AlarmChange, offset actualOffset: Int64) -> Bool {
+    public func matches(
+        _ actual: AlarmChange, offset actualOffset: Int64, receiversOf: ([String]) -> [String] = { _ in [] }
+    ) -> Bool {
         if let offset, offset != actualOffset { return false }
         if let change, change != actual.kind { return false }
         if let rule, rule != actual.alarm.rule { return false }
@@ -74,6 +78,7 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
             }
         }
         if let notify, notify != actual.notify { return false }
+        if let receivers, receivers.sorted() != receiversOf(actual.notify) { return false }
         if let members, members != actual.alarm.members { return false }
         if let flapping, flapping != actual.alarm.flapping { return false }
         return true
@@ -90,6 +95,7 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
         if let summary { parts.append("summary=\"\(summary)\"") }
         if let suppressed { parts.append("suppressed=\(suppressed)") }
         if let notify { parts.append("notify=[\(notify.joined(separator: ","))]") }
+        if let receivers { parts.append("receivers=[\(receivers.joined(separator: ","))]") }
         if let members { parts.append("members=[\(members.joined(separator: ","))]") }
         if let flapping { parts.append("flapping=\(flapping)") }
         return parts.joined(separator: " ")
@@ -98,12 +104,16 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
 
 extension AlarmChange {
     /// One line for test diffs, in the same shape as ``ExpectedChange/description``.
-    public func testLine(offset: Int64) -> String {
+    public func testLine(offset: Int64, receiversOf: ([String]) -> [String] = { _ in [] }) -> String {
         var line =
             "+\(Durations.format(offset)) \(kind.rawValue.padding(8)) \(alarm.rule) [\(alarm.key)] "
             + "severity=\(alarm.severity.name) count=\(alarm.count) summary=\"\(alarm.summary)\""
         if let s = alarm.suppression { line += " suppressed=\(s)" }
-        if !notify.isEmpty { line += " notify=[\(notify.joined(separator: ","))]" }
+        if !notify.isEmpty {
+            line += " notify=[\(notify.joined(separator: ","))]"
+            let r = receiversOf(notify)
+            if !r.isEmpty { line += " receivers=[\(r.joined(separator: ","))]" }
+        }
         if !alarm.members.isEmpty { line += " members=[\(alarm.members.joined(separator: ","))]" }
         if alarm.flapping { line += " flapping=true" }
         return line

@@ -77,7 +77,8 @@ public enum RuleTestParser {
         let m = try v.mapping(
             "an expected change",
             known: [
-                "at", "change", "rule", "key", "severity", "summary", "count", "suppressed", "notify", "members",
+                "at", "change", "rule", "key", "severity", "summary", "count", "suppressed", "notify", "receivers",
+                "members",
                 "flapping",
             ])
         var e = ExpectedChange(location: v.location)
@@ -106,6 +107,9 @@ public enum RuleTestParser {
         if let n = m["notify"] {
             e.notify = try n.list("notify").map { x throws(ConfigError) in try x.string("a route") }
         }
+        if let n = m["receivers"] {
+            e.receivers = try n.list("receivers").map { x throws(ConfigError) in try x.string("a receiver") }
+        }
         if let n = m["members"] {
             e.members = try n.list("members").map { x throws(ConfigError) in try x.string("a member") }
         }
@@ -118,6 +122,6 @@ extension ExpectedChange {
     init(location: SourceLocation) {
         self.init(
             location: location, offset: nil, change: nil, rule: nil, key: nil, severity: nil, summary: nil, count: nil,
-            suppressed: nil, notify: nil, members: nil, flapping: nil)
+            suppressed: nil, notify: nil, receivers: nil, members: nil, flapping: nil)
     }
 }

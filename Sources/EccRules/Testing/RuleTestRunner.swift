@@ -56,16 +56,20 @@ public enum RuleTestRunner {
             engine.tick(at: RuleTestParser.epoch.adding(nanoseconds: until), into: &batch)
             collect(batch)
         }
+        let receiversOf = { (routes: [String]) in rules.receivers(ofRoutes: routes) }
         let ok =
             got.count == test.expect.count
-            && zip(test.expect, got).allSatisfy { e, g in e.matches(g.1, offset: g.0) }
+            && zip(test.expect, got).allSatisfy { e, g in e.matches(g.1, offset: g.0, receiversOf: receiversOf) }
         guard !ok else { return Result(file: file, name: test.name, location: test.location, failure: nil) }
         var report = "  expected:\n"
         report += test.expect.isEmpty ? "    (no alarm changes)\n" : test.expect.map { "    \($0)\n" }.joined()
         report += "  got:\n"
-        report += got.isEmpty ? "    (no alarm changes)\n" : got.map { "    \($0.1.testLine(offset: $0.0))\n" }.joined()
+        report +=
+            got.isEmpty
+            ? "    (no alarm changes)\n"
+            : got.map { "    \($0.1.testLine(offset: $0.0, receiversOf: receiversOf))\n" }.joined()
         let pairs = Array(zip(test.expect, got))
-        if let firstBad = pairs.firstIndex(where: { !$0.0.matches($0.1.1, offset: $0.1.0) }) {
+        if let firstBad = pairs.firstIndex(where: { !$0.0.matches($0.1.1, offset: $0.1.0, receiversOf: receiversOf) }) {
             report += "  first difference: expected change \(firstBad + 1) (\(test.expect[firstBad].location))\n"
         } else if got.count != test.expect.count {
             report += "  expected \(test.expect.count) changes, got \(got.count)\n"

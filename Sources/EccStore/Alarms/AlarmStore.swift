@@ -113,7 +113,10 @@ public final class AlarmStore {
     public func apply(_ batch: ChangeBatch) throws(StoreError) {
         guard !batch.isEmpty else { return }
         try connection.transaction { () throws(StoreError) in
-            for change in batch.changes { try write(change) }
+            for change in batch.changes {
+                try write(change)
+                try planNotifications(change)
+            }
         }
     }
 

@@ -58,6 +58,10 @@ public final class IncidentDesk: Sendable {
             }
             try put(c, id, "state = 'acknowledged', acknowledged_at = ?2", at.nanoseconds)
             try record(c, id, at, actor, "acknowledged", "state", i.state, "acknowledged", note)
+            try store { () throws(StoreError) in
+                try OutboxRecords.stopEscalations(
+                    c, alarm: nil, incident: id, reason: "incident \(id) acknowledged by \(actor)", at: at)
+            }
             if i.owner == nil {
                 try put(c, id, "owner = ?2", actor)
                 try record(c, id, at, actor, "owner", "owner", nil, actor, "first acknowledgement takes ownership")
@@ -128,6 +132,10 @@ public final class IncidentDesk: Sendable {
             if let due = i.resolutionDue, at > due, !i.resolutionBreached { try markBreach(c, i, .resolution, at: at) }
             try put(c, id, "state = 'resolved', resolved_at = ?2", at.nanoseconds)
             try record(c, id, at, actor, "resolved", "state", i.state, "resolved", note)
+            try store { () throws(StoreError) in
+                try OutboxRecords.stopEscalations(
+                    c, alarm: nil, incident: id, reason: "incident \(id) resolved by \(actor)", at: at)
+            }
         }
     }
 

@@ -215,6 +215,79 @@ enum Migrations {
         );
         ALTER TABLE problems ADD COLUMN match_text TEXT;
         """,
+        // 7: the notification outbox. Alarm changes put their alarms into notification groups (one per
+        // route and group_by values) and start escalations in the change's own transaction; the dispatcher
+        // turns due groups, repeats and escalation steps into messages (one row per receiver), sends them,
+        // and records every attempt. A message's stable id is `ecc-<store_id>-<id>`.
+        """
+        CREATE TABLE store_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO store_meta(name, value) VALUES('store_id', lower(hex(randomblob(4))));
+        CREATE TABLE notify_groups(
+            id INTEGER PRIMARY KEY,
+            route TEXT NOT NULL,
+            group_key TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            flush_at INTEGER,
+            last_flush INTEGER,
+            repeat_at INTEGER,
+            UNIQUE(route, group_key)
+        );
+        CREATE INDEX notify_groups_flush ON notify_groups(flush_at) WHERE flush_at IS NOT NULL;
+        CREATE INDEX notify_groups_repeat ON notify_groups(repeat_at) WHERE repeat_at IS NOT NULL;
+        CREATE TABLE notify_group_alarms(
+            group_id INTEGER NOT NULL REFERENCES notify_groups(id) ON DELETE CASCADE,
+            alarm_id INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            pending INTEGER NOT NULL,
+            notified INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(group_id, alarm_id)
+        );
+        CREATE INDEX notify_group_alarms_by_alarm ON notify_group_alarms(alarm_id);
+        CREATE TABLE escalations(
+            id INTEGER PRIMARY KEY,
+            alarm_id INTEGER NOT NULL,
+            incident_id INTEGER,
+            policy TEXT NOT NULL,
+            route TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            step INTEGER NOT NULL DEFAULT 0,
+            next_at INTEGER,
+            stopped_at INTEGER,
+            stop_reason TEXT
+        );
+        CREATE INDEX escalations_due ON escalations(next_at) WHERE next_at IS NOT NULL;
+        CREATE INDEX escalations_by_alarm ON escalations(alarm_id);
+        CREATE INDEX escalations_by_incident ON escalations(incident_id) WHERE incident_id IS NOT NULL;
+        CREATE TABLE notifications(
+            id INTEGER PRIMARY KEY,
+            receiver TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            route TEXT NOT NULL,
+            alarm_ids TEXT NOT NULL,
+            content TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            next_attempt INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at INTEGER,
+            digest_id INTEGER,
+            reason TEXT
+        );
+        CREATE INDEX notifications_due ON notifications(next_attempt) WHERE state IN ('pending', 'retrying');
+        CREATE INDEX notifications_held ON notifications(receiver, id) WHERE state = 'held';
+        CREATE INDEX notifications_by_state ON notifications(state, id);
+        CREATE TABLE notification_attempts(
+            seq INTEGER PRIMARY KEY,
+            notification_id INTEGER NOT NULL REFERENCES notifications(id),
+            at INTEGER NOT NULL,
+            result TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL
+        );
+        CREATE INDEX notification_attempts_by_notification ON notification_attempts(notification_id, seq);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -1,0 +1,183 @@
+/// Where notifications of an alarm go: a node of the route tree. The first route that matches takes the
+/// alarm (and later ones while `continue`); a route with child routes hands the alarm to the first child
+/// that matches, and keeps it when none does. Children inherit their parent's receivers, grouping,
+/// timing, `send_resolved` and escalation unless they set their own (the parser applies that).
+public struct Route: Sendable, Hashable {
+    public var name: String
+    /// Tested against the raising event with the alarm's severity, plus fields `rule` and `key`.
+    public var match: Matcher
+    /// Receivers (defined in the daemon's configuration) of the group notifications.
+    public var receivers: [String]
+    public var `continue`: Bool
+    /// Fields whose values form the notification group (`host`, `rule`, `owner_group`, …); nil: each
+    /// alarm is a group of its own; empty: all alarms of the route are one group.
+    public var groupBy: [String]?
+    /// How long a new group waits for more alarms before its first notification (nanoseconds).
+    public var groupWait: Int64
+    /// How long after a group's last notification the next one (new or cleared alarms) may go out.
+    public var groupInterval: Int64
+    /// Re-notify a group whose alarms are still active after this long (0: never).
+    public var repeatInterval: Int64
+    /// Notify when a group's alarms clear.
+    public var sendResolved: Bool
+    /// The escalation policy started for each alarm the route takes.
+    public var escalation: String?
+    public var children: [Route]
+    public var location: SourceLocation?
+
+    /// Defaults: one group per alarm, 30s group wait, 5m group interval, 4h repeat, resolved sent.
+    public init(
+        name: String, match: Matcher, receivers: [String], continue: Bool, groupBy: [String]? = nil,
+        groupWait: Int64 = 30_000_000_000, groupInterval: Int64 = 300_000_000_000,
+        repeatInterval: Int64 = 14_400_000_000_000, sendResolved: Bool = true, escalation: String? = nil,
+        children: [Route] = [], location: SourceLocation? = nil
+    ) {
+        self.name = name
+        self.match = match
+        self.receivers = receivers
+        self.continue = `continue`
+        self.groupBy = groupBy
+        self.groupWait = groupWait
+        self.groupInterval = groupInterval
+        self.repeatInterval = repeatInterval
+        self.sendResolved = sendResolved
+        self.escalation = escalation
+        self.children = children
+        self.location = location
+    }
+
+    /// This route and all routes below it, depth first.
+    public var flattened: [Route] { [self] + children.flatMap(\.flattened) }
+
+    /// The group an alarm belongs to on this route: `group_by` field names and values (sorted by name),
+    /// or nil when each alarm is a group of its own.
+    public func groupLabels(_ view: Event) -> [(String, String)]? {
+        guard let groupBy else { return nil }
+        return groupBy.sorted().map { ($0, view.text(of: Field(name: $0)) ?? "") }
+    }
+}
+
+/// Who is told, and when, while an alarm stays unacknowledged: steps with delays from the raise. Started
+/// by a route's `escalation`; stopped when the alarm clears or its incident is acknowledged (or resolved).
+public struct EscalationPolicy: Sendable, Hashable {
+    public struct Step: Sendable, Hashable {
+        /// Delay from the start of the escalation (nanoseconds).
+        public var after: Int64
+        public var receivers: [String]
+
+        public init(after: Int64, receivers: [String]) {
+            self.after = after
+            self.receivers = receivers
+        }
+    }
+
+    public var name: String
+    public var steps: [Step]
+    public var location: SourceLocation?
+
+    public init(name: String, steps: [Step], location: SourceLocation? = nil) {
+        self.name = name
+        self.steps = steps
+        self.location = location
+    }
+}
+
+extension Array where Element == Route {
+    /// The names of the routes an alarm takes, in order (the deepest matching route of each branch).
+    public func routes(for alarm: Alarm, origin: Event?) -> [String] {
+        guard !isEmpty else { return [] }
+        let e = Engine.view(alarm, origin: origin ?? Event(standingInFor: alarm))
+        var out: [String] = []
+        _ = Self.take(self, e, into: &out)
+        return out
+    }
+
+    private static func take(_ routes: [Route], _ e: Event, into out: inout [String]) -> Bool {
+        var matched = false
+        for r in routes where r.match.matches(e) {
+            matched = true
+            if r.children.isEmpty || !take(r.children, e, into: &out) { out.append(r.name) }
+            if !r.continue { break }
+        }
+        return matched
+    }
+}
+
+/// The route tree and escalation policies by name, built once per rule set: what the store's outbox
+/// planner and the dispatcher look names up in.
+public final class RouteBook: Sendable {
+    public let routes: [String: Route]
+    public let escalations: [String: EscalationPolicy]
+
+    public init(routes: [Route], escalations: [EscalationPolicy]) {
+        var r: [String: Route] = [:]
+        for x in routes.flatMap(\.flattened) { r[x.name] = x }
+        self.routes = r
+        var e: [String: EscalationPolicy] = [:]
+        for p in escalations { e[p.name] = p }
+        self.escalations = e
+    }
+
+    public static let empty = RouteBook(routes: [], escalations: [])
+}
+
+extension RuleSet {
+    /// Every route of the tree by name.
+    public var routeIndex: [String: Route] { routeBook.routes }
+
+    /// The receivers an alarm that takes `routes` is sent to at once: the routes' own and the first step
+    /// of their escalation policies when it has no delay. Sorted, each once.
+    public func receivers(ofRoutes names: [String]) -> [String] {
+        let index = routeIndex
+        var out = Set<String>()
+        for n in names {
+            guard let r = index[n] else { continue }
+            out.formUnion(r.receivers)
+            if let p = r.escalation.flatMap(escalation(named:)), let first = p.steps.first, first.after == 0 {
+                out.formUnion(first.receivers)
+            }
+        }
+        return out.sorted()
+    }
+
+    /// The escalation policy with this name.
+    public func escalation(named name: String) -> EscalationPolicy? { routeBook.escalations[name] }
+
+    /// Every receiver name the routes and escalation policies use, with where it is used.
+    public var receiverUses: [(receiver: String, location: SourceLocation?, user: String)] {
+        var out: [(String, SourceLocation?, String)] = []
+        for r in routes.flatMap(\.flattened) {
+            for n in r.receivers { out.append((n, r.location, "route '\(r.name)'")) }
+        }
+        for p in escalations {
+            for s in p.steps { for n in s.receivers { out.append((n, p.location, "escalation '\(p.name)'")) } }
+        }
+        return out
+    }
+
+    static func validateRouting(_ routes: [Route], _ escalations: [EscalationPolicy]) throws(ValidationError) {
+        var seen: [String: SourceLocation?] = [:]
+        for r in routes.flatMap(\.flattened) {
+            if let first = seen[r.name] {
+                let at = first.map { " (first defined at \($0))" } ?? ""
+                throw ValidationError(message: "duplicate route name '\(r.name)'\(at)", location: r.location)
+            }
+            seen[r.name] = r.location
+            if let e = r.escalation, !escalations.contains(where: { $0.name == e }) {
+                let known = escalations.map(\.name).joined(separator: ", ")
+                throw ValidationError(
+                    message: "route '\(r.name)': no escalation policy named '\(e)' (policies: "
+                        + "\(known.isEmpty ? "none" : known))",
+                    location: r.location)
+            }
+        }
+        var names: [String: SourceLocation?] = [:]
+        for p in escalations {
+            if let first = names[p.name] {
+                let at = first.map { " (first defined at \($0))" } ?? ""
+                throw ValidationError(message: "duplicate escalation name '\(p.name)'\(at)", location: p.location)
+            }
+            names[p.name] = p.location
+        }
+    }
+}

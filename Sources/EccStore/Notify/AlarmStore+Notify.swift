@@ -1,0 +1,219 @@
+import EccCore
+
+/// The write side of the notification outbox, in the transaction of the alarm change that causes it: a
+/// notifying change puts its alarm into the group of each route it takes (due after `group_wait`, or at
+/// the group's next `group_interval`) and starts the route's escalation policy; a clear marks the alarm
+/// resolved in its groups (sent with `send_resolved`) and stops its escalations; a suppressed raise is
+/// recorded with the reason it notifies no one. Nothing here sends: the dispatcher does, from these rows.
+extension AlarmStore {
+    func planNotifications(_ change: AlarmChange) throws(StoreError) {
+        guard let book = policy.routeBook?() else { return }
+        let a = change.alarm
+        switch change.kind {
+        case .repeated: return
+        case .cleared:
+            try resolveInGroups(a, book: book, at: change.at)
+            try OutboxRecords.stopEscalations(
+                connection, alarm: a.id, incident: nil, reason: "alarm cleared", at: change.at)
+        case .raised, .updated:
+            guard !change.notify.isEmpty else {
+                if change.kind == .raised, let s = a.suppression {
+                    try OutboxRecords.skip(
+                        connection, alarm: a, reason: "suppressed (\(s)): suppressed alarms notify no one",
+                        at: change.at)
+                }
+                return
+            }
+            let origin = change.origin ?? storedOrigin(a.id)
+            let view = Engine.view(a, origin: origin ?? Event(standingInFor: a))
+            for name in change.notify {
+                guard let route = book.routes[name] else {
+                    try OutboxRecords.skip(
+                        connection, alarm: a, reason: "route '\(name)' is no longer in the rules", at: change.at)
+                    continue
+                }
+                if !route.receivers.isEmpty { try joinGroup(a, route: route, view: view, at: change.at) }
+                if let policy = route.escalation {
+                    try startEscalation(a, policy: policy, route: route.name, origin: origin, at: change.at)
+                }
+            }
+        }
+    }
+
+    private func joinGroup(_ a: Alarm, route: Route, view: Event, at: EventTime) throws(StoreError) {
+        let c = connection
+        let labels = route.groupLabels(view)
+        let key = labels.map { l in l.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{1F}") } ?? "alarm:\(a.id)"
+        let find = try c.cached(
+            "SELECT id, flush_at, last_flush FROM notify_groups WHERE route = ?1 AND group_key = ?2")
+        find.bind(1, route.name)
+        find.bind(2, key)
+        var group: Int64
+        if try find.step() {
+            group = find.int(0)
+            let flush = find.optionalInt(1)
+            let last = find.optionalInt(2)
+            find.reset()
+            if flush == nil {
+                let due =
+                    last.map { max(at.nanoseconds, $0 &+ route.groupInterval) } ?? at.nanoseconds &+ route.groupWait
+                let u = try c.cached("UPDATE notify_groups SET flush_at = ?2 WHERE id = ?1")
+                defer { u.reset() }
+                u.bind(1, group)
+                u.bind(2, due)
+                try u.run()
+            }
+        } else {
+            find.reset()
+            let ins = try c.cached(
+                "INSERT INTO notify_groups(route, group_key, labels, created_at, flush_at) VALUES(?1, ?2, ?3, ?4, ?5)")
+            defer { ins.reset() }
+            ins.bind(1, route.name)
+            ins.bind(2, key)
+            ins.bind(3, OutboxRecords.labelsJSON(labels ?? []))
+            ins.bind(4, at.nanoseconds)
+            ins.bind(5, at.nanoseconds &+ route.groupWait)
+            try ins.run()
+            group = c.lastInsertRowID
+        }
+        let member = try c.cached(
+            """
+            INSERT INTO notify_group_alarms(group_id, alarm_id, state, pending) VALUES(?1, ?2, 'firing', 1)
+                ON CONFLICT(group_id, alarm_id) DO UPDATE SET state = 'firing', pending = 1
+            """)
+        defer { member.reset() }
+        member.bind(1, group)
+        member.bind(2, Int64(bitPattern: a.id))
+        try member.run()
+    }
+
+    /// The alarm cleared: in groups that were told it fired and whose route sends resolved notifications,
+    /// it waits for the group's next interval as resolved; elsewhere it leaves the group (a blip that
+    /// cleared within `group_wait` notifies no one, and that is recorded).
+    private func resolveInGroups(_ a: Alarm, book: RouteBook, at: EventTime) throws(StoreError) {
+        let c = connection
+        let find = try c.cached(
+            """
+            SELECT g.id, g.route, g.flush_at, g.last_flush, m.notified FROM notify_group_alarms m
+                JOIN notify_groups g ON g.id = m.group_id WHERE m.alarm_id = ?1
+            """)
+        find.bind(1, Int64(bitPattern: a.id))
+        var rows: [(Int64, String, Int64?, Int64?, Bool)] = []
+        while try find.step() {
+            rows.append((find.int(0), find.text(1), find.optionalInt(2), find.optionalInt(3), find.int(4) != 0))
+        }
+        find.reset()
+        for (group, routeName, flush, last, notified) in rows {
+            let route = book.routes[routeName]
+            if notified && (route?.sendResolved ?? true) {
+                let u = try c.cached(
+                    "UPDATE notify_group_alarms SET state = 'resolved', pending = 1 WHERE group_id = ?1 AND alarm_id = ?2"
+                )
+                u.bind(1, group)
+                u.bind(2, Int64(bitPattern: a.id))
+                try u.run()
+                u.reset()
+                if flush == nil {
+                    let interval = route?.groupInterval ?? 300_000_000_000
+                    let due = last.map { max(at.nanoseconds, $0 &+ interval) } ?? at.nanoseconds
+                    let g = try c.cached("UPDATE notify_groups SET flush_at = ?2 WHERE id = ?1")
+                    g.bind(1, group)
+                    g.bind(2, due)
+                    try g.run()
+                    g.reset()
+                }
+            } else {
+                let d = try c.cached("DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2")
+                d.bind(1, group)
+                d.bind(2, Int64(bitPattern: a.id))
+                try d.run()
+                d.reset()
+                if !notified {
+                    try OutboxRecords.skip(
+                        c, alarm: a, reason: "cleared before route '\(routeName)' notified (within group_wait)",
+                        at: at)
+                }
+            }
+        }
+    }
+
+    private func startEscalation(_ a: Alarm, policy: String, route: String, origin: Event?, at: EventTime)
+        throws(StoreError)
+    {
+        let c = connection
+        // The incident whose acknowledgement stops it: the alarm's own, or, for alarms about an incident
+        // (the SLA breach events of the store, source itsm), the incident they name.
+        var incident: Int64?
+        let own = try c.cached("SELECT incident_id FROM incident_alarms WHERE alarm_id = ?1")
+        own.bind(1, Int64(bitPattern: a.id))
+        if try own.step() { incident = own.int(0) }
+        own.reset()
+        if incident == nil, let text = origin?.attributes["incident"]?.text, let id = Int64(text) { incident = id }
+        let s = try c.cached(
+            """
+            INSERT INTO escalations(alarm_id, incident_id, policy, route, started_at, step, next_at)
+                SELECT ?1, ?2, ?3, ?4, ?5, 0, ?5
+                WHERE NOT EXISTS (SELECT 1 FROM escalations WHERE alarm_id = ?1 AND policy = ?3)
+            """)
+        defer { s.reset() }
+        s.bind(1, Int64(bitPattern: a.id))
+        s.bind(2, incident)
+        s.bind(3, policy)
+        s.bind(4, route)
+        s.bind(5, at.nanoseconds)
+        try s.run()
+    }
+}
+
+/// Outbox rows written from more than one place (the alarm writer, the incident desk, the dispatcher).
+enum OutboxRecords {
+    /// Records that an alarm notifies no one, and why (shown by `eccctl notify queue --state skipped`).
+    static func skip(_ c: Connection, alarm a: Alarm, reason: String, at: EventTime) throws(StoreError) {
+        let s = try c.cached(
+            """
+            INSERT INTO notifications(receiver, kind, route, alarm_ids, content, state, created_at, reason)
+                VALUES('', 'firing', '', ?1, ?2, 'skipped', ?3, ?4)
+            """)
+        defer { s.reset() }
+        s.bind(1, "\(a.id)")
+        s.bind(2, "\(a.rule) [\(a.key)] \(a.summary)")
+        s.bind(3, at.nanoseconds)
+        s.bind(4, reason)
+        try s.run()
+    }
+
+    /// Stops the running escalations of an alarm, or of every alarm of an incident (and those naming it).
+    static func stopEscalations(_ c: Connection, alarm: UInt64?, incident: Int64?, reason: String, at: EventTime)
+        throws(StoreError)
+    {
+        let s: Statement
+        if let alarm {
+            s = try c.cached(
+                "UPDATE escalations SET next_at = NULL, stopped_at = ?2, stop_reason = ?3 WHERE alarm_id = ?1 AND next_at IS NOT NULL"
+            )
+            s.bind(1, Int64(bitPattern: alarm))
+        } else if let incident {
+            s = try c.cached(
+                """
+                UPDATE escalations SET next_at = NULL, stopped_at = ?2, stop_reason = ?3
+                    WHERE next_at IS NOT NULL AND (incident_id = ?1
+                        OR alarm_id IN (SELECT alarm_id FROM incident_alarms WHERE incident_id = ?1))
+                """)
+            s.bind(1, incident)
+        } else {
+            return
+        }
+        defer { s.reset() }
+        s.bind(2, at.nanoseconds)
+        s.bind(3, reason)
+        try s.run()
+    }
+
+    static func labelsJSON(_ labels: [(String, String)]) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        for (k, v) in labels { w.field(k, v) }
+        w.endObject()
+        return w.string
+    }
+}
