@@ -1,0 +1,478 @@
+import EccCore
+import Foundation
+import Synchronization
+
+/// The dispatcher's side of the notification outbox, on a connection of its own: due groups, repeats and
+/// escalation steps become messages (one row per receiver) in one transaction each; messages are sent,
+/// every attempt recorded, temporary failures rescheduled. The alarm writer fills it (in the transaction
+/// of each alarm change, see ``AlarmStore``); the incident desk stops escalations.
+public final class Outbox: Sendable {
+    private let connection: Mutex<Connection>
+    /// This database's id, the middle part of every message's stable id.
+    public let storeID: String
+
+    /// Opens a read-write connection to an existing store (the alarm writer creates and migrates it).
+    public init(path: String) throws(StoreError) {
+        let c = try Connection(path: path, create: false)
+        try c.execute("PRAGMA foreign_keys=ON")
+        storeID = try c.scalarText("SELECT value FROM store_meta WHERE name = 'store_id'") ?? "0"
+        connection = Mutex(c)
+    }
+
+    /// The stable id of a row.
+    public func uid(_ rowID: Int64) -> String { "ecc-\(storeID)-\(rowID)" }
+
+    /// The row of a stable id of this store.
+    public func rowID(_ uid: String) -> Int64? {
+        let prefix = "ecc-\(storeID)-"
+        guard uid.hasPrefix(prefix) else { return nil }
+        return Int64(uid.dropFirst(prefix.count))
+    }
+
+    private func with<R: Sendable>(_ body: (Connection) throws(StoreError) -> R) throws(StoreError) -> R {
+        try connection.withLock { (c: inout Connection) throws(StoreError) -> R in try body(c) }
+    }
+
+    private func tx<R: Sendable>(_ body: (Connection) throws(StoreError) -> R) throws(StoreError) -> R {
+        try with { (c) throws(StoreError) -> R in try c.transaction { () throws(StoreError) -> R in try body(c) } }
+    }
+
+    // MARK: Groups
+
+    /// Groups whose next message is due (`flush_at` passed), oldest first.
+    public func dueGroups(at now: EventTime, limit: Int = 200) throws(StoreError) -> [OutboxGroup] {
+        try with { (c) throws(StoreError) -> [OutboxGroup] in
+            let s = try c.cached(
+                "SELECT id, route, labels FROM notify_groups WHERE flush_at <= ?1 ORDER BY flush_at LIMIT ?2")
+            s.bind(1, now.nanoseconds)
+            s.bind(2, Int64(limit))
+            var heads: [(Int64, String, String)] = []
+            while try s.step() { heads.append((s.int(0), s.text(1), s.text(2))) }
+            s.reset()
+            return try heads.map { (id, route, labels) throws(StoreError) in
+                try Self.group(c, id: id, route: route, labels: labels)
+            }
+        }
+    }
+
+    /// Groups whose repeat is due and that still have firing alarms.
+    public func dueRepeats(at now: EventTime, limit: Int = 200) throws(StoreError) -> [OutboxGroup] {
+        try with { (c) throws(StoreError) -> [OutboxGroup] in
+            let s = try c.cached(
+                "SELECT id, route, labels FROM notify_groups WHERE repeat_at <= ?1 ORDER BY repeat_at LIMIT ?2")
+            s.bind(1, now.nanoseconds)
+            s.bind(2, Int64(limit))
+            var heads: [(Int64, String, String)] = []
+            while try s.step() { heads.append((s.int(0), s.text(1), s.text(2))) }
+            s.reset()
+            return try heads.map { (id, route, labels) throws(StoreError) in
+                try Self.group(c, id: id, route: route, labels: labels)
+            }
+        }
+    }
+
+    private static func group(_ c: Connection, id: Int64, route: String, labels: String) throws(StoreError)
+        -> OutboxGroup
+    {
+        let s = try c.cached(
+            "SELECT alarm_id, state, pending FROM notify_group_alarms WHERE group_id = ?1 ORDER BY alarm_id")
+        s.bind(1, id)
+        var members: [(UInt64, String, Bool)] = []
+        while try s.step() { members.append((UInt64(bitPattern: s.int(0)), s.text(1), s.int(2) != 0)) }
+        s.reset()
+        var g = OutboxGroup(id: id, route: route, labels: parseLabels(labels), firing: [], changed: false, resolved: [])
+        for (alarm, state, pending) in members {
+            guard let a = try Self.alarm(c, alarm) else { continue }
+            if state == "firing" {
+                g.firing.append(a)
+                if pending { g.changed = true }
+            } else if pending {
+                g.resolved.append(a)
+            }
+        }
+        return g
+    }
+
+    /// Commits a group's messages: the alarms they carried are no longer pending, resolved ones leave the
+    /// group, the next message may go out after `interval` (sooner never), the repeat is set or cleared,
+    /// and an empty group is removed.
+    public func flush(
+        _ g: OutboxGroup, messages: [NewMessage], interval: Int64, repeatAt: EventTime?, at now: EventTime
+    ) throws(StoreError) {
+        try tx { (c) throws(StoreError) in
+            for m in messages { _ = try Self.insert(c, m, at: now) }
+            let sent = try c.cached(
+                """
+                UPDATE notify_group_alarms SET pending = 0, notified = 1
+                    WHERE group_id = ?1 AND alarm_id = ?2 AND state = 'firing'
+                """)
+            for a in g.firing {
+                sent.bind(1, g.id)
+                sent.bind(2, Int64(bitPattern: a.id))
+                try sent.run()
+                sent.reset()
+            }
+            let gone = try c.cached(
+                "DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2 AND state = 'resolved'")
+            for a in g.resolved {
+                gone.bind(1, g.id)
+                gone.bind(2, Int64(bitPattern: a.id))
+                try gone.run()
+                gone.reset()
+            }
+            try Self.settle(c, group: g.id, interval: interval, repeatAt: repeatAt, at: now)
+        }
+    }
+
+    /// Commits a group's repeat messages and the next repeat.
+    public func repeated(_ g: OutboxGroup, messages: [NewMessage], next: EventTime?, at now: EventTime)
+        throws(StoreError)
+    {
+        try tx { (c) throws(StoreError) in
+            for m in messages { _ = try Self.insert(c, m, at: now) }
+            let u = try c.cached("UPDATE notify_groups SET repeat_at = ?2 WHERE id = ?1")
+            defer { u.reset() }
+            u.bind(1, g.id)
+            u.bind(2, g.firing.isEmpty ? nil : next?.nanoseconds)
+            try u.run()
+        }
+    }
+
+    // After a flush: alarms that joined while it was prepared wait one interval; an empty group goes.
+    private static func settle(_ c: Connection, group: Int64, interval: Int64, repeatAt: EventTime?, at now: EventTime)
+        throws(StoreError)
+    {
+        let count = try c.cached(
+            "SELECT count(*), coalesce(sum(pending), 0), coalesce(sum(state = 'firing'), 0) FROM notify_group_alarms WHERE group_id = ?1"
+        )
+        count.bind(1, group)
+        _ = try count.step()
+        let (members, pending, firing) = (count.int(0), count.int(1), count.int(2))
+        count.reset()
+        if members == 0 {
+            let d = try c.cached("DELETE FROM notify_groups WHERE id = ?1")
+            defer { d.reset() }
+            d.bind(1, group)
+            try d.run()
+            return
+        }
+        let u = try c.cached("UPDATE notify_groups SET flush_at = ?2, last_flush = ?3, repeat_at = ?4 WHERE id = ?1")
+        defer { u.reset() }
+        u.bind(1, group)
+        u.bind(2, pending > 0 ? now.nanoseconds &+ interval : nil)
+        u.bind(3, now.nanoseconds)
+        u.bind(4, firing > 0 ? repeatAt?.nanoseconds : nil)
+        try u.run()
+    }
+
+    // MARK: Escalations
+
+    /// Escalations whose next step is due.
+    public func dueEscalations(at now: EventTime, limit: Int = 200) throws(StoreError) -> [OutboxEscalation] {
+        try with { (c) throws(StoreError) -> [OutboxEscalation] in
+            let s = try c.cached(
+                """
+                SELECT id, alarm_id, incident_id, policy, route, started_at, step FROM escalations
+                    WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2
+                """)
+            s.bind(1, now.nanoseconds)
+            s.bind(2, Int64(limit))
+            var out: [OutboxEscalation] = []
+            while try s.step() {
+                out.append(
+                    OutboxEscalation(
+                        id: s.int(0), alarmID: UInt64(bitPattern: s.int(1)), incidentID: s.optionalInt(2),
+                        policy: s.text(3), route: s.text(4), startedAt: EventTime(nanoseconds: s.int(5)),
+                        step: Int(s.int(6)), alarm: nil, incidentState: nil))
+            }
+            s.reset()
+            for i in out.indices {
+                out[i].alarm = try Self.alarm(c, out[i].alarmID)
+                if let inc = out[i].incidentID {
+                    let q = try c.cached("SELECT state FROM incidents WHERE id = ?1")
+                    q.bind(1, inc)
+                    out[i].incidentState = try q.step() ? q.text(0) : nil
+                    q.reset()
+                } else {
+                    out[i].incidentState = out[i].alarm?.incidentState
+                }
+            }
+            return out
+        }
+    }
+
+    /// Commits an escalation step's messages; `nextAt` nil ends the escalation (`reason` says why).
+    public func escalated(
+        _ e: OutboxEscalation, messages: [NewMessage], nextAt: EventTime?, reason: String, at now: EventTime
+    ) throws(StoreError) {
+        try tx { (c) throws(StoreError) in
+            for m in messages { _ = try Self.insert(c, m, at: now) }
+            let u = try c.cached(
+                """
+                UPDATE escalations SET step = step + 1, next_at = ?2,
+                    stopped_at = CASE WHEN ?2 IS NULL THEN ?3 END, stop_reason = CASE WHEN ?2 IS NULL THEN ?4 END
+                    WHERE id = ?1 AND next_at IS NOT NULL
+                """)
+            defer { u.reset() }
+            u.bind(1, e.id)
+            u.bind(2, nextAt?.nanoseconds)
+            u.bind(3, now.nanoseconds)
+            u.bind(4, reason)
+            try u.run()
+        }
+    }
+
+    /// Stops an escalation without a message (its alarm cleared or was acknowledged meanwhile).
+    public func stopEscalation(_ id: Int64, reason: String, at now: EventTime) throws(StoreError) {
+        try with { (c) throws(StoreError) in
+            let u = try c.cached(
+                "UPDATE escalations SET next_at = NULL, stopped_at = ?2, stop_reason = ?3 WHERE id = ?1")
+            defer { u.reset() }
+            u.bind(1, id)
+            u.bind(2, now.nanoseconds)
+            u.bind(3, reason)
+            try u.run()
+        }
+    }
+
+    // MARK: Messages
+
+    /// Adds a message due now (tests, digests); returns its row id.
+    @discardableResult
+    public func enqueue(_ m: NewMessage, at now: EventTime) throws(StoreError) -> Int64 {
+        try tx { (c) throws(StoreError) -> Int64 in try Self.insert(c, m, at: now) }
+    }
+
+    private static func insert(_ c: Connection, _ m: NewMessage, at now: EventTime) throws(StoreError) -> Int64 {
+        let s = try c.cached(
+            """
+            INSERT INTO notifications(receiver, kind, route, alarm_ids, content, state, created_at, next_attempt)
+                VALUES(?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)
+            """)
+        defer { s.reset() }
+        s.bind(1, m.receiver)
+        s.bind(2, m.kind)
+        s.bind(3, m.route)
+        s.bind(4, m.alarmIDs.map(String.init).joined(separator: ","))
+        s.bind(5, m.content)
+        s.bind(6, now.nanoseconds)
+        try s.run()
+        return c.lastInsertRowID
+    }
+
+    private static let messageColumns =
+        "id, receiver, kind, route, alarm_ids, content, state, created_at, next_attempt, attempts, last_error, "
+        + "sent_at, digest_id, reason"
+
+    private func message(_ s: Statement) -> OutboxMessage {
+        OutboxMessage(
+            rowID: s.int(0), uid: uid(s.int(0)), receiver: s.text(1), kind: s.text(2), route: s.text(3),
+            alarmIDs: s.text(4).split(separator: ",").compactMap { UInt64($0) }, content: s.text(5), state: s.text(6),
+            createdAt: EventTime(nanoseconds: s.int(7)),
+            nextAttempt: s.optionalInt(8).map { EventTime(nanoseconds: $0) },
+            attempts: Int(s.int(9)), lastError: s.optionalText(10),
+            sentAt: s.optionalInt(11).map { EventTime(nanoseconds: $0) },
+            digestID: s.optionalInt(12), reason: s.optionalText(13))
+    }
+
+    /// Messages due for an attempt, oldest first.
+    public func dueMessages(at now: EventTime, limit: Int = 500) throws(StoreError) -> [OutboxMessage] {
+        try with { (c) throws(StoreError) -> [OutboxMessage] in
+            let s = try c.cached(
+                "SELECT \(Self.messageColumns) FROM notifications WHERE state IN ('pending', 'retrying') "
+                    + "AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2")
+            s.bind(1, now.nanoseconds)
+            s.bind(2, Int64(limit))
+            var out: [OutboxMessage] = []
+            while try s.step() { out.append(message(s)) }
+            s.reset()
+            return out
+        }
+    }
+
+    /// Records an attempt and what follows from it: sent, rescheduled, or failed.
+    public func record(
+        _ rowID: Int64, _ outcome: AttemptOutcome, durationMilliseconds: Int64, at now: EventTime
+    ) throws(StoreError) {
+        try tx { (c) throws(StoreError) in
+            let (result, detail, state, next): (String, String, String, Int64?) =
+                switch outcome {
+                case .delivered(let d): ("delivered", d, "sent", nil)
+                case .temporary(let d, let retry):
+                    ("temporary", d, retry == nil ? "failed" : "retrying", retry?.nanoseconds)
+                case .permanent(let d): ("permanent", d, "failed", nil)
+                }
+            let a = try c.cached(
+                "INSERT INTO notification_attempts(notification_id, at, result, detail, duration_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
+            )
+            a.bind(1, rowID)
+            a.bind(2, now.nanoseconds)
+            a.bind(3, result)
+            a.bind(4, detail)
+            a.bind(5, durationMilliseconds)
+            try a.run()
+            a.reset()
+            let u = try c.cached(
+                """
+                UPDATE notifications SET state = ?2, attempts = attempts + 1, next_attempt = ?3,
+                    last_error = CASE WHEN ?2 = 'sent' THEN last_error ELSE ?4 END,
+                    sent_at = CASE WHEN ?2 = 'sent' THEN ?5 END WHERE id = ?1
+                """)
+            defer { u.reset() }
+            u.bind(1, rowID)
+            u.bind(2, state)
+            u.bind(3, next)
+            u.bind(4, detail)
+            u.bind(5, now.nanoseconds)
+            try u.run()
+        }
+    }
+
+    /// Marks a message as not sent because no receiver by its name is configured (or another reason the
+    /// dispatcher cannot send it at all).
+    public func fail(_ rowID: Int64, reason: String, at now: EventTime) throws(StoreError) {
+        try record(rowID, .permanent(reason), durationMilliseconds: 0, at: now)
+    }
+
+    /// Holds a message back: its receiver's rate limit is exhausted; a digest will list it.
+    public func hold(_ rowID: Int64, at now: EventTime) throws(StoreError) {
+        try with { (c) throws(StoreError) in
+            let u = try c.cached(
+                "UPDATE notifications SET state = 'held', next_attempt = NULL, reason = 'rate limit' WHERE id = ?1")
+            defer { u.reset() }
+            u.bind(1, rowID)
+            try u.run()
+        }
+    }
+
+    /// Receivers with held messages: how many, and when the oldest was made.
+    public func heldReceivers() throws(StoreError) -> [(receiver: String, count: Int, oldest: EventTime)] {
+        try with { (c) throws(StoreError) -> [(receiver: String, count: Int, oldest: EventTime)] in
+            let s = try c.cached(
+                "SELECT receiver, count(*), min(created_at) FROM notifications WHERE state = 'held' GROUP BY receiver")
+            var out: [(receiver: String, count: Int, oldest: EventTime)] = []
+            while try s.step() { out.append((s.text(0), Int(s.int(1)), EventTime(nanoseconds: s.int(2)))) }
+            s.reset()
+            return out
+        }
+    }
+
+    /// A receiver's held messages, oldest first.
+    public func held(receiver: String) throws(StoreError) -> [OutboxMessage] {
+        try with { (c) throws(StoreError) -> [OutboxMessage] in
+            let s = try c.cached(
+                "SELECT \(Self.messageColumns) FROM notifications WHERE state = 'held' AND receiver = ?1 ORDER BY id")
+            s.bind(1, receiver)
+            var out: [OutboxMessage] = []
+            while try s.step() { out.append(message(s)) }
+            s.reset()
+            return out
+        }
+    }
+
+    /// Adds a digest for held messages and marks them as listed in it; returns the digest's row id.
+    @discardableResult
+    public func digest(_ m: NewMessage, listing held: [OutboxMessage], at now: EventTime) throws(StoreError) -> Int64 {
+        try tx { (c) throws(StoreError) -> Int64 in
+            let id = try Self.insert(c, m, at: now)
+            let u = try c.cached(
+                "UPDATE notifications SET state = 'digested', digest_id = ?2 WHERE id = ?1 AND state = 'held'")
+            for h in held {
+                u.bind(1, h.rowID)
+                u.bind(2, id)
+                try u.run()
+                u.reset()
+            }
+            return id
+        }
+    }
+
+    // MARK: Queries
+
+    /// Messages in these states (all when empty), newest first.
+    public func messages(states: [String], receiver: String? = nil, limit: Int = 100) throws(StoreError)
+        -> [OutboxMessage]
+    {
+        try with { (c) throws(StoreError) -> [OutboxMessage] in
+            var sql = "SELECT \(Self.messageColumns) FROM notifications WHERE 1"
+            if !states.isEmpty { sql += " AND state IN (\(states.map { _ in "?" }.joined(separator: ",")))" }
+            if receiver != nil { sql += " AND receiver = ?\(states.count + 1)" }
+            sql += " ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))"
+            let s = try c.prepare(sql)
+            for (i, st) in states.enumerated() { s.bind(Int32(i + 1), st) }
+            if let receiver { s.bind(Int32(states.count + 1), receiver) }
+            var out: [OutboxMessage] = []
+            while try s.step() { out.append(message(s)) }
+            return out
+        }
+    }
+
+    /// One message by row id.
+    public func message(rowID: Int64) throws(StoreError) -> OutboxMessage? {
+        try with { (c) throws(StoreError) -> OutboxMessage? in
+            let s = try c.cached("SELECT \(Self.messageColumns) FROM notifications WHERE id = ?1")
+            defer { s.reset() }
+            s.bind(1, rowID)
+            return try s.step() ? message(s) : nil
+        }
+    }
+
+    /// The attempts of a message, oldest first.
+    public func attempts(rowID: Int64) throws(StoreError) -> [OutboxAttempt] {
+        try with { (c) throws(StoreError) -> [OutboxAttempt] in
+            let s = try c.cached(
+                "SELECT at, result, detail, duration_ms FROM notification_attempts WHERE notification_id = ?1 ORDER BY seq"
+            )
+            s.bind(1, rowID)
+            var out: [OutboxAttempt] = []
+            while try s.step() {
+                out.append(
+                    OutboxAttempt(
+                        at: EventTime(nanoseconds: s.int(0)), result: s.text(1), detail: s.text(2),
+                        durationMilliseconds: s.int(3)))
+            }
+            s.reset()
+            return out
+        }
+    }
+
+    /// Messages by state, for metrics and `eccctl notify queue`.
+    public func countsByState() throws(StoreError) -> [String: Int] {
+        try with { (c) throws(StoreError) -> [String: Int] in
+            let s = try c.cached("SELECT state, count(*) FROM notifications GROUP BY state")
+            var out: [String: Int] = [:]
+            while try s.step() { out[s.text(0)] = Int(s.int(1)) }
+            s.reset()
+            return out
+        }
+    }
+
+    // MARK: Alarms
+
+    static func alarm(_ c: Connection, _ id: UInt64) throws(StoreError) -> OutboxAlarm? {
+        let s = try c.cached(
+            """
+            SELECT a.id, a.rule, a.key, a.state, a.severity, a.summary, a.host, a.source, a.type, a.first_seen,
+                a.last_seen, a.count, a.cleared_at, i.id, i.priority, i.state
+                FROM alarms a LEFT JOIN incident_alarms ia ON ia.alarm_id = a.id
+                LEFT JOIN incidents i ON i.id = ia.incident_id WHERE a.id = ?1
+            """)
+        defer { s.reset() }
+        s.bind(1, Int64(bitPattern: id))
+        guard try s.step() else { return nil }
+        return OutboxAlarm(
+            id: UInt64(bitPattern: s.int(0)), rule: s.text(1), key: s.text(2), state: s.text(3), severity: s.text(4),
+            summary: s.text(5), host: s.text(6), source: s.text(7), type: s.text(8),
+            firstSeen: EventTime(nanoseconds: s.int(9)), lastSeen: EventTime(nanoseconds: s.int(10)),
+            count: s.int(11), clearedAt: s.optionalInt(12).map { EventTime(nanoseconds: $0) },
+            incident: s.optionalInt(13),
+            priority: s.optionalInt(14).map { Int($0) }, incidentState: s.optionalText(15))
+    }
+
+    static func parseLabels(_ json: String) -> [String: String] {
+        guard let data = json.data(using: .utf8),
+            let v = (try? JSONSerialization.jsonObject(with: data)) as? [String: String]
+        else { return [:] }
+        return v
+    }
+}

@@ -1,0 +1,109 @@
+import EccCore
+
+/// An alarm as the outbox reads it for a message: the alarm row with its incident.
+public struct OutboxAlarm: Sendable, Hashable {
+    public var id: UInt64
+    public var rule: String
+    public var key: String
+    public var state: String
+    public var severity: String
+    public var summary: String
+    public var host: String
+    public var source: String
+    public var type: String
+    public var firstSeen: EventTime
+    public var lastSeen: EventTime
+    public var count: Int64
+    public var clearedAt: EventTime?
+    public var incident: Int64?
+    public var priority: Int?
+    /// The incident's state (`new`, `acknowledged`, …), when there is one.
+    public var incidentState: String?
+}
+
+/// A notification group that is due: its route, `group_by` values and alarms.
+public struct OutboxGroup: Sendable {
+    public var id: Int64
+    public var route: String
+    public var labels: [String: String]
+    /// Every firing alarm of the group (the message lists them all).
+    public var firing: [OutboxAlarm]
+    /// True when some firing alarm is new or changed since the group's last message.
+    public var changed: Bool
+    /// Alarms that cleared since the last message (routes with `send_resolved`).
+    public var resolved: [OutboxAlarm]
+}
+
+/// An escalation whose next step is due.
+public struct OutboxEscalation: Sendable {
+    public var id: Int64
+    public var alarmID: UInt64
+    public var incidentID: Int64?
+    public var policy: String
+    public var route: String
+    public var startedAt: EventTime
+    /// The index of the step that is due (0-based).
+    public var step: Int
+    /// The alarm now (nil when it is gone: pruned).
+    public var alarm: OutboxAlarm?
+    /// The state of the incident whose acknowledgement stops the escalation.
+    public var incidentState: String?
+}
+
+/// A message to add to the outbox.
+public struct NewMessage: Sendable {
+    public var receiver: String
+    /// `firing`, `resolved`, `repeat`, `escalation`, `digest`, `test`.
+    public var kind: String
+    public var route: String
+    public var alarmIDs: [UInt64]
+    /// What the message says, as JSON (the dispatcher's encoding of its content).
+    public var content: String
+
+    public init(receiver: String, kind: String, route: String, alarmIDs: [UInt64], content: String) {
+        self.receiver = receiver
+        self.kind = kind
+        self.route = route
+        self.alarmIDs = alarmIDs
+        self.content = content
+    }
+}
+
+/// A message in the outbox.
+public struct OutboxMessage: Sendable, Hashable {
+    public var rowID: Int64
+    /// The stable id: `ecc-<store id>-<row id>`.
+    public var uid: String
+    public var receiver: String
+    public var kind: String
+    public var route: String
+    public var alarmIDs: [UInt64]
+    public var content: String
+    /// `pending`, `retrying`, `sent`, `failed`, `held` (by a rate limit), `digested` (listed in a digest),
+    /// `skipped` (an alarm that notifies no one, with the reason).
+    public var state: String
+    public var createdAt: EventTime
+    public var nextAttempt: EventTime?
+    public var attempts: Int
+    public var lastError: String?
+    public var sentAt: EventTime?
+    public var digestID: Int64?
+    public var reason: String?
+}
+
+/// One delivery attempt of a message.
+public struct OutboxAttempt: Sendable, Hashable {
+    public var at: EventTime
+    /// `delivered`, `temporary`, `permanent`.
+    public var result: String
+    public var detail: String
+    public var durationMilliseconds: Int64
+}
+
+/// How a delivery attempt ended, as the outbox records it.
+public enum AttemptOutcome: Sendable {
+    case delivered(String)
+    /// Retry at `retryAt` (nil: give up, the message failed).
+    case temporary(String, retryAt: EventTime?)
+    case permanent(String)
+}
