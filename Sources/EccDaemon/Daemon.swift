@@ -31,6 +31,7 @@ public final class Daemon: Sendable {
     let telemetry: Telemetry
     let tcp: JSONLinesServer?
     let snmp: SNMPTrapReceiver?
+    let dispatcher: Dispatcher?
     let httpStats = ProducerStats(name: "http")
     let clock: any EccCore.Clock
     private let httpBound = Mutex<Int?>(nil)
@@ -51,10 +52,21 @@ public final class Daemon: Sendable {
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
             throw StartupError(description: "rules refused:\n\(error.description)")
         }
-        rulesInForce = RulesInForce(rules)
+        let rulesInForce = RulesInForce(rules)
+        self.rulesInForce = rulesInForce
         let selfAlarm = SelfAlarms(clock: clock)
         self.selfAlarm = selfAlarm
-        let policy = IncidentClassifier.policy(config.incidents, rules: rulesInForce)
+        var policy = IncidentClassifier.policy(config.incidents, rules: rulesInForce)
+        if let n = config.notify {
+            let unknown = n.unknownReceivers(in: rules)
+            guard unknown.isEmpty else {
+                throw StartupError(description: "rules refused:\n\(ConfigErrors(unknown).description)")
+            }
+            policy.routeBook = { [rulesInForce] in rulesInForce.get().routeBook }
+        } else {
+            logger.notice(
+                "notifications off: eccd.yaml has no notify.receivers; routes are evaluated, nothing is sent")
+        }
         do {
             writer = try StoreWriter(
                 path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
@@ -62,6 +74,12 @@ public final class Daemon: Sendable {
                 onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) })
             reader = try StoreReader(path: config.databasePath)
             desk = try IncidentDesk(path: config.databasePath, policy: policy)
+            dispatcher = try config.notify.map { n throws(StoreError) in
+                Dispatcher(
+                    outbox: try Outbox(path: config.databasePath), receivers: n.receivers,
+                    routes: { [rulesInForce] in rulesInForce.get().routeBook }, clock: clock, retry: n.retry,
+                    logger: logger)
+            }
         } catch {
             throw StartupError(description: "store: \(error)")
         }
@@ -107,7 +125,9 @@ public final class Daemon: Sendable {
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
             storeInput: writer.input, alarms: alarms, clock: clock, logger: logger,
             saveSnapshot: { [writer] in writer.submit($0) }, current: rulesInForce)
-        reloader = RuleReloader(paths: config.rulePaths, runner: runner, logger: logger, augment: augment)
+        reloader = RuleReloader(
+            paths: config.rulePaths, runner: runner, logger: logger, augment: augment,
+            validate: { [notify = config.notify] rules in notify?.unknownReceivers(in: rules) ?? [] })
         tcp =
             config.tcpEnabled
             ? JSONLinesServer(
@@ -144,12 +164,13 @@ public final class Daemon: Sendable {
     public func run(handleSignals: Bool = true) async throws {
         let reloader = self.reloader
         let telemetry = self.telemetry
-        let deps = APIDependencies(
+        var deps = APIDependencies(
             ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
             status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
             reloadRules: { await reloader.reload(trigger: "api") },
             maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
             databasePath: config.databasePath)
+        deps.notify = dispatcher?.endpoints
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
         let http = APIServer.application(
@@ -157,7 +178,10 @@ public final class Daemon: Sendable {
             onBound: { [self] port in self.httpBound.withLock { $0 = port } })
         // Start order; ServiceGroup stops them in reverse: intake first, the store last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: StoreService(writer: writer)),
+            .init(service: StoreService(writer: writer))
+        ]
+        if let dispatcher { services.append(.init(service: NotifyService(dispatcher: dispatcher))) }
+        services += [
             .init(service: EngineService(runner: runner, bus: bus)),
             .init(service: RuleReloadService(reloader: reloader)),
             .init(service: http),

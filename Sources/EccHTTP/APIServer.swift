@@ -13,6 +13,7 @@ public enum APIServer {
         IncidentRoutes.add(to: router, deps)
         ITSMRoutes.add(to: router, deps)
         StreamRoutes.add(to: router, deps)
+        NotifyRoutes.add(to: router, deps)
         return router
     }
 

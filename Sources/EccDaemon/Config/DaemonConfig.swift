@@ -57,6 +57,8 @@ public struct DaemonConfig: Sendable, Equatable {
         alarmChanges: 90 * 86_400_000_000_000, archiveDirectory: nil)
     /// How often retention runs (nanoseconds).
     public var retentionInterval: Int64 = 3_600_000_000_000
+    /// Receivers and retries (nil: no `notify:` section, notifications off).
+    public var notify: NotifySettings?
 
     /// The `incidents:` section.
     public struct IncidentSettings: Sendable, Equatable {

@@ -44,3 +44,14 @@ struct StreamService: Service {
         alarms.finish()
     }
 }
+
+/// Runs the notification dispatcher; stops it (letting sends in flight finish) before the store closes.
+struct NotifyService: Service {
+    let dispatcher: Dispatcher
+
+    func run() async throws {
+        dispatcher.start()
+        try? await gracefulShutdown()
+        await dispatcher.stop()
+    }
+}

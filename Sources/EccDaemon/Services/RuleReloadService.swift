@@ -15,12 +15,16 @@ final class RuleReloader: Sendable {
     let refused = Atomic<Int>(0)
     /// Adds what the incident store contributes (CMDB items, approved changes' windows).
     let augment: @Sendable (RuleSet) -> RuleSet
+    /// Errors the daemon finds in loaded rules beyond the files themselves (receivers not configured).
+    let validate: @Sendable (RuleSet) -> [ConfigError]
 
     init(
         paths: [String], runner: EngineRunner, logger: Logger,
-        augment: @escaping @Sendable (RuleSet) -> RuleSet = { $0 }
+        augment: @escaping @Sendable (RuleSet) -> RuleSet = { $0 },
+        validate: @escaping @Sendable (RuleSet) -> [ConfigError] = { _ in [] }
     ) {
         self.augment = augment
+        self.validate = validate
         self.paths = paths
         self.runner = runner
         self.logger = logger
@@ -29,8 +33,10 @@ final class RuleReloader: Sendable {
     /// Reloads; returns whether the new rules are in force and a report for humans.
     func reload(trigger: String) async -> (applied: Bool, report: String) {
         let rules: RuleSet
-        do {
+        do throws(ConfigErrors) {
             rules = augment(try RuleLoader.load(paths: paths))
+            let problems = validate(rules)
+            if !problems.isEmpty { throw ConfigErrors(problems) }
         } catch {
             for e in error.errors {
                 logger.error("rule file error", metadata: ["ecc.error": "\(e)", "ecc.trigger": "\(trigger)"])

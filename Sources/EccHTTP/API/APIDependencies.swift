@@ -28,6 +28,8 @@ public struct APIDependencies: Sendable {
     public var desk: (any DeskActions)?
     /// The database file (for `GET /v1/backup`; empty: no backups).
     public var databasePath: String
+    /// The notification outbox (nil: notifications are off, no receivers configured).
+    public var notify: NotifyEndpoints?
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: any StoreQueries, alarms: Broadcast<AlarmChange>,
@@ -47,5 +49,25 @@ public struct APIDependencies: Sendable {
         self.metrics = metrics
         self.reloadRules = reloadRules
         self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// What `/v1/notify/...` needs: the daemon's outbox and dispatcher, as JSON-producing closures.
+public struct NotifyEndpoints: Sendable {
+    /// `GET /v1/notify/queue`: messages in these states (all when empty), for one receiver or all.
+    public var queue: @Sendable (_ states: [String], _ receiver: String?, _ limit: Int) throws -> [UInt8]
+    /// `POST /v1/notify/test`: sends a test message to a receiver and waits (bounded) for its outcome.
+    /// Nil when there is no such receiver.
+    public var test: @Sendable (_ receiver: String, _ wait: Duration) async -> [UInt8]?
+    /// `GET /v1/notify/receivers`: the receivers configured.
+    public var receivers: @Sendable () -> [UInt8]
+
+    public init(
+        queue: @escaping @Sendable ([String], String?, Int) throws -> [UInt8],
+        test: @escaping @Sendable (String, Duration) async -> [UInt8]?, receivers: @escaping @Sendable () -> [UInt8]
+    ) {
+        self.queue = queue
+        self.test = test
+        self.receivers = receivers
     }
 }

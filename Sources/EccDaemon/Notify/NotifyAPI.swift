@@ -1,0 +1,113 @@
+import EccCore
+import EccHTTP
+import EccNotify
+import EccStore
+
+/// The `/v1/notify/...` endpoints over the outbox and dispatcher.
+extension Dispatcher {
+    var endpoints: NotifyEndpoints {
+        NotifyEndpoints(
+            queue: { [outbox] states, receiver, limit in
+                let list = try outbox.messages(states: states, receiver: receiver, limit: limit)
+                var w = JSONWriter(capacity: 256 * list.count + 2)
+                w.beginArray()
+                for m in list { Self.write(m, to: &w) }
+                w.endArray()
+                return w.bytes
+            },
+            test: { [self] receiver, wait in await test(receiver, wait: wait) },
+            receivers: { [receivers] in
+                var w = JSONWriter()
+                w.beginArray()
+                for r in receivers.values.sorted(by: { $0.name < $1.name }) {
+                    w.beginObject()
+                    w.field("name", r.name)
+                    w.field("channel", r.channel.kind)
+                    if let rate = r.rate {
+                        w.key("rate_per_minute")
+                        w.value(rate.perSecond * 60)
+                        w.field("burst", Int64(rate.burst))
+                    }
+                    w.endObject()
+                }
+                w.endArray()
+                return w.bytes
+            })
+    }
+
+    /// Queues a test message for `receiver` and waits up to `wait` for it to be sent or to fail; nil when
+    /// there is no such receiver.
+    func test(_ receiver: String, wait: Duration) async -> [UInt8]? {
+        guard receivers[receiver] != nil else { return nil }
+        let now = clock.now()
+        let content = MessageContent(kind: .test, receiver: receiver, createdAt: now)
+        let row: Int64
+        do {
+            row = try outbox.enqueue(
+                NewMessage(receiver: receiver, kind: "test", route: "", alarmIDs: [], content: encode(content)), at: now
+            )
+        } catch {
+            return Self.errorJSON("store: \(error)")
+        }
+        poke()
+        let deadline = ContinuousClock.now + wait
+        var m = try? outbox.message(rowID: row)
+        while ContinuousClock.now < deadline, let s = m?.state, s == "pending" || (s == "retrying" && m?.attempts == 0)
+        {
+            try? await Task.sleep(for: .milliseconds(100))
+            m = try? outbox.message(rowID: row)
+        }
+        // One attempt decides what a test says: sent, failed, or failed for now (retrying).
+        while ContinuousClock.now < deadline, m?.attempts == 0 {
+            try? await Task.sleep(for: .milliseconds(100))
+            m = try? outbox.message(rowID: row)
+        }
+        guard let m else { return Self.errorJSON("the test message is not in the outbox") }
+        var w = JSONWriter()
+        Self.write(m, to: &w, attempts: (try? outbox.attempts(rowID: row)) ?? [])
+        return w.bytes
+    }
+
+    static func errorJSON(_ message: String) -> [UInt8] {
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("error", message)
+        w.endObject()
+        return w.bytes
+    }
+
+    static func write(_ m: OutboxMessage, to w: inout JSONWriter, attempts: [OutboxAttempt]? = nil) {
+        w.beginObject()
+        w.field("id", m.uid)
+        w.field("receiver", m.receiver)
+        w.field("kind", m.kind)
+        w.field("route", m.route)
+        w.field("state", m.state)
+        w.key("alarms")
+        w.beginArray()
+        for a in m.alarmIDs { w.value(Int64(bitPattern: a)) }
+        w.endArray()
+        w.field("created_at", RFC3339.format(m.createdAt))
+        if let t = m.nextAttempt { w.field("next_attempt", RFC3339.format(t)) }
+        w.field("attempts", Int64(m.attempts))
+        if let e = m.lastError { w.field("last_error", e) }
+        if let t = m.sentAt { w.field("sent_at", RFC3339.format(t)) }
+        if let d = m.digestID { w.field("digest", "ecc-\(m.uid.split(separator: "-").dropFirst().first ?? "")-\(d)") }
+        if let r = m.reason { w.field("reason", r) }
+        if m.state == "skipped" { w.field("alarm", m.content) }
+        if let attempts {
+            w.key("attempt_log")
+            w.beginArray()
+            for a in attempts {
+                w.beginObject()
+                w.field("at", RFC3339.format(a.at))
+                w.field("result", a.result)
+                w.field("detail", a.detail)
+                w.field("duration_ms", a.durationMilliseconds)
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.endObject()
+    }
+}

@@ -1,0 +1,58 @@
+import EccCore
+import Foundation
+import Hummingbird
+import NIOPosix
+
+/// The notification outbox: `GET /v1/notify/queue`, `GET /v1/notify/receivers`, `POST /v1/notify/test`.
+enum NotifyRoutes {
+    static let states = ["pending", "retrying", "held", "failed", "sent", "digested", "skipped"]
+
+    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+        router.get("/v1/notify/queue") { request, _ -> Response in
+            guard let n = deps.notify else { return off() }
+            let q = request.uri.queryParameters
+            let text = q.get("state") ?? "pending,retrying,held,failed"
+            let wanted = text == "all" ? [] : text.split(separator: ",").map(String.init)
+            if let bad = wanted.first(where: { !states.contains($0) }) {
+                return Responses.error(
+                    .badRequest, "unknown state '\(bad)' (states: \(states.joined(separator: ", ")), or all)",
+                    field: "state")
+            }
+            guard let limit = QueryRoutes.parseLimit(q.get("limit") ?? "100") else {
+                return Responses.error(.badRequest, "limit must be a positive whole number", field: "limit")
+            }
+            do {
+                let receiver = q.get("receiver")
+                let body = try await NIOThreadPool.singleton.runIfActive { try n.queue(wanted, receiver, limit) }
+                return Responses.json(body)
+            } catch {
+                return Responses.error(.internalServerError, "store: \(error)")
+            }
+        }
+        router.get("/v1/notify/receivers") { _, _ -> Response in
+            guard let n = deps.notify else { return off() }
+            return Responses.json(n.receivers())
+        }
+        router.post("/v1/notify/test") { request, context -> Response in
+            guard let n = deps.notify else { return off() }
+            let body = try await request.body.collect(upTo: 64 << 10)
+            guard
+                let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                let receiver = object["receiver"] as? String, !receiver.isEmpty
+            else {
+                return Responses.error(.badRequest, "send {\"receiver\": \"NAME\"}", field: "receiver")
+            }
+            let wait = (object["wait_seconds"] as? Int).map { max(0, min($0, 300)) } ?? 60
+            guard let result = await n.test(receiver, .seconds(wait)) else {
+                return Responses.error(.notFound, "no receiver named '\(receiver)' in eccd.yaml", field: "receiver")
+            }
+            return Responses.json(result)
+        }
+    }
+
+    static func off() -> Response {
+        Responses.error(
+            .serviceUnavailable,
+            "notifications are off: eccd.yaml has no notify.receivers (see docs/configuration.md#notify)")
+    }
+}
