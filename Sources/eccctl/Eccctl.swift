@@ -12,7 +12,7 @@ struct Eccctl: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Send.self, Tail.self, Incidents.self, Alarms.self, Rules.self, Status.self, CIs.self, Changes.self,
-            Problems.self, Knowledge.self, BackupCommand.self,
+            Problems.self, Knowledge.self, BackupCommand.self, Notify.self,
         ])
 }
 
