@@ -1,0 +1,169 @@
+import EccTestSupport
+import Foundation
+import Testing
+
+/// The real servers the notification tests send to (aiosmtpd, Kannel with fakesmsc, a webhook recorder),
+/// driven by the `curl` CLI as the client, so a failure here is the harness's and not a channel's.
+/// Each test starts its own servers on free ports and stops them (by pid) when it ends.
+@Suite("Notification test servers")
+struct ServerHarnessTests {
+    static let curl = "/usr/bin/curl"
+    static let smtpAvailable = SMTPTestServer.isAvailable && FileManager.default.isExecutableFile(atPath: curl)
+
+    /// Runs curl (silent, errors shown, 60 s at most); returns its exit status and output.
+    static func curl(_ args: [String]) throws -> (status: Int32, output: String) {
+        try ChildProcess.run(curl, ["-sS", "--max-time", "60"] + args, timeout: 90)
+    }
+
+    /// Writes `text` to a new file in the temporary folder; returns its path (the caller removes it).
+    static func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-mail-\(UUID()).eml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A multipart/alternative message with a base64 RFC 2047 Chinese subject, CRLF line ends.
+    static func mimeMessage(subject: String, to: String = "ops@example.org") -> String {
+        let encoded = "=?UTF-8?B?" + Data(subject.utf8).base64EncodedString() + "?="
+        return [
+            "From: ECC <ecc@example.org>", "To: \(to)", "Cc: oncall@example.org", "Subject: \(encoded)",
+            "Date: Thu, 03 Dec 2026 10:00:00 +0000", "Message-ID: <test-1@ecc.example.org>", "MIME-Version: 1.0",
+            "Content-Type: multipart/alternative; boundary=\"b1\"", "", "--b1",
+            "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "",
+            Data("告警: core1 down\nsecond line".utf8).base64EncodedString(), "--b1",
+            "Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable", "",
+            "<p>core1 =E5=91=8A=E8=AD=A6</p>", "--b1--", "",
+        ].joined(separator: "\r\n")
+    }
+
+    static func simpleMessage(_ subject: String) -> String {
+        "From: ecc@example.org\r\nTo: ops@example.org\r\nSubject: \(subject)\r\n\r\nbody of \(subject)\r\n"
+    }
+
+    @Test(
+        "SMTP with STARTTLS and AUTH: curl's message arrives, parsed (RFC 2047 subject, both bodies)",
+        .enabled(if: smtpAvailable, "needs /usr/bin/python3 with aiosmtpd (python3-aiosmtpd), openssl and curl"))
+    func smtpStartTLS() throws {
+        let server = try SMTPTestServer.start(mode: .starttls, user: "ecc", password: "s3cret")
+        let mail = try Self.file(Self.mimeMessage(subject: "主机宕机 core1"))
+        defer { try? FileManager.default.removeItem(atPath: mail) }
+        let sent = try Self.curl([
+            "--url", "smtp://127.0.0.1:\(server.port)", "--ssl-reqd", "--cacert", server.caFile,
+            "--user", "ecc:s3cret", "--mail-from", "ecc@example.org", "--mail-rcpt", "ops@example.org",
+            "--upload-file", mail,
+        ])
+        #expect(sent.status == 0, "\(sent.output)")
+        let got = server.waitForMessages(count: 1)
+        try #require(got.count == 1)
+        let m = got[0]
+        #expect(m.mailFrom == "ecc@example.org")
+        #expect(m.rcptTos == ["ops@example.org"])
+        #expect(m.authUser == "ecc")
+        #expect(m.tls)
+        #expect(m.subject == "主机宕机 core1")
+        #expect(m.from == "ECC <ecc@example.org>")
+        #expect(m.to == "ops@example.org")
+        #expect(m.cc == "oncall@example.org")
+        #expect(m.messageID == "<test-1@ecc.example.org>")
+        #expect(m.mimeVersion == "1.0")
+        #expect(m.contentType?.hasPrefix("multipart/alternative") == true)
+        #expect(m.text == "告警: core1 down\nsecond line")
+        #expect(m.html?.trimmingCharacters(in: .newlines) == "<p>core1 告警</p>")
+        #expect(m.parts == ["multipart/alternative", "text/plain", "text/html"])
+        #expect(m.raw.contains("=?UTF-8?B?"))
+
+        // Without STARTTLS the server refuses to go on; a wrong password is refused too.
+        let clear = try Self.curl([
+            "--url", "smtp://127.0.0.1:\(server.port)", "--mail-from", "ecc@example.org",
+            "--mail-rcpt", "ops@example.org", "--upload-file", mail,
+        ])
+        #expect(clear.status != 0)
+        let badPassword = try Self.curl([
+            "--url", "smtp://127.0.0.1:\(server.port)", "--ssl-reqd", "--cacert", server.caFile,
+            "--user", "ecc:wrong", "--mail-from", "ecc@example.org", "--mail-rcpt", "ops@example.org",
+            "--upload-file", mail,
+        ])
+        #expect(badPassword.status == 67, "\(badPassword.output)")  // CURLE_LOGIN_DENIED
+        #expect(server.messages().count == 1)
+    }
+
+    @Test(
+        "SMTP with implicit TLS (smtps): the session is TLS from the first byte",
+        .enabled(if: smtpAvailable, "needs /usr/bin/python3 with aiosmtpd (python3-aiosmtpd), openssl and curl"))
+    func smtpImplicitTLS() throws {
+        let server = try SMTPTestServer.start(mode: .implicit, user: "ecc", password: "pw")
+        let mail = try Self.file(Self.simpleMessage("implicit"))
+        defer { try? FileManager.default.removeItem(atPath: mail) }
+        let sent = try Self.curl([
+            "--url", "smtps://127.0.0.1:\(server.port)", "--cacert", server.caFile, "--user", "ecc:pw",
+            "--mail-from", "a@example.org", "--mail-rcpt", "b@example.org", "--upload-file", mail,
+        ])
+        #expect(sent.status == 0, "\(sent.output)")
+        let got = server.waitForMessages(count: 1)
+        try #require(got.count == 1)
+        #expect(got[0].tls)
+        #expect(got[0].authUser == "ecc")
+        #expect(got[0].subject == "implicit")
+        #expect(got[0].text == "body of implicit\n")
+        #expect(got[0].html == nil)
+        #expect(got[0].parts == ["text/plain"])
+        // A client that speaks plain SMTP to it gets nowhere.
+        let plain = try Self.curl([
+            "--url", "smtp://127.0.0.1:\(server.port)", "--mail-from", "a@example.org",
+            "--mail-rcpt", "b@example.org", "--upload-file", mail, "--max-time", "3",
+        ])
+        #expect(plain.status != 0)
+    }
+
+    @Test(
+        "SMTP refusals: 550 for a rejected recipient, 451 for a deferred one, the rest delivered",
+        .enabled(if: smtpAvailable, "needs /usr/bin/python3 with aiosmtpd (python3-aiosmtpd), openssl and curl"))
+    func smtpRejectAndDefer() throws {
+        let server = try SMTPTestServer.start(
+            mode: .plain, rejecting: ["nobody@example.org"], deferring: ["later@example.org"])
+        let mail = try Self.file(Self.simpleMessage("refusals"))
+        defer { try? FileManager.default.removeItem(atPath: mail) }
+        func send(_ rcpts: [String], allowFails: Bool = false) throws -> (status: Int32, output: String) {
+            try Self.curl(
+                ["--url", "smtp://127.0.0.1:\(server.port)", "--mail-from", "a@example.org", "--upload-file", mail]
+                    + rcpts.flatMap { ["--mail-rcpt", $0] } + (allowFails ? ["--mail-rcpt-allowfails"] : []))
+        }
+        let rejected = try send(["nobody@example.org"])
+        #expect(rejected.status == 55)  // CURLE_SEND_ERROR: "RCPT failed: 550"
+        #expect(rejected.output.contains("550"), "\(rejected.output)")
+        let deferred = try send(["later@example.org"])
+        #expect(deferred.status == 55)
+        #expect(deferred.output.contains("451"), "\(deferred.output)")
+        let mixed = try send(["ops@example.org", "nobody@example.org", "later@example.org"], allowFails: true)
+        #expect(mixed.status == 0, "\(mixed.output)")
+        let got = server.waitForMessages(count: 1)
+        try #require(got.count == 1)
+        #expect(got[0].rcptTos == ["ops@example.org"])
+        #expect(!got[0].tls)
+        #expect(got[0].authUser == nil)
+    }
+
+    @Test(
+        "SMTP outage: stopped, the port refuses connections; started again on the same port, mail flows",
+        .enabled(if: smtpAvailable, "needs /usr/bin/python3 with aiosmtpd (python3-aiosmtpd), openssl and curl"))
+    func smtpRestart() throws {
+        let server = try SMTPTestServer.start(mode: .starttls, user: "u", password: "p")
+        func send(_ subject: String) throws -> Int32 {
+            let mail = try Self.file(Self.simpleMessage(subject))
+            defer { try? FileManager.default.removeItem(atPath: mail) }
+            return try Self.curl([
+                "--url", "smtp://127.0.0.1:\(server.port)", "--ssl-reqd", "--cacert", server.caFile, "--user", "u:p",
+                "--mail-from", "a@example.org", "--mail-rcpt", "b@example.org", "--upload-file", mail,
+            ]).status
+        }
+        #expect(try send("before") == 0)
+        server.stop()
+        #expect(!server.isRunning)
+        #expect(!TestServers.acceptsConnections(port: server.port))
+        #expect(try send("during") == 7)  // CURLE_COULDNT_CONNECT
+        try server.start()
+        #expect(try send("after") == 0)
+        let got = server.waitForMessages(count: 2)
+        #expect(got.map(\.subject) == ["before", "after"])
+    }
+}
