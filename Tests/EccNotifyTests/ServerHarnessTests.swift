@@ -166,4 +166,59 @@ struct ServerHarnessTests {
         let got = server.waitForMessages(count: 2)
         #expect(got.map(\.subject) == ["before", "after"])
     }
+
+    @Test(
+        "Webhook: requests recorded (method, path, headers, body); 503 for the first two, then 200; restart",
+        .enabled(if: WebhookTestServer.isAvailable, "needs /usr/bin/python3"))
+    func webhook() throws {
+        let server = try WebhookTestServer.start(failCount: 2, failStatus: 503)
+        let body = #"{"alarm":"主机宕机","n":1}"#
+        func post() throws -> String {
+            try Self.curl([
+                "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "-H",
+                "X-ECC-Test: yes", "--data-binary", body, server.url("/hook/ops?x=1"),
+            ]).output
+        }
+        #expect(try [post(), post(), post()] == ["503", "503", "200"])
+        let got = server.waitForRequests(count: 3)
+        try #require(got.count == 3)
+        #expect(got.map(\.status) == [503, 503, 200])
+        #expect(got.map(\.seq) == [1, 2, 3])
+        #expect(got[2].method == "POST")
+        #expect(got[2].path == "/hook/ops?x=1")
+        #expect(got[2].body == body)
+        #expect(got[2].bodyData == Data(body.utf8))
+        #expect(got[2].header("content-type") == "application/json")
+        #expect(got[2].header("X-ECC-Test") == "yes")
+
+        // Binary bodies come through base64; GET works as well.
+        let binary = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-hook-\(UUID()).bin")
+        try Data([0xFF, 0x00, 0xFE]).write(to: binary)
+        defer { try? FileManager.default.removeItem(at: binary) }
+        _ = try Self.curl(["-o", "/dev/null", "--data-binary", "@\(binary.path)", server.url("/bin")])
+        _ = try Self.curl(["-o", "/dev/null", server.url("/get")])
+        let more = server.waitForRequests(count: 5)
+        try #require(more.count == 5)
+        #expect(more[3].body == nil)
+        #expect(more[3].bodyData == Data([0xFF, 0x00, 0xFE]))
+        #expect(more[4].method == "GET")
+
+        // Outage: stopped, connections are refused; started again on the same port, the counter starts over.
+        server.stop()
+        let refused = try Self.curl(["-o", "/dev/null", server.url()])
+        #expect(refused.status == 7)
+        try server.start()
+        #expect(try post() == "503")
+        #expect(server.waitForRequests(count: 6).count == 6)
+    }
+
+    @Test(
+        "Webhook: always one status when failCount is 0",
+        .enabled(if: WebhookTestServer.isAvailable, "needs /usr/bin/python3"))
+    func webhookFixedStatus() throws {
+        let server = try WebhookTestServer.start(status: 500, body: "broken")
+        let r = try Self.curl(["-w", " %{http_code}", "-d", "x", server.url()])
+        #expect(r.output == "broken 500")
+        #expect(server.waitForRequests(count: 1).first?.status == 500)
+    }
 }
