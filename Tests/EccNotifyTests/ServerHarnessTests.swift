@@ -221,4 +221,104 @@ struct ServerHarnessTests {
         #expect(r.output == "broken 500")
         #expect(server.waitForRequests(count: 1).first?.status == 500)
     }
+
+    static let kannelAvailable = KannelTestGateway.isAvailable && FileManager.default.isExecutableFile(atPath: curl)
+
+    /// GET sendsms with these parameters (URL-encoded here); returns curl's exit status and "CODE BODY".
+    static func sendsms(_ gateway: KannelTestGateway, _ params: [(String, String)]) throws -> (
+        status: Int32, output: String
+    ) {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let query = params.map { k, v in
+            "\(k)=\(v.addingPercentEncoding(withAllowedCharacters: allowed) ?? v)"
+        }.joined(separator: "&")
+        return try Self.curl(["-w", " %{http_code}", "\(gateway.sendsmsURL)?\(query)"])
+    }
+
+    @Test(
+        "Kannel: ASCII and Chinese (UTF-8, coding=2) SMS reach fakesmsc and decode; sendsms' answers",
+        .enabled(if: kannelAvailable, "needs Kannel's bearerbox and smsbox (kannel), fakesmsc (kannel-extras), curl"))
+    func kannel() throws {
+        let k = try KannelTestGateway.start()
+        let auth = [("username", k.username), ("password", k.password)]
+        let ascii = try Self.sendsms(
+            k, auth + [("from", "ECC"), ("to", "+4912345"), ("text", "core1 down: 100% loss")])
+        #expect(ascii.output == "0: Accepted for delivery 202", "\(ascii.output)")
+        let chinese = try Self.sendsms(
+            k, auth + [("from", "ECC"), ("to", "13800000000"), ("charset", "UTF-8"), ("coding", "2"), ("text", "主机宕机")])
+        #expect(chinese.output == "0: Accepted for delivery 202", "\(chinese.output)")
+        let lines = try Self.sendsms(k, auth + [("from", "1"), ("to", "2"), ("text", "line one\nline two")])
+        #expect(lines.output == "0: Accepted for delivery 202")
+        let got = k.waitForMessages(count: 3)
+        try #require(got.count == 3, "\(k.logTails())")
+        #expect(
+            got[0]
+                == ReceivedSMS(
+                    from: "ECC", to: "+4912345", text: "core1 down: 100% loss", coding: "text",
+                    raw: "ECC +4912345 text core1 down: 100% loss"))
+        #expect(got[1].text == "主机宕机")
+        #expect(got[1].coding == "ucs-2")
+        #expect(got[1].to == "13800000000")
+        #expect(got[1].raw == "ECC 13800000000 ucs-2 N%3Bg%3A%5B%95g%3A")
+        #expect(got[2].text == "line one\nline two")
+
+        // Refusals: bad auth 403, no receiver / a bad one / no sender 400.
+        let badAuth = try Self.sendsms(k, [("username", k.username), ("password", "no"), ("from", "1"), ("to", "2")])
+        #expect(badAuth.output == "Authorization failed for sendsms 403")
+        let noTo = try Self.sendsms(k, auth + [("from", "1"), ("text", "x")])
+        #expect(noTo.output == "Missing receiver number, rejected 400")
+        let badTo = try Self.sendsms(k, auth + [("from", "1"), ("to", "abc"), ("text", "x")])
+        #expect(badTo.output == "Number(s) has/have been denied by white- and/or black-lists. 400")
+        let noFrom = try Self.sendsms(k, auth + [("to", "2"), ("text", "x")])
+        #expect(noFrom.output == "Sender missing and no global set, rejected 400")
+        #expect(k.messages().count == 3)
+    }
+
+    @Test(
+        "Kannel outages: SMSC down queues (202, 3:) and delivers later; all down refuses; restart on the same ports",
+        .enabled(if: kannelAvailable, "needs Kannel's bearerbox and smsbox (kannel), fakesmsc (kannel-extras), curl"))
+    func kannelOutage() throws {
+        let k = try KannelTestGateway.start(globalSender: "ECC")
+        let auth = [("username", k.username), ("password", k.password)]
+        k.stopSMSC()
+        #expect(!k.smscOnline)
+        let queued = try Self.sendsms(k, auth + [("to", "2"), ("text", "queued while the SMSC is down")])
+        #expect(queued.output == "3: Queued for later delivery 202", "\(queued.output)")
+        try k.startSMSC()
+        let later = k.waitForMessages(count: 1)
+        #expect(later.map(\.text) == ["queued while the SMSC is down"])
+        #expect(later.first?.from == "ECC")
+
+        let ports = [k.adminPort, k.smsboxPort, k.smscPort, k.sendsmsPort]
+        k.stop()
+        #expect(!k.isRunning)
+        let refused = try Self.sendsms(k, auth + [("to", "2"), ("text", "x")])
+        #expect(refused.status == 7)  // CURLE_COULDNT_CONNECT
+        try k.start()
+        #expect([k.adminPort, k.smsboxPort, k.smscPort, k.sendsmsPort] == ports)
+        let again = try Self.sendsms(k, auth + [("to", "2"), ("text", "after the restart")])
+        #expect(again.output == "0: Accepted for delivery 202")
+        #expect(k.waitForMessages(count: 2).map(\.text) == ["queued while the SMSC is down", "after the restart"])
+    }
+
+    @Test("fakesmsc's log lines: text as is, data and UCS-2 URL-encoded (+ is a space), a line break joined")
+    func fakesmscParsing() {
+        let log = """
+            2026-12-03 17:32:41 [12971] [0] DEBUG: Connecting to <127.0.0.1>
+            2026-12-03 17:32:42 [12971] [0] DEBUG: Got message 1: <1 2 ucs-2 %00a%00+%00b%00%2B%00c%00%25%00+N%3B>
+            2026-12-03 17:32:42 [12971] [0] DEBUG: Got message 2: <1 2 data a+b%2Bc>
+            2026-12-03 17:32:42 [12971] [0] DEBUG: Got message 3: <1 2 text a b+c>>
+            2026-12-03 17:32:43 [12971] [0] DEBUG: Got message 4: <ECC +49 text line1>
+            2026-12-03 17:32:43 [12971] [0] DEBUG: Got message 5: <line2 100% ok>
+            2026-12-03 17:32:44 [12971] [0] DEBUG: Got message 6: <3 4 text >
+
+            """
+        let got = ReceivedSMS.parse(fakesmscLog: log)
+        #expect(got.map(\.text) == ["a b+c% 主", "a b+c", "a b+c>", "line1\nline2 100% ok", ""])
+        #expect(got.map(\.coding) == ["ucs-2", "data", "text", "text", "text"])
+        #expect(got[3].from == "ECC")
+        #expect(got[3].to == "+49")
+        #expect(got[4].to == "4")
+    }
 }
