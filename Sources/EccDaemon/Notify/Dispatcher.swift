@@ -149,6 +149,13 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// One round, then waits for the sends it started and records them (tests drive time with this).
+    func settle(at now: EventTime) {
+        round(at: now)
+        for q in queues.values { q.sync {} }
+        recordFinished(at: now)
+    }
+
     // MARK: Making messages
 
     private func flushGroups(_ book: RouteBook, at now: EventTime) throws(StoreError) {

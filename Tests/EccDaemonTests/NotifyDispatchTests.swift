@@ -1,0 +1,283 @@
+import EccCore
+import EccNotify
+import EccStore
+import EccTestSupport
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import EccDaemon
+
+/// A channel that records what it is given and answers from a script (delivered by default).
+final class RecordingChannel: Channel {
+    let kind = "test"
+    private let sent = Mutex<[OutgoingMessage]>([])
+    private let script = Mutex<[DeliveryResult]>([])
+
+    func deliver(_ message: OutgoingMessage) -> DeliveryResult {
+        sent.withLock { $0.append(message) }
+        return script.withLock { $0.isEmpty ? .delivered(detail: "250 ok") : $0.removeFirst() }
+    }
+
+    /// The next answers, in order.
+    func answer(_ results: [DeliveryResult]) { script.withLock { $0 += results } }
+    var messages: [OutgoingMessage] { sent.withLock { $0 } }
+    func take() -> [OutgoingMessage] { sent.withLock { m in defer { m.removeAll() }; return m } }
+}
+
+/// The outbox and dispatcher driven by the real engine and store on a SQLite file, with time given
+/// explicitly: grouping, repeats, resolved messages, escalation and its stop, rate limits and digests,
+/// retries, suppression, restart.
+@Suite("Notification dispatch")
+struct NotifyDispatchTests {
+    static let rules = """
+        - rule: interface-down
+          when: {type: linkDown}
+          key: "{host}/{ifIndex}"
+          clear_when: {type: linkUp}
+          alarm: {severity: major, summary: "Interface {ifIndex} down on {host}"}
+        - rule: core-down
+          when: {type: coreDown}
+          key: "{host}"
+          clear_when: {type: coreUp}
+          alarm: {severity: critical, summary: "Core {host} down"}
+        - maintenance: sw9-work
+          hosts: [sw9]
+          start: 2025-11-25T09:00:00Z
+          end: 2025-11-25T12:00:00Z
+        - escalation: oncall
+          steps:
+            - {after: 0s, receivers: [oncall-sms]}
+            - {after: 15m, receivers: [manager-email]}
+            - {after: 30m, receivers: [manager-sms]}
+        - route: core
+          match: {rule: core-down}
+          escalation: oncall
+          receivers: [noc-email]
+          group_wait: 0s
+        - route: network
+          match: {rule: interface-down}
+          receivers: [noc-email, hook]
+          group_by: [host]
+          group_wait: 30s
+          group_interval: 5m
+          repeat_interval: 1h
+        """
+
+    final class Fixture {
+        let dir: String
+        let rules: RuleSet
+        var engine: Engine
+        let store: AlarmStore
+        let desk: IncidentDesk
+        let outbox: Outbox
+        let dispatcher: Dispatcher
+        let channels: [String: RecordingChannel]
+
+        init(rules text: String = NotifyDispatchTests.rules, rate: [String: (Double, Int)] = [:]) throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-notify-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            rules = try compileRules(text)
+            engine = Engine(rules: rules)
+            var policy = IncidentPolicy()
+            let book = rules.routeBook
+            policy.routeBook = { book }
+            store = try AlarmStore(path: dir + "/ecc.db", policy: policy)
+            desk = try IncidentDesk(path: dir + "/ecc.db", policy: policy)
+            outbox = try Outbox(path: dir + "/ecc.db")
+            var channels: [String: RecordingChannel] = [:]
+            for n in ["noc-email", "hook", "oncall-sms", "manager-email", "manager-sms"] { channels[n] = RecordingChannel() }
+            self.channels = channels
+            var retry = RetryPolicy()
+            retry.initial = 10_000_000_000
+            retry.maximum = 60_000_000_000
+            retry.giveUpAfter = 600_000_000_000
+            dispatcher = Dispatcher(
+                outbox: outbox,
+                receivers: channels.map { name, c in
+                    DispatchReceiver(
+                        name: name, channel: c, rate: rate[name].map { (perSecond: $0.0, burst: $0.1) },
+                        digestAfter: 60_000_000_000)
+                },
+                routes: { book }, clock: ManualClock(), retry: retry, logger: Logger(label: "test"))
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+        func event(_ type: String, host: String, at seconds: Double, _ attrs: [String: String] = [:]) throws {
+            var batch = ChangeBatch()
+            let e = Event.make(type, host: host, at: seconds, attrs)
+            engine.handle(e, at: e.time, into: &batch)
+            try store.apply(batch)
+        }
+
+        func tick(_ seconds: Double) { dispatcher.settle(at: testEpoch.adding(nanoseconds: Int64(seconds * 1e9))) }
+
+        func take(_ receiver: String) -> [OutgoingMessage] { channels[receiver]?.take() ?? [] }
+    }
+
+    @Test("a group waits group_wait, then one message lists its alarms; later ones wait group_interval")
+    func grouping() throws {
+        let f = try Fixture()
+        try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])
+        try f.event("linkDown", host: "sw1", at: 10, ["ifIndex": "2"])
+        try f.event("linkDown", host: "sw2", at: 12, ["ifIndex": "1"])
+        f.tick(29)
+        #expect(f.take("noc-email").isEmpty)
+        f.tick(31)
+        let first = f.take("noc-email")
+        #expect(first.count == 1)  // sw1's group; sw2's waits until 42 s
+        #expect(first.first?.content.kind == .firing)
+        #expect(first.first?.content.alarms.map(\.key) == ["sw1/1", "sw1/2"])
+        #expect(first.first?.content.group == ["host": "sw1"])
+        #expect(f.take("hook").count == 1)
+        f.tick(43)
+        #expect(f.take("noc-email").map { $0.content.alarms.map(\.key) } == [["sw2/1"]])
+        // A third alarm on sw1 waits for the group interval (5 min after the first message).
+        try f.event("linkDown", host: "sw1", at: 60, ["ifIndex": "3"])
+        f.tick(120)
+        #expect(f.take("noc-email").isEmpty)
+        f.tick(332)
+        let second = f.take("noc-email")
+        #expect(second.map { $0.content.alarms.map(\.key) } == [["sw1/1", "sw1/2", "sw1/3"]])
+        // A clear is sent as resolved at the next interval.
+        try f.event("linkUp", host: "sw1", at: 400, ["ifIndex": "2"])
+        f.tick(500)
+        #expect(f.take("noc-email").isEmpty)
+        f.tick(632)
+        let resolved = f.take("noc-email")
+        #expect(resolved.map(\.content.kind) == [.resolved])
+        #expect(resolved.first?.content.alarms.map(\.key) == ["sw1/2"])
+        // Still firing an hour after the last message: repeated.
+        f.tick(632 + 3601)
+        let rep = f.take("noc-email")
+        #expect(rep.map(\.content.kind) == [.repeat])
+        #expect(rep.first?.content.alarms.map(\.key) == ["sw1/1", "sw1/3"])
+        // Every message has its own stable id.
+        #expect(Set((first + second + resolved + rep).map(\.id)).count == 4)
+    }
+
+    @Test("an alarm that clears within group_wait notifies no one, and that is recorded")
+    func blip() throws {
+        let f = try Fixture()
+        try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])
+        try f.event("linkUp", host: "sw1", at: 5, ["ifIndex": "1"])
+        f.tick(60)
+        #expect(f.take("noc-email").isEmpty)
+        let skipped = try f.outbox.messages(states: ["skipped"])
+        #expect(skipped.count == 1)
+        #expect(skipped.first?.reason?.contains("within group_wait") == true)
+    }
+
+    @Test("escalation steps go out while unacknowledged and stop on acknowledgement")
+    func escalation() throws {
+        let f = try Fixture()
+        try f.event("coreDown", host: "core1", at: 0)
+        f.tick(1)
+        #expect(f.take("oncall-sms").map(\.content.kind) == [.escalation])
+        #expect(f.take("noc-email").map(\.content.kind) == [.firing])
+        f.tick(14 * 60)
+        #expect(f.take("manager-email").isEmpty)
+        f.tick(15 * 60 + 1)
+        let step2 = f.take("manager-email")
+        #expect(step2.count == 1)
+        #expect(step2.first?.content.escalationStep == 2)
+        let incident = try #require(step2.first?.content.alarms.first?.incident)
+        _ = try f.desk.acknowledge(incident, by: "alice", at: testEpoch.adding(nanoseconds: 20 * 60_000_000_000))
+        f.tick(31 * 60)
+        #expect(f.take("manager-sms").isEmpty)
+    }
+
+    @Test("a clear stops the escalation")
+    func escalationStopsOnClear() throws {
+        let f = try Fixture()
+        try f.event("coreDown", host: "core2", at: 0)
+        f.tick(1)
+        #expect(f.take("oncall-sms").count == 1)
+        try f.event("coreUp", host: "core2", at: 600)
+        f.tick(16 * 60)
+        f.tick(31 * 60)
+        #expect(f.take("manager-email").isEmpty)
+        #expect(f.take("manager-sms").isEmpty)
+    }
+
+    @Test("past its rate limit a receiver gets one digest listing what was held")
+    func rateLimitDigest() throws {
+        let f = try Fixture(rate: ["noc-email": (1.0 / 60, 2)])
+        for i in 0..<10 { try f.event("coreDown", host: "core\(i)", at: Double(i) * 0.1) }
+        f.tick(2)
+        #expect(f.take("noc-email").count == 2)
+        #expect(try f.outbox.messages(states: ["held"]).count == 8)
+        f.tick(30)
+        #expect(f.take("noc-email").isEmpty)
+        f.tick(63)
+        let digest = f.take("noc-email")
+        #expect(digest.map(\.content.kind) == [.digest])
+        #expect(digest.first?.content.held.count == 8)
+        #expect(try f.outbox.messages(states: ["digested"]).count == 8)
+        #expect(try f.outbox.messages(states: ["held"]).isEmpty)
+        // The SMS receiver has no limit: every escalation went out.
+        #expect(f.take("oncall-sms").count == 10)
+    }
+
+    @Test("temporary failures are retried with backoff; permanent ones are not; every attempt is recorded")
+    func retries() throws {
+        let f = try Fixture()
+        f.channels["noc-email"]?.answer([.temporary("connection refused"), .temporary("451 try later")])
+        f.channels["hook"]?.answer([.permanent("HTTP 404")])
+        try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])
+        f.tick(30)
+        #expect(f.take("noc-email").count == 1)
+        let m = try #require(try f.outbox.messages(states: ["retrying"]).first)
+        #expect(m.attempts == 1)
+        #expect(m.lastError == "connection refused")
+        let wait = Double((m.nextAttempt?.nanoseconds ?? 0) - testEpoch.nanoseconds) / 1e9 - 30
+        #expect(wait >= 5 && wait <= 10)  // 10 s × jitter in [0.5, 1]
+        f.tick(30 + 10.5)
+        #expect(f.take("noc-email").count == 1)
+        f.tick(30 + 10.5 + 20.5)
+        #expect(f.take("noc-email").count == 1)
+        let sent = try #require(try f.outbox.messages(states: ["sent"]).first { $0.receiver == "noc-email" })
+        #expect(sent.attempts == 3)
+        #expect(try f.outbox.attempts(rowID: sent.rowID).map(\.result) == ["temporary", "temporary", "delivered"])
+        let failed = try f.outbox.messages(states: ["failed"])
+        #expect(failed.map(\.receiver) == ["hook"])
+        #expect(failed.first?.attempts == 1)
+        f.tick(600)
+        #expect(f.take("hook").isEmpty)
+    }
+
+    @Test("suppressed alarms notify no one; the reason is recorded")
+    func suppressed() throws {
+        let f = try Fixture()
+        try f.event("linkDown", host: "sw9", at: 0, ["ifIndex": "1"])
+        f.tick(60)
+        #expect(f.take("noc-email").isEmpty)
+        let skipped = try f.outbox.messages(states: ["skipped"])
+        #expect(skipped.first?.reason?.contains("maintenance:sw9-work") == true)
+    }
+
+    @Test("after a restart due messages go out once, with the same ids")
+    func restart() throws {
+        let f = try Fixture()
+        f.channels["noc-email"]?.answer([.temporary("down")])
+        try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])
+        f.tick(30)
+        let firstID = try #require(f.take("noc-email").first?.id)
+        // A new dispatcher on the same database (eccd restarted).
+        let again = RecordingChannel()
+        let book = f.rules.routeBook
+        let d2 = Dispatcher(
+            outbox: try Outbox(path: f.dir + "/ecc.db"),
+            receivers: [
+                DispatchReceiver(name: "noc-email", channel: again, rate: nil, digestAfter: 60_000_000_000),
+                DispatchReceiver(name: "hook", channel: RecordingChannel(), rate: nil, digestAfter: 60_000_000_000),
+            ],
+            routes: { book }, clock: ManualClock(), logger: Logger(label: "test"))
+        d2.settle(at: testEpoch.adding(nanoseconds: 60_000_000_000))
+        d2.settle(at: testEpoch.adding(nanoseconds: 120_000_000_000))
+        #expect(again.messages.map(\.id) == [firstID])
+        #expect(again.messages.first?.attempt == 2)
+    }
+}
