@@ -26,13 +26,13 @@ struct Rules: AsyncParsableCommand {
                     for w in RuleLint.check(rules) where !w.error { print(w.description) }
                 }
                 func n(_ count: Int, _ what: String) -> String? {
-                    count == 0 ? nil : "\(count) \(what)\(count == 1 ? "" : "s")"
+                    count == 0 ? nil : "\(count) \(count == 1 ? what : what.hasSuffix("y") ? what.dropLast() + "ies" : what + "s")"
                 }
                 let parts = [
                     n(rules.rules.count, "rule"), n(rules.transforms.count, "transform"),
                     n(rules.tables.count, "table"), n(rules.cmdb.items.count, "configuration item"),
                     n(rules.inhibitions.count, "inhibition"), n(rules.maintenance.count, "maintenance window"),
-                    n(rules.routes.count, "route"),
+                    n(rules.routeIndex.count, "route"), n(rules.escalations.count, "escalation policy"),
                 ].compactMap { $0 }
                 print(
                     "ok: \(parts.isEmpty ? "nothing" : parts.joined(separator: ", ")) in \(files.count) "
