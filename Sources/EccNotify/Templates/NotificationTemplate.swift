@@ -49,7 +49,10 @@ public struct NotificationTemplate: Sendable {
     public func render(_ context: [String: Any]) -> String { template.render(context) }
 
     private static func describe(_ e: any Error) -> String {
-        guard let m = e as? MustacheTemplate.Error else { return "invalid template (\(e))" }
+        guard let m = e as? MustacheTemplate.Error else {
+            if "\(e)".contains("overflow") { return "the template ends inside a tag (missing '}}')" }
+            return "invalid template (\(e))"
+        }
         switch m {
         case .sectionCloseNameIncorrect: return "a section is closed with a different name than it was opened"
         case .unfinishedName: return "a tag is not closed (missing '}}')"
@@ -118,5 +121,13 @@ struct URLEscaping: MustacheContentType {
             }
         }
         return out
+    }
+}
+
+extension NotificationTemplate {
+    /// A template that renders nothing.
+    static var empty: NotificationTemplate {
+        // An empty template always compiles.
+        (try? NotificationTemplate("", escaping: .text)) ?? { preconditionFailure("empty template") }()
     }
 }
