@@ -1,10 +1,12 @@
+/// An event time codes as its nanoseconds since the epoch (one integer), so a stored value decodes to the
+/// same instant exactly.
 extension EventTime: Codable {
-    /// Decodes nanoseconds since the epoch (a single integer), as ``encode(to:)`` writes it.
+    /// Decodes the nanoseconds since the epoch.
     public init(from decoder: any Decoder) throws {
         self.init(nanoseconds: try decoder.singleValueContainer().decode(Int64.self))
     }
 
-    /// Encodes nanoseconds since the epoch as a single integer (exact, unlike seconds as a double).
+    /// Encodes the nanoseconds since the epoch.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(nanoseconds)
