@@ -1,0 +1,143 @@
+import Foundation
+
+/// Kannel's smsbox `sendsms` HTTP interface: one GET per part and number.
+///
+/// Query: `username`, `password`, `from`, `to`, `text` (UTF-8, percent-encoded) with `charset=UTF-8`,
+/// `coding=2` (UCS-2) when the part is not GSM-7, `dlr-mask` and `dlr-url` when configured, `smsc`.
+/// Kannel answers 202 `0: Accepted for delivery` or `3: Queued for later delivery` (both delivered: the
+/// gateway has it), 403 on an authorisation failure and 400 on missing or invalid parameters (permanent),
+/// 5xx, refused connections and timeouts are temporary. The status class decides; the body is kept in the
+/// result's text.
+public struct KannelGateway: Sendable {
+    /// `http://127.0.0.1:13013/cgi-bin/sendsms`.
+    public var url: String
+    public var username: String
+    public var password: String
+    /// The sender (`from`); nil lets Kannel use its default.
+    public var from: String?
+    /// The SMSC id to route through (`smsc`).
+    public var smsc: String?
+    /// `dlr-mask` (e.g. 31 for all reports); sent when set.
+    public var dlrMask: Int?
+    /// `dlr-url`, a template over ``SMSPart/context`` (e.g. `http://ecc:8080/v1/sms/dlr?id={{id}}&s=%d`);
+    /// Kannel's `%` escapes pass through.
+    public var dlrURL: NotificationTemplate?
+    public var http: HTTPTransport
+
+    public init(
+        url: String, username: String, password: String, from: String? = nil, smsc: String? = nil,
+        dlrMask: Int? = nil, dlrURL: NotificationTemplate? = nil, http: HTTPTransport = HTTPTransport()
+    ) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.from = from
+        self.smsc = smsc
+        self.dlrMask = dlrMask
+        self.dlrURL = dlrURL
+        self.http = http
+    }
+
+    /// The request URL for one part.
+    public func requestURL(_ part: SMSPart) -> String {
+        var q: [(String, String)] = [("username", username), ("password", password)]
+        if let from { q.append(("from", from)) }
+        q += [("to", part.to), ("text", part.text), ("charset", "UTF-8")]
+        if SMSText.coding(part.text) == .ucs2 { q.append(("coding", "2")) }
+        if let dlrMask { q.append(("dlr-mask", String(dlrMask))) }
+        if let dlrURL { q.append(("dlr-url", dlrURL.render(part.context))) }
+        if let smsc { q.append(("smsc", smsc)) }
+        let query = q.map { "\($0.0)=\(URLEscaping.escape($0.1))" }.joined(separator: "&")
+        return url + (url.contains("?") ? "&" : "?") + query
+    }
+
+    public func send(_ part: SMSPart) -> DeliveryResult {
+        HTTPTransport.classify(http.request(method: "GET", url: requestURL(part)), what: "Kannel")
+    }
+}
+
+/// A commercial SMS API over HTTP: method, URL, headers and body are templates over ``SMSPart/context``.
+/// A response is a success when its status is in `success.statuses` and the body passes the optional
+/// `body_contains` / `body_matches` checks; a 2xx that fails them is permanent (the gateway rejected the
+/// message), any other status is classified as for every HTTP service.
+public struct HTTPSMSGateway: Sendable {
+    /// What counts as accepted.
+    public struct SuccessRule: Sendable {
+        public var statuses: [Int]
+        public var bodyContains: String?
+        /// A regular expression (NSRegularExpression syntax) that must match somewhere in the body.
+        public var bodyMatches: String?
+
+        public init(statuses: [Int] = [200, 201, 202, 204], bodyContains: String? = nil, bodyMatches: String? = nil) {
+            self.statuses = statuses
+            self.bodyContains = bodyContains
+            self.bodyMatches = bodyMatches
+        }
+
+        /// Nil when `body` passes, else why not.
+        public func failure(status: Int, body: String) -> String? {
+            if !statuses.contains(status) { return "status \(status) is not one of \(statuses)" }
+            if let c = bodyContains, !body.contains(c) { return "the body does not contain '\(c)'" }
+            if let pattern = bodyMatches {
+                guard let re = try? NSRegularExpression(pattern: pattern) else { return "invalid body_matches" }
+                let range = NSRange(body.startIndex..., in: body)
+                if re.firstMatch(in: body, range: range) == nil { return "the body does not match /\(pattern)/" }
+            }
+            return nil
+        }
+    }
+
+    public var method: String
+    /// URL template (values percent-encoded).
+    public var url: NotificationTemplate
+    /// Header name and value template (values not escaped).
+    public var headers: [(name: String, value: NotificationTemplate)]
+    /// Body template (values escaped for the body's Content-Type: JSON, form or none); nil = no body.
+    public var body: NotificationTemplate?
+    public var success: SuccessRule
+    public var http: HTTPTransport
+
+    public init(
+        method: String = "POST", url: NotificationTemplate, headers: [(name: String, value: NotificationTemplate)] = [],
+        body: NotificationTemplate? = nil, success: SuccessRule = SuccessRule(), http: HTTPTransport = HTTPTransport()
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.success = success
+        self.http = http
+    }
+
+    /// The escaping a body template needs for its request's `Content-Type`.
+    public static func bodyEscaping(contentType: String?) -> NotificationTemplate.Escaping {
+        let t = (contentType ?? "").lowercased()
+        if t.contains("json") { return .json }
+        if t.contains("x-www-form-urlencoded") { return .url }
+        return .text
+    }
+
+    public func send(_ part: SMSPart) -> DeliveryResult {
+        let ctx = part.context
+        let target = url.render(ctx)
+        let hs = headers.map { (name: $0.name, value: $0.value.render(ctx)) }
+        let result = http.request(
+            method: method, url: target, headers: hs, body: body.map { Array($0.render(ctx).utf8) })
+        guard case .success(let r) = result else { return HTTPTransport.classify(result, what: "SMS gateway") }
+        let text = r.text
+        guard let why = success.failure(status: r.status, body: text) else {
+            return .delivered(detail: "SMS gateway \(r.status): \(HTTPTransport.excerpt(text))")
+        }
+        if (200..<300).contains(r.status) {
+            return .permanent("SMS gateway rejected the message (\(why)): \(HTTPTransport.excerpt(text))")
+        }
+        return HTTPTransport.classify(status: r.status, body: text, what: "SMS gateway")
+    }
+}
+
+enum NSRegularExpressionCheck {
+    static func valid(_ pattern: String) throws -> Bool {
+        _ = try NSRegularExpression(pattern: pattern)
+        return true
+    }
+}

@@ -1,0 +1,121 @@
+import EccCore
+import EccRules
+import Foundation
+import XCTest
+
+@testable import EccNotify
+
+final class NotifyConfigTests: XCTestCase {
+    func parse(_ yaml: String) throws -> NotifyConfig {
+        guard let v = try YAMLValue.parse(yaml, file: "eccd.yaml") else {
+            throw ConfigError("empty", file: "eccd.yaml")
+        }
+        return try NotifyConfig.parseNotify(v)
+    }
+
+    func error(_ yaml: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+        do {
+            _ = try parse(yaml)
+            XCTFail("no error", file: file, line: line)
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    let full = """
+        smtp:
+          url: smtp://127.0.0.1:2525
+          tls: try
+          username: ecc
+          password: secret
+          auth: PLAIN
+          from: "ECC <ecc@example.com>"
+          timeout: 5s
+        kannel: {url: "http://127.0.0.1:13013/cgi-bin/sendsms", username: ecc, password: pw, from: ECC, dlr_mask: 31}
+        receivers:
+          - name: noc-email
+            rate_limit: {rate: 10, per: 1m, burst: 20}
+            email:
+              to: [noc@example.com]
+              cc: boss@example.com
+              subject: "{{status}} {{firstAlarm.summary}}"
+              smtp: {url: "smtps://mail.example.com:465", tls: none, message_id_domain: ecc.example.com}
+          - name: noc-sms
+            sms: {to: ["+8613800000000"], numbered: false}
+          - name: gw-sms
+            sms:
+              to: "+8613800000001"
+              gateway:
+                url: "https://api.example.com/sms?to={{to}}"
+                headers: {Content-Type: application/json, Authorization: "Bearer x"}
+                body: '{"text": "{{text}}"}'
+                success: {status: [200, 201], body_contains: '"ok"'}
+          - name: ops-hook
+            webhook: {url: "https://hooks.example.com/ecc", format: alertmanager, secret: k, timeout: 3s}
+        """
+
+    func testFullConfig() throws {
+        let c = try parse(full)
+        XCTAssertEqual(c.receivers.map(\.name), ["noc-email", "noc-sms", "gw-sms", "ops-hook"])
+        let e = try XCTUnwrap(c.receivers[0].channel as? EmailChannel)
+        XCTAssertEqual(e.smtp.url, "smtps://mail.example.com:465")
+        XCTAssertEqual(e.smtp.username, "ecc")
+        XCTAssertEqual(e.smtp.auth, .plain)
+        XCTAssertEqual(e.smtp.timeout, 5_000_000_000)
+        XCTAssertEqual(e.messageIDDomain, "ecc.example.com")
+        XCTAssertEqual(e.cc, ["boss@example.com"])
+        XCTAssertEqual(c.receivers[0].rateLimit, RateLimit(rate: 10.0 / 60, burst: 20))
+        XCTAssertEqual(c.receivers[0].location.line, 11)
+        let s = try XCTUnwrap(c.receivers[1].channel as? SMSChannel)
+        guard case .kannel(let k) = s.gateway else { return XCTFail("not kannel") }
+        XCTAssertEqual(k.dlrMask, 31)
+        XCTAssertFalse(s.numbered)
+        let g = try XCTUnwrap(c.receivers[2].channel as? SMSChannel)
+        guard case .http(let h) = g.gateway else { return XCTFail("not a gateway") }
+        XCTAssertEqual(h.body?.escaping, .json)
+        XCTAssertEqual(h.success.statuses, [200, 201])
+        let w = try XCTUnwrap(c.receivers[3].channel as? WebhookChannel)
+        XCTAssertEqual(w.format, .alertmanager)
+        XCTAssertEqual(w.secret, Array("k".utf8))
+        XCTAssertEqual(w.http.timeout, 3_000_000_000)
+    }
+
+    func testErrorsHavePositions() {
+        XCTAssertEqual(
+            error("receivers:\n  - name: a\n    email: {to: [x@y], smtp: {url: smtp://h, form: a@b}}\n"),
+            "eccd.yaml:3:46: unknown key 'form' in receiver 'a' email.smtp (known: url, tls, username, password, "
+                + "password_file, auth, from, message_id_domain, ca_file, verify, connect_timeout, timeout); did you mean 'from'?"
+        )
+        XCTAssertTrue(
+            error("receivers:\n  - name: a\n    webhook: {url: http://x}\n  - name: a\n    webhook: {url: http://y}\n")
+                .hasPrefix("eccd.yaml:4:5: receiver 'a' is defined twice (first at eccd.yaml:2:5)"))
+        let t = error(
+            "smtp: {url: smtp://h, from: a@b.c}\nreceivers:\n  - name: a\n    email:\n      to: x@y\n      subject: \"{{#a}} x\"\n"
+        )
+        XCTAssertTrue(t.hasPrefix("eccd.yaml:6:16: subject: template line 1 column"), t)
+        XCTAssertTrue(t.contains("not closed"), t)
+        XCTAssertTrue(error("receivers:\n  - name: a\n    email: {to: [x@y]}\n").contains("no SMTP url"))
+        XCTAssertTrue(error("receivers:\n  - name: a\n    sms: {to: ['+1']}\n").hasPrefix("eccd.yaml:3:10: "))
+        XCTAssertTrue(
+            error("receivers:\n  - name: a\n    webhook: {url: ftp://x}\n").hasPrefix("eccd.yaml:3:20: "))
+        XCTAssertTrue(
+            error("receivers:\n  - name: a\n    rate_limit: {rate: 0}\n    webhook: {url: http://x}\n")
+                .hasPrefix("eccd.yaml:3:24: rate must be a positive number"))
+        XCTAssertTrue(error("receivers:\n  - name: a\n").hasPrefix("eccd.yaml:2:5: receiver 'a' needs one of"))
+    }
+
+    func testTemplateFileErrorPointsIntoTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-notify-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("body.mustache").path
+        try "line one\nline {{two\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let t = error(
+            "smtp: {url: smtp://h, from: a@b.c}\nreceivers:\n  - name: a\n    email: {to: x@y, text_file: \(path)}\n")
+        XCTAssertTrue(t.hasPrefix("\(path):3:1: the template ends inside a tag"), t)
+        XCTAssertTrue(t.contains("the text template of eccd.yaml:4:"), t)
+        try "hunter2\nignored\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let c = try parse("receivers:\n  - name: a\n    webhook: {url: http://x, secret_file: \(path)}\n")
+        XCTAssertEqual((c.receivers[0].channel as? WebhookChannel)?.secret, Array("hunter2".utf8))
+    }
+}
