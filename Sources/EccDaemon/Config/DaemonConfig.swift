@@ -1,3 +1,4 @@
+import EccNotify
 import EccRules
 import EccSNMP
 import EccStore
@@ -93,7 +94,8 @@ public struct DaemonConfig: Sendable, Equatable {
         guard let doc = try YAMLValue.parse(text, file: file) else { return c }
         let top = try doc.mapping(
             "the configuration",
-            known: ["database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp"])
+            known: ["database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "notify"])
+        if let n = top["notify"] { c.notify = NotifySettings(try NotifyConfig.parseNotify(n)) }
         if let db = top["database"] {
             let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
             if let v = m["max_size_mb"] { c.databaseMaxSizeMB = try positive(v, "database.max_size_mb") }

@@ -1,4 +1,5 @@
 import EccCore
+import EccNotify
 import EccRules
 
 /// The `notify:` section: the receivers and how failed sends are retried. Without it notifications are
@@ -12,6 +13,19 @@ public struct NotifySettings: Sendable, Equatable {
     public init(receivers: [DispatchReceiver], retry: RetryPolicy = RetryPolicy()) {
         self.receivers = receivers
         self.retry = retry
+    }
+
+    /// From the parsed `notify:` section.
+    public init(_ c: NotifyConfig) {
+        receivers = c.receivers.map { r in
+            DispatchReceiver(
+                name: r.name, channel: r.channel, rate: r.rateLimit.map { (perSecond: $0.rate, burst: $0.burst) },
+                digestAfter: r.rateLimit?.digestAfter ?? 60_000_000_000)
+        }
+        retry.initial = c.retry.initial
+        retry.maximum = c.retry.maximum
+        retry.giveUpAfter = c.retry.giveUpAfter
+        for r in c.receivers { locations[r.name] = r.location }
     }
 
     public static func == (a: NotifySettings, b: NotifySettings) -> Bool {

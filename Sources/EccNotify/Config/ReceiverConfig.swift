@@ -9,10 +9,13 @@ public struct RateLimit: Sendable, Hashable {
     public var rate: Double
     /// The bucket's size: how many messages may go out at once after a quiet time.
     public var burst: Int
+    /// How long held messages wait before one digest lists them (nanoseconds; `digest_after`, default 1m).
+    public var digestAfter: Int64
 
-    public init(rate: Double, burst: Int) {
+    public init(rate: Double, burst: Int, digestAfter: Int64 = 60_000_000_000) {
         self.rate = rate
         self.burst = burst
+        self.digestAfter = digestAfter
     }
 }
 
@@ -76,6 +79,11 @@ public struct NotifyConfig: Sendable {
     public var receivers: [ReceiverDefinition]
     /// `external_url`.
     public var externalURL: String
+    /// `retry`: the first delay after a temporary failure (doubling, with jitter), the longest delay, and
+    /// how long after a message was made eccd stops retrying it (nanoseconds).
+    public var retry = (
+        initial: Int64(10_000_000_000), maximum: Int64(600_000_000_000), giveUpAfter: Int64(86_400_000_000_000)
+    )
 
     public init(receivers: [ReceiverDefinition] = [], externalURL: String = "") {
         self.receivers = receivers
@@ -88,8 +96,19 @@ public struct NotifyConfig: Sendable {
     /// Parses the `notify:` mapping strictly: unknown keys, missing required keys, bad values, template
     /// syntax errors and duplicate receiver names are errors at their position.
     public static func parseNotify(_ v: YAMLValue) throws(ConfigError) -> NotifyConfig {
-        let m = try v.mapping("notify", known: ["external_url", "smtp", "kannel", "receivers"])
+        let m = try v.mapping("notify", known: ["external_url", "smtp", "kannel", "receivers", "retry"])
         var out = NotifyConfig()
+        if let r = m["retry"] {
+            let rm = try r.mapping("notify.retry", known: ["initial", "max", "give_up_after"])
+            if let x = rm["initial"] { out.retry.initial = try positiveDuration(x, "notify.retry.initial") }
+            if let x = rm["max"] { out.retry.maximum = try positiveDuration(x, "notify.retry.max") }
+            if let x = rm["give_up_after"] {
+                out.retry.giveUpAfter = try positiveDuration(x, "notify.retry.give_up_after")
+            }
+            if out.retry.maximum < out.retry.initial {
+                throw r.error("notify.retry.max must not be shorter than notify.retry.initial")
+            }
+        }
         if let u = m["external_url"] {
             out.externalURL = String(try u.string("notify.external_url").reversed().drop { $0 == "/" }.reversed())
         }
@@ -132,10 +151,16 @@ public struct NotifyConfig: Sendable {
         return ReceiverDefinition(name: name, channel: channel, location: v.location, rateLimit: limit)
     }
 
+    static func positiveDuration(_ v: YAMLValue, _ what: String) throws(ConfigError) -> Int64 {
+        let d = try v.duration(what)
+        guard d > 0 else { throw v.error("\(what) must be longer than 0s") }
+        return d
+    }
+
     /// `rate_limit: {rate: 10, per: 1m, burst: 20}`.
     static func rateLimit(_ v: YAMLValue, _ name: String) throws(ConfigError) -> RateLimit {
         let what = "receiver '\(name)' rate_limit"
-        let m = try v.mapping(what, known: ["rate", "per", "burst"])
+        let m = try v.mapping(what, known: ["rate", "per", "burst", "digest_after"])
         guard let r = m["rate"] else { throw v.error("\(what) needs a rate (messages per `per`)") }
         let text = try r.string("rate")
         guard let rate = Double(text), rate > 0, rate.isFinite else {
@@ -151,7 +176,9 @@ public struct NotifyConfig: Sendable {
             burst = try b.int("burst")
             guard burst >= 1 else { throw b.error("burst must be at least 1") }
         }
-        return RateLimit(rate: rate / (Double(per) / 1e9), burst: burst)
+        var digestAfter: Int64 = 60_000_000_000
+        if let d = m["digest_after"] { digestAfter = try d.duration("digest_after") }
+        return RateLimit(rate: rate / (Double(per) / 1e9), burst: burst, digestAfter: digestAfter)
     }
 
     // MARK: Helpers shared by the channel sections
