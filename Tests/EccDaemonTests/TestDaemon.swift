@@ -22,7 +22,10 @@ final class TestDaemon: Sendable {
     }
 
     /// Starts a daemon on `dir` (rules in dir/rules, database dir/var/ecc.db).
-    init(dir: String, busCapacity: Int = 65_536, clock: (any EccCore.Clock)? = nil) async throws {
+    init(
+        dir: String, busCapacity: Int = 65_536, clock: (any EccCore.Clock)? = nil,
+        configure: (inout DaemonConfig) throws -> Void = { _ in }
+    ) async throws {
         self.dir = dir
         var config = DaemonConfig()
         config.databasePath = dir + "/var/ecc.db"
@@ -31,6 +34,7 @@ final class TestDaemon: Sendable {
         config.tcpPort = 0
         config.snmpPort = 0
         config.busCapacity = busCapacity
+        try configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let d =
