@@ -1,6 +1,7 @@
 import EccCore
 import EccTestSupport
 import Foundation
+import Synchronization
 import XCTest
 
 @testable import EccNotify
@@ -94,6 +95,20 @@ final class EmailIntegrationTests: XCTestCase {
         try server.start()
         delivered(ok.deliver(Fixtures.message()))
     }
+
+    func testConcurrentDeliveries() throws {
+        try XCTSkipUnless(SMTPTestServer.isAvailable, "aiosmtpd")
+        let server = try SMTPTestServer.start(mode: .starttls, user: "ecc", password: "pw")
+        let ch = channel(server)
+        let results = Mutex<[DeliveryResult]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let r = ch.deliver(Fixtures.message(id: "ecc-par-\(i)"))
+            results.withLock { $0.append(r) }
+        }
+        for r in results.withLock({ $0 }) { delivered(r) }
+        let ids = Set(server.waitForMessages(count: 8).compactMap(\.messageID))
+        XCTAssertEqual(ids, Set((0..<8).map { "<ecc-par-\($0)@example.com>" }))
+    }
 }
 
 final class SMSIntegrationTests: XCTestCase {
@@ -128,6 +143,10 @@ final class SMSIntegrationTests: XCTestCase {
         let denied = SMSChannel(to: ["+1"], text: ch.text, gateway: .kannel(wrong)).deliver(Fixtures.message())
         guard case .permanent(let why) = denied else { return XCTFail("\(denied)") }
         XCTAssertTrue(why.contains("403"), why)
+        // The SMSC down: Kannel queues the message (202 "3: Queued for later delivery"), which counts as delivered.
+        kannel.stopSMSC()
+        guard case .delivered(let queued) = ch.deliver(Fixtures.message()) else { return XCTFail("queued") }
+        XCTAssertTrue(queued.contains("3: Queued"), queued)
         kannel.stop()
         guard case .temporary = ch.deliver(Fixtures.message()) else { return XCTFail("down is not temporary") }
     }
