@@ -102,6 +102,11 @@ final class NotifyConfigTests: XCTestCase {
         XCTAssertTrue(
             error("receivers:\n  - name: a\n    rate_limit: {rate: 0}\n    webhook: {url: http://x}\n")
                 .hasPrefix("eccd.yaml:3:24: rate must be a positive number"))
+        XCTAssertTrue(
+            error(
+                "smtp: {url: smtp://h, from: a@b.c}\nreceivers:\n  - name: a\n    email: {to: \"x@y\\r\\nRCPT TO:<z@w>\"}\n"
+            )
+            .contains("is not an e-mail address"))
         XCTAssertTrue(error("receivers:\n  - name: a\n").hasPrefix("eccd.yaml:2:5: receiver 'a' needs one of"))
     }
 

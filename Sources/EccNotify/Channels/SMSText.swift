@@ -66,7 +66,8 @@ public enum SMSText {
                 used += w
                 end += 1
             }
-            if end == start { end = start + 1 }  // a single character wider than a part (cannot happen with these limits)
+            // A single character wider than a part (cannot happen with these limits) still makes progress.
+            if end == start { end = start + 1 }
             var next = end
             if end < chars.count {
                 // Break at the last space in the second half of the part, if any; the space is dropped.

@@ -124,7 +124,11 @@ extension NotifyConfig {
         let cc = try strings(m["cc"], "cc")
         let bcc = try strings(m["bcc"], "bcc")
         for (key, list) in [("to", to), ("cc", cc), ("bcc", bcc)] {
-            for a in list where !MIME.address(a).contains("@") || MIME.address(a).contains(" ") {
+            for a in list
+            where !MIME.address(a).contains("@")
+                || MIME.address(a).contains(where: { $0.isWhitespace || $0.isNewline || "<>,;\"".contains($0) })
+                || a.contains(where: \.isNewline)
+            {
                 throw (m[key] ?? v).error("\(key): '\(a)' is not an e-mail address")
             }
         }
