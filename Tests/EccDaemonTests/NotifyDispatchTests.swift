@@ -23,7 +23,11 @@ final class RecordingChannel: Channel {
     /// The next answers, in order.
     func answer(_ results: [DeliveryResult]) { script.withLock { $0 += results } }
     var messages: [OutgoingMessage] { sent.withLock { $0 } }
-    func take() -> [OutgoingMessage] { sent.withLock { m in defer { m.removeAll() }; return m } }
+    func take() -> [OutgoingMessage] {
+        sent.withLock { m in
+            defer { m.removeAll() }; return m
+        }
+    }
 }
 
 /// The outbox and dispatcher driven by the real engine and store on a SQLite file, with time given
@@ -87,7 +91,9 @@ struct NotifyDispatchTests {
             desk = try IncidentDesk(path: dir + "/ecc.db", policy: policy)
             outbox = try Outbox(path: dir + "/ecc.db")
             var channels: [String: RecordingChannel] = [:]
-            for n in ["noc-email", "hook", "oncall-sms", "manager-email", "manager-sms"] { channels[n] = RecordingChannel() }
+            for n in ["noc-email", "hook", "oncall-sms", "manager-email", "manager-sms"] {
+                channels[n] = RecordingChannel()
+            }
             self.channels = channels
             var retry = RetryPolicy()
             retry.initial = 10_000_000_000

@@ -80,7 +80,8 @@ struct NotifyEndToEndTests {
         let servers = try Servers.start()
         let d = try await Self.daemon(servers)
         defer { d.removeFiles() }
-        let (status, _) = try await d.post(#"[{"type":"coreDown","host":"core1","source":"test","attributes":{"what":"核心交换机宕机"}}]"#)
+        let (status, _) = try await d.post(
+            #"[{"type":"coreDown","host":"core1","source":"test","attributes":{"what":"核心交换机宕机"}}]"#)
         #expect(status == 202)
         let mail = servers.smtp.waitForMessages(count: 1, timeout: 30)
         #expect(mail.count == 1)
@@ -135,7 +136,8 @@ struct NotifyEndToEndTests {
         servers.hook.stop()
         let down = ContinuousClock.now
         for i in 1...5 {
-            let (status, _) = try await d.post(#"[{"type":"coreDown","host":"core\#(i)","source":"test","attributes":{"what":"down"}}]"#)
+            let (status, _) = try await d.post(
+                #"[{"type":"coreDown","host":"core\#(i)","source":"test","attributes":{"what":"down"}}]"#)
             #expect(status == 202)
             try await Task.sleep(for: .seconds(2))
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One HTTP(S) request with libcurl. Blocking; safe to call from several threads at once.
 public struct HTTPTransport: Sendable {
     /// A CA bundle for the server's certificate (nil = the system's).
@@ -76,7 +78,9 @@ public struct HTTPTransport: Sendable {
         t.timeouts(connect: connectTimeout, total: timeout)
         let r = t.perform()
         guard r.failure == .none else {
-            return .failure(Failure(permanent: r.failure == .badRequest, description: "\(url): \(r.curlDescription)"))
+            return .failure(
+                Failure(permanent: r.failure == .badRequest, description: "\(Self.redacted(url)): \(r.curlDescription)")
+            )
         }
         return .success(Response(status: r.responseCode, headers: Self.parseHeaders(r.rawHeaders), body: r.body))
     }
@@ -120,5 +124,15 @@ public struct HTTPTransport: Sendable {
     public static func excerpt(_ body: String, limit: Int = 200) -> String {
         let flat = body.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
+    }
+
+    /// The URL without its query string and user info, for logs and the outbox (Kannel's sendsms takes
+    /// the password as a query parameter; it must never reach a log line).
+    static func redacted(_ url: String) -> String {
+        guard var c = URLComponents(string: url) else { return "(a URL)" }
+        c.user = nil
+        c.password = nil
+        if c.query != nil { c.query = nil; return (c.string ?? "(a URL)") + "?…" }
+        return c.string ?? "(a URL)"
     }
 }

@@ -26,7 +26,9 @@ struct Rules: AsyncParsableCommand {
                     for w in RuleLint.check(rules) where !w.error { print(w.description) }
                 }
                 func n(_ count: Int, _ what: String) -> String? {
-                    count == 0 ? nil : "\(count) \(count == 1 ? what : what.hasSuffix("y") ? what.dropLast() + "ies" : what + "s")"
+                    count == 0
+                        ? nil
+                        : "\(count) \(count == 1 ? what : what.hasSuffix("y") ? what.dropLast() + "ies" : what + "s")"
                 }
                 let parts = [
                     n(rules.rules.count, "rule"), n(rules.transforms.count, "transform"),
