@@ -194,7 +194,7 @@ struct IncidentDaemonTests {
         let copy = dir + "/backup.db"
         try Data(backup).write(to: URL(fileURLWithPath: copy))
         let summary = try Backup.verify(copy)
-        #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 6)
+        #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 7)
         try await d.stop()
     }
 }
