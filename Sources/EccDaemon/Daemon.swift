@@ -149,7 +149,7 @@ public final class Daemon: Sendable {
             badInputs: (tcp.map { [("tcp", $0.badLines)] } ?? []) + (snmp.map { [("snmp", $0.badPackets)] } ?? []),
             snmp: snmp, runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
-            databasePath: config.databasePath, clock: clock)
+            databasePath: config.databasePath, clock: clock, dispatcher: dispatcher)
     }
 
     /// The HTTP port actually bound, once listening.

@@ -84,16 +84,18 @@ struct NotifyDispatchTests {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             rules = try compileRules(text)
             engine = Engine(rules: rules)
-            var policy = IncidentPolicy()
+            // As eccd classifies: a rule with `incident: false` opens none.
+            var policy = IncidentPolicy(classify: { [rules] alarm, _ in
+                IncidentClassification(
+                    ci: alarm.host, opensIncident: rules.rule(named: alarm.rule)?.opensIncident ?? true)
+            })
             let book = rules.routeBook
             policy.routeBook = { book }
             store = try AlarmStore(path: dir + "/ecc.db", policy: policy)
             desk = try IncidentDesk(path: dir + "/ecc.db", policy: policy)
             outbox = try Outbox(path: dir + "/ecc.db")
             var channels: [String: RecordingChannel] = [:]
-            for n in ["noc-email", "hook", "oncall-sms", "manager-email", "manager-sms"] {
-                channels[n] = RecordingChannel()
-            }
+            for use in rules.receiverUses { channels[use.receiver] = RecordingChannel() }
             self.channels = channels
             var retry = RetryPolicy()
             retry.initial = 10_000_000_000
@@ -112,8 +114,11 @@ struct NotifyDispatchTests {
         deinit { try? FileManager.default.removeItem(atPath: dir) }
 
         func event(_ type: String, host: String, at seconds: Double, _ attrs: [String: String] = [:]) throws {
+            try handle(Event.make(type, host: host, at: seconds, attrs))
+        }
+
+        func handle(_ e: Event) throws {
             var batch = ChangeBatch()
-            let e = Event.make(type, host: host, at: seconds, attrs)
             engine.handle(e, at: e.time, into: &batch)
             try store.apply(batch)
         }
@@ -263,6 +268,42 @@ struct NotifyDispatchTests {
         #expect(f.take("noc-email").isEmpty)
         let skipped = try f.outbox.messages(states: ["skipped"])
         #expect(skipped.first?.reason?.contains("maintenance:sw9-work") == true)
+    }
+
+    @Test("an SLA breach starts an escalation policy; acknowledging the incident it names stops it")
+    func slaBreachEscalates() throws {
+        let f = try Fixture(
+            rules: Self.rules + """
+
+                - rule: sla-breached
+                  when: {source: itsm, type: slaBreached}
+                  key: "{incident}/{sla}"
+                  incident: false
+                  alarm: {severity: major, summary: "{summary}"}
+                - escalation: duty
+                  steps:
+                    - {after: 0s, receivers: [duty-sms]}
+                    - {after: 10m, receivers: [duty-email]}
+                - route: incident-sla
+                  match: {rule: sla-breached}
+                  escalation: duty
+                  group_wait: 0s
+                """)
+        try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])  // P3: response due after 2 h
+        let breach = try f.desk.sweep(at: testEpoch.adding(nanoseconds: 121 * 60_000_000_000))
+        #expect(breach.map(\.type) == ["slaBreached"])
+        for var e in breach {
+            e.time = testEpoch.adding(nanoseconds: 121 * 60_000_000_000)
+            try f.handle(e)
+        }
+        f.tick(121 * 60 + 1)
+        let page = f.take("duty-sms")
+        #expect(page.count == 1)
+        #expect(page.first?.content.alarms.first?.rule == "sla-breached")
+        let incident = try #require(Int64(breach.first?.attributes["incident"]?.text ?? ""))
+        _ = try f.desk.acknowledge(incident, by: "bob", at: testEpoch.adding(nanoseconds: 125 * 60_000_000_000))
+        f.tick(132 * 60)
+        #expect(f.take("duty-email").isEmpty)
     }
 
     @Test("after a restart due messages go out once, with the same ids")

@@ -123,6 +123,9 @@ struct NotifyEndToEndTests {
         #expect(qs == 200)
         let sent = (try JSONSerialization.jsonObject(with: Data(qb)) as? [Any]) ?? []
         #expect(sent.count == 4)
+        let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"ecc_notifications_total{receiver="noc-email",result="sent"} 2"#))
+        #expect(metrics.contains(#"ecc_notifications_waiting{state="retrying"} 0"#))
         try await d.stop()
     }
 

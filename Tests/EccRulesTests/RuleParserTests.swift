@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccTestSupport
 import Foundation
 import Testing
 
@@ -131,5 +132,83 @@ struct RuleParserTests {
             .deletingLastPathComponent()
         let rules = try RuleLoader.load(paths: [root.appendingPathComponent("rules").path])
         #expect(rules.rules.contains { $0.name == "interface-down" })
+    }
+}
+
+/// The route tree and escalation policies: inheritance, the deepest matching route, errors at positions.
+@Suite("Routes and escalation policies")
+struct RouteParserTests {
+    static let tree = """
+        - escalation: oncall
+          steps:
+            - {after: 0s, receivers: [sms]}
+            - {after: 15m, receivers: [manager]}
+        - route: network
+          match: {owner_group: network}
+          receivers: [net-mail]
+          group_by: [host]
+          group_wait: 1m
+          routes:
+            - route: network-core
+              match: {site: dc1}
+              escalation: oncall
+            - route: network-edge
+              match: {site: edge}
+              receivers: [edge-mail]
+              group_by: alarm
+              send_resolved: false
+        - route: default
+          receivers: [noc]
+        """
+
+    @Test("children inherit their parent's settings and override what they set")
+    func inheritance() throws {
+        let rules = try compileRules(Self.tree)
+        let core = try #require(rules.routeIndex["network-core"])
+        #expect(core.receivers == ["net-mail"])
+        #expect(core.groupBy == ["host"])
+        #expect(core.groupWait == 60_000_000_000)
+        #expect(core.escalation == "oncall")
+        let edge = try #require(rules.routeIndex["network-edge"])
+        #expect(edge.receivers == ["edge-mail"])
+        #expect(edge.groupBy == nil)
+        #expect(edge.sendResolved == false)
+        #expect(rules.escalation(named: "oncall")?.steps.map(\.after) == [0, 900_000_000_000])
+        #expect(rules.receivers(ofRoutes: ["network-core"]) == ["net-mail", "sms"])
+    }
+
+    @Test("an alarm takes the deepest matching route; the parent keeps it when no child matches")
+    func deepest() throws {
+        let rules = try compileRules(Self.tree)
+        func routes(_ attrs: [String: String]) -> [String] {
+            let e = Event.make("x", at: 0, attrs)
+            let a = Alarm(
+                id: 1, rule: "r", key: "k", state: .active, severity: .major, summary: "s", source: e.source,
+                host: e.host, type: e.type, firstSeen: e.time, lastSeen: e.time, count: 1)
+            return rules.routes.routes(for: a, origin: e)
+        }
+        #expect(routes(["owner_group": "network", "site": "dc1"]) == ["network-core"])
+        #expect(routes(["owner_group": "network", "site": "edge"]) == ["network-edge"])
+        #expect(routes(["owner_group": "network", "site": "lab"]) == ["network"])
+        #expect(routes(["owner_group": "db"]) == ["default"])
+    }
+
+    @Test("errors point at the file, line and column")
+    func errors() {
+        func error(_ text: String) -> String {
+            do {
+                _ = try compileRules(text, file: "r.yaml")
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        #expect(error("- route: a\n  match: {severity: critical}\n").contains("r.yaml:1:3: route 'a' needs 'receivers"))
+        #expect(
+            error("- route: a\n  receivers: [x]\n  escalation: nope\n").contains("no escalation policy named 'nope'"))
+        #expect(
+            error("- escalation: e\n  steps:\n    - {after: 5m, receivers: [a]}\n    - {after: 1m, receivers: [b]}\n")
+                .contains("r.yaml:4:15: escalation steps must come one after the other"))
+        #expect(error("- route: a\n  receivers: [x]\n  group_wiat: 1m\n").contains("did you mean 'group_wait'?"))
+        #expect(
+            error("- route: a\n  receivers: [x]\n- route: a\n  receivers: [y]\n").contains("duplicate route name 'a'"))
     }
 }

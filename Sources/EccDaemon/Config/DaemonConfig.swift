@@ -55,7 +55,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// How long closed incidents, cleared alarms and the alarm change journal are kept.
     public var retention = RetentionPolicy(
         closedIncidents: 730 * 86_400_000_000_000, clearedAlarms: 180 * 86_400_000_000_000,
-        alarmChanges: 90 * 86_400_000_000_000, archiveDirectory: nil)
+        alarmChanges: 90 * 86_400_000_000_000, archiveDirectory: nil, notifications: 90 * 86_400_000_000_000)
     /// How often retention runs (nanoseconds).
     public var retentionInterval: Int64 = 3_600_000_000_000
     /// Receivers and retries (nil: no `notify:` section, notifications off).
@@ -145,7 +145,10 @@ public struct DaemonConfig: Sendable, Equatable {
         if let i = top["incidents"] { c.incidents = try incidentSettings(i) }
         if let r = top["retention"] {
             let m = try r.mapping(
-                "retention", known: ["closed_incidents", "cleared_alarms", "alarm_changes", "archive", "interval"])
+                "retention",
+                known: [
+                    "closed_incidents", "cleared_alarms", "alarm_changes", "notifications", "archive", "interval",
+                ])
             func keep(_ key: String) throws(ConfigError) -> Int64?? {
                 guard let v = m[key] else { return .none }
                 if (try? v.string("retention.\(key)")) == "forever" { return .some(nil) }
@@ -158,6 +161,7 @@ public struct DaemonConfig: Sendable, Equatable {
             if let k = try keep("closed_incidents") { c.retention.closedIncidents = k }
             if let k = try keep("cleared_alarms") { c.retention.clearedAlarms = k }
             if let k = try keep("alarm_changes") { c.retention.alarmChanges = k }
+            if let k = try keep("notifications") { c.retention.notifications = k }
             if let a = m["archive"] { c.retention.archiveDirectory = try a.string("retention.archive") }
             if let iv = m["interval"] {
                 c.retentionInterval = try iv.duration("retention.interval")

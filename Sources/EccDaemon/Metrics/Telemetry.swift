@@ -18,6 +18,7 @@ final class Telemetry: Sendable {
     let writer: StoreWriter
     let alarms: Broadcast<AlarmChange>
     let databasePath: String
+    let dispatcher: Dispatcher?
     let started: EventTime
     let clock: any EccCore.Clock
     private let registry = PrometheusCollectorRegistry()
@@ -27,8 +28,9 @@ final class Telemetry: Sendable {
         bus: Ring<Event>, producers: [ProducerStats], badInputs: [(String, BadInputReporter)],
         snmp: SNMPTrapReceiver? = nil, runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
-        clock: any EccCore.Clock
+        clock: any EccCore.Clock, dispatcher: Dispatcher? = nil
     ) {
+        self.dispatcher = dispatcher
         self.bus = bus
         self.producers = producers
         self.badInputs = badInputs
@@ -78,6 +80,18 @@ final class Telemetry: Sendable {
         w.value(writer.isRetrying)
         w.endObject()
         w.field("stream_subscribers", Int64(alarms.count))
+        w.key("notifications")
+        if let dispatcher {
+            w.beginObject()
+            let waiting = (try? dispatcher.outbox.countsByState()) ?? [:]
+            for state in ["pending", "retrying", "held"] { w.field(state, Int64(waiting[state] ?? 0)) }
+            var totals: [String: Int] = [:]
+            for t in dispatcher.totals { totals[t.result, default: 0] += t.count }
+            for result in ["sent", "retried", "failed"] { w.field(result, Int64(totals[result] ?? 0)) }
+            w.endObject()
+        } else {
+            w.value("off")
+        }
         w.endObject()
         return w.bytes
     }
@@ -133,6 +147,19 @@ final class Telemetry: Sendable {
         gauge("ecc_rules_loaded", runner.rules, "Rules in force")
         gauge("ecc_store_retrying", writer.isRetrying ? 1 : 0, "1 while the store retries a failed write")
         gauge("ecc_stream_subscribers", alarms.count, "Live stream subscribers")
+        if let dispatcher {
+            for t in dispatcher.totals.sorted(by: { ($0.receiver, $0.result) < ($1.receiver, $1.result) }) {
+                count(
+                    "ecc_notifications_total", ["receiver": t.receiver, "result": t.result], t.count,
+                    "Notification attempts by receiver and result (sent, retried, failed, held)")
+            }
+            let waiting = (try? dispatcher.outbox.countsByState()) ?? [:]
+            for state in ["pending", "retrying", "held"] {
+                labelledGauge(
+                    "ecc_notifications_waiting", ["state": state], waiting[state] ?? 0,
+                    "Notifications in the outbox not yet sent, by state")
+            }
+        }
         return registry.emitToBuffer()
     }
 
@@ -147,6 +174,11 @@ final class Telemetry: Sendable {
             if value > entry.1 { entry.0.increment(by: Int64(value - entry.1)) }
             c[id] = (entry.0, max(value, entry.1))
         }
+    }
+
+    private func labelledGauge(_ name: String, _ labels: [String: String], _ value: Int, _ help: String) {
+        registry.makeGauge(name: name, labels: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, help: help)
+            .set(Double(value))
     }
 
     private func gauge(_ name: String, _ value: Int, _ help: String) {

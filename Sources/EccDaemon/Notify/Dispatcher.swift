@@ -295,17 +295,17 @@ public final class Dispatcher: Sendable {
             guard let r = receivers[m.receiver] else {
                 try outbox.fail(
                     m.rowID, reason: "no receiver named '\(m.receiver)' in eccd.yaml (notify.receivers)", at: now)
-                count("failed")
+                count("failed", m.receiver)
                 continue
             }
             guard let content = decode(m.content) else {
                 try outbox.fail(m.rowID, reason: "the stored message cannot be read", at: now)
-                count("failed")
+                count("failed", m.receiver)
                 continue
             }
             if m.kind != "digest", m.kind != "test", m.attempts == 0, !takeToken(r, at: now) {
                 try outbox.hold(m.rowID, at: now)
-                count("held")
+                count("held", m.receiver)
                 continue
             }
             state.withLock { _ = $0.inFlight.insert(m.rowID) }
@@ -342,7 +342,7 @@ public final class Dispatcher: Sendable {
             switch f.result {
             case .delivered(let d):
                 outcome = .delivered(d)
-                count("sent")
+                count("sent", f.receiver)
                 logger.info(
                     "notification sent",
                     metadata: [
@@ -350,7 +350,7 @@ public final class Dispatcher: Sendable {
                     ])
             case .permanent(let d):
                 outcome = .permanent(d)
-                count("failed")
+                count("failed", f.receiver)
                 logger.error(
                     "notification failed permanently; not retried",
                     metadata: ["ecc.receiver": "\(f.receiver)", "ecc.id": "\(outbox.uid(row))", "ecc.error": "\(d)"])
@@ -359,7 +359,7 @@ public final class Dispatcher: Sendable {
                 let next = now.adding(nanoseconds: delay)
                 let giveUp = next.nanoseconds - f.createdAt.nanoseconds > retry.giveUpAfter
                 outcome = .temporary(d, retryAt: giveUp ? nil : next)
-                count(giveUp ? "failed" : "retried")
+                count(giveUp ? "failed" : "retried", f.receiver)
                 logger.warning(
                     giveUp ? "notification failed; giving up after retrying" : "notification failed; will retry",
                     metadata: [
@@ -393,8 +393,17 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    private func count(_ what: String) { counters.withLock { $0[what, default: 0] += 1 } }
+    private func count(_ what: String, _ receiver: String) {
+        counters.withLock { $0["\(receiver)\u{1F}\(what)", default: 0] += 1 }
+    }
 
-    /// Messages sent, retried, failed and held since start.
-    public var totals: [String: Int] { counters.withLock { $0 } }
+    /// Messages sent, retried (temporary failures), failed and held since start, by receiver and result.
+    public var totals: [(receiver: String, result: String, count: Int)] {
+        counters.withLock { c in
+            c.compactMap { k, v in
+                let parts = k.split(separator: "\u{1F}", omittingEmptySubsequences: false)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1]), v) : nil
+            }
+        }
+    }
 }

@@ -88,12 +88,12 @@ struct RetentionService: Service {
                 wait = interval
                 do {
                     let p = try desk.prune(policy, at: clock.now())
-                    if p.incidents + p.alarms + p.alarmChanges > 0 {
+                    if p.incidents + p.alarms + p.alarmChanges + p.notifications > 0 {
                         logger.info(
                             "retention pruned old history",
                             metadata: [
                                 "ecc.incidents": "\(p.incidents)", "ecc.alarms": "\(p.alarms)",
-                                "ecc.alarm_changes": "\(p.alarmChanges)",
+                                "ecc.alarm_changes": "\(p.alarmChanges)", "ecc.notifications": "\(p.notifications)",
                             ])
                     }
                 } catch {

@@ -11,18 +11,24 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var alarmChanges: Int64?
     /// Pruned incidents are first appended here as JSON lines (`incidents-YYYY-MM-DD.jsonl`).
     public var archiveDirectory: String?
+    /// Finished notifications (sent, failed, digested, skipped) with their attempts, and ended escalations,
+    /// by when they were made.
+    public var notifications: Int64?
 
     public init(
         closedIncidents: Int64? = nil, clearedAlarms: Int64? = nil, alarmChanges: Int64? = nil,
-        archiveDirectory: String? = nil
+        archiveDirectory: String? = nil, notifications: Int64? = nil
     ) {
+        self.notifications = notifications
         self.closedIncidents = closedIncidents
         self.clearedAlarms = clearedAlarms
         self.alarmChanges = alarmChanges
         self.archiveDirectory = archiveDirectory
     }
 
-    public var isEmpty: Bool { closedIncidents == nil && clearedAlarms == nil && alarmChanges == nil }
+    public var isEmpty: Bool {
+        closedIncidents == nil && clearedAlarms == nil && alarmChanges == nil && notifications == nil
+    }
 }
 
 extension IncidentDesk {
@@ -31,6 +37,7 @@ extension IncidentDesk {
         public var incidents = 0
         public var alarms = 0
         public var alarmChanges = 0
+        public var notifications = 0
 
         public init() {}
     }
@@ -109,6 +116,38 @@ extension IncidentDesk {
                 }
                 out.alarmChanges += n
                 if n < chunk * 5 { break }
+            }
+        }
+        if let keep = policy.notifications {
+            let cutoff = now.nanoseconds &- keep
+            while true {
+                let n = try write(actor: "eccd") { (c) throws(Refusal) -> Int in
+                    try store { () throws(StoreError) -> Int in
+                        let s = try c.prepare(
+                            """
+                            SELECT id FROM notifications WHERE created_at < ?1
+                                AND state IN ('sent', 'failed', 'digested', 'skipped') ORDER BY id LIMIT \(chunk)
+                            """)
+                        s.bind(1, cutoff)
+                        var ids: [Int64] = []
+                        while try s.step() { ids.append(s.int(0)) }
+                        guard !ids.isEmpty else { return 0 }
+                        let list = ids.map(String.init).joined(separator: ",")
+                        try c.execute("DELETE FROM notification_attempts WHERE notification_id IN (\(list))")
+                        try c.execute("DELETE FROM notifications WHERE id IN (\(list))")
+                        return ids.count
+                    }
+                }
+                out.notifications += n
+                if n < chunk { break }
+            }
+            _ = try write(actor: "eccd") { (c) throws(Refusal) -> Int in
+                try store { () throws(StoreError) -> Int in
+                    let s = try c.prepare("DELETE FROM escalations WHERE next_at IS NULL AND stopped_at < ?1")
+                    s.bind(1, cutoff)
+                    try s.run()
+                    return c.changes
+                }
             }
         }
         return out

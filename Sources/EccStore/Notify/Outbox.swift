@@ -436,10 +436,12 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// Messages by state, for metrics and `eccctl notify queue`.
+    /// Messages waiting (pending, retrying, held), by state, for metrics.
     public func countsByState() throws(StoreError) -> [String: Int] {
         try with { (c) throws(StoreError) -> [String: Int] in
-            let s = try c.cached("SELECT state, count(*) FROM notifications GROUP BY state")
+            let s = try c.cached(
+                "SELECT state, count(*) FROM notifications WHERE state IN ('pending', 'retrying', 'held') GROUP BY state"
+            )
             var out: [String: Int] = [:]
             while try s.step() { out[s.text(0)] = Int(s.int(1)) }
             s.reset()
