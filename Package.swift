@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "eccctl",
             dependencies: [
-                "EccCore", "EccRules", "EccClient", "EccStore",
+                "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EccClient
 import EccCore
+import EccNotify
 import EccRules
 import Foundation
 
@@ -16,12 +17,16 @@ struct Rules: AsyncParsableCommand {
         @Argument(help: "Rule files or directories (default: rules).") var paths: [String] = []
         @Flag(help: "Also print warnings (template fields that no rule tests and no transform sets).")
         var strict = false
+        @Option(
+            help: "eccd's configuration file: also check that every receiver the routes name is in its notify section.")
+        var config: String?
 
         func run() async throws {
             let targets = paths.isEmpty ? ["rules"] : paths
             do {
                 let files = try RuleLoader.ruleFiles(in: targets)
                 let rules = try RuleLoader.load(paths: targets)
+                if let config { try Self.checkReceivers(rules, config: config) }
                 if strict {
                     for w in RuleLint.check(rules) where !w.error { print(w.description) }
                 }
@@ -47,6 +52,41 @@ struct Rules: AsyncParsableCommand {
         }
     }
 
+}
+
+extension Rules.Check {
+    /// The receivers the rules name against eccd.yaml's `notify.receivers` (as eccd checks at start).
+    static func checkReceivers(_ rules: RuleSet, config: String) throws(ConfigErrors) {
+        let text: String
+        do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+            throw ConfigErrors([ConfigError("cannot read: \(error.localizedDescription)", file: config)])
+        }
+        var names: Set<String> = []
+        do {
+            if let doc = try YAMLValue.parse(text, file: config),
+                let n = try doc.anyMapping("the configuration")["notify"]
+            {
+                names = Set(try NotifyConfig.parseNotify(n).receivers.map(\.name))
+            } else {
+                print("note: \(config) has no notify section: eccd sends no notifications")
+                return
+            }
+        } catch { throw ConfigErrors([error]) }
+        var errors: [ConfigError] = []
+        var seen = Set<String>()
+        for use in rules.receiverUses where !names.contains(use.receiver) {
+            guard seen.insert("\(use.user)/\(use.receiver)").inserted else { continue }
+            errors.append(
+                ConfigError(
+                    "\(use.user) names receiver '\(use.receiver)', which \(config) does not define (notify.receivers: "
+                        + "\(names.sorted().joined(separator: ", ")))",
+                    file: use.location?.file ?? "rules", at: use.location))
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+}
+
+extension Rules {
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run rule tests (*.test.yaml): timestamped events in, expected alarm changes out.",
