@@ -12,7 +12,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|e2e|store|sec runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|e2e|store|notify|snmp|sec runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -102,6 +102,30 @@ if enabled("store") {
     let (open, owned) = try StoreBench.listing(incidents: scaled(1_000_000))
     bench("store_list_open_incidents_1m_ms", open, "ms")
     bench("store_list_open_p1_by_owner_1m_ms", owned, "ms")
+}
+
+// Notifications (issue #6): the outbox's cost to the store writer, and the dispatcher's own rate.
+if enabled("notify") {
+    var off: [Double] = []
+    var on: [Double] = []
+    for _ in 0..<3 {
+        let d1 = try StoreBench.tempDir()
+        off.append(try NotifyBench.store(alarms: scaled(50_000), planning: false, dir: d1))
+        try? FileManager.default.removeItem(atPath: d1)
+        let d2 = try StoreBench.tempDir()
+        on.append(try NotifyBench.store(alarms: scaled(50_000), planning: true, dir: d2))
+        try? FileManager.default.removeItem(atPath: d2)
+    }
+    let bestOff = off.max() ?? 0
+    let bestOn = on.max() ?? 0
+    bench("notify_store_changes_per_s_outbox_off", bestOff, "changes/s")
+    bench("notify_store_changes_per_s_outbox_on", bestOn, "changes/s")
+    bench("notify_store_outbox_on_vs_off_ratio", bestOff > 0 ? bestOn / bestOff : 0, "x")
+    let d3 = try StoreBench.tempDir()
+    let (rate, sent) = try NotifyBench.dispatch(alarms: scaled(20_000), dir: d3)
+    try? FileManager.default.removeItem(atPath: d3)
+    bench("notify_dispatch_messages_per_s", rate, "messages/s")
+    bench("notify_dispatch_messages_sent", Double(sent), "messages")
 }
 
 // SNMP traps: eccd vs snmptrapd vs a do-nothing receiver, lossless rate (issue #5).

@@ -149,8 +149,9 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// One round, then waits for the sends it started and records them (tests drive time with this).
-    func settle(at now: EventTime) {
+    /// One round, then waits for the sends it started and records them: tests and benchmarks drive time
+    /// with this instead of ``start()``.
+    public func settle(at now: EventTime) {
         round(at: now)
         for q in queues.values { q.sync {} }
         recordFinished(at: now)
