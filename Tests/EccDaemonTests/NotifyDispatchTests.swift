@@ -117,6 +117,12 @@ struct NotifyDispatchTests {
             try handle(Event.make(type, host: host, at: seconds, attrs))
         }
 
+        func engineTick(_ seconds: Double) throws {
+            var batch = ChangeBatch()
+            engine.tick(at: testEpoch.adding(nanoseconds: Int64(seconds * 1e9)), into: &batch)
+            try store.apply(batch)
+        }
+
         func handle(_ e: Event) throws {
             var batch = ChangeBatch()
             engine.handle(e, at: e.time, into: &batch)
@@ -327,5 +333,164 @@ struct NotifyDispatchTests {
         d2.settle(at: testEpoch.adding(nanoseconds: 120_000_000_000))
         #expect(again.messages.map(\.id) == [firstID])
         #expect(again.messages.first?.attempt == 2)
+    }
+
+    @Test("a first escalation step with a delay waits for it")
+    func delayedFirstStep() throws {
+        let f = try Fixture(
+            rules: Self.rules.replacingOccurrences(
+                of: "- {after: 0s, receivers: [oncall-sms]}", with: "- {after: 5m, receivers: [oncall-sms]}"))
+        try f.event("coreDown", host: "core1", at: 0)
+        f.tick(60)
+        #expect(f.take("oncall-sms").isEmpty)
+        f.tick(301)
+        #expect(f.take("oncall-sms").count == 1)
+    }
+
+    @Test("a resolution breach of an incident acknowledged earlier escalates; acknowledging it again stops that")
+    func resolutionBreachOfAcknowledgedIncident() throws {
+        let f = try Fixture(
+            rules: Self.rules + """
+
+                - rule: sla-breached
+                  when: {source: itsm, type: slaBreached}
+                  key: "{incident}/{sla}"
+                  incident: false
+                  alarm: {severity: major, summary: "{summary}"}
+                - escalation: duty
+                  steps:
+                    - {after: 0s, receivers: [duty-sms]}
+                    - {after: 10m, receivers: [duty-email]}
+                - route: incident-sla
+                  match: {rule: sla-breached}
+                  escalation: duty
+                  group_wait: 0s
+                """)
+        try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])  // P3: resolution due after 48 h
+        let t0 = testEpoch.adding(nanoseconds: 60_000_000_000)
+        _ = try f.desk.acknowledge(1, by: "alice", at: t0)
+        let late = testEpoch.adding(nanoseconds: 49 * 3_600_000_000_000)
+        let breach = try f.desk.sweep(at: late).filter { $0.attributes["sla"]?.text == "resolution" }
+        #expect(breach.count == 1)
+        for var e in breach {
+            e.time = late
+            try f.handle(e)
+        }
+        f.tick(49 * 3600 + 1)
+        #expect(f.take("duty-sms").count == 1)  // acknowledged before the breach: still escalates
+        _ = try f.desk.acknowledge(1, by: "alice", at: late.adding(nanoseconds: 60_000_000_000))
+        f.tick(49 * 3600 + 11 * 60)
+        #expect(f.take("duty-email").isEmpty)
+    }
+
+    @Test("an alarm whose group_by values change leaves its old group")
+    func regroup() throws {
+        let f = try Fixture(
+            rules: Self.rules.replacingOccurrences(of: "group_by: [host]", with: "group_by: [severity]")
+                + """
+
+                - rule: port-errors
+                  when: {type: portErrors}
+                  key: "{host}"
+                  escalate: [{after: 1m, severity: critical}]
+                  alarm: {severity: major, summary: "Errors on {host}"}
+                - route: errors
+                  match: {rule: port-errors}
+                  receivers: [noc-email]
+                  group_by: [severity]
+                  group_wait: 0s
+                """)
+        try f.event("portErrors", host: "sw1", at: 0)
+        f.tick(1)
+        #expect(f.take("noc-email").first?.content.group == ["severity": "major"])
+        try f.engineTick(61)
+        f.tick(61)
+        f.tick(62)
+        let m = f.take("noc-email")
+        #expect(m.map(\.content.group) == [["severity": "critical"]])
+        // Repeats come from the critical group only.
+        f.tick(62 + 4 * 3600 + 1)
+        #expect(f.take("noc-email").map(\.content.group) == [["severity": "critical"]])
+    }
+
+    @Test("a retry skips what an earlier attempt had accepted (SMS parts per number)")
+    func progress() throws {
+        final class Partial: Channel {
+            let kind = "sms"
+            let seen = Mutex<[Set<String>]>([])
+            func deliver(_ message: OutgoingMessage) -> DeliveryResult { deliver(message, accepted: { _ in }) }
+            func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult {
+                let first = seen.withLock { s in
+                    s.append(message.done)
+                    return s.count == 1
+                }
+                if first {
+                    accepted("+861#1/1")
+                    return .temporary("second number: 429")
+                }
+                return .delivered(detail: "ok")
+            }
+        }
+        let channel = Partial()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-progress-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try AlarmStore(path: dir + "/ecc.db")
+        let outbox = try Outbox(path: dir + "/ecc.db")
+        let content = #"{"alarms":[],"createdAt":0,"group":{},"held":[],"kind":"test","receiver":"sms","route":""}"#
+        try outbox.enqueue(
+            NewMessage(receiver: "sms", kind: "firing", route: "r", alarmIDs: [], content: content), at: testEpoch)
+        let d = Dispatcher(
+            outbox: outbox, receivers: [DispatchReceiver(name: "sms", channel: channel, rate: nil, digestAfter: 0)],
+            routes: { .empty }, clock: ManualClock(), logger: Logger(label: "test"))
+        d.settle(at: testEpoch)
+        d.settle(at: testEpoch.adding(nanoseconds: 20_000_000_000))
+        #expect(channel.seen.withLock { $0 } == [[], ["+861#1/1"]])
+        #expect(try outbox.messages(states: ["sent"]).count == 1)
+    }
+
+    @Test("a receiver whose server hangs holds up only itself")
+    func noStarvation() throws {
+        final class Hanging: Channel {
+            let kind = "email"
+            let gate = DispatchSemaphore(value: 0)
+            let started = Mutex(0)
+            func deliver(_ message: OutgoingMessage) -> DeliveryResult {
+                started.withLock { $0 += 1 }
+                gate.wait()
+                return .delivered(detail: "late")
+            }
+        }
+        let hanging = Hanging()
+        let quick = RecordingChannel()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-starve-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try AlarmStore(path: dir + "/ecc.db")
+        let outbox = try Outbox(path: dir + "/ecc.db")
+        let content = #"{"alarms":[],"createdAt":0,"group":{},"held":[],"kind":"firing","receiver":"x","route":""}"#
+        for _ in 0..<600 {
+            try outbox.enqueue(
+                NewMessage(receiver: "slow", kind: "firing", route: "r", alarmIDs: [], content: content), at: testEpoch)
+        }
+        try outbox.enqueue(
+            NewMessage(receiver: "fast", kind: "firing", route: "r", alarmIDs: [], content: content), at: testEpoch)
+        let d = Dispatcher(
+            outbox: outbox,
+            receivers: [
+                DispatchReceiver(name: "slow", channel: hanging, rate: nil, digestAfter: 0),
+                DispatchReceiver(name: "fast", channel: quick, rate: nil, digestAfter: 0),
+            ],
+            routes: { .empty }, clock: ManualClock(), logger: Logger(label: "test"))
+        for _ in 0..<3 { d.round(at: testEpoch) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while quick.messages.isEmpty, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(quick.messages.count == 1)
+        #expect(d.state.withLock { $0.inFlight.count } <= Dispatcher.maxInFlight)
+        for _ in 0..<Dispatcher.maxInFlight { hanging.gate.signal() }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(hanging.started.withLock { $0 } <= Dispatcher.maxInFlight + 1)
+        for _ in 0..<700 { hanging.gate.signal() }
     }
 }

@@ -1,5 +1,6 @@
 import EccCore
 import Foundation
+import Testing
 import XCTest
 
 @testable import EccNotify
@@ -153,5 +154,20 @@ final class TemplateTests: XCTestCase {
         XCTAssertTrue(text.contains("- 2026-12-03T10:00:00Z [firing] Link <down> (route core)"), text)
         let html = try NotificationTemplate(DefaultTemplates.html, escaping: .html).render(ctx)
         XCTAssertTrue(html.contains("Link &lt;down&gt;"), html)
+    }
+}
+
+@Suite("URLs in errors")
+struct RedactionTests {
+    @Test("logs and the outbox see scheme, host and port only")
+    func redacted() {
+        #expect(
+            HTTPTransport.redacted("http://127.0.0.1:13013/cgi-bin/sendsms?username=ecc&password=secret")
+                == "http://127.0.0.1:13013/…")
+        #expect(
+            HTTPTransport.redacted("https://hooks.example.com/services/T000/B000/XXXXSECRET")
+                == "https://hooks.example.com/…")
+        #expect(HTTPTransport.redacted("smtp://user:pw@mail.example.com:587") == "smtp://mail.example.com:587")
+        #expect(!HTTPTransport.redacted("smtps://u:p@h:465/?x=1").contains("p@"))
     }
 }

@@ -49,28 +49,23 @@ public final class Dispatcher: Sendable {
     let clock: any EccCore.Clock
     let retry: RetryPolicy
     let logger: Logger
-    private let queues: [String: DispatchQueue]
-    private let state = Mutex(State())
-    private let wake = DispatchSemaphore(value: 0)
+    let queues: [String: DispatchQueue]
+    let state = Mutex(State())
+    let wake = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
     let counters = Mutex<[String: Int]>([:])
 
     struct State {
         var stopping = false
         var running = false
-        var inFlight: Set<Int64> = []
-        var finished: [(Int64, AttemptOutcomeInput)] = []
+        /// Messages being sent: row → receiver.
+        var inFlight: [Int64: String] = [:]
         var buckets: [String: (tokens: Double, at: Int64)] = [:]
     }
 
-    struct AttemptOutcomeInput: Sendable {
-        var result: DeliveryResult
-        var attempts: Int
-        var createdAt: EventTime
-        var milliseconds: Int64
-        var receiver: String
-        var kind: String
-    }
+    /// Sends outstanding per receiver: a dead server holds up only its own receiver, and a stop waits for
+    /// at most one send per receiver (the queued ones return unsent and stay in the outbox).
+    static let maxInFlight = 4
 
     public init(
         outbox: Outbox, receivers: [DispatchReceiver], routes: @escaping @Sendable () -> RouteBook,
@@ -128,15 +123,13 @@ public final class Dispatcher: Sendable {
             round(at: clock.now())
             _ = wake.wait(timeout: .now() + .milliseconds(250))
         }
-        // Let sends in flight finish and record them, so none is sent twice after a restart.
+        // Let sends in flight finish (each records its own outcome), so none is sent twice after a restart.
         for q in queues.values { q.sync {} }
-        recordFinished(at: clock.now())
         logger.info("notification dispatcher stopped")
     }
 
-    /// One pass: record finished attempts, make due messages, send what is due.
+    /// One pass: make due messages, send what is due.
     func round(at now: EventTime) {
-        recordFinished(at: now)
         do {
             let book = routes()
             try flushGroups(book, at: now)
@@ -154,22 +147,20 @@ public final class Dispatcher: Sendable {
     public func settle(at now: EventTime) {
         round(at: now)
         for q in queues.values { q.sync {} }
-        recordFinished(at: now)
     }
 
     // MARK: Making messages
 
     private func flushGroups(_ book: RouteBook, at now: EventTime) throws(StoreError) {
-        for g in try outbox.dueGroups(at: now) {
-            let route = book.routes[g.route]
-            var messages: [NewMessage] = []
-            let receivers = route?.receivers ?? []
-            if route == nil {
+        try outbox.flushDueGroups(at: now) { g in
+            guard let route = book.routes[g.route] else {
                 logger.warning(
                     "notification group of a route no longer in the rules dropped",
                     metadata: ["ecc.route": "\(g.route)"])
+                return Outbox.GroupPlan(messages: [], interval: 300_000_000_000, repeatAt: nil)
             }
-            for r in receivers {
+            var messages: [NewMessage] = []
+            for r in route.receivers {
                 if g.changed, !g.firing.isEmpty {
                     messages.append(
                         message(.firing, receiver: r, route: g.route, group: g.labels, alarms: g.firing, at: now))
@@ -179,57 +170,47 @@ public final class Dispatcher: Sendable {
                         message(.resolved, receiver: r, route: g.route, group: g.labels, alarms: g.resolved, at: now))
                 }
             }
-            let repeatAt = route.flatMap { $0.repeatInterval > 0 ? now.adding(nanoseconds: $0.repeatInterval) : nil }
-            try outbox.flush(
-                g, messages: messages, interval: route?.groupInterval ?? 300_000_000_000, repeatAt: repeatAt, at: now)
+            return Outbox.GroupPlan(
+                messages: messages, interval: route.groupInterval,
+                repeatAt: route.repeatInterval > 0 ? now.adding(nanoseconds: route.repeatInterval) : nil)
         }
     }
 
     private func repeatGroups(_ book: RouteBook, at now: EventTime) throws(StoreError) {
-        for g in try outbox.dueRepeats(at: now) {
-            let route = book.routes[g.route]
-            let messages =
-                g.firing.isEmpty
-                ? []
-                : (route?.receivers ?? []).map {
-                    message(.repeat, receiver: $0, route: g.route, group: g.labels, alarms: g.firing, at: now)
-                }
-            let next = route.flatMap { $0.repeatInterval > 0 ? now.adding(nanoseconds: $0.repeatInterval) : nil }
-            try outbox.repeated(g, messages: messages, next: next, at: now)
+        try outbox.repeatDueGroups(at: now) { g in
+            guard let route = book.routes[g.route], route.repeatInterval > 0 else { return ([], nil) }
+            let messages = route.receivers.map {
+                message(.repeat, receiver: $0, route: g.route, group: g.labels, alarms: g.firing, at: now)
+            }
+            return (messages, now.adding(nanoseconds: route.repeatInterval))
         }
     }
 
     private func escalate(_ book: RouteBook, at now: EventTime) throws(StoreError) {
-        for e in try outbox.dueEscalations(at: now) {
+        try outbox.escalateDue(at: now) { e in
             guard let policy = book.escalations[e.policy], e.step < policy.steps.count else {
-                try outbox.stopEscalation(
-                    e.id, reason: "escalation policy '\(e.policy)' is no longer in the rules", at: now)
-                continue
+                return .stop("escalation policy '\(e.policy)' is no longer in the rules")
             }
-            guard let alarm = e.alarm, alarm.state == "active" else {
-                try outbox.stopEscalation(e.id, reason: "alarm cleared", at: now)
-                continue
+            guard let alarm = e.alarm, alarm.state == "active" else { return .stop("alarm cleared") }
+            // Stopped by an acknowledgement after it started (an incident acknowledged before, as one whose
+            // resolution target is missed usually is, still escalates), or by the incident's end.
+            if let s = e.incidentState, s == "resolved" || s == "closed" {
+                return .stop("incident \(e.incidentID ?? 0) is \(s)")
             }
-            if let s = e.incidentState, s != "new" {
-                try outbox.stopEscalation(
-                    e.id, reason: "incident \(e.incidentID ?? alarm.incident ?? 0) is \(s)", at: now)
-                continue
+            if let ack = e.incidentAcknowledgedAt, ack >= e.startedAt {
+                return .stop("incident \(e.incidentID ?? 0) acknowledged")
             }
             let step = policy.steps[e.step]
             let messages = step.receivers.map { r in
-                var m = message(.escalation, receiver: r, route: e.route, group: [:], alarms: [alarm], at: now)
-                m.content = encode(
-                    MessageContent(
-                        kind: .escalation, receiver: r, route: e.policy, alarms: [info(alarm)],
-                        escalationStep: e.step + 1,
-                        createdAt: now))
-                return m
+                let content = MessageContent(
+                    kind: .escalation, receiver: r, route: e.policy, alarms: [info(alarm)], escalationStep: e.step + 1,
+                    createdAt: now)
+                return NewMessage(
+                    receiver: r, kind: "escalation", route: e.policy, alarmIDs: [alarm.id], content: encode(content))
             }
             let next =
                 e.step + 1 < policy.steps.count ? e.startedAt.adding(nanoseconds: policy.steps[e.step + 1].after) : nil
-            try outbox.escalated(
-                e, messages: messages, nextAt: next.map { max($0, now) },
-                reason: "last step (\(policy.steps.count)) sent", at: now)
+            return .send(messages, nextAt: next.map { max($0, now) }, reason: "last step (\(policy.steps.count)) sent")
         }
     }
 
@@ -239,7 +220,8 @@ public final class Dispatcher: Sendable {
             guard now.nanoseconds - h.oldest.nanoseconds >= wait else { continue }
             let held = try outbox.held(receiver: h.receiver)
             guard !held.isEmpty else { continue }
-            let lines = held.map { m in
+            // A storm's digest lists the first 500; it says how many it stands for.
+            let lines = held.prefix(500).map { m in
                 let c = decode(m.content)
                 let text = c?.alarms.map { "\($0.severity.uppercased()) \($0.host): \($0.summary)" }.joined(
                     separator: "; ")
@@ -247,7 +229,8 @@ public final class Dispatcher: Sendable {
                     id: m.uid, kind: MessageContent.Kind(rawValue: m.kind) ?? .firing, route: m.route,
                     line: (text?.isEmpty ?? true) ? m.kind : text ?? m.kind, createdAt: m.createdAt)
             }
-            let content = MessageContent(kind: .digest, receiver: h.receiver, held: lines, createdAt: now)
+            var content = MessageContent(kind: .digest, receiver: h.receiver, held: Array(lines), createdAt: now)
+            content.heldTotal = held.count
             try outbox.digest(
                 NewMessage(
                     receiver: h.receiver, kind: "digest", route: "",
@@ -288,99 +271,8 @@ public final class Dispatcher: Sendable {
         try? JSONDecoder().decode(MessageContent.self, from: Data(s.utf8))
     }
 
-    // MARK: Sending
-
-    private func send(at now: EventTime) throws(StoreError) {
-        let busy = state.withLock { $0.inFlight }
-        for m in try outbox.dueMessages(at: now) where !busy.contains(m.rowID) {
-            guard let r = receivers[m.receiver] else {
-                try outbox.fail(
-                    m.rowID, reason: "no receiver named '\(m.receiver)' in eccd.yaml (notify.receivers)", at: now)
-                count("failed", m.receiver)
-                continue
-            }
-            guard let content = decode(m.content) else {
-                try outbox.fail(m.rowID, reason: "the stored message cannot be read", at: now)
-                count("failed", m.receiver)
-                continue
-            }
-            if m.kind != "digest", m.kind != "test", m.attempts == 0, !takeToken(r, at: now) {
-                try outbox.hold(m.rowID, at: now)
-                count("held", m.receiver)
-                continue
-            }
-            state.withLock { _ = $0.inFlight.insert(m.rowID) }
-            let out = OutgoingMessage(id: m.uid, attempt: m.attempts + 1, content: content)
-            let queue = queues[r.name] ?? DispatchQueue.global()
-            queue.async { [self] in
-                let start = ContinuousClock.now
-                let result = r.channel.deliver(out)
-                let ms =
-                    Int64((ContinuousClock.now - start).components.seconds * 1000)
-                    + (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
-                state.withLock {
-                    $0.finished.append(
-                        (
-                            m.rowID,
-                            AttemptOutcomeInput(
-                                result: result, attempts: m.attempts + 1, createdAt: m.createdAt, milliseconds: ms,
-                                receiver: m.receiver, kind: m.kind)
-                        ))
-                }
-                wake.signal()
-            }
-        }
-    }
-
-    private func recordFinished(at now: EventTime) {
-        let finished = state.withLock { s -> [(Int64, AttemptOutcomeInput)] in
-            let f = s.finished
-            s.finished.removeAll()
-            return f
-        }
-        for (row, f) in finished {
-            let outcome: AttemptOutcome
-            switch f.result {
-            case .delivered(let d):
-                outcome = .delivered(d)
-                count("sent", f.receiver)
-                logger.info(
-                    "notification sent",
-                    metadata: [
-                        "ecc.receiver": "\(f.receiver)", "ecc.kind": "\(f.kind)", "ecc.id": "\(outbox.uid(row))",
-                    ])
-            case .permanent(let d):
-                outcome = .permanent(d)
-                count("failed", f.receiver)
-                logger.error(
-                    "notification failed permanently; not retried",
-                    metadata: ["ecc.receiver": "\(f.receiver)", "ecc.id": "\(outbox.uid(row))", "ecc.error": "\(d)"])
-            case .temporary(let d):
-                let delay = retry.delay(afterAttempts: f.attempts, jitter: Double.random(in: 0...1))
-                let next = now.adding(nanoseconds: delay)
-                let giveUp = next.nanoseconds - f.createdAt.nanoseconds > retry.giveUpAfter
-                outcome = .temporary(d, retryAt: giveUp ? nil : next)
-                count(giveUp ? "failed" : "retried", f.receiver)
-                logger.warning(
-                    giveUp ? "notification failed; giving up after retrying" : "notification failed; will retry",
-                    metadata: [
-                        "ecc.receiver": "\(f.receiver)", "ecc.id": "\(outbox.uid(row))", "ecc.error": "\(d)",
-                        "ecc.attempt": "\(f.attempts)", "ecc.retry_in_ms": "\(giveUp ? 0 : delay / 1_000_000)",
-                    ])
-            }
-            do {
-                try outbox.record(row, outcome, durationMilliseconds: f.milliseconds, at: now)
-            } catch {
-                logger.error(
-                    "notification attempt not recorded; it may be sent again",
-                    metadata: ["ecc.id": "\(outbox.uid(row))", "ecc.error": "\(error)"])
-            }
-            state.withLock { _ = $0.inFlight.remove(row) }
-        }
-    }
-
     /// Token bucket per receiver; a message that finds it empty is held for the digest.
-    private func takeToken(_ r: DispatchReceiver, at now: EventTime) -> Bool {
+    func takeToken(_ r: DispatchReceiver, at now: EventTime) -> Bool {
         guard let rate = r.rate else { return true }
         return state.withLock { s -> Bool in
             var b = s.buckets[r.name] ?? (Double(rate.burst), now.nanoseconds)
@@ -394,7 +286,7 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    private func count(_ what: String, _ receiver: String) {
+    func count(_ what: String, _ receiver: String) {
         counters.withLock { $0["\(receiver)\u{1F}\(what)", default: 0] += 1 }
     }
 

@@ -2,6 +2,7 @@ import EccCore
 import EccHTTP
 import EccNotify
 import EccStore
+import Foundation
 
 /// The `/v1/notify/...` endpoints over the outbox and dispatcher.
 extension Dispatcher {
@@ -41,31 +42,37 @@ extension Dispatcher {
         guard receivers[receiver] != nil else { return nil }
         let now = clock.now()
         let content = MessageContent(kind: .test, receiver: receiver, createdAt: now)
-        let row: Int64
-        do {
-            row = try outbox.enqueue(
-                NewMessage(receiver: receiver, kind: "test", route: "", alarmIDs: [], content: encode(content)), at: now
-            )
-        } catch {
-            return Self.errorJSON("store: \(error)")
+        let message = NewMessage(receiver: receiver, kind: "test", route: "", alarmIDs: [], content: encode(content))
+        // SQLite calls may wait on the database lock: off the concurrency pool.
+        let queued = await Self.blocking { [outbox] () -> Result<Int64, StoreError> in
+            do throws(StoreError) { return .success(try outbox.enqueue(message, at: now)) } catch {
+                return .failure(error)
+            }
+        }
+        guard case .success(let row) = queued else {
+            if case .failure(let e) = queued { return Self.errorJSON("store: \(e)") }
+            return nil
         }
         poke()
         let deadline = ContinuousClock.now + wait
-        var m = try? outbox.message(rowID: row)
-        while ContinuousClock.now < deadline, let s = m?.state, s == "pending" || (s == "retrying" && m?.attempts == 0)
-        {
+        var m = await Self.blocking { [outbox] in try? outbox.message(rowID: row) }
+        // One attempt decides what a test says: sent, or failed (a test is not retried).
+        while ContinuousClock.now < deadline, m?.attempts == 0, m?.state == "pending" {
             try? await Task.sleep(for: .milliseconds(100))
-            m = try? outbox.message(rowID: row)
-        }
-        // One attempt decides what a test says: sent, failed, or failed for now (retrying).
-        while ContinuousClock.now < deadline, m?.attempts == 0 {
-            try? await Task.sleep(for: .milliseconds(100))
-            m = try? outbox.message(rowID: row)
+            m = await Self.blocking { [outbox] in try? outbox.message(rowID: row) }
         }
         guard let m else { return Self.errorJSON("the test message is not in the outbox") }
+        let attempts = await Self.blocking { [outbox] in (try? outbox.attempts(rowID: row)) ?? [] }
         var w = JSONWriter()
-        Self.write(m, to: &w, attempts: (try? outbox.attempts(rowID: row)) ?? [])
+        Self.write(m, to: &w, attempts: attempts)
         return w.bytes
+    }
+
+    /// Runs `body` on a dispatch queue and waits for it without blocking a concurrency thread.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
+            DispatchQueue.global().async { c.resume(returning: body()) }
+        }
     }
 
     static func errorJSON(_ message: String) -> [UInt8] {
@@ -92,7 +99,7 @@ extension Dispatcher {
         w.field("attempts", Int64(m.attempts))
         if let e = m.lastError { w.field("last_error", e) }
         if let t = m.sentAt { w.field("sent_at", RFC3339.format(t)) }
-        if let d = m.digestID { w.field("digest", "ecc-\(m.uid.split(separator: "-").dropFirst().first ?? "")-\(d)") }
+        if let d = m.digestID { w.field("digest_row", d) }
         if let r = m.reason { w.field("reason", r) }
         if m.state == "skipped" { w.field("alarm", m.content) }
         if let attempts {

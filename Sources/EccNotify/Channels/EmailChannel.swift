@@ -70,7 +70,7 @@ public struct EmailChannel: Channel {
         let subject = templates.subject.render(ctx).split(whereSeparator: \.isNewline).joined(separator: " ")
         var headers: [(String, String)] = [
             ("From", MIME.mailboxHeader(from)),
-            ("To", to.map(MIME.mailboxHeader).joined(separator: ", ")),
+            ("To", to.isEmpty ? "undisclosed-recipients:;" : to.map(MIME.mailboxHeader).joined(separator: ", ")),
         ]
         if !cc.isEmpty { headers.append(("Cc", cc.map(MIME.mailboxHeader).joined(separator: ", "))) }
         headers += [

@@ -46,13 +46,23 @@ public struct SMSChannel: Channel {
         return Array(all.prefix(maxParts))
     }
 
-    public func deliver(_ message: OutgoingMessage) -> DeliveryResult {
+    public func deliver(_ message: OutgoingMessage) -> DeliveryResult { deliver(message, accepted: { _ in }) }
+
+    /// One request per number and part; parts an earlier attempt got accepted (``OutgoingMessage/done``,
+    /// keys `NUMBER#I/N`) are not sent again, so a retry after a failure halfway does not duplicate SMS.
+    public func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult {
         let parts = parts(message)
         guard !to.isEmpty else { return .permanent("SMS receiver without numbers") }
         var sent = 0
+        var skipped = 0
         var details: [String] = []
         for number in to {
             for (i, part) in parts.enumerated() {
+                let key = "\(number)#\(i + 1)/\(parts.count)"
+                if message.done.contains(key) {
+                    skipped += 1
+                    continue
+                }
                 let p = SMSPart(message: message, to: number, text: part, index: i + 1, count: parts.count)
                 let r: DeliveryResult
                 switch gateway {
@@ -62,6 +72,7 @@ public struct SMSChannel: Channel {
                 switch r {
                 case .delivered(let d):
                     sent += 1
+                    accepted(key)
                     details.append(d)
                 case .temporary(let why):
                     return .temporary("SMS part \(i + 1)/\(parts.count) to \(number): \(why) (\(sent) sent before)")
@@ -71,7 +82,9 @@ public struct SMSChannel: Channel {
             }
         }
         let last = details.last ?? ""
-        return .delivered(detail: "\(sent) SMS accepted (\(to.count) number(s) × \(parts.count) part(s)); \(last)")
+        let earlier = skipped > 0 ? "; \(skipped) accepted by earlier attempts" : ""
+        return .delivered(
+            detail: "\(sent) SMS accepted (\(to.count) number(s) × \(parts.count) part(s))\(earlier); \(last)")
     }
 }
 

@@ -113,14 +113,17 @@ public struct HTTPSMSGateway: Sendable {
     public static func bodyEscaping(contentType: String?) -> NotificationTemplate.Escaping {
         let t = (contentType ?? "").lowercased()
         if t.contains("json") { return .json }
-        if t.contains("x-www-form-urlencoded") { return .url }
+        // With no Content-Type libcurl sends a body as a form; values are escaped for one (an alarm summary
+        // with '&to=' in it must not add a recipient).
+        if t.contains("x-www-form-urlencoded") || t.isEmpty { return .url }
         return .text
     }
 
     public func send(_ part: SMSPart) -> DeliveryResult {
         let ctx = part.context
         let target = url.render(ctx)
-        let hs = headers.map { (name: $0.name, value: $0.value.render(ctx)) }
+        // One line per header whatever the alarm's text holds (no header injection through CR/LF).
+        let hs = headers.map { (name: $0.name, value: MIME.singleLine($0.value.render(ctx))) }
         let result = http.request(
             method: method, url: target, headers: hs, body: body.map { Array($0.render(ctx).utf8) })
         guard case .success(let r) = result else { return HTTPTransport.classify(result, what: "SMS gateway") }

@@ -47,7 +47,8 @@ public struct WebhookChannel: Channel {
         let body = self.body(message)
         let request = requestHeaders(message, body: body, timestamp: Int64(Date().timeIntervalSince1970))
         return HTTPTransport.classify(
-            http.request(method: "POST", url: url, headers: request, body: body), what: "webhook \(url):")
+            http.request(method: "POST", url: url, headers: request, body: body),
+            what: "webhook \(HTTPTransport.redacted(url)):")
     }
 
     /// The request headers for `body` signed at `timestamp`.

@@ -225,6 +225,10 @@ extension NotifyConfig {
         }
         let body = try template(
             m, "body", "body_file", HTTPSMSGateway.bodyEscaping(contentType: contentType), default: nil)
+        if body != nil, method == "GET" || method == "HEAD" {
+            throw (m["body"] ?? m["body_file"] ?? v).error(
+                "a \(method) request has no body: use POST (or PUT), or drop the body")
+        }
         var success = HTTPSMSGateway.SuccessRule()
         if let s = m["success"] {
             let sm = try s.mapping("\(what).success", known: ["status", "body_contains", "body_matches"])

@@ -31,8 +31,10 @@ public struct MessageContent: Sendable, Hashable, Codable {
     public var alarms: [AlarmInfo]
     /// Escalations: the policy's step (1-based) and the delay it waited.
     public var escalationStep: Int?
-    /// Digests: the messages that the rate limit held back, oldest first.
+    /// Digests: the messages that the rate limit held back, oldest first (at most 500 are listed).
     public var held: [HeldMessage]
+    /// Digests: how many messages it stands for (more than `held` lists when a storm held thousands).
+    public var heldTotal: Int?
     /// When the message was made (processing time).
     public var createdAt: EventTime
 
@@ -122,11 +124,15 @@ public struct OutgoingMessage: Sendable, Hashable {
     /// 1 for the first attempt.
     public var attempt: Int
     public var content: MessageContent
+    /// Pieces earlier attempts had accepted (keys a channel reported through
+    /// ``Channel/deliver(_:accepted:)``, e.g. one SMS part to one number): not to be sent again.
+    public var done: Set<String>
 
-    public init(id: String, attempt: Int, content: MessageContent) {
+    public init(id: String, attempt: Int, content: MessageContent, done: Set<String> = []) {
         self.id = id
         self.attempt = attempt
         self.content = content
+        self.done = done
     }
 }
 
@@ -147,4 +153,12 @@ public protocol Channel: Sendable {
     var kind: String { get }
     /// Renders the message with the receiver's templates and delivers it once.
     func deliver(_ message: OutgoingMessage) -> DeliveryResult
+    /// Delivers, reporting by key each piece the server accepted on its own (an SMS part to one number),
+    /// so that a retry after a later piece failed skips them (``OutgoingMessage/done``).
+    func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult
+}
+
+extension Channel {
+    /// Channels that send a message in one piece have nothing to report.
+    public func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult { deliver(message) }
 }

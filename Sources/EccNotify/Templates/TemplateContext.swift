@@ -52,7 +52,7 @@ public enum TemplateContext {
                     "createdAt": time(h.createdAt),
                 ]
             },
-            "heldCount": c.held.count,
+            "heldCount": c.heldTotal ?? c.held.count,
         ]
         if let a = alarms.first { ctx["firstAlarm"] = a }
         return ctx

@@ -126,13 +126,13 @@ public struct HTTPTransport: Sendable {
         return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
 
-    /// The URL without its query string and user info, for logs and the outbox (Kannel's sendsms takes
-    /// the password as a query parameter; it must never reach a log line).
-    static func redacted(_ url: String) -> String {
-        guard var c = URLComponents(string: url) else { return "(a URL)" }
-        c.user = nil
-        c.password = nil
-        if c.query != nil { c.query = nil; return (c.string ?? "(a URL)") + "?…" }
-        return c.string ?? "(a URL)"
+    /// The URL as logs and the outbox show it: scheme, host and port only. Kannel's sendsms takes its
+    /// password as a query parameter, webhook URLs often carry a token in the path, and an SMTP URL may
+    /// hold user and password: none of it may reach a log line or `eccctl notify queue`.
+    public static func redacted(_ url: String) -> String {
+        guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return "(a URL)" }
+        let port = c.port.map { ":\($0)" } ?? ""
+        let rest = (c.path.isEmpty || c.path == "/") && c.query == nil ? "" : "/…"
+        return "\(scheme)://\(host)\(port)\(rest)"
     }
 }

@@ -78,7 +78,7 @@ public struct SMTPTransport: Sendable {
             return .delivered(detail: reply ?? "SMTP \(code)")
         }
         let said = reply.map { "; server said: \($0)" } ?? ""
-        let what = "\(url): \(r.curlDescription)\(said)"
+        let what = "\(HTTPTransport.redacted(url)): \(r.curlDescription)\(said)"
         // A 4xx/5xx reply explains the failure better than libcurl's code (RCPT refused is a SEND_ERROR).
         if (400..<500).contains(code) { return .temporary(what) }
         if (500..<600).contains(code) { return .permanent(what) }

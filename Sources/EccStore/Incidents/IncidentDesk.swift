@@ -52,7 +52,14 @@ public final class IncidentDesk: Sendable {
             }
             guard i.state == IncidentState.new.rawValue else {
                 if i.state == IncidentState.acknowledged.rawValue || i.state == IncidentState.inProgress.rawValue {
-                    return  // already acknowledged by its owner: nothing to do
+                    // Already acknowledged by its owner: nothing changes, but an escalation started since
+                    // (an SLA breach, a re-raise) is answered by this acknowledgement.
+                    try store { () throws(StoreError) in
+                        try OutboxRecords.stopEscalations(
+                            c, alarm: nil, incident: id, reason: "incident \(id) acknowledged again by \(actor)", at: at
+                        )
+                    }
+                    return
                 }
                 throw .conflict("incident \(id) is \(i.state); reopen it first")
             }

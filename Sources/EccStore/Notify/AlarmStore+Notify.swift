@@ -34,7 +34,9 @@ extension AlarmStore {
                 }
                 if !route.receivers.isEmpty { try joinGroup(a, route: route, view: view, at: change.at) }
                 if let policy = route.escalation {
-                    try startEscalation(a, policy: policy, route: route.name, origin: origin, at: change.at)
+                    try startEscalation(
+                        a, policy: policy, firstAfter: book.escalations[policy]?.steps.first?.after ?? 0,
+                        route: route.name, origin: origin, at: change.at)
                 }
             }
         }
@@ -75,6 +77,28 @@ extension AlarmStore {
             ins.bind(5, at.nanoseconds &+ route.groupWait)
             try ins.run()
             group = c.lastInsertRowID
+        }
+        // An alarm whose group_by values changed (its severity, say) leaves its old group on this route.
+        let leave = try c.cached(
+            """
+            DELETE FROM notify_group_alarms WHERE alarm_id = ?1 AND group_id != ?2
+                AND group_id IN (SELECT id FROM notify_groups WHERE route = ?3)
+            """)
+        leave.bind(1, Int64(bitPattern: a.id))
+        leave.bind(2, group)
+        leave.bind(3, route.name)
+        try leave.run()
+        leave.reset()
+        if c.changes > 0 {
+            let empty = try c.cached(
+                """
+                DELETE FROM notify_groups WHERE route = ?1 AND id != ?2
+                    AND NOT EXISTS (SELECT 1 FROM notify_group_alarms m WHERE m.group_id = notify_groups.id)
+                """)
+            empty.bind(1, route.name)
+            empty.bind(2, group)
+            try empty.run()
+            empty.reset()
         }
         let member = try c.cached(
             """
@@ -128,6 +152,14 @@ extension AlarmStore {
                 d.bind(2, Int64(bitPattern: a.id))
                 try d.run()
                 d.reset()
+                let empty = try c.cached(
+                    """
+                    DELETE FROM notify_groups WHERE id = ?1
+                        AND NOT EXISTS (SELECT 1 FROM notify_group_alarms WHERE group_id = ?1)
+                    """)
+                empty.bind(1, group)
+                try empty.run()
+                empty.reset()
                 if !notified {
                     try OutboxRecords.skip(
                         c, alarm: a, reason: "cleared before route '\(routeName)' notified (within group_wait)",
@@ -137,7 +169,9 @@ extension AlarmStore {
         }
     }
 
-    private func startEscalation(_ a: Alarm, policy: String, route: String, origin: Event?, at: EventTime)
+    private func startEscalation(
+        _ a: Alarm, policy: String, firstAfter: Int64, route: String, origin: Event?, at: EventTime
+    )
         throws(StoreError)
     {
         let c = connection
@@ -152,7 +186,7 @@ extension AlarmStore {
         let s = try c.cached(
             """
             INSERT INTO escalations(alarm_id, incident_id, policy, route, started_at, step, next_at)
-                SELECT ?1, ?2, ?3, ?4, ?5, 0, ?5
+                SELECT ?1, ?2, ?3, ?4, ?5, 0, ?6
                 WHERE NOT EXISTS (SELECT 1 FROM escalations WHERE alarm_id = ?1 AND policy = ?3)
             """)
         defer { s.reset() }
@@ -161,6 +195,7 @@ extension AlarmStore {
         s.bind(3, policy)
         s.bind(4, route)
         s.bind(5, at.nanoseconds)
+        s.bind(6, at.nanoseconds &+ max(0, firstAfter))
         try s.run()
     }
 }

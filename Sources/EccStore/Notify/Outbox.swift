@@ -20,13 +20,13 @@ public final class Outbox: Sendable {
     }
 
     /// The stable id of a row.
-    public func uid(_ rowID: Int64) -> String { "ecc-\(storeID)-\(rowID)" }
+    public func uid(_ rowID: Int64, salt: String) -> String { "ecc-\(storeID)-\(rowID).\(salt)" }
 
     /// The row of a stable id of this store.
     public func rowID(_ uid: String) -> Int64? {
         let prefix = "ecc-\(storeID)-"
         guard uid.hasPrefix(prefix) else { return nil }
-        return Int64(uid.dropFirst(prefix.count))
+        return Int64(uid.dropFirst(prefix.count).prefix { $0 != "." })
     }
 
     private func with<R: Sendable>(_ body: (Connection) throws(StoreError) -> R) throws(StoreError) -> R {
@@ -39,36 +39,124 @@ public final class Outbox: Sendable {
 
     // MARK: Groups
 
-    /// Groups whose next message is due (`flush_at` passed), oldest first.
-    public func dueGroups(at now: EventTime, limit: Int = 200) throws(StoreError) -> [OutboxGroup] {
-        try with { (c) throws(StoreError) -> [OutboxGroup] in
-            let s = try c.cached(
-                "SELECT id, route, labels FROM notify_groups WHERE flush_at <= ?1 ORDER BY flush_at LIMIT ?2")
-            s.bind(1, now.nanoseconds)
-            s.bind(2, Int64(limit))
-            var heads: [(Int64, String, String)] = []
-            while try s.step() { heads.append((s.int(0), s.text(1), s.text(2))) }
-            s.reset()
-            return try heads.map { (id, route, labels) throws(StoreError) in
-                try Self.group(c, id: id, route: route, labels: labels)
-            }
+    /// What to do with a due group: the messages to add, how long until the group's next message, and
+    /// when to repeat (nil: no repeat).
+    public struct GroupPlan: Sendable {
+        public var messages: [NewMessage]
+        public var interval: Int64
+        public var repeatAt: EventTime?
+
+        public init(messages: [NewMessage], interval: Int64, repeatAt: EventTime?) {
+            self.messages = messages
+            self.interval = interval
+            self.repeatAt = repeatAt
         }
     }
 
-    /// Groups whose repeat is due and that still have firing alarms.
-    public func dueRepeats(at now: EventTime, limit: Int = 200) throws(StoreError) -> [OutboxGroup] {
-        try with { (c) throws(StoreError) -> [OutboxGroup] in
-            let s = try c.cached(
-                "SELECT id, route, labels FROM notify_groups WHERE repeat_at <= ?1 ORDER BY repeat_at LIMIT ?2")
+    /// What an escalation step that is due comes to.
+    public enum EscalationStep: Sendable {
+        /// The escalation ends without a message (its alarm cleared, its incident was acknowledged).
+        case stop(String)
+        /// These messages go out; `nextAt` nil ends the escalation (`reason` says why).
+        case send([NewMessage], nextAt: EventTime?, reason: String)
+    }
+
+    private func dueIDs(_ sql: String, _ now: EventTime, _ limit: Int) throws(StoreError) -> [Int64] {
+        try with { (c) throws(StoreError) -> [Int64] in
+            let s = try c.cached(sql)
+            defer { s.reset() }
             s.bind(1, now.nanoseconds)
             s.bind(2, Int64(limit))
-            var heads: [(Int64, String, String)] = []
-            while try s.step() { heads.append((s.int(0), s.text(1), s.text(2))) }
-            s.reset()
-            return try heads.map { (id, route, labels) throws(StoreError) in
-                try Self.group(c, id: id, route: route, labels: labels)
-            }
+            var ids: [Int64] = []
+            while try s.step() { ids.append(s.int(0)) }
+            return ids
         }
+    }
+
+    /// Each group whose next message is due (`flush_at` passed), oldest first: read and committed in one
+    /// transaction with the messages `plan` makes of it, so an alarm change committed meanwhile is either
+    /// in this message or still pending for the next. The alarms the messages carried are no longer
+    /// pending, resolved ones leave the group, the repeat is set or cleared, an empty group is removed.
+    /// Returns how many groups were flushed.
+    @discardableResult
+    public func flushDueGroups(at now: EventTime, limit: Int = 200, _ plan: (OutboxGroup) -> GroupPlan)
+        throws(StoreError) -> Int
+    {
+        let ids = try dueIDs(
+            "SELECT id FROM notify_groups WHERE flush_at <= ?1 ORDER BY flush_at LIMIT ?2", now, limit)
+        var flushed = 0
+        for id in ids {
+            let done = try tx { (c) throws(StoreError) -> Bool in
+                guard let g = try Self.load(c, group: id, due: "flush_at", now) else { return false }
+                let p = plan(g)
+                for m in p.messages { _ = try Self.insert(c, m, at: now) }
+                let sent = try c.cached(
+                    """
+                    UPDATE notify_group_alarms SET pending = 0, notified = 1
+                        WHERE group_id = ?1 AND alarm_id = ?2 AND state = 'firing'
+                    """)
+                for a in g.firing {
+                    sent.bind(1, g.id)
+                    sent.bind(2, Int64(bitPattern: a.id))
+                    try sent.run()
+                    sent.reset()
+                }
+                let gone = try c.cached(
+                    "DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2 AND state = 'resolved'")
+                for a in g.resolved {
+                    gone.bind(1, g.id)
+                    gone.bind(2, Int64(bitPattern: a.id))
+                    try gone.run()
+                    gone.reset()
+                }
+                try Self.settle(c, group: g.id, interval: p.interval, repeatAt: p.repeatAt, at: now)
+                return true
+            }
+            if done { flushed += 1 }
+        }
+        return flushed
+    }
+
+    /// Each group whose repeat is due: read and committed with its repeat messages and the next repeat in
+    /// one transaction. A group with no firing alarm left gets no repeat.
+    @discardableResult
+    public func repeatDueGroups(
+        at now: EventTime, limit: Int = 200, _ plan: (OutboxGroup) -> (messages: [NewMessage], next: EventTime?)
+    ) throws(StoreError) -> Int {
+        let ids = try dueIDs(
+            "SELECT id FROM notify_groups WHERE repeat_at <= ?1 ORDER BY repeat_at LIMIT ?2", now, limit)
+        var repeated = 0
+        for id in ids {
+            let done = try tx { (c) throws(StoreError) -> Bool in
+                guard let g = try Self.load(c, group: id, due: "repeat_at", now) else { return false }
+                let p: (messages: [NewMessage], next: EventTime?) = g.firing.isEmpty ? ([], nil) : plan(g)
+                for m in p.messages { _ = try Self.insert(c, m, at: now) }
+                let u = try c.cached("UPDATE notify_groups SET repeat_at = ?2 WHERE id = ?1")
+                defer { u.reset() }
+                u.bind(1, g.id)
+                u.bind(2, p.next?.nanoseconds)
+                try u.run()
+                return !p.messages.isEmpty
+            }
+            if done { repeated += 1 }
+        }
+        return repeated
+    }
+
+    /// A group, if its `due` column (`flush_at` or `repeat_at`) has passed.
+    private static func load(_ c: Connection, group id: Int64, due column: String, _ now: EventTime)
+        throws(StoreError) -> OutboxGroup?
+    {
+        let s = try c.cached("SELECT route, labels FROM notify_groups WHERE id = ?1 AND \(column) <= ?2")
+        s.bind(1, id)
+        s.bind(2, now.nanoseconds)
+        guard try s.step() else {
+            s.reset()
+            return nil
+        }
+        let (route, labels) = (s.text(0), s.text(1))
+        s.reset()
+        return try group(c, id: id, route: route, labels: labels)
     }
 
     private static func group(_ c: Connection, id: Int64, route: String, labels: String) throws(StoreError)
@@ -82,7 +170,15 @@ public final class Outbox: Sendable {
         s.reset()
         var g = OutboxGroup(id: id, route: route, labels: parseLabels(labels), firing: [], changed: false, resolved: [])
         for (alarm, state, pending) in members {
-            guard let a = try Self.alarm(c, alarm) else { continue }
+            guard let a = try Self.alarm(c, alarm) else {
+                // Its alarm was pruned: it leaves the group (which then goes when empty).
+                let d = try c.cached("DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2")
+                d.bind(1, id)
+                d.bind(2, Int64(bitPattern: alarm))
+                try d.run()
+                d.reset()
+                continue
+            }
             if state == "firing" {
                 g.firing.append(a)
                 if pending { g.changed = true }
@@ -93,58 +189,15 @@ public final class Outbox: Sendable {
         return g
     }
 
-    /// Commits a group's messages: the alarms they carried are no longer pending, resolved ones leave the
-    /// group, the next message may go out after `interval` (sooner never), the repeat is set or cleared,
-    /// and an empty group is removed.
-    public func flush(
-        _ g: OutboxGroup, messages: [NewMessage], interval: Int64, repeatAt: EventTime?, at now: EventTime
-    ) throws(StoreError) {
-        try tx { (c) throws(StoreError) in
-            for m in messages { _ = try Self.insert(c, m, at: now) }
-            let sent = try c.cached(
-                """
-                UPDATE notify_group_alarms SET pending = 0, notified = 1
-                    WHERE group_id = ?1 AND alarm_id = ?2 AND state = 'firing'
-                """)
-            for a in g.firing {
-                sent.bind(1, g.id)
-                sent.bind(2, Int64(bitPattern: a.id))
-                try sent.run()
-                sent.reset()
-            }
-            let gone = try c.cached(
-                "DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2 AND state = 'resolved'")
-            for a in g.resolved {
-                gone.bind(1, g.id)
-                gone.bind(2, Int64(bitPattern: a.id))
-                try gone.run()
-                gone.reset()
-            }
-            try Self.settle(c, group: g.id, interval: interval, repeatAt: repeatAt, at: now)
-        }
-    }
-
-    /// Commits a group's repeat messages and the next repeat.
-    public func repeated(_ g: OutboxGroup, messages: [NewMessage], next: EventTime?, at now: EventTime)
-        throws(StoreError)
-    {
-        try tx { (c) throws(StoreError) in
-            for m in messages { _ = try Self.insert(c, m, at: now) }
-            let u = try c.cached("UPDATE notify_groups SET repeat_at = ?2 WHERE id = ?1")
-            defer { u.reset() }
-            u.bind(1, g.id)
-            u.bind(2, g.firing.isEmpty ? nil : next?.nanoseconds)
-            try u.run()
-        }
-    }
-
     // After a flush: alarms that joined while it was prepared wait one interval; an empty group goes.
     private static func settle(_ c: Connection, group: Int64, interval: Int64, repeatAt: EventTime?, at now: EventTime)
         throws(StoreError)
     {
         let count = try c.cached(
-            "SELECT count(*), coalesce(sum(pending), 0), coalesce(sum(state = 'firing'), 0) FROM notify_group_alarms WHERE group_id = ?1"
-        )
+            """
+            SELECT count(*), coalesce(sum(pending), 0), coalesce(sum(state = 'firing'), 0)
+                FROM notify_group_alarms WHERE group_id = ?1
+            """)
         count.bind(1, group)
         _ = try count.step()
         let (members, pending, firing) = (count.int(0), count.int(1), count.int(2))
@@ -167,72 +220,80 @@ public final class Outbox: Sendable {
 
     // MARK: Escalations
 
-    /// Escalations whose next step is due.
-    public func dueEscalations(at now: EventTime, limit: Int = 200) throws(StoreError) -> [OutboxEscalation] {
-        try with { (c) throws(StoreError) -> [OutboxEscalation] in
-            let s = try c.cached(
-                """
-                SELECT id, alarm_id, incident_id, policy, route, started_at, step FROM escalations
-                    WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2
-                """)
-            s.bind(1, now.nanoseconds)
-            s.bind(2, Int64(limit))
-            var out: [OutboxEscalation] = []
-            while try s.step() {
-                out.append(
-                    OutboxEscalation(
-                        id: s.int(0), alarmID: UInt64(bitPattern: s.int(1)), incidentID: s.optionalInt(2),
-                        policy: s.text(3), route: s.text(4), startedAt: EventTime(nanoseconds: s.int(5)),
-                        step: Int(s.int(6)), alarm: nil, incidentState: nil))
-            }
-            s.reset()
-            for i in out.indices {
-                out[i].alarm = try Self.alarm(c, out[i].alarmID)
-                if let inc = out[i].incidentID {
-                    let q = try c.cached("SELECT state FROM incidents WHERE id = ?1")
-                    q.bind(1, inc)
-                    out[i].incidentState = try q.step() ? q.text(0) : nil
-                    q.reset()
-                } else {
-                    out[i].incidentState = out[i].alarm?.incidentState
+    /// Each escalation whose next step is due: read (with its alarm and the incident whose acknowledgement
+    /// stops it) and committed with what `decide` makes of it in one transaction, so an acknowledgement
+    /// committed first always wins: no step goes out after it. Returns how many steps were sent.
+    @discardableResult
+    public func escalateDue(at now: EventTime, limit: Int = 200, _ decide: (OutboxEscalation) -> EscalationStep)
+        throws(StoreError) -> Int
+    {
+        let ids = try dueIDs("SELECT id FROM escalations WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2", now, limit)
+        var sent = 0
+        for id in ids {
+            let done = try tx { (c) throws(StoreError) -> Bool in
+                guard let e = try Self.escalation(c, id: id, now) else { return false }
+                switch decide(e) {
+                case .stop(let reason):
+                    let u = try c.cached(
+                        "UPDATE escalations SET next_at = NULL, stopped_at = ?2, stop_reason = ?3 WHERE id = ?1")
+                    defer { u.reset() }
+                    u.bind(1, id)
+                    u.bind(2, now.nanoseconds)
+                    u.bind(3, reason)
+                    try u.run()
+                    return false
+                case .send(let messages, let nextAt, let reason):
+                    for m in messages { _ = try Self.insert(c, m, at: now) }
+                    let u = try c.cached(
+                        """
+                        UPDATE escalations SET step = step + 1, next_at = ?2,
+                            stopped_at = CASE WHEN ?2 IS NULL THEN ?3 END,
+                            stop_reason = CASE WHEN ?2 IS NULL THEN ?4 END WHERE id = ?1
+                        """)
+                    defer { u.reset() }
+                    u.bind(1, id)
+                    u.bind(2, nextAt?.nanoseconds)
+                    u.bind(3, now.nanoseconds)
+                    u.bind(4, reason)
+                    try u.run()
+                    return true
                 }
             }
-            return out
+            if done { sent += 1 }
         }
+        return sent
     }
 
-    /// Commits an escalation step's messages; `nextAt` nil ends the escalation (`reason` says why).
-    public func escalated(
-        _ e: OutboxEscalation, messages: [NewMessage], nextAt: EventTime?, reason: String, at now: EventTime
-    ) throws(StoreError) {
-        try tx { (c) throws(StoreError) in
-            for m in messages { _ = try Self.insert(c, m, at: now) }
-            let u = try c.cached(
-                """
-                UPDATE escalations SET step = step + 1, next_at = ?2,
-                    stopped_at = CASE WHEN ?2 IS NULL THEN ?3 END, stop_reason = CASE WHEN ?2 IS NULL THEN ?4 END
-                    WHERE id = ?1 AND next_at IS NOT NULL
-                """)
-            defer { u.reset() }
-            u.bind(1, e.id)
-            u.bind(2, nextAt?.nanoseconds)
-            u.bind(3, now.nanoseconds)
-            u.bind(4, reason)
-            try u.run()
+    private static func escalation(_ c: Connection, id: Int64, _ now: EventTime) throws(StoreError) -> OutboxEscalation?
+    {
+        let s = try c.cached(
+            """
+            SELECT id, alarm_id, incident_id, policy, route, started_at, step FROM escalations
+                WHERE id = ?1 AND next_at <= ?2
+            """)
+        s.bind(1, id)
+        s.bind(2, now.nanoseconds)
+        guard try s.step() else {
+            s.reset()
+            return nil
         }
-    }
-
-    /// Stops an escalation without a message (its alarm cleared or was acknowledged meanwhile).
-    public func stopEscalation(_ id: Int64, reason: String, at now: EventTime) throws(StoreError) {
-        try with { (c) throws(StoreError) in
-            let u = try c.cached(
-                "UPDATE escalations SET next_at = NULL, stopped_at = ?2, stop_reason = ?3 WHERE id = ?1")
-            defer { u.reset() }
-            u.bind(1, id)
-            u.bind(2, now.nanoseconds)
-            u.bind(3, reason)
-            try u.run()
+        var e = OutboxEscalation(
+            id: s.int(0), alarmID: UInt64(bitPattern: s.int(1)), incidentID: s.optionalInt(2), policy: s.text(3),
+            route: s.text(4), startedAt: EventTime(nanoseconds: s.int(5)), step: Int(s.int(6)), alarm: nil,
+            incidentState: nil)
+        s.reset()
+        e.alarm = try alarm(c, e.alarmID)
+        if let inc = e.incidentID ?? e.alarm?.incident {
+            let q = try c.cached("SELECT state, acknowledged_at FROM incidents WHERE id = ?1")
+            q.bind(1, inc)
+            if try q.step() {
+                e.incidentState = q.text(0)
+                e.incidentAcknowledgedAt = q.optionalInt(1).map { EventTime(nanoseconds: $0) }
+            }
+            q.reset()
+            e.incidentID = inc
         }
+        return e
     }
 
     // MARK: Messages
@@ -262,37 +323,66 @@ public final class Outbox: Sendable {
 
     private static let messageColumns =
         "id, receiver, kind, route, alarm_ids, content, state, created_at, next_attempt, attempts, last_error, "
-        + "sent_at, digest_id, reason"
+        + "sent_at, digest_id, reason, salt, progress"
 
     private func message(_ s: Statement) -> OutboxMessage {
         OutboxMessage(
-            rowID: s.int(0), uid: uid(s.int(0)), receiver: s.text(1), kind: s.text(2), route: s.text(3),
+            rowID: s.int(0), uid: uid(s.int(0), salt: s.text(14)), receiver: s.text(1), kind: s.text(2),
+            route: s.text(3),
             alarmIDs: s.text(4).split(separator: ",").compactMap { UInt64($0) }, content: s.text(5), state: s.text(6),
             createdAt: EventTime(nanoseconds: s.int(7)),
             nextAttempt: s.optionalInt(8).map { EventTime(nanoseconds: $0) },
             attempts: Int(s.int(9)), lastError: s.optionalText(10),
             sentAt: s.optionalInt(11).map { EventTime(nanoseconds: $0) },
-            digestID: s.optionalInt(12), reason: s.optionalText(13))
+            digestID: s.optionalInt(12), reason: s.optionalText(13),
+            progress: s.text(15).split(separator: "\u{1F}").map(String.init))
     }
 
-    /// Messages due for an attempt, oldest first.
-    public func dueMessages(at now: EventTime, limit: Int = 500) throws(StoreError) -> [OutboxMessage] {
+    /// A receiver's messages due for an attempt, oldest first, leaving out those in `excluding` (being
+    /// sent); at most `limit`.
+    public func dueMessages(at now: EventTime, receiver: String, excluding: Set<Int64>, limit: Int) throws(StoreError)
+        -> [OutboxMessage]
+    {
+        try with { (c) throws(StoreError) -> [OutboxMessage] in
+            let s = try c.cached(
+                "SELECT \(Self.messageColumns) FROM notifications WHERE receiver = ?1 AND state IN ('pending', 'retrying') "
+                    + "AND next_attempt <= ?2 ORDER BY next_attempt, id LIMIT ?3")
+            defer { s.reset() }
+            s.bind(1, receiver)
+            s.bind(2, now.nanoseconds)
+            s.bind(3, Int64(limit + excluding.count))
+            var out: [OutboxMessage] = []
+            while out.count < limit, try s.step() {
+                let m = message(s)
+                if !excluding.contains(m.rowID) { out.append(m) }
+            }
+            return out
+        }
+    }
+
+    /// Messages due for receivers other than `known` (no longer configured), at most `limit`.
+    public func dueMessages(at now: EventTime, notFor known: Set<String>, limit: Int = 100) throws(StoreError)
+        -> [OutboxMessage]
+    {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
             let s = try c.cached(
                 "SELECT \(Self.messageColumns) FROM notifications WHERE state IN ('pending', 'retrying') "
-                    + "AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2")
+                    + "AND next_attempt <= ?1 ORDER BY next_attempt, id")
+            defer { s.reset() }
             s.bind(1, now.nanoseconds)
-            s.bind(2, Int64(limit))
             var out: [OutboxMessage] = []
-            while try s.step() { out.append(message(s)) }
-            s.reset()
+            while out.count < limit, try s.step() {
+                let m = message(s)
+                if !known.contains(m.receiver) { out.append(m) }
+            }
             return out
         }
     }
 
     /// Records an attempt and what follows from it: sent, rescheduled, or failed.
     public func record(
-        _ rowID: Int64, _ outcome: AttemptOutcome, durationMilliseconds: Int64, at now: EventTime
+        _ rowID: Int64, _ outcome: AttemptOutcome, durationMilliseconds: Int64, progress: [String] = [],
+        at now: EventTime
     ) throws(StoreError) {
         try tx { (c) throws(StoreError) in
             let (result, detail, state, next): (String, String, String, Int64?) =
@@ -316,7 +406,7 @@ public final class Outbox: Sendable {
                 """
                 UPDATE notifications SET state = ?2, attempts = attempts + 1, next_attempt = ?3,
                     last_error = CASE WHEN ?2 = 'sent' THEN last_error ELSE ?4 END,
-                    sent_at = CASE WHEN ?2 = 'sent' THEN ?5 END WHERE id = ?1
+                    sent_at = CASE WHEN ?2 = 'sent' THEN ?5 END, progress = ?6 WHERE id = ?1
                 """)
             defer { u.reset() }
             u.bind(1, rowID)
@@ -324,6 +414,7 @@ public final class Outbox: Sendable {
             u.bind(3, next)
             u.bind(4, detail)
             u.bind(5, now.nanoseconds)
+            u.bind(6, progress.joined(separator: "\u{1F}"))
             try u.run()
         }
     }

@@ -48,6 +48,8 @@ public struct OutboxEscalation: Sendable {
     public var alarm: OutboxAlarm?
     /// The state of the incident whose acknowledgement stops the escalation.
     public var incidentState: String?
+    /// When that incident was (last) acknowledged.
+    public var incidentAcknowledgedAt: EventTime?
 }
 
 /// A message to add to the outbox.
@@ -72,7 +74,7 @@ public struct NewMessage: Sendable {
 /// A message in the outbox.
 public struct OutboxMessage: Sendable, Hashable {
     public var rowID: Int64
-    /// The stable id: `ecc-<store id>-<row id>`.
+    /// The stable id: `ecc-<store id>-<row id>.<salt>`.
     public var uid: String
     public var receiver: String
     public var kind: String
@@ -89,6 +91,8 @@ public struct OutboxMessage: Sendable, Hashable {
     public var sentAt: EventTime?
     public var digestID: Int64?
     public var reason: String?
+    /// Pieces accepted by earlier attempts (SMS parts per number), skipped by the next.
+    public var progress: [String] = []
 }
 
 /// One delivery attempt of a message.

@@ -218,7 +218,9 @@ enum Migrations {
         // 7: the notification outbox. Alarm changes put their alarms into notification groups (one per
         // route and group_by values) and start escalations in the change's own transaction; the dispatcher
         // turns due groups, repeats and escalation steps into messages (one row per receiver), sends them,
-        // and records every attempt. A message's stable id is `ecc-<store_id>-<id>`.
+        // and records every attempt. A message's stable id is `ecc-<store_id>-<id>.<salt>`: ids are never
+        // reused (AUTOINCREMENT), and the salt keeps them unique across a restored backup. `progress` holds
+        // the pieces (SMS parts per number) accepted by earlier attempts, which a retry skips.
         """
         CREATE TABLE store_meta(name TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO store_meta(name, value) VALUES('store_id', lower(hex(randomblob(4))));
@@ -260,7 +262,8 @@ enum Migrations {
         CREATE INDEX escalations_by_alarm ON escalations(alarm_id);
         CREATE INDEX escalations_by_incident ON escalations(incident_id) WHERE incident_id IS NOT NULL;
         CREATE TABLE notifications(
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            salt TEXT NOT NULL DEFAULT (lower(hex(randomblob(3)))),
             receiver TEXT NOT NULL,
             kind TEXT NOT NULL,
             route TEXT NOT NULL,
@@ -273,9 +276,12 @@ enum Migrations {
             last_error TEXT,
             sent_at INTEGER,
             digest_id INTEGER,
-            reason TEXT
+            reason TEXT,
+            progress TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX notifications_due ON notifications(next_attempt) WHERE state IN ('pending', 'retrying');
+        CREATE INDEX notifications_due_by_receiver ON notifications(receiver, next_attempt)
+            WHERE state IN ('pending', 'retrying');
         CREATE INDEX notifications_held ON notifications(receiver, id) WHERE state = 'held';
         CREATE INDEX notifications_by_state ON notifications(state, id);
         CREATE TABLE notification_attempts(

@@ -97,7 +97,7 @@ extension Notify {
                     if !s("reason").isEmpty {
                         line += "\n    \(s("reason"))" + (s("alarm").isEmpty ? "" : ": \(s("alarm"))")
                     }
-                    if !s("digest").isEmpty { line += "\n    listed in digest \(s("digest"))" }
+                    if let d = m["digest_row"] { line += "\n    listed in digest row \(d)" }
                     print(line)
                 }
             }
