@@ -78,25 +78,31 @@ extension AlarmStore {
             try ins.run()
             group = c.lastInsertRowID
         }
-        // An alarm whose group_by values changed (its severity, say) leaves its old group on this route.
-        let leave = try c.cached(
+        // An alarm whose group_by values changed (its severity, say) leaves its old group on this route
+        // (found through the alarm's own memberships: an index lookup, whatever the number of groups).
+        let old = try c.cached(
             """
-            DELETE FROM notify_group_alarms WHERE alarm_id = ?1 AND group_id != ?2
-                AND group_id IN (SELECT id FROM notify_groups WHERE route = ?3)
+            SELECT m.group_id FROM notify_group_alarms m JOIN notify_groups g ON g.id = m.group_id
+                WHERE m.alarm_id = ?1 AND m.group_id != ?2 AND g.route = ?3
             """)
-        leave.bind(1, Int64(bitPattern: a.id))
-        leave.bind(2, group)
-        leave.bind(3, route.name)
-        try leave.run()
-        leave.reset()
-        if c.changes > 0 {
+        old.bind(1, Int64(bitPattern: a.id))
+        old.bind(2, group)
+        old.bind(3, route.name)
+        var left: [Int64] = []
+        while try old.step() { left.append(old.int(0)) }
+        old.reset()
+        for g in left {
+            let d = try c.cached("DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2")
+            d.bind(1, g)
+            d.bind(2, Int64(bitPattern: a.id))
+            try d.run()
+            d.reset()
             let empty = try c.cached(
                 """
-                DELETE FROM notify_groups WHERE route = ?1 AND id != ?2
-                    AND NOT EXISTS (SELECT 1 FROM notify_group_alarms m WHERE m.group_id = notify_groups.id)
+                DELETE FROM notify_groups WHERE id = ?1
+                    AND NOT EXISTS (SELECT 1 FROM notify_group_alarms WHERE group_id = ?1)
                 """)
-            empty.bind(1, route.name)
-            empty.bind(2, group)
+            empty.bind(1, g)
             try empty.run()
             empty.reset()
         }
