@@ -11,6 +11,15 @@ extension Dispatcher {
             guard let r = receivers[name] else { continue }
             try send(r, at: now)
         }
+        // Messages for receivers no longer configured fail; looking for them reads every due row, so it is
+        // done every 30 s, not every round.
+        let look = state.withLock { s -> Bool in
+            guard now.nanoseconds - s.lastUnknownCheck >= 30_000_000_000 || now.nanoseconds < s.lastUnknownCheck
+            else { return false }
+            s.lastUnknownCheck = now.nanoseconds
+            return true
+        }
+        guard look else { return }
         for m in try outbox.dueMessages(at: now, notFor: Set(receivers.keys)) {
             try outbox.fail(
                 m.rowID, reason: "no receiver named '\(m.receiver)' in eccd.yaml (notify.receivers)", at: now)

@@ -61,6 +61,7 @@ public final class Dispatcher: Sendable {
         /// Messages being sent: row → receiver.
         var inFlight: [Int64: String] = [:]
         var buckets: [String: (tokens: Double, at: Int64)] = [:]
+        var lastUnknownCheck = Int64.min / 2
     }
 
     /// Sends outstanding per receiver: a dead server holds up only its own receiver, and a stop waits for

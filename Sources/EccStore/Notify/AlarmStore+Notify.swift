@@ -82,7 +82,7 @@ extension AlarmStore {
         // (found through the alarm's own memberships: an index lookup, whatever the number of groups).
         let old = try c.cached(
             """
-            SELECT m.group_id FROM notify_group_alarms m JOIN notify_groups g ON g.id = m.group_id
+            SELECT m.group_id FROM notify_group_alarms m CROSS JOIN notify_groups g ON g.id = m.group_id
                 WHERE m.alarm_id = ?1 AND m.group_id != ?2 AND g.route = ?3
             """)
         old.bind(1, Int64(bitPattern: a.id))
@@ -125,7 +125,7 @@ extension AlarmStore {
         let find = try c.cached(
             """
             SELECT g.id, g.route, g.flush_at, g.last_flush, m.notified FROM notify_group_alarms m
-                JOIN notify_groups g ON g.id = m.group_id WHERE m.alarm_id = ?1
+                CROSS JOIN notify_groups g ON g.id = m.group_id WHERE m.alarm_id = ?1
             """)
         find.bind(1, Int64(bitPattern: a.id))
         var rows: [(Int64, String, Int64?, Int64?, Bool)] = []
