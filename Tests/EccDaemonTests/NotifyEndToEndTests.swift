@@ -1,6 +1,7 @@
 import EccClient
 import EccCore
 import EccDaemon
+import EccStore
 import EccTestSupport
 import Foundation
 import Testing
@@ -37,7 +38,7 @@ struct NotifyEndToEndTests {
                 kannel: try KannelTestGateway.start(), hook: try WebhookTestServer.start())
         }
 
-        func config() -> String {
+        func config(httpPort: Int) -> String {
             """
             notify:
               retry: {initial: 1s, max: 2s}
@@ -55,6 +56,8 @@ struct NotifyEndToEndTests {
                 password: \(kannel.password)
                 from: "10086"
                 timeout: 10s
+                dlr_mask: 31
+                dlr_url: "http://127.0.0.1:\(httpPort)/v1/notify/dlr?id={{id}}&status=%d&to=%p&answer=%A"
               receivers:
                 - name: noc-email
                   email: {to: [noc@example.com, oncall@example.com]}
@@ -68,10 +71,12 @@ struct NotifyEndToEndTests {
 
     static func daemon(_ servers: Servers) async throws -> TestDaemon {
         let dir = try TestDaemon.makeDir(rules: rules)
-        let text = servers.config()
+        let port = try TestServers.freePort()
+        let text = servers.config(httpPort: port)
         return try await TestDaemon(dir: dir) { c in
             let parsed = try DaemonConfig.parse(text, file: "eccd.yaml")
             c.notify = parsed.notify
+            c.httpPort = port
         }
     }
 
@@ -99,6 +104,12 @@ struct NotifyEndToEndTests {
         let sms = servers.kannel.waitForMessages(count: 1, timeout: 30)
         #expect(sms.first?.to.hasSuffix("8613800000001") == true)
         #expect(sms.first?.text.contains("核心交换机宕机") == true)
+        // Kannel reports the SMSC's acceptance to the dlr-url: recorded with the message's attempts.
+        let outbox = try Outbox(path: d.dir + "/var/ecc.db")
+        try await d.eventually(30) {
+            let m = try outbox.messages(states: ["sent"], receiver: "noc-sms").first
+            return try m.map { try outbox.attempts(rowID: $0.rowID).contains { $0.result == "report" } } ?? false
+        }
         let hooks = servers.hook.waitForRequests(count: 1, timeout: 30)
         #expect(hooks.count == 1)
         if let h = hooks.first, let body = h.body {

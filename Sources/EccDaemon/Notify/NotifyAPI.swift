@@ -33,7 +33,40 @@ extension Dispatcher {
                 }
                 w.endArray()
                 return w.bytes
-            })
+            },
+            report: { [self] id, status, to, answer in await report(id, status: status, to: to, answer: answer) })
+    }
+
+    /// Kannel's delivery report types (dlr-mask bits).
+    static func reportText(_ status: Int) -> (String, failed: Bool) {
+        switch status {
+        case 1: ("delivered to the phone", false)
+        case 2: ("not delivered to the phone", true)
+        case 4: ("queued on the SMSC", false)
+        case 8: ("accepted by the SMSC", false)
+        case 16: ("rejected by the SMSC", true)
+        default: ("report type \(status)", false)
+        }
+    }
+
+    func report(_ id: String, status: Int, to: String?, answer: String?) async -> Bool {
+        guard let row = outbox.rowID(id) else { return false }
+        let (text, failed) = Self.reportText(status)
+        let detail =
+            "delivery report \(status): \(text)" + (to.map { " (\($0))" } ?? "")
+            + (answer.map { ": " + String($0.prefix(200)) } ?? "")
+        let now = clock.now()
+        let ok = await Self.blocking { [outbox] in
+            (try? outbox.report(row, detail: detail, failed: failed, at: now)) ?? false
+        }
+        if ok {
+            if failed {
+                logger.error("SMS not delivered", metadata: ["ecc.id": "\(id)", "ecc.report": "\(detail)"])
+            } else {
+                logger.info("SMS delivery report", metadata: ["ecc.id": "\(id)", "ecc.report": "\(detail)"])
+            }
+        }
+        return ok
     }
 
     /// Queues a test message for `receiver` and waits up to `wait` for it to be sent or to fail; nil when

@@ -61,13 +61,18 @@ public struct NotifyEndpoints: Sendable {
     public var test: @Sendable (_ receiver: String, _ wait: Duration) async -> [UInt8]?
     /// `GET /v1/notify/receivers`: the receivers configured.
     public var receivers: @Sendable () -> [UInt8]
+    /// `GET /v1/notify/dlr`: an SMS gateway's delivery report (message id, Kannel's status, number, the
+    /// SMSC's answer); false when the id is unknown.
+    public var report: @Sendable (_ id: String, _ status: Int, _ to: String?, _ answer: String?) async -> Bool
 
     public init(
         queue: @escaping @Sendable ([String], String?, Int) throws -> [UInt8],
-        test: @escaping @Sendable (String, Duration) async -> [UInt8]?, receivers: @escaping @Sendable () -> [UInt8]
+        test: @escaping @Sendable (String, Duration) async -> [UInt8]?, receivers: @escaping @Sendable () -> [UInt8],
+        report: @escaping @Sendable (String, Int, String?, String?) async -> Bool = { _, _, _, _ in false }
     ) {
         self.queue = queue
         self.test = test
         self.receivers = receivers
+        self.report = report
     }
 }

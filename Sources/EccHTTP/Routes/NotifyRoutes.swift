@@ -29,6 +29,18 @@ enum NotifyRoutes {
                 return Responses.error(.internalServerError, "store: \(error)")
             }
         }
+        // Kannel's dlr-url: `.../v1/notify/dlr?id={{id}}&status=%d&to=%p&answer=%A`.
+        router.get("/v1/notify/dlr") { request, _ -> Response in
+            guard let n = deps.notify else { return off() }
+            let q = request.uri.queryParameters
+            guard let id = q.get("id"), !id.isEmpty, let status = q.get("status").flatMap({ Int($0) }) else {
+                return Responses.error(.badRequest, "give id and a numeric status (Kannel: status=%d)", field: "status")
+            }
+            guard await n.report(id, status, q.get("to"), q.get("answer")) else {
+                return Responses.error(.notFound, "no notification \(id)", field: "id")
+            }
+            return Responses.text(Array("ok\n".utf8), contentType: "text/plain")
+        }
         router.get("/v1/notify/receivers") { _, _ -> Response in
             guard let n = deps.notify else { return off() }
             return Responses.json(n.receivers())

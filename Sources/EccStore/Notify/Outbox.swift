@@ -419,6 +419,35 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// Records a delivery report (Kannel's dlr-url) for a sent message; a report that the message was not
+    /// delivered marks it failed (it is not sent again: parts may have reached the phone). Returns false
+    /// when there is no such message.
+    public func report(_ rowID: Int64, detail: String, failed: Bool, at now: EventTime) throws(StoreError) -> Bool {
+        try tx { (c) throws(StoreError) -> Bool in
+            let q = try c.cached("SELECT 1 FROM notifications WHERE id = ?1")
+            q.bind(1, rowID)
+            let exists = try q.step()
+            q.reset()
+            guard exists else { return false }
+            let a = try c.cached(
+                "INSERT INTO notification_attempts(notification_id, at, result, detail, duration_ms) VALUES(?1, ?2, 'report', ?3, 0)"
+            )
+            a.bind(1, rowID)
+            a.bind(2, now.nanoseconds)
+            a.bind(3, detail)
+            try a.run()
+            a.reset()
+            if failed {
+                let u = try c.cached("UPDATE notifications SET state = 'failed', last_error = ?2 WHERE id = ?1")
+                defer { u.reset() }
+                u.bind(1, rowID)
+                u.bind(2, detail)
+                try u.run()
+            }
+            return true
+        }
+    }
+
     /// Marks a message as not sent because no receiver by its name is configured (or another reason the
     /// dispatcher cannot send it at all).
     public func fail(_ rowID: Int64, reason: String, at now: EventTime) throws(StoreError) {
