@@ -65,7 +65,7 @@ public final class Daemon: Sendable {
             policy.routeBook = { [rulesInForce] in rulesInForce.get().routeBook }
         } else {
             logger.notice(
-                "notifications off: eccd.yaml has no notify.receivers; routes are evaluated, nothing is sent")
+                "notifications off: the configuration has no notify section; routes are evaluated, nothing is sent")
         }
         do {
             writer = try StoreWriter(

@@ -53,7 +53,12 @@ struct Eccd: AsyncParsableCommand {
         if checkConfig {
             do {
                 let rules = try RuleLoader.load(paths: cfg.rulePaths)
-                print("configuration OK; \(rules.rules.count) rules")
+                if let n = cfg.notify {
+                    let unknown = n.unknownReceivers(in: rules)
+                    if !unknown.isEmpty { throw ConfigErrors(unknown) }
+                }
+                let notify = cfg.notify.map { "\($0.receivers.count) notification receivers" } ?? "notifications off"
+                print("configuration OK; \(rules.rules.count) rules; \(notify)")
                 return
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))

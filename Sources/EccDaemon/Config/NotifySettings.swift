@@ -41,7 +41,7 @@ public struct NotifySettings: Sendable, Equatable {
             guard seen.insert("\(use.user)/\(use.receiver)").inserted else { continue }
             out.append(
                 ConfigError(
-                    "\(use.user) names receiver '\(use.receiver)', which eccd.yaml does not define (notify.receivers: "
+                    "\(use.user) names receiver '\(use.receiver)', which the configuration does not define (notify.receivers: "
                         + "\(known.sorted().joined(separator: ", ")))",
                     file: use.location?.file ?? "rules", at: use.location))
         }

@@ -65,6 +65,6 @@ enum NotifyRoutes {
     static func off() -> Response {
         Responses.error(
             .serviceUnavailable,
-            "notifications are off: eccd.yaml has no notify.receivers (see docs/configuration.md#notify)")
+            "notifications are off: eccd's configuration has no notify section (see docs/configuration.md#notify)")
     }
 }
