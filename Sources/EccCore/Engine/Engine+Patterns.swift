@@ -198,26 +198,25 @@ extension Engine {
 
     /// A matching event of a group rule: `member` is its rendered key.
     mutating func groupEvent(_ i: Int, member: String, event: Event, at now: EventTime, into batch: inout ChangeBatch) {
-        let rule = rules.rules[i]
-        guard let g = rule.timing.group else { return }
+        // The rule is read in place and the group's state changed in place: copying either out costs a
+        // rule's worth of reference counts and a copy of the member table, per event.
+        guard let g = rules.rules[i].timing.group else { return }
         let gk = g.by.render(event)
-        var st = states[i].groups[gk] ?? GroupState(origin: event)
-        let isNew = st.members[member] == nil
-        st.members[member] = max(st.members[member] ?? event.time, event.time)
-        st.origin = event
+        let (isNew, count, newest) = Self.addMember(
+            member, event: event, to: &states[i].groups[gk, default: GroupState(origin: event)])
         if states[i].active.alarm(forKey: gk) != nil {
-            states[i].groups[gk] = st
-            let count = Int64(st.members.count)
+            let spec = rules.rules[i].alarm
+            let name = rules.rules[i].name
             let changed: Alarm? = states[i].active.update(key: gk) { slot, names in
                 if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
-                if rule.alarm.severity == nil, event.severity > slot.alarm.severity {
+                if spec.severity == nil, event.severity > slot.alarm.severity {
                     slot.alarm.severity = event.severity
                 }
                 slot.alarm.count = count
-                if isNew, rule.alarm.summary.usesCount {
-                    slot.alarm.summary = rule.alarm.summary.render(event, count: count)
+                if isNew, spec.summary.usesCount {
+                    slot.alarm.summary = spec.summary.render(event, count: count)
                 }
-                return slot.alarm.alarm(rule: rule.name, names)
+                return slot.alarm.alarm(rule: name, names)
             }
             if let changed {
                 let a = decorated(changed, rule: i)
@@ -225,24 +224,37 @@ extension Engine {
             }
             return
         }
-        let newest = st.members.values.max() ?? event.time
         let horizon = newest.adding(nanoseconds: -g.within)
-        st.members = st.members.filter { $0.value > horizon }
-        if st.members.count >= g.count {
-            st.armed = .zero
-            states[i].groups[gk] = st
-            var a = prototype(i, key: gk, event: event, count: Int64(st.members.count))
-            a.firstSeen = st.members.values.min() ?? event.time
+        if states[i].groups[gk]?.members.values.contains(where: { $0 <= horizon }) == true {
+            let kept = states[i].groups[gk]?.members.filter { $0.value > horizon } ?? [:]
+            states[i].groups[gk]?.members = kept
+        }
+        guard let members = states[i].groups[gk]?.members, let armed = states[i].groups[gk]?.armed else { return }
+        if members.count >= g.count {
+            states[i].groups[gk]?.armed = .zero
+            var a = prototype(i, key: gk, event: event, count: Int64(members.count))
+            a.firstSeen = members.values.min() ?? event.time
             a.lastSeen = newest
-            a.members = st.members.keys.sorted()
+            a.members = members.keys.sorted()
             raise(i, a, origin: event, at: now, eventTime: event.time, into: &batch)
             return
         }
-        if st.armed == .zero, let oldest = st.members.values.min() {
-            st.armed = oldest.adding(nanoseconds: g.within)
-            schedule(rule.name, gk, .group, at: st.armed)
+        if armed == .zero, let oldest = members.values.min() {
+            let deadline = oldest.adding(nanoseconds: g.within)
+            states[i].groups[gk]?.armed = deadline
+            schedule(rules.rules[i].name, gk, .group, at: deadline)
         }
-        states[i].groups[gk] = st
+    }
+
+    /// Records a member's event in its group's state; returns whether it is new, the member count and the
+    /// newest member time.
+    private static func addMember(_ member: String, event: Event, to st: inout GroupState)
+        -> (isNew: Bool, count: Int64, newest: EventTime)
+    {
+        let isNew = st.members[member] == nil
+        st.members[member] = max(st.members[member] ?? event.time, event.time)
+        st.origin = event
+        return (isNew, Int64(st.members.count), st.members.values.max() ?? event.time)
     }
 
     /// A clearing event of a group rule: the member leaves; the alarm clears below the clear level.
