@@ -23,9 +23,12 @@ enum SNMPDecodeBench {
         let decode = timed {
             for i in 0..<count {
                 packets[i & 1023].withUnsafeBytes { raw in
-                    if let n = try? SNMPDecoder.decode(raw) {
-                        events.append(
-                            n.event(from: "127.0.0.1", at: EventTime(nanoseconds: Int64(i) * 5_000), names: names))
+                    // As the receiver does: the v2c trap path first, the general decoder otherwise.
+                    let at = EventTime(nanoseconds: Int64(i) * 5_000)
+                    if let e = SNMPDecoder.trapEvent(raw, from: "127.0.0.1", at: at, names: names) {
+                        events.append(e)
+                    } else if let n = try? SNMPDecoder.decode(raw) {
+                        events.append(n.event(from: "127.0.0.1", at: at, names: names))
                     }
                 }
             }
