@@ -202,9 +202,11 @@ extension Engine {
         // rule's worth of reference counts and a copy of the member table, per event.
         guard let g = rules.rules[i].timing.group else { return }
         let gk = g.by.render(event)
-        let (isNew, count, newest) = Self.addMember(
-            member, event: event, to: &states[i].groups[gk, default: GroupState(origin: event)])
-        if states[i].active.alarm(forKey: gk) != nil {
+        let active = states.withUnsafeBufferPointer { $0[i].active.contains(key: gk) }
+        let (isNew, count, newest, armed) = Self.addMember(
+            member, event: event, within: g.within, prune: !active,
+            to: &states[i].groups[gk, default: GroupState(origin: event)])
+        if active {
             let spec = rules.rules[i].alarm
             let name = rules.rules[i].name
             let changed: Alarm? = states[i].active.update(key: gk) { slot, names in
@@ -224,37 +226,40 @@ extension Engine {
             }
             return
         }
-        let horizon = newest.adding(nanoseconds: -g.within)
-        if states[i].groups[gk]?.members.values.contains(where: { $0 <= horizon }) == true {
-            let kept = states[i].groups[gk]?.members.filter { $0.value > horizon } ?? [:]
-            states[i].groups[gk]?.members = kept
-        }
-        guard let members = states[i].groups[gk]?.members, let armed = states[i].groups[gk]?.armed else { return }
-        if members.count >= g.count {
+        if count >= g.count, let members = states[i].groups[gk]?.members {
             states[i].groups[gk]?.armed = .zero
-            var a = prototype(i, key: gk, event: event, count: Int64(members.count))
+            var a = prototype(i, key: gk, event: event, count: count)
             a.firstSeen = members.values.min() ?? event.time
             a.lastSeen = newest
             a.members = members.keys.sorted()
             raise(i, a, origin: event, at: now, eventTime: event.time, into: &batch)
             return
         }
-        if armed == .zero, let oldest = members.values.min() {
-            let deadline = oldest.adding(nanoseconds: g.within)
-            states[i].groups[gk]?.armed = deadline
-            schedule(rules.rules[i].name, gk, .group, at: deadline)
+        if let armed {
+            states[i].groups[gk]?.armed = armed
+            schedule(rules.rules[i].name, gk, .group, at: armed)
         }
     }
 
-    /// Records a member's event in its group's state; returns whether it is new, the member count and the
-    /// newest member time.
-    private static func addMember(_ member: String, event: Event, to st: inout GroupState)
-        -> (isNew: Bool, count: Int64, newest: EventTime)
-    {
+    /// Records a member's event in its group's state, in place. With `prune` (the group alarm is not
+    /// active) members older than the window before the newest are dropped, and a window timer is armed
+    /// if none is. Returns whether the member is new, the member count, the newest member time and the
+    /// deadline of a timer to schedule.
+    private static func addMember(
+        _ member: String, event: Event, within: Int64, prune: Bool, to st: inout GroupState
+    ) -> (isNew: Bool, count: Int64, newest: EventTime, arm: EventTime?) {
         let isNew = st.members[member] == nil
         st.members[member] = max(st.members[member] ?? event.time, event.time)
         st.origin = event
-        return (isNew, Int64(st.members.count), st.members.values.max() ?? event.time)
+        let newest = st.members.values.max() ?? event.time
+        guard prune else { return (isNew, Int64(st.members.count), newest, nil) }
+        let horizon = newest.adding(nanoseconds: -within)
+        if st.members.values.contains(where: { $0 <= horizon }) {
+            st.members = st.members.filter { $0.value > horizon }
+        }
+        var arm: EventTime?
+        if st.armed == .zero, let oldest = st.members.values.min() { arm = oldest.adding(nanoseconds: within) }
+        return (isNew, Int64(st.members.count), newest, arm)
     }
 
     /// A clearing event of a group rule: the member leaves; the alarm clears below the clear level.
