@@ -129,9 +129,10 @@ if enabled("notify") {
 }
 
 // SNMP traps: eccd vs snmptrapd vs a do-nothing receiver, lossless rate (issue #5).
-if enabled("snmp") {
+// ECC_BENCH_ONLY=snmp-one-thread runs only its one-thread pieces (decode, engine), for profiling.
+if enabled("snmp") || only == "snmp-one-thread" {
     SNMPDecodeBench.run(count: scaled(1_000_000))
-    try await TrapBench.run()
+    if only != "snmp-one-thread" { try await TrapBench.run() }
 }
 
 // ECC vs SEC (Simple Event Correlator, Perl) on one threshold rule, same syslog lines, same run.

@@ -24,12 +24,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if case .notification(let n, _) = usm.process(bytes, now: 0) { _ = n.event(from: "192.0.2.1", at: .zero) }
         return 0
     }
+    // The receiver's v2c trap path must give the general path's event, or decline.
+    let quick = SNMPDecoder.trapEvent(bytes, from: "192.0.2.1", at: .zero, names: fuzzNames)
     if let n = try? SNMPDecoder.decode(bytes) {
-        _ = n.event(from: "192.0.2.1", at: .zero)
+        let e = n.event(from: "192.0.2.1", at: .zero, names: fuzzNames)
+        precondition(quick == nil || quick == e, "the v2c trap path and the general path disagree")
         if n.isInform { _ = SNMPDecoder.informResponse(to: n) }
+    } else {
+        precondition(quick == nil, "the v2c trap path took a packet the general path rejects")
     }
     return 0
 }
+
+/// The receiver's name cache, kept across inputs as in the daemon (libFuzzer runs inputs on one thread).
+nonisolated(unsafe) let fuzzNames = OIDNameCache(mibs: nil)
 
 #if FUZZING
     /// libFuzzer's driver (the fuzzer runtime provides it).

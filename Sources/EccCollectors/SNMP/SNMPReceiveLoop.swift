@@ -131,10 +131,17 @@ final class SNMPReceiveLoop {
             }
         } else {
             let communities = shared.communities
+            let allow = communities.map { set in { (c: ArraySlice<UInt8>) in set.contains(Array(c)) } }
+            // The common case, a v2c trap, straight from the packet to its event; anything else (or a
+            // packet it does not take) goes the general way below.
+            if let e = SNMPDecoder.trapEvent(bytes, from: sender, at: now, names: names, allowCommunity: allow) {
+                producer.append(e)
+                count(sender, accepted: true)
+                return
+            }
             do throws(SNMPError) {
                 decoded = .success(
-                    try SNMPDecoder.decode(
-                        bytes, allowCommunity: communities.map { set in { set.contains(Array($0)) } }))
+                    try SNMPDecoder.decode(bytes, allowCommunity: allow))
             } catch { decoded = .failure(error) }
         }
         switch decoded {

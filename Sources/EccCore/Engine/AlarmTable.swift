@@ -180,6 +180,12 @@ struct AlarmTable: Sendable {
 }
 
 extension AlarmTable {
+    /// Whether an alarm with this key is active (builds no alarm).
+    func contains(key: String) -> Bool {
+        var k = key
+        return k.withUTF8 { buf in position(UnsafeRawBufferPointer(buf), hash: keyHash(key)) != nil }
+    }
+
     /// The active alarm with this key (slow path: builds the key's bytes).
     func alarm(forKey key: String) -> Alarm? {
         var k = key

@@ -198,26 +198,27 @@ extension Engine {
 
     /// A matching event of a group rule: `member` is its rendered key.
     mutating func groupEvent(_ i: Int, member: String, event: Event, at now: EventTime, into batch: inout ChangeBatch) {
-        let rule = rules.rules[i]
-        guard let g = rule.timing.group else { return }
+        // The rule is read in place and the group's state changed in place: copying either out costs a
+        // rule's worth of reference counts and a copy of the member table, per event.
+        guard let g = rules.rules[i].timing.group else { return }
         let gk = g.by.render(event)
-        var st = states[i].groups[gk] ?? GroupState(origin: event)
-        let isNew = st.members[member] == nil
-        st.members[member] = max(st.members[member] ?? event.time, event.time)
-        st.origin = event
-        if states[i].active.alarm(forKey: gk) != nil {
-            states[i].groups[gk] = st
-            let count = Int64(st.members.count)
+        let active = states.withUnsafeBufferPointer { $0[i].active.contains(key: gk) }
+        let (isNew, count, newest, armed) = Self.addMember(
+            member, event: event, within: g.within, prune: !active,
+            to: &states[i].groups[gk, default: GroupState(origin: event)])
+        if active {
+            let spec = rules.rules[i].alarm
+            let name = rules.rules[i].name
             let changed: Alarm? = states[i].active.update(key: gk) { slot, names in
                 if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
-                if rule.alarm.severity == nil, event.severity > slot.alarm.severity {
+                if spec.severity == nil, event.severity > slot.alarm.severity {
                     slot.alarm.severity = event.severity
                 }
                 slot.alarm.count = count
-                if isNew, rule.alarm.summary.usesCount {
-                    slot.alarm.summary = rule.alarm.summary.render(event, count: count)
+                if isNew, spec.summary.usesCount {
+                    slot.alarm.summary = spec.summary.render(event, count: count)
                 }
-                return slot.alarm.alarm(rule: rule.name, names)
+                return slot.alarm.alarm(rule: name, names)
             }
             if let changed {
                 let a = decorated(changed, rule: i)
@@ -225,24 +226,40 @@ extension Engine {
             }
             return
         }
-        let newest = st.members.values.max() ?? event.time
-        let horizon = newest.adding(nanoseconds: -g.within)
-        st.members = st.members.filter { $0.value > horizon }
-        if st.members.count >= g.count {
-            st.armed = .zero
-            states[i].groups[gk] = st
-            var a = prototype(i, key: gk, event: event, count: Int64(st.members.count))
-            a.firstSeen = st.members.values.min() ?? event.time
+        if count >= g.count, let members = states[i].groups[gk]?.members {
+            states[i].groups[gk]?.armed = .zero
+            var a = prototype(i, key: gk, event: event, count: count)
+            a.firstSeen = members.values.min() ?? event.time
             a.lastSeen = newest
-            a.members = st.members.keys.sorted()
+            a.members = members.keys.sorted()
             raise(i, a, origin: event, at: now, eventTime: event.time, into: &batch)
             return
         }
-        if st.armed == .zero, let oldest = st.members.values.min() {
-            st.armed = oldest.adding(nanoseconds: g.within)
-            schedule(rule.name, gk, .group, at: st.armed)
+        if let armed {
+            states[i].groups[gk]?.armed = armed
+            schedule(rules.rules[i].name, gk, .group, at: armed)
         }
-        states[i].groups[gk] = st
+    }
+
+    /// Records a member's event in its group's state, in place. With `prune` (the group alarm is not
+    /// active) members older than the window before the newest are dropped, and a window timer is armed
+    /// if none is. Returns whether the member is new, the member count, the newest member time and the
+    /// deadline of a timer to schedule.
+    private static func addMember(
+        _ member: String, event: Event, within: Int64, prune: Bool, to st: inout GroupState
+    ) -> (isNew: Bool, count: Int64, newest: EventTime, arm: EventTime?) {
+        let isNew = st.members[member] == nil
+        st.members[member] = max(st.members[member] ?? event.time, event.time)
+        st.origin = event
+        let newest = st.members.values.max() ?? event.time
+        guard prune else { return (isNew, Int64(st.members.count), newest, nil) }
+        let horizon = newest.adding(nanoseconds: -within)
+        if st.members.values.contains(where: { $0 <= horizon }) {
+            st.members = st.members.filter { $0.value > horizon }
+        }
+        var arm: EventTime?
+        if st.armed == .zero, let oldest = st.members.values.min() { arm = oldest.adding(nanoseconds: within) }
+        return (isNew, Int64(st.members.count), newest, arm)
     }
 
     /// A clearing event of a group rule: the member leaves; the alarm clears below the clear level.

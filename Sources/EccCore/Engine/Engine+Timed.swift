@@ -186,13 +186,13 @@ extension Engine {
 
     /// A matching event for a rule with timing (the slow path; plain rules never come here).
     mutating func handleTimed(_ i: Int, key: String, event: Event, at now: EventTime, into batch: inout ChangeBatch) {
-        let rule = rules.rules[i]
-        let timing = rule.timing
-        if timing.group != nil {
+        // The rule is read in place (`rules.rules[i].…`), never bound whole: copying a `Rule` costs dozens of
+        // reference-count operations, per event. The closures below get the few parts they need.
+        if rules.rules[i].timing.group != nil {
             groupEvent(i, member: key, event: event, at: now, into: &batch)
             return
         }
-        if let absent = timing.absentFor {
+        if let absent = rules.rules[i].timing.absentFor {
             let proto = prototype(i, key: key, event: event)
             var hb = states[i].heartbeats[key] ?? Heartbeat(last: event.time, prototype: proto, armed: false)
             if event.time > hb.last { hb.last = event.time }
@@ -201,27 +201,29 @@ extension Engine {
             if states[i].active.alarm(forKey: key) != nil { clearActive(i, key: key, at: event.time, into: &batch) }
             if !hb.armed {
                 hb.armed = true
-                schedule(rule.name, key, .absence, at: hb.last.adding(nanoseconds: absent))
+                schedule(rules.rules[i].name, key, .absence, at: hb.last.adding(nanoseconds: absent))
             }
             states[i].heartbeats[key] = hb
             return
         }
         // Already raised: a repeat, as for plain rules; threshold rules with a clear level keep their window.
+        let spec = rules.rules[i].alarm
+        let name = rules.rules[i].name
         let repeated: Void? = states[i].active.update(key: key) { slot, names in
             slot.alarm.count += 1
             if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
-            if rule.alarm.severity == nil, event.severity > slot.alarm.severity { slot.alarm.severity = event.severity }
-            if rule.alarm.summary.usesCount {
-                slot.alarm.summary = rule.alarm.summary.render(event, count: slot.alarm.count)
+            if spec.severity == nil, event.severity > slot.alarm.severity { slot.alarm.severity = event.severity }
+            if spec.summary.usesCount {
+                slot.alarm.summary = spec.summary.render(event, count: slot.alarm.count)
             }
             let a = slot.alarm
             batch.appendRepeat(
                 id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary, at: now,
-                hint: &slot.hint, alarm: { a.alarm(rule: rule.name, names) })
+                hint: &slot.hint, alarm: { a.alarm(rule: name, names) })
         }
         if repeated != nil {
-            if timing.flap != nil { flapOnRepeat(i, key: key, at: event.time, into: &batch) }
-            if let th = timing.threshold, th.clearBelow != nil {
+            if rules.rules[i].timing.flap != nil { flapOnRepeat(i, key: key, at: event.time, into: &batch) }
+            if let th = rules.rules[i].timing.threshold, th.clearBelow != nil {
                 var w = states[i].windows[key] ?? []
                 let wasEmpty = w.isEmpty
                 w.append(event.time)
@@ -230,14 +232,14 @@ extension Engine {
             }
             return
         }
-        if let th = timing.threshold {
+        if let th = rules.rules[i].timing.threshold {
             let isNew = states[i].pending[key] == nil
             var p = states[i].pending[key] ?? Pending(prototype: prototype(i, key: key, event: event, count: 0))
             let at = p.times.firstIndex { $0 > event.time } ?? p.times.endIndex
             p.times.insert(event.time, at: at)
             let horizon = (p.times.last ?? event.time).adding(nanoseconds: -th.within)
             p.times.removeAll { $0 <= horizon }
-            if event.severity > p.prototype.severity && rule.alarm.severity == nil {
+            if event.severity > p.prototype.severity && spec.severity == nil {
                 p.prototype.severity = event.severity
             }
             if p.times.count >= th.count {
@@ -246,7 +248,7 @@ extension Engine {
                 a.count = Int64(p.times.count)
                 a.firstSeen = p.times.first ?? event.time
                 a.lastSeen = p.times.last ?? event.time
-                a.summary = rule.alarm.summary.render(event, count: a.count)
+                a.summary = spec.summary.render(event, count: a.count)
                 raise(i, a, origin: event, at: now, eventTime: event.time, into: &batch)
                 if th.clearBelow != nil {
                     states[i].windows[key] = p.times
@@ -255,37 +257,42 @@ extension Engine {
             } else {
                 if isNew || p.times.first.map({ $0.adding(nanoseconds: th.within) }) != p.deadline {
                     p.deadline = (p.times.first ?? event.time).adding(nanoseconds: th.within)
-                    schedule(rule.name, key, .expiry, at: p.deadline)
+                    schedule(name, key, .expiry, at: p.deadline)
                 }
                 states[i].pending[key] = p
             }
             return
         }
-        if let hold = timing.hold {
-            if var p = states[i].pending[key] {
-                p.prototype.count += 1
-                p.origin = event
-                if rule.alarm.summary.usesCount { p.lastEvent = event }
-                if event.time > p.prototype.lastSeen { p.prototype.lastSeen = event.time }
-                if rule.alarm.severity == nil, event.severity > p.prototype.severity {
-                    p.prototype.severity = event.severity
-                }
-                states[i].pending[key] = p
+        if let hold = rules.rules[i].timing.hold {
+            if let at = states[i].pending.index(forKey: key) {
+                // Modified in place: a copy out and back would copy the held alarm and its events.
+                Self.repeatHeld(
+                    &states[i].pending.values[at], event: event, usesCount: spec.summary.usesCount,
+                    fixedSeverity: spec.severity != nil)
             } else {
                 let deadline = event.time.adding(nanoseconds: hold)
                 var p = Pending(prototype: prototype(i, key: key, event: event), deadline: deadline, origin: event)
-                if rule.alarm.summary.usesCount { p.lastEvent = event }
+                if spec.summary.usesCount { p.lastEvent = event }
                 states[i].pending[key] = p
-                schedule(rule.name, key, .hold, at: deadline)
+                schedule(name, key, .hold, at: deadline)
             }
             return
         }
-        if let seq = timing.sequence {
+        if let seq = rules.rules[i].timing.sequence {
             sequenceFirst(i, key: key, event: event, sequence: seq)
             return
         }
         // Auto-clear, escalation or flap detection only.
         raise(i, prototype(i, key: key, event: event), origin: event, at: now, eventTime: event.time, into: &batch)
+    }
+
+    /// Another event for a held key: counted, and the latest event becomes the origin.
+    private static func repeatHeld(_ p: inout Pending, event: Event, usesCount: Bool, fixedSeverity: Bool) {
+        p.prototype.count += 1
+        p.origin = event
+        if usesCount { p.lastEvent = event }
+        if event.time > p.prototype.lastSeen { p.prototype.lastSeen = event.time }
+        if !fixedSeverity, event.severity > p.prototype.severity { p.prototype.severity = event.severity }
     }
 
     /// A clearing event for a rule with timing: forget held and counting state too.

@@ -219,7 +219,13 @@ public struct Engine: Sendable {
 
     /// Runs the transforms whose `when` matches, in order.
     func applyTransforms(_ event: inout Event) {
-        for t in rules.transforms where t.when.matches(event) { t.apply(to: &event, tables: rules.tables) }
+        // Borrowed through a buffer pointer: `for t in transforms` copies each transform (a dozen
+        // reference-count operations per transform, per event).
+        rules.transforms.withUnsafeBufferPointer { transforms in
+            for i in transforms.indices where transforms[i].when.matches(event) {
+                transforms[i].apply(to: &event, tables: rules.tables)
+            }
+        }
     }
 }
 

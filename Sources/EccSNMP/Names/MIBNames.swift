@@ -39,6 +39,9 @@ public final class OIDNameCache: OIDNaming {
     private let mibs: MIBNames?
     private var trapKeyCache: [OID: TrapKeys] = [:]
     private var objectKeyCache: [OID: ObjectKeys] = [:]
+    /// The same keys found by encoded OID bytes, for ``SNMPDecoder/trapEvent(_:from:at:names:allowCommunity:)``.
+    var encodedObjects = EncodedOIDTable<ObjectEntry>(limit: OIDNameCache.capacity)
+    var encodedTraps = EncodedOIDTable<TrapEntry>(limit: OIDNameCache.capacity)
     /// Entries kept before the cache starts afresh (instances make many distinct OIDs).
     public static let capacity = 65_536
 
