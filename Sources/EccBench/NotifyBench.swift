@@ -64,7 +64,8 @@ enum NotifyBench {
         let d = Dispatcher(
             outbox: outbox,
             receivers: ["noc-email", "noc-sms"].map {
-                DispatchReceiver(name: $0, channel: NullChannel(), rate: nil, digestAfter: 60_000_000_000)
+                ReceiverDefinition(
+                    name: $0, channel: NullChannel(), location: SourceLocation(file: "bench", line: 1, column: 1))
             },
             routes: { book }, clock: WallClock(), logger: logger)
         let now = EventTime(nanoseconds: Int64(alarms) + 1)

@@ -30,6 +30,13 @@ final class RecordingChannel: Channel {
     }
 }
 
+/// A receiver for the tests: a channel with an optional rate limit (messages per second, burst).
+func receiver(_ name: String, _ channel: any Channel, rate: (Double, Int)? = nil) -> ReceiverDefinition {
+    ReceiverDefinition(
+        name: name, channel: channel, location: SourceLocation(file: "test", line: 1, column: 1),
+        rateLimit: rate.map { RateLimit(rate: $0.0, burst: $0.1) })
+}
+
 /// The outbox and dispatcher driven by the real engine and store on a SQLite file, with time given
 /// explicitly: grouping, repeats, resolved messages, escalation and its stop, rate limits and digests,
 /// retries, suppression, restart.
@@ -69,6 +76,24 @@ struct NotifyDispatchTests {
           repeat_interval: 1h
         """
 
+    /// SLA breach events (source itsm) as alarms, escalated by the duty policy.
+    static let slaRules = """
+
+        - rule: sla-breached
+          when: {source: itsm, type: slaBreached}
+          key: "{incident}/{sla}"
+          incident: false
+          alarm: {severity: major, summary: "{summary}"}
+        - escalation: duty
+          steps:
+            - {after: 0s, receivers: [duty-sms]}
+            - {after: 10m, receivers: [duty-email]}
+        - route: incident-sla
+          match: {rule: sla-breached}
+          escalation: duty
+          group_wait: 0s
+        """
+
     final class Fixture {
         let dir: String
         let rules: RuleSet
@@ -104,9 +129,7 @@ struct NotifyDispatchTests {
             dispatcher = Dispatcher(
                 outbox: outbox,
                 receivers: channels.map { name, c in
-                    DispatchReceiver(
-                        name: name, channel: c, rate: rate[name].map { (perSecond: $0.0, burst: $0.1) },
-                        digestAfter: 60_000_000_000)
+                    receiver(name, c, rate: rate[name])
                 },
                 routes: { book }, clock: ManualClock(), retry: retry, logger: Logger(label: "test"))
         }
@@ -278,23 +301,7 @@ struct NotifyDispatchTests {
 
     @Test("an SLA breach starts an escalation policy; acknowledging the incident it names stops it")
     func slaBreachEscalates() throws {
-        let f = try Fixture(
-            rules: Self.rules + """
-
-                - rule: sla-breached
-                  when: {source: itsm, type: slaBreached}
-                  key: "{incident}/{sla}"
-                  incident: false
-                  alarm: {severity: major, summary: "{summary}"}
-                - escalation: duty
-                  steps:
-                    - {after: 0s, receivers: [duty-sms]}
-                    - {after: 10m, receivers: [duty-email]}
-                - route: incident-sla
-                  match: {rule: sla-breached}
-                  escalation: duty
-                  group_wait: 0s
-                """)
+        let f = try Fixture(rules: Self.rules + Self.slaRules)
         try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])  // P3: response due after 2 h
         let breach = try f.desk.sweep(at: testEpoch.adding(nanoseconds: 121 * 60_000_000_000))
         #expect(breach.map(\.type) == ["slaBreached"])
@@ -325,8 +332,8 @@ struct NotifyDispatchTests {
         let d2 = Dispatcher(
             outbox: try Outbox(path: f.dir + "/ecc.db"),
             receivers: [
-                DispatchReceiver(name: "noc-email", channel: again, rate: nil, digestAfter: 60_000_000_000),
-                DispatchReceiver(name: "hook", channel: RecordingChannel(), rate: nil, digestAfter: 60_000_000_000),
+                receiver("noc-email", again),
+                receiver("hook", RecordingChannel()),
             ],
             routes: { book }, clock: ManualClock(), logger: Logger(label: "test"))
         d2.settle(at: testEpoch.adding(nanoseconds: 60_000_000_000))
@@ -349,23 +356,7 @@ struct NotifyDispatchTests {
 
     @Test("a resolution breach of an incident acknowledged earlier escalates; acknowledging it again stops that")
     func resolutionBreachOfAcknowledgedIncident() throws {
-        let f = try Fixture(
-            rules: Self.rules + """
-
-                - rule: sla-breached
-                  when: {source: itsm, type: slaBreached}
-                  key: "{incident}/{sla}"
-                  incident: false
-                  alarm: {severity: major, summary: "{summary}"}
-                - escalation: duty
-                  steps:
-                    - {after: 0s, receivers: [duty-sms]}
-                    - {after: 10m, receivers: [duty-email]}
-                - route: incident-sla
-                  match: {rule: sla-breached}
-                  escalation: duty
-                  group_wait: 0s
-                """)
+        let f = try Fixture(rules: Self.rules + Self.slaRules)
         try f.event("linkDown", host: "sw1", at: 0, ["ifIndex": "1"])  // P3: resolution due after 48 h
         let t0 = testEpoch.adding(nanoseconds: 60_000_000_000)
         _ = try f.desk.acknowledge(1, by: "alice", at: t0)
@@ -442,7 +433,7 @@ struct NotifyDispatchTests {
         try outbox.enqueue(
             NewMessage(receiver: "sms", kind: "firing", route: "r", alarmIDs: [], content: content), at: testEpoch)
         let d = Dispatcher(
-            outbox: outbox, receivers: [DispatchReceiver(name: "sms", channel: channel, rate: nil, digestAfter: 0)],
+            outbox: outbox, receivers: [receiver("sms", channel)],
             routes: { .empty }, clock: ManualClock(), logger: Logger(label: "test"))
         d.settle(at: testEpoch)
         d.settle(at: testEpoch.adding(nanoseconds: 20_000_000_000))
@@ -479,8 +470,8 @@ struct NotifyDispatchTests {
         let d = Dispatcher(
             outbox: outbox,
             receivers: [
-                DispatchReceiver(name: "slow", channel: hanging, rate: nil, digestAfter: 0),
-                DispatchReceiver(name: "fast", channel: quick, rate: nil, digestAfter: 0),
+                receiver("slow", hanging),
+                receiver("fast", quick),
             ],
             routes: { .empty }, clock: ManualClock(), logger: Logger(label: "test"))
         for _ in 0..<3 { d.round(at: testEpoch) }

@@ -59,7 +59,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// How often retention runs (nanoseconds).
     public var retentionInterval: Int64 = 3_600_000_000_000
     /// Receivers and retries (nil: no `notify:` section, notifications off).
-    public var notify: NotifySettings?
+    public var notify: NotifyConfig?
 
     /// The `incidents:` section.
     public struct IncidentSettings: Sendable, Equatable {
@@ -95,7 +95,7 @@ public struct DaemonConfig: Sendable, Equatable {
         let top = try doc.mapping(
             "the configuration",
             known: ["database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "notify"])
-        if let n = top["notify"] { c.notify = NotifySettings(try NotifyConfig.parseNotify(n)) }
+        if let n = top["notify"] { c.notify = try NotifyConfig.parseNotify(n) }
         if let db = top["database"] {
             let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
             if let v = m["max_size_mb"] { c.databaseMaxSizeMB = try positive(v, "database.max_size_mb") }

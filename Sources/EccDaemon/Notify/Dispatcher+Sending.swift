@@ -22,12 +22,14 @@ extension Dispatcher {
         guard look else { return }
         for m in try outbox.dueMessages(at: now, notFor: Set(receivers.keys)) {
             try outbox.fail(
-                m.rowID, reason: "no receiver named '\(m.receiver)' in eccd.yaml (notify.receivers)", at: now)
+                m.rowID,
+                reason: "no receiver named '\(m.receiver)' in the configuration (notify.receivers) any more; not sent",
+                at: now)
             count("failed", m.receiver)
         }
     }
 
-    private func send(_ r: DispatchReceiver, at now: EventTime) throws(StoreError) {
+    private func send(_ r: ReceiverDefinition, at now: EventTime) throws(StoreError) {
         var busy = state.withLock { $0.inFlight }
         var capacity = Self.maxInFlight - busy.values.filter { $0 == r.name }.count
         while capacity > 0 {
@@ -36,7 +38,10 @@ extension Dispatcher {
             for m in due {
                 guard capacity > 0 else { return }
                 guard let content = decode(m.content) else {
-                    try outbox.fail(m.rowID, reason: "the stored message cannot be read", at: now)
+                    try outbox.fail(
+                        m.rowID,
+                        reason: "the stored message cannot be read (written by another eccd version?); not sent",
+                        at: now)
                     count("failed", m.receiver)
                     continue
                 }
@@ -54,7 +59,7 @@ extension Dispatcher {
         }
     }
 
-    private func dispatch(_ m: OutboxMessage, _ content: MessageContent, to r: DispatchReceiver, at now: EventTime) {
+    private func dispatch(_ m: OutboxMessage, _ content: MessageContent, to r: ReceiverDefinition, at now: EventTime) {
         state.withLock { $0.inFlight[m.rowID] = r.name }
         let out = OutgoingMessage(id: m.uid, attempt: m.attempts + 1, content: content, done: Set(m.progress))
         let queue = queues[r.name] ?? DispatchQueue.global()

@@ -5,46 +5,12 @@ import Foundation
 import Logging
 import Synchronization
 
-/// A receiver as the dispatcher uses it: its channel and rate limit.
-public struct DispatchReceiver: Sendable {
-    public var name: String
-    public var channel: any Channel
-    /// Tokens per second and bucket size; nil: no limit.
-    public var rate: (perSecond: Double, burst: Int)?
-    /// How long held messages wait before their digest goes out (nanoseconds).
-    public var digestAfter: Int64
-
-    public init(name: String, channel: any Channel, rate: (perSecond: Double, burst: Int)?, digestAfter: Int64) {
-        self.name = name
-        self.channel = channel
-        self.rate = rate
-        self.digestAfter = digestAfter
-    }
-}
-
-/// Retries of temporary failures: exponential backoff with jitter, until `giveUpAfter` from the message's
-/// creation.
-public struct RetryPolicy: Sendable, Hashable {
-    public var initial: Int64 = 10_000_000_000
-    public var maximum: Int64 = 600_000_000_000
-    public var giveUpAfter: Int64 = 86_400_000_000_000
-
-    public init() {}
-
-    /// The delay before attempt `n + 1` after `n` failed attempts: initial × 2^(n-1), at most `maximum`,
-    /// scaled by a random factor in [0.5, 1] so that many messages failing together do not retry together.
-    public func delay(afterAttempts n: Int, jitter: Double) -> Int64 {
-        let base = Double(initial) * pow(2, Double(max(0, n - 1)))
-        return Int64(min(base, Double(maximum)) * (0.5 + 0.5 * min(max(jitter, 0), 1)))
-    }
-}
-
 /// Sends what the outbox holds: turns due groups, repeats and escalation steps into messages, applies
 /// each receiver's rate limit (held messages go out as one digest), delivers on one serial queue per
 /// receiver, records every attempt and reschedules temporary failures. Runs on its own thread.
 public final class Dispatcher: Sendable {
     let outbox: Outbox
-    let receivers: [String: DispatchReceiver]
+    let receivers: [String: ReceiverDefinition]
     let routes: @Sendable () -> RouteBook
     let clock: any EccCore.Clock
     let retry: RetryPolicy
@@ -53,7 +19,11 @@ public final class Dispatcher: Sendable {
     let state = Mutex(State())
     let wake = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
-    let counters = Mutex<[String: Int]>([:])
+    struct Tally: Hashable {
+        var receiver: String
+        var result: String
+    }
+    let counters = Mutex<[Tally: Int]>([:])
 
     struct State {
         var stopping = false
@@ -69,11 +39,11 @@ public final class Dispatcher: Sendable {
     static let maxInFlight = 4
 
     public init(
-        outbox: Outbox, receivers: [DispatchReceiver], routes: @escaping @Sendable () -> RouteBook,
+        outbox: Outbox, receivers: [ReceiverDefinition], routes: @escaping @Sendable () -> RouteBook,
         clock: any EccCore.Clock, retry: RetryPolicy = RetryPolicy(), logger: Logger
     ) {
         self.outbox = outbox
-        var map: [String: DispatchReceiver] = [:]
+        var map: [String: ReceiverDefinition] = [:]
         var queues: [String: DispatchQueue] = [:]
         for r in receivers {
             map[r.name] = r
@@ -139,7 +109,9 @@ public final class Dispatcher: Sendable {
             try digests(at: now)
             try send(at: now)
         } catch {
-            logger.error("notification outbox failed; retrying", metadata: ["ecc.error": "\(error)"])
+            logger.error(
+                "notification outbox not read or written; retrying in the next round",
+                metadata: ["ecc.error": "\(error)"])
         }
     }
 
@@ -202,12 +174,10 @@ public final class Dispatcher: Sendable {
                 return .stop("incident \(e.incidentID ?? 0) acknowledged")
             }
             let step = policy.steps[e.step]
-            let messages = step.receivers.map { r in
-                let content = MessageContent(
-                    kind: .escalation, receiver: r, route: e.policy, alarms: [info(alarm)], escalationStep: e.step + 1,
-                    createdAt: now)
-                return NewMessage(
-                    receiver: r, kind: "escalation", route: e.policy, alarmIDs: [alarm.id], content: encode(content))
+            let messages = step.receivers.map {
+                message(
+                    .escalation, receiver: $0, route: e.policy, group: [:], alarms: [alarm], escalationStep: e.step + 1,
+                    at: now)
             }
             let next =
                 e.step + 1 < policy.steps.count ? e.startedAt.adding(nanoseconds: policy.steps[e.step + 1].after) : nil
@@ -217,7 +187,7 @@ public final class Dispatcher: Sendable {
 
     private func digests(at now: EventTime) throws(StoreError) {
         for h in try outbox.heldReceivers() {
-            let wait = receivers[h.receiver]?.digestAfter ?? 60_000_000_000
+            let wait = receivers[h.receiver]?.rateLimit?.digestAfter ?? 60_000_000_000
             guard now.nanoseconds - h.oldest.nanoseconds >= wait else { continue }
             let held = try outbox.held(receiver: h.receiver)
             guard !held.isEmpty else { continue }
@@ -246,10 +216,11 @@ public final class Dispatcher: Sendable {
 
     func message(
         _ kind: MessageContent.Kind, receiver: String, route: String, group: [String: String], alarms: [OutboxAlarm],
-        at now: EventTime
+        escalationStep: Int? = nil, at now: EventTime
     ) -> NewMessage {
         let content = MessageContent(
-            kind: kind, receiver: receiver, route: route, group: group, alarms: alarms.map(info), createdAt: now)
+            kind: kind, receiver: receiver, route: route, group: group, alarms: alarms.map(info),
+            escalationStep: escalationStep, createdAt: now)
         return NewMessage(
             receiver: receiver, kind: kind.rawValue, route: route, alarmIDs: alarms.map(\.id), content: encode(content))
     }
@@ -273,8 +244,9 @@ public final class Dispatcher: Sendable {
     }
 
     /// Token bucket per receiver; a message that finds it empty is held for the digest.
-    func takeToken(_ r: DispatchReceiver, at now: EventTime) -> Bool {
-        guard let rate = r.rate else { return true }
+    func takeToken(_ r: ReceiverDefinition, at now: EventTime) -> Bool {
+        guard let limit = r.rateLimit else { return true }
+        let rate = (perSecond: limit.rate, burst: limit.burst)
         return state.withLock { s -> Bool in
             var b = s.buckets[r.name] ?? (Double(rate.burst), now.nanoseconds)
             let elapsed = Double(max(0, now.nanoseconds - b.at)) / 1e9
@@ -288,16 +260,11 @@ public final class Dispatcher: Sendable {
     }
 
     func count(_ what: String, _ receiver: String) {
-        counters.withLock { $0["\(receiver)\u{1F}\(what)", default: 0] += 1 }
+        counters.withLock { $0[Tally(receiver: receiver, result: what), default: 0] += 1 }
     }
 
     /// Messages sent, retried (temporary failures), failed and held since start, by receiver and result.
     public var totals: [(receiver: String, result: String, count: Int)] {
-        counters.withLock { c in
-            c.compactMap { k, v in
-                let parts = k.split(separator: "\u{1F}", omittingEmptySubsequences: false)
-                return parts.count == 2 ? (String(parts[0]), String(parts[1]), v) : nil
-            }
-        }
+        counters.withLock { c in c.map { ($0.key.receiver, $0.key.result, $0.value) } }
     }
 }

@@ -24,9 +24,9 @@ extension Dispatcher {
                     w.beginObject()
                     w.field("name", r.name)
                     w.field("channel", r.channel.kind)
-                    if let rate = r.rate {
+                    if let rate = r.rateLimit {
                         w.key("rate_per_minute")
-                        w.value(rate.perSecond * 60)
+                        w.value(rate.rate * 60)
                         w.field("burst", Int64(rate.burst))
                     }
                     w.endObject()

@@ -74,16 +74,13 @@ public struct ReceiverDefinition: Sendable {
 ///   `connect_timeout`, `timeout` (default 10s).
 ///
 /// Templates are compiled at load; a syntax error is reported at the template's value (or in its file).
-public struct NotifyConfig: Sendable {
+public struct NotifyConfig: Sendable, Equatable {
     /// In file order.
     public var receivers: [ReceiverDefinition]
     /// `external_url`.
     public var externalURL: String
-    /// `retry`: the first delay after a temporary failure (doubling, with jitter), the longest delay, and
-    /// how long after a message was made eccd stops retrying it (nanoseconds).
-    public var retry = (
-        initial: Int64(10_000_000_000), maximum: Int64(600_000_000_000), giveUpAfter: Int64(86_400_000_000_000)
-    )
+    /// `retry`: how temporary failures are retried.
+    public var retry = RetryPolicy()
 
     public init(receivers: [ReceiverDefinition] = [], externalURL: String = "") {
         self.receivers = receivers
@@ -93,6 +90,28 @@ public struct NotifyConfig: Sendable {
     /// The receiver called `name`.
     public func receiver(_ name: String) -> ReceiverDefinition? { receivers.first { $0.name == name } }
 
+    /// Equal when they define the same receivers (by name, in order), retries and external URL.
+    public static func == (a: NotifyConfig, b: NotifyConfig) -> Bool {
+        a.receivers.map(\.name) == b.receivers.map(\.name) && a.retry == b.retry && a.externalURL == b.externalURL
+    }
+
+    /// Every receiver the rules' routes and escalation policies name that is not defined here, as
+    /// `file:line:column` errors (eccd refuses such rules at start and on reload).
+    public func unknownReceivers(in rules: RuleSet) -> [ConfigError] {
+        let known = Set(receivers.map(\.name))
+        var seen = Set<String>()
+        var out: [ConfigError] = []
+        for use in rules.receiverUses where !known.contains(use.receiver) {
+            guard seen.insert("\(use.user)/\(use.receiver)").inserted else { continue }
+            out.append(
+                ConfigError(
+                    "\(use.user) names receiver '\(use.receiver)', which the configuration does not define "
+                        + "(notify.receivers: \(known.sorted().joined(separator: ", ")))",
+                    file: use.location?.file ?? "rules", at: use.location))
+        }
+        return out
+    }
+
     /// Parses the `notify:` mapping strictly: unknown keys, missing required keys, bad values, template
     /// syntax errors and duplicate receiver names are errors at their position.
     public static func parseNotify(_ v: YAMLValue) throws(ConfigError) -> NotifyConfig {
@@ -100,11 +119,10 @@ public struct NotifyConfig: Sendable {
         var out = NotifyConfig()
         if let r = m["retry"] {
             let rm = try r.mapping("notify.retry", known: ["initial", "max", "give_up_after"])
-            if let x = rm["initial"] { out.retry.initial = try positiveDuration(x, "notify.retry.initial") }
-            if let x = rm["max"] { out.retry.maximum = try positiveDuration(x, "notify.retry.max") }
-            if let x = rm["give_up_after"] {
-                out.retry.giveUpAfter = try positiveDuration(x, "notify.retry.give_up_after")
-            }
+            out.retry.initial = try positiveDuration(rm["initial"], "notify.retry.initial", default: out.retry.initial)
+            out.retry.maximum = try positiveDuration(rm["max"], "notify.retry.max", default: out.retry.maximum)
+            out.retry.giveUpAfter = try positiveDuration(
+                rm["give_up_after"], "notify.retry.give_up_after", default: out.retry.giveUpAfter)
             if out.retry.maximum < out.retry.initial {
                 throw r.error("notify.retry.max must not be shorter than notify.retry.initial")
             }
@@ -149,12 +167,6 @@ public struct NotifyConfig: Sendable {
         }
         let limit = try m["rate_limit"].map { r throws(ConfigError) in try rateLimit(r, name) }
         return ReceiverDefinition(name: name, channel: channel, location: v.location, rateLimit: limit)
-    }
-
-    static func positiveDuration(_ v: YAMLValue, _ what: String) throws(ConfigError) -> Int64 {
-        let d = try v.duration(what)
-        guard d > 0 else { throw v.error("\(what) must be longer than 0s") }
-        return d
     }
 
     /// `rate_limit: {rate: 10, per: 1m, burst: 20}`.

@@ -7,7 +7,8 @@ import EccCore
 /// recorded with the reason it notifies no one. Nothing here sends: the dispatcher does, from these rows.
 extension AlarmStore {
     func planNotifications(_ change: AlarmChange) throws(StoreError) {
-        guard let book = policy.routeBook?() else { return }
+        // Repeats are most changes and notify no one: out before the route book is even looked at.
+        guard change.kind != .repeated, let book = policy.routeBook?() else { return }
         let a = change.alarm
         switch change.kind {
         case .repeated: return
@@ -91,21 +92,7 @@ extension AlarmStore {
         var left: [Int64] = []
         while try old.step() { left.append(old.int(0)) }
         old.reset()
-        for g in left {
-            let d = try c.cached("DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2")
-            d.bind(1, g)
-            d.bind(2, Int64(bitPattern: a.id))
-            try d.run()
-            d.reset()
-            let empty = try c.cached(
-                """
-                DELETE FROM notify_groups WHERE id = ?1
-                    AND NOT EXISTS (SELECT 1 FROM notify_group_alarms WHERE group_id = ?1)
-                """)
-            empty.bind(1, g)
-            try empty.run()
-            empty.reset()
-        }
+        for g in left { try leave(g, a.id) }
         let member = try c.cached(
             """
             INSERT INTO notify_group_alarms(group_id, alarm_id, state, pending) VALUES(?1, ?2, 'firing', 1)
@@ -153,19 +140,7 @@ extension AlarmStore {
                     g.reset()
                 }
             } else {
-                let d = try c.cached("DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2")
-                d.bind(1, group)
-                d.bind(2, Int64(bitPattern: a.id))
-                try d.run()
-                d.reset()
-                let empty = try c.cached(
-                    """
-                    DELETE FROM notify_groups WHERE id = ?1
-                        AND NOT EXISTS (SELECT 1 FROM notify_group_alarms WHERE group_id = ?1)
-                    """)
-                empty.bind(1, group)
-                try empty.run()
-                empty.reset()
+                try leave(group, a.id)
                 if !notified {
                     try OutboxRecords.skip(
                         c, alarm: a, reason: "cleared before route '\(routeName)' notified (within group_wait)",
@@ -173,6 +148,23 @@ extension AlarmStore {
                 }
             }
         }
+    }
+
+    /// The alarm leaves the group; a group left empty goes.
+    private func leave(_ group: Int64, _ alarm: UInt64) throws(StoreError) {
+        let d = try connection.cached("DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2")
+        d.bind(1, group)
+        d.bind(2, Int64(bitPattern: alarm))
+        try d.run()
+        d.reset()
+        let empty = try connection.cached(
+            """
+            DELETE FROM notify_groups WHERE id = ?1
+                AND NOT EXISTS (SELECT 1 FROM notify_group_alarms WHERE group_id = ?1)
+            """)
+        empty.bind(1, group)
+        try empty.run()
+        empty.reset()
     }
 
     private func startEscalation(

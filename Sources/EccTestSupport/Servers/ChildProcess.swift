@@ -214,6 +214,17 @@ public enum TestServers {
         return (status, String(text[headEnd.upperBound...]))
     }
 
+    /// Reads `read` until it returns at least `count` items, and returns the last read; returns what
+    /// there is when `timeout` seconds pass first.
+    public static func waitFor<T>(count: Int, timeout: TimeInterval, _ read: () -> [T]) -> [T] {
+        var got: [T] = []
+        _ = poll(timeout: timeout) {
+            got = read()
+            return got.count >= count
+        }
+        return got
+    }
+
     /// Polls `condition` every 20 ms until it holds (true) or `timeout` seconds pass (false).
     public static func poll(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

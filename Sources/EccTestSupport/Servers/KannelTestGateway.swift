@@ -286,11 +286,6 @@ public final class KannelTestGateway: Sendable {
     /// Waits until at least `count` messages arrived (polling), and returns all of them; returns what there is
     /// when `timeout` seconds pass first.
     public func waitForMessages(count: Int, timeout: TimeInterval = 30) -> [ReceivedSMS] {
-        var got: [ReceivedSMS] = []
-        _ = TestServers.poll(timeout: timeout) {
-            got = messages()
-            return got.count >= count
-        }
-        return got
+        TestServers.waitFor(count: count, timeout: timeout) { messages() }
     }
 }

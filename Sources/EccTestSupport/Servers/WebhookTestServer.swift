@@ -132,12 +132,7 @@ public final class WebhookTestServer: Sendable {
     /// Waits until at least `count` requests arrived (polling), and returns all of them; returns what there is
     /// when `timeout` seconds pass first.
     public func waitForRequests(count: Int, timeout: TimeInterval = 30) -> [ReceivedRequest] {
-        var got: [ReceivedRequest] = []
-        _ = TestServers.poll(timeout: timeout) {
-            got = requests()
-            return got.count >= count
-        }
-        return got
+        TestServers.waitFor(count: count, timeout: timeout) { requests() }
     }
 }
 

@@ -61,27 +61,17 @@ extension Rules.Check {
         do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
             throw ConfigErrors([ConfigError("cannot read: \(error.localizedDescription)", file: config)])
         }
-        var names: Set<String> = []
+        let notify: NotifyConfig
         do {
-            if let doc = try YAMLValue.parse(text, file: config),
+            guard let doc = try YAMLValue.parse(text, file: config),
                 let n = try doc.anyMapping("the configuration")["notify"]
-            {
-                names = Set(try NotifyConfig.parseNotify(n).receivers.map(\.name))
-            } else {
+            else {
                 print("note: \(config) has no notify section: eccd sends no notifications")
                 return
             }
+            notify = try NotifyConfig.parseNotify(n)
         } catch { throw ConfigErrors([error]) }
-        var errors: [ConfigError] = []
-        var seen = Set<String>()
-        for use in rules.receiverUses where !names.contains(use.receiver) {
-            guard seen.insert("\(use.user)/\(use.receiver)").inserted else { continue }
-            errors.append(
-                ConfigError(
-                    "\(use.user) names receiver '\(use.receiver)', which \(config) does not define (notify.receivers: "
-                        + "\(names.sorted().joined(separator: ", ")))",
-                    file: use.location?.file ?? "rules", at: use.location))
-        }
+        let errors = notify.unknownReceivers(in: rules)
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }
 }
