@@ -102,8 +102,9 @@ let package = Package(
         .target(
             name: "EccHTTP",
             dependencies: [
-                "EccCore", "EccBus", "EccStore",
+                "EccCore", "EccBus", "EccStore", "EccCollectors",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

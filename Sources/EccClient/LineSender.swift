@@ -47,6 +47,24 @@ public final class LineSender {
         }
     }
 
+    /// Reads what the peer sends until it closes the connection or `seconds` pass; `closed` says which.
+    public func readUntilClosed(seconds: Double) -> (bytes: [UInt8], closed: Bool) {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let left = deadline - ContinuousClock.now
+            let ms = Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            guard poll(&p, 1, ms) > 0 else { continue }
+            let n = read(fd, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return (out, true) }
+            out += buf[..<n]
+        }
+        return (out, false)
+    }
+
     /// Closes the write side and waits until the peer closes (all data read by eccd).
     public func finish() {
         shutdown(fd, Int32(SHUT_WR))

@@ -33,6 +33,8 @@ public final class Daemon: Sendable {
     let snmp: SNMPTrapReceiver?
     let dispatcher: Dispatcher?
     let httpStats = ProducerStats(name: "http")
+    /// The HTTP listener's connection bounds and refusal counter.
+    let httpEdge: HTTPEdge
     let clock: any EccCore.Clock
     private let httpBound = Mutex<Int?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
@@ -132,7 +134,7 @@ public final class Daemon: Sendable {
             config.tcpEnabled
             ? JSONLinesServer(
                 host: config.tcpHost, port: config.tcpPort, ring: bus, clock: clock, logger: logger,
-                maxLineLength: config.tcpMaxLineBytes) : nil
+                limits: config.limits.tcp(maxLineBytes: config.tcpMaxLineBytes)) : nil
         snmp =
             config.snmpEnabled
             ? SNMPTrapReceiver(
@@ -144,9 +146,12 @@ public final class Daemon: Sendable {
                         ?? URL(fileURLWithPath: config.databasePath).deletingLastPathComponent()
                         .appendingPathComponent("snmp-engine").path),
                 mibDirectories: config.snmpMIBDirectories, receiveBuffer: config.snmpReceiveBuffer) : nil
+        httpEdge = HTTPEdge(
+            maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
+            reporter: BadInputReporter(collector: "http", logger: logger))
         telemetry = Telemetry(
             bus: bus, producers: [tcp?.stats, snmp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
-            badInputs: (tcp.map { [("tcp", $0.badLines)] } ?? []) + (snmp.map { [("snmp", $0.badPackets)] } ?? []),
+            badInputs: [tcp?.badLines, snmp?.badPackets, httpEdge.reporter].compactMap { $0 },
             snmp: snmp, runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
             databasePath: config.databasePath, clock: clock, dispatcher: dispatcher)
@@ -169,8 +174,12 @@ public final class Daemon: Sendable {
             status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
             reloadRules: { await reloader.reload(trigger: "api") },
             maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
-            databasePath: config.databasePath)
+            databasePath: config.databasePath, edge: httpEdge)
         deps.notify = dispatcher?.endpoints
+        deps.input = config.limits.input
+        deps.bodyTimeout = config.limits.httpBodyTimeout
+        deps.streamMaxSubscribers = config.limits.streamMaxSubscribers
+        deps.streamBacklog = config.limits.streamBacklog
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
         let http = APIServer.application(

@@ -24,6 +24,8 @@ public enum APIServer {
     ) -> some ApplicationProtocol {
         Application(
             router: router(deps),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [HTTPEdgeHandler(edge: deps.edge)])),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "eccd"),
             onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
             logger: logger)

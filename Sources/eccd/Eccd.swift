@@ -45,7 +45,7 @@ struct Eccd: AsyncParsableCommand {
         }
         let level = Logger.Level(rawValue: cfg.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
+            var h = EscapingLogHandler(StreamLogHandler.standardError(label: label))
             h.logLevel = level
             return h
         }

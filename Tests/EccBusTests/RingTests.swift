@@ -145,8 +145,8 @@ struct BroadcastTests {
     @Test("every subscriber gets every value in order, heartbeats, and the end")
     func fanOut() async {
         let b = Broadcast<Int>()
-        let s1 = b.subscribe()
-        let s2 = b.subscribe()
+        let s1 = b.subscribe()!
+        let s2 = b.subscribe()!
         #expect(b.count == 2)
         b.publish([1, 2, 3])
         b.heartbeat()
@@ -157,24 +157,45 @@ struct BroadcastTests {
                 switch item {
                 case .value(let v): got.append(String(v))
                 case .heartbeat: got.append("♥")
+                case .overrun: got.append("overrun")
                 }
             }
             #expect(got == ["1", "2", "3", "♥"])
         }
         // After finish, new subscriptions end at once.
         var late = 0
-        for await _ in b.subscribe() { late += 1 }
+        for await _ in b.subscribe()! { late += 1 }
         #expect(late == 0)
     }
 
-    @Test("a slow subscriber keeps only the newest values; the publisher never blocks")
-    func bounded() async {
+    @Test("a subscriber that falls behind its buffer is ended with overrun and counted; the publisher never blocks")
+    func bounded() async throws {
         let b = Broadcast<Int>()
-        let s = b.subscribe(bufferLimit: 10)
+        let slow = try #require(b.subscribe(bufferLimit: 10))
         b.publish(Array(0..<1000))
-        b.finish()
-        var got: [Int] = []
-        for await case .value(let v) in s { got.append(v) }
-        #expect(got == Array(990..<1000))
+        #expect(b.overruns == 1)
+        #expect(b.count == 0)  // removed at once: later values are not queued for it
+        var got: [String] = []
+        for await item in slow {
+            switch item {
+            case .value(let v): got.append(String(v))
+            case .heartbeat: got.append("♥")
+            case .overrun: got.append("overrun")
+            }
+        }
+        #expect(got.last == "overrun")
+        #expect(got.count == 10)
+    }
+
+    @Test("subscriptions past the cap are refused until one ends")
+    func capped() async throws {
+        let b = Broadcast<Int>()
+        var first = b.subscribe(maxSubscribers: 2)
+        let second = b.subscribe(maxSubscribers: 2)
+        #expect(first != nil && second != nil)
+        #expect(b.subscribe(maxSubscribers: 2) == nil)
+        first = nil  // the client went away
+        #expect(b.count == 1)
+        #expect(b.subscribe(maxSubscribers: 2) != nil)
     }
 }

@@ -65,6 +65,40 @@ struct ContextParserTests {
         #expect(errs.first?.contains(expected) == true, "got \(errs)")
     }
 
+    @Test(
+        "a window's dates must exist and fit 1677–2262: refused at file:line:col, never normalised or trapped",
+        arguments: [
+            (
+                "- maintenance: m\n  start: 2026-01-01T00:00:00Z\n  end: 9999-12-31T00:00:00Z\n  hosts: [a]\n",
+                "r.yaml:3:8: end: '9999-12-31T00:00:00Z' is outside the times eccd represents"
+            ),
+            (
+                "- maintenance: m\n  start: 2026-02-31T00:00:00Z\n  end: 2026-03-01T00:00:00Z\n  hosts: [a]\n",
+                "r.yaml:2:10: start: '2026-02-31T00:00:00Z' is not a real date"
+            ),
+            (
+                "- maintenance: m\n  every: day\n  at: \"01:00\"\n  duration: 1h\n  until: 9999-12-31\n  hosts: [a]\n",
+                "r.yaml:5:10: until: '9999-12-31' is outside the times eccd represents"
+            ),
+            (
+                "- maintenance: m\n  every: day\n  at: \"01:00\"\n  duration: 1h\n  until: 2026-02-31\n  hosts: [a]\n",
+                "r.yaml:5:10: until: '2026-02-31' is not a real date"
+            ),
+            (
+                "- maintenance: m\n  every: day\n  at: \"01:00\"\n  duration: 1h\n  from: 2026-01-01\n"
+                    + "  until: 2262-04-10\n  hosts: [a]\n",
+                ""
+            ),
+        ])
+    func windowDates(yaml: String, expected: String) {
+        let errs = errors(yaml)
+        if expected.isEmpty {
+            #expect(errs.isEmpty, "\(errs)")
+        } else {
+            #expect(errs.contains { $0.hasPrefix(expected) }, "\(errs)")
+        }
+    }
+
     @Test("a recurring window follows the time zone across daylight saving time")
     func recurringDST() throws {
         let yaml = """

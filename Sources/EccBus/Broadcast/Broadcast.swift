@@ -2,13 +2,17 @@ import Synchronization
 
 /// Fans values out to any number of async subscribers (the live alarm stream).
 ///
-/// Publishing never blocks the publisher: each subscriber has a bounded buffer that keeps the newest
-/// values, so a slow `eccctl tail` loses its oldest unread lines rather than stalling the engine.
+/// Publishing never blocks the publisher: each subscriber has a bounded buffer, and a subscriber that
+/// falls further behind than that is ended with ``Item/overrun`` (and counted in ``overruns``) rather than
+/// stalling the engine or silently losing lines; its buffer is freed once its reader goes. Subscriptions
+/// past a cap are refused, so the memory held is at most the cap times the buffer.
 public final class Broadcast<Value: Sendable>: Sendable {
-    /// What subscribers receive: values, and heartbeats that let a writer notice a dead client.
+    /// What subscribers receive: values, heartbeats that let a writer notice a dead client, and a last
+    /// `overrun` when the subscriber fell too far behind and was ended.
     public enum Item: Sendable {
         case value(Value)
         case heartbeat
+        case overrun
     }
 
     private struct State {
@@ -19,29 +23,45 @@ public final class Broadcast<Value: Sendable>: Sendable {
 
     private let state = Mutex(State())
     private let subscriberCount = Atomic<Int>(0)
+    private let overrunCount = Atomic<Int>(0)
 
     public init() {}
 
     /// Number of current subscribers.
     public var count: Int { subscriberCount.load(ordering: .relaxed) }
 
-    /// Subscribes; the stream ends when ``finish()`` is called. Keeps at most `bufferLimit` unread values.
-    public func subscribe(bufferLimit: Int = 10_000) -> AsyncStream<Item> {
+    /// Subscribers ended so far because they fell behind by more than their buffer.
+    public var overruns: Int { overrunCount.load(ordering: .relaxed) }
+
+    /// Subscribes; the stream ends when ``finish()`` is called, or with ``Item/overrun`` when more than
+    /// `bufferLimit` items are unread. Nil when `maxSubscribers` are subscribed already.
+    public func subscribe(bufferLimit: Int = 1024, maxSubscribers: Int = .max) -> AsyncStream<Item>? {
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
-        let id: Int? = state.withLock { s in
-            if s.finished { return nil }
+        let id: Int?? = state.withLock { s in
+            if s.finished { return .some(nil) }
+            if s.subscribers.count >= maxSubscribers { return nil }
             let id = s.nextID
             s.nextID += 1
             s.subscribers[id] = continuation
             return id
         }
-        guard let id else {
+        guard let admitted = id else { return nil }
+        guard let id = admitted else {
             continuation.finish()
             return stream
         }
         subscriberCount.add(1, ordering: .relaxed)
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
         return stream
+    }
+
+    /// Yields to one subscriber; when its buffer was full, ends it with `overrun` (the newest item kept).
+    private func send(_ item: Item, to c: AsyncStream<Item>.Continuation) -> Bool {
+        guard case .dropped = c.yield(item) else { return true }
+        _ = c.yield(.overrun)
+        c.finish()
+        overrunCount.add(1, ordering: .relaxed)
+        return false
     }
 
     private func remove(_ id: Int) {
@@ -54,7 +74,7 @@ public final class Broadcast<Value: Sendable>: Sendable {
         if count == 0 { return }
         let subs = state.withLock { Array($0.subscribers.values) }
         for c in subs {
-            for v in values { c.yield(.value(v)) }
+            for v in values where !send(.value(v), to: c) { break }
         }
     }
 
@@ -62,7 +82,7 @@ public final class Broadcast<Value: Sendable>: Sendable {
     public func heartbeat() {
         if count == 0 { return }
         let subs = state.withLock { Array($0.subscribers.values) }
-        for c in subs { c.yield(.heartbeat) }
+        for c in subs { _ = send(.heartbeat, to: c) }
     }
 
     /// Ends every subscription and refuses new ones (on shutdown).

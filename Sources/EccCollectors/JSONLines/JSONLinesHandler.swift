@@ -20,6 +20,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
     private let reporter: BadInputReporter
     private let clock: any EccCore.Clock
     private let maxLineLength: Int
+    private let limits: JSONLinesServer.Limits
     private let backlog: Backlog
     private var blocked = false
     private var cumulation: ByteBuffer?
@@ -32,14 +33,15 @@ final class JSONLinesHandler: ChannelInboundHandler {
     private var peer = "?"
 
     init(
-        producer: Producer<Event>, reporter: BadInputReporter, clock: any EccCore.Clock, maxLineLength: Int,
-        backlog: Backlog
+        producer: Producer<Event>, reporter: BadInputReporter, clock: any EccCore.Clock,
+        limits: JSONLinesServer.Limits, backlog: Backlog
     ) {
         self.producer = producer
         self.backlog = backlog
         self.reporter = reporter
         self.clock = clock
-        self.maxLineLength = maxLineLength
+        self.limits = limits
+        self.maxLineLength = limits.maxLineBytes
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -72,7 +74,16 @@ final class JSONLinesHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            // Silent for the idle timeout. A connection paused by backpressure is not idle: eccd stopped reading.
+            guard !paused else { return }
+            reporter.report(
+                "idle connection closed", peer: peer, detail: "nothing received for \(limits.idleTimeout)",
+                reason: .idleTimeout)
+            decodeLines(final: true)
+            flush(context: context)
+            context.close(promise: nil)
+        } else if event is ChannelShouldQuiesceEvent {
             // Shutdown: stop reading, hand what was read to the bus, then close.
             quiescing = true
             try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
@@ -115,7 +126,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
                     lineNumber += 1
                     reporter.report(
                         "bad JSON line dropped", peer: peer,
-                        detail: "line \(lineNumber): longer than \(maxLineLength) bytes")
+                        detail: "line \(lineNumber): longer than \(maxLineLength) bytes", reason: .lineLength)
                 }
                 discardingLongLine = true
                 return raw.count
@@ -124,7 +135,15 @@ final class JSONLinesHandler: ChannelInboundHandler {
         }
         buffer.moveReaderIndex(forwardBy: consumed)
         if buffer.readableBytes > 0 {
-            if buffer.readerIndex > 65_536 { buffer.discardReadBytes() }
+            if buffer.capacity > 4 * Swift.max(buffer.readableBytes, 4096) {
+                // A partial line held in a large read buffer would pin the whole buffer (10,000 idle
+                // connections holding one byte each pinned 64 KiB each): keep a copy of its own size.
+                var compact = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+                compact.writeBuffer(&buffer)
+                buffer = compact
+            } else if buffer.readerIndex > 65_536 {
+                buffer.discardReadBytes()
+            }
             cumulation = buffer
         }
     }
@@ -133,16 +152,18 @@ final class JSONLinesHandler: ChannelInboundHandler {
         lineNumber += 1
         guard bytes.count <= maxLineLength else {
             reporter.report(
-                "bad JSON line dropped", peer: peer, detail: "line \(lineNumber): longer than \(maxLineLength) bytes")
+                "bad JSON line dropped", peer: peer, detail: "line \(lineNumber): longer than \(maxLineLength) bytes",
+                reason: .lineLength)
             return
         }
         var line = bytes
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         do {
-            producer.append(try JSONEventDecoder.decodeEvent(line, receivedAt: receivedAt))
+            producer.append(try JSONEventDecoder.decodeEvent(line, receivedAt: receivedAt, limits: limits.input))
         } catch {
-            reporter.report("bad JSON line dropped", peer: peer, detail: "line \(lineNumber): \(error)")
+            reporter.report(
+                "bad JSON line dropped", peer: peer, detail: "line \(lineNumber): \(error)", reason: error.reason)
         }
     }
 

@@ -8,7 +8,27 @@ import ServiceLifecycle
 import Synchronization
 
 /// The JSON-lines TCP collector: one event per line, many connections, backpressure when the bus is full.
+///
+/// What a stranger can make it hold is bounded by ``Limits``: connections (the ones over the cap are
+/// closed at once), how long a connection may stay silent, the length of a line (a partial line is kept in
+/// a buffer of its own size, not in the 64 KiB read buffer it arrived in) and what one event may hold.
+/// When `accept` fails (out of file descriptors) the listener backs off for half a second instead of
+/// spinning; every refusal is counted in ``badLines`` by reason.
 public final class JSONLinesServer: Service, Sendable {
+    /// Bounds on what connections may make the collector hold.
+    public struct Limits: Sendable, Equatable {
+        /// Longest line in bytes.
+        public var maxLineBytes = 1 << 20
+        /// Most connections open at once; more are closed as soon as they are accepted.
+        public var maxConnections = 1024
+        /// A connection that sends nothing for this long is closed.
+        public var idleTimeout: Duration = .seconds(300)
+        /// What one event may hold.
+        public var input = InputLimits.standard
+
+        public init() {}
+    }
+
     /// Where to listen.
     public let host: String
     public let port: Int
@@ -19,13 +39,14 @@ public final class JSONLinesServer: Service, Sendable {
     public let badLines: BadInputReporter
     private let clock: any EccCore.Clock
     private let logger: Logger
-    private let maxLineLength: Int
+    private let limits: Limits
     private let bound = Mutex<Int?>(nil)
     private let group: MultiThreadedEventLoopGroup
+    private let open = Atomic<Int>(0)
 
     public init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
-        maxLineLength: Int = 1 << 20, group: MultiThreadedEventLoopGroup = .singleton
+        limits: Limits = Limits(), group: MultiThreadedEventLoopGroup = .singleton
     ) {
         self.host = host
         self.port = port
@@ -34,12 +55,23 @@ public final class JSONLinesServer: Service, Sendable {
         self.badLines = BadInputReporter(collector: "tcp", logger: logger)
         self.clock = clock
         self.logger = logger
-        self.maxLineLength = maxLineLength
+        self.limits = limits
         self.group = group
     }
 
     /// The port actually bound (differs from ``port`` when that is 0), once running.
     public var boundPort: Int? { bound.withLock { $0 } }
+
+    /// Connections open now.
+    public var connections: Int { open.load(ordering: .relaxed) }
+
+    /// Admits a new connection under the cap; false when it must be closed.
+    private func admit() -> Bool {
+        let now = open.add(1, ordering: .relaxed).newValue
+        guard now > limits.maxConnections else { return true }
+        open.subtract(1, ordering: .relaxed)
+        return false
+    }
 
     public func run() async throws {
         let quiesce = ServerQuiescingHelper(group: group)
@@ -47,7 +79,7 @@ public final class JSONLinesServer: Service, Sendable {
         let stats = self.stats
         let reporter = self.badLines
         let clock = self.clock
-        let maxLine = self.maxLineLength
+        let limits = self.limits
         let backlog = Backlog()
         let channel: any Channel
         do {
@@ -56,6 +88,13 @@ public final class JSONLinesServer: Service, Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // Out of file descriptors: back off and count it rather than retrying in a busy loop.
+                        try channel.pipeline.syncOperations.addHandler(
+                            AcceptBackoffHandler(backoffProvider: { error in
+                                reporter.report(
+                                    "cannot accept a connection", peer: "-", detail: "\(error)", reason: .acceptFailed)
+                                return .milliseconds(500)
+                            }))
                         try channel.pipeline.syncOperations.addHandler(
                             quiesce.makeServerChannelHandler(channel: channel))
                     }
@@ -65,12 +104,24 @@ public final class JSONLinesServer: Service, Sendable {
                     .recvAllocator,
                     value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65_536, maximum: 262_144)
                 )
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                .childChannelInitializer { [self] channel in
+                    guard admit() else {
+                        reporter.report(
+                            "connection refused", peer: channel.remoteAddress?.description ?? "?",
+                            detail: "\(limits.maxConnections) connections are open (tcp.max_connections)",
+                            reason: .connections)
+                        return channel.close()
+                    }
+                    channel.closeFuture.whenComplete { _ in self.open.subtract(1, ordering: .relaxed) }
+                    return channel.eventLoop.makeCompletedFuture {
                         let producer = Producer(ring: ring, policy: .wait, stats: stats, batchSize: 512)
+                        let idle = TimeAmount.nanoseconds(
+                            limits.idleTimeout.components.seconds * 1_000_000_000
+                                + limits.idleTimeout.components.attoseconds / 1_000_000_000)
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                         try channel.pipeline.syncOperations.addHandler(
                             JSONLinesHandler(
-                                producer: producer, reporter: reporter, clock: clock, maxLineLength: maxLine,
+                                producer: producer, reporter: reporter, clock: clock, limits: limits,
                                 backlog: backlog))
                     }
                 }

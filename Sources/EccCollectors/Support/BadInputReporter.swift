@@ -1,27 +1,48 @@
+import EccCore
 import Logging
 import Synchronization
 
-/// Counts bad input (malformed lines, packets) and logs it without flooding the log: at most one line
-/// per interval, saying how many were suppressed since the last one.
+/// Counts refused input (malformed lines and packets, limits exceeded) by ``InputRefusal`` reason and logs
+/// it without flooding the log: at most one line per interval, saying how many were suppressed since.
 public final class BadInputReporter: Sendable {
     private let logger: Logger
-    private let collector: String
+    /// The collector's name (`tcp`, `http`): the metrics' `collector` label.
+    public let collector: String
     private let interval: Duration
     private let total = Atomic<Int>(0)
+    private let byReason: Mutex<[Int]>
     private let state = Mutex<(lastLog: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
 
     public init(collector: String, logger: Logger, intervalSeconds: Double = 1) {
         self.collector = collector
         self.logger = logger
         interval = .milliseconds(Int(intervalSeconds * 1000))
+        byReason = Mutex(Array(repeating: 0, count: InputRefusal.allCases.count))
     }
 
-    /// Bad inputs seen so far.
+    /// Refusals seen so far.
     public var count: Int { total.load(ordering: .relaxed) }
 
-    /// Counts one bad input and maybe logs it.
-    public func report(_ message: String, peer: String, detail: String) {
+    /// Refusals seen so far for one reason.
+    public func count(_ reason: InputRefusal) -> Int {
+        byReason.withLock { $0[Self.index(reason)] }
+    }
+
+    /// Every reason with its count, in declaration order.
+    public var counts: [(reason: InputRefusal, count: Int)] {
+        let counts = byReason.withLock { $0 }
+        return zip(InputRefusal.allCases, counts).map { ($0, $1) }
+    }
+
+    private static func index(_ reason: InputRefusal) -> Int {
+        // allCases is in declaration order; the enum is small, so a scan is cheaper than a table.
+        InputRefusal.allCases.firstIndex(of: reason) ?? 0
+    }
+
+    /// Counts one refused input and maybe logs it. `detail` may quote the input: the log handler escapes it.
+    public func report(_ message: String, peer: String, detail: String, reason: InputRefusal = .syntax) {
         total.add(1, ordering: .relaxed)
+        byReason.withLock { $0[Self.index(reason)] += 1 }
         let now = ContinuousClock.now
         let suppressed: Int? = state.withLock { s in
             if let last = s.lastLog, now - last < interval {
@@ -36,8 +57,8 @@ public final class BadInputReporter: Sendable {
         logger.warning(
             "\(message)",
             metadata: [
-                "ecc.collector": "\(collector)", "ecc.peer": "\(peer)", "ecc.error": "\(detail)",
-                "ecc.suppressed": "\(suppressed)", "ecc.bad_total": "\(count)",
+                "ecc.collector": "\(collector)", "ecc.peer": "\(peer)", "ecc.reason": "\(reason.rawValue)",
+                "ecc.error": "\(detail)", "ecc.suppressed": "\(suppressed)", "ecc.bad_total": "\(count)",
             ])
     }
 }

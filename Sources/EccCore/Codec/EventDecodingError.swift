@@ -8,12 +8,15 @@ public struct EventDecodingError: Error, Sendable, Equatable, CustomStringConver
     public var offset: Int
     /// For arrays: the position of the offending event.
     public var index: Int?
+    /// Which kind of refusal this is (the metrics' reason).
+    public var reason: InputRefusal
 
-    public init(field: String?, message: String, offset: Int, index: Int? = nil) {
+    public init(field: String?, message: String, offset: Int, index: Int? = nil, reason: InputRefusal = .syntax) {
         self.field = field
         self.message = message
         self.offset = offset
         self.index = index
+        self.reason = reason
     }
 
     public var description: String {

@@ -6,14 +6,16 @@
 ///  "severity": "major", "summary": "port 7 down", "attributes": {"ifIndex": 7}}
 /// ```
 /// `source` and `type` are required; `host`, `severity` (default `info`), `summary` and `attributes` are
-/// optional; `time` is RFC 3339 or epoch seconds and defaults to the receive time. Unknown fields are
-/// refused so typos do not silently lose data.
+/// optional; `time` is RFC 3339 or a number of epoch seconds, milliseconds, microseconds or nanoseconds
+/// (told apart by magnitude, see ``EventTime/epoch(_:)-(Double)``) and defaults to the receive time. Unknown
+/// fields are refused so typos do not silently lose data. What one event may hold is bounded by
+/// ``InputLimits``; a refusal names its ``InputRefusal`` reason.
 public enum JSONEventDecoder {
     /// Decodes exactly one event object.
-    public static func decodeEvent(_ bytes: UnsafeRawBufferPointer, receivedAt: EventTime)
-        throws(EventDecodingError) -> Event
-    {
-        var s = JSONScanner(bytes)
+    public static func decodeEvent(
+        _ bytes: UnsafeRawBufferPointer, receivedAt: EventTime, limits: InputLimits = .standard
+    ) throws(EventDecodingError) -> Event {
+        var s = JSONScanner(bytes, limits: limits)
         let event = try decodeObject(&s, receivedAt: receivedAt, index: nil)
         s.skipWhitespace()
         guard s.atEnd else {
@@ -24,10 +26,10 @@ public enum JSONEventDecoder {
     }
 
     /// Decodes one event object or an array of them.
-    public static func decodeEvents(_ bytes: UnsafeRawBufferPointer, receivedAt: EventTime)
-        throws(EventDecodingError) -> [Event]
-    {
-        var s = JSONScanner(bytes)
+    public static func decodeEvents(
+        _ bytes: UnsafeRawBufferPointer, receivedAt: EventTime, limits: InputLimits = .standard
+    ) throws(EventDecodingError) -> [Event] {
+        var s = JSONScanner(bytes, limits: limits)
         var events: [Event] = []
         if s.consume(UInt8(ascii: "[")) {
             if !s.consume(UInt8(ascii: "]")) {
@@ -50,11 +52,13 @@ public enum JSONEventDecoder {
     }
 
     /// Convenience for strings (tests, CLI).
-    public static func decodeEvent(_ text: String, receivedAt: EventTime) throws(EventDecodingError) -> Event {
+    public static func decodeEvent(_ text: String, receivedAt: EventTime, limits: InputLimits = .standard)
+        throws(EventDecodingError) -> Event
+    {
         var copy = text
         let result: Result<Event, EventDecodingError> = copy.withUTF8 { buf in
             do throws(EventDecodingError) {
-                return .success(try decodeEvent(UnsafeRawBufferPointer(buf), receivedAt: receivedAt))
+                return .success(try decodeEvent(UnsafeRawBufferPointer(buf), receivedAt: receivedAt, limits: limits))
             } catch { return .failure(error) }
         }
         return try result.get()
@@ -67,9 +71,10 @@ public enum JSONEventDecoder {
         do {
             return try decodeObjectFields(&s, receivedAt: receivedAt, field: &field)
         } catch let e as FieldError {
-            throw EventDecodingError(field: e.field, message: e.message, offset: e.offset, index: index)
+            throw EventDecodingError(
+                field: e.field, message: e.message, offset: e.offset, index: index, reason: e.reason)
         } catch let e as JSONScanner.Failure {
-            throw EventDecodingError(field: field, message: e.message, offset: e.offset, index: index)
+            throw EventDecodingError(field: field, message: e.message, offset: e.offset, index: index, reason: e.reason)
         } catch {
             throw EventDecodingError(field: field, message: "\(error)", offset: s.index, index: index)
         }
@@ -79,6 +84,7 @@ public enum JSONEventDecoder {
         var field: String
         var message: String
         var offset: Int
+        var reason = InputRefusal.syntax
     }
 
     /// The fields of an event object, recognised from their raw bytes without building a string.
@@ -156,27 +162,20 @@ public enum JSONEventDecoder {
             case .time:
                 field = "time"
                 if s.peek() == UInt8(ascii: "\""), let raw = try s.readRawString() {
-                    guard let parsed = RFC3339.parse(raw) else {
+                    switch RFC3339.check(raw) {
+                    case .success(let parsed): time = parsed
+                    case .failure(let problem):
                         throw FieldError(
-                            field: "time",
-                            message: "'\(String(decoding: raw, as: UTF8.self))' is not an RFC 3339 timestamp "
-                                + "(e.g. 2026-11-25T10:00:00Z)", offset: valueOffset)
+                            field: "time", message: problem.message(String(decoding: raw, as: UTF8.self)),
+                            offset: valueOffset, reason: problem == .syntax ? .syntax : .timeRange)
                     }
-                    time = parsed
                 } else {
-                    switch try s.readScalar() {
-                    case .int(let i): time = EventTime(nanoseconds: i &* 1_000_000_000)
-                    case .double(let d): time = EventTime(seconds: d)
-                    case .null: time = nil
-                    case .bool, .string:
-                        throw FieldError(
-                            field: "time", message: "expected an RFC 3339 string or epoch seconds", offset: valueOffset)
-                    }
+                    time = try epochTime(s.readScalar(), offset: valueOffset)
                 }
             case .attributes:
                 try decodeAttributes(&s, into: &attributes, field: &field)
             case .receivedAt:
-                try s.skipValue()  // set by eccd, never by the sender
+                try s.skipValue(depth: 2)  // set by eccd, never by the sender
             case .unknown:
                 var probe = JSONScanner(s.base)
                 probe.index = keyStart
@@ -200,6 +199,26 @@ public enum JSONEventDecoder {
             severity: severity, summary: summary, attributes: attributes)
     }
 
+    /// A numeric `time`: epoch seconds, ms, µs or ns, told apart by size; null means the receive time.
+    private static func epochTime(_ scalar: JSONScanner.Scalar, offset: Int) throws -> EventTime? {
+        let parsed: EventTime?
+        let shown: String
+        switch scalar {
+        case .int(let i): (parsed, shown) = (EventTime.epoch(i), String(i))
+        case .double(let d): (parsed, shown) = (EventTime.epoch(d), String(d))
+        case .null: return nil
+        case .bool, .string:
+            throw FieldError(field: "time", message: "expected an RFC 3339 string or an epoch number", offset: offset)
+        }
+        guard let parsed else {
+            throw FieldError(
+                field: "time",
+                message: "epoch \(shown) is outside the times eccd represents (\(EventTime.rangeDescription); "
+                    + "seconds, ms, µs or ns are told apart by size)", offset: offset, reason: .timeRange)
+        }
+        return parsed
+    }
+
     private static func requireString(_ s: inout JSONScanner, _ name: String) throws -> String {
         let offset = s.index
         switch try s.readScalar() {
@@ -221,7 +240,8 @@ public enum JSONEventDecoder {
         }
         s.index += 1
         if s.consume(UInt8(ascii: "}")) { return }
-        attributes.reserveCapacity(8)
+        var builder = AttributesBuilder(attributes, limit: s.maxAttributes)
+        defer { attributes = builder.attributes }
         repeat {
             let key: String
             if let raw = try s.readRawString() {
@@ -243,10 +263,15 @@ public enum JSONEventDecoder {
                 case .null: continue
                 }
             } catch {
-                throw FieldError(field: "attributes." + key, message: error.message, offset: offset)
+                throw FieldError(
+                    field: "attributes." + key, message: error.message, offset: offset, reason: error.reason)
             }
             if key.isEmpty { throw FieldError(field: "attributes", message: "empty attribute name", offset: offset) }
-            attributes[key] = value
+            guard builder.set(key, value) else {
+                throw FieldError(
+                    field: "attributes", message: "more than the limit of \(s.maxAttributes) attributes",
+                    offset: offset, reason: .attributes)
+            }
         } while s.consume(UInt8(ascii: ","))
         field = "attributes"
         try s.expect(UInt8(ascii: "}"), "',' or '}'")

@@ -6,15 +6,31 @@
 struct JSONScanner {
     let base: UnsafeRawBufferPointer
     var index: Int
+    /// Longest string accepted, in bytes (decoded bytes for strings with escapes).
+    let maxStringBytes: Int
+    /// Deepest nesting ``skipValue()`` follows.
+    let maxDepth: Int
+    /// Most attributes an event may carry (checked by the event decoder).
+    let maxAttributes: Int
 
-    init(_ base: UnsafeRawBufferPointer) {
+    init(_ base: UnsafeRawBufferPointer, limits: InputLimits = .standard) {
         self.base = base
         self.index = 0
+        self.maxStringBytes = limits.maxStringBytes
+        self.maxDepth = limits.maxDepth
+        self.maxAttributes = limits.maxAttributes
     }
 
     struct Failure: Error {
         var message: String
         var offset: Int
+        var reason = InputRefusal.syntax
+    }
+
+    func tooLong(_ count: Int) -> Failure {
+        Failure(
+            message: "string of \(count) bytes is longer than the limit of \(maxStringBytes)", offset: index,
+            reason: .stringLength)
     }
 
     var atEnd: Bool { index >= base.count }
@@ -75,6 +91,7 @@ struct JSONScanner {
         while i < base.count {
             let c = base[i]
             if c == UInt8(ascii: "\"") {
+                guard i - start <= maxStringBytes else { throw tooLong(i - start) }
                 index = i + 1
                 return UnsafeRawBufferPointer(rebasing: base[start..<i])
             }
@@ -111,6 +128,7 @@ struct JSONScanner {
         while index < base.count {
             let c = base[index]
             if c == UInt8(ascii: "\"") {
+                guard index - start <= maxStringBytes else { throw tooLong(index - start) }
                 let s = String(decoding: UnsafeRawBufferPointer(rebasing: base[start..<index]), as: UTF8.self)
                 index += 1
                 return s
@@ -129,6 +147,7 @@ struct JSONScanner {
             index += 1
             switch c {
             case UInt8(ascii: "\""):
+                guard bytes.count <= maxStringBytes else { throw tooLong(bytes.count) }
                 return String(decoding: bytes, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 guard let e = peek() else { throw fail("unterminated string") }
@@ -254,24 +273,31 @@ struct JSONScanner {
         return .double(d)
     }
 
-    /// Skips any value (used to report position after an error or to ignore a value).
-    mutating func skipValue() throws(Failure) {
+    /// Skips any value (used to report position after an error or to ignore a value). Nesting deeper
+    /// than ``maxDepth`` (counting from `depth`) is refused, so a hostile value cannot exhaust the stack.
+    mutating func skipValue(depth: Int = 1) throws(Failure) {
         skipWhitespace()
         switch peek() {
-        case UInt8(ascii: "{"):
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < maxDepth else {
+                throw Failure(
+                    message: "nested deeper than the limit of \(maxDepth)", offset: index, reason: .depth)
+            }
+            if peek() == UInt8(ascii: "[") {
+                index += 1
+                if consume(UInt8(ascii: "]")) { return }
+                repeat { try skipValue(depth: depth + 1) } while consume(UInt8(ascii: ","))
+                try expect(UInt8(ascii: "]"), "',' or ']'")
+                return
+            }
             index += 1
             if consume(UInt8(ascii: "}")) { return }
             repeat {
                 _ = try readString()
                 try expect(UInt8(ascii: ":"), "':'")
-                try skipValue()
+                try skipValue(depth: depth + 1)
             } while consume(UInt8(ascii: ","))
             try expect(UInt8(ascii: "}"), "',' or '}'")
-        case UInt8(ascii: "["):
-            index += 1
-            if consume(UInt8(ascii: "]")) { return }
-            repeat { try skipValue() } while consume(UInt8(ascii: ","))
-            try expect(UInt8(ascii: "]"), "',' or ']'")
         default:
             _ = try readScalar()
         }

@@ -12,11 +12,24 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
         self.nanoseconds = nanoseconds
     }
 
-    /// Creates a time from (possibly fractional) seconds since the epoch.
+    /// Creates a time from (possibly fractional) seconds since the epoch, clamped to the range an
+    /// `EventTime` represents (a time from outside is checked with ``epoch(_:)-(Double)`` instead).
     @inlinable
     public init(seconds: Double) {
-        self.nanoseconds = Int64((seconds * 1_000_000_000).rounded())
+        let ns = (seconds * 1_000_000_000).rounded()
+        if let exact = Int64(exactly: ns) {
+            self.nanoseconds = exact
+        } else {
+            self.nanoseconds = ns.isNaN ? 0 : (ns < 0 ? .min : .max)
+        }
     }
+
+    /// The earliest time an `EventTime` represents: 1677-09-21T00:12:43.145224192Z.
+    public static let earliest = EventTime(nanoseconds: .min)
+    /// The latest time an `EventTime` represents: 2262-04-11T23:47:16.854775807Z.
+    public static let latest = EventTime(nanoseconds: .max)
+    /// The range, for error messages.
+    public static let rangeDescription = "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z"
 
     /// The epoch itself; used as "unset".
     public static let zero = EventTime(nanoseconds: 0)
@@ -32,10 +45,13 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
     /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-25T10:00:00.123Z`.
     public var description: String { RFC3339.format(self) }
 
-    /// This time plus a duration in nanoseconds.
+    /// This time plus a duration in nanoseconds, saturating at ``earliest`` and ``latest`` (a window
+    /// that would end after 2262 ends then, it never wraps around to the past).
     @inlinable
     public func adding(nanoseconds delta: Int64) -> EventTime {
-        EventTime(nanoseconds: nanoseconds &+ delta)
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(delta)
+        if overflow { return delta < 0 ? .earliest : .latest }
+        return EventTime(nanoseconds: sum)
     }
 }
 

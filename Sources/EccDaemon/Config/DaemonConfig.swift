@@ -60,6 +60,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var retentionInterval: Int64 = 3_600_000_000_000
     /// Receivers and retries (nil: no `notify:` section, notifications off).
     public var notify: NotifyConfig?
+    /// Bounds on what strangers may make eccd hold (`input:`, and limit keys of `http:` and `tcp:`).
+    public var limits = EdgeLimits()
 
     /// The `incidents:` section.
     public struct IncidentSettings: Sendable, Equatable {
@@ -94,7 +96,10 @@ public struct DaemonConfig: Sendable, Equatable {
         guard let doc = try YAMLValue.parse(text, file: file) else { return c }
         let top = try doc.mapping(
             "the configuration",
-            known: ["database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "notify"])
+            known: [
+                "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "notify", "input",
+            ])
+        if let i = top["input"] { c.limits.input = try inputLimits(i) }
         if let n = top["notify"] { c.notify = try NotifyConfig.parseNotify(n) }
         if let db = top["database"] {
             let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
@@ -116,12 +121,17 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
         if let h = top["http"] {
-            let m = try h.mapping("http", known: ["listen", "max_body_bytes"])
+            let m = try h.mapping(
+                "http",
+                known: ["listen", "max_body_bytes", "max_connections", "idle_timeout", "body_timeout", "stream"])
             if let l = m["listen"] { (c.httpHost, c.httpPort) = try listen(l, "http.listen") }
+            try httpLimits(m, into: &c)
             if let b = m["max_body_bytes"] { c.httpMaxBodyBytes = try positive(b, "http.max_body_bytes") }
         }
         if let t = top["tcp"] {
-            let m = try t.mapping("tcp", known: ["enabled", "listen", "max_line_bytes"])
+            let m = try t.mapping(
+                "tcp", known: ["enabled", "listen", "max_line_bytes", "max_connections", "idle_timeout"])
+            try tcpLimits(m, into: &c)
             if let e = m["enabled"] { c.tcpEnabled = try e.bool("tcp.enabled") }
             if let l = m["listen"] { (c.tcpHost, c.tcpPort) = try listen(l, "tcp.listen") }
             if let b = m["max_line_bytes"] { c.tcpMaxLineBytes = try positive(b, "tcp.max_line_bytes") }

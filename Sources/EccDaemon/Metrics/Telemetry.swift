@@ -11,7 +11,7 @@ import Synchronization
 final class Telemetry: Sendable {
     let bus: Ring<Event>
     let producers: [ProducerStats]
-    let badInputs: [(String, BadInputReporter)]
+    let badInputs: [BadInputReporter]
     let snmp: SNMPTrapReceiver?
     let runner: EngineRunner
     let reloader: RuleReloader
@@ -25,7 +25,7 @@ final class Telemetry: Sendable {
     private let counters: Mutex<[String: (Counter, Int)]> = Mutex([:])
 
     init(
-        bus: Ring<Event>, producers: [ProducerStats], badInputs: [(String, BadInputReporter)],
+        bus: Ring<Event>, producers: [ProducerStats], badInputs: [BadInputReporter],
         snmp: SNMPTrapReceiver? = nil, runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
         clock: any EccCore.Clock, dispatcher: Dispatcher? = nil
@@ -58,7 +58,7 @@ final class Telemetry: Sendable {
             w.beginObject()
             w.field("accepted", Int64(p.accepted))
             w.field("dropped", Int64(p.dropped))
-            if let bad = badInputs.first(where: { $0.0 == p.name }) { w.field("bad_input", Int64(bad.1.count)) }
+            if let bad = badInputs.first(where: { $0.collector == p.name }) { w.field("bad_input", Int64(bad.count)) }
             w.endObject()
         }
         w.endObject()
@@ -104,9 +104,17 @@ final class Telemetry: Sendable {
                 "ecc_events_dropped_total", ["collector": p.name], p.dropped,
                 "Events dropped: bus full (drop-newest producers) or closed at shutdown")
         }
-        for (name, r) in badInputs {
-            count("ecc_bad_input_total", ["collector": name], r.count, "Malformed input refused")
+        for r in badInputs {
+            count("ecc_bad_input_total", ["collector": r.collector], r.count, "Input refused, every reason")
+            for (reason, n) in r.counts where n > 0 {
+                count(
+                    "ecc_input_refused_total", ["collector": r.collector, "reason": reason.rawValue], n,
+                    "Input refused, by collector and reason (malformed, over a limit, timed out)")
+            }
         }
+        count(
+            "ecc_stream_overruns_total", [:], alarms.overruns,
+            "Live-stream subscribers ended because they fell more than http.stream.backlog behind")
         if let snmp {
             for (reason, n) in snmp.drops.byReason.sorted(by: { $0.key < $1.key }) {
                 count("ecc_snmp_bad_packets_total", ["reason": reason], n, "SNMP packets dropped as bad, by reason")

@@ -1,4 +1,5 @@
 import EccBus
+import EccCollectors
 import EccCore
 import EccStore
 
@@ -30,13 +31,25 @@ public struct APIDependencies: Sendable {
     public var databasePath: String
     /// The notification outbox (nil: notifications are off, no receivers configured).
     public var notify: NotifyEndpoints?
+    /// What one event may hold.
+    public var input = InputLimits.standard
+    /// Connection bounds and the refusal counter of the HTTP listener.
+    public var edge: HTTPEdge
+    /// A request body must arrive within this.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// Live-stream bounds: most subscribers, and changes queued for one before it is dropped.
+    public var streamMaxSubscribers = 64
+    public var streamBacklog = 1024
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: any StoreQueries, alarms: Broadcast<AlarmChange>,
         clock: any EccCore.Clock, status: @escaping @Sendable () -> [UInt8], metrics: @escaping @Sendable () -> [UInt8],
         reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20,
-        rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: (any DeskActions)? = nil, databasePath: String = ""
+        rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: (any DeskActions)? = nil,
+        databasePath: String = "",
+        edge: HTTPEdge
     ) {
+        self.edge = edge
         self.databasePath = databasePath
         self.desk = desk
         self.rules = rules

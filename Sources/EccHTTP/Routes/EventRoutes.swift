@@ -11,19 +11,22 @@ enum EventRoutes {
     static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
         router.post("/v1/events") { request, _ -> Response in
             let body: ByteBuffer
-            do { body = try await request.body.collect(upTo: deps.maxBodyBytes) } catch {
-                return Responses.error(.contentTooLarge, "request body larger than \(deps.maxBodyBytes) bytes")
+            switch await RequestBody.collect(request, limit: deps.maxBodyBytes, deps) {
+            case .success(let b): body = b
+            case .failure(let refusal): return refusal.response
             }
             let now = deps.clock.now()
             let decoded: Result<[Event], EventDecodingError> = body.withUnsafeReadableBytes { raw in
                 do throws(EventDecodingError) {
-                    return .success(try JSONEventDecoder.decodeEvents(raw, receivedAt: now))
+                    return .success(try JSONEventDecoder.decodeEvents(raw, receivedAt: now, limits: deps.input))
                 } catch { return .failure(error) }
             }
             let events: [Event]
             switch decoded {
             case .success(let e): events = e
             case .failure(let e):
+                deps.edge.reporter.report(
+                    "bad events refused", peer: "http", detail: e.description, reason: e.reason)
                 return Responses.error(.badRequest, e.description, field: e.field, index: e.index, offset: e.offset)
             }
             if deps.ring.isClosed { return Responses.error(.serviceUnavailable, "eccd is shutting down") }

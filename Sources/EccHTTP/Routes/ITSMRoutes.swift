@@ -57,11 +57,18 @@ enum ITSMRoutes {
             }
         }
         post(router, deps, "/v1/changes", reload: false) { desk, body, actor, now in
-            guard let startText = body["start"] as? String, let start = RFC3339.parse(startText) else {
+            guard let startText = body["start"] as? String else {
                 throw IncidentDesk.Refusal.invalid("start must be an RFC 3339 time")
             }
-            guard let endText = body["end"] as? String, let end = RFC3339.parse(endText) else {
+            guard let endText = body["end"] as? String else {
                 throw IncidentDesk.Refusal.invalid("end must be an RFC 3339 time (every change window has an end)")
+            }
+            let start: EventTime
+            let end: EventTime
+            switch (RFC3339.check(startText), RFC3339.check(endText)) {
+            case (.failure(let p), _): throw IncidentDesk.Refusal.invalid("start: " + p.message(startText))
+            case (_, .failure(let p)): throw IncidentDesk.Refusal.invalid("end: " + p.message(endText))
+            case (.success(let s), .success(let e)): (start, end) = (s, e)
             }
             let change = try desk.requestChange(
                 title: body["title"] as? String ?? "", description: body["description"] as? String, start: start,
@@ -208,7 +215,7 @@ enum ITSMRoutes {
     ) {
         router.post(path) { request, context -> Response in
             guard let desk = deps.desk else { return Responses.error(.serviceUnavailable, "the desk is not available") }
-            let parsed = await IncidentRoutes.jsonBody(request)
+            let parsed = await IncidentRoutes.jsonBody(request, deps)
             guard case .success(var body) = parsed else {
                 if case .failure(let bad) = parsed { return bad.response }
                 return Responses.error(.badRequest, "bad request")

@@ -126,8 +126,9 @@ enum IncidentRoutes {
                 return Responses.error(.badRequest, "the incident id must be a whole number", field: "id")
             }
             let raw: ByteBuffer
-            do { raw = try await request.body.collect(upTo: 1 << 20) } catch {
-                return Responses.error(.contentTooLarge, "request body larger than 1 MiB")
+            switch await RequestBody.collect(request, limit: 1 << 20, deps) {
+            case .success(let b): raw = b
+            case .failure(let refusal): return refusal.response
             }
             let bytes = Data(raw.readableBytesView)
             guard
@@ -165,16 +166,14 @@ enum IncidentRoutes {
         }
     }
 
-    struct BadBody: Error {
-        let response: Response
-    }
-
     /// The request's body as a JSON object (an empty body is `{}`).
-    static func jsonBody(_ request: Request, limit: Int = 1 << 20) async -> Result<UncheckedBody, BadBody> {
+    static func jsonBody(_ request: Request, _ deps: APIDependencies, limit: Int = 1 << 20) async
+        -> Result<UncheckedBody, BadBody>
+    {
         let raw: ByteBuffer
-        do { raw = try await request.body.collect(upTo: limit) } catch {
-            return .failure(
-                BadBody(response: Responses.error(.contentTooLarge, "request body larger than \(limit) bytes")))
+        switch await RequestBody.collect(request, limit: limit, deps) {
+        case .success(let b): raw = b
+        case .failure(let refusal): return .failure(refusal)
         }
         let bytes = Data(raw.readableBytesView)
         guard

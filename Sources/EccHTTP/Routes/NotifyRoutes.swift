@@ -47,7 +47,11 @@ enum NotifyRoutes {
         }
         router.post("/v1/notify/test") { request, context -> Response in
             guard let n = deps.notify else { return off() }
-            let body = try await request.body.collect(upTo: 64 << 10)
+            let body: ByteBuffer
+            switch await RequestBody.collect(request, limit: 64 << 10, deps) {
+            case .success(let b): body = b
+            case .failure(let refusal): return refusal.response
+            }
             guard
                 let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
                 let receiver = object["receiver"] as? String, !receiver.isEmpty

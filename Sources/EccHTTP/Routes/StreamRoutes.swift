@@ -4,7 +4,9 @@ import Hummingbird
 /// `GET /v1/stream`: live alarm changes as server-sent events, one JSON object per `data:` line.
 ///
 /// Query filters: `severity` (that severity and above), `source` (exact). The stream ends when the
-/// client goes away or eccd shuts down. A `: keepalive` comment is sent every 15 s.
+/// client goes away or eccd shuts down. A `: keepalive` comment is sent every 15 s. At most
+/// `http.stream.max_subscribers` streams are open (503 past that); a client that falls more than
+/// `http.stream.backlog` changes behind gets `event: overrun` and the stream ends (reconnect to go on).
 enum StreamRoutes {
     static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/stream") { request, _ -> Response in
@@ -18,14 +20,37 @@ enum StreamRoutes {
                 minimum = sev
             }
             let source = q.get("source")
-            let stream = deps.alarms.subscribe()
+            guard
+                let stream = deps.alarms.subscribe(
+                    bufferLimit: deps.streamBacklog, maxSubscribers: deps.streamMaxSubscribers)
+            else {
+                deps.edge.reporter.report(
+                    "stream subscriber refused", peer: "http",
+                    detail: "\(deps.streamMaxSubscribers) subscribers (http.stream.max_subscribers)",
+                    reason: .subscribers)
+                return Responses.error(
+                    .serviceUnavailable,
+                    "\(deps.streamMaxSubscribers) stream subscribers are connected, the most allowed "
+                        + "(http.stream.max_subscribers)")
+            }
             let body = ResponseBody { [minimum] writer in
                 try await writer.write(ByteBuffer(string: ": eccd alarm stream\n\n"))
-                for await item in stream {
-                    guard case .value(let change) = item else {
+                reading: for await item in stream {
+                    let change: AlarmChange
+                    switch item {
+                    case .value(let c): change = c
+                    case .heartbeat:
                         // An SSE comment: keeps proxies from timing out and fails fast on a dead client.
                         try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                         continue
+                    case .overrun:
+                        deps.edge.reporter.report(
+                            "stream subscriber dropped", peer: "http",
+                            detail: "more than \(deps.streamBacklog) changes behind (http.stream.backlog)",
+                            reason: .slowSubscriber)
+                        try await writer.write(
+                            ByteBuffer(string: "event: overrun\ndata: {\"error\": \"too far behind; reconnect\"}\n\n"))
+                        break reading
                     }
                     if let minimum, change.alarm.severity < minimum { continue }
                     if let source, change.alarm.source != source { continue }

@@ -347,8 +347,10 @@ enum ContextParser {
         func time(_ key: String) throws(ConfigError) -> EventTime? {
             guard let n = m[key] else { return nil }
             let text = try n.string(key)
-            guard let t = RFC3339.parse(text) else { throw n.error("\(key): '\(text)' is not an RFC 3339 time") }
-            return t
+            switch RFC3339.check(text) {
+            case .success(let t): return t
+            case .failure(let p): throw n.error("\(key): " + p.message(text))
+            }
         }
         var intervals: [MaintenanceWindow.Interval] = []
         if let every = m["every"] {
@@ -415,11 +417,21 @@ enum ContextParser {
         calendar.timeZone = zone
         func date(_ key: String, _ n: YAMLValue) throws(ConfigError) -> Date {
             let text = try n.string(key)
-            if let t = RFC3339.parse(text) { return Date(timeIntervalSince1970: Double(t.nanoseconds) / 1e9) }
-            let p = text.split(separator: "-").compactMap { Int($0) }
-            guard p.count == 3, let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])) else {
+            switch RFC3339.check(text) {
+            case .success(let t): return Date(timeIntervalSince1970: Double(t.nanoseconds) / 1e9)
+            case .failure(let problem) where problem != .syntax: throw n.error("\(key): " + problem.message(text))
+            case .failure: break
+            }
+            // A calendar day, at midnight in the window's time zone; checked first, so an impossible day
+            // (2026-02-31) is refused rather than normalised and a day past 2262 never reaches the arithmetic.
+            if case .failure(let problem) = RFC3339.checkDay(text) {
+                guard problem == .syntax else { throw n.error("\(key): " + problem.message(text)) }
                 throw n.error("\(key): '\(text)' is neither a date (2026-12-31) nor an RFC 3339 time")
             }
+            let p = text.split(separator: "-").compactMap { Int($0) }
+            guard p.count == 3, let d = calendar.date(from: DateComponents(year: p[0], month: p[1], day: p[2])),
+                d.timeIntervalSince1970 < 9_223_286_400  // a day before the last one an EventTime holds
+            else { throw n.error("\(key): " + RFC3339.Problem.outOfRange.message(text)) }
             return d
         }
         var until = try date("until", untilNode)
@@ -437,7 +449,7 @@ enum ContextParser {
                 let start = calendar.date(bySettingHour: hm[0], minute: hm[1], second: 0, of: day),
                 start < until, start >= (from ?? .distantPast)
             {
-                let s = EventTime(nanoseconds: Int64(start.timeIntervalSince1970 * 1e9))
+                let s = EventTime(seconds: start.timeIntervalSince1970)
                 out.append(.init(start: s, end: s.adding(nanoseconds: duration)))
             }
             guard let next = calendar.date(byAdding: .day, value: 1, to: day) else { break }

@@ -51,7 +51,11 @@ public enum RuleTestParser {
         if let at = m["at"] { offset = try at.duration("at") }
         if let t = m["time"] {
             let text = try t.string("time")
-            guard let time = RFC3339.parse(text) else { throw t.error("time: '\(text)' is not RFC 3339") }
+            let time: EventTime
+            switch RFC3339.check(text) {
+            case .success(let parsed): time = parsed
+            case .failure(let p): throw t.error("time: " + p.message(text))
+            }
             offset = time.nanoseconds - epoch.nanoseconds
         }
         guard let type = try m["type"]?.string("type") else { throw v.error("an event needs a 'type'") }

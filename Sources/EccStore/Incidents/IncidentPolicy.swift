@@ -230,7 +230,8 @@ public struct IncidentPolicy: Sendable {
 extension EventTime {
     var date: Date { Date(timeIntervalSince1970: Double(nanoseconds) / 1e9) }
 
+    /// Clamped to the range an `EventTime` holds (business-hours arithmetic near 2262 saturates).
     init(_ date: Date) {
-        self.init(nanoseconds: Int64((date.timeIntervalSince1970 * 1e9).rounded()))
+        self.init(seconds: date.timeIntervalSince1970)
     }
 }

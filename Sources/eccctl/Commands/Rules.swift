@@ -176,10 +176,12 @@ extension Rules {
 
         func makeEvent() throws -> Event {
             // The event's time: --time, else now; an event's own "time" in --json wins over both.
-            var at = EventTime(nanoseconds: Int64(Date().timeIntervalSince1970 * 1e9))
+            var at = EventTime(seconds: Date().timeIntervalSince1970)
             if let time {
-                guard let t = RFC3339.parse(time) else { throw CLIError("--time '\(time)' is not RFC 3339") }
-                at = t
+                switch RFC3339.check(time) {
+                case .success(let t): at = t
+                case .failure(let p): throw CLIError("--time: " + p.message(time))
+                }
             }
             if let json {
                 var text = json

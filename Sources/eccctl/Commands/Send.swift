@@ -46,7 +46,11 @@ struct Send: AsyncParsableCommand {
         }
         var t = EventTime.zero
         if let time {
-            guard let parsed = RFC3339.parse(time) else { throw CLIError("--time '\(time)' is not RFC 3339") }
+            let parsed: EventTime
+            switch RFC3339.check(time) {
+            case .success(let t): parsed = t
+            case .failure(let p): throw CLIError("--time: " + p.message(time))
+            }
             t = parsed
         }
         var attributes = Attributes()

@@ -23,6 +23,7 @@ struct Tail: AsyncParsableCommand {
             var pending: [UInt8] = []
             let path = pathWithQuery("/v1/stream", [("severity", severity), ("source", source)])
             var errorBody: [UInt8] = []
+            var overrun = false
             let status = try await client.stream(.GET, path) { status, chunk in
                 if status != 200 {
                     errorBody += chunk
@@ -33,7 +34,8 @@ struct Tail: AsyncParsableCommand {
                 while let nl = pending.firstIndex(of: 0x0A) {
                     let line = pending[..<nl]
                     pending.removeSubrange(...nl)
-                    guard line.starts(with: Array("data: ".utf8)) else { continue }
+                    if line.elementsEqual("event: overrun".utf8) { overrun = true }
+                    guard !overrun, line.starts(with: Array("data: ".utf8)) else { continue }
                     let payload = Array(line.dropFirst(6))
                     // Unbuffered, so a pipe (`eccctl tail --json | jq`) sees each change at once.
                     let text = json ? String(decoding: payload, as: UTF8.self) : Self.format(payload, style)
@@ -41,6 +43,11 @@ struct Tail: AsyncParsableCommand {
                 }
             }
             if status != 200 { throw CLIError(errorMessage(errorBody, status: status)) }
+            if overrun {
+                throw CLIError(
+                    "eccd dropped this stream: it fell too far behind (http.stream.backlog); changes since are in "
+                        + "'eccctl alarms'")
+            }
             throw CLIError("eccd ended the stream (it is shutting down or restarting)")
         }
     }

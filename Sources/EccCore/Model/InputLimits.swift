@@ -1,0 +1,51 @@
+/// Bounds on what one event from outside may hold, so no sender can make eccd spend unbounded memory or
+/// time on it. Every collector decodes with these; each refusal is counted by ``InputRefusal``.
+public struct InputLimits: Sendable, Equatable {
+    /// Deepest JSON nesting accepted anywhere in an event (only ignored values such as `receivedAt` nest).
+    public var maxDepth = 32
+    /// Most attributes one event may carry.
+    public var maxAttributes = 256
+    /// Longest string (a field, an attribute name or value) in bytes.
+    public var maxStringBytes = 65_536
+
+    /// The defaults.
+    public init() {}
+
+    /// Limits with the given bounds.
+    public init(maxDepth: Int, maxAttributes: Int, maxStringBytes: Int) {
+        self.maxDepth = maxDepth
+        self.maxAttributes = maxAttributes
+        self.maxStringBytes = maxStringBytes
+    }
+
+    /// The defaults, as a value.
+    public static let standard = InputLimits()
+}
+
+/// Why input from outside was refused: the `reason` label of `ecc_input_refused_total`.
+public enum InputRefusal: String, Sendable, CaseIterable {
+    /// Not well-formed JSON, or a field of the wrong kind (unknown field, bad severity, missing source).
+    case syntax
+    /// A time that is not a real date, or outside what eccd represents (1677–2262).
+    case timeRange = "time_range"
+    /// JSON nested deeper than ``InputLimits/maxDepth``.
+    case depth = "json_depth"
+    /// More attributes than ``InputLimits/maxAttributes``.
+    case attributes
+    /// A string longer than ``InputLimits/maxStringBytes``.
+    case stringLength = "string_length"
+    /// A line longer than the collector's line limit.
+    case lineLength = "line_length"
+    /// A request body over the HTTP limit.
+    case bodySize = "body_size"
+    /// A connection refused because the collector holds as many as it may.
+    case connections
+    /// A connection closed after sending nothing for the idle timeout (or a header not finished in time).
+    case idleTimeout = "idle_timeout"
+    /// A stream subscriber refused because as many are connected as allowed.
+    case subscribers
+    /// A stream subscriber dropped because it did not keep up.
+    case slowSubscriber = "slow_subscriber"
+    /// `accept` failed (out of file descriptors): the listener backs off instead of spinning.
+    case acceptFailed = "accept_failed"
+}

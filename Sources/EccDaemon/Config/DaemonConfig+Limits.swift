@@ -1,0 +1,100 @@
+import EccCollectors
+import EccCore
+import EccRules
+
+/// What strangers may make eccd hold: the bounds of the collectors and the HTTP API. Every bound has a
+/// default here, a key in `docs/configuration.md`, a reason in `ecc_input_refused_total` and a test.
+public struct EdgeLimits: Sendable, Equatable {
+    /// What one event may hold (every collector): `input.*`.
+    public var input = InputLimits.standard
+    /// Most JSON-lines TCP connections at once: `tcp.max_connections`.
+    public var tcpMaxConnections = 1024
+    /// A TCP connection silent this long is closed: `tcp.idle_timeout`.
+    public var tcpIdleTimeout: Duration = .seconds(300)
+    /// Most HTTP connections at once: `http.max_connections`.
+    public var httpMaxConnections = 1024
+    /// An HTTP connection with no request in progress (or a request head not finished) this long is
+    /// closed: `http.idle_timeout`.
+    public var httpIdleTimeout: Duration = .seconds(60)
+    /// A request body must arrive within this: `http.body_timeout`.
+    public var httpBodyTimeout: Duration = .seconds(30)
+    /// Most live-stream (SSE) subscribers at once: `http.stream.max_subscribers`.
+    public var streamMaxSubscribers = 64
+    /// Alarm changes queued for one subscriber; one that falls further behind is dropped:
+    /// `http.stream.backlog`.
+    public var streamBacklog = 1024
+
+    public init() {}
+
+    /// The TCP collector's limits.
+    func tcp(maxLineBytes: Int) -> JSONLinesServer.Limits {
+        var l = JSONLinesServer.Limits()
+        l.maxLineBytes = maxLineBytes
+        l.maxConnections = tcpMaxConnections
+        l.idleTimeout = tcpIdleTimeout
+        l.input = input
+        return l
+    }
+}
+
+extension DaemonConfig {
+    /// The `input:` section.
+    static func inputLimits(_ v: YAMLValue) throws(ConfigError) -> InputLimits {
+        let m = try v.mapping("input", known: ["json_depth", "attributes", "string_bytes"])
+        var out = InputLimits.standard
+        if let n = m["json_depth"] { out.maxDepth = try within(n, "input.json_depth", 2...256) }
+        if let n = m["attributes"] { out.maxAttributes = try within(n, "input.attributes", 1...4096) }
+        if let n = m["string_bytes"] { out.maxStringBytes = try within(n, "input.string_bytes", 16...(16 << 20)) }
+        return out
+    }
+
+    /// A whole number in `range`, or an error saying the range.
+    static func within(_ v: YAMLValue, _ what: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let n = try v.int(what)
+        guard range.contains(n) else {
+            throw v.error("\(what) must be from \(range.lowerBound) to \(range.upperBound), not \(n)")
+        }
+        return n
+    }
+
+    /// A duration in `range` (nanoseconds), as a `Duration`.
+    static func duration(_ v: YAMLValue, _ what: String, min: Int64, max: Int64) throws(ConfigError) -> Duration {
+        let ns = try v.duration(what)
+        guard ns >= min, ns <= max else {
+            throw v.error("\(what) must be from \(Durations.format(min)) to \(Durations.format(max))")
+        }
+        return .nanoseconds(ns)
+    }
+
+    /// The limit keys of the `http:` section.
+    static func httpLimits(_ m: YAMLMapping, into c: inout DaemonConfig) throws(ConfigError) {
+        let second: Int64 = 1_000_000_000
+        if let n = m["max_connections"] {
+            c.limits.httpMaxConnections = try within(n, "http.max_connections", 1...100_000)
+        }
+        if let t = m["idle_timeout"] {
+            c.limits.httpIdleTimeout = try duration(t, "http.idle_timeout", min: second, max: 86_400 * second)
+        }
+        if let t = m["body_timeout"] {
+            c.limits.httpBodyTimeout = try duration(t, "http.body_timeout", min: second, max: 3600 * second)
+        }
+        if let s = m["stream"] {
+            let sm = try s.mapping("http.stream", known: ["max_subscribers", "backlog"])
+            if let n = sm["max_subscribers"] {
+                c.limits.streamMaxSubscribers = try within(n, "http.stream.max_subscribers", 0...10_000)
+            }
+            if let n = sm["backlog"] { c.limits.streamBacklog = try within(n, "http.stream.backlog", 16...100_000) }
+        }
+    }
+
+    /// The limit keys of the `tcp:` section.
+    static func tcpLimits(_ m: YAMLMapping, into c: inout DaemonConfig) throws(ConfigError) {
+        if let n = m["max_connections"] {
+            c.limits.tcpMaxConnections = try within(n, "tcp.max_connections", 1...100_000)
+        }
+        if let t = m["idle_timeout"] {
+            let second: Int64 = 1_000_000_000
+            c.limits.tcpIdleTimeout = try duration(t, "tcp.idle_timeout", min: second, max: 7 * 86_400 * second)
+        }
+    }
+}
