@@ -140,6 +140,29 @@ final class ResultBox: @unchecked Sendable {
     }
 }
 
+@Suite("Bus fairness")
+struct HeadroomTests {
+    @Test("producers that wait leave the headroom free: a flood on TCP or HTTP cannot starve SNMP")
+    func headroom() {
+        let ring = Ring<Int>(minimumCapacity: 64)
+        let waiting = Producer(ring: ring, policy: .wait, stats: ProducerStats(name: "tcp"), batchSize: 16)
+        for i in 0..<200 { waiting.append(i) }
+        #expect(!waiting.tryFlush())  // stopped short of full, the rest pending (it waits, nothing is lost)
+        #expect(ring.count == 64 - ring.headroom)
+        let udpStats = ProducerStats(name: "snmp")
+        let dropping = Producer(ring: ring, policy: .dropNewest, stats: udpStats, batchSize: 1)
+        for i in 0..<ring.headroom { dropping.append(1000 + i) }
+        _ = dropping.tryFlush()
+        #expect(udpStats.accepted == ring.headroom)
+        #expect(udpStats.dropped == 0)
+        #expect(ring.count == 64)
+        // Once the consumer drains, the waiting producer goes on with what it held.
+        _ = ring.drain(maximum: 64) { _ in }
+        #expect(!waiting.tryFlush() || waiting.pendingCount == 0)
+        #expect(ring.count > 0)
+    }
+}
+
 @Suite("Broadcast")
 struct BroadcastTests {
     @Test("every subscriber gets every value in order, heartbeats, and the end")

@@ -70,8 +70,9 @@ public final class Producer<Element> {
     @inlinable
     @discardableResult
     public func tryFlush() -> Bool {
+        let keepFree = policy == .wait ? ring.headroom : 0
         while end > start {
-            let n = ring.publish(movingFrom: buffer + start, count: end - start)
+            let n = ring.publish(movingFrom: buffer + start, count: end - start, keepFree: keepFree)
             if n == 0 { break }
             start += n
             stats.addAccepted(n)

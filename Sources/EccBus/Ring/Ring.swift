@@ -73,13 +73,19 @@ public final class Ring<Element>: @unchecked Sendable {
         parker.wake()
     }
 
-    /// Claims up to `wanted` consecutive positions; returns (first position, count), count 0 when full.
+    /// Slots kept free for producers that cannot wait (``OverflowPolicy/dropNewest``, UDP): producers that
+    /// wait stop publishing at `capacity - headroom`, so a flood on a waiting input (TCP, HTTP) fills the
+    /// bus only so far and an SNMP trap still finds room; only a flood of non-waiting input can fill it.
+    public var headroom: Int { capacity / 8 }
+
+    /// Claims up to `wanted` consecutive positions, leaving `keepFree` slots unclaimed; returns
+    /// (first position, count), count 0 when full.
     @inlinable
-    func claim(_ wanted: Int) -> (Int, Int) {
+    func claim(_ wanted: Int, keepFree: Int) -> (Int, Int) {
         var t = tail.load(ordering: .relaxed)
         while true {
             let h = head.load(ordering: .acquiring)
-            let n = min(wanted, capacity - (t - h))
+            let n = min(wanted, capacity - keepFree - (t - h))
             if n <= 0 { return (t, 0) }
             let (done, current) = tail.weakCompareExchange(
                 expected: t, desired: t + n, successOrdering: .relaxed, failureOrdering: .relaxed)
@@ -88,12 +94,13 @@ public final class Ring<Element>: @unchecked Sendable {
         }
     }
 
-    /// Moves up to `count` elements from `source` into the ring; returns how many it took (0 when full or
-    /// closed). The elements taken are left uninitialized in `source`.
+    /// Moves up to `count` elements from `source` into the ring, leaving `keepFree` slots free (see
+    /// ``headroom``); returns how many it took (0 when full or closed). The elements taken are left
+    /// uninitialized in `source`.
     @inlinable
-    public func publish(movingFrom source: UnsafeMutablePointer<Element>, count: Int) -> Int {
+    public func publish(movingFrom source: UnsafeMutablePointer<Element>, count: Int, keepFree: Int = 0) -> Int {
         if count == 0 || closedFlag.load(ordering: .relaxed) { return 0 }
-        let (start, n) = claim(count)
+        let (start, n) = claim(count, keepFree: keepFree)
         if n == 0 { return 0 }
         for k in 0..<n {
             let p = start + k
