@@ -50,6 +50,7 @@ public final class Daemon: Sendable {
         self.config = config
         self.logger = logger
         self.clock = clock
+        try DescriptorBudget.ensure(config)
         var rules: RuleSet
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
             throw StartupError(description: "rules refused:\n\(error.description)")

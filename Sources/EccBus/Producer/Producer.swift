@@ -22,7 +22,9 @@ public final class Producer<Element> {
         self.policy = policy
         self.stats = stats
         self.batchSize = max(1, batchSize)
-        bufferCapacity = max(1, batchSize)
+        // Start small and grow to the batch size on demand: a TCP connection that sends one line (or
+        // nothing) then idles must not pin a whole batch of events (512 × ~150 bytes) for its lifetime.
+        bufferCapacity = min(self.batchSize, 8)
         buffer = .allocate(capacity: bufferCapacity)
     }
 

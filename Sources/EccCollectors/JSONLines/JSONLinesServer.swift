@@ -102,7 +102,7 @@ public final class JSONLinesServer: Service, Sendable {
                 .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(
                     .recvAllocator,
-                    value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65_536, maximum: 262_144)
+                    value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 4096, maximum: 262_144)
                 )
                 .childChannelInitializer { [self] channel in
                     guard admit() else {

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// File descriptors: eccd makes sure at start that its connection caps fit its descriptor limit, so a
+/// flood of connections is refused by the caps (counted as `connections`) instead of running the
+/// process out of descriptors, where `accept` fails and SwiftNIO's listener retries in a busy loop.
+enum DescriptorBudget {
+    /// Descriptors besides connections: SQLite (database, WAL, shared memory, one per reader), epoll and
+    /// eventfds per event loop, the listeners, the SNMP socket, the engine file, libcurl's sockets.
+    static let reserve = 128
+
+    /// What the configuration needs: both collectors' caps and the reserve.
+    static func needed(_ config: DaemonConfig) -> Int {
+        (config.tcpEnabled ? config.limits.tcpMaxConnections : 0) + config.limits.httpMaxConnections + reserve
+    }
+
+    /// Raises the soft limit (`ulimit -n`, `LimitNOFILE=`) as far as needed, up to the hard limit; throws
+    /// a message saying what to change when even the hard limit is too low.
+    static func ensure(_ config: DaemonConfig) throws(Daemon.StartupError) {
+        let need = needed(config)
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur >= rlim_t(need) { return }
+        guard limit.rlim_max >= rlim_t(need) else {
+            throw Daemon.StartupError(
+                description:
+                    "tcp.max_connections (\(config.limits.tcpMaxConnections)) and http.max_connections "
+                    + "(\(config.limits.httpMaxConnections)) need \(need) file descriptors with eccd's own "
+                    + "\(reserve), but the limit is \(limit.rlim_max) (ulimit -Hn, LimitNOFILE=): lower the caps "
+                    + "or raise the limit")
+        }
+        limit.rlim_cur = rlim_t(need)
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}
