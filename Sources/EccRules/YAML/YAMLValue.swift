@@ -81,6 +81,7 @@ public struct YAMLValue {
 
     /// The node as a mapping whose keys are checked against `known`.
     public func mapping(_ what: String, known: [String]) throws(ConfigError) -> YAMLMapping {
+        AcceptedKeys.note(what, known)
         guard case .mapping(let map) = node else { throw error("\(what) must be a mapping, not a \(kind)") }
         return try YAMLMapping(map, file: file, what: what, known: known)
     }
