@@ -3,6 +3,7 @@ import EccRules
 import EccSNMP
 import EccTestSupport
 import Foundation
+import Logging
 import Testing
 
 /// The SNMP listener's community decision, `v3_only`, the SNMP limits and SNMPv3 secrets in files, as
@@ -48,6 +49,11 @@ struct SNMPEdgeConfigTests {
         var c = DaemonConfig()
         c.snmpHost = "0.0.0.0"
         #expect(c.snmpCommunityProblem != nil)
+        #expect {
+            _ = try Daemon(config: c, logger: Logger(label: "test"))
+        } throws: { error in
+            "\(error)".contains("snmp.listen 0.0.0.0:1162 is not a loopback address")
+        }
         c.snmpPolicy.v3Only = true
         #expect(c.snmpCommunityProblem == nil)
     }
