@@ -1,10 +1,11 @@
 import EccDaemon
 import EccRules
-import EccSNMP
 import EccTestSupport
 import Foundation
 import Logging
 import Testing
+
+@testable import EccSNMP
 
 /// The SNMP listener's community decision, `v3_only`, the SNMP limits and SNMPv3 secrets in files, as
 /// the configuration, `eccd --check-config` and a running eccd (with net-snmp's `snmptrap`) see them.
@@ -181,7 +182,32 @@ struct SNMPEdgeConfigTests {
         #expect(ok == 0, "\(okOutput)")
     }
 
-    @Test("a running eccd with a community list: snmptrap with another community is dropped and counted in /metrics")
+    /// An SNMPv3 engine-ID discovery probe as net-snmp sends it (reportable, empty engine ID and user).
+    static func probe(msgID: Int64) -> [UInt8] {
+        let scoped = V3Message.encodeScopedPDU(
+            contextEngineID: [], contextName: [], tag: 0xA0, requestID: 77, varbinds: [])
+        return V3Message.encode(
+            msgID: msgID, flags: V3Message.flagReportable, engineID: [], boots: 0, time: 0, userName: [],
+            macLength: 0, privParams: [], data: scoped, dataIsEncrypted: false)
+    }
+
+    static func sendUDP(_ bytes: [UInt8], port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = bytes.withUnsafeBytes { raw in
+            withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    @Test("a running eccd: a wrong community, too many varbinds and Reports past the limit are counted in /metrics")
     func wrongCommunity() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/snmptrap") else {
             throw TestServerError("net-snmp's snmptrap is missing: make test-deps")
@@ -195,28 +221,37 @@ struct SNMPEdgeConfigTests {
               listen: 127.0.0.1:0
               communities: [s3cret]
               users: [{name: ops, auth: SHA, auth_passphrase_file: \(passFile)}]
+              max_varbinds: 32
+              reports_per_second: 2
             """, file: "c.yaml")
         let d = try await TestDaemon(dir: dir) { c in
             c.snmpCommunities = parsed.snmpCommunities
             c.snmpUsers = parsed.snmpUsers
+            c.snmpPolicy = parsed.snmpPolicy
         }
         let port = d.daemon.snmpPort ?? 0
-        for community in ["public", "s3cret"] {
+        let many = (0..<40).flatMap { ["1.3.6.1.4.1.9.9.\($0)", "i", "\($0)"] }
+        for (n, (community, varbinds)) in [("public", []), ("s3cret", []), ("s3cret", many)].enumerated() {
             let (rc, out) = try ChildProcess.run(
                 "/usr/bin/env",
                 [
-                    "MIBS=", "SNMP_PERSISTENT_DIR=\(dir)/netsnmp-\(community)", "/usr/bin/snmptrap", "-m", "", "-v",
-                    "2c", "-c", community, "127.0.0.1:\(port)", "", "1.3.6.1.6.3.1.1.5.1",
-                ])
+                    "MIBS=", "SNMP_PERSISTENT_DIR=\(dir)/netsnmp-\(n)", "/usr/bin/snmptrap", "-m", "", "-v", "2c",
+                    "-c", community, "127.0.0.1:\(port)", "", "1.3.6.1.6.3.1.1.5.1",
+                ] + varbinds)
             #expect(rc == 0, "\(out)")
         }
+        for i in 0..<10 { Self.sendUDP(Self.probe(msgID: Int64(i)), port: port) }
         var metrics = ""
         try await d.eventually {
             metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
             return metrics.contains(#"ecc_snmp_bad_packets_total{reason="community"} 1"#)
+                && metrics.contains(#"ecc_snmp_bad_packets_total{reason="too_many_varbinds"} 1"#)
                 && metrics.contains(#"ecc_snmp_notifications_total{source="127.0.0.1"} 1"#)
+                && metrics.contains(#"ecc_snmp_replies_limited_total{reason="unknown_engine_id",reply="report"}"#)
         }
         #expect(metrics.contains(#"ecc_snmp_bad_packets_total{reason="community"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"ecc_snmp_bad_packets_total{reason="too_many_varbinds"} 1"#))
+        #expect(metrics.contains(#"ecc_snmp_replies_limited_total{reason="unknown_engine_id",reply="report"}"#))
         let status = String(decoding: try await d.client.request(.GET, "/v1/status").body, as: UTF8.self)
         for text in [metrics, status] {
             #expect(!text.contains("auth secret 1") && !text.contains("s3cret"))
