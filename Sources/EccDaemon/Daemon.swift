@@ -50,6 +50,7 @@ public final class Daemon: Sendable {
         self.config = config
         self.logger = logger
         self.clock = clock
+        if let problem = config.snmpCommunityProblem { throw StartupError(description: problem) }
         try DescriptorBudget.ensure(config)
         var rules: RuleSet
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
@@ -140,13 +141,14 @@ public final class Daemon: Sendable {
             config.snmpEnabled
             ? SNMPTrapReceiver(
                 host: config.snmpHost, port: config.snmpPort, ring: bus, clock: clock, logger: logger,
-                communities: config.snmpCommunities.map(Set.init),
+                communities: config.snmpCommunities.map(Set.init), v3Only: config.snmpPolicy.v3Only,
                 usm: .init(
                     users: config.snmpUsers, engineID: config.snmpEngineID,
                     engineFile: config.snmpEngineFile
                         ?? URL(fileURLWithPath: config.databasePath).deletingLastPathComponent()
                         .appendingPathComponent("snmp-engine").path),
-                mibDirectories: config.snmpMIBDirectories, receiveBuffer: config.snmpReceiveBuffer) : nil
+                mibDirectories: config.snmpMIBDirectories, receiveBuffer: config.snmpReceiveBuffer,
+                limits: config.snmpPolicy.limits) : nil
         httpEdge = HTTPEdge(
             maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
             reporter: BadInputReporter(collector: "http", logger: logger))

@@ -165,6 +165,10 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedPDU(UInt8)
     case community
     case notATrap
+    /// More varbinds than ``SNMPLimits/maxVarbinds``.
+    case tooManyVarbinds(Int)
+    /// SNMP v1 or v2c while `snmp.v3_only` is set.
+    case v3Only
     /// Rejected by the User-based Security Model (RFC 3414 §3.2), counted as usmStats… are.
     case usm(USMFailure)
 
@@ -180,6 +184,8 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedPDU: "pdu_type"
         case .community: "community"
         case .notATrap: "not_a_trap"
+        case .tooManyVarbinds: "too_many_varbinds"
+        case .v3Only: "v3_only"
         case .usm(let f): f.rawValue
         }
     }
@@ -195,6 +201,8 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedPDU(let t): "PDU type 0x\(String(t, radix: 16)) is not a trap or inform"
         case .community: "community not allowed"
         case .notATrap: "a trap without snmpTrapOID.0"
+        case .tooManyVarbinds(let n): "more than \(n) varbinds"
+        case .v3Only: "SNMP v1/v2c refused (snmp.v3_only)"
         case .usm(let f): f.description
         }
     }

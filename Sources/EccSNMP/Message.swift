@@ -122,10 +122,12 @@ public enum SNMPDecoder {
         return try? msg.integer()
     }
 
-    /// Decodes one UDP payload. `allowCommunity` (nil: any) is checked before the PDU is decoded.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil)
-        throws(SNMPError) -> SNMPNotification
-    {
+    /// Decodes one UDP payload. `allowCommunity` (nil: any) is checked before the PDU is decoded; a
+    /// notification with more than `maxVarbinds` varbinds is refused (``SNMPError/tooManyVarbinds(_:)``).
+    public static func decode(
+        _ bytes: UnsafeRawBufferPointer, allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil,
+        maxVarbinds: Int = SNMPLimits().maxVarbinds
+    ) throws(SNMPError) -> SNMPNotification {
         var top = BERReader(bytes)
         var msg = try top.sequence(0x30)
         guard top.isAtEnd else { throw .malformed("bytes after the message") }
@@ -137,44 +139,56 @@ public enum SNMPDecoder {
         switch tag {
         case 0xA4:
             guard version == 0 else { throw .malformed("a v1 Trap-PDU in a v2c message") }
-            return try v1Trap(pdu, community: community)
+            return try v1Trap(pdu, community: community, maxVarbinds: maxVarbinds)
         case 0xA7, 0xA6:
             guard version == 1 else { throw .malformed("a v2 notification in a v1 message") }
-            return try v2(pdu, version: version, community: community, inform: tag == 0xA6)
+            return try v2(pdu, version: version, community: community, inform: tag == 0xA6, maxVarbinds: maxVarbinds)
         default:
             throw .unsupportedPDU(tag)
         }
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(SNMPError) -> SNMPNotification {
+    public static func decode(_ bytes: [UInt8], maxVarbinds: Int = SNMPLimits().maxVarbinds) throws(SNMPError)
+        -> SNMPNotification
+    {
         let result: Result<SNMPNotification, SNMPError> = bytes.withUnsafeBytes { raw in
-            do throws(SNMPError) { return .success(try decode(raw)) } catch { return .failure(error) }
+            do throws(SNMPError) { return .success(try decode(raw, maxVarbinds: maxVarbinds)) } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
 
-    static func varbindList(_ r: inout BERReader) throws(SNMPError) -> [VarBind] {
+    /// The varbinds of a PDU; more than `max` are refused before any is decoded (counted by headers).
+    static func varbindList(_ r: inout BERReader, max: Int) throws(SNMPError) -> [VarBind] {
         var list = try r.sequence(0x30)
+        var counting = list
+        var n = 0
+        while !counting.isAtEnd {
+            _ = try counting.header()
+            n += 1
+            guard n <= max else { throw .tooManyVarbinds(max) }
+        }
         var out: [VarBind] = []
+        out.reserveCapacity(n)
         while !list.isAtEnd {
             var vb = try list.sequence(0x30)
             let oid = try vb.oid()
             let value = try vb.value()
             guard vb.isAtEnd else { throw .malformed("a varbind with more than a name and a value") }
             out.append(VarBind(oid, value))
-            guard out.count <= 1024 else { throw .tooLarge }
         }
         return out
     }
 
-    static func v2(_ p: BERReader, version: Int64, community: [UInt8], inform: Bool) throws(SNMPError)
-        -> SNMPNotification
+    static func v2(_ p: BERReader, version: Int64, community: [UInt8], inform: Bool, maxVarbinds: Int)
+        throws(SNMPError) -> SNMPNotification
     {
         var pdu = p
         let requestID = try pdu.integer()
         _ = try pdu.integer()  // error-status
         _ = try pdu.integer()  // error-index
-        let varbinds = try varbindList(&pdu)
+        let varbinds = try varbindList(&pdu, max: maxVarbinds)
         // RFC 3416 §4.2.6/§4.2.7: sysUpTime.0 first, snmpTrapOID.0 second.
         guard varbinds.count >= 2, varbinds[1].oid == .snmpTrapOID0, case .oid(let trapOID) = varbinds[1].value else {
             throw .notATrap
@@ -187,7 +201,7 @@ public enum SNMPDecoder {
     }
 
     /// RFC 3584 §3.1: a v1 Trap-PDU in its SNMPv2 form.
-    static func v1Trap(_ p: BERReader, community: [UInt8]) throws(SNMPError) -> SNMPNotification {
+    static func v1Trap(_ p: BERReader, community: [UInt8], maxVarbinds: Int) throws(SNMPError) -> SNMPNotification {
         var pdu = p
         let enterprise = try pdu.oid()
         let agent = try pdu.value()
@@ -198,7 +212,7 @@ public enum SNMPDecoder {
         let specific = try pdu.integer()
         let stamp = try pdu.value()
         guard case .timeticks(let ticks) = stamp else { throw .malformed("time-stamp is not TimeTicks") }
-        let original = try varbindList(&pdu)
+        let original = try varbindList(&pdu, max: maxVarbinds)
         guard (0...6).contains(generic) else { throw .malformed("generic-trap \(generic) is not 0…6") }
         let trapOID: OID =
             generic == 6

@@ -1,29 +1,46 @@
 import EccCore
 import EccSNMP
 
+/// The target's SNMPv3 users (those of the seed corpus, captured from snmptrap/snmpinform with these
+/// passphrases).
+let fuzzUsers = [
+    USMUser(name: "sha", auth: (.sha1, .passphrase(Array("auth-passphrase-1".utf8)))),
+    USMUser(
+        name: "shaaes", auth: (.sha1, .passphrase(Array("auth-passphrase-1".utf8))),
+        priv: (.aes128, .passphrase(Array("priv-passphrase-2".utf8)))),
+    USMUser(
+        name: "md5des", auth: (.md5, .passphrase(Array("auth-passphrase-1".utf8))),
+        priv: (.des, .passphrase(Array("priv-passphrase-2".utf8)))),
+]
+let fuzzEngine = LocalEngine(engineID: [0x80, 0, 0x1F, 0x88, 5, 1, 2, 3, 4], boots: 1)
+/// A sender's engine: traps are authenticated under the sender's engine ID, informs under eccd's. Only the
+/// sealed inputs use it (the captured seeds' engine has its own boots and time, which would make these
+/// look like replays).
+let senderEngine: [UInt8] = [0x80, 0, 0x1F, 0x88, 4, 0x66, 0x75, 0x7A, 0x7A]
+
 /// One USM processor for every input (it keeps caches, as in eccd); only the fuzzing thread uses it.
-nonisolated(unsafe) let usm = USMProcessor(
-    engine: LocalEngine(engineID: [0x80, 0, 0x1F, 0x88, 5, 1, 2, 3, 4], boots: 1),
-    users: [
-        USMUser(name: "sha", auth: (.sha1, .passphrase(Array("auth-passphrase-1".utf8)))),
-        USMUser(
-            name: "shaaes", auth: (.sha1, .passphrase(Array("auth-passphrase-1".utf8))),
-            priv: (.aes128, .passphrase(Array("priv-passphrase-2".utf8)))),
-        USMUser(
-            name: "md5des", auth: (.md5, .passphrase(Array("auth-passphrase-1".utf8))),
-            priv: (.des, .passphrase(Array("priv-passphrase-2".utf8)))),
-    ])
+nonisolated(unsafe) let usm = USMProcessor(engine: fuzzEngine, users: fuzzUsers)
+nonisolated(unsafe) var salt: UInt64 = 0
+/// Sealed inputs that came out of the USM as notifications (the replay reports it).
+nonisolated(unsafe) var sealedNotifications = 0
 
 /// libFuzzer entry point for the SNMP decoder (`make fuzz`): every input must be decoded or rejected
 /// with a reason, never crash, never hang, never over-allocate; what decodes must also become an event.
+///
+/// Three kinds of input: an SNMPv3 message (through the USM as it arrives); a v1/v2c message (the
+/// receiver's quick trap path against the general decoder); and anything that is not a message, taken as
+/// a ScopedPDU and wrapped in correctly authenticated v3 messages — authNoPriv (SHA), authPriv
+/// (SHA + AES-128) and authPriv (MD5 + DES), as traps from a sender's engine and as informs to eccd's —
+/// so that fuzzing reaches the scoped PDU's decoder behind authentication and decryption.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    if SNMPDecoder.version(of: bytes) == 3 {
-        // The users of the seed corpus (captured from snmptrap/snmpinform with these passphrases).
+    let version = SNMPDecoder.version(of: bytes)
+    if version == 3 {
         if case .notification(let n, _) = usm.process(bytes, now: 0) { _ = n.event(from: "192.0.2.1", at: .zero) }
         return 0
     }
+    if version == nil { fuzzScopedPDU(Array(bytes)) }
     // The receiver's v2c trap path must give the general path's event, or decline.
     let quick = SNMPDecoder.trapEvent(bytes, from: "192.0.2.1", at: .zero, names: fuzzNames)
     if let n = try? SNMPDecoder.decode(bytes) {
@@ -34,6 +51,35 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(quick == nil, "the v2c trap path took a packet the general path rejects")
     }
     return 0
+}
+
+/// `scoped` as the ScopedPDU of authenticated (and encrypted) v3 messages for each user, through the
+/// USM: authentication, time window and decryption must pass (the target made them right), so whatever
+/// is refused is refused by the scoped PDU's decoder.
+func fuzzScopedPDU(_ scoped: [UInt8]) {
+    let levels: [SecurityLevel] = [.authNoPriv, .authPriv, .authPriv]
+    for (user, level) in zip(fuzzUsers, levels) {
+        for engineID in [senderEngine, fuzzEngine.engineID] {
+            salt &+= 1
+            guard
+                let message = USMProcessor.seal(
+                    scoped: scoped, level: level, user: user, engineID: engineID, boots: fuzzEngine.boots, time: 0,
+                    msgID: Int64(salt & 0x7FFF_FFFF), reportable: true, salt: salt)
+            else { continue }  // nothing to seal (e.g. no bytes to encrypt): not the receiver's path
+            switch message.withUnsafeBytes({ usm.process($0, now: 0) }) {
+            case .notification(let n, _):
+                sealedNotifications += 1
+                _ = n.event(from: "192.0.2.1", at: .zero, names: fuzzNames)
+            case .rejected(.usm(let failure), _):
+                // Only an inform under a sender's engine ID (not eccd's) is refused by the USM here.
+                precondition(
+                    failure == .unknownEngineID && engineID == senderEngine,
+                    "a correctly sealed message was refused by the USM: \(failure)")
+            case .rejected, .discovery:
+                break
+            }
+        }
+    }
 }
 
 /// The receiver's name cache, kept across inputs as in the daemon (libFuzzer runs inputs on one thread).
@@ -83,7 +129,9 @@ nonisolated(unsafe) let fuzzNames = OIDNameCache(mibs: nil)
                     if let base = buf.baseAddress { _ = fuzz(base, buf.count) }
                 }
             }
-            print("replayed \(files.count) inputs, \(decoded) decoded")
+            print(
+                "replayed \(files.count) inputs, \(decoded) decoded as v1/v2c, \(sealedNotifications) "
+                    + "notifications from inputs sealed as authenticated v3")
         }
     }
 #endif

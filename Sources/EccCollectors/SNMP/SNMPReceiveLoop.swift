@@ -25,6 +25,8 @@ final class SNMPReceiveLoop {
         let reporter: BadInputReporter
         let clock: any EccCore.Clock
         let communities: Set<[UInt8]>?
+        let v3Only: Bool
+        let limits: SNMPLimits
         let engine: LocalEngine
         let users: [USMUser]
         let mibs: MIBNames?
@@ -46,12 +48,17 @@ final class SNMPReceiveLoop {
     private var lastText = ""
     private var perSource: [String: SNMPSourceCounters.Count] = [:]
     private var published = ContinuousClock.now
+    /// Reports and inform Responses sent, bounded (eccd must not become a reflector).
+    private var reports: TokenBucket
+    private var responses: TokenBucket
 
     init(socket: UDPSocket, shared: Shared) {
         self.socket = socket
         self.shared = shared
         producer = Producer(ring: shared.ring, policy: .dropNewest, stats: shared.stats, batchSize: 256)
-        usm = USMProcessor(engine: shared.engine, users: shared.users)
+        usm = USMProcessor(engine: shared.engine, users: shared.users, maxVarbinds: shared.limits.maxVarbinds)
+        reports = TokenBucket(rate: shared.limits.reportsPerSecond)
+        responses = TokenBucket(rate: shared.limits.responsesPerSecond)
         names = OIDNameCache(mibs: shared.mibs)
         buffers = .allocate(byteCount: Self.batch * Self.slot, alignment: 16)
         addresses = .allocate(capacity: Self.batch)
@@ -64,6 +71,12 @@ final class SNMPReceiveLoop {
 
     /// Seconds since this engine booted (snmpEngineTime).
     private var engineTime: UInt32 { UInt32(clamping: (ContinuousClock.now - booted).components.seconds) }
+
+    /// Nanoseconds since this engine booted, for the rate limits.
+    private var uptimeNanos: UInt64 {
+        let d = (ContinuousClock.now - booted).components
+        return UInt64(clamping: d.seconds) &* 1_000_000_000 &+ UInt64(clamping: d.attoseconds / 1_000_000_000)
+    }
 
     /// Receives until `stop` is set (checked at least every 100 ms).
     func run(stop: borrowing Atomic<Bool>) {
@@ -116,38 +129,61 @@ final class SNMPReceiveLoop {
         }
         let decoded: Result<SNMPNotification, SNMPError>
         var response: [UInt8]?
-        if SNMPDecoder.version(of: bytes) == 3 {
+        let version = SNMPDecoder.version(of: bytes)
+        if version == 3 {
             switch usm.process(bytes, now: engineTime) {
             case .notification(let n, let reply):
                 decoded = .success(n)
                 response = reply
             case .discovery(let reply):
-                shared.drops.answeredDiscovery()
-                send(reply, to: i)
+                if reports.take(at: uptimeNanos) {
+                    shared.drops.answeredDiscovery()
+                    send(reply, to: i)
+                } else {
+                    shared.drops.limited(.report, reason: SNMPError.usm(.unknownEngineID).reason)
+                }
                 return
             case .rejected(let error, let reply):
                 decoded = .failure(error)
-                if let reply { send(reply, to: i) }
+                if let reply {
+                    if reports.take(at: uptimeNanos) {
+                        send(reply, to: i)
+                    } else {
+                        shared.drops.limited(.report, reason: error.reason)
+                    }
+                }
             }
+        } else if shared.v3Only && (version == 0 || version == 1) {
+            reject(.v3Only, from: sender)
+            return
         } else {
             let communities = shared.communities
             let allow = communities.map { set in { (c: ArraySlice<UInt8>) in set.contains(Array(c)) } }
             // The common case, a v2c trap, straight from the packet to its event; anything else (or a
             // packet it does not take) goes the general way below.
-            if let e = SNMPDecoder.trapEvent(bytes, from: sender, at: now, names: names, allowCommunity: allow) {
+            let maxVarbinds = shared.limits.maxVarbinds
+            if let e = SNMPDecoder.trapEvent(
+                bytes, from: sender, at: now, names: names, allowCommunity: allow, maxVarbinds: maxVarbinds)
+            {
                 producer.append(e)
                 count(sender, accepted: true)
                 return
             }
             do throws(SNMPError) {
                 decoded = .success(
-                    try SNMPDecoder.decode(bytes, allowCommunity: allow))
+                    try SNMPDecoder.decode(bytes, allowCommunity: allow, maxVarbinds: maxVarbinds))
             } catch { decoded = .failure(error) }
         }
         switch decoded {
         case .failure(let error):
             reject(error, from: sender)
         case .success(let n):
+            // An inform that cannot be answered now is not taken: its sender's retry is.
+            if n.isInform && !responses.take(at: uptimeNanos) {
+                shared.drops.limited(.response, reason: "inform")
+                count(sender, accepted: false)
+                return
+            }
             producer.append(n.event(from: sender, at: now, names: names))
             count(sender, accepted: true)
             if n.isInform, let r = response ?? (n.version == 3 ? nil : SNMPDecoder.informResponse(to: n)) {

@@ -26,6 +26,9 @@ public final class SNMPTrapReceiver: Service, Sendable {
     private let clock: any EccCore.Clock
     private let logger: Logger
     private let communities: Set<[UInt8]>?
+    private let v3Only: Bool
+    /// Varbinds per notification and the reply rates.
+    public let limits: SNMPLimits
     private let usm: USMSettings
     private let mibDirectories: [String]
     /// Set when the service is asked to stop; the receive thread checks it.
@@ -50,12 +53,14 @@ public final class SNMPTrapReceiver: Service, Sendable {
         }
     }
 
-    /// `communities` nil accepts any community (v1/v2c).
+    /// `communities` nil accepts any community (v1/v2c); `v3Only` refuses v1 and v2c altogether.
     public init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
-        communities: Set<String>? = nil, usm: USMSettings = USMSettings(), mibDirectories: [String] = [],
-        receiveBuffer: Int = 8 << 20
+        communities: Set<String>? = nil, v3Only: Bool = false, usm: USMSettings = USMSettings(),
+        mibDirectories: [String] = [], receiveBuffer: Int = 8 << 20, limits: SNMPLimits = SNMPLimits()
     ) {
+        self.v3Only = v3Only
+        self.limits = limits
         self.usm = usm
         self.mibDirectories = mibDirectories
         self.host = host
@@ -131,11 +136,13 @@ public final class SNMPTrapReceiver: Service, Sendable {
             metadata: [
                 "ecc.address": "udp \(host):\(socket.port)", "ecc.receive_buffer": "\(socket.receiveBuffer)",
                 "ecc.engine_id": "\(Hex.text(engine.engineID))", "ecc.engine_boots": "\(engine.boots)",
-                "ecc.v3_users": "\(usm.users.count)",
+                "ecc.v3_users": "\(usm.users.count)", "ecc.v3_only": "\(v3Only)",
+                "ecc.communities": "\(communities.map { "\($0.count) listed" } ?? "any")",
+                "ecc.max_varbinds": "\(limits.maxVarbinds)",
             ])
         let shared = SNMPReceiveLoop.Shared(
             ring: ring, stats: stats, drops: drops, sources: sources, reporter: badPackets, clock: clock,
-            communities: communities, engine: engine, users: usm.users, mibs: mibs)
+            communities: communities, v3Only: v3Only, limits: limits, engine: engine, users: usm.users, mibs: mibs)
         let stop = self.stop
         // The thread stops on graceful shutdown (SIGTERM) or when this task is cancelled.
         await withTaskCancellationHandler {
@@ -162,9 +169,16 @@ public final class SNMPTrapReceiver: Service, Sendable {
     }
 }
 
-/// Bad packets by reason, and informs answered.
+/// Bad packets by reason, informs answered, and replies held back by the rate limits.
 public final class SNMPDropCounters: Sendable {
     private let counts = Mutex<[String: Int]>([:])
+    private let limitedCounts = Mutex<[Reply: [String: Int]]>([:])
+
+    /// What eccd sends back: a Report (discovery, USM failures) or the Response to an inform.
+    public enum Reply: String, Sendable, Hashable {
+        case report
+        case response
+    }
     private let informCount = Atomic<Int>(0)
 
     public init() {}
@@ -179,6 +193,14 @@ public final class SNMPDropCounters: Sendable {
     public var informsAnswered: Int { informCount.load(ordering: .relaxed) }
 
     func add(_ reason: String) { counts.withLock { $0[reason, default: 0] += 1 } }
+
+    func limited(_ reply: Reply, reason: String) {
+        limitedCounts.withLock { $0[reply, default: [:]][reason, default: 0] += 1 }
+    }
+
+    /// Replies not sent because their rate limit was reached: reply → reason → count (a Report's reason
+    /// is the USM failure it would have reported; an unanswered inform, `inform`, was dropped).
+    public var limitedByReason: [Reply: [String: Int]] { limitedCounts.withLock { $0 } }
 
     /// Reason → count.
     public var byReason: [String: Int] { counts.withLock { $0 } }

@@ -1,5 +1,18 @@
 import EccRules
 import EccSNMP
+import Foundation
+
+/// Who may send SNMP notifications to eccd, and the limits on what they send.
+public struct SNMPPolicy: Sendable, Equatable {
+    /// `communities: any`: every v1/v2c community, on any address (a decision, not a default).
+    public var anyCommunity = false
+    /// `v3_only: true`: v1 and v2c are refused and counted (`reason="v3_only"`).
+    public var v3Only = false
+    /// `max_varbinds`, `reports_per_second`, `responses_per_second`.
+    public var limits = SNMPLimits()
+
+    public init() {}
+}
 
 extension DaemonConfig {
     /// The `snmp:` section: listener, communities, SNMPv3 users and engine, MIB directories.
@@ -8,6 +21,7 @@ extension DaemonConfig {
             "snmp",
             known: [
                 "enabled", "listen", "receive_buffer", "communities", "users", "engine_id", "engine_file", "mibs",
+                "v3_only", "max_varbinds", "reports_per_second", "responses_per_second",
             ])
         if let e = m["enabled"] { c.snmpEnabled = try e.bool("snmp.enabled") }
         if let l = m["listen"] { (c.snmpHost, c.snmpPort) = try listen(l, "snmp.listen") }
@@ -17,9 +31,30 @@ extension DaemonConfig {
             c.snmpReceiveBuffer = n
         }
         if let list = m["communities"] {
-            c.snmpCommunities = try list.list("snmp.communities").map { v throws(ConfigError) in
-                try v.string("a community")
+            if case .scalar = list.node, try list.string("snmp.communities") == "any" {
+                c.snmpPolicy.anyCommunity = true
+                c.snmpCommunities = nil
+            } else {
+                let names = try list.list("snmp.communities").map { v throws(ConfigError) in
+                    try v.string("a community")
+                }
+                guard !names.isEmpty else {
+                    throw list.error(
+                        "snmp.communities is empty: list communities, or set v3_only: true to refuse v1/v2c")
+                }
+                c.snmpCommunities = names
             }
+        }
+        if let v = m["v3_only"] { c.snmpPolicy.v3Only = try v.bool("snmp.v3_only") }
+        if let v = m["max_varbinds"] {
+            c.snmpPolicy.limits.maxVarbinds = try bounded(v, "snmp.max_varbinds", SNMPLimits.varbindRange)
+        }
+        if let v = m["reports_per_second"] {
+            c.snmpPolicy.limits.reportsPerSecond = try bounded(v, "snmp.reports_per_second", SNMPLimits.rateRange)
+        }
+        if let v = m["responses_per_second"] {
+            c.snmpPolicy.limits.responsesPerSecond = try bounded(
+                v, "snmp.responses_per_second", SNMPLimits.rateRange)
         }
         if let e = m["engine_id"] { c.snmpEngineID = try engineID(e, "snmp.engine_id") }
         if let f = m["engine_file"] { c.snmpEngineFile = try f.string("snmp.engine_file") }
@@ -37,6 +72,40 @@ extension DaemonConfig {
                 c.snmpUsers.append(user)
             }
         }
+        if let problem = c.snmpCommunityProblem { throw (m["listen"] ?? sn).error(problem) }
+    }
+
+    /// Why the SNMP listener may not start as configured: off loopback, v1/v2c needs a community
+    /// decision (a list, `any`, or `v3_only`). nil when it may.
+    public var snmpCommunityProblem: String? {
+        guard snmpEnabled, !snmpPolicy.v3Only, !snmpPolicy.anyCommunity, snmpCommunities == nil,
+            !Self.isLoopback(snmpHost)
+        else { return nil }
+        let address = snmpHost.contains(":") ? "[\(snmpHost)]:\(snmpPort)" : "\(snmpHost):\(snmpPort)"
+        return "snmp.listen \(address) is not a loopback address, so anyone who can reach it could send v1/v2c "
+            + "traps: decide which communities to accept with 'communities: [your-community]' (or "
+            + "'communities: any' to accept every one), or set 'v3_only: true' to refuse v1/v2c"
+    }
+
+    /// 127.0.0.0/8, ::1 and `localhost`.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { $0.prefix(15).allSatisfy { $0 == 0 } && $0[15] == 1 }
+        }
+        return false
+    }
+
+    /// A whole number within `range`.
+    static func bounded(_ v: YAMLValue, _ what: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let n = try v.int(what)
+        guard range.contains(n) else {
+            throw v.error("\(what) must be \(range.lowerBound) to \(range.upperBound), not \(n)")
+        }
+        return n
     }
 
     private static func usmUser(_ v: YAMLValue) throws(ConfigError) -> USMUser {
@@ -44,26 +113,35 @@ extension DaemonConfig {
             "an SNMPv3 user",
             known: [
                 "name", "auth", "auth_passphrase", "auth_key", "priv", "priv_passphrase", "priv_key", "engine_id",
-                "min_level",
+                "min_level", "auth_passphrase_file", "auth_key_file", "priv_passphrase_file", "priv_key_file",
             ])
         guard let nameValue = m["name"] else { throw v.error("an SNMPv3 user needs a name") }
         let name = try nameValue.string("the user's name")
         guard !name.isEmpty, name.utf8.count <= 32 else { throw nameValue.error("a user name has 1 to 32 bytes") }
         let engine = try m["engine_id"].map { e throws(ConfigError) in try engineID(e, "engine_id") }
+        // A secret inline or in a file (`…_file`: its first line); never echoed in an error.
+        func given(_ key: String) throws(ConfigError) -> (value: String, node: YAMLValue)? {
+            switch (m[key], m[key + "_file"]) {
+            case (nil, nil): return nil
+            case (.some(let v), nil): return (try v.string(key), v)
+            case (nil, .some(let f)): return (try secretFile(f, key + "_file"), f)
+            case (.some, .some(let f)): throw f.error("give \(key) or \(key)_file, not both")
+            }
+        }
         func secret(_ pass: String, _ key: String, _ what: String) throws(ConfigError) -> USMUser.Secret? {
-            switch (m[pass], m[key]) {
+            switch (try given(pass), try given(key)) {
             case (nil, nil): return nil
             case (.some(let p), nil):
-                let text = try p.string(pass)
                 // RFC 3414 §11.2: passphrases of at least 8 characters (net-snmp refuses shorter ones too).
-                guard text.utf8.count >= 8 else { throw p.error("\(pass) must have at least 8 characters") }
-                return .passphrase(Array(text.utf8))
+                guard p.value.utf8.count >= 8 else { throw p.node.error("\(pass) must have at least 8 characters") }
+                return .passphrase(Array(p.value.utf8))
             case (nil, .some(let k)):
                 guard engine != nil else {
-                    throw k.error("\(key) is localized to one engine: give that engine's engine_id too")
+                    throw k.node.error("\(key) is localized to one engine: give that engine's engine_id too")
                 }
-                return .localizedKey(try hexBytes(k, key))
-            case (.some, .some(let k)): throw k.error("give \(pass) or \(key) for the \(what) secret, not both")
+                guard let bytes = Hex.bytes(k.value) else { throw k.node.error("\(key) must be hex, e.g. 0x6695fe…") }
+                return .localizedKey(bytes)
+            case (.some, .some(let k)): throw k.node.error("give \(pass) or \(key) for the \(what) secret, not both")
             }
         }
         var auth: (AuthProtocol, USMUser.Secret)?
@@ -81,7 +159,7 @@ extension DaemonConfig {
                 throw a.error("an \(text) auth_key has \(p.keyLength) bytes, not \(k.count)")
             }
             auth = (p, s)
-        } else if let stray = m["auth_passphrase"] ?? m["auth_key"] {
+        } else if let stray = m["auth_passphrase"] ?? m["auth_key"] ?? m["auth_passphrase_file"] ?? m["auth_key_file"] {
             throw stray.error("an authentication secret without auth (MD5, SHA, SHA-224 … SHA-512)")
         }
         var priv: (PrivProtocol, USMUser.Secret)?
@@ -97,7 +175,7 @@ extension DaemonConfig {
                 throw x.error("priv \(text) needs priv_passphrase (or priv_key with engine_id)")
             }
             priv = (p, s)
-        } else if let stray = m["priv_passphrase"] ?? m["priv_key"] {
+        } else if let stray = m["priv_passphrase"] ?? m["priv_key"] ?? m["priv_passphrase_file"] ?? m["priv_key_file"] {
             throw stray.error("a privacy secret without priv (DES, AES, AES-192, AES-256)")
         }
         var minimum: SecurityLevel?
@@ -113,6 +191,22 @@ extension DaemonConfig {
             throw l.error("min_level \(minimum) is above what this user's secrets allow (\(user.level))")
         }
         return user
+    }
+
+    /// The first line of a secret's file. A file others may read is refused (as ssh refuses such keys):
+    /// the secret would not be one.
+    static func secretFile(_ v: YAMLValue, _ what: String) throws(ConfigError) -> String {
+        let path = try v.string(what)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let data = FileManager.default.contents(atPath: path)
+        else { throw v.error("\(what): cannot read '\(path)'") }
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o004 != 0 {
+            throw v.error("\(what): '\(path)' is readable by every user; chmod o-r it (e.g. 0640 root:ecc)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw v.error("\(what): '\(path)' is not UTF-8") }
+        let line = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first ?? ""
+        guard !line.isEmpty else { throw v.error("\(what): the first line of '\(path)' is empty") }
+        return String(line)
     }
 
     /// An engine ID: `0x…` hex, 5 to 32 bytes (RFC 3411 SnmpEngineID).

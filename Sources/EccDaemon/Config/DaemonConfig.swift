@@ -32,8 +32,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var snmpPort = 1162
     /// Socket receive buffer asked of the kernel (bursts wait there while eccd reads).
     public var snmpReceiveBuffer = 8 << 20
-    /// v1/v2c communities accepted (nil: any).
+    /// v1/v2c communities accepted (nil: none decided — any, allowed on loopback only).
     public var snmpCommunities: [String]?
+    /// `communities: any`, `v3_only` and the SNMP limits (DaemonConfig+SNMP.swift).
+    public var snmpPolicy = SNMPPolicy()
     /// SNMPv3 users accepted (USM); none: v3 messages are dropped as from unknown users.
     public var snmpUsers: [USMUser] = []
     /// eccd's SNMP engine ID (nil: generated once and kept in ``snmpEngineFile``).

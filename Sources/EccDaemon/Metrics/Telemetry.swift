@@ -120,6 +120,13 @@ final class Telemetry: Sendable {
                 count("ecc_snmp_bad_packets_total", ["reason": reason], n, "SNMP packets dropped as bad, by reason")
             }
             count("ecc_snmp_informs_answered_total", [:], snmp.drops.informsAnswered, "SNMP informs answered")
+            for (reply, reasons) in snmp.drops.limitedByReason.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                for (reason, n) in reasons.sorted(by: { $0.key < $1.key }) {
+                    count(
+                        "ecc_snmp_replies_limited_total", ["reply": reply.rawValue, "reason": reason], n,
+                        "SNMP Reports and inform Responses not sent (rate limit), by reply and reason")
+                }
+            }
             for (source, c) in snmp.sources.bySource.sorted(by: { $0.key < $1.key }) {
                 count(
                     "ecc_snmp_notifications_total", ["source": source], c.accepted,

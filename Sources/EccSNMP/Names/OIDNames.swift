@@ -176,15 +176,26 @@ extension SNMPNotification {
                 e.attributes.appendUnchecked("snmpContext", .string(SNMPValue.text(security.contextName)))
             }
         }
+        if varbinds.count <= AttributeAccumulator.directUpTo {
+            setVarbinds(in: &e.attributes, names: names)
+        } else {
+            // Linear in the number of varbinds: keys found through a hash index, not a scan.
+            var all = AttributeAccumulator(e.attributes, capacity: 3 * varbinds.count)
+            setVarbinds(in: &all, names: names)
+            e.attributes = all.attributes
+        }
+        return e
+    }
+
+    private func setVarbinds(in sink: inout some AttributeSink, names: some OIDNaming) {
         for vb in varbinds where vb.oid != .sysUpTime0 && vb.oid != .snmpTrapOID0 {
             let value = vb.value.attribute
             let keys = names.objectKeys(vb.oid)
-            e.attributes[keys.dotted] = value
+            sink.snmpAssign(keys.dotted, value)
             if let name = keys.name {
-                e.attributes[name] = value
-                if let key = keys.instanceKey, let instance = keys.instance { e.attributes[key] = .string(instance) }
+                sink.snmpAssign(name, value)
+                if let key = keys.instanceKey, let instance = keys.instance { sink.snmpAssign(key, .string(instance)) }
             }
         }
-        return e
     }
 }

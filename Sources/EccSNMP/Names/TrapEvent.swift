@@ -126,11 +126,11 @@ extension SNMPDecoder {
     /// ``decode(_:allowCommunity:)`` then ``SNMPNotification/event(from:at:names:)`` give.
     ///
     /// Returns nil for anything else — another version or PDU (informs need their notification to be
-    /// answered), a community `allowCommunity` refuses, any irregularity — and the caller then takes the
+    /// answered), a community `allowCommunity` refuses, more than `maxVarbinds` varbinds, any irregularity — and the caller then takes the
     /// general path, which also says why a packet is rejected.
     public static func trapEvent(
         _ bytes: UnsafeRawBufferPointer, from sender: String, at time: EventTime, names: OIDNameCache,
-        allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil
+        allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil, maxVarbinds: Int = SNMPLimits().maxVarbinds
     ) -> Event? {
         do throws(SNMPError) {
             var top = BERReader(bytes)
@@ -150,7 +150,7 @@ extension SNMPDecoder {
             _ = try pdu.integer()  // error-status
             _ = try pdu.integer()  // error-index
             let list = try pdu.sequence(0x30)
-            return try trapEvent(list, bytes: bytes, from: sender, at: time, names: names)
+            return try trapEvent(list, bytes: bytes, from: sender, at: time, names: names, maxVarbinds: maxVarbinds)
         } catch {
             return nil
         }
@@ -158,7 +158,7 @@ extension SNMPDecoder {
 
     private static func trapEvent(
         _ varbinds: BERReader, bytes: UnsafeRawBufferPointer, from host: String, at time: EventTime,
-        names: OIDNameCache
+        names: OIDNameCache, maxVarbinds: Int
     ) throws(SNMPError) -> Event? {
         // Count the varbinds first (headers only), for the attributes' capacity and the bound.
         var counting = varbinds
@@ -166,8 +166,9 @@ extension SNMPDecoder {
         while !counting.isAtEnd {
             _ = try counting.header()
             n += 1
+            guard n <= maxVarbinds else { return nil }
         }
-        guard n >= 2, n <= 1024 else { return nil }
+        guard n >= 2 else { return nil }
         var list = varbinds
         // sysUpTime.0 (optional first), snmpTrapOID.0 (second, required).
         var vb0 = try list.sequence(0x30)
@@ -186,16 +187,33 @@ extension SNMPDecoder {
         var e = Event(
             time: time, source: "snmp", host: host, type: trap.keys.type, severity: .info,
             summary: trap.summary(host))
-        e.attributes.reserveCapacity(8 + 3 * n)
+        e.attributes.reserveCapacity(n <= AttributeAccumulator.directUpTo ? 8 + 3 * n : 8)
         e.attributes.appendUnchecked("snmpTrapOID", .string(trap.keys.dotted))
         if let full = trap.keys.full { e.attributes.appendUnchecked("trapName", .string(full)) }
         e.attributes.appendUnchecked("snmpVersion", .string("2c"))
         if let uptime { e.attributes.appendUnchecked("sysUpTime", .int(Int64(uptime))) }
-        if !first.isSysUpTime0 && !first.isSnmpTrapOID0 { set(first.keys, value0.attribute, in: &e.attributes) }
+        if n <= AttributeAccumulator.directUpTo {
+            guard try varbindAttributes(first, value0, &list, bytes, names, into: &e.attributes) else { return nil }
+        } else {
+            // Linear in the number of varbinds: keys found through a hash index, not a scan.
+            var all = AttributeAccumulator(e.attributes, capacity: 3 * n)
+            guard try varbindAttributes(first, value0, &list, bytes, names, into: &all) else { return nil }
+            e.attributes = all.attributes
+        }
+        return e
+    }
+
+    /// Sets the attributes of the first varbind (unless it is sysUpTime.0) and of those after
+    /// snmpTrapOID.0; false for a varbind the trap path does not take.
+    private static func varbindAttributes(
+        _ first: ObjectEntry, _ value0: SNMPValue, _ list: inout BERReader, _ bytes: UnsafeRawBufferPointer,
+        _ names: OIDNameCache, into sink: inout some AttributeSink
+    ) throws(SNMPError) -> Bool {
+        if !first.isSysUpTime0 && !first.isSnmpTrapOID0 { set(first.keys, value0.attribute, in: &sink) }
         while !list.isAtEnd {
             var vb = try list.sequence(0x30)
             let (t, s, end) = try vb.header()
-            guard t == 0x06, let object = names.objectEntry(bytes, s, end) else { return nil }
+            guard t == 0x06, let object = names.objectEntry(bytes, s, end) else { return false }
             let value: AttributeValue
             if vb.offset < vb.end, bytes[vb.offset] == 0x04 {
                 let (_, vs, ve) = try vb.header()
@@ -203,19 +221,19 @@ extension SNMPDecoder {
             } else {
                 value = try vb.value().attribute
             }
-            guard vb.isAtEnd else { return nil }
-            if !object.isSysUpTime0 && !object.isSnmpTrapOID0 { set(object.keys, value, in: &e.attributes) }
+            guard vb.isAtEnd else { return false }
+            if !object.isSysUpTime0 && !object.isSnmpTrapOID0 { set(object.keys, value, in: &sink) }
         }
-        return e
+        return true
     }
 
     /// A varbind's attributes, as ``SNMPNotification/event(from:at:names:)`` sets them.
     @inline(__always)
-    private static func set(_ keys: ObjectKeys, _ value: AttributeValue, in attributes: inout Attributes) {
-        attributes[keys.dotted] = value
+    private static func set(_ keys: ObjectKeys, _ value: AttributeValue, in sink: inout some AttributeSink) {
+        sink.snmpAssign(keys.dotted, value)
         if let name = keys.name {
-            attributes[name] = value
-            if let key = keys.instanceKey, let instance = keys.instance { attributes[key] = .string(instance) }
+            sink.snmpAssign(name, value)
+            if let key = keys.instanceKey, let instance = keys.instance { sink.snmpAssign(key, .string(instance)) }
         }
     }
 

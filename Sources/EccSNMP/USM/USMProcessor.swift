@@ -14,6 +14,11 @@ public struct LocalEngine: Sendable, Equatable {
 /// MAC and the time window, decrypts, and answers what needs answering — informs with a Response, and
 /// engine discovery and failures with a Report, as an SNMP engine does. Keeps per-engine key and time
 /// caches, so one owner (the receiving thread) uses it: it is not shared.
+///
+/// Unauthenticated traffic costs little and changes nothing: users' master keys are derived once when
+/// they are made, a message's keys are localized from them with a few hashes, and only a message whose
+/// MAC checks out puts its engine's keys in the cache (so made-up engine IDs can neither fill it nor
+/// push a real sender's keys out).
 public final class USMProcessor {
     public enum Outcome {
         /// A trap or inform; `reply` is the Response an inform gets.
@@ -27,6 +32,7 @@ public final class USMProcessor {
     public let engine: LocalEngine
     private let users: [[UInt8]: [USMUser]]
     private var keys: [KeyID: USMUser.Keys] = [:]
+    private let maxVarbinds: Int
     /// What eccd last saw of each remote engine that sent an authenticated trap (RFC 3414 §3.2 step 7b).
     private var remoteTime: [[UInt8]: (boots: Int64, time: Int64, at: UInt32)] = [:]
     private var stats = [USMFailure: UInt32]()
@@ -34,7 +40,8 @@ public final class USMProcessor {
 
     /// How far an authenticated message's time may lag (RFC 3414: 150 seconds).
     public static let timeWindow: Int64 = 150
-    /// Bounds on the caches, so a flood of made-up engine IDs costs memory only up to here.
+    /// Bounds on the caches. Only authenticated messages add to them; past the bound, further engines'
+    /// keys are localized for each message instead (a few hashes).
     static let maxCachedEngines = 4096
 
     struct KeyID: Hashable {
@@ -43,8 +50,9 @@ public final class USMProcessor {
         var engineID: [UInt8]
     }
 
-    public init(engine: LocalEngine, users: [USMUser]) {
+    public init(engine: LocalEngine, users: [USMUser], maxVarbinds: Int = SNMPLimits().maxVarbinds) {
         self.engine = engine
+        self.maxVarbinds = maxVarbinds
         self.users = Dictionary(grouping: users, by: \.name)
         saltCounter = UInt64.random(in: 0...UInt64.max)
     }
@@ -77,13 +85,17 @@ public final class USMProcessor {
             })
         else { return fail(.unknownUser) }
         guard level <= user.level, level >= user.minimumLevel else { return fail(.unsupportedSecurityLevel) }
-        guard let userKeys = cachedKeys(user, index, m.engineID) else { return fail(.unknownUser) }
+        let keyID = KeyID(user: index, name: user.name, engineID: m.engineID)
+        let cached = keys[keyID]
+        guard let userKeys = cached ?? user.keys(for: m.engineID) else { return fail(.unknownUser) }
 
         var scoped: [UInt8]
         if level >= .authNoPriv, let auth = user.auth, let authKey = userKeys.auth {
             guard m.authParams.count == auth.protocol.macLength,
                 Self.constantTimeEqual(Self.mac(bytes, m, authKey, auth.protocol), m.authParams)
             else { return fail(.wrongDigest) }
+            // Authenticated: from here on, this engine's keys are worth keeping.
+            if cached == nil, keys.count < Self.maxCachedEngines { keys[keyID] = userKeys }
             if authoritative {
                 guard m.boots == Int64(engine.boots), abs(m.time - Int64(now)) <= Self.timeWindow,
                     engine.boots < UInt32(Int32.max)
@@ -113,7 +125,8 @@ public final class USMProcessor {
             do throws(SNMPError) {
                 let (contextEngineID, contextName, tag, pdu) = try V3Message.scopedPDU(raw)
                 guard tag == 0xA7 || tag == 0xA6 else { throw .unsupportedPDU(tag) }
-                var n = try SNMPDecoder.v2(pdu, version: 3, community: [], inform: tag == 0xA6)
+                var n = try SNMPDecoder.v2(
+                    pdu, version: 3, community: [], inform: tag == 0xA6, maxVarbinds: maxVarbinds)
                 n.security = SNMPNotification.Security(
                     user: m.userName, level: level, engineID: m.engineID, contextName: contextName)
                 return .success((n, contextEngineID, contextName))
@@ -145,13 +158,9 @@ public final class USMProcessor {
         return stats[f, default: 0]
     }
 
-    private func cachedKeys(_ user: USMUser, _ index: Int, _ engineID: [UInt8]) -> USMUser.Keys? {
-        let id = KeyID(user: index, name: user.name, engineID: engineID)
-        if let k = keys[id] { return k }
-        guard let k = user.keys(for: engineID) else { return nil }
-        if keys.count >= Self.maxCachedEngines { keys.removeAll(keepingCapacity: true) }
-        keys[id] = k
-        return k
+    /// Engines whose localized keys are cached (each got there by an authenticated message).
+    package var cachedEngines: [(user: String, engineID: [UInt8])] {
+        keys.keys.map { (String(decoding: $0.name, as: UTF8.self), $0.engineID) }
     }
 
     /// RFC 3414 §3.2 step 7b: a non-authoritative receiver keeps the sender's latest boots and time and
@@ -229,31 +238,53 @@ public final class USMProcessor {
         _ m: V3Message, scoped: [UInt8], level: SecurityLevel, user: USMUser, keys: USMUser.Keys, reportable: Bool,
         now: UInt32
     ) -> [UInt8]? {
+        saltCounter &+= 1
+        return Self.seal(
+            scoped: scoped, level: level, user: user, keys: keys, userName: m.userName, msgID: m.msgID,
+            engineID: engine.engineID, boots: engine.boots, time: now, reportable: reportable, salt: saltCounter)
+    }
+
+    /// A v3 message as a sender makes it: `scoped` (a ScopedPDU) for `user` at `level`, authoritative
+    /// engine `engineID` at `boots`/`time`, encrypted with `salt` and signed as the user's keys for that
+    /// engine give. For tests and the fuzz target, which reach the scoped PDU through real authentication.
+    package static func seal(
+        scoped: [UInt8], level: SecurityLevel, user: USMUser, engineID: [UInt8], boots: UInt32, time: UInt32,
+        msgID: Int64 = 1, reportable: Bool = false, salt: UInt64 = 1
+    ) -> [UInt8]? {
+        guard let keys = user.keys(for: engineID) else { return nil }
+        return seal(
+            scoped: scoped, level: level, user: user, keys: keys, userName: user.name, msgID: msgID,
+            engineID: engineID, boots: boots, time: time, reportable: reportable, salt: salt)
+    }
+
+    private static func seal(
+        scoped: [UInt8], level: SecurityLevel, user: USMUser, keys: USMUser.Keys, userName: [UInt8], msgID: Int64,
+        engineID: [UInt8], boots: UInt32, time: UInt32, reportable: Bool, salt: UInt64
+    ) -> [UInt8]? {
         var data = scoped
         var privParams: [UInt8] = []
         if level == .authPriv, let priv = user.priv, let key = keys.priv {
-            saltCounter &+= 1
             switch priv.protocol {
             case .des:
                 // RFC 3414 §8.1.1.1: salt = engineBoots || a local counter; pad to the block size.
-                privParams = Self.bigEndian(UInt64(engine.boots) << 32 | (saltCounter & 0xFFFF_FFFF))
+                privParams = bigEndian(UInt64(boots) << 32 | (salt & 0xFFFF_FFFF))
                 if data.count % 8 != 0 { data += [UInt8](repeating: 0, count: 8 - data.count % 8) }
             case .aes128, .aes192, .aes256:
-                privParams = Self.bigEndian(saltCounter)
+                privParams = bigEndian(salt)
             }
             guard
                 let sealed = USMCrypto.crypt(
-                    true, data, key: key, salt: privParams, boots: engine.boots, time: now, priv.protocol)
+                    true, data, key: key, salt: privParams, boots: boots, time: time, priv.protocol)
             else { return nil }
             data = sealed
         }
         let auth = level >= .authNoPriv ? user.auth?.protocol : nil
         var out = V3Message.encode(
-            msgID: m.msgID, flags: UInt8(level.rawValue) | (reportable ? V3Message.flagReportable : 0),
-            engineID: engine.engineID, boots: engine.boots, time: now, userName: m.userName,
+            msgID: msgID, flags: UInt8(level.rawValue) | (reportable ? V3Message.flagReportable : 0),
+            engineID: engineID, boots: boots, time: time, userName: userName,
             macLength: auth?.macLength ?? 0, privParams: privParams, data: data,
             dataIsEncrypted: level == .authPriv)
-        if let auth, let key = keys.auth { Self.sign(&out, key, auth) }
+        if let auth, let key = keys.auth { sign(&out, key, auth) }
         return out
     }
 

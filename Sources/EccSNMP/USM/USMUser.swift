@@ -24,41 +24,86 @@ public enum SecurityLevel: Int, Sendable, Comparable, CustomStringConvertible {
     }
 }
 
-/// A USM user eccd accepts notifications from: passphrases (localized to each sender's engine ID as
-/// messages arrive, RFC 3414 A.2) or keys already localized to one engine ID.
-public struct USMUser: Sendable, Hashable {
-    public enum Secret: Sendable, Hashable {
+/// A USM user eccd accepts notifications from: passphrases (turned into the user's master key Ku once,
+/// when the user is made, then localized to each sender's engine ID with one hash, RFC 3414 A.2) or
+/// keys already localized to one engine ID. No secret is ever printed: descriptions and mirrors of
+/// users and keys show the protocols only.
+public struct USMUser: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+    /// A secret as configured.
+    public enum Secret: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
         /// Localized to whichever engine ID a message carries.
         case passphrase([UInt8])
         /// Already localized (`0x…` in the configuration) for `engineID`.
         case localizedKey([UInt8])
+
+        public var description: String { "<secret>" }
+        public var customMirror: Mirror { Mirror(self, children: []) }
     }
 
-    public var name: [UInt8]
-    public var auth: (protocol: AuthProtocol, secret: Secret)?
-    public var priv: (protocol: PrivProtocol, secret: Secret)?
-    /// For localized keys: the engine they belong to (messages from other engines are unknown users).
-    public var engineID: [UInt8]?
-    /// The lowest level accepted from this user; by default the highest its secrets allow.
-    public var minimumLevel: SecurityLevel
+    /// A secret as eccd keeps it: a passphrase only as its master key Ku (the ~1 MiB password hash of
+    /// RFC 3414 A.2.1, done once), a localized key as it is.
+    public struct Key: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+        enum Form: Hashable {
+            case master([UInt8])
+            case localized([UInt8])
+            /// A passphrase that gives no key (empty): messages under this user are refused.
+            case unusable
+        }
 
+        let form: Form
+
+        init(_ secret: Secret, hashedWith auth: AuthProtocol) {
+            switch secret {
+            case .passphrase(let p): form = USMCrypto.passwordToKey(p, auth).map(Form.master) ?? .unusable
+            case .localizedKey(let k): form = .localized(k)
+            }
+        }
+
+        /// The key for `engineID`: Ku localized (one hash), or the localized key as given.
+        func localized(to engineID: [UInt8], _ auth: AuthProtocol) -> [UInt8]? {
+            switch form {
+            case .master(let ku): USMCrypto.localize(ku, engineID: engineID, auth)
+            case .localized(let k): k
+            case .unusable: nil
+            }
+        }
+
+        public var description: String { "<secret>" }
+        public var customMirror: Mirror { Mirror(self, children: []) }
+    }
+
+    public let name: [UInt8]
+    public let auth: (protocol: AuthProtocol, key: Key)?
+    public let priv: (protocol: PrivProtocol, key: Key)?
+    /// For localized keys: the engine they belong to (messages from other engines are unknown users).
+    public let engineID: [UInt8]?
+    /// The lowest level accepted from this user; by default the highest its secrets allow.
+    public let minimumLevel: SecurityLevel
+
+    /// Makes a user; passphrases are hashed into master keys here (about 1 MiB of hashing each).
     public init(
         name: String, auth: (AuthProtocol, Secret)? = nil, priv: (PrivProtocol, Secret)? = nil,
         engineID: [UInt8]? = nil, minimumLevel: SecurityLevel? = nil
     ) {
         self.name = Array(name.utf8)
-        self.auth = auth.map { (protocol: $0.0, secret: $0.1) }
-        self.priv = priv.map { (protocol: $0.0, secret: $0.1) }
+        self.auth = auth.map { (protocol: $0.0, key: Key($0.1, hashedWith: $0.0)) }
+        // The privacy passphrase is hashed and localized with the authentication protocol's hash.
+        if let auth, let priv {
+            self.priv = (protocol: priv.0, key: Key(priv.1, hashedWith: auth.0))
+        } else {
+            self.priv = nil
+        }
         self.engineID = engineID
-        self.minimumLevel = minimumLevel ?? (priv != nil ? .authPriv : auth != nil ? .authNoPriv : .noAuthNoPriv)
+        self.minimumLevel =
+            minimumLevel ?? (self.priv != nil ? .authPriv : auth != nil ? .authNoPriv : .noAuthNoPriv)
     }
 
     /// The highest level this user's secrets allow.
     public var level: SecurityLevel { priv != nil ? .authPriv : auth != nil ? .authNoPriv : .noAuthNoPriv }
 
     public static func == (a: USMUser, b: USMUser) -> Bool {
-        a.name == b.name && a.auth?.protocol == b.auth?.protocol && a.auth?.secret == b.auth?.secret
-            && a.priv?.protocol == b.priv?.protocol && a.priv?.secret == b.priv?.secret && a.engineID == b.engineID
+        a.name == b.name && a.auth?.protocol == b.auth?.protocol && a.auth?.key == b.auth?.key
+            && a.priv?.protocol == b.priv?.protocol && a.priv?.key == b.priv?.key && a.engineID == b.engineID
             && a.minimumLevel == b.minimumLevel
     }
 
@@ -67,27 +112,32 @@ public struct USMUser: Sendable, Hashable {
         h.combine(engineID)
     }
 
+    /// `USMUser(netops, SHA-256/AES, authPriv)`: the name, protocols and level, never a secret.
+    public var description: String {
+        let protocols = [auth.map(\.protocol.rawValue), priv.map(\.protocol.rawValue)].compactMap { $0 }
+        let engine = engineID.map { ", engine \(Hex.text($0))" } ?? ""
+        return "USMUser(\(String(decoding: name, as: UTF8.self)), "
+            + "\(protocols.isEmpty ? "no auth" : protocols.joined(separator: "/")), \(minimumLevel)\(engine))"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "name": String(decoding: name, as: UTF8.self), "auth": auth?.protocol.rawValue as Any,
+                "priv": priv?.protocol.rawValue as Any, "minimumLevel": minimumLevel,
+            ])
+    }
+
     /// The user's keys localized for `engineID` (the authentication key, and the privacy key extended to
-    /// what the cipher needs); nil when a localized key belongs to another engine.
+    /// what the cipher needs): a few hashes, no password hashing. nil when a localized key belongs to
+    /// another engine.
     func keys(for engineID: [UInt8]) -> Keys? {
         if let own = self.engineID, own != engineID { return nil }
         guard let auth else { return Keys(auth: nil, priv: nil) }
-        let authKey: [UInt8]
-        switch auth.secret {
-        case .passphrase(let p):
-            guard let ku = USMCrypto.passwordToKey(p, auth.protocol) else { return nil }
-            authKey = USMCrypto.localize(ku, engineID: engineID, auth.protocol)
-        case .localizedKey(let k): authKey = k
-        }
+        guard let authKey = auth.key.localized(to: engineID, auth.protocol) else { return nil }
         guard let priv else { return Keys(auth: authKey, priv: nil) }
-        var privKey: [UInt8]
-        switch priv.secret {
-        case .passphrase(let p):
-            // The privacy passphrase is hashed and localized with the authentication protocol's hash.
-            guard let ku = USMCrypto.passwordToKey(p, auth.protocol) else { return nil }
-            privKey = USMCrypto.localize(ku, engineID: engineID, auth.protocol)
-        case .localizedKey(let k): privKey = k
-        }
+        guard var privKey = priv.key.localized(to: engineID, auth.protocol) else { return nil }
         if privKey.count < priv.protocol.keyLength {
             privKey = USMCrypto.extend(privKey, to: priv.protocol.keyLength, auth.protocol)
         }
