@@ -26,7 +26,7 @@ struct NetSNMPEdgeTests {
     }
 
     static func waitFor(_ done: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !done() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
     }
 

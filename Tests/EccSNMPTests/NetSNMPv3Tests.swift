@@ -74,7 +74,7 @@ struct NetSNMPv3Tests {
     }
 
     static func drain(_ ring: Ring<Event>, into events: inout [Event], until count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while events.count < count && ContinuousClock.now < deadline {
             _ = ring.drain(maximum: 16) { events.append($0) }
             try await Task.sleep(for: .milliseconds(5))
@@ -109,7 +109,7 @@ struct NetSNMPv3Tests {
                 }
                 expected += 1
                 try await Self.drain(ring, into: &events, until: expected)
-                let deadline = ContinuousClock.now + .seconds(5)
+                let deadline = ContinuousClock.now + .seconds(30)
                 while trapd.blocks.count < expected && ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(5))
                 }
@@ -153,7 +153,7 @@ struct NetSNMPv3Tests {
         try trap(Self.securityArgs(sha, authPass: Self.authPass) + ["-Z", "7,100"])
         try trap(Self.securityArgs(sha, authPass: Self.authPass) + ["-Z", "6,100"])
         var events: [Event] = []
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while receiver.drops.total < 4 && ContinuousClock.now < deadline {
             _ = ring.drain(maximum: 16) { events.append($0) }
             try await Task.sleep(for: .milliseconds(5))
