@@ -70,6 +70,7 @@ struct ConfigDocsTests {
                 if !documented { missing.append(dotted ? "\(what).\(key)" : "\(key) (in \(what))") }
             }
         }
-        #expect(missing.isEmpty, "keys the decoder accepts but docs/configuration.md does not name: \(missing.sorted())")
+        #expect(
+            missing.isEmpty, "keys the decoder accepts but docs/configuration.md does not name: \(missing.sorted())")
     }
 }

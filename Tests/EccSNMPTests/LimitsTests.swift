@@ -47,11 +47,11 @@ struct LimitsTests {
             Array(keys.prefix(5)) == ["snmpTrapOID", "trapName", "snmpVersion", "sysUpTime", "1.3.6.1.2.1.2.2.1.2.0"])
     }
 
-    @Test("the accumulator holds what Attributes would after the same sets")
+    @Test("the linear-time builder holds what Attributes would after the same sets")
     func accumulator() {
         var direct = Attributes()
         direct.appendUnchecked("snmpTrapOID", .string("1.2"))
-        var accumulated = AttributeAccumulator(direct, capacity: 64)
+        var accumulated = AttributesBuilder(direct, limit: .max)
         for i in 0..<200 {
             let key = i % 7 == 0 ? "snmpTrapOID" : "k\(i % 50)"
             direct.snmpAssign(key, .int(Int64(i)))

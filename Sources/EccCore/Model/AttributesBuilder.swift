@@ -12,7 +12,7 @@ public struct AttributesBuilder: Sendable {
     private var keys: Set<String>?
 
     /// Up to this many attributes a linear search is cheaper than hashing.
-    static let linearUpTo = 16
+    public static let linearUpTo = 16
 
     /// Starts from `attributes` (usually empty).
     public init(_ attributes: Attributes = Attributes(), limit: Int) {

@@ -176,11 +176,11 @@ extension SNMPNotification {
                 e.attributes.appendUnchecked("snmpContext", .string(SNMPValue.text(security.contextName)))
             }
         }
-        if varbinds.count <= AttributeAccumulator.directUpTo {
+        if varbinds.count <= AttributesBuilder.linearUpTo {
             setVarbinds(in: &e.attributes, names: names)
         } else {
-            // Linear in the number of varbinds: keys found through a hash index, not a scan.
-            var all = AttributeAccumulator(e.attributes, capacity: 3 * varbinds.count)
+            // Linear in the number of varbinds: keys found through a hash set, not a scan.
+            var all = AttributesBuilder(e.attributes, limit: .max)
             setVarbinds(in: &all, names: names)
             e.attributes = all.attributes
         }

@@ -187,16 +187,16 @@ extension SNMPDecoder {
         var e = Event(
             time: time, source: "snmp", host: host, type: trap.keys.type, severity: .info,
             summary: trap.summary(host))
-        e.attributes.reserveCapacity(n <= AttributeAccumulator.directUpTo ? 8 + 3 * n : 8)
+        e.attributes.reserveCapacity(n <= AttributesBuilder.linearUpTo ? 8 + 3 * n : 8)
         e.attributes.appendUnchecked("snmpTrapOID", .string(trap.keys.dotted))
         if let full = trap.keys.full { e.attributes.appendUnchecked("trapName", .string(full)) }
         e.attributes.appendUnchecked("snmpVersion", .string("2c"))
         if let uptime { e.attributes.appendUnchecked("sysUpTime", .int(Int64(uptime))) }
-        if n <= AttributeAccumulator.directUpTo {
+        if n <= AttributesBuilder.linearUpTo {
             guard try varbindAttributes(first, value0, &list, bytes, names, into: &e.attributes) else { return nil }
         } else {
-            // Linear in the number of varbinds: keys found through a hash index, not a scan.
-            var all = AttributeAccumulator(e.attributes, capacity: 3 * n)
+            // Linear in the number of varbinds: keys found through a hash set, not a scan.
+            var all = AttributesBuilder(e.attributes, limit: .max)
             guard try varbindAttributes(first, value0, &list, bytes, names, into: &all) else { return nil }
             e.attributes = all.attributes
         }
