@@ -241,6 +241,7 @@ public enum JSONEventDecoder {
         s.index += 1
         if s.consume(UInt8(ascii: "}")) { return }
         var builder = AttributesBuilder(attributes, limit: s.maxAttributes)
+        if attributes.isEmpty { builder.reserveCapacity(8) }  // the usual case: room for a typical event
         defer { attributes = builder.attributes }
         repeat {
             let key: String

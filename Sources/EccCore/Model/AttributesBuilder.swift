@@ -20,6 +20,9 @@ public struct AttributesBuilder: Sendable {
         self.limit = limit
     }
 
+    /// Reserves room for `n` attributes.
+    public mutating func reserveCapacity(_ n: Int) { attributes.reserveCapacity(Swift.min(n, limit)) }
+
     /// Sets `key` (a later value for a key replaces the earlier one). Returns false, changing nothing,
     /// when `key` is new and the limit is reached.
     public mutating func set(_ key: String, _ value: AttributeValue) -> Bool {
