@@ -14,16 +14,16 @@ struct InputLimitsTests {
     }
 
     @Test(
-        "a numeric time outside 1677–2262 is refused as time_range, never trapped or wrapped",
+        "a numeric time outside 1970–2262 is refused as time_range, never trapped or wrapped",
         arguments: [
             "1e10", "10000000000", "9223372036854775807e3", "-1e19", "1e300", "99999999999999999999",
-            "-99999999999999999999",
+            "-99999999999999999999", "-1", "-1795600800000",
         ])
     func epochOutOfRange(time: String) throws {
         let e = try #require(refusal(#"{"source":"a","host":"b","type":"c","time":\#(time)}"#))
         #expect(e.reason == .timeRange)
         #expect(e.field == "time")
-        #expect(e.message.contains("1677-09-21"))
+        #expect(e.message.contains("1970-01-01"))
     }
 
     @Test(
@@ -47,8 +47,9 @@ struct InputLimitsTests {
     @Test(
         "an RFC 3339 date that does not exist or lies outside the range is refused as time_range",
         arguments: [
-            "9999-12-31T00:00:00Z", "2262-04-12T00:00:00Z", "1677-09-20T00:00:00Z", "2026-02-31T00:00:00Z",
-            "2023-02-29T00:00:00Z", "2026-04-31T12:00:00Z", "2026-11-25T24:00:00Z", "2026-11-25T10:00:00+24:00",
+            "9999-12-31T00:00:00Z", "2262-04-12T00:00:00Z", "1677-09-20T00:00:00Z", "1700-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z", "1970-01-01T00:30:00+01:00", "2026-02-31T00:00:00Z", "2023-02-29T00:00:00Z",
+            "2026-04-31T12:00:00Z", "2026-11-25T24:00:00Z", "2026-11-25T10:00:00+24:00", "2026-11-25T10:30:60Z",
         ])
     func dateOutOfRange(time: String) throws {
         let e = try #require(refusal(#"{"source":"a","type":"c","time":"\#(time)"}"#))
@@ -59,12 +60,17 @@ struct InputLimitsTests {
     @Test("the edges of the range are accepted and formatted back")
     func rangeEdges() throws {
         #expect(RFC3339.parse("2262-04-11T23:47:16Z") != nil)
-        #expect(RFC3339.parse("1677-09-21T00:12:44Z") != nil)
+        #expect(RFC3339.parse("1970-01-01T00:00:00Z") == .earliest)
         #expect(RFC3339.parse("2024-02-29T00:00:00Z") != nil)
+        #expect(RFC3339.parse("2016-12-31T23:59:60Z") == RFC3339.parse("2017-01-01T00:00:00Z"))
         #expect(RFC3339.format(.latest) == "2262-04-11T23:47:16.854Z")
-        #expect(RFC3339.format(.earliest) == "1677-09-21T00:12:43.145Z")
+        #expect(RFC3339.parse(RFC3339.format(.earliest)) == .earliest)
         #expect(EventTime.latest.adding(nanoseconds: 1) == .latest)
         #expect(EventTime.earliest.adding(nanoseconds: -1) == .earliest)
+        #expect(EventTime(nanoseconds: 5).adding(nanoseconds: .min) == .earliest)
+        // 10¹⁷ − 1 is microseconds (year 5138 … refused), 10¹⁷ nanoseconds (1973): compared exactly.
+        #expect(EventTime.epoch(Int64(99_999_999_999_999_999)) == nil)
+        #expect(EventTime.epoch(Int64(100_000_000_000_000_000))?.nanoseconds == 100_000_000_000_000_000)
     }
 
     @Test("a deeply nested receivedAt is refused as json_depth, not by exhausting the stack")

@@ -66,7 +66,7 @@ struct ContextParserTests {
     }
 
     @Test(
-        "a window's dates must exist and fit 1677–2262: refused at file:line:col, never normalised or trapped",
+        "a window's dates must exist and fit 1970–2262: refused at file:line:col, never normalised or trapped",
         arguments: [
             (
                 "- maintenance: m\n  start: 2026-01-01T00:00:00Z\n  end: 9999-12-31T00:00:00Z\n  hosts: [a]\n",

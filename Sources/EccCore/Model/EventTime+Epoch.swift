@@ -4,7 +4,7 @@
 /// below 10¹⁷ microseconds, above that nanoseconds. (10¹¹ s is the year 5138, 10¹¹ ms is 1973-03-03: no
 /// plausible time is ambiguous.) So Python's `time.time()`, `time.time()*1000` and `time.time_ns()` all
 /// mean the same instant. A value whose instant lies outside ``EventTime/earliest``…``EventTime/latest``
-/// is refused, never wrapped around.
+/// (negative, or past 2262) is refused, never wrapped around.
 extension EventTime {
     /// The unit a numeric epoch time was read in.
     public enum EpochUnit: Sendable, Equatable {
@@ -16,6 +16,15 @@ extension EventTime {
             if m < 1e11 { return .seconds }
             if m < 1e14 { return .milliseconds }
             if m < 1e17 { return .microseconds }
+            return .nanoseconds
+        }
+
+        /// The unit for an integer magnitude, compared exactly (a `Double` would round 10¹⁷ − 1 up).
+        @inlinable
+        static func forMagnitude(_ m: UInt64) -> EpochUnit {
+            if m < 100_000_000_000 { return .seconds }
+            if m < 100_000_000_000_000 { return .milliseconds }
+            if m < 100_000_000_000_000_000 { return .microseconds }
             return .nanoseconds
         }
 
@@ -34,7 +43,8 @@ extension EventTime {
     /// An integer epoch time in the unit its magnitude names, or nil when it is outside the range.
     @inlinable
     public static func epoch(_ value: Int64) -> EventTime? {
-        let unit = EpochUnit.forMagnitude(value.magnitude > 1 << 62 ? 1e18 : Double(value.magnitude))
+        guard value >= 0 else { return nil }
+        let unit = EpochUnit.forMagnitude(value.magnitude)
         let (ns, overflow) = value.multipliedReportingOverflow(by: unit.nanoseconds)
         return overflow ? nil : EventTime(nanoseconds: ns)
     }
@@ -43,7 +53,7 @@ extension EventTime {
     /// (or not a finite number).
     @inlinable
     public static func epoch(_ value: Double) -> EventTime? {
-        guard value.isFinite else { return nil }
+        guard value.isFinite, value >= 0 else { return nil }
         let unit = EpochUnit.forMagnitude(value.magnitude)
         guard let ns = Int64(exactly: (value * Double(unit.nanoseconds)).rounded()) else { return nil }
         return EventTime(nanoseconds: ns)

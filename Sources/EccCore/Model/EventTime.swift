@@ -12,24 +12,30 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
         self.nanoseconds = nanoseconds
     }
 
-    /// Creates a time from (possibly fractional) seconds since the epoch, clamped to the range an
-    /// `EventTime` represents (a time from outside is checked with ``epoch(_:)-(Double)`` instead).
+    /// Creates a time from (possibly fractional) seconds since the epoch, clamped to ``earliest`` …
+    /// ``latest`` (a time from outside is checked with ``epoch(_:)-(Double)`` instead).
     @inlinable
     public init(seconds: Double) {
         let ns = (seconds * 1_000_000_000).rounded()
-        if let exact = Int64(exactly: ns) {
-            self.nanoseconds = exact
+        if ns.isNaN || ns <= 0 {
+            self.nanoseconds = 0
         } else {
-            self.nanoseconds = ns.isNaN ? 0 : (ns < 0 ? .min : .max)
+            self.nanoseconds = Int64(exactly: ns) ?? .max
         }
     }
 
-    /// The earliest time an `EventTime` represents: 1677-09-21T00:12:43.145224192Z.
-    public static let earliest = EventTime(nanoseconds: .min)
+    /// The earliest time eccd accepts: the epoch, 1970-01-01T00:00:00Z. Every time from outside is
+    /// checked to lie in ``earliest`` … ``latest`` and arithmetic saturates there, so every time eccd
+    /// holds is a non-negative `Int64` and the difference of any two never overflows.
+    public static let earliest = EventTime(nanoseconds: 0)
     /// The latest time an `EventTime` represents: 2262-04-11T23:47:16.854775807Z.
     public static let latest = EventTime(nanoseconds: .max)
     /// The range, for error messages.
-    public static let rangeDescription = "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z"
+    public static let rangeDescription = "1970-01-01T00:00:00Z to 2262-04-11T23:47:16Z"
+
+    /// True for a time in ``earliest`` … ``latest``.
+    @inlinable
+    public var isInRange: Bool { nanoseconds >= 0 }
 
     /// The epoch itself; used as "unset".
     public static let zero = EventTime(nanoseconds: 0)
@@ -51,7 +57,7 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
     public func adding(nanoseconds delta: Int64) -> EventTime {
         let (sum, overflow) = nanoseconds.addingReportingOverflow(delta)
         if overflow { return delta < 0 ? .earliest : .latest }
-        return EventTime(nanoseconds: sum)
+        return sum < 0 ? .earliest : EventTime(nanoseconds: sum)
     }
 }
 

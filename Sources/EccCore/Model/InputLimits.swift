@@ -26,7 +26,7 @@ public struct InputLimits: Sendable, Equatable {
 public enum InputRefusal: String, Sendable, CaseIterable {
     /// Not well-formed JSON, or a field of the wrong kind (unknown field, bad severity, missing source).
     case syntax
-    /// A time that is not a real date, or outside what eccd represents (1677–2262).
+    /// A time that is not a real date, or outside what eccd accepts (1970–2262).
     case timeRange = "time_range"
     /// JSON nested deeper than ``InputLimits/maxDepth``.
     case depth = "json_depth"

@@ -1,8 +1,9 @@
 /// RFC 3339 timestamps, parsed and formatted by hand so the hot path needs neither Foundation nor locales.
 ///
-/// Only real times that fit ``EventTime`` (nanoseconds in an `Int64`: 1677-09-21T00:12:44Z to
-/// 2262-04-11T23:47:16Z) are accepted: an impossible date (`2026-02-31`) or a date outside that range
-/// (`9999-12-31`, the usual ITSM "no end") is refused, never normalised or wrapped around.
+/// Only real times in ``EventTime``'s range (1970-01-01T00:00:00Z to 2262-04-11T23:47:16Z, see
+/// ``EventTime/earliest``) are accepted: an impossible date (`2026-02-31`) or a date outside that range
+/// (`9999-12-31`, the usual ITSM "no end"; `1900-01-01`) is refused, never normalised or wrapped around.
+/// A leap second is accepted as `23:59:60` only, and counted as the first second of the next day.
 public enum RFC3339 {
     /// Why a text is not a time eccd accepts.
     public enum Problem: Error, Sendable, Equatable {
@@ -81,14 +82,14 @@ public enum RFC3339 {
         }
         guard i == n else { return .failure(.syntax) }
         guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60,
-            second <= 60
+            second < 60 || (second == 60 && hour == 23 && minute == 59)
         else { return .failure(.noSuchTime) }
         let days = daysFromCivil(year: year, month: month, day: day)
         // Four-digit years keep this product far from overflow; only the final scaling to nanoseconds can.
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         let (scaled, o1) = secs.multipliedReportingOverflow(by: 1_000_000_000)
         let (ns, o2) = scaled.addingReportingOverflow(fraction)
-        guard !o1, !o2 else { return .failure(.outOfRange) }
+        guard !o1, !o2, ns >= 0 else { return .failure(.outOfRange) }
         return .success(EventTime(nanoseconds: ns))
     }
 
