@@ -17,6 +17,9 @@ let fuzzEngine = LocalEngine(engineID: [0x80, 0, 0x1F, 0x88, 5, 1, 2, 3, 4], boo
 /// sealed inputs use it (the captured seeds' engine has its own boots and time, which would make these
 /// look like replays).
 let senderEngine: [UInt8] = [0x80, 0, 0x1F, 0x88, 4, 0x66, 0x75, 0x7A, 0x7A]
+/// The sender's engine of ``fuzzSealedFields(_:)``, whose boots and time are the fuzzer's (kept apart from
+/// ``senderEngine``, whose sealed traps must stay timely).
+let fieldsEngine: [UInt8] = [0x80, 0, 0x1F, 0x88, 4, 0x66, 0x69, 0x65, 0x6C, 0x64]
 
 /// One USM processor for every input (it keeps caches, as in eccd); only the fuzzing thread uses it.
 nonisolated(unsafe) let usm = USMProcessor(engine: fuzzEngine, users: fuzzUsers)
@@ -40,7 +43,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if case .notification(let n, _) = usm.process(bytes, now: 0) { _ = n.event(from: "192.0.2.1", at: .zero) }
         return 0
     }
-    if version == nil { fuzzScopedPDU(Array(bytes)) }
+    if version == nil {
+        if size > 12 && bytes[0] == 0xFF { fuzzSealedFields(bytes) } else { fuzzScopedPDU(Array(bytes)) }
+    }
     // The receiver's v2c trap path must give the general path's event, or decline.
     let quick = SNMPDecoder.trapEvent(bytes, from: "192.0.2.1", at: .zero, names: fuzzNames)
     if let n = try? SNMPDecoder.decode(bytes) {
@@ -79,6 +84,28 @@ func fuzzScopedPDU(_ scoped: [UInt8]) {
                 break
             }
         }
+    }
+}
+
+/// An input `FF`, then the USM fields a sender chooses — user (1 byte), level and reportable (1), authoritative
+/// engine (1: a sender's or eccd's), boots (4), time (4), salt (1, repeated) — then a ScopedPDU: sealed with
+/// those fields and a correct MAC, so the time window, level and decryption checks after authentication are
+/// fuzzed too. Any outcome is fine but a crash.
+func fuzzSealedFields(_ bytes: UnsafeRawBufferPointer) {
+    func word(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 << 8 | UInt32(bytes[at + $1]) } }
+    let user = fuzzUsers[Int(bytes[1]) % fuzzUsers.count]
+    let levels: [SecurityLevel] = [.noAuthNoPriv, .authNoPriv, .authPriv, .authPriv]
+    let level = levels[Int(bytes[2] & 3)]
+    let engineID = bytes[3] & 1 == 0 ? fieldsEngine : fuzzEngine.engineID
+    let salt = UInt64(bytes[12]) * 0x0101_0101_0101_0101
+    guard
+        let message = USMProcessor.seal(
+            scoped: Array(bytes[13...]), level: level, user: user, engineID: engineID, boots: word(4),
+            time: word(8), msgID: 7, reportable: bytes[2] & 4 != 0, salt: salt)
+    else { return }
+    if case .notification(let n, _) = message.withUnsafeBytes({ usm.process($0, now: 0) }) {
+        sealedNotifications += 1
+        _ = n.event(from: "192.0.2.1", at: .zero, names: fuzzNames)
     }
 }
 
