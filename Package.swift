@@ -116,6 +116,7 @@ let package = Package(
             name: "EccDaemon",
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP", "EccNotify",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,10 +6,14 @@
 public final class LineSender {
     private let fd: Int32
 
-    /// Connects to an IPv4 `host:port`.
-    public init(host: String, port: Int) throws {
+    /// Connects to an IPv4 `host:port`; `receiveBuffer` asks the kernel for a receive buffer that small
+    /// (tests of a peer that stops reading).
+    public init(host: String, port: Int, receiveBuffer: Int32? = nil) throws {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard s >= 0 else { throw CLIError("socket: errno \(errno)") }
+        if var size = receiveBuffer {
+            _ = setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -151,7 +151,7 @@ public final class Daemon: Sendable {
                 limits: config.snmpPolicy.limits) : nil
         httpEdge = HTTPEdge(
             maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
-            reporter: BadInputReporter(collector: "http", logger: logger))
+            bodyTimeout: config.limits.httpBodyTimeout, reporter: BadInputReporter(collector: "http", logger: logger))
         telemetry = Telemetry(
             bus: bus, producers: [tcp?.stats, snmp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
             badInputs: [tcp?.badLines, snmp?.badPackets, httpEdge.reporter].compactMap { $0 },
@@ -180,7 +180,6 @@ public final class Daemon: Sendable {
             databasePath: config.databasePath, edge: httpEdge)
         deps.notify = dispatcher?.endpoints
         deps.input = config.limits.input
-        deps.bodyTimeout = config.limits.httpBodyTimeout
         deps.streamMaxSubscribers = config.limits.streamMaxSubscribers
         deps.streamBacklog = config.limits.streamBacklog
         let slaService = SLAService(

@@ -52,6 +52,7 @@ struct Eccd: AsyncParsableCommand {
         let logger = Logger(label: "eccd")
         if checkConfig {
             do {
+                try DescriptorBudget.ensure(cfg)  // the caps must fit the descriptor limit, as at start
                 let rules = try RuleLoader.load(paths: cfg.rulePaths)
                 if let n = cfg.notify {
                     let unknown = n.unknownReceivers(in: rules)

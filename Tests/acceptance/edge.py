@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Acceptance at the edge, against the real eccd process (what in-process tests cannot show):
 
-  1. 10,000 TCP connections that each send one byte and stay open cost eccd little memory, and the
-     memory is returned when they close (it grew from 43 MB to 757 MB, and stayed, before partial lines
-     were compacted);
+  1. 10,000 TCP connections that each send one byte and stay open cost eccd little memory (it grew from
+     43 MB to 757 MB before idle connections stopped pinning a 64 KiB read buffer and a batch of events);
+     skipped, saying so, where `ulimit -Hn` is below what 10,000 connections on both ends need;
   2. file descriptors: eccd refuses to start when its connection caps do not fit `ulimit -Hn` (saying
      what to change); when they fit, 400 connection attempts against a cap of 40 are refused by the cap
      (counted as `connections`), eccd never runs out of descriptors, does not spin, and serves on;
@@ -83,9 +83,21 @@ def metric(http, name):
 
 def main():
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     # 1. Idle connections holding a partial line.
+    if hard < 14_000:
+        print(f"acceptance edge: SKIP the 10,000-connection memory check: ulimit -Hn is {hard}, it needs 14000")
+    else:
+        memory(hard)
+    crash_request()
+    descriptors()
+    print("acceptance edge: OK")
+
+
+def memory(hard):
     p, http, tcp, log = start("memory", "  max_connections: 12000\n")
     before = rss_mb(p.pid)
     conns = []
@@ -104,8 +116,14 @@ def main():
           f"{after:.0f} MB after they closed")
     if held - before > 250:
         fail(f"10,000 idle connections grew eccd by {held - before:.0f} MB (bound: 250 MB)", log)
+    p.send_signal(signal.SIGTERM)
+    if p.wait(30) != 0:
+        fail("eccd did not exit 0", log)
 
+
+def crash_request():
     # 3. The crash request of the review.
+    p, http, tcp, log = start("crash")
     req = urllib.request.Request(f"http://127.0.0.1:{http}/v1/events", method="POST",
                                  data=b'{"source":"a","host":"b","type":"c","time":1e10}')
     try:
@@ -121,6 +139,9 @@ def main():
     if p.wait(30) != 0:
         fail("eccd did not exit 0", log)
 
+
+def descriptors():
+    conns = []
     # 2. File descriptors: caps that do not fit the limit are refused at start, with what to change.
     http2, tcp2, udp2 = free_port(), free_port(), free_port(socket.SOCK_DGRAM)
     os.makedirs(f"{work}/nofile/rules", exist_ok=True)
@@ -136,7 +157,7 @@ def main():
 
     r = subprocess.run([f"{BIN}/eccd", "--config", f"{work}/nofile/too-many.yaml"], capture_output=True, text=True,
                        preexec_fn=nofile, timeout=60)
-    if r.returncode == 0 or "need 2176 file descriptors" not in r.stderr or "lower the caps" not in r.stderr:
+    if r.returncode == 0 or "file descriptors" not in r.stderr or "lower the caps" not in r.stderr:
         fail(f"eccd started with caps over its descriptor limit: {r.returncode} {r.stderr[-400:]}")
     print("acceptance edge: caps over the descriptor limit refused at start: "
           + r.stderr.strip().splitlines()[-1][-160:])
@@ -172,7 +193,6 @@ def main():
     p.send_signal(signal.SIGTERM)
     if p.wait(30) != 0:
         fail("eccd did not exit 0", log)
-    print("acceptance edge: OK")
 
 
 try:

@@ -17,6 +17,8 @@ public final class Broadcast<Value: Sendable>: Sendable {
 
     private struct State {
         var subscribers: [Int: AsyncStream<Item>.Continuation] = [:]
+        /// Subscriptions admitted under the cap but not yet in `subscribers`.
+        var reserved = 0
         var nextID = 0
         var finished = false
     }
@@ -37,12 +39,15 @@ public final class Broadcast<Value: Sendable>: Sendable {
     /// `bufferLimit` items are unread. Nil when `maxSubscribers` are subscribed already.
     public func subscribe(bufferLimit: Int = 1024, maxSubscribers: Int = .max) -> AsyncStream<Item>? {
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
+        // Reserve an id (and a place under the cap) first, set the termination handler, and only then make
+        // the continuation visible to publishers: a publish that ends it can never run before the handler
+        // that removes it is in place.
         let id: Int?? = state.withLock { s in
             if s.finished { return .some(nil) }
-            if s.subscribers.count >= maxSubscribers { return nil }
+            if s.subscribers.count + s.reserved >= maxSubscribers { return nil }
+            s.reserved += 1
             let id = s.nextID
             s.nextID += 1
-            s.subscribers[id] = continuation
             return id
         }
         guard let admitted = id else { return nil }
@@ -50,8 +55,18 @@ public final class Broadcast<Value: Sendable>: Sendable {
             continuation.finish()
             return stream
         }
-        subscriberCount.add(1, ordering: .relaxed)
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        let added = state.withLock { s in
+            s.reserved -= 1
+            if s.finished { return false }
+            s.subscribers[id] = continuation
+            return true
+        }
+        if added {
+            subscriberCount.add(1, ordering: .relaxed)
+        } else {
+            continuation.finish()
+        }
         return stream
     }
 

@@ -25,6 +25,8 @@ final class JSONLinesHandler: ChannelInboundHandler {
     private var blocked = false
     private var cumulation: ByteBuffer?
     private var discardingLongLine = false
+    /// Bytes of the held partial line already searched for a newline.
+    private var scanned = 0
     private var paused = false
     private var retryScheduled = false
     private var quiescing = false
@@ -103,11 +105,15 @@ final class JSONLinesHandler: ChannelInboundHandler {
         guard var buffer = cumulation else { return }
         cumulation = nil
         let now = clock.now()
+        let scannedBefore = scanned
         let consumed = buffer.withUnsafeReadableBytes { raw -> Int in
             guard let base = raw.baseAddress else { return 0 }
             var start = 0
+            // The held partial line was searched before: look for its newline only in what arrived since,
+            // so a long line sent in small pieces costs time linear in its length.
+            var from = Swift.min(scannedBefore, raw.count)
             while start < raw.count {
-                guard let p = memchr(base + start, 0x0A, raw.count - start) else { break }
+                guard let p = memchr(base + from, 0x0A, raw.count - from) else { break }
                 let nl = UnsafeRawPointer(p) - base
                 if discardingLongLine {
                     discardingLongLine = false
@@ -115,6 +121,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
                     decodeLine(UnsafeRawBufferPointer(rebasing: raw[start..<nl]), receivedAt: now)
                 }
                 start = nl + 1
+                from = start
             }
             let rest = raw.count - start
             if final && rest > 0 && !discardingLongLine {
@@ -134,6 +141,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
             return start
         }
         buffer.moveReaderIndex(forwardBy: consumed)
+        scanned = buffer.readableBytes  // what is left holds no newline
         if buffer.readableBytes > 0 {
             if buffer.capacity > 4 * Swift.max(buffer.readableBytes, 4096) {
                 // A partial line held in a large read buffer would pin the whole buffer (10,000 idle

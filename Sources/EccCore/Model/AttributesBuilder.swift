@@ -1,15 +1,16 @@
-/// Builds ``Attributes`` from outside input in linear time, up to a limit.
+/// Builds ``Attributes`` from outside input in time linear in its size, up to a limit.
 ///
 /// `Attributes` searches its flat array for a duplicate key on every insertion, which is the fastest
 /// for the dozen attributes a normal event has but quadratic for a hostile one with thousands. The
-/// builder searches linearly while the list is short and switches to a hash set of the keys past
-/// ``linearUpTo``, so any input costs time linear in its size; past `limit` it refuses.
+/// builder searches linearly while the list is short and switches to an index (key → position) past
+/// ``linearUpTo``, so adding a new key and replacing an existing one both cost one hash lookup however
+/// many attributes there are; past `limit` new keys are refused.
 public struct AttributesBuilder: Sendable {
     /// The attributes built so far.
     public private(set) var attributes: Attributes
     /// Most attributes accepted.
     public let limit: Int
-    private var keys: Set<String>?
+    private var index: [String: Int]?
 
     /// Up to this many attributes a linear search is cheaper than hashing.
     public static let linearUpTo = 16
@@ -23,20 +24,27 @@ public struct AttributesBuilder: Sendable {
     /// Reserves room for `n` attributes.
     public mutating func reserveCapacity(_ n: Int) { attributes.reserveCapacity(Swift.min(n, limit)) }
 
-    /// Sets `key` (a later value for a key replaces the earlier one). Returns false, changing nothing,
-    /// when `key` is new and the limit is reached.
+    /// Sets `key` (a later value for a key replaces the earlier one, in its place). Returns false,
+    /// changing nothing, when `key` is new and the limit is reached.
     public mutating func set(_ key: String, _ value: AttributeValue) -> Bool {
-        if keys == nil && attributes.count >= Self.linearUpTo {
-            keys = Set(attributes.lazy.map(\.key))
+        if index == nil && attributes.count >= Self.linearUpTo {
+            var positions: [String: Int] = [:]
+            positions.reserveCapacity(attributes.count * 2)
+            for (i, a) in attributes.enumerated() { positions[a.key] = i }
+            index = positions
         }
-        let exists = keys.map { $0.contains(key) } ?? (attributes[key] != nil)
-        if exists {
-            attributes[key] = value
+        if let index {
+            if let i = index[key] {
+                attributes.storage[i].value = value
+                return true
+            }
+        } else if let i = attributes.storage.firstIndex(where: { $0.key == key }) {
+            attributes.storage[i].value = value
             return true
         }
         guard attributes.count < limit else { return false }
+        index?[key] = attributes.count
         attributes.appendUnchecked(key, value)
-        keys?.insert(key)
         return true
     }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -5,10 +7,11 @@
 /// File descriptors: eccd makes sure at start that its connection caps fit its descriptor limit, so a
 /// flood of connections is refused by the caps (counted as `connections`) instead of running the
 /// process out of descriptors, where `accept` fails and SwiftNIO's listener retries in a busy loop.
-enum DescriptorBudget {
-    /// Descriptors besides connections: SQLite (database, WAL, shared memory, one per reader), epoll and
-    /// eventfds per event loop, the listeners, the SNMP socket, the engine file, libcurl's sockets.
-    static let reserve = 128
+public enum DescriptorBudget {
+    /// Descriptors besides connections: SQLite (database, WAL, shared memory, one per reader), the
+    /// listeners, the SNMP socket, the engine file, libcurl's sockets — and per core an event loop's epoll,
+    /// eventfd and timerfd.
+    static var reserve: Int { 128 + 4 * System.coreCount }
 
     /// What the configuration needs: both collectors' caps and the reserve.
     static func needed(_ config: DaemonConfig) -> Int {
@@ -17,7 +20,7 @@ enum DescriptorBudget {
 
     /// Raises the soft limit (`ulimit -n`, `LimitNOFILE=`) as far as needed, up to the hard limit; throws
     /// a message saying what to change when even the hard limit is too low.
-    static func ensure(_ config: DaemonConfig) throws(Daemon.StartupError) {
+    public static func ensure(_ config: DaemonConfig) throws(Daemon.StartupError) {
         let need = needed(config)
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
@@ -31,6 +34,10 @@ enum DescriptorBudget {
                     + "or raise the limit")
         }
         limit.rlim_cur = rlim_t(need)
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
+            throw Daemon.StartupError(
+                description: "cannot raise the file descriptor limit to \(need) (errno \(errno)): lower "
+                    + "tcp.max_connections and http.max_connections or raise LimitNOFILE=")
+        }
     }
 }

@@ -35,8 +35,6 @@ public struct APIDependencies: Sendable {
     public var input = InputLimits.standard
     /// Connection bounds and the refusal counter of the HTTP listener.
     public var edge: HTTPEdge
-    /// A request body must arrive within this.
-    public var bodyTimeout: Duration = .seconds(30)
     /// Live-stream bounds: most subscribers, and changes queued for one before it is dropped.
     public var streamMaxSubscribers = 64
     public var streamBacklog = 1024

@@ -18,9 +18,13 @@ public final class HTTPEdge: Sendable {
     public let reporter: BadInputReporter
     private let open = Atomic<Int>(0)
 
-    public init(maxConnections: Int, idleTimeout: Duration, reporter: BadInputReporter) {
+    /// A request's head and body must arrive whole within this.
+    public let bodyTimeout: Duration
+
+    public init(maxConnections: Int, idleTimeout: Duration, bodyTimeout: Duration, reporter: BadInputReporter) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
         self.reporter = reporter
     }
 
@@ -36,10 +40,12 @@ public final class HTTPEdge: Sendable {
     func release() { open.subtract(1, ordering: .relaxed) }
 }
 
-/// Enforces ``HTTPEdge`` on one connection: refuses it over the cap, and closes it when idle — no request
-/// in progress, or a request whose head or body stopped arriving — for the idle timeout. (Hummingbird's
-/// own idle timeout does the same but closes silently; this one counts and logs why.) A response being
-/// written, such as the live stream, is not idle.
+/// Enforces ``HTTPEdge`` on one connection: refuses it over the cap, and closes it when it stops making
+/// progress — no request in progress for the idle timeout, a request whose head or body has not arrived
+/// whole within the body timeout (a trickle counts: Hummingbird drains an unread body after answering),
+/// or a client that stopped reading a response (the socket not writable) for the idle timeout, such as
+/// a stalled live stream. (Hummingbird's own idle timeout closes silently and never the last two; this one
+/// counts and logs why.) Checked on a timer every quarter of the shorter timeout.
 final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -49,49 +55,62 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let edge: HTTPEdge
     private var admitted = false
     private var inProgress = 0
-    private var reading = false
-    private var closeAfterResponse = false
+    private var headAt: NIODeadline?
+    private var unwritableSince: NIODeadline?
     private var lastActive = NIODeadline.now()
+    private var closeAfterResponse = false
     private var timer: Scheduled<Void>?
+    private var tick = TimeAmount.seconds(1)
 
     init(edge: HTTPEdge) { self.edge = edge }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { start(context) }
+        if context.channel.isActive { _ = start(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        start(context)
+        guard start(context) else { return }  // refused: closed, nothing to tell the handlers after this one
         context.fireChannelActive()
     }
 
-    private func start(_ context: ChannelHandlerContext) {
-        guard !admitted else { return }
+    /// Admits the connection under the cap and starts its timer; false when it was refused and closed.
+    private func start(_ context: ChannelHandlerContext) -> Bool {
+        guard !admitted else { return true }
         guard edge.admit() else {
             edge.reporter.report(
                 "connection refused", peer: context.channel.remoteAddress?.description ?? "?",
                 detail: "\(edge.maxConnections) connections are open (http.max_connections)", reason: .connections)
             context.close(promise: nil)
-            return
+            return false
         }
         admitted = true
         lastActive = .now()
+        tick = TimeAmount(Swift.max(.milliseconds(100), Swift.min(edge.idleTimeout, edge.bodyTimeout) / 4))
         schedule(context)
+        return true
+    }
+
+    private func schedule(_ context: ChannelHandlerContext) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: tick) {
+            self.timer = nil
+            self.check(context)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
+
+    private func stop() {
         timer?.cancel()
         timer = nil
         if admitted {
             admitted = false
             edge.release()
         }
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -99,11 +118,16 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head:
             inProgress += 1
-            reading = true
+            headAt = lastActive
         case .body: break
-        case .end: reading = false
+        case .end: headAt = nil
         }
         context.fireChannelRead(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        unwritableSince = context.channel.isWritable ? nil : (unwritableSince ?? .now())
+        context.fireChannelWritabilityChanged()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -126,29 +150,28 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    private var timeout: TimeAmount { TimeAmount(edge.idleTimeout) }
-
-    private func schedule(_ context: ChannelHandlerContext) {
-        guard timer == nil else { return }
-        let deadline = lastActive + timeout
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            self.timer = nil
-            self.check(context)
-        }
-    }
-
     private func check(_ context: ChannelHandlerContext) {
         guard admitted else { return }
-        let busyResponding = inProgress > 0 && !reading
-        if !busyResponding && NIODeadline.now() >= lastActive + timeout {
-            edge.reporter.report(
-                "idle connection closed", peer: context.channel.remoteAddress?.description ?? "?",
-                detail: reading ? "request not received within \(edge.idleTimeout)" : "idle for \(edge.idleTimeout)",
-                reason: .idleTimeout)
-            context.close(promise: nil)
+        let now = NIODeadline.now()
+        let idle = TimeAmount(edge.idleTimeout)
+        let problem: String?
+        if let headAt, now - headAt >= TimeAmount(edge.bodyTimeout) {
+            problem = "request not received whole within \(edge.bodyTimeout) (http.body_timeout)"
+        } else if let unwritableSince, now - unwritableSince >= idle {
+            problem = "client read nothing of the response for \(edge.idleTimeout) (http.idle_timeout)"
+        } else if inProgress == 0 && now - lastActive >= idle {
+            problem = "idle for \(edge.idleTimeout) (http.idle_timeout)"
+        } else {
+            problem = nil
+        }
+        guard let problem else {
+            schedule(context)
             return
         }
-        if busyResponding { lastActive = .now() }
-        schedule(context)
+        edge.reporter.report(
+            "connection closed", peer: context.channel.remoteAddress?.description ?? "?", detail: problem,
+            reason: .idleTimeout)
+        stop()
+        context.close(promise: nil)
     }
 }
