@@ -1,3 +1,5 @@
+import EccCore
+
 /// A bounds-checked reader of BER (X.690) as SNMP uses it: definite lengths only, at most 4 length
 /// octets, a nesting limit, every length checked against what is left. Hostile input is rejected with a
 /// reason; nothing is allocated from a length before the bytes are known to be there.
@@ -187,6 +189,17 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyVarbinds: "too_many_varbinds"
         case .v3Only: "v3_only"
         case .usm(let f): f.rawValue
+        }
+    }
+
+    /// The reason in `ecc_input_refused_total{collector="snmp"}` (the detail is in ``reason``).
+    public var refusal: InputRefusal {
+        switch self {
+        case .truncated, .tooLarge, .unexpectedTag, .malformed, .unsupportedVersion, .unsupportedPDU, .notATrap:
+            .syntax
+        case .tooDeep: .depth
+        case .tooManyVarbinds: .attributes
+        case .community, .v3Only, .usm: .credentials
         }
     }
 

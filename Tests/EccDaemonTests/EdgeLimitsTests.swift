@@ -95,27 +95,40 @@ struct EdgeLimitsTests {
         try await d.stop()
     }
 
-    @Test("HTTP: a half-sent request head is closed after the idle timeout; connections past the cap are refused")
-    func httpIdleAndCap() async throws {
+    @Test("HTTP: a half-sent request head is closed after the idle timeout")
+    func httpIdle() async throws {
         let dir = try TestDaemon.makeDir(rules: daemonRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let d = try await TestDaemon(dir: dir) {
-            $0.limits.httpIdleTimeout = .seconds(1)
-            $0.limits.httpMaxConnections = 3
-        }
-        let port = d.daemon.httpPort ?? 0
-        let slow = try LineSender(host: "127.0.0.1", port: port)
+        let d = try await TestDaemon(dir: dir) { $0.limits.httpIdleTimeout = .seconds(1) }
+        let slow = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
         try slow.send(Array("GET /v1/status HTTP/1.1\r\nHost: x\r\n".utf8))
-        #expect(slow.readUntilClosed(seconds: 10).closed)
-        #expect(try await metric(d, refused("http", "idle_timeout")) == 1)
-        let held = try (0..<3).map { _ in try LineSender(host: "127.0.0.1", port: port) }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(slow.readUntilClosed(seconds: 30).closed)
+        #expect(try await metric(d, refused("http", "idle_timeout")) >= 1)
+        try await d.stop()
+    }
+
+    @Test("HTTP: connections past the cap are refused, and taken again once one closes")
+    func httpCap() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir) { $0.limits.httpMaxConnections = 3 }
+        let port = d.daemon.httpPort ?? 0
+        var held = try (0..<3).map { _ in try LineSender(host: "127.0.0.1", port: port) }
+        // The three are admitted (answered) before the fourth comes.
+        for c in held {
+            try c.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            var answer: [UInt8] = []
+            while !String(decoding: answer, as: UTF8.self).contains("ok") {
+                let (bytes, closed) = c.readUntilClosed(seconds: 0.2)
+                answer += bytes
+                if closed { break }
+            }
+        }
         let over = try LineSender(host: "127.0.0.1", port: port)
         try? over.send(Array("GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
-        #expect(over.readUntilClosed(seconds: 5) == ([], true))
-        withExtendedLifetime(held) {}
-        // Once they go (closed by the idle timeout here), eccd answers again.
-        try await d.eventually { (try? await d.client.request(.GET, "/v1/status").0) == 200 }
+        #expect(over.readUntilClosed(seconds: 30) == ([], true))
+        held.removeAll()  // the client closes them
+        try await d.eventually(30) { (try? await d.client.request(.GET, "/v1/status").0) == 200 }
         #expect(try await metric(d, refused("http", "connections")) >= 1)
         try await d.stop()
     }
@@ -163,7 +176,10 @@ struct EdgeLimitsTests {
             let events = (0..<1000).map {
                 #"{"source":"t","host":"h\#(batch)-\#($0)","type":"flood","summary":"\#(String(repeating: "x", count: 200))"}"#
             }
-            #expect(try await d.post("[" + events.joined(separator: ",") + "]").0 == 202)
+            // A connection of its own each time: the 1 s idle timeout closes a kept-alive one between posts.
+            let client = try DaemonClient(server: "http://127.0.0.1:\(d.daemon.httpPort ?? 0)")
+            let body = Array(("[" + events.joined(separator: ",") + "]").utf8)
+            #expect(try await client.request(.POST, "/v1/events", body: body).0 == 202)
         }
         try await d.eventually(60) { try await metric(d, refused("http", "idle_timeout")) >= 1 }
         try await d.eventually(30) { d.daemon.streamSubscribers == 0 }
@@ -171,35 +187,45 @@ struct EdgeLimitsTests {
         try await d.stop()
     }
 
-    @Test("TCP: connections past the cap are closed, a silent one is closed after the idle timeout, both counted")
-    func tcpCapAndIdle() async throws {
+    @Test("TCP: connections past the cap are closed and counted; room again once one goes")
+    func tcpCap() async throws {
         let dir = try TestDaemon.makeDir(rules: daemonRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let d = try await TestDaemon(dir: dir) {
-            $0.limits.tcpMaxConnections = 2
-            $0.limits.tcpIdleTimeout = .seconds(1)
+        let d = try await TestDaemon(dir: dir) { $0.limits.tcpMaxConnections = 2 }
+        var held = [
+            try LineSender(host: "127.0.0.1", port: d.tcpPort), try LineSender(host: "127.0.0.1", port: d.tcpPort),
+        ]
+        for (i, c) in held.enumerated() {
+            try c.send(Array(#"{"source":"t","host":"held\#(i)","type":"flood"}"#.utf8) + [0x0A])
         }
-        let a = try LineSender(host: "127.0.0.1", port: d.tcpPort)
-        let b = try LineSender(host: "127.0.0.1", port: d.tcpPort)
-        // A complete line before going silent is accepted; the partial one after it is not an event.
-        try a.send(Array(#"{"source":"t","host":"idle","type":"flood"}"#.utf8) + [0x0A] + Array(#"{"sou"#.utf8))
-        try await Task.sleep(for: .milliseconds(200))
+        try await d.eventually(30) { try await accepted(d) == 2 }  // both admitted
         let over = try LineSender(host: "127.0.0.1", port: d.tcpPort)
-        #expect(over.readUntilClosed(seconds: 5).closed)
-        #expect(try await metric(d, refused("tcp", "connections")) == 1)
-        #expect(a.readUntilClosed(seconds: 10).closed)
-        #expect(b.readUntilClosed(seconds: 10).closed)
-        #expect(try await metric(d, refused("tcp", "idle_timeout")) == 2)
-        try await d.eventually {
-            ((try await d.status()["collectors"] as? [String: Any])?["tcp"] as? [String: Any])?["accepted"] as? Int == 1
-        }
-        // Room again once they are gone.
-        let c = try LineSender(host: "127.0.0.1", port: d.tcpPort)
-        try c.send(Array(#"{"source":"t","host":"again","type":"flood"}"#.utf8) + [0x0A])
-        c.finish()
-        try await d.eventually {
-            ((try await d.status()["collectors"] as? [String: Any])?["tcp"] as? [String: Any])?["accepted"] as? Int == 2
+        #expect(over.readUntilClosed(seconds: 30).closed)
+        #expect(try await metric(d, refused("tcp", "connections")) >= 1)
+        held.removeAll()
+        try await d.eventually(30) {
+            guard let c = try? LineSender(host: "127.0.0.1", port: d.tcpPort) else { return false }
+            try c.send(Array(#"{"source":"t","host":"again","type":"flood"}"#.utf8) + [0x0A])
+            c.finish()
+            return try await accepted(d) >= 3
         }
         try await d.stop()
+    }
+
+    @Test("TCP: a silent connection is closed after the idle timeout; the lines it sent before are kept")
+    func tcpIdle() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir) { $0.limits.tcpIdleTimeout = .seconds(1) }
+        let a = try LineSender(host: "127.0.0.1", port: d.tcpPort)
+        try a.send(Array(#"{"source":"t","host":"idle","type":"flood"}"#.utf8) + [0x0A] + Array(#"{"sou"#.utf8))
+        #expect(a.readUntilClosed(seconds: 30).closed)
+        #expect(try await metric(d, refused("tcp", "idle_timeout")) >= 1)
+        try await d.eventually(30) { try await accepted(d) == 1 }
+        try await d.stop()
+    }
+
+    func accepted(_ d: TestDaemon) async throws -> Int {
+        ((try await d.status()["collectors"] as? [String: Any])?["tcp"] as? [String: Any])?["accepted"] as? Int ?? 0
     }
 }

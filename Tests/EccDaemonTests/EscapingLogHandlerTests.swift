@@ -39,6 +39,13 @@ struct EscapingLogHandlerTests {
         #expect(line.contains(#"sw1\n2026-12-06T00:00:00Z info eccd : admin logged in\u{0}\u{1B}[2J\u{9B}x\u{2028}"#))
         #expect(line.contains("ecc.list=["))
         #expect(line.contains("ecc.n=7"))
+        // A value with spaces or '=' is one quoted field: it cannot add a field of its own.
+        let fake = Capture()
+        Logger(label: "t") { _ in EscapingLogHandler(fake) }.warning(
+            "x", metadata: ["ecc.host": "sw1 ecc.user=admin", "ecc.peer": #"a"b"#])
+        let faked = fake.lines.value.withLock { $0 }.first ?? ""
+        #expect(faked.contains(#"ecc.host="sw1 ecc.user=admin""#), "\(faked)")
+        #expect(faked.contains(#"ecc.peer="a\"b""#), "\(faked)")
         #expect(EscapingLogHandler<Capture>.escape("plain text: unchanged") == "plain text: unchanged")
     }
 }

@@ -115,10 +115,8 @@ public final class JSONLinesServer: Service, Sendable {
                     channel.closeFuture.whenComplete { _ in self.open.subtract(1, ordering: .relaxed) }
                     return channel.eventLoop.makeCompletedFuture {
                         let producer = Producer(ring: ring, policy: .wait, stats: stats, batchSize: 512)
-                        let idle = TimeAmount.nanoseconds(
-                            limits.idleTimeout.components.seconds * 1_000_000_000
-                                + limits.idleTimeout.components.attoseconds / 1_000_000_000)
-                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
+                        try channel.pipeline.syncOperations.addHandler(
+                            IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)))
                         try channel.pipeline.syncOperations.addHandler(
                             JSONLinesHandler(
                                 producer: producer, reporter: reporter, clock: clock, limits: limits,

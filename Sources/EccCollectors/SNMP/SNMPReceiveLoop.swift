@@ -195,7 +195,8 @@ final class SNMPReceiveLoop {
 
     private func reject(_ error: SNMPError, from sender: String) {
         shared.drops.add(error.reason)
-        shared.reporter.report("bad SNMP packet dropped", peer: sender, detail: error.description)
+        shared.reporter.report(
+            "bad SNMP packet dropped", peer: sender, detail: error.description, reason: error.refusal)
         count(sender, accepted: false)
     }
 

@@ -40,7 +40,7 @@ public final class BadInputReporter: Sendable {
     }
 
     /// Counts one refused input and maybe logs it. `detail` may quote the input: the log handler escapes it.
-    public func report(_ message: String, peer: String, detail: String, reason: InputRefusal = .syntax) {
+    public func report(_ message: String, peer: String, detail: String, reason: InputRefusal) {
         total.add(1, ordering: .relaxed)
         byReason.withLock { $0[Self.index(reason)] += 1 }
         let now = ContinuousClock.now

@@ -48,4 +48,7 @@ public enum InputRefusal: String, Sendable, CaseIterable {
     case slowSubscriber = "slow_subscriber"
     /// `accept` failed (out of file descriptors): the listener backs off instead of spinning.
     case acceptFailed = "accept_failed"
+    /// Not allowed by the sender's credentials: an SNMP community not listed, v1/v2c under `v3_only`,
+    /// a USM failure (unknown user, wrong digest, not in time).
+    case credentials
 }
