@@ -59,6 +59,16 @@ struct PatternTests {
         #expect(quoted.matches("a(?<x>b"))
     }
 
+    @Test("Perl classes are ASCII, Unicode classes are spelled out; '.' is one code point (docs/rules.md)")
+    func unicode() throws {
+        #expect(try Pattern("^\\d+$").matches("123"))
+        #expect(try !Pattern("^\\d+$").matches("١٢٣"))
+        #expect(try Pattern("^\\p{Nd}+$").matches("١٢٣"))
+        #expect(try Pattern("^\\pL+$").matches("zürich"))
+        #expect(try !Pattern("^.$").matches("e\u{301}"))
+        #expect(try Pattern("^..$").matches("e\u{301}"))
+    }
+
     @Test("groups that take no part give no field; an empty group gives an empty one")
     func participation() throws {
         let p = try Pattern("(?<a>x)|(?<b>y)")
