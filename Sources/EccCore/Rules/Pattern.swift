@@ -25,29 +25,24 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
     public init(_ source: String) throws(CompileError) {
         let syntax = try PatternSyntax.translate(source)
         var re2Source = syntax.re2
-        let compiled = re2Source.withUTF8 { bytes in
-            Compiled(
-                ecc_re2_new(
-                    bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                    bytes.count))
-        }
-        guard let re = compiled.re else {
+        let made = re2Source.withUTF8 { bytes in ecc_re2_new(Self.chars(bytes), bytes.count) }
+        guard let made else {
             throw CompileError(message: "regular expression '\(source)' could not be compiled (out of memory)")
         }
-        let code = ecc_re2_error_code(re)
-        if code != 0 {
+        let compiled = Compiled(made)  // frees it on every way out
+        let error = compiled.error
+        if error.code != 0 {
             throw PatternSyntax.refusal(
-                source: source, translated: syntax, code: code, message: String(cString: ecc_re2_error(re)),
-                fragment: String(cString: ecc_re2_error_arg(re)))
+                source: source, translated: syntax, code: error.code, message: error.message, fragment: error.fragment)
         }
         self.source = source
         self.compiled = compiled
-        captureNames = (0..<ecc_re2_group_count(re)).map { String(cString: ecc_re2_group_name(re, $0)) }
+        captureNames = compiled.groupNames
     }
 
     /// True when `text` matches anywhere (use `^`/`$` to anchor). Runs RE2's DFA only: no captures are made.
     public func matches(_ text: String) -> Bool {
-        guard let re = compiled.re else { return false }
+        let re = compiled.re
         var text = text
         return text.withUTF8 { utf8 in ecc_re2_match(re, Self.chars(utf8), utf8.count, nil) != 0 }
     }
@@ -56,7 +51,7 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
     /// no match.
     public func match(_ text: String) -> [(String, String)]? {
         if captureNames.isEmpty { return matches(text) ? [] : nil }
-        guard let re = compiled.re else { return nil }
+        let re = compiled.re
         let names = captureNames
         var text = text
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * names.count) { spans in
@@ -85,9 +80,21 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
 
 /// Owns one compiled RE2 and frees it.
 private final class Compiled {
-    let re: OpaquePointer?
+    let re: OpaquePointer
 
-    init(_ re: OpaquePointer?) { self.re = re }
+    init(_ re: OpaquePointer) { self.re = re }
+
+    // Read through methods, so the object (and the C strings it owns) outlives each read.
+
+    /// RE2's error code (0 when the pattern compiled), message and the fragment it is about.
+    var error: (code: Int32, message: String, fragment: String) {
+        (ecc_re2_error_code(re), String(cString: ecc_re2_error(re)), String(cString: ecc_re2_error_arg(re)))
+    }
+
+    /// The named groups in the order they open.
+    var groupNames: [String] {
+        (0..<ecc_re2_group_count(re)).map { String(cString: ecc_re2_group_name(re, $0)) }
+    }
 
     deinit { ecc_re2_free(re) }
 }
