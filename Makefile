@@ -2,7 +2,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?=
-APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev libcurl4-openssl-dev pkg-config curl python3 systemd
+APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev libcurl4-openssl-dev libre2-dev pkg-config curl python3 systemd
 TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl
 TSAN_SCALE   ?= 20000
 
@@ -54,16 +54,16 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests
 
-BENCH_APT_PACKAGES ?= sec
+BENCH_APT_PACKAGES ?= sec libpcre2-dev
 
-bench-deps: ## Install SEC (Debian package sec) for the ECC-vs-SEC figures; without it that group is skipped
+bench-deps: ## Install SEC and PCRE2 (sec, libpcre2-dev) for the comparisons; without them those rows are skipped
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make bench-deps: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  if $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; then \
 	    $$SUDO systemctl disable --now sec.service >/dev/null 2>&1 || true; \
-	  else echo "make bench-deps: could not install$$missing; the SEC comparison will be skipped"; fi; \
+	  else echo "make bench-deps: could not install$$missing; the SEC / PCRE2 comparisons will be skipped"; fi; \
 	fi
 
 bench: deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines

@@ -26,8 +26,15 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
-        // Pure core: event model, templates, rule engine state machine, JSON event codec. Standard library only.
-        .target(name: "EccCore", swiftSettings: strict),
+        // RE2 (libre2-dev) behind a small C API: the rule engine's regular expressions, matched in linear time.
+        .target(
+            name: "CEccRE2",
+            linkerSettings: [.linkedLibrary("re2")]
+        ),
+        // Pure core: event model, templates, rule engine state machine, JSON event codec. Standard library only,
+        // plus the RE2 shim: rule regexes must match in linear time (a backtracking engine lets one event's text
+        // hold the engine thread for minutes), which no Swift package or the standard library offers.
+        .target(name: "EccCore", dependencies: ["CEccRE2"], swiftSettings: strict),
         // The lock-free event bus. The only target allowed @unchecked Sendable.
         .target(
             name: "EccBus",
@@ -148,10 +155,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PCRE2 for the regex benchmark only, loaded with dlopen: without libpcre2-dev the PCRE2 rows are skipped.
+        .target(name: "CEccPCRE2"),
         .executableTarget(
             name: "EccBench",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient", "EccSNMP",
+                "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient", "EccSNMP", "CEccPCRE2",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -58,7 +58,7 @@ func runSECBench(scale: Double) {
 }
 
 enum SECBench {
-    /// The one regular expression both engines run on every raw line (Perl and Swift Regex syntax alike).
+    /// The one regular expression both engines run on every raw line (Perl and RE2 syntax alike).
     static let pattern = #"sshd\[\d+\]: Failed password for (?:invalid user )?\S+ from (?<src>[\d.]+) port \d+"#
 
     struct Failure: Error, CustomStringConvertible {

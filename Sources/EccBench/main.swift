@@ -12,9 +12,15 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|e2e|store|notify|snmp|sec runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|e2e|store|notify|snmp|sec|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
+
+// The regex group's child process (Swift's `Regex` on the pathological pattern, killed after a timeout).
+if ProcessInfo.processInfo.environment["ECC_BENCH_REGEX_CHILD"] != nil {
+    RegexBench.child()
+    exit(0)
+}
 
 print("# ECC benchmarks on \(ProcessInfo.processInfo.activeProcessorCount) cores; best of 3 where noted")
 
@@ -137,3 +143,9 @@ if enabled("snmp") || only == "snmp-one-thread" {
 
 // ECC vs SEC (Simple Event Correlator, Perl) on one threshold rule, same syslog lines, same run.
 if enabled("sec") { runSECBench(scale: scale) }
+
+// Rule regexes: RE2 vs PCRE2 vs Swift's `Regex`, speed on rule patterns and safety on a pathological one.
+// Last, because its Swift-`Regex` child may be killed after a timeout.
+if enabled("regex") {
+    do { try RegexBench.run(texts: scaled(200_000)) } catch { print("bench: regex failed: \(error)") }
+}

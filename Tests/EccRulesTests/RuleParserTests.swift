@@ -53,7 +53,7 @@ struct RuleParserTests {
             ),
             (
                 "- rule: a\n  when: {host: {regex: \"a(\"}}\n  alarm: {summary: s}\n",
-                "r.yaml:2:24: invalid regular expression 'a('"
+                "r.yaml:2:25: regular expression 'a(' is not accepted: missing ): a("
             ),
             (
                 "- rule: a\n  when: {addr: {cidr: 10.0.0.0/33}}\n  alarm: {summary: s}\n",

@@ -110,8 +110,13 @@ public struct Matcher: Sendable, Hashable {
             case .exists(let f, let present):
                 if (event.text(of: f) != nil) != present { return false }
             case .matches(let f, let p):
-                guard let t = event.text(of: f), let groups = p.match(t) else { return false }
-                if wantCaptures { captures += groups }
+                guard let t = event.text(of: f) else { return false }
+                if wantCaptures {
+                    guard let groups = p.match(t) else { return false }
+                    captures += groups
+                } else if !p.matches(t) {
+                    return false
+                }
             case .not(let m):
                 if m.matches(event) { return false }
             case .any(let ms):

@@ -247,7 +247,9 @@ public enum RuleParser {
                     }
                 case "regex":
                     let source = try arg.string("\(what).regex")
-                    do { out.append(.matches(field, try Pattern(source))) } catch { throw arg.error(error.message) }
+                    do { out.append(.matches(field, try Pattern(source))) } catch {
+                        throw arg.error(error.message, atScalar: error.offset)
+                    }
                 case "cidr":
                     let texts: [String]
                     if case .sequence = arg.node {
