@@ -7,7 +7,7 @@ TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openss
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps test-deps bench-deps fuzz build release run test tsan bench lint format check-rules clean
+.PHONY: help deps test-deps bench-deps fuzz fuzz-build fuzz-run fuzz-short build release run test tsan bench lint format check-rules clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,13 +71,34 @@ bench: deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` line
 	.build/release/EccBench
 
 FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 15
+FUZZ_TARGETS := json rfc3339 rules config cmdb template mustache
+FUZZ_FLAGS   := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
-fuzz: deps ## Fuzz the SNMP decoder with libFuzzer for FUZZ_SECONDS (60), from the seed corpus in Tests/fuzz/corpus
-	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccSNMPFuzz \
-	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
-	mkdir -p .build-fuzz/corpus && cp -n Tests/fuzz/corpus/* .build-fuzz/corpus/
-	.build-fuzz/release/EccSNMPFuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 \
-	  -timeout=5 .build-fuzz/corpus
+fuzz-build: deps ## Build the libFuzzer executables (EccSNMPFuzz, EccFuzz) with AddressSanitizer in .build-fuzz
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccSNMPFuzz $(FUZZ_FLAGS)
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccFuzz $(FUZZ_FLAGS)
+
+# Every target in turn: SNMP from Tests/fuzz/corpus, the others from Tests/fuzz/<target>. The working corpus
+# grows in .build-fuzz/corpus-<target>; a crash, leak, timeout or out-of-memory input is written to
+# .build-fuzz/<target>-crash-* (-leak-, -timeout-, -oom-), the other targets still run, and make fails at
+# the end naming the targets that failed.
+fuzz-run:
+	@failed=""; \
+	run() { mkdir -p .build-fuzz/corpus-$$1 && cp -n $$2/* .build-fuzz/corpus-$$1/ 2>/dev/null || true; \
+	  echo "make fuzz: $$1 for $(SECONDS_EACH) s from $$2"; \
+	  ECC_FUZZ_TARGET=$$1 SWIFT_BACKTRACE=enable=no $$3 -max_total_time=$(SECONDS_EACH) -max_len=$$4 -rss_limit_mb=2048 -timeout=5 \
+	    -print_final_stats=1 -artifact_prefix=.build-fuzz/$$1- .build-fuzz/corpus-$$1 $$2 \
+	    || failed="$$failed $$1"; }; \
+	run snmp Tests/fuzz/corpus .build-fuzz/release/EccSNMPFuzz 4096; \
+	for t in $(FUZZ_TARGETS); do run $$t Tests/fuzz/$$t .build-fuzz/release/EccFuzz 16384; done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: crashes in:$$failed (inputs in .build-fuzz/<target>-*)"; exit 1; fi
+
+fuzz: fuzz-build ## Fuzz every parser of outside input (SNMP, JSON, RFC 3339, rules, config, CMDB, templates) FUZZ_SECONDS (60) each
+	$(MAKE) --no-print-directory fuzz-run SECONDS_EACH=$(FUZZ_SECONDS)
+
+fuzz-short: fuzz-build ## The CI run of `make fuzz`: FUZZ_SHORT_SECONDS (15) per target; a crash fails it
+	$(MAKE) --no-print-directory fuzz-run SECONDS_EACH=$(FUZZ_SHORT_SECONDS)
 
 lint: ## Check formatting with swift format (lint mode)
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -76,6 +76,12 @@ let package = Package(
             dependencies: ["EccSNMP", "EccCore"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
+        // libFuzzer targets for every other parser of outside input, picked by ECC_FUZZ_TARGET (`make fuzz`).
+        .executableTarget(
+            name: "EccFuzz",
+            dependencies: ["EccCore", "EccRules", "EccNotify", "EccDaemon"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
+        ),
         // Collectors: JSON lines over TCP, SNMP traps and informs over UDP.
         .target(
             name: "EccCollectors",

@@ -26,9 +26,7 @@ extension DaemonConfig {
         if let e = m["enabled"] { c.snmpEnabled = try e.bool("snmp.enabled") }
         if let l = m["listen"] { (c.snmpHost, c.snmpPort) = try listen(l, "snmp.listen") }
         if let b = m["receive_buffer"] {
-            let n = try b.int("snmp.receive_buffer")
-            guard n > 0 else { throw b.error("snmp.receive_buffer must be positive") }
-            c.snmpReceiveBuffer = n
+            c.snmpReceiveBuffer = try positive(b, "snmp.receive_buffer", max: Maximum.snmpReceiveBuffer)
         }
         if let list = m["communities"] {
             if case .scalar = list.node, try list.string("snmp.communities") == "any" {

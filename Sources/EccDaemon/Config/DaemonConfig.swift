@@ -105,7 +105,9 @@ public struct DaemonConfig: Sendable, Equatable {
         if let n = top["notify"] { c.notify = try NotifyConfig.parseNotify(n) }
         if let db = top["database"] {
             let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
-            if let v = m["max_size_mb"] { c.databaseMaxSizeMB = try positive(v, "database.max_size_mb") }
+            if let v = m["max_size_mb"] {
+                c.databaseMaxSizeMB = try positive(v, "database.max_size_mb", max: Maximum.databaseMaxSizeMB)
+            }
             if let p = m["path"] { c.databasePath = try p.string("database.path") }
             if let s = m["synchronous"] {
                 let v = try s.string("database.synchronous")
@@ -128,7 +130,9 @@ public struct DaemonConfig: Sendable, Equatable {
                 known: ["listen", "max_body_bytes", "max_connections", "idle_timeout", "body_timeout", "stream"])
             if let l = m["listen"] { (c.httpHost, c.httpPort) = try listen(l, "http.listen") }
             try httpLimits(m, into: &c)
-            if let b = m["max_body_bytes"] { c.httpMaxBodyBytes = try positive(b, "http.max_body_bytes") }
+            if let b = m["max_body_bytes"] {
+                c.httpMaxBodyBytes = try positive(b, "http.max_body_bytes", max: Maximum.httpMaxBodyBytes)
+            }
         }
         if let t = top["tcp"] {
             let m = try t.mapping(
@@ -136,12 +140,14 @@ public struct DaemonConfig: Sendable, Equatable {
             try tcpLimits(m, into: &c)
             if let e = m["enabled"] { c.tcpEnabled = try e.bool("tcp.enabled") }
             if let l = m["listen"] { (c.tcpHost, c.tcpPort) = try listen(l, "tcp.listen") }
-            if let b = m["max_line_bytes"] { c.tcpMaxLineBytes = try positive(b, "tcp.max_line_bytes") }
+            if let b = m["max_line_bytes"] {
+                c.tcpMaxLineBytes = try positive(b, "tcp.max_line_bytes", max: Maximum.tcpMaxLineBytes)
+            }
         }
         if let sn = top["snmp"] { try snmpSettings(sn, into: &c) }
         if let b = top["bus"] {
             let m = try b.mapping("bus", known: ["capacity"])
-            if let cap = m["capacity"] { c.busCapacity = try positive(cap, "bus.capacity") }
+            if let cap = m["capacity"] { c.busCapacity = try positive(cap, "bus.capacity", max: Maximum.busCapacity) }
         }
         if let l = top["log"] {
             let m = try l.mapping("log", known: ["level"])
@@ -265,12 +271,6 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
         return out
-    }
-
-    private static func positive(_ v: YAMLValue, _ what: String) throws(ConfigError) -> Int {
-        let n = try v.int(what)
-        guard n > 0 else { throw v.error("\(what) must be positive") }
-        return n
     }
 
     /// Parses `host:port`, `[v6]:port` or `:port`.

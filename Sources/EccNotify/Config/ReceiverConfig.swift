@@ -169,14 +169,18 @@ public struct NotifyConfig: Sendable, Equatable {
         return ReceiverDefinition(name: name, channel: channel, location: v.location, rateLimit: limit)
     }
 
+    /// The largest `rate` and `burst` of a rate limit.
+    public static let maxRateLimit = 1_000_000
+
     /// `rate_limit: {rate: 10, per: 1m, burst: 20}`.
     static func rateLimit(_ v: YAMLValue, _ name: String) throws(ConfigError) -> RateLimit {
         let what = "receiver '\(name)' rate_limit"
         let m = try v.mapping(what, known: ["rate", "per", "burst", "digest_after"])
         guard let r = m["rate"] else { throw v.error("\(what) needs a rate (messages per `per`)") }
         let text = try r.string("rate")
-        guard let rate = Double(text), rate > 0, rate.isFinite else {
-            throw r.error("rate must be a positive number, not '\(text)'")
+        // Bounded so the default burst (the rate, rounded up) and the rate per second stay finite numbers.
+        guard let rate = Double(text), rate > 0, rate <= Double(maxRateLimit) else {
+            throw r.error("rate must be a positive number of at most \(maxRateLimit), not '\(text)'")
         }
         var per: Int64 = 1_000_000_000
         if let p = m["per"] {
@@ -186,7 +190,7 @@ public struct NotifyConfig: Sendable, Equatable {
         var burst = max(1, Int(rate.rounded(.up)))
         if let b = m["burst"] {
             burst = try b.int("burst")
-            guard burst >= 1 else { throw b.error("burst must be at least 1") }
+            guard (1...maxRateLimit).contains(burst) else { throw b.error("burst must be 1 to \(maxRateLimit)") }
         }
         var digestAfter: Int64 = 60_000_000_000
         if let d = m["digest_after"] { digestAfter = try d.duration("digest_after") }

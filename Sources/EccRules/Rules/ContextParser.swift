@@ -211,6 +211,11 @@ enum ContextParser {
         while i < chars.count {
             let c = chars[i]
             col += 1
+            if c == "\u{0}" {
+                throw ConfigError(
+                    "a NUL character is not allowed in a table file", file: file,
+                    at: SourceLocation(file: file, line: line, column: col))
+            }
             if quoted {
                 if c == "\"" {
                     if i + 1 < chars.count, chars[i + 1] == "\"" {

@@ -31,17 +31,26 @@ public enum RuleLoader {
 
     /// Loads and validates every rule under `paths`. Throws every error found; nothing partial.
     public static func load(paths: [String]) throws(ConfigErrors) -> RuleSet {
-        let files = try ruleFiles(in: paths)
-        var all = RuleFileContents()
+        var sources: [(file: String, text: String)] = []
         var errors: [ConfigError] = []
-        for file in files {
-            let text: String
+        for file in try ruleFiles(in: paths) {
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
+                sources.append((file, try String(contentsOfFile: file, encoding: .utf8)))
             } catch {
                 errors.append(ConfigError("cannot read: \(error.localizedDescription)", file: file))
-                continue
             }
+        }
+        return try load(sources: sources, errors: errors)
+    }
+
+    /// Loads and validates rule files given as text (the fuzz target's way in; ``load(paths:)`` reads the
+    /// files and comes here). Throws every error found, `errors` (from reading) included; nothing partial.
+    public static func load(
+        sources: [(file: String, text: String)], errors readErrors: [ConfigError] = []
+    ) throws(ConfigErrors) -> RuleSet {
+        var all = RuleFileContents()
+        var errors = readErrors
+        for (file, text) in sources {
             let (c, e) = RuleParser.parseFile(text, file: file)
             all.rules += c.rules
             all.transforms += c.transforms

@@ -22,8 +22,9 @@ public struct YAMLValue {
         ConfigError(message, file: file, at: location)
     }
 
-    /// Parses a whole document; nil for an empty file.
+    /// Parses a whole document; nil for an empty file. The text is checked against ``YAMLBounds`` first.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLValue? {
+        try YAMLBounds.check(text, file: file)
         do {
             guard let node = try Yams.compose(yaml: text) else { return nil }
             return YAMLValue(node, file: file)
@@ -46,6 +47,13 @@ public struct YAMLValue {
             return ConfigError(
                 "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in mapping", file: file,
                 at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
+        case .reader(let problem, let offset, _, let yaml):
+            // The offset counts Characters; the position is where the unreadable character is.
+            guard let offset, let i = yaml.index(yaml.startIndex, offsetBy: offset, limitedBy: yaml.endIndex) else {
+                return ConfigError("invalid YAML: \(problem)", file: file)
+            }
+            return ConfigError(
+                "invalid YAML: \(problem)", file: file, at: YAMLBounds.location(of: i, in: yaml, file: file))
         default:
             return ConfigError("invalid YAML: \(e)", file: file)
         }

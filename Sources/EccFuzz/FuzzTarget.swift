@@ -1,0 +1,46 @@
+import Foundation
+
+/// The parsers `EccFuzz` drives, by the name `ECC_FUZZ_TARGET` gives.
+enum FuzzTarget: String, CaseIterable {
+    /// JSON events: a TCP line (`decodeEvent`) and an HTTP body (`decodeEvents`), checked against each other.
+    case json
+    /// RFC 3339 timestamps; what parses must format and parse back to the same instant (to the millisecond).
+    case rfc3339
+    /// Rule files, through the loader `eccd` (start, SIGHUP) and `eccctl rules check` use.
+    case rules
+    /// eccd's configuration file (`DaemonConfig.parse`, as `eccd --check-config`).
+    case config
+    /// CMDB imports (`eccctl cis import`): CSV and YAML.
+    case cmdb
+    /// Key and summary templates (`{host}/{ifIndex}`), compiled and rendered.
+    case template
+    /// Notification templates (Mustache), compiled with each escaping and rendered.
+    case mustache
+
+    /// The target of this process; libFuzzer runs inputs on one thread.
+    nonisolated(unsafe) static var selected = FuzzTarget.json
+
+    /// Reads `ECC_FUZZ_TARGET`; false (after saying why) when it is missing or unknown.
+    static func selectFromEnvironment() -> Bool {
+        let names = allCases.map(\.rawValue).joined(separator: ", ")
+        guard let raw = ProcessInfo.processInfo.environment["ECC_FUZZ_TARGET"], let t = FuzzTarget(rawValue: raw) else {
+            FileHandle.standardError.write(Data("EccFuzz: set ECC_FUZZ_TARGET to one of \(names)\n".utf8))
+            return false
+        }
+        selected = t
+        return true
+    }
+
+    /// Runs one input through the target: it must be accepted or refused, never crash or hang.
+    func run(_ bytes: UnsafeRawBufferPointer) {
+        switch self {
+        case .json: FuzzEvents.json(bytes)
+        case .rfc3339: FuzzEvents.rfc3339(bytes)
+        case .rules: FuzzFiles.rules(bytes)
+        case .config: FuzzFiles.config(bytes)
+        case .cmdb: FuzzFiles.cmdb(bytes)
+        case .template: FuzzTemplates.key(bytes)
+        case .mustache: FuzzTemplates.mustache(bytes)
+        }
+    }
+}
