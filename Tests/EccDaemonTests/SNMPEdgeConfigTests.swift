@@ -68,10 +68,10 @@ struct SNMPEdgeConfigTests {
             DaemonConfig().snmpPolicy.limits
                 == SNMPLimits(maxVarbinds: 256, reportsPerSecond: 100, responsesPerSecond: 1000))
         let bad = [
-            ("snmp:\n  max_varbinds: 1\n", "c.yaml:2:17: snmp.max_varbinds must be 2 to 10000, not 1"),
-            ("snmp:\n  max_varbinds: 100000\n", "c.yaml:2:17: snmp.max_varbinds must be 2 to 10000"),
-            ("snmp:\n  reports_per_second: 0\n", "c.yaml:2:23: snmp.reports_per_second must be 1 to 1000000"),
-            ("snmp:\n  responses_per_second: -5\n", "c.yaml:2:25: snmp.responses_per_second must be 1"),
+            ("snmp:\n  max_varbinds: 1\n", "c.yaml:2:17: snmp.max_varbinds must be at least 2, not 1"),
+            ("snmp:\n  max_varbinds: 100000\n", "c.yaml:2:17: snmp.max_varbinds must be at most 10000, not 100000"),
+            ("snmp:\n  reports_per_second: 0\n", "c.yaml:2:23: snmp.reports_per_second must be positive"),
+            ("snmp:\n  responses_per_second: -5\n", "c.yaml:2:25: snmp.responses_per_second must be positive"),
             ("snmp:\n  communities: []\n", "c.yaml:2:16: snmp.communities is empty"),
             ("snmp:\n  v3_only: maybe\n", "c.yaml:2:12:"),
         ]

@@ -19,9 +19,18 @@ extension DaemonConfig {
 
     /// A whole number from 1 to `max`.
     static func positive(_ v: YAMLValue, _ what: String, max: Int) throws(ConfigError) -> Int {
+        try within(v, what, 1...max)
+    }
+
+    /// A whole number in `range`: every bounded numeric key of the configuration reads through this.
+    static func within(_ v: YAMLValue, _ what: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
         let n = try v.int(what)
-        guard n > 0 else { throw v.error("\(what) must be positive") }
-        guard n <= max else { throw v.error("\(what) must be at most \(max), not \(n)") }
+        if n < range.lowerBound {
+            throw v.error(
+                range.lowerBound == 1
+                    ? "\(what) must be positive" : "\(what) must be at least \(range.lowerBound), not \(n)")
+        }
+        guard n <= range.upperBound else { throw v.error("\(what) must be at most \(range.upperBound), not \(n)") }
         return n
     }
 }

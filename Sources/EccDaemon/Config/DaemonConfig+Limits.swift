@@ -48,15 +48,6 @@ extension DaemonConfig {
         return out
     }
 
-    /// A whole number in `range`, or an error saying the range.
-    static func within(_ v: YAMLValue, _ what: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        let n = try v.int(what)
-        guard range.contains(n) else {
-            throw v.error("\(what) must be from \(range.lowerBound) to \(range.upperBound), not \(n)")
-        }
-        return n
-    }
-
     /// A duration in `range` (nanoseconds), as a `Duration`.
     static func duration(_ v: YAMLValue, _ what: String, min: Int64, max: Int64) throws(ConfigError) -> Duration {
         let ns = try v.duration(what)

@@ -45,13 +45,13 @@ extension DaemonConfig {
         }
         if let v = m["v3_only"] { c.snmpPolicy.v3Only = try v.bool("snmp.v3_only") }
         if let v = m["max_varbinds"] {
-            c.snmpPolicy.limits.maxVarbinds = try bounded(v, "snmp.max_varbinds", SNMPLimits.varbindRange)
+            c.snmpPolicy.limits.maxVarbinds = try within(v, "snmp.max_varbinds", SNMPLimits.varbindRange)
         }
         if let v = m["reports_per_second"] {
-            c.snmpPolicy.limits.reportsPerSecond = try bounded(v, "snmp.reports_per_second", SNMPLimits.rateRange)
+            c.snmpPolicy.limits.reportsPerSecond = try within(v, "snmp.reports_per_second", SNMPLimits.rateRange)
         }
         if let v = m["responses_per_second"] {
-            c.snmpPolicy.limits.responsesPerSecond = try bounded(
+            c.snmpPolicy.limits.responsesPerSecond = try within(
                 v, "snmp.responses_per_second", SNMPLimits.rateRange)
         }
         if let e = m["engine_id"] { c.snmpEngineID = try engineID(e, "snmp.engine_id") }
@@ -95,15 +95,6 @@ extension DaemonConfig {
             return withUnsafeBytes(of: &v6) { $0.prefix(15).allSatisfy { $0 == 0 } && $0[15] == 1 }
         }
         return false
-    }
-
-    /// A whole number within `range`.
-    static func bounded(_ v: YAMLValue, _ what: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        let n = try v.int(what)
-        guard range.contains(n) else {
-            throw v.error("\(what) must be \(range.lowerBound) to \(range.upperBound), not \(n)")
-        }
-        return n
     }
 
     private static func usmUser(_ v: YAMLValue) throws(ConfigError) -> USMUser {
