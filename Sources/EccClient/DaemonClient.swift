@@ -65,10 +65,14 @@ public struct DaemonClient: Sendable {
                 headers.add(name: "Content-Type", value: "application/json")
                 headers.add(name: "Content-Length", value: String(body.count))
             }
-            try await outbound.write(
-                .head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)))
-            if let body { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
+            // The whole request in one write: a server that answers as soon as it has the head (a 503) and
+            // closes (we ask it to) must not find the rest of our request still to be written.
+            var parts: [HTTPClientRequestPart] = [
+                .head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers))
+            ]
+            if let body { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            parts.append(.end(nil))
+            try await outbound.write(contentsOf: parts)
             var status = 0
             for try await part in inbound {
                 switch part {
