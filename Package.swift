@@ -76,6 +76,8 @@ let package = Package(
             dependencies: ["EccSNMP", "EccCore"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
+        // API tokens: roles, principals, the hashed tokens file (shared by eccd and eccctl).
+        .target(name: "EccAuth", dependencies: ["CEccSNMP"], swiftSettings: strict),
         // Collectors: JSON lines over TCP, SNMP traps and informs over UDP.
         .target(
             name: "EccCollectors",
@@ -109,7 +111,7 @@ let package = Package(
         .target(
             name: "EccHTTP",
             dependencies: [
-                "EccCore", "EccBus", "EccStore", "EccCollectors",
+                "EccCore", "EccBus", "EccStore", "EccCollectors", "EccAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,6 +126,7 @@ let package = Package(
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP", "EccNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
+                "EccAuth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -150,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "eccctl",
             dependencies: [
-                "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify",
+                "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify", "EccAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -193,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [
-                "EccDaemon", "EccCore", "EccClient", "EccStore", "EccTestSupport",
+                "EccDaemon", "EccCore", "EccClient", "EccStore", "EccTestSupport", "EccAuth", "EccHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -6,9 +6,12 @@ import NIOPosix
 public struct DaemonClient: Sendable {
     public let host: String
     public let port: Int
+    /// Sent as `Authorization: Bearer TOKEN` (nil: no credentials, for eccd's tokenless loopback mode).
+    public var token: String?
 
     /// Parses `http://host:port` (the `--server` option / `ECC_SERVER`).
-    public init(server: String) throws {
+    public init(server: String, token: String? = nil) throws {
+        self.token = token
         var rest = Substring(server)
         if rest.hasPrefix("http://") {
             rest = rest.dropFirst(7)
@@ -30,17 +33,19 @@ public struct DaemonClient: Sendable {
     }
 
     /// Sends a request and collects the whole response.
-    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (
-        status: Int, body: [UInt8]
-    ) {
+    /// `headers` are sent as well (a `Host` among them replaces eccctl's own).
+    public func request(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers extra: [(String, String)] = []
+    ) async throws -> (status: Int, body: [UInt8]) {
         var collected: [UInt8] = []
-        let status = try await stream(method, path, body: body) { _, chunk in collected += chunk }
+        let status = try await stream(method, path, body: body, headers: extra) { _, chunk in collected += chunk }
         return (status, collected)
     }
 
     /// Sends a request and hands each body chunk (with the status) to `onChunk` as it arrives; returns the status.
     public func stream(
-        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, onChunk: (Int, [UInt8]) throws -> Void
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers extra: [(String, String)] = [],
+        onChunk: (Int, [UInt8]) throws -> Void
     ) async throws -> Int {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
@@ -58,11 +63,17 @@ public struct DaemonClient: Sendable {
         }
         return try await channel.executeThenClose { inbound, outbound in
             var headers = HTTPHeaders()
-            headers.add(name: "Host", value: "\(host):\(port)")
+            if !extra.contains(where: { $0.0.lowercased() == "host" }) {
+                headers.add(name: "Host", value: "\(host):\(port)")
+            }
+            for (name, value) in extra { headers.add(name: name, value: value) }
             headers.add(name: "User-Agent", value: "eccctl")
             headers.add(name: "Connection", value: "close")
+            if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
             if let body {
-                headers.add(name: "Content-Type", value: "application/json")
+                if !extra.contains(where: { $0.0.lowercased() == "content-type" }) {
+                    headers.add(name: "Content-Type", value: "application/json")
+                }
                 headers.add(name: "Content-Length", value: String(body.count))
             }
             try await outbound.write(

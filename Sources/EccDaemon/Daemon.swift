@@ -36,6 +36,8 @@ public final class Daemon: Sendable {
     /// The HTTP listener's connection bounds and refusal counter.
     let httpEdge: HTTPEdge
     let clock: any EccCore.Clock
+    /// Who may call the API (tokens, or tokenless on loopback).
+    let access: APIAccess
     private let httpBound = Mutex<Int?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
 
@@ -52,6 +54,14 @@ public final class Daemon: Sendable {
         self.clock = clock
         if let problem = config.snmpCommunityProblem { throw StartupError(description: problem) }
         try DescriptorBudget.ensure(config)
+        do { access = try config.apiAccess() } catch {
+            throw StartupError(description: error.description)
+        }
+        if !access.requiresTokens {
+            logger.notice(
+                "API without tokens (loopback only): callers are not authenticated and name themselves",
+                metadata: ["ecc.http": "\(config.httpHost):\(config.httpPort)"])
+        }
         var rules: RuleSet
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
             throw StartupError(description: "rules refused:\n\(error.description)")
@@ -170,18 +180,7 @@ public final class Daemon: Sendable {
     /// Runs until SIGTERM/SIGINT (when `handleSignals`) or ``shutdown()``: then stops intake, drains the
     /// bus, commits the store and returns.
     public func run(handleSignals: Bool = true) async throws {
-        let reloader = self.reloader
-        let telemetry = self.telemetry
-        var deps = APIDependencies(
-            ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
-            status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
-            reloadRules: { await reloader.reload(trigger: "api") },
-            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
-            databasePath: config.databasePath, edge: httpEdge)
-        deps.notify = dispatcher?.endpoints
-        deps.input = config.limits.input
-        deps.streamMaxSubscribers = config.limits.streamMaxSubscribers
-        deps.streamBacklog = config.limits.streamBacklog
+        let deps = apiDependencies()
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
         let http = APIServer.application(
@@ -195,6 +194,9 @@ public final class Daemon: Sendable {
         services += [
             .init(service: EngineService(runner: runner, bus: bus)),
             .init(service: RuleReloadService(reloader: reloader)),
+            .init(
+                service: CredentialReloadService(
+                    access: access, tokensFile: config.httpAuth.tokensFile, logger: logger)),
             .init(service: http),
             .init(service: StreamService(alarms: alarms)),
             .init(service: slaService),
@@ -224,6 +226,31 @@ public final class Daemon: Sendable {
             metadata: ["ecc.processed": "\(runner.processed)", "ecc.committed": "\(writer.committed)"])
     }
 
+    /// What the HTTP API is given.
+    func apiDependencies() -> APIDependencies {
+        let reloader = self.reloader
+        let telemetry = self.telemetry
+        var deps = APIDependencies(
+            ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
+            status: { telemetry.statusJSON() },
+            metrics: { [access] in
+                telemetry.countRefusals(access)
+                return telemetry.prometheusText()
+            },
+            reloadRules: { await reloader.reload(trigger: "api") },
+            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
+            databasePath: config.databasePath, edge: httpEdge)
+        deps.notify = dispatcher?.endpoints
+        deps.input = config.limits.input
+        deps.streamMaxSubscribers = config.limits.streamMaxSubscribers
+        deps.streamBacklog = config.limits.streamBacklog
+        deps.access = access
+        return deps
+    }
+
+    /// Every route of the HTTP API as `METHOD /path` (the route × role test walks them).
+    public var apiRoutes: [String] { APIServer.routes(apiDependencies()) }
+
     /// Live stream subscribers right now.
     public var streamSubscribers: Int { alarms.count }
 
@@ -246,6 +273,12 @@ public final class Daemon: Sendable {
     public func shutdown() async {
         let g = group.withLock { $0 }
         await g?.triggerGracefulShutdown()
+    }
+
+    /// Re-reads the API tokens file, as SIGHUP does; returns whether new tokens are in force.
+    @discardableResult
+    public func reloadCredentials() -> Bool {
+        CredentialReloadService(access: access, tokensFile: config.httpAuth.tokensFile, logger: logger).reload()
     }
 
     /// Reloads the rules, as SIGHUP does.

@@ -4,9 +4,11 @@ import NIOCore
 
 /// Builds the HTTP API application (a ServiceLifecycle `Service`).
 public enum APIServer {
-    /// The router with every route.
-    public static func router(_ deps: APIDependencies) -> Router<BasicRequestContext> {
-        let router = Router()
+    /// The router with every route, each behind ``AccessMiddleware``.
+    public static func router(_ deps: APIDependencies) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        // Before any route: middleware applies to the routes added after it.
+        router.add(middleware: AccessMiddleware(access: deps.access))
         EventRoutes.add(to: router, deps)
         QueryRoutes.add(to: router, deps)
         QueryRoutes.addWhy(to: router, deps)
@@ -15,6 +17,11 @@ public enum APIServer {
         StreamRoutes.add(to: router, deps)
         NotifyRoutes.add(to: router, deps)
         return router
+    }
+
+    /// Every route the router serves, as `METHOD /path` (paths as ``RouteAccess/table`` spells them).
+    public static func routes(_ deps: APIDependencies) -> [String] {
+        router(deps).routes.map { "\($0.method.rawValue) \($0.path.description)" }.sorted()
     }
 
     /// The application listening on `host:port`; `onBound` receives the actual port (useful with port 0).

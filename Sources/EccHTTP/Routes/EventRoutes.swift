@@ -8,7 +8,7 @@ import Hummingbird
 /// what a graceful shutdown promises to keep. Any invalid event refuses the whole request with 400,
 /// naming the event and the field, so a client can fix and resend without duplicates.
 enum EventRoutes {
-    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+    static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.post("/v1/events") { request, _ -> Response in
             let body: ByteBuffer
             switch await RequestBody.collect(request, limit: deps.maxBodyBytes, deps) {
