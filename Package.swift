@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
@@ -76,8 +77,12 @@ let package = Package(
             dependencies: ["EccSNMP", "EccCore"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
-        // API tokens: roles, principals, the hashed tokens file (shared by eccd and eccctl).
-        .target(name: "EccAuth", dependencies: ["CEccSNMP"], swiftSettings: strict),
+        // Credentials: API roles, principals, the hashed tokens file, TLS certificate files (eccd and eccctl).
+        .target(
+            name: "EccAuth",
+            dependencies: ["CEccSNMP", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict
+        ),
         // Collectors: JSON lines over TCP, SNMP traps and informs over UDP.
         .target(
             name: "EccCollectors",
@@ -113,7 +118,7 @@ let package = Package(
             dependencies: [
                 "EccCore", "EccBus", "EccStore", "EccCollectors", "EccAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -137,7 +142,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "eccd",
-            dependencies: ["EccDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EccDaemon", "EccAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // Client side of the API (eccctl, tests, benchmarks): HTTP on SwiftNIO's codec, JSON lines over TCP.
@@ -147,6 +152,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),

@@ -16,10 +16,10 @@ public enum TokenDigest {
     }
 
     /// A new token: `ecc_` and 32 random bytes in hex (256 bits from the system's CSPRNG).
-    public static func newToken() throws(TokenFileError) -> String {
+    public static func newToken() throws(CredentialFileError) -> String {
         var out = [UInt8](repeating: 0, count: 32)
         let rc = out.withUnsafeMutableBufferPointer { ecc_random($0.baseAddress, $0.count) }
-        guard rc == 0 else { throw TokenFileError("no random bytes from libcrypto", file: "") }
+        guard rc == 0 else { throw CredentialFileError("no random bytes from libcrypto", file: "") }
         return "ecc_" + hex(out)
     }
 

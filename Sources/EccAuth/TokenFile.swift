@@ -1,7 +1,7 @@
 import Foundation
 
-/// A problem with a tokens file: its path and, for a bad line, the line number.
-public struct TokenFileError: Error, CustomStringConvertible, Sendable {
+/// A problem with a credentials file (tokens, certificate, key): its path and, for a bad line, the line number.
+public struct CredentialFileError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var file: String
     public var line: Int?
@@ -55,7 +55,7 @@ public struct TokenFile: Sendable, Equatable {
     }
 
     /// Parses the file's text.
-    public static func parse(_ text: String, file: String) throws(TokenFileError) -> TokenFile {
+    public static func parse(_ text: String, file: String) throws(CredentialFileError) -> TokenFile {
         var out = TokenFile()
         var seen = Set<String>()
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -63,26 +63,26 @@ public struct TokenFile: Sendable, Equatable {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard fields.count == 3 else {
-                throw TokenFileError(
+                throw CredentialFileError(
                     "expected 'SHA256-HEX PRINCIPAL ROLE', found \(fields.count) fields", file: file, line: n + 1)
             }
             let hash = fields[0].lowercased()
             guard hash.utf8.count == 64,
                 hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
             else {
-                throw TokenFileError(
+                throw CredentialFileError(
                     "the first field is the token's SHA-256 in hex (64 digits), never the token itself", file: file,
                     line: n + 1)
             }
             guard Principal.isValidName(fields[1]) else {
-                throw TokenFileError(
+                throw CredentialFileError(
                     "a principal is 1 to 64 letters, digits and . _ @ -", file: file, line: n + 1)
             }
             guard let role = Role(name: fields[2]) else {
-                throw TokenFileError("role must be viewer, operator or admin", file: file, line: n + 1)
+                throw CredentialFileError("role must be viewer, operator or admin", file: file, line: n + 1)
             }
             guard seen.insert(hash).inserted else {
-                throw TokenFileError("this token is listed twice", file: file, line: n + 1)
+                throw CredentialFileError("this token is listed twice", file: file, line: n + 1)
             }
             out.entries.append(Entry(hash: hash, principal: fields[1], role: role))
         }
@@ -90,46 +90,36 @@ public struct TokenFile: Sendable, Equatable {
     }
 
     /// Reads the file after checking that others cannot read or write it.
-    public static func load(path: String) throws(TokenFileError) -> TokenFile {
+    public static func load(path: String) throws(CredentialFileError) -> TokenFile {
         try checkPermissions(path)
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw TokenFileError("cannot read: \(error.localizedDescription)", file: path)
+            throw CredentialFileError("cannot read: \(error.localizedDescription)", file: path)
         }
         return try parse(text, file: path)
     }
 
     /// Refuses a file that is not a regular file or that others may read or write (mode & 0o007).
-    public static func checkPermissions(_ path: String) throws(TokenFileError) {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw TokenFileError("cannot read: \(String(cString: strerror(errno)))", file: path)
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw TokenFileError("not a regular file", file: path) }
-        let mode = st.st_mode & 0o777
-        guard mode & 0o007 == 0 else {
-            throw TokenFileError(
-                "permissions \(String(mode, radix: 8)) are too open: others may read or write it "
-                    + "(chmod 600, or 640 with group ecc)", file: path)
-        }
+    public static func checkPermissions(_ path: String) throws(CredentialFileError) {
+        try SecretFile.checkPermissions(path)
     }
 
     /// Appends one entry, creating the file with mode 0600 if it does not exist (an existing file keeps its
     /// mode, which must already be safe).
-    public static func append(_ entry: Entry, to path: String) throws(TokenFileError) {
+    public static func append(_ entry: Entry, to path: String) throws(CredentialFileError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TokenFileError("cannot open: \(String(cString: strerror(errno)))", file: path) }
+        guard fd >= 0 else { throw CredentialFileError("cannot open: \(String(cString: strerror(errno)))", file: path) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & 0o007 == 0 else {
-            throw TokenFileError("permissions too open: others may read or write it (chmod 600)", file: path)
+            throw CredentialFileError("permissions too open: others may read or write it (chmod 600)", file: path)
         }
         // Refuse to append to a file eccd would refuse to read.
         if let text = try? String(contentsOfFile: path, encoding: .utf8) { _ = try parse(text, file: path) }
         let bytes = Array((entry.line + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
-            throw TokenFileError("cannot write: \(String(cString: strerror(errno)))", file: path)
+            throw CredentialFileError("cannot write: \(String(cString: strerror(errno)))", file: path)
         }
     }
 }

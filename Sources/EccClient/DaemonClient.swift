@@ -1,22 +1,35 @@
 import NIOCore
 public import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
-/// Talks HTTP/1.1 to a running eccd, on SwiftNIO's HTTP codec.
+/// Talks HTTP/1.1 (or HTTPS) to a running eccd, on SwiftNIO's HTTP codec and swift-nio-ssl.
 public struct DaemonClient: Sendable {
     public let host: String
     public let port: Int
     /// Sent as `Authorization: Bearer TOKEN` (nil: no credentials, for eccd's tokenless loopback mode).
     public var token: String?
+    /// HTTPS: the server's certificate is verified (chain and host name or IP address) against these roots.
+    public let tls: TLSConfiguration?
 
-    /// Parses `http://host:port` (the `--server` option / `ECC_SERVER`).
-    public init(server: String, token: String? = nil) throws {
+    /// Parses `http://host:port` or `https://host:port` (the `--server` option / `ECC_SERVER`). For HTTPS,
+    /// `caFile` (PEM) is trusted instead of the system's certificate authorities.
+    public init(server: String, token: String? = nil, caFile: String? = nil) throws {
         self.token = token
         var rest = Substring(server)
         if rest.hasPrefix("http://") {
             rest = rest.dropFirst(7)
+            tls = nil
+        } else if rest.hasPrefix("https://") {
+            rest = rest.dropFirst(8)
+            var c = TLSConfiguration.makeClientConfiguration()
+            c.minimumTLSVersion = .tlsv12
+            if let caFile { c.trustRoots = .file(caFile) }
+            tls = c
         } else if rest.contains("://") {
-            throw CLIError("unsupported server URL '\(server)': only http:// is supported")
+            throw CLIError("unsupported server URL '\(server)': use http:// or https://")
+        } else {
+            tls = nil
         }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         var hostPart = rest
@@ -48,10 +61,20 @@ public struct DaemonClient: Sendable {
         onChunk: (Int, [UInt8]) throws -> Void
     ) async throws -> Int {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        let sslContext: NIOSSLContext?
+        do { sslContext = try tls.map { try NIOSSLContext(configuration: $0) } } catch {
+            throw CLIError("TLS: \(error) (check --ca-file)")
+        }
+        // SNI takes names only; for an IP address swift-nio-ssl checks the certificate against the peer's IP.
+        let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                        }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
                             wrappingChannelSynchronously: channel)
@@ -59,9 +82,25 @@ public struct DaemonClient: Sendable {
                 }
         } catch {
             throw CLIError(
-                "cannot reach eccd at http://\(host):\(port) (\(error)); is it running? (set --server or ECC_SERVER)")
+                "cannot reach eccd at \(tls == nil ? "http" : "https")://\(host):\(port) (\(error)); is it running? "
+                    + "(set --server or ECC_SERVER)")
         }
-        return try await channel.executeThenClose { inbound, outbound in
+        do {
+            return try await exchange(channel, method, path, body: body, headers: extra, onChunk: onChunk)
+        } catch let e as CLIError {
+            throw e
+        } catch  where tls != nil {
+            // A failed handshake shows as an SSL error, or as the channel closing under the request.
+            throw CLIError(
+                "TLS with eccd at https://\(host):\(port) failed (\(error)); is its certificate trusted? (--ca-file)")
+        }
+    }
+
+    private func exchange(
+        _ channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>, _ method: HTTPMethod,
+        _ path: String, body: [UInt8]?, headers extra: [(String, String)], onChunk: (Int, [UInt8]) throws -> Void
+    ) async throws -> Int {
+        try await channel.executeThenClose { inbound, outbound in
             var headers = HTTPHeaders()
             if !extra.contains(where: { $0.0.lowercased() == "host" }) {
                 headers.add(name: "Host", value: "\(host):\(port)")

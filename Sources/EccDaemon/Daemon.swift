@@ -1,3 +1,4 @@
+import EccAuth
 import EccBus
 import EccCollectors
 import EccCore
@@ -38,6 +39,8 @@ public final class Daemon: Sendable {
     let clock: any EccCore.Clock
     /// Who may call the API (tokens, or tokenless on loopback).
     let access: APIAccess
+    /// The API's certificate (nil: plain HTTP).
+    let tls: TLSCertificates?
     private let httpBound = Mutex<Int?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
 
@@ -54,8 +57,16 @@ public final class Daemon: Sendable {
         self.clock = clock
         if let problem = config.snmpCommunityProblem { throw StartupError(description: problem) }
         try DescriptorBudget.ensure(config)
-        do { access = try config.apiAccess() } catch {
+        do {
+            access = try config.apiAccess()
+            tls = try config.apiTLS()
+        } catch {
             throw StartupError(description: error.description)
+        }
+        if tls == nil && access.requiresTokens && !ListenAddress.isLoopback(config.httpHost) {
+            logger.warning(
+                "API tokens travel in clear text: set http.tls.cert_file and key_file",
+                metadata: ["ecc.http": "\(config.httpHost):\(config.httpPort)"])
         }
         if !access.requiresTokens {
             logger.notice(
@@ -183,8 +194,8 @@ public final class Daemon: Sendable {
         let deps = apiDependencies()
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
-        let http = APIServer.application(
-            deps, host: config.httpHost, port: config.httpPort, logger: logger,
+        let http = try APIServer.application(
+            deps, host: config.httpHost, port: config.httpPort, tls: tls?.serverConfiguration(), logger: logger,
             onBound: { [self] port in self.httpBound.withLock { $0 = port } })
         // Start order; ServiceGroup stops them in reverse: intake first, the store last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -196,7 +207,7 @@ public final class Daemon: Sendable {
             .init(service: RuleReloadService(reloader: reloader)),
             .init(
                 service: CredentialReloadService(
-                    access: access, tokensFile: config.httpAuth.tokensFile, logger: logger)),
+                    access: access, tokensFile: config.httpAuth.tokensFile, tls: tls, logger: logger)),
             .init(service: http),
             .init(service: StreamService(alarms: alarms)),
             .init(service: slaService),
@@ -215,7 +226,7 @@ public final class Daemon: Sendable {
         logger.notice(
             "eccd started",
             metadata: [
-                "ecc.http": "\(config.httpHost):\(config.httpPort)",
+                "ecc.http": "\(tls == nil ? "http" : "https")://\(config.httpHost):\(config.httpPort)",
                 "ecc.tcp": "\(config.tcpEnabled ? "\(config.tcpHost):\(config.tcpPort)" : "off")",
                 "ecc.snmp": "\(config.snmpEnabled ? "udp \(config.snmpHost):\(config.snmpPort)" : "off")",
                 "ecc.database": "\(config.databasePath)",
@@ -275,10 +286,11 @@ public final class Daemon: Sendable {
         await g?.triggerGracefulShutdown()
     }
 
-    /// Re-reads the API tokens file, as SIGHUP does; returns whether new tokens are in force.
+    /// Re-reads the API tokens file and TLS certificate, as SIGHUP does; returns whether all were good.
     @discardableResult
     public func reloadCredentials() -> Bool {
-        CredentialReloadService(access: access, tokensFile: config.httpAuth.tokensFile, logger: logger).reload()
+        CredentialReloadService(access: access, tokensFile: config.httpAuth.tokensFile, tls: tls, logger: logger)
+            .reload()
     }
 
     /// Reloads the rules, as SIGHUP does.

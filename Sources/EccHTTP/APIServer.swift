@@ -1,6 +1,9 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+public import NIOSSL
 
 /// Builds the HTTP API application (a ServiceLifecycle `Service`).
 public enum APIServer {
@@ -24,15 +27,17 @@ public enum APIServer {
         router(deps).routes.map { "\($0.method.rawValue) \($0.path.description)" }.sorted()
     }
 
-    /// The application listening on `host:port`; `onBound` receives the actual port (useful with port 0).
+    /// The application listening on `host:port`, HTTPS with `tls`; `onBound` receives the actual port (useful
+    /// with port 0).
     public static func application(
-        _ deps: APIDependencies, host: String, port: Int, logger: Logger,
+        _ deps: APIDependencies, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        Application(
+    ) throws -> some ApplicationProtocol {
+        let base = HTTPServerBuilder.http1(
+            configuration: .init(additionalChannelHandlers: [HTTPEdgeHandler(edge: deps.edge)]))
+        return Application(
             router: router(deps),
-            server: .http1(
-                configuration: .init(additionalChannelHandlers: [HTTPEdgeHandler(edge: deps.edge)])),
+            server: try tls.map { try .tls(base, tlsConfiguration: $0) } ?? base,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "eccd"),
             onServerRunning: { channel in onBound(channel.localAddress?.port ?? port) },
             logger: logger)

@@ -18,7 +18,7 @@ struct Eccctl: AsyncParsableCommand {
 
 /// The `--server` option every command that talks to eccd takes.
 struct ServerOptions: ParsableArguments {
-    @Option(name: .long, help: "eccd's HTTP address (default: $ECC_SERVER or http://127.0.0.1:8470).")
+    @Option(name: .long, help: "eccd's address, http:// or https:// (default: $ECC_SERVER or http://127.0.0.1:8470).")
     var server: String?
 
     @Option(
@@ -26,12 +26,19 @@ struct ServerOptions: ParsableArguments {
         help: "A file holding your API token (default: $ECC_TOKEN_FILE; none: eccd's tokenless loopback mode).")
     var tokenFile: String?
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: "For an https:// server: trust this CA certificate (PEM) instead of the system's ($ECC_CA_FILE).")
+    var caFile: String?
+
     func client() throws -> DaemonClient {
         let env = ProcessInfo.processInfo.environment
         let token = try (tokenFile ?? env["ECC_TOKEN_FILE"]).map { path throws(CLIError) in
             try readToken(path)
         }
-        return try DaemonClient(server: server ?? env["ECC_SERVER"] ?? "http://127.0.0.1:8470", token: token)
+        return try DaemonClient(
+            server: server ?? env["ECC_SERVER"] ?? "http://127.0.0.1:8470", token: token,
+            caFile: caFile ?? env["ECC_CA_FILE"])
     }
 }
 

@@ -230,10 +230,10 @@ struct AccessTests {
         _ = try TokenFile.load(path: path)
         for open in [0o644, 0o602, 0o666] {
             try FileManager.default.setAttributes([.posixPermissions: open], ofItemAtPath: path)
-            #expect(throws: TokenFileError.self) { _ = try TokenFile.load(path: path) }
+            #expect(throws: CredentialFileError.self) { _ = try TokenFile.load(path: path) }
         }
-        #expect(throws: TokenFileError.self) { _ = try TokenFile.parse("\(token) ops operator\n", file: "t") }
-        #expect(throws: TokenFileError.self) {
+        #expect(throws: CredentialFileError.self) { _ = try TokenFile.parse("\(token) ops operator\n", file: "t") }
+        #expect(throws: CredentialFileError.self) {
             _ = try TokenFile.parse("\(TokenDigest.sha256Hex("x")) ops root\n", file: "t")
         }
     }

@@ -9,15 +9,26 @@ extension DaemonConfig {
         public var tokensFile: String?
         /// Browser origins besides eccd's own that may call the API (`https://console.example.net`).
         public var allowedOrigins: [String] = []
+        /// `http.tls.cert_file` and `http.tls.key_file` (PEM): HTTPS instead of HTTP when set.
+        public var tlsCertFile: String?
+        public var tlsKeyFile: String?
 
         public init() {}
     }
 
     /// The `http:` keys of ``HTTPAuthSettings``.
-    static let httpAuthKeys = ["tokens_file", "allowed_origins"]
+    static let httpAuthKeys = ["tokens_file", "allowed_origins", "tls"]
 
     static func httpAuthSettings(_ m: YAMLMapping, into c: inout DaemonConfig) throws(ConfigError) {
         if let f = m["tokens_file"] { c.httpAuth.tokensFile = try f.string("http.tokens_file") }
+        if let t = m["tls"] {
+            let tls = try t.mapping("http.tls", known: ["cert_file", "key_file"])
+            guard let cert = tls["cert_file"], let key = tls["key_file"] else {
+                throw t.error("http.tls needs cert_file and key_file (PEM)")
+            }
+            c.httpAuth.tlsCertFile = try cert.string("http.tls.cert_file")
+            c.httpAuth.tlsKeyFile = try key.string("http.tls.key_file")
+        }
         if let list = m["allowed_origins"] {
             c.httpAuth.allowedOrigins = try list.list("http.allowed_origins").map { v throws(ConfigError) in
                 let o = try v.string("an origin")
@@ -26,6 +37,14 @@ extension DaemonConfig {
                 }
                 return o
             }
+        }
+    }
+
+    /// The API's certificate and key (nil: plain HTTP), read and checked as eccd starts with them.
+    public func apiTLS() throws(ConfigError) -> TLSCertificates? {
+        guard let cert = httpAuth.tlsCertFile, let key = httpAuth.tlsKeyFile else { return nil }
+        do { return try TLSCertificates(certFile: cert, keyFile: key) } catch {
+            throw ConfigError("http.tls: \(error.description)", file: "the configuration")
         }
     }
 

@@ -30,7 +30,7 @@ struct Token: AsyncParsableCommand {
                     throw CLIError("--principal: 1 to 64 letters, digits and . _ @ -")
                 }
                 guard let r = Role(name: role) else { throw CLIError("--role must be viewer, operator or admin") }
-                do throws(TokenFileError) {
+                do throws(CredentialFileError) {
                     let token = try TokenDigest.newToken()
                     try TokenFile.append(
                         .init(hash: TokenDigest.sha256Hex(token), principal: principal, role: r), to: file)
