@@ -215,8 +215,8 @@ extension NotifyConfig {
         let m = try v.mapping(
             what,
             known: [
-                "method", "url", "headers", "body", "body_file", "success", "ca_file", "verify", "connect_timeout",
-                "timeout",
+                "method", "url", "headers", "headers_file", "body", "body_file", "success", "ca_file", "verify",
+                "connect_timeout", "timeout",
             ])
         let method = try m["method"]?.string("method").uppercased() ?? "POST"
         guard !method.isEmpty, method.allSatisfy({ $0.isASCII && $0.isLetter }) else {
@@ -240,6 +240,12 @@ extension NotifyConfig {
                 }
                 if e.name.lowercased() == "content-type" { contentType = text }
             }
+        }
+        for (name, value) in try headersFile(m, what) {
+            do { headers.append((name, try NotificationTemplate(value, escaping: .text))) } catch {
+                throw (m["headers_file"] ?? v).error("\(what).headers_file: header \(name) is not a valid template")
+            }
+            if name.lowercased() == "content-type" { contentType = value }
         }
         let body = try template(
             m, "body", "body_file", HTTPSMSGateway.bodyEscaping(contentType: contentType), default: nil)
@@ -279,7 +285,8 @@ extension NotifyConfig {
         let m = try v.mapping(
             what,
             known: [
-                "url", "format", "secret", "secret_file", "headers", "ca_file", "verify", "connect_timeout", "timeout",
+                "url", "format", "secret", "secret_file", "headers", "headers_file", "ca_file", "verify",
+                "connect_timeout", "timeout",
             ])
         guard let u = m["url"] else { throw v.error("\(what) needs a url") }
         let target = try url(u, "\(what).url", schemes: ["http", "https"])
@@ -304,6 +311,13 @@ extension NotifyConfig {
                 }
                 headers.append((e.name, MIME.singleLine(try e.value.string("header \(e.name)"))))
             }
+        }
+        let reserved = ["content-type", "idempotency-key", "x-ecc-notification", "x-ecc-signature", "x-ecc-timestamp"]
+        for (name, value) in try headersFile(m, what) {
+            guard !reserved.contains(name.lowercased()) else {
+                throw (m["headers_file"] ?? v).error("\(what).headers_file: header \(name) is set by ECC")
+            }
+            headers.append((name, MIME.singleLine(value)))
         }
         return WebhookChannel(
             url: target, format: format, secret: secret, headers: headers, externalURL: externalURL,
