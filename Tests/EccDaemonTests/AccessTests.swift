@@ -122,6 +122,18 @@ struct AccessTests {
             id = list.first?["id"] as? Int ?? 0
             return id != 0
         }
+        // The event alice sent carries her as its sender, whatever it claimed.
+        _ = try await events.request(
+            .POST, "/v1/events",
+            body: Array(#"{"source":"p","host":"h2","type":"nodeDown","attributes":{"sender":"mallory"}}"#.utf8))
+        try await d.eventually {
+            let (_, body) = try await t.client(principal: "view").request(.GET, "/v1/alarms")
+            let list = (try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]]) ?? []
+            return list.count == 2
+        }
+        let (_, why) = try await t.client(principal: "view").request(.GET, "/v1/alarms/2/why")
+        let whyText = String(decoding: why, as: UTF8.self)
+        #expect(whyText.contains("alice") && !whyText.contains("mallory"), "\(whyText)")
         // alice acts, claiming to be mallory: the journal and the owner say alice.
         let (s, acked) = try await post("alice", "/v1/incidents/\(id)/ack", ["actor": "mallory"])
         #expect(s == 200 && acked["owner"] as? String == "alice")
