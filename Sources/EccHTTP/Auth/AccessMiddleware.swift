@@ -33,7 +33,8 @@ struct AccessMiddleware: RouterMiddleware {
             if !access.requiresTokens {
                 // Tokenless loopback mode: a web page must not reach eccd through a DNS name rebound to
                 // 127.0.0.1, so the Host must be a loopback name too.
-                guard Self.isLoopbackHost(host) else {
+                // (No Host at all is no browser: HTTP/1.0 tools and raw clients.)
+                guard host.isEmpty || Self.isLoopbackHost(host) else {
                     return refuse(.foreignHost, .forbidden, "without tokens eccd answers only loopback host names")
                 }
                 context.principal = Principal(name: "anonymous", role: .admin, authenticated: false)
