@@ -50,6 +50,7 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test rules/
 	Tests/acceptance/flood-sigterm.sh $$($(SWIFT) build --show-bin-path) $(ACCEPTANCE_EVENTS)
 	Tests/acceptance/edge.py $$($(SWIFT) build --show-bin-path)
+	Tests/acceptance/credentials.sh $$($(SWIFT) build --show-bin-path)
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests

@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
@@ -82,6 +83,12 @@ let package = Package(
             dependencies: ["EccCore", "EccRules", "EccNotify", "EccDaemon"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
+        // Credentials: API roles, principals, the hashed tokens file, TLS certificate files (eccd and eccctl).
+        .target(
+            name: "EccAuth",
+            dependencies: ["CEccSNMP", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict
+        ),
         // Collectors: JSON lines over TCP, SNMP traps and informs over UDP.
         .target(
             name: "EccCollectors",
@@ -115,9 +122,9 @@ let package = Package(
         .target(
             name: "EccHTTP",
             dependencies: [
-                "EccCore", "EccBus", "EccStore", "EccCollectors",
+                "EccCore", "EccBus", "EccStore", "EccCollectors", "EccAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -130,6 +137,7 @@ let package = Package(
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP", "EccNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
+                "EccAuth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -140,7 +148,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "eccd",
-            dependencies: ["EccDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["EccDaemon", "EccAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // Client side of the API (eccctl, tests, benchmarks): HTTP on SwiftNIO's codec, JSON lines over TCP.
@@ -150,13 +158,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "eccctl",
             dependencies: [
-                "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify",
+                "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify", "EccAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -199,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [
-                "EccDaemon", "EccCore", "EccClient", "EccStore", "EccTestSupport",
+                "EccDaemon", "EccCore", "EccClient", "EccStore", "EccTestSupport", "EccAuth", "EccHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

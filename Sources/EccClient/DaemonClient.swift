@@ -1,19 +1,35 @@
 import NIOCore
 public import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
-/// Talks HTTP/1.1 to a running eccd, on SwiftNIO's HTTP codec.
+/// Talks HTTP/1.1 (or HTTPS) to a running eccd, on SwiftNIO's HTTP codec and swift-nio-ssl.
 public struct DaemonClient: Sendable {
     public let host: String
     public let port: Int
+    /// Sent as `Authorization: Bearer TOKEN` (nil: no credentials, for eccd's tokenless loopback mode).
+    public var token: String?
+    /// HTTPS: the server's certificate is verified (chain and host name or IP address) against these roots.
+    public let tls: TLSConfiguration?
 
-    /// Parses `http://host:port` (the `--server` option / `ECC_SERVER`).
-    public init(server: String) throws {
+    /// Parses `http://host:port` or `https://host:port` (the `--server` option / `ECC_SERVER`). For HTTPS,
+    /// `caFile` (PEM) is trusted instead of the system's certificate authorities.
+    public init(server: String, token: String? = nil, caFile: String? = nil) throws {
+        self.token = token
         var rest = Substring(server)
         if rest.hasPrefix("http://") {
             rest = rest.dropFirst(7)
+            tls = nil
+        } else if rest.hasPrefix("https://") {
+            rest = rest.dropFirst(8)
+            var c = TLSConfiguration.makeClientConfiguration()
+            c.minimumTLSVersion = .tlsv12
+            if let caFile { c.trustRoots = .file(caFile) }
+            tls = c
         } else if rest.contains("://") {
-            throw CLIError("unsupported server URL '\(server)': only http:// is supported")
+            throw CLIError("unsupported server URL '\(server)': use http:// or https://")
+        } else {
+            tls = nil
         }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         var hostPart = rest
@@ -30,23 +46,35 @@ public struct DaemonClient: Sendable {
     }
 
     /// Sends a request and collects the whole response.
-    public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (
-        status: Int, body: [UInt8]
-    ) {
+    /// `headers` are sent as well (a `Host` among them replaces eccctl's own).
+    public func request(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers extra: [(String, String)] = []
+    ) async throws -> (status: Int, body: [UInt8]) {
         var collected: [UInt8] = []
-        let status = try await stream(method, path, body: body) { _, chunk in collected += chunk }
+        let status = try await stream(method, path, body: body, headers: extra) { _, chunk in collected += chunk }
         return (status, collected)
     }
 
     /// Sends a request and hands each body chunk (with the status) to `onChunk` as it arrives; returns the status.
     public func stream(
-        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, onChunk: (Int, [UInt8]) throws -> Void
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers extra: [(String, String)] = [],
+        onChunk: (Int, [UInt8]) throws -> Void
     ) async throws -> Int {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        let sslContext: NIOSSLContext?
+        do { sslContext = try tls.map { try NIOSSLContext(configuration: $0) } } catch {
+            throw CLIError("TLS: \(error) (check --ca-file)")
+        }
+        // SNI takes names only; for an IP address swift-nio-ssl checks the certificate against the peer's IP.
+        let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                        }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
                             wrappingChannelSynchronously: channel)
@@ -54,15 +82,37 @@ public struct DaemonClient: Sendable {
                 }
         } catch {
             throw CLIError(
-                "cannot reach eccd at http://\(host):\(port) (\(error)); is it running? (set --server or ECC_SERVER)")
+                "cannot reach eccd at \(tls == nil ? "http" : "https")://\(host):\(port) (\(error)); is it running? "
+                    + "(set --server or ECC_SERVER)")
         }
-        return try await channel.executeThenClose { inbound, outbound in
+        do {
+            return try await exchange(channel, method, path, body: body, headers: extra, onChunk: onChunk)
+        } catch let e as CLIError {
+            throw e
+        } catch  where tls != nil {
+            // A failed handshake shows as an SSL error, or as the channel closing under the request.
+            throw CLIError(
+                "TLS with eccd at https://\(host):\(port) failed (\(error)); is its certificate trusted? (--ca-file)")
+        }
+    }
+
+    private func exchange(
+        _ channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>, _ method: HTTPMethod,
+        _ path: String, body: [UInt8]?, headers extra: [(String, String)], onChunk: (Int, [UInt8]) throws -> Void
+    ) async throws -> Int {
+        try await channel.executeThenClose { inbound, outbound in
             var headers = HTTPHeaders()
-            headers.add(name: "Host", value: "\(host):\(port)")
+            if !extra.contains(where: { $0.0.lowercased() == "host" }) {
+                headers.add(name: "Host", value: "\(host):\(port)")
+            }
+            for (name, value) in extra { headers.add(name: name, value: value) }
             headers.add(name: "User-Agent", value: "eccctl")
             headers.add(name: "Connection", value: "close")
+            if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
             if let body {
-                headers.add(name: "Content-Type", value: "application/json")
+                if !extra.contains(where: { $0.0.lowercased() == "content-type" }) {
+                    headers.add(name: "Content-Type", value: "application/json")
+                }
                 headers.add(name: "Content-Length", value: String(body.count))
             }
             // The whole request in one write: a server that answers as soon as it has the head (a 503) and

@@ -1,3 +1,4 @@
+import EccAuth
 import EccBus
 import EccCollectors
 import EccCore
@@ -36,6 +37,10 @@ public final class Daemon: Sendable {
     /// The HTTP listener's connection bounds and refusal counter.
     let httpEdge: HTTPEdge
     let clock: any EccCore.Clock
+    /// Who may call the API (tokens, or tokenless on loopback).
+    let access: APIAccess
+    /// The API's certificate (nil: plain HTTP).
+    let tls: TLSCertificates?
     private let httpBound = Mutex<Int?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
 
@@ -52,6 +57,22 @@ public final class Daemon: Sendable {
         self.clock = clock
         if let problem = config.snmpCommunityProblem { throw StartupError(description: problem) }
         try DescriptorBudget.ensure(config)
+        do {
+            access = try config.apiAccess()
+            tls = try config.apiTLS()
+        } catch {
+            throw StartupError(description: error.description)
+        }
+        if tls == nil && access.requiresTokens && !ListenAddress.isLoopback(config.httpHost) {
+            logger.warning(
+                "API tokens travel in clear text: set http.tls.cert_file and key_file",
+                metadata: ["ecc.http": "\(config.httpHost):\(config.httpPort)"])
+        }
+        if !access.requiresTokens {
+            logger.notice(
+                "API without tokens (loopback only): callers are not authenticated and name themselves",
+                metadata: ["ecc.http": "\(config.httpHost):\(config.httpPort)"])
+        }
         var rules: RuleSet
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
             throw StartupError(description: "rules refused:\n\(error.description)")
@@ -170,22 +191,11 @@ public final class Daemon: Sendable {
     /// Runs until SIGTERM/SIGINT (when `handleSignals`) or ``shutdown()``: then stops intake, drains the
     /// bus, commits the store and returns.
     public func run(handleSignals: Bool = true) async throws {
-        let reloader = self.reloader
-        let telemetry = self.telemetry
-        var deps = APIDependencies(
-            ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
-            status: { telemetry.statusJSON() }, metrics: { telemetry.prometheusText() },
-            reloadRules: { await reloader.reload(trigger: "api") },
-            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
-            databasePath: config.databasePath, edge: httpEdge)
-        deps.notify = dispatcher?.endpoints
-        deps.input = config.limits.input
-        deps.streamMaxSubscribers = config.limits.streamMaxSubscribers
-        deps.streamBacklog = config.limits.streamBacklog
+        let deps = apiDependencies()
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
-        let http = APIServer.application(
-            deps, host: config.httpHost, port: config.httpPort, logger: logger,
+        let http = try APIServer.application(
+            deps, host: config.httpHost, port: config.httpPort, tls: tls?.serverConfiguration(), logger: logger,
             onBound: { [self] port in self.httpBound.withLock { $0 = port } })
         // Start order; ServiceGroup stops them in reverse: intake first, the store last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -195,6 +205,9 @@ public final class Daemon: Sendable {
         services += [
             .init(service: EngineService(runner: runner, bus: bus)),
             .init(service: RuleReloadService(reloader: reloader)),
+            .init(
+                service: CredentialReloadService(
+                    access: access, tokensFile: config.httpAuth.tokensFile, tls: tls, logger: logger)),
             .init(service: http),
             .init(service: StreamService(alarms: alarms)),
             .init(service: slaService),
@@ -213,7 +226,7 @@ public final class Daemon: Sendable {
         logger.notice(
             "eccd started",
             metadata: [
-                "ecc.http": "\(config.httpHost):\(config.httpPort)",
+                "ecc.http": "\(tls == nil ? "http" : "https")://\(config.httpHost):\(config.httpPort)",
                 "ecc.tcp": "\(config.tcpEnabled ? "\(config.tcpHost):\(config.tcpPort)" : "off")",
                 "ecc.snmp": "\(config.snmpEnabled ? "udp \(config.snmpHost):\(config.snmpPort)" : "off")",
                 "ecc.database": "\(config.databasePath)",
@@ -223,6 +236,31 @@ public final class Daemon: Sendable {
             "eccd stopped",
             metadata: ["ecc.processed": "\(runner.processed)", "ecc.committed": "\(writer.committed)"])
     }
+
+    /// What the HTTP API is given.
+    func apiDependencies() -> APIDependencies {
+        let reloader = self.reloader
+        let telemetry = self.telemetry
+        var deps = APIDependencies(
+            ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
+            status: { telemetry.statusJSON() },
+            metrics: { [access] in
+                telemetry.countRefusals(access)
+                return telemetry.prometheusText()
+            },
+            reloadRules: { await reloader.reload(trigger: "api") },
+            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
+            databasePath: config.databasePath, edge: httpEdge)
+        deps.notify = dispatcher?.endpoints
+        deps.input = config.limits.input
+        deps.streamMaxSubscribers = config.limits.streamMaxSubscribers
+        deps.streamBacklog = config.limits.streamBacklog
+        deps.access = access
+        return deps
+    }
+
+    /// Every route of the HTTP API as `METHOD /path` (the route × role test walks them).
+    public var apiRoutes: [String] { APIServer.routes(apiDependencies()) }
 
     /// Live stream subscribers right now.
     public var streamSubscribers: Int { alarms.count }
@@ -246,6 +284,13 @@ public final class Daemon: Sendable {
     public func shutdown() async {
         let g = group.withLock { $0 }
         await g?.triggerGracefulShutdown()
+    }
+
+    /// Re-reads the API tokens file and TLS certificate, as SIGHUP does; returns whether all were good.
+    @discardableResult
+    public func reloadCredentials() -> Bool {
+        CredentialReloadService(access: access, tokensFile: config.httpAuth.tokensFile, tls: tls, logger: logger)
+            .reload()
     }
 
     /// Reloads the rules, as SIGHUP does.

@@ -12,17 +12,33 @@ struct Eccctl: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Send.self, Tail.self, Incidents.self, Alarms.self, Rules.self, Status.self, CIs.self, Changes.self,
-            Problems.self, Knowledge.self, BackupCommand.self, Notify.self,
+            Problems.self, Knowledge.self, BackupCommand.self, Notify.self, Token.self,
         ])
 }
 
 /// The `--server` option every command that talks to eccd takes.
 struct ServerOptions: ParsableArguments {
-    @Option(name: .long, help: "eccd's HTTP address (default: $ECC_SERVER or http://127.0.0.1:8470).")
+    @Option(name: .long, help: "eccd's address, http:// or https:// (default: $ECC_SERVER or http://127.0.0.1:8470).")
     var server: String?
 
+    @Option(
+        name: .customLong("token-file"),
+        help: "A file holding your API token (default: $ECC_TOKEN_FILE; none: eccd's tokenless loopback mode).")
+    var tokenFile: String?
+
+    @Option(
+        name: .customLong("ca-file"),
+        help: "For an https:// server: trust this CA certificate (PEM) instead of the system's ($ECC_CA_FILE).")
+    var caFile: String?
+
     func client() throws -> DaemonClient {
-        try DaemonClient(server: server ?? ProcessInfo.processInfo.environment["ECC_SERVER"] ?? "http://127.0.0.1:8470")
+        let env = ProcessInfo.processInfo.environment
+        let token = try (tokenFile ?? env["ECC_TOKEN_FILE"]).map { path throws(CLIError) in
+            try readToken(path)
+        }
+        return try DaemonClient(
+            server: server ?? env["ECC_SERVER"] ?? "http://127.0.0.1:8470", token: token,
+            caFile: caFile ?? env["ECC_CA_FILE"])
     }
 }
 

@@ -53,13 +53,18 @@ struct Eccd: AsyncParsableCommand {
         if checkConfig {
             do {
                 try DescriptorBudget.ensure(cfg)  // the caps must fit the descriptor limit, as at start
+                let access = try cfg.apiAccess()
+                let tls = try cfg.apiTLS()
                 let rules = try RuleLoader.load(paths: cfg.rulePaths)
                 if let n = cfg.notify {
                     let unknown = n.unknownReceivers(in: rules)
                     if !unknown.isEmpty { throw ConfigErrors(unknown) }
                 }
                 let notify = cfg.notify.map { "\($0.receivers.count) notification receivers" } ?? "notifications off"
-                print("configuration OK; \(rules.rules.count) rules; \(notify)")
+                let api =
+                    (access.requiresTokens ? "API tokens required" : "API without tokens (loopback)")
+                    + (tls == nil ? "" : ", HTTPS")
+                print("configuration OK; \(rules.rules.count) rules; \(notify); \(api)")
                 return
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))

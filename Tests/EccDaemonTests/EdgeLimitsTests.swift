@@ -68,7 +68,7 @@ struct EdgeLimitsTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try await TestDaemon(dir: dir) { $0.httpMaxBodyBytes = 1024 }
         let c = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
-        try c.send(Array("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n".utf8))
+        try c.send(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\n".utf8))
         let (answer, closed) = c.readUntilClosed(seconds: 10)
         #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 413"))
         #expect(closed)
@@ -82,7 +82,7 @@ struct EdgeLimitsTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try await TestDaemon(dir: dir) { $0.limits.httpBodyTimeout = .seconds(1) }
         let c = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
-        try c.send(Array("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"source\"".utf8))
+        try c.send(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"source\"".utf8))
         // A byte every 300 ms: never idle, never whole.
         var closed = false
         for _ in 0..<40 where !closed {
@@ -101,7 +101,7 @@ struct EdgeLimitsTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try await TestDaemon(dir: dir) { $0.limits.httpIdleTimeout = .seconds(1) }
         let slow = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
-        try slow.send(Array("GET /v1/status HTTP/1.1\r\nHost: x\r\n".utf8))
+        try slow.send(Array("GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8))
         #expect(slow.readUntilClosed(seconds: 30).closed)
         #expect(try await metric(d, refused("http", "idle_timeout")) >= 1)
         try await d.stop()
@@ -116,7 +116,7 @@ struct EdgeLimitsTests {
         var held = try (0..<3).map { _ in try LineSender(host: "127.0.0.1", port: port) }
         // The three are admitted (answered) before the fourth comes.
         for c in held {
-            try c.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            try c.send(Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
             var answer: [UInt8] = []
             while !String(decoding: answer, as: UTF8.self).contains("ok") {
                 let (bytes, closed) = c.readUntilClosed(seconds: 0.2)
@@ -125,7 +125,7 @@ struct EdgeLimitsTests {
             }
         }
         let over = try LineSender(host: "127.0.0.1", port: port)
-        try? over.send(Array("GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        try? over.send(Array("GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
         #expect(over.readUntilClosed(seconds: 30) == ([], true))
         held.removeAll()  // the client closes them
         try await d.eventually(30) { (try? await d.client.request(.GET, "/v1/status").0) == 200 }
@@ -143,7 +143,7 @@ struct EdgeLimitsTests {
         }
         // A subscriber that never reads: the kernel's buffers fill, then its backlog.
         let stuck = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
-        try stuck.send(Array("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        try stuck.send(Array("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
         try await d.eventually { d.daemon.streamSubscribers == 1 }
         let (status, _) = try await d.client.request(.GET, "/v1/stream")
         #expect(status == 503)
@@ -170,7 +170,7 @@ struct EdgeLimitsTests {
             $0.limits.streamBacklog = 100_000  // no overrun: the socket must fill
         }
         let stuck = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0, receiveBuffer: 4096)
-        try stuck.send(Array("GET /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        try stuck.send(Array("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
         try await d.eventually { d.daemon.streamSubscribers == 1 }
         // About 15 MB of alarm changes: more than the kernel's socket buffers hold.
         for batch in 0..<30 {

@@ -195,6 +195,9 @@ struct IncidentDaemonTests {
         try Data(backup).write(to: URL(fileURLWithPath: copy))
         let summary = try Backup.verify(copy)
         #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 7)
+        // Nothing was written beside the database, and no copy is left behind.
+        let beside = try FileManager.default.contentsOfDirectory(atPath: dir + "/var")
+        #expect(beside.allSatisfy { $0.hasPrefix("ecc.db") || $0 == "snmp-engine" }, "\(beside)")
         try await d.stop()
     }
 }

@@ -38,6 +38,14 @@ struct NotifyEndToEndTests {
                 kannel: try KannelTestGateway.start(), hook: try WebhookTestServer.start())
         }
 
+        /// The receivers' delivery-report secret, from a file as production keeps it.
+        var dlrSecretFile: String {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-dlr-secret").path
+            try? "\(Self.dlrSecret)\n".write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        static let dlrSecret = "dlr-0123456789abcdef"
+
         func config(httpPort: Int) -> String {
             """
             notify:
@@ -58,6 +66,7 @@ struct NotifyEndToEndTests {
                 timeout: 10s
                 dlr_mask: 31
                 dlr_url: "http://127.0.0.1:\(httpPort)/v1/notify/dlr?id={{id}}&status=%d&to=%p&answer=%A"
+                dlr_secret_file: \(dlrSecretFile)
               receivers:
                 - name: noc-email
                   email: {to: [noc@example.com, oncall@example.com]}
@@ -110,6 +119,20 @@ struct NotifyEndToEndTests {
             let m = try outbox.messages(states: ["sent"], receiver: "noc-sms").first
             return try m.map { try outbox.attempts(rowID: $0.rowID).contains { $0.result == "report" } } ?? false
         }
+        // The callback is a GET (Kannel cannot do otherwise): without the receiver's secret, or with a wrong
+        // one, it changes nothing.
+        let uid = try #require(try outbox.messages(states: ["sent"], receiver: "noc-sms").first?.uid)
+        for query in ["", "&secret=wrong-0123456789abcdef", "&secret=\(Servers.dlrSecret)x"] {
+            let (ds, _) = try await d.client.request(.GET, "/v1/notify/dlr?id=\(uid)&status=2\(query)")
+            #expect(ds == 403)
+        }
+        // (Kannel's own reports may still arrive meanwhile: none of them says "not delivered".)
+        let row = try #require(outbox.rowID(uid))
+        #expect(try outbox.attempts(rowID: row).allSatisfy { !$0.detail.contains("not delivered") })
+        #expect(try outbox.message(rowID: row)?.state == "sent")
+        let (okStatus, _) = try await d.client.request(
+            .GET, "/v1/notify/dlr?id=\(uid)&status=8&secret=\(Servers.dlrSecret)")
+        #expect(okStatus == 200)
         let hooks = servers.hook.waitForRequests(count: 1, timeout: 30)
         #expect(hooks.count == 1)
         if let h = hooks.first, let body = h.body {

@@ -50,6 +50,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var busCapacity = 65_536
     /// Largest `POST /v1/events` body in bytes.
     public var httpMaxBodyBytes = 64 << 20
+    /// API tokens and allowed browser origins (DaemonConfig+Auth.swift).
+    public var httpAuth = HTTPAuthSettings()
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
     /// Incident SLA targets, reopen window, near-breach point, business hours.
@@ -127,7 +129,9 @@ public struct DaemonConfig: Sendable, Equatable {
         if let h = top["http"] {
             let m = try h.mapping(
                 "http",
-                known: ["listen", "max_body_bytes", "max_connections", "idle_timeout", "body_timeout", "stream"])
+                known: ["listen", "max_body_bytes", "max_connections", "idle_timeout", "body_timeout", "stream"]
+                    + httpAuthKeys)
+            try httpAuthSettings(m, into: &c)
             if let l = m["listen"] { (c.httpHost, c.httpPort) = try listen(l, "http.listen") }
             try httpLimits(m, into: &c)
             if let b = m["max_body_bytes"] {

@@ -178,7 +178,7 @@ final class Telemetry: Sendable {
         return registry.emitToBuffer()
     }
 
-    private func count(_ name: String, _ labels: [String: String], _ value: Int, _ help: String) {
+    func count(_ name: String, _ labels: [String: String], _ value: Int, _ help: String) {
         let id = name + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         counters.withLock { c in
             let entry =

@@ -34,7 +34,9 @@ extension Dispatcher {
                 w.endArray()
                 return w.bytes
             },
-            report: { [self] id, status, to, answer in await report(id, status: status, to: to, answer: answer) })
+            report: { [self] id, status, to, answer, secret in
+                await report(id, status: status, to: to, answer: answer, secret: secret)
+            })
     }
 
     /// Kannel's delivery report types (dlr-mask bits).
@@ -49,8 +51,20 @@ extension Dispatcher {
         }
     }
 
-    func report(_ id: String, status: Int, to: String?, answer: String?) async -> Bool {
-        guard let row = outbox.rowID(id) else { return false }
+    func report(_ id: String, status: Int, to: String?, answer: String?, secret: String?) async
+        -> DeliveryReportOutcome
+    {
+        guard let row = outbox.rowID(id) else { return .unknownMessage }
+        let message = await Self.blocking { [outbox] in try? outbox.message(rowID: row) }
+        guard let message else { return .unknownMessage }
+        guard let expected = dlrSecret(of: message.receiver), let secret,
+            Self.constantTimeEqual(Array(expected.utf8), Array(secret.utf8))
+        else {
+            logger.warning(
+                "delivery report refused: missing or wrong secret",
+                metadata: ["ecc.id": "\(id)", "ecc.receiver": "\(message.receiver)"])
+            return .badSecret
+        }
         let (text, failed) = Self.reportText(status)
         let detail =
             "delivery report \(status): \(text)" + (to.map { " (\($0))" } ?? "")
@@ -59,14 +73,29 @@ extension Dispatcher {
         let ok = await Self.blocking { [outbox] in
             (try? outbox.report(row, detail: detail, failed: failed, at: now)) ?? false
         }
-        if ok {
-            if failed {
-                logger.error("SMS not delivered", metadata: ["ecc.id": "\(id)", "ecc.report": "\(detail)"])
-            } else {
-                logger.info("SMS delivery report", metadata: ["ecc.id": "\(id)", "ecc.report": "\(detail)"])
-            }
+        guard ok else { return .unknownMessage }
+        if failed {
+            logger.error("SMS not delivered", metadata: ["ecc.id": "\(id)", "ecc.report": "\(detail)"])
+        } else {
+            logger.info("SMS delivery report", metadata: ["ecc.id": "\(id)", "ecc.report": "\(detail)"])
         }
-        return ok
+        return .recorded
+    }
+
+    /// The `dlr_secret` of a receiver that sends SMS through Kannel (nil: none, reports are refused).
+    func dlrSecret(of receiver: String) -> String? {
+        guard let sms = receivers[receiver]?.channel as? SMSChannel, case .kannel(let k) = sms.gateway else {
+            return nil
+        }
+        return k.dlrSecret
+    }
+
+    /// Compares secrets without an early exit, so timing does not tell how much of a guess was right.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in a.indices { diff |= a[i] ^ b[i] }
+        return diff == 0
     }
 
     /// Queues a test message for `receiver` and waits up to `wait` for it to be sent or to fail; nil when

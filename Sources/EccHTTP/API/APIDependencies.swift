@@ -38,6 +38,8 @@ public struct APIDependencies: Sendable {
     /// Live-stream bounds: most subscribers, and changes queued for one before it is dropped.
     public var streamMaxSubscribers = 64
     public var streamBacklog = 1024
+    /// Who may call what (default: tokenless loopback mode).
+    public var access: APIAccess = .open
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: any StoreQueries, alarms: Broadcast<AlarmChange>,
@@ -73,17 +75,31 @@ public struct NotifyEndpoints: Sendable {
     /// `GET /v1/notify/receivers`: the receivers configured.
     public var receivers: @Sendable () -> [UInt8]
     /// `GET /v1/notify/dlr`: an SMS gateway's delivery report (message id, Kannel's status, number, the
-    /// SMSC's answer); false when the id is unknown.
-    public var report: @Sendable (_ id: String, _ status: Int, _ to: String?, _ answer: String?) async -> Bool
+    /// SMSC's answer, the receiver's `dlr_secret` as the gateway was given it).
+    public var report:
+        @Sendable (_ id: String, _ status: Int, _ to: String?, _ answer: String?, _ secret: String?) async ->
+            DeliveryReportOutcome
 
     public init(
         queue: @escaping @Sendable ([String], String?, Int) throws -> [UInt8],
         test: @escaping @Sendable (String, Duration) async -> [UInt8]?, receivers: @escaping @Sendable () -> [UInt8],
-        report: @escaping @Sendable (String, Int, String?, String?) async -> Bool = { _, _, _, _ in false }
+        report: @escaping @Sendable (String, Int, String?, String?, String?) async -> DeliveryReportOutcome = {
+            _, _, _, _, _ in .unknownMessage
+        }
     ) {
         self.queue = queue
         self.test = test
         self.receivers = receivers
         self.report = report
     }
+}
+
+/// What became of a delivery report.
+public enum DeliveryReportOutcome: Sendable {
+    /// Recorded with the message's attempts.
+    case recorded
+    /// No message with that id.
+    case unknownMessage
+    /// The message's receiver has no `dlr_secret`, or the report did not carry it.
+    case badSecret
 }

@@ -2,14 +2,15 @@ import EccBus
 import EccCore
 import Hummingbird
 
-/// `POST /v1/events`: one event object or an array of them.
+/// `POST /v1/events`: one event object or an array of them. With API tokens each event's `sender` attribute
+/// is the token's principal.
 ///
 /// The response comes after every event is on the bus: `202 {"accepted": n}` means accepted, which is
 /// what a graceful shutdown promises to keep. Any invalid event refuses the whole request with 400,
 /// naming the event and the field, so a client can fix and resend without duplicates.
 enum EventRoutes {
-    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
-        router.post("/v1/events") { request, _ -> Response in
+    static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
+        router.post("/v1/events") { request, context -> Response in
             let body: ByteBuffer
             switch await RequestBody.collect(request, limit: deps.maxBodyBytes, deps) {
             case .success(let b): body = b
@@ -31,7 +32,13 @@ enum EventRoutes {
             }
             if deps.ring.isClosed { return Responses.error(.serviceUnavailable, "eccd is shutting down") }
             let producer = Producer(ring: deps.ring, policy: .wait, stats: deps.httpStats, batchSize: 1024)
-            for e in events { producer.append(e) }
+            // With tokens, who sent it is known: the principal, in the attribute `sender` (replacing any the event
+            // carried, so it cannot be claimed).
+            let sender = context.principal.flatMap { $0.authenticated ? AttributeValue.string($0.name) : nil }
+            for var e in events {
+                if let sender { e.attributes["sender"] = sender }
+                producer.append(e)
+            }
             await producer.flushAsync()
             var w = JSONWriter()
             w.beginObject()

@@ -7,7 +7,7 @@ import NIOPosix
 /// Configuration items, changes, problems and knowledge articles. Importing CIs and approving or
 /// cancelling a change reload the rules, so the engine's topology and maintenance windows follow.
 enum ITSMRoutes {
-    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+    static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         // MARK: CMDB
         router.get("/v1/cis") { _, _ -> Response in
             await read {
@@ -136,22 +136,27 @@ enum ITSMRoutes {
         // MARK: Backup
         router.get("/v1/backup") { _, _ -> Response in
             guard !deps.databasePath.isEmpty else { return Responses.error(.notFound, "backups are not available") }
-            let dir = (deps.databasePath as NSString).deletingLastPathComponent
-            let temp = (dir.isEmpty ? "." : dir) + "/.ecc-backup-\(UUID().uuidString).db"
+            // The copy goes to a private directory (mode 0700) under TMPDIR, never beside the database where
+            // others could read it; it is unlinked as soon as it is open and gone when the body is sent.
+            guard let dir = PrivateTemp.makeDirectory() else {
+                return Responses.error(
+                    .serviceUnavailable, "backup failed: cannot create a private temporary directory")
+            }
+            let temp = dir + "/ecc-backup.db"
+            defer { PrivateTemp.remove(dir) }
             let summary: Backup.Summary
             do {
                 summary = try await NIOThreadPool.singleton.runIfActive {
                     try Backup.copy(from: deps.databasePath, to: temp)
                 }
             } catch {
-                try? FileManager.default.removeItem(atPath: temp)
                 return Responses.error(.serviceUnavailable, "backup failed: \(error)")
             }
             guard let handle = FileHandle(forReadingAtPath: temp) else {
                 return Responses.error(.serviceUnavailable, "backup written but not readable")
             }
-            // Unlinked at once: the open handle keeps the data until the body is sent.
-            try? FileManager.default.removeItem(atPath: temp)
+            // Unlinked at once (with its directory, by the defer): the open handle keeps the data until the body
+            // is sent.
             let file = UncheckedHandle(handle)
             let body = ResponseBody { writer in
                 defer { try? file.handle.close() }
@@ -204,10 +209,10 @@ enum ITSMRoutes {
         }
     }
 
-    /// A POST with a JSON object body carrying `actor`; `:id` in the path is handed over as `body["id"]`.
+    /// A POST with a JSON object body, acting as the token's principal (``IncidentRoutes/actor(_:_:)``); `:id` in the path is handed over as `body["id"]`.
     /// With `reload`, the rules are reloaded afterwards (the engine then sees the new CMDB or windows).
     static func post(
-        _ router: Router<BasicRequestContext>, _ deps: APIDependencies, _ path: RouterPath, reload: Bool,
+        _ router: Router<APIRequestContext>, _ deps: APIDependencies, _ path: RouterPath, reload: Bool,
         _ perform:
             @escaping @Sendable (any DeskActions, [String: Any], String, EventTime) throws -> (
                 @Sendable (inout JSONWriter) -> Void
@@ -220,8 +225,10 @@ enum ITSMRoutes {
                 if case .failure(let bad) = parsed { return bad.response }
                 return Responses.error(.badRequest, "bad request")
             }
-            guard let actor = body.value["actor"] as? String, !actor.isEmpty else {
-                return Responses.error(.badRequest, "say who acts: \"actor\": \"name\"", field: "actor")
+            let actor: String
+            switch IncidentRoutes.actor(body.value, context) {
+            case .success(let name): actor = name
+            case .failure(let bad): return bad.response
             }
             if let text = context.parameters.get("id") {
                 guard let id = Int64(text) else { return Responses.error(.badRequest, "the id must be a whole number") }

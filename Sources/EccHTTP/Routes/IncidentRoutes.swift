@@ -5,10 +5,11 @@ import Hummingbird
 import NIOPosix
 
 /// Incidents: list with filters, one with its timeline, and the operator actions (acknowledge, assign,
-/// hand over, note, resolve, close, reopen). Actions take a JSON body with `actor` (who acts) and the
-/// action's fields; refusals are 409 with the reason, unknown incidents 404, incomplete requests 400.
+/// hand over, note, resolve, close, reopen). Actions take a JSON body with the action's fields; who acts is the
+/// token's principal (only without tokens, on loopback, the body's `actor`). Refusals are 409 with the reason,
+/// unknown incidents 404, incomplete requests 400.
 enum IncidentRoutes {
-    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+    static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/incidents") { request, _ -> Response in
             let q = request.uri.queryParameters
             var filter = StoreReader.IncidentFilter()
@@ -115,7 +116,7 @@ enum IncidentRoutes {
 
     /// `POST /v1/incidents/{id}/{name}` with a JSON object body carrying `actor`.
     private static func action(
-        _ router: Router<BasicRequestContext>, _ deps: APIDependencies, _ name: String,
+        _ router: Router<APIRequestContext>, _ deps: APIDependencies, _ name: String,
         _ perform: @escaping @Sendable (any DeskActions, Int64, String, [String: Any], EventTime) throws -> Incident
     ) {
         router.post("/v1/incidents/:id/\(name)") { request, context -> Response in
@@ -135,8 +136,10 @@ enum IncidentRoutes {
                 let object = (try? JSONSerialization.jsonObject(with: bytes.isEmpty ? Data("{}".utf8) : bytes))
                     as? [String: Any]
             else { return Responses.error(.badRequest, "the body must be a JSON object") }
-            guard let actor = object["actor"] as? String, !actor.isEmpty else {
-                return Responses.error(.badRequest, "say who acts: \"actor\": \"name\"", field: "actor")
+            let actor: String
+            switch Self.actor(object, context) {
+            case .success(let name): actor = name
+            case .failure(let bad): return bad.response
             }
             let body = UncheckedBody(object)
             let now = deps.clock.now()
@@ -164,6 +167,16 @@ enum IncidentRoutes {
         case .invalid(let m): return Responses.error(.badRequest, m)
         case .store(let e): return Responses.error(.serviceUnavailable, "store: \(e)")
         }
+    }
+
+    /// Who acts: the token's principal; only in tokenless loopback mode the body's `actor` (unauthenticated).
+    static func actor(_ body: [String: Any], _ context: APIRequestContext) -> Result<String, BadBody> {
+        if let p = context.principal, p.authenticated { return .success(p.name) }
+        guard let name = body["actor"] as? String, !name.isEmpty else {
+            return .failure(
+                BadBody(response: Responses.error(.badRequest, "say who acts: \"actor\": \"name\"", field: "actor")))
+        }
+        return .success(name)
     }
 
     /// The request's body as a JSON object (an empty body is `{}`).

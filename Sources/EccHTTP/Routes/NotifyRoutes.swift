@@ -7,7 +7,7 @@ import NIOPosix
 enum NotifyRoutes {
     static let states = ["pending", "retrying", "held", "failed", "sent", "digested", "skipped"]
 
-    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+    static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/notify/queue") { request, _ -> Response in
             guard let n = deps.notify else { return off() }
             let q = request.uri.queryParameters
@@ -29,17 +29,22 @@ enum NotifyRoutes {
                 return Responses.error(.internalServerError, "store: \(error)")
             }
         }
-        // Kannel's dlr-url: `.../v1/notify/dlr?id={{id}}&status=%d&to=%p&answer=%A`.
+        // Kannel's dlr-url: `.../v1/notify/dlr?id={{id}}&status=%d&to=%p&answer=%A`, to which eccd appends
+        // `&secret=` (the receiver's dlr_secret). Kannel can only GET and send no token: the secret is the
+        // credential, checked against the message's own receiver.
         router.get("/v1/notify/dlr") { request, _ -> Response in
             guard let n = deps.notify else { return off() }
             let q = request.uri.queryParameters
             guard let id = q.get("id"), !id.isEmpty, let status = q.get("status").flatMap({ Int($0) }) else {
                 return Responses.error(.badRequest, "give id and a numeric status (Kannel: status=%d)", field: "status")
             }
-            guard await n.report(id, status, q.get("to"), q.get("answer")) else {
-                return Responses.error(.notFound, "no notification \(id)", field: "id")
+            switch await n.report(id, status, q.get("to"), q.get("answer"), q.get("secret")) {
+            case .recorded: return Responses.text(Array("ok\n".utf8), contentType: "text/plain")
+            case .unknownMessage: return Responses.error(.notFound, "no notification \(id)", field: "id")
+            case .badSecret:
+                deps.access.count(.badSecret)
+                return Responses.error(.forbidden, "missing or wrong secret for this receiver", field: "secret")
             }
-            return Responses.text(Array("ok\n".utf8), contentType: "text/plain")
         }
         router.get("/v1/notify/receivers") { _, _ -> Response in
             guard let n = deps.notify else { return off() }

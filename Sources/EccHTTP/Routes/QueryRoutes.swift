@@ -5,7 +5,7 @@ import NIOPosix
 
 /// Read-only routes: alarms, incidents, status, health, metrics.
 enum QueryRoutes {
-    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+    static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/healthz") { _, _ -> Response in
             Responses.text(Array("ok\n".utf8), contentType: "text/plain")
         }
@@ -64,7 +64,7 @@ enum QueryRoutes {
 
 extension QueryRoutes {
     /// `GET /v1/alarms/{id}/why`: the alarm, its raising event and the trace of decisions.
-    static func addWhy(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+    static func addWhy(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/alarms/:id/why") { _, context -> Response in
             guard let text = context.parameters.get("id"), let id = UInt64(text) else {
                 return Responses.error(.badRequest, "the alarm id must be a whole number", field: "id")

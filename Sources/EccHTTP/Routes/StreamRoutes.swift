@@ -8,7 +8,7 @@ import Hummingbird
 /// `http.stream.max_subscribers` streams are open (503 past that); a client that falls more than
 /// `http.stream.backlog` changes behind gets `event: overrun` and the stream ends (reconnect to go on).
 enum StreamRoutes {
-    static func add(to router: Router<BasicRequestContext>, _ deps: APIDependencies) {
+    static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/stream") { request, _ -> Response in
             let q = request.uri.queryParameters
             var minimum: Severity?

@@ -22,12 +22,17 @@ public struct KannelGateway: Sendable {
     /// `dlr-url`, a template over ``SMSPart/context`` (e.g. `http://ecc:8080/v1/sms/dlr?id={{id}}&s=%d`);
     /// Kannel's `%` escapes pass through.
     public var dlrURL: NotificationTemplate?
+    /// eccd's per-receiver secret for its delivery-report callback (`dlr_secret`): appended to the rendered
+    /// `dlr-url` as `secret=…`; `/v1/notify/dlr` refuses a report without it.
+    public var dlrSecret: String?
     public var http: HTTPTransport
 
     public init(
         url: String, username: String, password: String, from: String? = nil, smsc: String? = nil,
-        dlrMask: Int? = nil, dlrURL: NotificationTemplate? = nil, http: HTTPTransport = HTTPTransport()
+        dlrMask: Int? = nil, dlrURL: NotificationTemplate? = nil, dlrSecret: String? = nil,
+        http: HTTPTransport = HTTPTransport()
     ) {
+        self.dlrSecret = dlrSecret
         self.url = url
         self.username = username
         self.password = password
@@ -45,7 +50,11 @@ public struct KannelGateway: Sendable {
         q += [("to", part.to), ("text", part.text), ("charset", "UTF-8")]
         if SMSText.coding(part.text) == .ucs2 { q.append(("coding", "2")) }
         if let dlrMask { q.append(("dlr-mask", String(dlrMask))) }
-        if let dlrURL { q.append(("dlr-url", dlrURL.render(part.context))) }
+        if let dlrURL {
+            var callback = dlrURL.render(part.context)
+            if let dlrSecret { callback += (callback.contains("?") ? "&" : "?") + "secret=" + dlrSecret }
+            q.append(("dlr-url", callback))
+        }
         if let smsc { q.append(("smsc", smsc)) }
         let query = q.map { "\($0.0)=\(URLEscaping.escape($0.1))" }.joined(separator: "&")
         return url + (url.contains("?") ? "&" : "?") + query

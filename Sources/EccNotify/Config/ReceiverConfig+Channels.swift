@@ -68,7 +68,7 @@ struct SMTPSettings {
 struct KannelSettings {
     static let keys = [
         "url", "username", "password", "password_file", "from", "smsc", "dlr_mask", "dlr_url", "ca_file", "verify",
-        "connect_timeout", "timeout",
+        "connect_timeout", "timeout", "dlr_secret", "dlr_secret_file",
     ]
     var url: String?
     var username: String?
@@ -77,6 +77,7 @@ struct KannelSettings {
     var smsc: String?
     var dlrMask: Int?
     var dlrURL: NotificationTemplate?
+    var dlrSecret: String?
     var caFile: String?
     var verify: Bool?
     var connectTimeout: Int64?
@@ -96,6 +97,17 @@ struct KannelSettings {
             s.dlrMask = mask
         }
         s.dlrURL = try NotifyConfig.template(m, "dlr_url", "dlr_url_file", .url, default: nil)
+        s.dlrSecret = try NotifyConfig.secret(m, "dlr_secret", "dlr_secret_file")
+        if let secret = s.dlrSecret {
+            let safe = secret.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._~".unicodeScalars.contains($0))
+            }
+            guard secret.utf8.count >= 16, safe else {
+                throw (m["dlr_secret"] ?? m["dlr_secret_file"] ?? v).error(
+                    "dlr_secret: at least 16 characters of A-Z a-z 0-9 - . _ ~ (e.g. openssl rand -hex 32)")
+            }
+        }
         if let c = m["ca_file"] { s.caFile = try c.string("ca_file") }
         if let b = m["verify"] { s.verify = try b.bool("verify") }
         if let c = m["connect_timeout"] {
@@ -108,7 +120,8 @@ struct KannelSettings {
     func overridden(by o: KannelSettings) -> KannelSettings {
         KannelSettings(
             url: o.url ?? url, username: o.username ?? username, password: o.password ?? password, from: o.from ?? from,
-            smsc: o.smsc ?? smsc, dlrMask: o.dlrMask ?? dlrMask, dlrURL: o.dlrURL ?? dlrURL, caFile: o.caFile ?? caFile,
+            smsc: o.smsc ?? smsc, dlrMask: o.dlrMask ?? dlrMask, dlrURL: o.dlrURL ?? dlrURL,
+            dlrSecret: o.dlrSecret ?? dlrSecret, caFile: o.caFile ?? caFile,
             verify: o.verify ?? verify, connectTimeout: o.connectTimeout ?? connectTimeout,
             timeout: o.timeout ?? timeout)
     }
@@ -182,10 +195,15 @@ extension NotifyConfig {
             guard let user = k.username, let password = k.password else {
                 throw v.error("\(what): Kannel needs username and password (or password_file)")
             }
+            guard k.dlrURL == nil || k.dlrSecret != nil else {
+                throw v.error(
+                    "\(what): dlr_url needs dlr_secret (or dlr_secret_file): eccd's /v1/notify/dlr refuses delivery "
+                        + "reports without it")
+            }
             gateway = .kannel(
                 KannelGateway(
                     url: url, username: user, password: password, from: k.from, smsc: k.smsc, dlrMask: k.dlrMask,
-                    dlrURL: k.dlrURL,
+                    dlrURL: k.dlrURL, dlrSecret: k.dlrSecret,
                     http: HTTPTransport(
                         caFile: k.caFile, verify: k.verify ?? true, connectTimeout: k.connectTimeout ?? 10_000_000_000,
                         timeout: k.timeout ?? 30_000_000_000)))
@@ -197,8 +215,8 @@ extension NotifyConfig {
         let m = try v.mapping(
             what,
             known: [
-                "method", "url", "headers", "body", "body_file", "success", "ca_file", "verify", "connect_timeout",
-                "timeout",
+                "method", "url", "headers", "headers_file", "body", "body_file", "success", "ca_file", "verify",
+                "connect_timeout", "timeout",
             ])
         let method = try m["method"]?.string("method").uppercased() ?? "POST"
         guard !method.isEmpty, method.allSatisfy({ $0.isASCII && $0.isLetter }) else {
@@ -222,6 +240,12 @@ extension NotifyConfig {
                 }
                 if e.name.lowercased() == "content-type" { contentType = text }
             }
+        }
+        for (name, value) in try headersFile(m, what) {
+            do { headers.append((name, try NotificationTemplate(value, escaping: .text))) } catch {
+                throw (m["headers_file"] ?? v).error("\(what).headers_file: header \(name) is not a valid template")
+            }
+            if name.lowercased() == "content-type" { contentType = value }
         }
         let body = try template(
             m, "body", "body_file", HTTPSMSGateway.bodyEscaping(contentType: contentType), default: nil)
@@ -261,7 +285,8 @@ extension NotifyConfig {
         let m = try v.mapping(
             what,
             known: [
-                "url", "format", "secret", "secret_file", "headers", "ca_file", "verify", "connect_timeout", "timeout",
+                "url", "format", "secret", "secret_file", "headers", "headers_file", "ca_file", "verify",
+                "connect_timeout", "timeout",
             ])
         guard let u = m["url"] else { throw v.error("\(what) needs a url") }
         let target = try url(u, "\(what).url", schemes: ["http", "https"])
@@ -286,6 +311,13 @@ extension NotifyConfig {
                 }
                 headers.append((e.name, MIME.singleLine(try e.value.string("header \(e.name)"))))
             }
+        }
+        let reserved = ["content-type", "idempotency-key", "x-ecc-notification", "x-ecc-signature", "x-ecc-timestamp"]
+        for (name, value) in try headersFile(m, what) {
+            guard !reserved.contains(name.lowercased()) else {
+                throw (m["headers_file"] ?? v).error("\(what).headers_file: header \(name) is set by ECC")
+            }
+            headers.append((name, MIME.singleLine(value)))
         }
         return WebhookChannel(
             url: target, format: format, secret: secret, headers: headers, externalURL: externalURL,

@@ -9,9 +9,10 @@ struct BackupCommand: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Save a consistent copy of eccd's database (online, while it runs) to FILE, then verify it.",
         discussion: """
-            eccd copies its database with SQLite's backup API and sends the copy; eccctl writes it to FILE
-            (through a temporary file, so FILE is never half-written) and checks its integrity. Restore by
-            stopping eccd and putting the file in place of the database (docs/operations.md).
+            eccd copies its database with SQLite's backup API into a private temporary file and streams it;
+            eccctl writes it to FILE with mode 0600 (through FILE.partial, so FILE is never half-written) and
+            checks its integrity. Needs an admin token when eccd has tokens (--token-file). Restore by stopping
+            eccd and putting the file in place of the database (docs/operations.md).
             """)
 
     @OptionGroup var server: ServerOptions
@@ -20,7 +21,8 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         try await cli {
             let temp = file + ".partial"
-            guard FileManager.default.createFile(atPath: temp, contents: nil),
+            // The backup holds everything eccd knows: readable by its owner only (0600), like the database.
+            guard FileManager.default.createFile(atPath: temp, contents: nil, attributes: [.posixPermissions: 0o600]),
                 let out = FileHandle(forWritingAtPath: temp)
             else { throw CLIError("cannot write \(temp)") }
             var failure: String?

@@ -1,0 +1,74 @@
+public import NIOSSL
+import Synchronization
+
+/// A server certificate chain and its private key, read from PEM files and replaceable while serving.
+///
+/// Listeners built from ``serverConfiguration()`` ask for the current pair at every TLS handshake (through
+/// swift-nio-ssl's `sslContextCallback`), so ``reload()`` on SIGHUP serves a renewed certificate to the next
+/// connection without a restart; connections already open keep theirs.
+public final class TLSCertificates: Sendable {
+    public let certFile: String
+    public let keyFile: String
+    private let current: Mutex<Pair>
+
+    struct Pair: Sendable {
+        var chain: [NIOSSLCertificate]
+        var key: NIOSSLPrivateKey
+    }
+
+    /// Reads both files; the key file must not be readable by others.
+    public init(certFile: String, keyFile: String) throws(CredentialFileError) {
+        self.certFile = certFile
+        self.keyFile = keyFile
+        current = Mutex(try Self.load(certFile: certFile, keyFile: keyFile))
+    }
+
+    /// Reads the files again and, when they are good, serves them from the next handshake on.
+    public func reload() throws(CredentialFileError) {
+        let pair = try Self.load(certFile: certFile, keyFile: keyFile)
+        current.withLock { $0 = pair }
+    }
+
+    /// The subject of the first certificate in force (for logs).
+    public var subject: String {
+        current.withLock { p in p.chain.first.map { "\($0)" } ?? "" }
+    }
+
+    /// A TLS server configuration whose certificate is looked up at every handshake.
+    public func serverConfiguration() -> TLSConfiguration {
+        let pair = current.withLock { $0 }
+        var c = TLSConfiguration.makeServerConfiguration(
+            certificateChain: pair.chain.map { .certificate($0) }, privateKey: .privateKey(pair.key))
+        c.minimumTLSVersion = .tlsv12
+        c.sslContextCallback = { [self] _, promise in
+            let now = current.withLock { $0 }
+            var o = NIOSSLContextConfigurationOverride()
+            o.certificateChain = now.chain.map { .certificate($0) }
+            o.privateKey = .privateKey(now.key)
+            promise.succeed(o)
+        }
+        return c
+    }
+
+    private static func load(certFile: String, keyFile: String) throws(CredentialFileError) -> Pair {
+        try SecretFile.checkPermissions(keyFile)
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certFile) } catch {
+            throw CredentialFileError("not a PEM certificate chain (\(error))", file: certFile)
+        }
+        guard !chain.isEmpty else { throw CredentialFileError("no certificate in the file", file: certFile) }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: keyFile, format: .pem) } catch {
+            throw CredentialFileError("not a PEM private key (\(error))", file: keyFile)
+        }
+        // A context is where BoringSSL checks that the key belongs to the certificate.
+        do {
+            _ = try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)))
+        } catch {
+            throw CredentialFileError("the key does not go with \(certFile) (\(error))", file: keyFile)
+        }
+        return Pair(chain: chain, key: key)
+    }
+}
