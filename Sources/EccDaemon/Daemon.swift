@@ -56,6 +56,7 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.clock = clock
         if let problem = config.snmpCommunityProblem { throw StartupError(description: problem) }
+        if let problem = config.tcpListenProblem { throw StartupError(description: problem) }
         try DescriptorBudget.ensure(config)
         do {
             access = try config.apiAccess()

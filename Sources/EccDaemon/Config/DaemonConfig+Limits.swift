@@ -1,5 +1,6 @@
 import EccCollectors
 import EccCore
+import EccHTTP
 import EccRules
 
 /// What strangers may make eccd hold: the bounds of the collectors and the HTTP API. Every bound has a
@@ -38,6 +39,15 @@ public struct EdgeLimits: Sendable, Equatable {
 }
 
 extension DaemonConfig {
+    /// Why the JSON-lines TCP collector may not start as configured: off loopback it would let anyone who
+    /// can reach it inject events, and it has neither TLS nor tokens yet. nil when it may.
+    public var tcpListenProblem: String? {
+        guard tcpEnabled, !ListenAddress.isLoopback(tcpHost) else { return nil }
+        return "tcp.listen \(tcpHost):\(tcpPort) is not a loopback address, and the JSON-lines collector has no "
+            + "TLS or tokens yet, so anyone who can reach it could inject events: keep it on 127.0.0.1 (or "
+            + "'enabled: false') and send from other hosts with POST /v1/events over HTTPS with a token"
+    }
+
     /// The `input:` section.
     static func inputLimits(_ v: YAMLValue) throws(ConfigError) -> InputLimits {
         let m = try v.mapping("input", known: ["json_depth", "attributes", "string_bytes"])

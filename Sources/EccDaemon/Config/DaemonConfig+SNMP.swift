@@ -1,3 +1,4 @@
+import EccHTTP
 import EccRules
 import EccSNMP
 import Foundation
@@ -77,24 +78,12 @@ extension DaemonConfig {
     /// decision (a list, `any`, or `v3_only`). nil when it may.
     public var snmpCommunityProblem: String? {
         guard snmpEnabled, !snmpPolicy.v3Only, !snmpPolicy.anyCommunity, snmpCommunities == nil,
-            !Self.isLoopback(snmpHost)
+            !ListenAddress.isLoopback(snmpHost)
         else { return nil }
         let address = snmpHost.contains(":") ? "[\(snmpHost)]:\(snmpPort)" : "\(snmpHost):\(snmpPort)"
         return "snmp.listen \(address) is not a loopback address, so anyone who can reach it could send v1/v2c "
             + "traps: decide which communities to accept with 'communities: [your-community]' (or "
             + "'communities: any' to accept every one), or set 'v3_only: true' to refuse v1/v2c"
-    }
-
-    /// 127.0.0.0/8, ::1 and `localhost`.
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" { return true }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { $0.prefix(15).allSatisfy { $0 == 0 } && $0[15] == 1 }
-        }
-        return false
     }
 
     private static func usmUser(_ v: YAMLValue) throws(ConfigError) -> USMUser {

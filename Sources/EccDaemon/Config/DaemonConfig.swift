@@ -147,6 +147,7 @@ public struct DaemonConfig: Sendable, Equatable {
             if let b = m["max_line_bytes"] {
                 c.tcpMaxLineBytes = try positive(b, "tcp.max_line_bytes", max: Maximum.tcpMaxLineBytes)
             }
+            if let problem = c.tcpListenProblem { throw (m["listen"] ?? t).error(problem) }
         }
         if let sn = top["snmp"] { try snmpSettings(sn, into: &c) }
         if let b = top["bus"] {
