@@ -75,8 +75,9 @@ final class SMSTests: XCTestCase {
         XCTAssertTrue(chinese.contains("&text=%E4%B8%AD&charset=UTF-8&coding=2&"), chinese)
     }
 
-    func testSuccessRule() {
-        let rule = HTTPSMSGateway.SuccessRule(statuses: [200], bodyContains: "\"ok\"", bodyMatches: "\"code\":\\s*0")
+    func testSuccessRule() throws {
+        let rule = HTTPSMSGateway.SuccessRule(
+            statuses: [200], bodyContains: "\"ok\"", bodyMatches: try Pattern("\"code\":\\s*0"))
         XCTAssertNil(rule.failure(status: 200, body: #"{"status":"ok","code": 0}"#))
         XCTAssertNotNil(rule.failure(status: 200, body: #"{"status":"ok","code": 5}"#))
         XCTAssertNotNil(rule.failure(status: 201, body: #"{"status":"ok","code": 0}"#))

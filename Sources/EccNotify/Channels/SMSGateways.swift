@@ -1,3 +1,4 @@
+import EccCore
 import Foundation
 
 /// Kannel's smsbox `sendsms` HTTP interface: one GET per part and number.
@@ -74,10 +75,11 @@ public struct HTTPSMSGateway: Sendable {
     public struct SuccessRule: Sendable {
         public var statuses: [Int]
         public var bodyContains: String?
-        /// A regular expression (NSRegularExpression syntax) that must match somewhere in the body.
-        public var bodyMatches: String?
+        /// A regular expression that must match somewhere in the body: the gateway's answer is outside input,
+        /// so it runs on RE2 (linear time, the syntax of rules' regexes), compiled once at load.
+        public var bodyMatches: Pattern?
 
-        public init(statuses: [Int] = [200, 201, 202, 204], bodyContains: String? = nil, bodyMatches: String? = nil) {
+        public init(statuses: [Int] = [200, 201, 202, 204], bodyContains: String? = nil, bodyMatches: Pattern? = nil) {
             self.statuses = statuses
             self.bodyContains = bodyContains
             self.bodyMatches = bodyMatches
@@ -87,10 +89,8 @@ public struct HTTPSMSGateway: Sendable {
         public func failure(status: Int, body: String) -> String? {
             if !statuses.contains(status) { return "status \(status) is not one of \(statuses)" }
             if let c = bodyContains, !body.contains(c) { return "the body does not contain '\(c)'" }
-            if let pattern = bodyMatches {
-                guard let re = try? NSRegularExpression(pattern: pattern) else { return "invalid body_matches" }
-                let range = NSRange(body.startIndex..., in: body)
-                if re.firstMatch(in: body, range: range) == nil { return "the body does not match /\(pattern)/" }
+            if let pattern = bodyMatches, !pattern.matches(body) {
+                return "the body does not match /\(pattern.source)/"
             }
             return nil
         }
@@ -144,12 +144,5 @@ public struct HTTPSMSGateway: Sendable {
             return .permanent("SMS gateway rejected the message (\(why)): \(HTTPTransport.excerpt(text))")
         }
         return HTTPTransport.classify(status: r.status, body: text, what: "SMS gateway")
-    }
-}
-
-enum NSRegularExpressionCheck {
-    static func valid(_ pattern: String) throws -> Bool {
-        _ = try NSRegularExpression(pattern: pattern)
-        return true
     }
 }

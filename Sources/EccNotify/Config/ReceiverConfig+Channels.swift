@@ -269,10 +269,9 @@ extension NotifyConfig {
             if let c = sm["body_contains"] { success.bodyContains = try c.string("body_contains") }
             if let r = sm["body_matches"] {
                 let pattern = try r.string("body_matches")
-                guard (try? NSRegularExpressionCheck.valid(pattern)) == true else {
-                    throw r.error("body_matches: '\(pattern)' is not a valid regular expression")
+                do { success.bodyMatches = try Pattern(pattern) } catch {
+                    throw r.error("body_matches: \(error.message)")
                 }
-                success.bodyMatches = pattern
             }
         }
         return HTTPSMSGateway(
