@@ -71,16 +71,24 @@ let package = Package(
             dependencies: ["EccCore", "CEccSNMP"],
             swiftSettings: strict
         ),
+        // What the libFuzzer executables share: libFuzzer's driver, or replaying files in an ordinary build.
+        .target(name: "EccFuzzDriver", swiftSettings: strict),
         // libFuzzer target for the SNMP decoder: `make fuzz` builds it with -sanitize=fuzzer.
         .executableTarget(
             name: "EccSNMPFuzz",
-            dependencies: ["EccSNMP", "EccCore"],
+            dependencies: ["EccSNMP", "EccCore", "EccFuzzDriver"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
-        // libFuzzer targets for every other parser of outside input, picked by ECC_FUZZ_TARGET (`make fuzz`).
+        // libFuzzer targets for the other parsers that need no daemon, picked by ECC_FUZZ_TARGET (`make fuzz`).
         .executableTarget(
             name: "EccFuzz",
-            dependencies: ["EccCore", "EccRules", "EccNotify", "EccDaemon"],
+            dependencies: ["EccCore", "EccRules", "EccNotify", "EccFuzzDriver"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
+        ),
+        // libFuzzer target for eccd's configuration file (it links the daemon, so it runs apart).
+        .executableTarget(
+            name: "EccConfigFuzz",
+            dependencies: ["EccDaemon", "EccFuzzDriver"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
         // Credentials: API roles, principals, the hashed tokens file, TLS certificate files (eccd and eccctl).

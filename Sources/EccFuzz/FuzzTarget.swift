@@ -8,8 +8,6 @@ enum FuzzTarget: String, CaseIterable {
     case rfc3339
     /// Rule files, through the loader `eccd` (start, SIGHUP) and `eccctl rules check` use.
     case rules
-    /// eccd's configuration file (`DaemonConfig.parse`, as `eccd --check-config`).
-    case config
     /// CMDB imports (`eccctl cis import`): CSV and YAML.
     case cmdb
     /// Key and summary templates (`{host}/{ifIndex}`), compiled and rendered.
@@ -37,7 +35,6 @@ enum FuzzTarget: String, CaseIterable {
         case .json: FuzzEvents.json(bytes)
         case .rfc3339: FuzzEvents.rfc3339(bytes)
         case .rules: FuzzFiles.rules(bytes)
-        case .config: FuzzFiles.config(bytes)
         case .cmdb: FuzzFiles.cmdb(bytes)
         case .template: FuzzTemplates.key(bytes)
         case .mustache: FuzzTemplates.mustache(bytes)

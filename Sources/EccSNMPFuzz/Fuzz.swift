@@ -1,4 +1,5 @@
 import EccCore
+import EccFuzzDriver
 import EccSNMP
 
 /// The target's SNMPv3 users (those of the seed corpus, captured from snmptrap/snmpinform with these
@@ -24,8 +25,10 @@ let fieldsEngine: [UInt8] = [0x80, 0, 0x1F, 0x88, 4, 0x66, 0x69, 0x65, 0x6C, 0x6
 /// One USM processor for every input (it keeps caches, as in eccd); only the fuzzing thread uses it.
 nonisolated(unsafe) let usm = USMProcessor(engine: fuzzEngine, users: fuzzUsers)
 nonisolated(unsafe) var salt: UInt64 = 0
-/// Sealed inputs that came out of the USM as notifications (the replay reports it).
+/// Sealed inputs that came out of the USM as notifications, and v1/v2c inputs that decoded (the replay
+/// reports both).
 nonisolated(unsafe) var sealedNotifications = 0
+nonisolated(unsafe) var decodedPlain = 0
 
 /// libFuzzer entry point for the SNMP decoder (`make fuzz`): every input must be decoded or rejected
 /// with a reason, never crash, never hang, never over-allocate; what decodes must also become an event.
@@ -49,6 +52,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // The receiver's v2c trap path must give the general path's event, or decline.
     let quick = SNMPDecoder.trapEvent(bytes, from: "192.0.2.1", at: .zero, names: fuzzNames)
     if let n = try? SNMPDecoder.decode(bytes) {
+        decodedPlain += 1
         let e = n.event(from: "192.0.2.1", at: .zero, names: fuzzNames)
         precondition(quick == nil || quick == e, "the v2c trap path and the general path disagree")
         if n.isInform { _ = SNMPDecoder.informResponse(to: n) }
@@ -112,22 +116,17 @@ func fuzzSealedFields(_ bytes: UnsafeRawBufferPointer) {
 /// The receiver's name cache, kept across inputs as in the daemon (libFuzzer runs inputs on one thread).
 nonisolated(unsafe) let fuzzNames = OIDNameCache(mibs: nil)
 
-#if FUZZING
-    /// libFuzzer's driver (the fuzzer runtime provides it).
-    @_silgen_name("LLVMFuzzerRunDriver")
-    func runDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-    ) -> CInt
+/// The replay's count of what the inputs were (an ordinary build only).
+func replaySummary() -> String {
+    "\(decodedPlain) decoded as v1/v2c, \(sealedNotifications) notifications from inputs sealed as authenticated v3"
+}
 
+#if FUZZING
     /// SwiftPM links an executable target's entry point under this name (its `main` is made an alias of
-    /// it), so with libFuzzer the entry point hands over to libFuzzer's driver.
+    /// it); libFuzzer's runtime brings its own `main`.
     @_cdecl("EccSNMPFuzz_main")
     func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-        var count = argc
-        var vector = argv
-        return runDriver(&count, &vector) { data, size in fuzz(data, size) }
+        FuzzDriver.main(argc, argv, entry: { data, size in fuzz(data, size) })
     }
 #else
     import Foundation
@@ -137,28 +136,10 @@ nonisolated(unsafe) let fuzzNames = OIDNameCache(mibs: nil)
     @main
     enum Replay {
         static func main() {
-            var files: [String] = []
-            for arg in CommandLine.arguments.dropFirst() {
-                var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: arg, isDirectory: &isDir), isDir.boolValue {
-                    let names = (try? FileManager.default.contentsOfDirectory(atPath: arg)) ?? []
-                    files += names.sorted().map { arg + "/" + $0 }
-                } else {
-                    files.append(arg)
-                }
-            }
-            var decoded = 0
-            for f in files {
-                guard let data = FileManager.default.contents(atPath: f) else { continue }
-                let bytes = [UInt8](data)
-                if (try? SNMPDecoder.decode(bytes)) != nil { decoded += 1 }
-                bytes.withUnsafeBufferPointer { buf in
-                    if let base = buf.baseAddress { _ = fuzz(base, buf.count) }
-                }
-            }
-            print(
-                "replayed \(files.count) inputs, \(decoded) decoded as v1/v2c, \(sealedNotifications) "
-                    + "notifications from inputs sealed as authenticated v3")
+            exit(
+                FuzzDriver.main(CommandLine.argc, CommandLine.unsafeArgv, entry: { data, size in fuzz(data, size) }) {
+                    replaySummary()
+                })
         }
     }
 #endif

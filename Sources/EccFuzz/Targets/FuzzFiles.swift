@@ -1,20 +1,13 @@
 import EccCore
-import EccDaemon
 import EccRules
 
-/// Rule, configuration and CMDB files. The file names lie in a directory that does not exist, so a
+/// Rule and CMDB files. The file names lie in a directory that does not exist, so a
 /// `table: {file: x.csv}` refers to nothing.
 enum FuzzFiles {
     /// Rule files through `RuleLoader`, the loader of `eccd` (start and SIGHUP) and `eccctl rules check`.
     static func rules(_ bytes: UnsafeRawBufferPointer) {
         let text = String(decoding: bytes, as: UTF8.self)
         _ = try? RuleLoader.load(sources: [("/nonexistent/fuzz.yaml", text)])
-    }
-
-    /// eccd's configuration (what `eccd --check-config` reads first).
-    static func config(_ bytes: UnsafeRawBufferPointer) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        _ = try? DaemonConfig.parse(text, file: "/nonexistent/eccd.yaml")
     }
 
     /// `eccctl cis import`: the same text as CSV and as YAML.
