@@ -97,12 +97,13 @@ let package = Package(
             dependencies: ["CEccSNMP", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
-        // Collectors: JSON lines over TCP, SNMP traps and informs over UDP.
+        // Collectors: JSON lines over TCP (TLS and tokens), SNMP traps and informs over UDP.
         .target(
             name: "EccCollectors",
             dependencies: [
-                "EccCore", "EccBus", "EccSNMP", "CEccSNMP",
+                "EccCore", "EccBus", "EccSNMP", "CEccSNMP", "EccAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),

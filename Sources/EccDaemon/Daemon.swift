@@ -41,6 +41,8 @@ public final class Daemon: Sendable {
     let access: APIAccess
     /// The API's certificate (nil: plain HTTP).
     let tls: TLSCertificates?
+    /// The JSON-lines collector's certificate (nil: plain TCP).
+    let tcpTLS: TLSCertificates?
     private let httpBound = Mutex<Int?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
 
@@ -61,6 +63,7 @@ public final class Daemon: Sendable {
         do {
             access = try config.apiAccess()
             tls = try config.apiTLS()
+            tcpTLS = try config.tcpCertificates()
         } catch {
             throw StartupError(description: error.description)
         }
@@ -154,11 +157,19 @@ public final class Daemon: Sendable {
         reloader = RuleReloader(
             paths: config.rulePaths, runner: runner, logger: logger, augment: augment,
             validate: { [notify = config.notify] rules in notify?.unknownReceivers(in: rules) ?? [] })
+        // With tokens, each TCP connection presents one; they are the API's, reloaded with them.
+        let tokenCheck: (@Sendable (String) -> Principal?)?
+        if access.requiresTokens {
+            tokenCheck = { [access] token in access.principal(forToken: token) }
+        } else {
+            tokenCheck = nil
+        }
         tcp =
             config.tcpEnabled
             ? JSONLinesServer(
                 host: config.tcpHost, port: config.tcpPort, ring: bus, clock: clock, logger: logger,
-                limits: config.limits.tcp(maxLineBytes: config.tcpMaxLineBytes)) : nil
+                limits: config.limits.tcp(maxLineBytes: config.tcpMaxLineBytes),
+                credentials: JSONLinesServer.Credentials(tls: tcpTLS, principal: tokenCheck)) : nil
         snmp =
             config.snmpEnabled
             ? SNMPTrapReceiver(
@@ -208,7 +219,9 @@ public final class Daemon: Sendable {
             .init(service: RuleReloadService(reloader: reloader)),
             .init(
                 service: CredentialReloadService(
-                    access: access, tokensFile: config.httpAuth.tokensFile, tls: tls, logger: logger)),
+                    access: access, tokensFile: config.httpAuth.tokensFile,
+                    certificates: [tls, tcpTLS].compactMap { $0 },
+                    logger: logger)),
             .init(service: http),
             .init(service: StreamService(alarms: alarms)),
             .init(service: slaService),
@@ -287,11 +300,13 @@ public final class Daemon: Sendable {
         await g?.triggerGracefulShutdown()
     }
 
-    /// Re-reads the API tokens file and TLS certificate, as SIGHUP does; returns whether all were good.
+    /// Re-reads the API tokens file and the TLS certificates (API, TCP collector), as SIGHUP does; returns whether all were good.
     @discardableResult
     public func reloadCredentials() -> Bool {
-        CredentialReloadService(access: access, tokensFile: config.httpAuth.tokensFile, tls: tls, logger: logger)
-            .reload()
+        CredentialReloadService(
+            access: access, tokensFile: config.httpAuth.tokensFile, certificates: [tls, tcpTLS].compactMap { $0 },
+            logger: logger
+        ).reload()
     }
 
     /// Reloads the rules, as SIGHUP does.

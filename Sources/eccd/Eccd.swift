@@ -55,6 +55,7 @@ struct Eccd: AsyncParsableCommand {
                 try DescriptorBudget.ensure(cfg)  // the caps must fit the descriptor limit, as at start
                 let access = try cfg.apiAccess()
                 let tls = try cfg.apiTLS()
+                let tcpTLS = try cfg.tcpCertificates()
                 let rules = try RuleLoader.load(paths: cfg.rulePaths)
                 if let n = cfg.notify {
                     let unknown = n.unknownReceivers(in: rules)
@@ -64,7 +65,12 @@ struct Eccd: AsyncParsableCommand {
                 let api =
                     (access.requiresTokens ? "API tokens required" : "API without tokens (loopback)")
                     + (tls == nil ? "" : ", HTTPS")
-                print("configuration OK; \(rules.rules.count) rules; \(notify); \(api)")
+                let tcp =
+                    !cfg.tcpEnabled
+                    ? "TCP collector off"
+                    : "TCP collector " + (tcpTLS == nil ? "plain" : "TLS")
+                        + (access.requiresTokens ? " with tokens" : " without tokens (loopback)")
+                print("configuration OK; \(rules.rules.count) rules; \(notify); \(api); \(tcp)")
                 return
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -18,8 +18,11 @@ struct TokenedDaemon {
         ("view", .viewer), ("alice", .operator), ("bob", .operator), ("carol", .admin), ("dave", .admin),
     ]
 
-    init(rules: String = incidentRules) async throws {
-        let dir = try TestDaemon.makeDir(rules: rules)
+    init(
+        rules: String = incidentRules, dir: String? = nil,
+        configure: @escaping (inout DaemonConfig) throws -> Void = { _ in }
+    ) async throws {
+        let dir = try dir ?? TestDaemon.makeDir(rules: rules)
         tokensFile = dir + "/tokens"
         var byPrincipal: [String: String] = [:]
         for (name, role) in Self.principals {
@@ -33,7 +36,10 @@ struct TokenedDaemon {
         ]
         named = byPrincipal
         let file = tokensFile
-        d = try await TestDaemon(dir: dir) { $0.httpAuth.tokensFile = file }
+        d = try await TestDaemon(dir: dir) { c in
+            c.httpAuth.tokensFile = file
+            try configure(&c)
+        }
     }
 
     let named: [String: String]

@@ -20,23 +20,6 @@ struct EdgeLimitsTests {
         #"ecc_input_refused_total{collector="\#(collector)",reason="\#(reason)"}"#
     }
 
-    @Test("the JSON-lines collector off loopback is refused at file:line:col (it has no TLS or tokens yet)")
-    func tcpOffLoopback() throws {
-        #expect(throws: ConfigError.self) { try DaemonConfig.parse("tcp:\n  listen: 0.0.0.0:8471\n", file: "c.yaml") }
-        do {
-            _ = try DaemonConfig.parse("tcp:\n  listen: 0.0.0.0:8471\n", file: "c.yaml")
-        } catch {
-            #expect(error.description.hasPrefix("c.yaml:2:11: tcp.listen 0.0.0.0:8471 is not a loopback address"))
-        }
-        // Off loopback but turned off, or on any loopback spelling: accepted.
-        _ = try DaemonConfig.parse("tcp:\n  enabled: false\n  listen: 0.0.0.0:8471\n", file: "c.yaml")
-        _ = try DaemonConfig.parse("tcp:\n  listen: \"[::1]:8471\"\n", file: "c.yaml")
-        _ = try DaemonConfig.parse("tcp:\n  listen: 127.0.0.2:8471\n", file: "c.yaml")
-        var config = DaemonConfig()
-        config.tcpHost = "0.0.0.0"
-        #expect(config.tcpListenProblem != nil)
-    }
-
     @Test("the review's crash inputs are 400s with the reason, counted, and eccd keeps serving")
     func crashInputs() async throws {
         let dir = try TestDaemon.makeDir(rules: daemonRules)

@@ -5,7 +5,9 @@
 #  3. eccd on 0.0.0.0 with tokens and an openssl-made certificate: eccctl over HTTPS with --ca-file and
 #     --token-file; no token 401, a viewer's token 403 for an action, the operator's ack journaled under
 #     the principal, not the --as name; a world-readable token file refused by eccctl;
-#  4. SIGHUP after replacing the certificate: the next connection is served the new one.
+#  4. the JSON-lines TCP collector on 0.0.0.0: refused without TLS and tokens; with them, openssl s_client
+#     authenticates with a token and its event carries the principal as sender; a viewer's token is refused;
+#  5. SIGHUP after replacing the certificate: the next connection is served the new one.
 # Usage: credentials.sh BIN_DIR
 set -euo pipefail
 bin=$(cd "$1" && pwd)
@@ -17,13 +19,19 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "credentials: FAIL: $*" >&2; echo "--- eccd log" >&2; tail -20 "$work/eccd.log" >&2 || true; exit 1; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(freeport)
+tport=$(freeport)
 mkdir -p "$work/rules"
 cat >"$work/rules/r.yaml" <<'RULES'
 - rule: node-down
   when: {type: nodeDown}
   clear_when: {type: nodeUp}
   alarm: {severity: critical, summary: "{host} down"}
+- rule: ping
+  when: {type: ping}
+  key: "{host}"
+  alarm: {severity: minor, summary: "ping from {sender}"}
 RULES
 cd "$work"
 
@@ -34,6 +42,10 @@ if "$bin/eccd" --config open.yaml --check-config 2>check.err; then fail "--check
 grep -q "eccctl token create" check.err || fail "no hint how to create a token: $(cat check.err)"
 if "$bin/eccd" --config open.yaml >open.log 2>&1; then fail "eccd started on 0.0.0.0 without tokens"; fi
 grep -q "eccctl token create" open.log || fail "eccd's refusal has no hint: $(cat open.log)"
+printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\ntcp: {listen: "0.0.0.0:%s"}\nsnmp: {enabled: false}\n' \
+    "$work" "$work" "$tport" >opentcp.yaml
+if "$bin/eccd" --config opentcp.yaml --check-config 2>check.err; then fail "--check-config accepted tcp on 0.0.0.0"; fi
+grep -q "tcp.tls (cert_file, key_file) and http.tokens_file" check.err || fail "tcp refusal: $(cat check.err)"
 
 # 2. Tokens.
 "$bin/eccctl" token create --principal alice --role operator --file tokens >alice.token 2>/dev/null
@@ -52,8 +64,8 @@ cert() {
 cert first
 cert second
 cp first.pem live.pem && cp first.key live.key
-printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp:\n  listen: "0.0.0.0:%s"\n  tokens_file: %s/tokens\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\ntcp: {enabled: false}\nsnmp: {enabled: false}\n' \
-    "$work" "$work" "$port" "$work" "$work" "$work" >eccd.yaml
+printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp:\n  listen: "0.0.0.0:%s"\n  tokens_file: %s/tokens\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\ntcp:\n  listen: "0.0.0.0:%s"\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\nsnmp: {enabled: false}\n' \
+    "$work" "$work" "$port" "$work" "$work" "$work" "$tport" "$work" "$work" >eccd.yaml
 "$bin/eccd" --config eccd.yaml --check-config >/dev/null || fail "--check-config refused the token + TLS config"
 "$bin/eccd" --config eccd.yaml >eccd.log 2>&1 &
 pid=$!
@@ -76,7 +88,21 @@ chmod 644 view.token
 if "$bin/eccctl" status --token-file view.token 2>err.txt; then fail "eccctl used a world-readable token file"; fi
 chmod 600 view.token
 
-# 4. Certificate renewal on SIGHUP.
+# 4. The TCP collector over TLS with a token; the event's claimed sender is replaced by the principal.
+{ echo '{"auth":"'"$(cat alice.token)"'"}'; echo '{"source":"t","host":"tcp1","type":"ping","attributes":{"sender":"mallory"}}'
+  sleep 1; } | timeout 10 openssl s_client -quiet -verify_return_error -CAfile first.pem -connect "127.0.0.1:$tport" \
+    >tcp.out 2>/dev/null || true
+grep -q '{"auth":"ok","principal":"alice"}' tcp.out || fail "TCP over TLS with alice's token: $(cat tcp.out)"
+for _ in $(seq 100); do
+    "$bin/eccctl" alarms --token-file view.token | grep -q "ping from alice" && break
+    sleep 0.1
+done
+"$bin/eccctl" alarms --token-file view.token | grep -q "ping from alice" || fail "the TCP event's sender is not alice"
+{ echo '{"auth":"'"$(cat view.token)"'"}'; echo '{"source":"t","host":"tcp2","type":"ping"}'; } |
+    timeout 10 openssl s_client -quiet -CAfile first.pem -connect "127.0.0.1:$tport" >tcp.out 2>/dev/null || true
+grep -q '"error":"view is a viewer' tcp.out || fail "a viewer's token over TCP: $(cat tcp.out)"
+
+# 5. Certificate renewal on SIGHUP.
 cp second.pem live.pem && cp second.key live.key
 kill -HUP "$pid"
 for _ in $(seq 100); do grep -q "TLS certificate reloaded" eccd.log && break; sleep 0.1; done
@@ -85,4 +111,4 @@ if "$bin/eccctl" status --token-file view.token 2>/dev/null; then fail "the old 
 kill "$pid"
 wait "$pid" || fail "eccd did not exit 0"
 pid=""
-echo "credentials: OK (loopback-only without tokens, tokens hashed, roles, principal in the journal, HTTPS, SIGHUP renewal)"
+echo "credentials: OK (loopback-only without tokens, tokens hashed, roles, principal in the journal, HTTPS, TCP over TLS with tokens, SIGHUP renewal)"

@@ -1,7 +1,9 @@
+import EccAuth
 import EccBus
 import EccCore
 import NIOCore
 import NIOExtras
+import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -13,8 +15,13 @@ import Synchronization
 /// Lines are parsed straight out of NIO's buffer. A bad line is counted and logged (rate-limited) and
 /// the connection goes on. When the bus is full the handler stops reading from the socket until its
 /// batch fits (TCP backpressure), so nothing already read is ever dropped.
+///
+/// With tokens the first line must be `{"auth":"TOKEN"}` naming an operator or admin (``JSONLinesHello``),
+/// within the auth timeout; until then a line may be at most 4 KiB. Anything else is answered with one
+/// `{"error":…}` line, counted (reason `credentials`) and the connection closed, reading nothing after it.
 final class JSONLinesHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let producer: Producer<Event>
     private let reporter: BadInputReporter
@@ -33,10 +40,19 @@ final class JSONLinesHandler: ChannelInboundHandler {
     private var inactive = false
     private var lineNumber = 0
     private var peer = "?"
+    /// Checks a token; nil when connections need none.
+    private let principal: (@Sendable (String) -> Principal?)?
+    /// Whether lines are events now: from the start without tokens, after a good auth line with them.
+    private var authenticated: Bool
+    /// The authenticated principal, stamped on every event as `sender`.
+    private var sender: AttributeValue?
+    /// Refused: nothing more is read, the connection closes.
+    private var refused = false
+    private var context: ChannelHandlerContext?
 
     init(
         producer: Producer<Event>, reporter: BadInputReporter, clock: any EccCore.Clock,
-        limits: JSONLinesServer.Limits, backlog: Backlog
+        limits: JSONLinesServer.Limits, backlog: Backlog, principal: (@Sendable (String) -> Principal?)? = nil
     ) {
         self.producer = producer
         self.backlog = backlog
@@ -44,10 +60,21 @@ final class JSONLinesHandler: ChannelInboundHandler {
         self.clock = clock
         self.limits = limits
         self.maxLineLength = limits.maxLineBytes
+        self.principal = principal
+        self.authenticated = principal == nil
     }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelActive(context: ChannelHandlerContext) {
         peer = context.channel.remoteAddress?.description ?? "?"
+        if !authenticated {
+            context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.authTimeout)) {
+                guard !self.authenticated, !self.refused, !self.inactive else { return }
+                self.refuse("no {\"auth\":\"TOKEN\"} line within \(self.limits.authTimeout)")
+            }
+        }
         context.fireChannelActive()
     }
 
@@ -97,13 +124,47 @@ final class JSONLinesHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A failed TLS handshake (plain TCP to a TLS port, a client that distrusts the certificate) is
+        // counted; a peer that closes without TLS's close_notify is an ordinary close.
+        if let e = error as? NIOSSLError, case .uncleanShutdown = e {
+        } else if error is NIOSSLError || error is BoringSSLError {
+            reporter.report("TLS failed", peer: peer, detail: "\(error)", reason: .tls)
+        }
         context.close(promise: nil)
+    }
+
+    /// Answers one `{"error":…}` line, counts the refusal and closes; nothing after it is read.
+    private func refuse(_ detail: String) {
+        refused = true
+        reporter.report("connection refused", peer: peer, detail: detail, reason: .credentials)
+        guard let context else { return }
+        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+        let answer = context.channel.allocator.buffer(bytes: JSONLinesHello.refused(detail))
+        context.writeAndFlush(wrapOutboundOut(answer)).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// A connection's first line when tokens are required.
+    private func authenticate(_ line: UnsafeRawBufferPointer) {
+        guard let principal, let token = JSONLinesHello.token(in: line) else {
+            return refuse("authenticate first: the first line must be {\"auth\":\"TOKEN\"}")
+        }
+        guard let who = principal(token) else { return refuse("unknown token") }
+        guard who.role >= .operator else {
+            return refuse("\(who.name) is a \(who.role.name): sending events needs operator or admin")
+        }
+        authenticated = true
+        sender = .string(who.name)
+        guard let context else { return }
+        context.writeAndFlush(
+            wrapOutboundOut(context.channel.allocator.buffer(bytes: JSONLinesHello.accepted(principal: who.name))),
+            promise: nil)
     }
 
     /// Decodes every complete line in the cumulation buffer.
     private func decodeLines(final: Bool) {
         guard var buffer = cumulation else { return }
         cumulation = nil
+        guard !refused else { return }
         let now = clock.now()
         let scannedBefore = scanned
         let consumed = buffer.withUnsafeReadableBytes { raw -> Int in
@@ -122,10 +183,16 @@ final class JSONLinesHandler: ChannelInboundHandler {
                 }
                 start = nl + 1
                 from = start
+                if refused { return raw.count }
             }
             let rest = raw.count - start
             if final && rest > 0 && !discardingLongLine {
                 decodeLine(UnsafeRawBufferPointer(rebasing: raw[start...]), receivedAt: now)
+                return raw.count
+            }
+            if !authenticated && rest > JSONLinesHello.maxLineBytes {
+                refuse(
+                    "the first line must be {\"auth\":\"TOKEN\"}, not more than \(JSONLinesHello.maxLineBytes) bytes")
                 return raw.count
             }
             if rest > maxLineLength {
@@ -158,6 +225,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
 
     private func decodeLine(_ bytes: UnsafeRawBufferPointer, receivedAt: EventTime) {
         lineNumber += 1
+        guard authenticated else { return authenticate(bytes) }
         guard bytes.count <= maxLineLength else {
             reporter.report(
                 "bad JSON line dropped", peer: peer, detail: "line \(lineNumber): longer than \(maxLineLength) bytes",
@@ -168,7 +236,10 @@ final class JSONLinesHandler: ChannelInboundHandler {
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         do {
-            producer.append(try JSONEventDecoder.decodeEvent(line, receivedAt: receivedAt, limits: limits.input))
+            var event = try JSONEventDecoder.decodeEvent(line, receivedAt: receivedAt, limits: limits.input)
+            // Who sent it is known: the principal replaces any `sender` the event carried, so it cannot be claimed.
+            if let sender { event.attributes["sender"] = sender }
+            producer.append(event)
         } catch {
             reporter.report(
                 "bad JSON line dropped", peer: peer, detail: "line \(lineNumber): \(error)", reason: error.reason)

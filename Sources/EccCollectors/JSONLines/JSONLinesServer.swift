@@ -1,9 +1,11 @@
+import EccAuth
 import EccBus
 import EccCore
 import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -14,7 +16,28 @@ import Synchronization
 /// a buffer of its own size, not in the 64 KiB read buffer it arrived in) and what one event may hold.
 /// When `accept` fails (out of file descriptors) the listener backs off for half a second instead of
 /// spinning; every refusal is counted in ``badLines`` by reason.
+///
+/// With ``Credentials`` it is safe off loopback: TLS (the certificate reloaded with the API's on SIGHUP) and
+/// a token per connection, sent as the first line (``JSONLinesHello``); the token's principal becomes the
+/// `sender` attribute of every event the connection sends.
 public final class JSONLinesServer: Service, Sendable {
+    /// Who may send: TLS, and a token per connection.
+    public struct Credentials: Sendable {
+        /// The certificate to serve; nil: plain TCP.
+        public var tls: TLSCertificates?
+        /// Who a presented token stands for (the API's tokens, as reloaded); nil: connections send no
+        /// token (tokenless loopback mode).
+        public var principal: (@Sendable (String) -> Principal?)?
+
+        public init(tls: TLSCertificates? = nil, principal: (@Sendable (String) -> Principal?)? = nil) {
+            self.tls = tls
+            self.principal = principal
+        }
+
+        /// Plain TCP, no tokens.
+        public static let none = Credentials()
+    }
+
     /// Bounds on what connections may make the collector hold.
     public struct Limits: Sendable, Equatable {
         /// Longest line in bytes.
@@ -23,6 +46,9 @@ public final class JSONLinesServer: Service, Sendable {
         public var maxConnections = 1024
         /// A connection that sends nothing for this long is closed.
         public var idleTimeout: Duration = .seconds(300)
+        /// With tokens, a connection that has not authenticated this long after it opened (TLS handshake
+        /// included) is closed.
+        public var authTimeout: Duration = .seconds(10)
         /// What one event may hold.
         public var input = InputLimits.standard
 
@@ -40,13 +66,14 @@ public final class JSONLinesServer: Service, Sendable {
     private let clock: any EccCore.Clock
     private let logger: Logger
     private let limits: Limits
+    private let credentials: Credentials
     private let bound = Mutex<Int?>(nil)
     private let group: MultiThreadedEventLoopGroup
     private let open = Atomic<Int>(0)
 
     public init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
-        limits: Limits = Limits(), group: MultiThreadedEventLoopGroup = .singleton
+        limits: Limits = Limits(), credentials: Credentials = .none, group: MultiThreadedEventLoopGroup = .singleton
     ) {
         self.host = host
         self.port = port
@@ -56,6 +83,7 @@ public final class JSONLinesServer: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.limits = limits
+        self.credentials = credentials
         self.group = group
     }
 
@@ -80,7 +108,12 @@ public final class JSONLinesServer: Service, Sendable {
         let reporter = self.badLines
         let clock = self.clock
         let limits = self.limits
+        let principal = credentials.principal
         let backlog = Backlog()
+        let tls: NIOSSLContext?
+        do { tls = try credentials.tls.map { try NIOSSLContext(configuration: $0.serverConfiguration()) } } catch {
+            throw CollectorError(collector: "tcp", message: "TLS: \(error)")
+        }
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
@@ -115,12 +148,15 @@ public final class JSONLinesServer: Service, Sendable {
                     channel.closeFuture.whenComplete { _ in self.open.subtract(1, ordering: .relaxed) }
                     return channel.eventLoop.makeCompletedFuture {
                         let producer = Producer(ring: ring, policy: .wait, stats: stats, batchSize: 512)
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)))
                         try channel.pipeline.syncOperations.addHandler(
                             JSONLinesHandler(
                                 producer: producer, reporter: reporter, clock: clock, limits: limits,
-                                backlog: backlog))
+                                backlog: backlog, principal: principal))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -129,7 +165,12 @@ public final class JSONLinesServer: Service, Sendable {
         }
         let actual = channel.localAddress?.port ?? port
         bound.withLock { $0 = actual }
-        logger.info("JSON-lines TCP collector listening", metadata: ["ecc.address": "\(host):\(actual)"])
+        logger.info(
+            "JSON-lines TCP collector listening",
+            metadata: [
+                "ecc.address": "\(host):\(actual)", "ecc.tls": "\(tls != nil)",
+                "ecc.tokens": "\(principal != nil)",
+            ])
 
         try? await gracefulShutdown()
         // Stop accepting, let every connection hand what it read to the bus, then close.

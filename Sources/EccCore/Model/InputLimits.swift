@@ -49,6 +49,9 @@ public enum InputRefusal: String, Sendable, CaseIterable {
     /// `accept` failed (out of file descriptors): the listener backs off instead of spinning.
     case acceptFailed = "accept_failed"
     /// Not allowed by the sender's credentials: an SNMP community not listed, v1/v2c under `v3_only`,
-    /// a USM failure (unknown user, wrong digest, not in time).
+    /// a USM failure (unknown user, wrong digest, not in time); a TCP connection without a good token.
     case credentials
+    /// A TLS handshake that failed: plain text to a TLS port, a client that refused eccd's certificate, a
+    /// protocol or cipher mismatch.
+    case tls
 }

@@ -9,11 +9,38 @@ extension DaemonConfig {
         public var tokensFile: String?
         /// Browser origins besides eccd's own that may call the API (`https://console.example.net`).
         public var allowedOrigins: [String] = []
-        /// `http.tls.cert_file` and `http.tls.key_file` (PEM): HTTPS instead of HTTP when set.
-        public var tlsCertFile: String?
-        public var tlsKeyFile: String?
+        /// `http.tls`: HTTPS instead of HTTP when set.
+        public var tls: TLSFiles?
 
         public init() {}
+    }
+
+    /// A listener's certificate and key (`cert_file`, `key_file`, PEM), read at start and on SIGHUP.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certFile: String
+        public var keyFile: String
+
+        public init(certFile: String, keyFile: String) {
+            self.certFile = certFile
+            self.keyFile = keyFile
+        }
+
+        /// Reads and checks both files, as eccd starts with them; `section` (`http.tls`) names them in errors.
+        func load(_ section: String) throws(ConfigError) -> TLSCertificates {
+            do { return try TLSCertificates(certFile: certFile, keyFile: keyFile) } catch {
+                throw ConfigError("\(section): \(error.description)", file: "the configuration")
+            }
+        }
+
+        /// The `tls:` mapping of `section`.
+        static func parse(_ v: YAMLValue, _ section: String) throws(ConfigError) -> TLSFiles {
+            let tls = try v.mapping(section, known: ["cert_file", "key_file"])
+            guard let cert = tls["cert_file"], let key = tls["key_file"] else {
+                throw v.error("\(section) needs cert_file and key_file (PEM)")
+            }
+            return TLSFiles(
+                certFile: try cert.string("\(section).cert_file"), keyFile: try key.string("\(section).key_file"))
+        }
     }
 
     /// The `http:` keys of ``HTTPAuthSettings``.
@@ -21,14 +48,7 @@ extension DaemonConfig {
 
     static func httpAuthSettings(_ m: YAMLMapping, into c: inout DaemonConfig) throws(ConfigError) {
         if let f = m["tokens_file"] { c.httpAuth.tokensFile = try f.string("http.tokens_file") }
-        if let t = m["tls"] {
-            let tls = try t.mapping("http.tls", known: ["cert_file", "key_file"])
-            guard let cert = tls["cert_file"], let key = tls["key_file"] else {
-                throw t.error("http.tls needs cert_file and key_file (PEM)")
-            }
-            c.httpAuth.tlsCertFile = try cert.string("http.tls.cert_file")
-            c.httpAuth.tlsKeyFile = try key.string("http.tls.key_file")
-        }
+        if let t = m["tls"] { c.httpAuth.tls = try TLSFiles.parse(t, "http.tls") }
         if let list = m["allowed_origins"] {
             c.httpAuth.allowedOrigins = try list.list("http.allowed_origins").map { v throws(ConfigError) in
                 let o = try v.string("an origin")
@@ -42,10 +62,13 @@ extension DaemonConfig {
 
     /// The API's certificate and key (nil: plain HTTP), read and checked as eccd starts with them.
     public func apiTLS() throws(ConfigError) -> TLSCertificates? {
-        guard let cert = httpAuth.tlsCertFile, let key = httpAuth.tlsKeyFile else { return nil }
-        do { return try TLSCertificates(certFile: cert, keyFile: key) } catch {
-            throw ConfigError("http.tls: \(error.description)", file: "the configuration")
-        }
+        try httpAuth.tls?.load("http.tls")
+    }
+
+    /// The JSON-lines collector's certificate and key (nil: plain TCP).
+    public func tcpCertificates() throws(ConfigError) -> TLSCertificates? {
+        guard tcpEnabled else { return nil }
+        return try tcpTLS?.load("tcp.tls")
     }
 
     /// The API's access policy, as eccd starts with it and `eccd --check-config` checks it: the tokens file

@@ -12,6 +12,9 @@ public struct EdgeLimits: Sendable, Equatable {
     public var tcpMaxConnections = 1024
     /// A TCP connection silent this long is closed: `tcp.idle_timeout`.
     public var tcpIdleTimeout: Duration = .seconds(300)
+    /// With tokens, a TCP connection not authenticated this long after it opened is closed:
+    /// `tcp.auth_timeout`.
+    public var tcpAuthTimeout: Duration = .seconds(10)
     /// Most HTTP connections at once: `http.max_connections`.
     public var httpMaxConnections = 1024
     /// An HTTP connection with no request in progress (or a request head not finished) this long is
@@ -33,19 +36,26 @@ public struct EdgeLimits: Sendable, Equatable {
         l.maxLineBytes = maxLineBytes
         l.maxConnections = tcpMaxConnections
         l.idleTimeout = tcpIdleTimeout
+        l.authTimeout = tcpAuthTimeout
         l.input = input
         return l
     }
 }
 
 extension DaemonConfig {
-    /// Why the JSON-lines TCP collector may not start as configured: off loopback it would let anyone who
-    /// can reach it inject events, and it has neither TLS nor tokens yet. nil when it may.
+    /// Why the JSON-lines TCP collector may not start as configured: off loopback it needs TLS (`tcp.tls`)
+    /// and tokens (`http.tokens_file`), or anyone who can reach it could inject events. nil when it may.
     public var tcpListenProblem: String? {
         guard tcpEnabled, !ListenAddress.isLoopback(tcpHost) else { return nil }
-        return "tcp.listen \(tcpHost):\(tcpPort) is not a loopback address, and the JSON-lines collector has no "
-            + "TLS or tokens yet, so anyone who can reach it could inject events: keep it on 127.0.0.1 (or "
-            + "'enabled: false') and send from other hosts with POST /v1/events over HTTPS with a token"
+        let missing = [
+            tcpTLS == nil ? "tcp.tls (cert_file, key_file)" : nil,
+            httpAuth.tokensFile == nil ? "http.tokens_file (eccctl token create)" : nil,
+        ].compactMap { $0 }
+        guard !missing.isEmpty else { return nil }
+        return "tcp.listen \(tcpHost):\(tcpPort) is off loopback, where the JSON-lines collector needs TLS and a "
+            + "token on every connection, but \(missing.joined(separator: " and ")) "
+            + (missing.count == 1 ? "is" : "are") + " not set: anyone who can reach it could inject events. "
+            + "Set them, or listen on 127.0.0.1"
     }
 
     /// The `input:` section.
@@ -96,6 +106,10 @@ extension DaemonConfig {
         if let t = m["idle_timeout"] {
             let second: Int64 = 1_000_000_000
             c.limits.tcpIdleTimeout = try duration(t, "tcp.idle_timeout", min: second, max: 7 * 86_400 * second)
+        }
+        if let t = m["auth_timeout"] {
+            let second: Int64 = 1_000_000_000
+            c.limits.tcpAuthTimeout = try duration(t, "tcp.auth_timeout", min: second, max: 3600 * second)
         }
     }
 }

@@ -25,6 +25,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var tcpEnabled = true
     public var tcpHost = "127.0.0.1"
     public var tcpPort = 8471
+    /// The collector's TLS (`tcp.tls`); its tokens are the API's (`http.tokens_file`).
+    public var tcpTLS: TLSFiles?
     /// SNMP notification receiver (UDP); `enabled: false` turns it off.
     public var snmpEnabled = true
     public var snmpHost = "127.0.0.1"
@@ -140,8 +142,12 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         if let t = top["tcp"] {
             let m = try t.mapping(
-                "tcp", known: ["enabled", "listen", "max_line_bytes", "max_connections", "idle_timeout"])
+                "tcp",
+                known: [
+                    "enabled", "listen", "max_line_bytes", "max_connections", "idle_timeout", "auth_timeout", "tls",
+                ])
             try tcpLimits(m, into: &c)
+            if let tls = m["tls"] { c.tcpTLS = try TLSFiles.parse(tls, "tcp.tls") }
             if let e = m["enabled"] { c.tcpEnabled = try e.bool("tcp.enabled") }
             if let l = m["listen"] { (c.tcpHost, c.tcpPort) = try listen(l, "tcp.listen") }
             if let b = m["max_line_bytes"] {

@@ -4,13 +4,14 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Re-reads the API tokens file and the TLS certificate and key on SIGHUP (alongside the rules): good files
-/// replace what is in force at once (the next handshake gets the new certificate); a file that is unreadable,
-/// too open or malformed is refused and what is in force stays.
+/// Re-reads the API tokens file (the TCP collector's tokens too) and the TLS certificates and keys (API, TCP
+/// collector) on SIGHUP, alongside the rules: good files replace what is in force at once (the next
+/// handshake gets the new certificate, the next connection is checked against the new tokens); a file that
+/// is unreadable, too open or malformed is refused and what is in force stays.
 struct CredentialReloadService: Service {
     let access: APIAccess
     let tokensFile: String?
-    let tls: TLSCertificates?
+    let certificates: [TLSCertificates]
     let logger: Logger
 
     func run() async throws {
@@ -36,7 +37,7 @@ struct CredentialReloadService: Service {
                 )
             }
         }
-        if let tls {
+        for tls in certificates {
             do {
                 try tls.reload()
                 logger.notice("TLS certificate reloaded", metadata: ["ecc.certificate": "\(tls.certFile)"])

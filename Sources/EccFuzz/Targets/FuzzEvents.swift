@@ -5,12 +5,16 @@ enum FuzzEvents {
     static let receivedAt = EventTime(nanoseconds: 1_796_292_000_000_000_000)
 
     /// A TCP line and an HTTP body: an input that decodes as one event must decode as the same one event
-    /// when it arrives as a body.
+    /// when it arrives as a body. The same line as a connection's first (auth) line must never be both.
     static func json(_ bytes: UnsafeRawBufferPointer) {
         let line = try? JSONEventDecoder.decodeEvent(bytes, receivedAt: receivedAt)
         let body = try? JSONEventDecoder.decodeEvents(bytes, receivedAt: receivedAt)
         if let line {
             precondition(body == [line], "a line decodes as an event, the same text as a body does not")
+        }
+        if let token = JSONLinesHello.token(in: bytes) {
+            precondition(line == nil, "a line is both an auth line and an event")
+            precondition(!token.isEmpty, "an auth line with an empty token")
         }
     }
 
