@@ -109,9 +109,20 @@ struct TCPCredentialsTests {
             #expect(r.closed, "\(why)")
             #expect(r.answer.hasPrefix(#"{"error":"#) && r.answer.contains(why), "\(r.answer)")
         }
-        #expect(try await metric(t, "credentials") == refusals.count)
+        // An event as the last, unterminated line of a connection that never authenticated: refused at close.
+        let last = try LineSender(host: "127.0.0.1", port: port)
+        try last.send(Array(event.replacingOccurrences(of: "h1", with: "h5").utf8))
+        last.finish()
+        #expect(try await metric(t, "credentials") == refusals.count + 1)
+
+        // An admin, with a blank line and CRLF before its auth line: accepted. Its event comes after every
+        // refused one, so once it is an alarm the refused ones would have been too.
+        let admin = "\r\n" + #"{"auth":"\#(t.named["carol"] ?? "")"}"# + "\r\n"
+        let marker = try exchange(port, admin + event.replacingOccurrences(of: "h1", with: "marker") + "\n", wait: 1)
+        #expect(marker.answer == #"{"auth":"ok","principal":"carol"}"# + "\n")
+        try await t.d.eventually { try await summaries(t)["marker"] == "ping from carol" }
         let hosts = try await summaries(t)
-        #expect(hosts["h2"] == nil && hosts["h3"] == nil && hosts["h4"] == nil)
+        #expect(["h2", "h3", "h4", "h5"].allSatisfy { hosts[$0] == nil }, "\(hosts)")
 
         // A token removed from the file (and SIGHUP's reload) stops new connections.
         let lines = try String(contentsOfFile: t.tokensFile, encoding: .utf8).split(separator: "\n")
@@ -130,10 +141,15 @@ struct TCPCredentialsTests {
         let other = try makeCertificate(in: dir, name: "other", commonName: "someone else")
         let t = try await TokenedDaemon(rules: Self.rules, dir: dir) {
             $0.tcpTLS = .init(certFile: cert.cert, keyFile: cert.key)
+            $0.limits.tcpAuthTimeout = .seconds(1)
         }
         defer { t.d.removeFiles() }
         let port = t.d.tcpPort
         let token = t.named["bob"] ?? ""
+        // A connection that never starts its handshake is closed at the auth timeout, not the idle timeout.
+        let stalled = try LineSender(host: "127.0.0.1", port: port)
+        #expect(stalled.readUntilClosed(seconds: 30).closed)
+        #expect(try await metric(t, "credentials") == 1)
         let ok = try sClient(
             port: port, caFile: cert.cert,
             input: #"{"auth":"\#(token)"}"# + "\n" + #"{"source":"t","host":"tls1","type":"ping"}"# + "\n")
@@ -146,7 +162,11 @@ struct TCPCredentialsTests {
         let distrust = try sClient(port: port, caFile: other.cert, input: #"{"auth":"\#(token)"}"# + "\n")
         #expect(!distrust.output.contains("auth"))
         #expect(distrust.status != 0)
+        // A port scan (connect, close) is an ordinary close; the killed s_client above closed without
+        // close_notify, an ordinary close too.
+        try LineSender(host: "127.0.0.1", port: port).finish()
         try await t.d.eventually { try await metric(t, "tls") >= 2 }
+        #expect(try await metric(t, "tls") == 2)
         #expect(try await summaries(t)["plain"] == nil)
         try await t.d.stop()
     }

@@ -108,6 +108,9 @@ kill -HUP "$pid"
 for _ in $(seq 100); do grep -q "TLS certificate reloaded" eccd.log && break; sleep 0.1; done
 ECC_CA_FILE="$work/second.pem" "$bin/eccctl" status --token-file view.token >/dev/null || fail "renewed certificate"
 if "$bin/eccctl" status --token-file view.token 2>/dev/null; then fail "the old certificate is still served"; fi
+echo '{"auth":"'"$(cat alice.token)"'"}' | timeout 10 openssl s_client -quiet -verify_return_error -CAfile second.pem \
+    -connect "127.0.0.1:$tport" >tcp.out 2>/dev/null || true
+grep -q '"auth":"ok"' tcp.out || fail "the TCP collector does not serve the renewed certificate: $(cat tcp.out)"
 kill "$pid"
 wait "$pid" || fail "eccd did not exit 0"
 pid=""

@@ -49,6 +49,8 @@ final class JSONLinesHandler: ChannelInboundHandler {
     /// Refused: nothing more is read, the connection closes.
     private var refused = false
     private var context: ChannelHandlerContext?
+    /// Closes a connection that has not authenticated in time (cancelled once it has, or has closed).
+    private var authDeadline: Scheduled<Void>?
 
     init(
         producer: Producer<Event>, reporter: BadInputReporter, clock: any EccCore.Clock,
@@ -70,7 +72,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
     func channelActive(context: ChannelHandlerContext) {
         peer = context.channel.remoteAddress?.description ?? "?"
         if !authenticated {
-            context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.authTimeout)) {
+            authDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.authTimeout)) {
                 guard !self.authenticated, !self.refused, !self.inactive else { return }
                 self.refuse("no {\"auth\":\"TOKEN\"} line within \(self.limits.authTimeout)")
             }
@@ -97,6 +99,8 @@ final class JSONLinesHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         inactive = true
+        authDeadline?.cancel()
+        authDeadline = nil
         decodeLines(final: true)  // a last line without a newline still counts
         flush(context: context)
         context.fireChannelInactive()
@@ -125,22 +129,30 @@ final class JSONLinesHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A failed TLS handshake (plain TCP to a TLS port, a client that distrusts the certificate) is
-        // counted; a peer that closes without TLS's close_notify is an ordinary close.
-        if let e = error as? NIOSSLError, case .uncleanShutdown = e {
+        // counted; a peer that closes without TLS's close_notify, or connects and closes without a word (a
+        // port scan, a load balancer's health check), is an ordinary close.
+        let ordinary: [NIOSSLError] = [.uncleanShutdown, .handshakeFailed(.sslError([.eofDuringHandshake]))]
+        if let e = error as? NIOSSLError, ordinary.contains(e) {
         } else if error is NIOSSLError || error is BoringSSLError {
             reporter.report("TLS failed", peer: peer, detail: "\(error)", reason: .tls)
         }
         context.close(promise: nil)
     }
 
-    /// Answers one `{"error":…}` line, counts the refusal and closes; nothing after it is read.
+    /// Answers one `{"error":…}` line, counts the refusal and closes; nothing after it is decoded.
+    ///
+    /// The close does not wait for the answer to be written: in the middle of a TLS handshake the answer
+    /// cannot be (TLS holds it until the handshake ends, which a stalling stranger never lets happen), and
+    /// the connection must still go. Once the handshake is done, TLS writes the answer before its close.
     private func refuse(_ detail: String) {
         refused = true
+        authDeadline?.cancel()
+        authDeadline = nil
         reporter.report("connection refused", peer: peer, detail: detail, reason: .credentials)
         guard let context else { return }
-        try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
         let answer = context.channel.allocator.buffer(bytes: JSONLinesHello.refused(detail))
-        context.writeAndFlush(wrapOutboundOut(answer)).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
+        context.close(promise: nil)
     }
 
     /// A connection's first line when tokens are required.
@@ -153,6 +165,8 @@ final class JSONLinesHandler: ChannelInboundHandler {
             return refuse("\(who.name) is a \(who.role.name): sending events needs operator or admin")
         }
         authenticated = true
+        authDeadline?.cancel()
+        authDeadline = nil
         sender = .string(who.name)
         guard let context else { return }
         context.writeAndFlush(
@@ -195,7 +209,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
                     "the first line must be {\"auth\":\"TOKEN\"}, not more than \(JSONLinesHello.maxLineBytes) bytes")
                 return raw.count
             }
-            if rest > maxLineLength {
+            if authenticated && rest > maxLineLength {
                 if !discardingLongLine {
                     lineNumber += 1
                     reporter.report(
@@ -225,8 +239,11 @@ final class JSONLinesHandler: ChannelInboundHandler {
 
     private func decodeLine(_ bytes: UnsafeRawBufferPointer, receivedAt: EventTime) {
         lineNumber += 1
-        guard authenticated else { return authenticate(bytes) }
-        guard bytes.count <= maxLineLength else {
+        if !authenticated && bytes.count > JSONLinesHello.maxLineBytes {
+            return refuse(
+                "the first line must be {\"auth\":\"TOKEN\"}, not more than \(JSONLinesHello.maxLineBytes) bytes")
+        }
+        guard !authenticated || bytes.count <= maxLineLength else {
             reporter.report(
                 "bad JSON line dropped", peer: peer, detail: "line \(lineNumber): longer than \(maxLineLength) bytes",
                 reason: .lineLength)
@@ -235,6 +252,7 @@ final class JSONLinesHandler: ChannelInboundHandler {
         var line = bytes
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        guard authenticated else { return authenticate(line) }
         do {
             var event = try JSONEventDecoder.decodeEvent(line, receivedAt: receivedAt, limits: limits.input)
             // Who sent it is known: the principal replaces any `sender` the event carried, so it cannot be claimed.
