@@ -43,6 +43,7 @@ run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to
 	exec .build/release/eccd $(if $(CONFIG),--config $(CONFIG),)
 
 ACCEPTANCE_EVENTS ?= 200000
+KILLS ?= 20
 
 test: test-deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
 	$(SWIFT) build --build-tests
@@ -51,6 +52,7 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	Tests/acceptance/flood-sigterm.sh $$($(SWIFT) build --show-bin-path) $(ACCEPTANCE_EVENTS)
 	Tests/acceptance/edge.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/credentials.sh $$($(SWIFT) build --show-bin-path)
+	Tests/acceptance/kill9.py $$($(SWIFT) build --show-bin-path) $(KILLS)
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests

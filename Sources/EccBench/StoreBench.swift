@@ -69,11 +69,9 @@ enum StoreBench {
         submitted = batches.reduce(0) { $0 + $1.count }
         writer.start()
         let seconds = timed {
-            let producer = Producer(
-                ring: writer.input, policy: .wait, stats: ProducerStats(name: "bench"), batchSize: 1)
-            for b in batches { producer.append(b) }
-            producer.flush()
-            writer.input.close()
+            let submitter = writer.makeSubmitter()
+            for b in batches { submitter.submit(b) }
+            submitter.close()
             let done = DispatchSemaphore(value: 0)
             Task {
                 await writer.waitUntilFinished()

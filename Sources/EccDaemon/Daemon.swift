@@ -21,7 +21,8 @@ public final class Daemon: Sendable {
     let bus: Ring<Event>
     let writer: StoreWriter
     let runner: EngineRunner
-    let alarms = Broadcast<AlarmChange>()
+    /// The live stream: alarm changes once committed (eccd's self-alarms at once).
+    let alarms: Broadcast<AlarmChange>
     let reader: StoreReader
     /// Operator actions on incidents and the SLA clock.
     public let desk: IncidentDesk
@@ -96,11 +97,14 @@ public final class Daemon: Sendable {
             logger.notice(
                 "notifications off: the configuration has no notify section; routes are evaluated, nothing is sent")
         }
+        let alarms = Broadcast<AlarmChange>()
+        self.alarms = alarms
         do {
             writer = try StoreWriter(
                 path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
                 policy: policy, maxSizeBytes: config.databaseMaxSizeMB.map { Int64($0) << 20 }, logger: logger,
-                onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) })
+                onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) },
+                onCommitted: { [alarms] changes in alarms.publish(changes) })
             reader = try StoreReader(path: config.databasePath)
             desk = try IncidentDesk(path: config.databasePath, policy: policy)
             dispatcher = try config.notify.map { n throws(StoreError) in
@@ -149,11 +153,11 @@ public final class Daemon: Sendable {
                 "ecc.paths": "\(config.rulePaths.joined(separator: ","))",
             ])
         bus = Ring(minimumCapacity: config.busCapacity)
-        selfAlarm.attach(bus)
         runner = EngineRunner(
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
-            storeInput: writer.input, alarms: alarms, clock: clock, logger: logger,
+            store: writer, alarms: alarms, lag: config.storeLag, clock: clock, logger: logger,
             saveSnapshot: { [writer] in writer.submit($0) }, current: rulesInForce)
+        selfAlarm.attach(runner)
         reloader = RuleReloader(
             paths: config.rulePaths, runner: runner, logger: logger, augment: augment,
             validate: { [notify = config.notify] rules in notify?.unknownReceivers(in: rules) ?? [] })

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Store full", .serialized)
 struct StoreFullTests {
-    @Test("a full database: eccd keeps running, raises its self-alarm, retries, and loses nothing it accepted")
+    /// A full database: eccd keeps running, raises its self-alarm at once, shows nothing it has not committed,
+    /// holds its engine within `max_uncommitted`, retries, and loses nothing it accepted.
+    @Test("a full database: self-alarm at once, nothing uncommitted shown, engine held, nothing lost")
     func databaseFull() async throws {
         let rules =
             daemonRules
@@ -19,7 +21,7 @@ struct StoreFullTests {
                 """
         let dir = try TestDaemon.makeDir(rules: rules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let d = try await TestDaemon(dir: dir)
+        let d = try await TestDaemon(dir: dir) { $0.storeLag.maxChanges = 100 }
         let tap = StreamTap(d.client)
         _ = try await d.post(#"{"source":"t","host":"before","type":"flood"}"#)
         try await d.eventually { try await d.incidents().count == 1 }
@@ -42,10 +44,19 @@ struct StoreFullTests {
                 $0["rule"] as? String == "eccd-store-unwritable" && $0["change"] as? String == "raised"
             }
         }
+        // The engine stopped within the bound, and the stream shows none of the uncommitted alarms.
+        try await d.eventually(20) {
+            try await d.status()["store"].flatMap { ($0 as? [String: Any])?["engine_waiting"] as? Bool } == true
+        }
         let store = try await d.status()["store"] as? [String: Any]
         #expect(store?["retrying"] as? Bool == true)
+        let uncommitted = store?["changes_uncommitted"] as? Int ?? -1
+        #expect(uncommitted >= 100 && uncommitted <= 110, "\(uncommitted) uncommitted changes")
+        #expect(
+            !tap.changes.contains { ($0["host"] as? String)?.hasPrefix("h") == true }, "uncommitted changes were shown")
         let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
         #expect(metrics.contains("ecc_store_retrying 1"))
+        #expect(metrics.contains("ecc_engine_waiting_for_store 1"))
         let writeErrors = metrics.split(separator: "\n").first { $0.hasPrefix("ecc_store_write_errors_total ") }
             .flatMap { Double($0.split(separator: " ").last ?? "") }
         #expect((writeErrors ?? 0) > 0, "ecc_store_write_errors_total is \(writeErrors.map { "\($0)" } ?? "missing")")
@@ -61,6 +72,13 @@ struct StoreFullTests {
         }
         #expect(try await d.status()["store"].flatMap { ($0 as? [String: Any])?["retrying"] as? Bool } == false)
         #expect(try await d.incidents().count == hosts + 2)
+        // Once committed, every alarm reached the stream, each raise once.
+        try await d.eventually(10) {
+            tap.changes.filter {
+                ($0["host"] as? String)?.hasPrefix("h") == true && $0["change"] as? String == "raised"
+            }
+            .count == hosts
+        }
         tap.task.cancel()
         try await d.stop()
     }

@@ -16,6 +16,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Largest database size in MiB (nil: as large as the disk allows). Past it, writes fail as on a full
     /// disk: eccd raises its self-alarm, queues within its bounds and retries.
     public var databaseMaxSizeMB: Int?
+    /// How far the engine may run ahead of the store: `database.max_uncommitted`, `max_uncommitted_age`.
+    public var storeLag = EngineRunner.Lag()
     /// Rule files and directories.
     public var rulePaths = ["./rules"]
     /// HTTP API address.
@@ -108,7 +110,15 @@ public struct DaemonConfig: Sendable, Equatable {
         if let i = top["input"] { c.limits.input = try inputLimits(i) }
         if let n = top["notify"] { c.notify = try NotifyConfig.parseNotify(n) }
         if let db = top["database"] {
-            let m = try db.mapping("database", known: ["path", "synchronous", "max_size_mb"])
+            let m = try db.mapping(
+                "database", known: ["path", "synchronous", "max_size_mb", "max_uncommitted", "max_uncommitted_age"])
+            if let v = m["max_uncommitted"] {
+                c.storeLag.maxChanges = try within(v, "database.max_uncommitted", 100...10_000_000)
+            }
+            if let v = m["max_uncommitted_age"] {
+                let ms: Int64 = 1_000_000
+                c.storeLag.maxAge = try duration(v, "database.max_uncommitted_age", min: 100 * ms, max: 3_600_000 * ms)
+            }
             if let v = m["max_size_mb"] {
                 c.databaseMaxSizeMB = try positive(v, "database.max_size_mb", max: Maximum.databaseMaxSizeMB)
             }

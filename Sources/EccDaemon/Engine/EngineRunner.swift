@@ -6,14 +6,34 @@ import Logging
 import Synchronization
 
 /// Runs the engine on its own thread: drains the bus in batches, feeds the engine, and hands each batch
-/// of alarm changes to the store writer and the live stream.
+/// of alarm changes to the store writer, which publishes them on the live stream once committed.
+///
+/// The engine never runs far ahead of the store: while more than ``Lag/maxChanges`` changes are
+/// uncommitted, or the oldest has waited longer than ``Lag/maxAge``, it takes no events (the bus fills,
+/// collectors that can wait are slowed, UDP drops are counted). eccd's own trouble (``submitUrgent(_:)``)
+/// skips both the bus backlog and that wait, and its changes are shown at once.
 ///
 /// The engine is owned by this thread alone; rule reloads are handed over through a mutex-protected
 /// mailbox and applied between batches, so a reload is atomic with respect to events.
 public final class EngineRunner: Sendable {
+    /// How far the engine may run ahead of the store.
+    public struct Lag: Sendable, Equatable {
+        /// Most alarm changes handed to the store and not yet committed: `database.max_uncommitted`.
+        public var maxChanges = 20_000
+        /// Longest an uncommitted change may wait before the engine stops: `database.max_uncommitted_age`.
+        public var maxAge: Duration = .seconds(1)
+
+        public init() {}
+    }
+
     private let bus: Ring<Event>
-    private let storeInput: Ring<ChangeBatch>
+    private let store: StoreWriter
     private let alarms: Broadcast<AlarmChange>
+    private let lag: Lag
+    /// eccd's own events (self-alarms), taken before the bus and while the engine waits for the store.
+    private let urgent = Mutex<[Event]>([])
+    private let urgentPending = Atomic<Bool>(false)
+    private let waitingForStore = Atomic<Bool>(false)
     private let clock: any EccCore.Clock
     private let logger: Logger
     private let initial: Mutex<(Engine, ChangeBatch)?>
@@ -35,14 +55,15 @@ public final class EngineRunner: Sendable {
 
     /// `startup` holds changes to hand on before the first event (alarms cleared at start).
     public init(
-        engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, storeInput: Ring<ChangeBatch>,
-        alarms: Broadcast<AlarmChange>, clock: any EccCore.Clock, logger: Logger,
+        engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, store: StoreWriter,
+        alarms: Broadcast<AlarmChange>, lag: Lag = Lag(), clock: any EccCore.Clock, logger: Logger,
         saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }, current: RulesInForce? = nil
     ) {
         self.saveSnapshot = saveSnapshot
         self.bus = bus
-        self.storeInput = storeInput
+        self.store = store
         self.alarms = alarms
+        self.lag = lag
         self.clock = clock
         self.logger = logger
         // The rules at start (a reload logs its own).
@@ -71,6 +92,26 @@ public final class EngineRunner: Sendable {
     public var activeAlarms: Int { activeCount.load(ordering: .relaxed) }
     /// Rules in force.
     public var rules: Int { ruleCount.load(ordering: .relaxed) }
+    /// True while the engine takes no events because the store is behind (``Lag``).
+    public var isWaitingForStore: Bool { waitingForStore.load(ordering: .relaxed) }
+
+    /// Most self-alarm events waiting at once; more are dropped (they repeat while the trouble lasts).
+    static let maxUrgent = 64
+
+    /// Hands one of eccd's own events to the engine ahead of the bus; false when too many are waiting.
+    @discardableResult
+    public func submitUrgent(_ event: Event) -> Bool {
+        let taken = urgent.withLock { q in
+            guard q.count < Self.maxUrgent else { return false }
+            q.append(event)
+            return true
+        }
+        if taken {
+            urgentPending.store(true, ordering: .releasing)
+            bus.parker.wake()
+        }
+        return taken
+    }
 
     /// Starts the engine thread.
     public func start() {
@@ -113,10 +154,20 @@ public final class EngineRunner: Sendable {
     private func run(_ start: Engine, startup: ChangeBatch) {
         var engine = start
         var batch = startup
-        let toStore = Producer(ring: storeInput, policy: .wait, stats: ProducerStats(name: "engine"), batchSize: 1)
+        let toStore = store.makeSubmitter()
         var nextSnapshot = clock.now().adding(nanoseconds: Self.snapshotInterval)
         while true {
             if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
+            if urgentPending.load(ordering: .acquiring) { handleUrgent(&engine, into: &batch, toStore) }
+            // Behind the store: take no events (nor timers) until it catches up, but keep serving urgent ones.
+            let room = lag.maxChanges - store.uncommitted
+            if room <= 0 || store.uncommittedAge > lag.maxAge || toStore.isNearlyFull(batches: 16) {
+                waitingForStore.store(true, ordering: .relaxed)
+                if bus.isClosed && bus.count == 0 && store.uncommitted == 0 { break }
+                sleepThread(nanoseconds: 1_000_000)
+                continue
+            }
+            waitingForStore.store(false, ordering: .relaxed)
             if !bus.hasPublished {
                 if bus.isClosed && bus.count == 0 { break }
                 // Sleep until something arrives or the next timer (hold, absence, auto-clear) is due.
@@ -132,7 +183,8 @@ public final class EngineRunner: Sendable {
                 nextSnapshot = now.adding(nanoseconds: Self.snapshotInterval)
                 saveSnapshot(engine.snapshot())
             }
-            let n = bus.drain(maximum: Self.batchSize) { event in
+            // No more events than the room left (an event makes a change or two), so the bound holds closely.
+            let n = bus.drain(maximum: min(Self.batchSize, max(1, room))) { event in
                 engine.handle(event, at: now, into: &batch)
             }
             if n > 0 {
@@ -140,23 +192,42 @@ public final class EngineRunner: Sendable {
                 lateCount.store(Int(truncatingIfNeeded: engine.lateEvents), ordering: .relaxed)
             }
             if !batch.isEmpty {
-                alarms.publish(batch.changes)
-                toStore.append(batch.take())
-                toStore.flush()
+                toStore.submit(batch.take())
                 activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
             }
         }
         if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
-        if !batch.isEmpty {
-            toStore.append(batch)
-            toStore.flush()
-        }
+        if urgentPending.load(ordering: .acquiring) { handleUrgent(&engine, into: &batch, toStore) }
+        toStore.submit(batch)
         // The state that is not an alarm yet (held, counting, heartbeats) survives the restart.
         saveSnapshot(engine.snapshot())
-        storeInput.close()
+        toStore.close()
         logger.info(
             "engine drained the bus",
             metadata: ["ecc.processed": "\(processed)", "ecc.active": "\(engine.activeAlarmCount)"])
+    }
+
+    /// eccd's own events: handled at once, their changes shown on the stream now (they are about the store
+    /// or the bus being in trouble, so they cannot wait for a commit) and stored when the store can.
+    private func handleUrgent(
+        _ engine: inout Engine, into batch: inout ChangeBatch, _ toStore: borrowing StoreWriter.Submitter
+    ) {
+        let events = urgent.withLock { q in
+            let taken = q
+            q.removeAll()
+            return taken
+        }
+        urgentPending.store(false, ordering: .relaxed)
+        // Whatever the engine had made before goes first, unshown, as usual.
+        toStore.submit(batch.take())
+        let now = clock.now()
+        for e in events { engine.handle(e, at: now, into: &batch) }
+        processedCount.add(events.count, ordering: .relaxed)
+        guard !batch.isEmpty else { return }
+        let mine = batch.take()
+        alarms.publish(mine.changes)
+        toStore.submit(mine, shown: true)
+        activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
     }
 
     private func applyReloads(_ engine: inout Engine, into batch: inout ChangeBatch) {

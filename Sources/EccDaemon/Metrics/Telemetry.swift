@@ -78,6 +78,9 @@ final class Telemetry: Sendable {
         w.field("changes_failed", Int64(writer.failed))
         w.key("retrying")
         w.value(writer.isRetrying)
+        w.field("changes_uncommitted", Int64(writer.uncommitted))
+        w.key("engine_waiting")
+        w.value(runner.isWaitingForStore)
         w.endObject()
         w.field("stream_subscribers", Int64(alarms.count))
         w.key("notifications")
@@ -161,6 +164,12 @@ final class Telemetry: Sendable {
         gauge("ecc_alarms_active", runner.activeAlarms, "Active alarms")
         gauge("ecc_rules_loaded", runner.rules, "Rules in force")
         gauge("ecc_store_retrying", writer.isRetrying ? 1 : 0, "1 while the store retries a failed write")
+        gauge(
+            "ecc_store_uncommitted_changes", writer.uncommitted,
+            "Alarm changes the engine handed to the store and not yet committed")
+        gauge(
+            "ecc_engine_waiting_for_store", runner.isWaitingForStore ? 1 : 0,
+            "1 while the engine takes no events because the store is behind (database.max_uncommitted)")
         gauge("ecc_stream_subscribers", alarms.count, "Live stream subscribers")
         if let dispatcher {
             for t in dispatcher.totals.sorted(by: { ($0.receiver, $0.result) < ($1.receiver, $1.result) }) {

@@ -3,19 +3,19 @@ import EccCore
 import Foundation
 import Synchronization
 
-/// eccd's own trouble as events on its bus (source `eccd`), so its rules raise alarms about it like
-/// about anything else: `storeUnwritable` when the database stops taking writes (disk full, read-only,
-/// I/O errors), `storeWritable` when it takes them again. Published without waiting (a full bus drops
-/// the event and counts it), because the store writer must never block on the bus it drains.
+/// eccd's own trouble as events (source `eccd`), so its rules raise alarms about it like about anything
+/// else: `storeUnwritable` when the database stops taking writes (disk full, read-only, I/O errors),
+/// `storeWritable` when it takes them again. They go to the engine ahead of the bus and of its wait for the
+/// store (``EngineRunner/submitUrgent(_:)``), never blocking: the store writer reports through here.
 final class SelfAlarms: Sendable {
     private let clock: any EccCore.Clock
-    private let bus = Mutex<Ring<Event>?>(nil)
+    private let engine = Mutex<EngineRunner?>(nil)
     let stats = ProducerStats(name: "eccd")
     private let host = ProcessInfo.processInfo.hostName
 
     init(clock: any EccCore.Clock) { self.clock = clock }
 
-    func attach(_ ring: Ring<Event>) { bus.withLock { $0 = ring } }
+    func attach(_ runner: EngineRunner) { engine.withLock { $0 = runner } }
 
     func storeHealth(ok: Bool, error: String) {
         var e = Event(
@@ -29,9 +29,7 @@ final class SelfAlarms: Sendable {
     }
 
     private func publish(_ e: Event) {
-        guard let ring = bus.withLock({ $0 }) else { return }
-        let producer = Producer(ring: ring, policy: .dropNewest, stats: stats, batchSize: 1)
-        producer.append(e)
-        producer.flush()
+        guard let runner = engine.withLock({ $0 }) else { return }
+        if runner.submitUrgent(e) { stats.addAccepted(1) } else { stats.addDropped(1) }
     }
 }

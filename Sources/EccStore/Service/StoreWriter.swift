@@ -7,13 +7,27 @@ import Synchronization
 /// The store's own writer thread: takes change batches off a small ring, coalesces whatever queued up
 /// while the last transaction ran, and commits it as one transaction.
 ///
-/// The ring is bounded, so a slow or failing disk pushes back on the engine (and from there on the event
-/// bus) instead of growing memory. Transient errors (busy, full disk, I/O, read-only) are retried with
+/// What is shown is what is kept: committed changes go to ``onCommitted`` (the live stream) after their
+/// transaction, never before, so `kill -9` cannot take back a change an operator saw. The changes handed
+/// over and not yet committed are counted (``uncommitted``, ``uncommittedAge``) so the engine can stop
+/// taking events while the store is behind. The ring is bounded, so a slow or failing disk pushes back on
+/// the engine (and from there on the event bus) instead of growing memory. Transient errors (busy, full disk, I/O, read-only) are retried with
 /// back-off and logged; a batch that fails for any other reason is retried change by change so one bad
 /// change cannot wedge the daemon or take its neighbours down with it.
 public final class StoreWriter: Sendable {
-    /// Where the engine submits batches (one producer: the engine thread).
-    public let input: Ring<ChangeBatch>
+    /// One batch handed to the writer; `shown`: already on the live stream (eccd's self-alarms, which
+    /// cannot wait for a store that is in trouble), so not published again once committed.
+    public struct Submission: Sendable {
+        public var changes: ChangeBatch
+        public var shown: Bool
+    }
+
+    /// Where batches arrive; use ``makeSubmitter()`` (one producer: the engine thread).
+    let input: Ring<Submission>
+    /// Changes handed over and not yet committed or dropped, and since when some have been waiting.
+    private let lag = Mutex<(changes: Int, since: ContinuousClock.Instant?)>((0, nil))
+    /// Receives the changes of each committed transaction (not those `shown` before), on the writer thread.
+    private let onCommitted: @Sendable ([AlarmChange]) -> Void
     private let store: Mutex<AlarmStore?>
     private let logger: Logger
     private let done = DispatchSemaphore(value: 0)
@@ -41,9 +55,11 @@ public final class StoreWriter: Sendable {
     public init(
         path: String, synchronous: AlarmStore.Synchronous = .normal, commitInterval: Duration = .milliseconds(50),
         policy: IncidentPolicy = IncidentPolicy(), maxSizeBytes: Int64? = nil, logger: Logger,
-        onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in }
+        onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in },
+        onCommitted: @escaping @Sendable ([AlarmChange]) -> Void = { _ in }
     ) throws(StoreError) {
         self.onHealth = onHealth
+        self.onCommitted = onCommitted
         if let maxSizeBytes { pendingPageLimit.withLock { $0 = max(1, maxSizeBytes / 4096) } }
         let s = try AlarmStore(path: path, synchronous: synchronous, policy: policy)
         restored = (try s.activeAlarms(), try s.maxAlarmID() + 1, try s.loadSnapshot())
@@ -55,6 +71,49 @@ public final class StoreWriter: Sendable {
 
     /// Changes committed so far.
     public var committed: Int { committedChanges.load(ordering: .relaxed) }
+    /// Changes handed to the writer and not yet committed (or dropped as unstorable).
+    public var uncommitted: Int { lag.withLock { $0.changes } }
+    /// How long the oldest uncommitted change has waited (about: measured from the first change handed over
+    /// after the last commit that left none), zero when there are none.
+    public var uncommittedAge: Duration { lag.withLock { l in l.since.map { ContinuousClock.now - $0 } ?? .zero } }
+
+    /// Hands batches to the writer from one thread, waiting while its ring is full.
+    public struct Submitter: ~Copyable {
+        fileprivate let writer: StoreWriter
+        fileprivate let producer: Producer<Submission>
+
+        /// Hands over `changes` (blocking while the ring is full); `shown`: already on the live stream.
+        public func submit(_ changes: ChangeBatch, shown: Bool = false) {
+            guard !changes.isEmpty else { return }
+            writer.lag.withLock { l in
+                if l.changes == 0 { l.since = ContinuousClock.now }
+                l.changes += changes.count
+            }
+            producer.append(Submission(changes: changes, shown: shown))
+            producer.flush()
+        }
+
+        /// Whether ``submit(_:shown:)`` could block now (the ring has no room for `batches` more).
+        public func isNearlyFull(batches: Int) -> Bool { writer.input.count + batches >= writer.input.capacity }
+
+        /// No more batches: the writer commits what it has, then stops.
+        public consuming func close() { writer.input.close() }
+    }
+
+    /// The submitter for the one thread that hands batches over.
+    public func makeSubmitter() -> Submitter {
+        Submitter(
+            writer: self,
+            producer: Producer(ring: input, policy: .wait, stats: ProducerStats(name: "engine"), batchSize: 1))
+    }
+
+    /// `n` changes left the uncommitted count (committed or dropped).
+    private func settled(_ n: Int) {
+        lag.withLock { l in
+            l.changes = Swift.max(0, l.changes - n)
+            l.since = l.changes == 0 ? nil : ContinuousClock.now
+        }
+    }
     /// Changes that could not be written and were dropped (each logged).
     public var failed: Int { failedChanges.load(ordering: .relaxed) }
     /// Transactions committed.
@@ -107,7 +166,7 @@ public final class StoreWriter: Sendable {
     }
 
     private func run(_ s: AlarmStore) {
-        var pending = ChangeBatch()
+        var pending = Pending()
         var lastCommit = ContinuousClock.now - commitInterval
         while true {
             let ready = input.waitForPublished(timeoutNanoseconds: 1_000_000_000)
@@ -119,12 +178,12 @@ public final class StoreWriter: Sendable {
                 sleepThread(nanoseconds: Int(secs) * 1_000_000_000 + Int(attos / 1_000_000_000))
             }
             lastCommit = ContinuousClock.now
-            _ = input.drain(maximum: .max) { pending.append(contentsOf: $0) }
-            if !pending.isEmpty { write(&pending, to: s) }
+            _ = input.drain(maximum: .max) { pending.add($0) }
+            if !pending.changes.isEmpty { write(&pending, to: s) }
             writeSnapshot(to: s)
         }
-        _ = input.drain(maximum: .max) { pending.append(contentsOf: $0) }
-        if !pending.isEmpty { write(&pending, to: s) }
+        _ = input.drain(maximum: .max) { pending.add($0) }
+        if !pending.changes.isEmpty { write(&pending, to: s) }
         writeSnapshot(to: s)
         do { try s.checkpoint() } catch {
             logger.warning("store checkpoint failed", metadata: ["ecc.error": "\(error)"])
@@ -149,7 +208,33 @@ public final class StoreWriter: Sendable {
         }
     }
 
-    private func write(_ pending: inout ChangeBatch, to s: AlarmStore) {
+    /// What the next transaction holds: the coalesced changes, how many were handed over, and those to
+    /// publish once committed (every change of the batches not shown before, as the engine made them).
+    struct Pending {
+        var changes = ChangeBatch()
+        var submitted = 0
+        var toPublish: [AlarmChange] = []
+        var shownAlarms: Set<UInt64> = []
+
+        mutating func add(_ s: Submission) {
+            submitted += s.changes.count
+            if s.shown {
+                for c in s.changes.changes { shownAlarms.insert(c.alarm.id) }
+            } else {
+                toPublish += s.changes.changes
+            }
+            changes.append(contentsOf: s.changes)
+        }
+
+        mutating func removeAll() {
+            changes.removeAll()
+            submitted = 0
+            toPublish.removeAll(keepingCapacity: true)
+            shownAlarms.removeAll()
+        }
+    }
+
+    private func write(_ pending: inout Pending, to s: AlarmStore) {
         var attempt = 0
         while true {
             if let pages = pendingPageLimit.withLock({ (p: inout Int64?) -> Int64? in
@@ -161,14 +246,16 @@ public final class StoreWriter: Sendable {
                 }
             }
             do {
-                try s.apply(pending)
+                try s.apply(pending.changes)
                 transactions.add(1, ordering: .relaxed)
-                committedChanges.add(pending.count, ordering: .relaxed)
+                committedChanges.add(pending.changes.count, ordering: .relaxed)
+                settled(pending.submitted)
+                if !pending.toPublish.isEmpty { onCommitted(pending.toPublish) }
                 if attempt > 0 {
                     retrying.store(false, ordering: .relaxed)
                     logger.notice(
-                        "store writable again; pending changes committed", metadata: ["ecc.changes": "\(pending.count)"]
-                    )
+                        "store writable again; pending changes committed",
+                        metadata: ["ecc.changes": "\(pending.changes.count)"])
                     onHealth(true, "")
                 }
                 pending.removeAll()
@@ -187,19 +274,25 @@ public final class StoreWriter: Sendable {
             } catch {
                 logger.error("store batch failed; writing its changes one by one", metadata: ["ecc.error": "\(error)"])
                 writeOneByOne(pending, to: s)
+                settled(pending.submitted)
                 pending.removeAll()
                 return
             }
         }
     }
 
-    private func writeOneByOne(_ batch: ChangeBatch, to s: AlarmStore) {
-        for change in batch.changes {
+    /// The slow path after a batch failed for a reason other than a full or busy disk: each change alone,
+    /// the ones that commit published (in their coalesced form), the others dropped and logged.
+    private func writeOneByOne(_ pending: Pending, to s: AlarmStore) {
+        var published: [AlarmChange] = []
+        defer { if !published.isEmpty { onCommitted(published) } }
+        for change in pending.changes.changes {
             var single = ChangeBatch()
             single.append(change)
             do {
                 try s.apply(single)
                 committedChanges.add(1, ordering: .relaxed)
+                if !pending.shownAlarms.contains(change.alarm.id) { published.append(change) }
             } catch {
                 failedChanges.add(1, ordering: .relaxed)
                 logger.error(
