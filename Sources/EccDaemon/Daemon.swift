@@ -42,6 +42,8 @@ public final class Daemon: Sendable {
     let access: APIAccess
     /// The API's certificate (nil: plain HTTP).
     let tls: TLSCertificates?
+    /// One eccd per database, held until ``run(handleSignals:)`` has closed the store.
+    let databaseLock: DatabaseLock
     /// The JSON-lines collector's certificate (nil: plain TCP).
     let tcpTLS: TLSCertificates?
     private let httpBound = Mutex<Int?>(nil)
@@ -77,6 +79,14 @@ public final class Daemon: Sendable {
             logger.notice(
                 "API without tokens (loopback only): callers are not authenticated and name themselves",
                 metadata: ["ecc.http": "\(config.httpHost):\(config.httpPort)"])
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: config.databasePath).deletingLastPathComponent().path,
+                withIntermediateDirectories: true)
+            databaseLock = try DatabaseLock(database: config.databasePath)
+        } catch {
+            throw StartupError(description: "\(error)")
         }
         var rules: RuleSet
         do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
@@ -249,6 +259,8 @@ public final class Daemon: Sendable {
                 "ecc.snmp": "\(config.snmpEnabled ? "udp \(config.snmpHost):\(config.snmpPort)" : "off")",
                 "ecc.database": "\(config.databasePath)",
             ])
+        // The store writer is the last service to stop: once the group returns, another eccd may have the file.
+        defer { databaseLock.release() }
         try await serviceGroup.run()
         logger.notice(
             "eccd stopped",

@@ -90,3 +90,22 @@ struct StartupTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 }
+
+@Suite("One eccd per database", .serialized)
+struct DatabaseLockTests {
+    @Test("a second eccd on the same database is refused at once, naming the first one's pid; after a stop it may")
+    func secondDaemonRefused() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try await TestDaemon(dir: dir)
+        do {
+            _ = try await TestDaemon(dir: dir)
+            Issue.record("a second eccd started on the same database")
+        } catch {
+            #expect("\(error)".contains("is in use by another eccd (pid \(getpid())"), "\(error)")
+        }
+        try await first.stop()
+        let again = try await TestDaemon(dir: dir)
+        try await again.stop()
+    }
+}
