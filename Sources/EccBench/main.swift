@@ -12,7 +12,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|e2e|store|notify|snmp|sec|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|e2e|store|notify|snmp|sec|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -60,6 +60,20 @@ lines.withUnsafeBytes { raw in
 }
 if enabled("core") {
     bench("engine_10_rules_events_per_s", CoreBench.engine(events: events, rules: rules), "events/s")
+}
+
+if enabled("outage") {
+    // Big outages (OutageBench): rates with 0, 10 k and 100 k root-cause alarms already active.
+    for active in [0, 10_000, 100_000] {
+        let name = active == 0 ? "0" : "\(active / 1000)k"
+        do {
+            let r = try OutageBench.run(active: active == 0 ? 0 : scaled(active), n: scaled(10_000))
+            bench("engine_outage_raise_root_cause_\(name)_active", r.raise, "events/s")
+            bench("engine_outage_raise_symptom_\(name)_active", r.symptom, "events/s")
+            bench("engine_outage_raise_inhibited_\(name)_active", r.inhibited, "events/s")
+            bench("engine_outage_clear_root_cause_\(name)_active", r.clear, "events/s")
+        } catch { print("bench: outage failed: \(error)") }
+    }
 }
 
 // Scale: rule count (an event matching no rule, and one matching) and live keys, with RSS at 1 M keys.

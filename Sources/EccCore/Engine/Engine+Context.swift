@@ -18,6 +18,46 @@ extension Engine {
         var inhibits: [(Int, String)] = []
     }
 
+    /// The tracked alarms by id, and the suppressed ones by the alarm that causes their suppression, so a
+    /// cleared root cause or inhibitor finds what it suppressed without looking at every tracked alarm (in
+    /// an outage of 100 k root causes, a scan per clear made clearing crawl).
+    struct TrackedTable: Sendable {
+        private(set) var entries: [UInt64: Tracked] = [:]
+        private var byCause: [UInt64: Set<UInt64>] = [:]
+
+        var isEmpty: Bool { entries.isEmpty }
+        var keys: Dictionary<UInt64, Tracked>.Keys { entries.keys }
+
+        subscript(id: UInt64) -> Tracked? {
+            get { entries[id] }
+            set {
+                unindex(id, entries[id])
+                entries[id] = newValue
+                if let cause = newValue?.suppression?.cause { byCause[cause, default: []].insert(id) }
+            }
+        }
+
+        mutating func removeValue(forKey id: UInt64) -> Tracked? {
+            let old = entries.removeValue(forKey: id)
+            unindex(id, old)
+            return old
+        }
+
+        /// Alarms suppressed because of `cause`, in id order.
+        func suppressed(by cause: UInt64) -> [UInt64] { (byCause[cause] ?? []).sorted() }
+
+        /// Suppressed alarms whose suppression satisfies `which`, in id order (a scan of every entry).
+        func suppressed(where which: (Suppression) -> Bool) -> [UInt64] {
+            entries.compactMap { id, t in t.suppression.map(which) == true ? id : nil }.sorted()
+        }
+
+        private mutating func unindex(_ id: UInt64, _ old: Tracked?) {
+            guard let cause = old?.suppression?.cause else { return }
+            byCause[cause]?.remove(id)
+            if byCause[cause]?.isEmpty == true { byCause[cause] = nil }
+        }
+    }
+
     /// The configuration item of an alarm raised by `rule` from `event`.
     func configurationItem(_ i: Int, _ event: Event) -> String {
         rules.rules[i].ci?.render(event) ?? event.host
@@ -108,7 +148,7 @@ extension Engine {
         var a = alarm
         let wasCause = finishClear(&a)
         batch.append(AlarmChange(kind: .cleared, alarm: a, at: time))
-        if wasCause { release(at: a.clearedAt ?? time, into: &batch) { $0.cause == alarm.id } }
+        if wasCause { release(tracked.suppressed(by: alarm.id), at: a.clearedAt ?? time, into: &batch) }
     }
 
     private mutating func forgetCause(_ id: UInt64, _ t: Tracked) {
@@ -122,12 +162,9 @@ extension Engine {
         }
     }
 
-    /// Re-evaluates suppressed alarms whose suppression satisfies `which`; emits `updated` for each whose
-    /// suppression changed (released ones carry the routes to notify).
-    mutating func release(
-        at time: EventTime, into batch: inout ChangeBatch, which: (Suppression) -> Bool
-    ) {
-        let ids = tracked.compactMap { id, t in t.suppression.map(which) == true ? id : nil }.sorted()
+    /// Re-evaluates the suppressed alarms `ids`; emits `updated` for each whose suppression changed (released
+    /// ones carry the routes to notify).
+    mutating func release(_ ids: [UInt64], at time: EventTime, into batch: inout ChangeBatch) {
         for id in ids {
             guard var t = tracked[id], let i = ruleIndex[t.rule], let current = states[i].active.alarm(forKey: t.key)
             else { continue }

@@ -54,7 +54,8 @@ extension Engine {
         while let t = timers.next, t.deadline <= horizon {
             _ = timers.pop()
             if t.kind == .release {
-                release(at: t.deadline, into: &batch) { $0.reason == .maintenance && $0.name == t.key }
+                release(
+                    tracked.suppressed { $0.reason == .maintenance && $0.name == t.key }, at: t.deadline, into: &batch)
                 continue
             }
             guard let i = ruleIndex[t.rule] else { continue }  // the rule was removed by a reload
