@@ -83,7 +83,9 @@ enum OutageBench {
             })
         let inhibited = feed(
             (0..<n).map { i in
-                event("minor", host: "dev\(active + n + i)", ["site": .string("s\(i % 10)"), "what": .string("fan")], at: i)
+                event(
+                    "minor", host: "dev\(active + n + i)", ["site": .string("s\(i % 10)"), "what": .string("fan")],
+                    at: i)
             })
         let clear = feed((active..<(active + n)).map { event("deviceUp", host: "dev\($0)", at: $0) })
         return (raise, symptom, inhibited, clear)
