@@ -12,7 +12,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|e2e|store|notify|snmp|sec|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|e2e|restart|store|notify|snmp|sec|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -103,6 +103,16 @@ if enabled("e2e") {
     bench("e2e_tcp_jsonlines_10_rules_median_events_per_s", byRate[1].0, "events/s")
     bench("e2e_tcp_jsonlines_to_sqlite_commit_events_per_s", byRate[2].1, "events/s")
     bench("e2e_alarm_changes_committed", Double(byRate[2].2), "changes")
+}
+
+// Restart with a big outage on the books (issue 13): start to serving with 1 M active "wide" alarms.
+if enabled("restart") {
+    do {
+        let n = scaled(1_000_000)
+        let (seconds, bytes) = try await RestartBench.run(alarms: n, attributes: 20)
+        bench("restart_\(n / 1000)k_active_alarms_20_attributes_s", seconds, "s")
+        bench("restart_database_bytes_per_alarm", Double(bytes) / Double(n), "bytes")
+    } catch { print("bench: restart failed: \(error)") }
 }
 
 // The incident store (issue #4): changes committed per second, listing with 1 M incidents, size.
