@@ -121,7 +121,7 @@ public final class Daemon: Sendable {
                 Dispatcher(
                     outbox: try Outbox(path: config.databasePath), receivers: n.receivers,
                     routes: { [rulesInForce] in rulesInForce.get().routeBook }, clock: clock, retry: n.retry,
-                    logger: logger)
+                    logger: logger, onHealth: { [selfAlarm] ok, error in selfAlarm.outboxHealth(ok: ok, error: error) })
             }
         } catch {
             throw StartupError(description: "store: \(error)")
@@ -282,6 +282,15 @@ public final class Daemon: Sendable {
             maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
             databasePath: config.databasePath, edge: httpEdge)
         deps.notify = dispatcher?.endpoints
+        deps.notReady = { [writer, runner, bus, dispatcher] in
+            var reasons: [String] = []
+            if bus.isClosed { reasons.append("shutting_down") }
+            if writer.isRetrying { reasons.append("store_retrying") }
+            if runner.isWaitingForStore { reasons.append("engine_waiting_for_store") }
+            if bus.count >= bus.capacity - bus.capacity / 8 { reasons.append("bus_full") }
+            if dispatcher?.isOutboxFailing == true { reasons.append("notify_outbox_failing") }
+            return reasons
+        }
         deps.input = config.limits.input
         deps.streamMaxSubscribers = config.limits.streamMaxSubscribers
         deps.streamBacklog = config.limits.streamBacklog

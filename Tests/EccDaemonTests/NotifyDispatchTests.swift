@@ -1,6 +1,5 @@
 import EccCore
 import EccNotify
-import EccStore
 import EccTestSupport
 import Foundation
 import Logging
@@ -8,6 +7,7 @@ import Synchronization
 import Testing
 
 @testable import EccDaemon
+@testable import EccStore
 
 /// A channel that records what it is given and answers from a script (delivered by default).
 final class RecordingChannel: Channel {
@@ -483,5 +483,29 @@ struct NotifyDispatchTests {
         Thread.sleep(forTimeInterval: 0.2)
         #expect(hanging.started.withLock { $0 } <= Dispatcher.maxInFlight + 1)
         for _ in 0..<700 { hanging.gate.signal() }
+    }
+
+    @Test("an outbox that cannot be read raises the self-alarm once, logs sparingly, and clears on recovery")
+    func outboxFailure() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-outbox-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try AlarmStore(path: dir + "/ecc.db")
+        let health = Mutex<[Bool]>([])
+        let d = Dispatcher(
+            outbox: try Outbox(path: dir + "/ecc.db"), receivers: [receiver("sms", RecordingChannel())],
+            routes: { .empty }, clock: ManualClock(), logger: Logger(label: "test"),
+            onHealth: { ok, _ in health.withLock { $0.append(ok) } })
+        d.settle(at: testEpoch)
+        #expect(!d.isOutboxFailing && health.withLock { $0 }.isEmpty)
+        // Another connection takes the outbox's table away: every round fails.
+        try store.connection.execute("ALTER TABLE notifications RENAME TO notifications_away")
+        for s in 1...5 { d.settle(at: testEpoch.adding(nanoseconds: Int64(s) * 1_000_000_000)) }
+        #expect(d.isOutboxFailing)
+        #expect(health.withLock { $0 } == [false])
+        try store.connection.execute("ALTER TABLE notifications_away RENAME TO notifications")
+        d.settle(at: testEpoch.adding(nanoseconds: 10_000_000_000))
+        #expect(!d.isOutboxFailing)
+        #expect(health.withLock { $0 } == [false, true])
     }
 }

@@ -57,6 +57,11 @@ struct StoreFullTests {
         let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
         #expect(metrics.contains("ecc_store_retrying 1"))
         #expect(metrics.contains("ecc_engine_waiting_for_store 1"))
+        // Not ready, saying why; still alive.
+        let (readyStatus, readyBody) = try await d.client.request(.GET, "/readyz")
+        #expect(readyStatus == 503)
+        let reasons = String(decoding: readyBody, as: UTF8.self)
+        #expect(reasons.contains("store_retrying") && reasons.contains("engine_waiting_for_store"), "\(reasons)")
         let writeErrors = metrics.split(separator: "\n").first { $0.hasPrefix("ecc_store_write_errors_total ") }
             .flatMap { Double($0.split(separator: " ").last ?? "") }
         #expect((writeErrors ?? 0) > 0, "ecc_store_write_errors_total is \(writeErrors.map { "\($0)" } ?? "missing")")
@@ -71,6 +76,7 @@ struct StoreFullTests {
                 && selfAlarm?["state"] as? String == "cleared"
         }
         #expect(try await d.status()["store"].flatMap { ($0 as? [String: Any])?["retrying"] as? Bool } == false)
+        #expect(try await d.client.request(.GET, "/readyz").status == 200)
         #expect(try await d.incidents().count == hosts + 2)
         // Once committed, every alarm reached the stream, each raise once.
         try await d.eventually(10) {

@@ -172,6 +172,11 @@ final class Telemetry: Sendable {
             "1 while the engine takes no events because the store is behind (database.max_uncommitted)")
         gauge("ecc_stream_subscribers", alarms.count, "Live stream subscribers")
         if let dispatcher {
+            gauge(
+                "ecc_notify_outbox_failing", dispatcher.isOutboxFailing ? 1 : 0,
+                "1 while the notification outbox cannot be read or written")
+        }
+        if let dispatcher {
             for t in dispatcher.totals.sorted(by: { ($0.receiver, $0.result) < ($1.receiver, $1.result) }) {
                 count(
                     "ecc_notifications_total", ["receiver": t.receiver, "result": t.result], t.count,

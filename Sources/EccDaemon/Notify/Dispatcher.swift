@@ -32,7 +32,18 @@ public final class Dispatcher: Sendable {
         var inFlight: [Int64: String] = [:]
         var buckets: [String: (tokens: Double, at: Int64)] = [:]
         var lastUnknownCheck = Int64.min / 2
+        /// Since when the outbox cannot be read or written (nil: it can), the last time that was logged
+        /// and the failed rounds not logged since.
+        var outboxFailingSince: ContinuousClock.Instant?
+        var lastFailureLog: ContinuousClock.Instant?
+        var unloggedFailures = 0
     }
+
+    /// Called when the outbox stops (false, with the error) or starts again (true) being readable and
+    /// writable — for eccd's self-alarm. Must not block.
+    let onHealth: @Sendable (Bool, String) -> Void
+    /// How often a persisting outbox failure is logged again.
+    static let failureLogInterval: Duration = .seconds(60)
 
     /// Sends outstanding per receiver: a dead server holds up only its own receiver, and a stop waits for
     /// at most one send per receiver (the queued ones return unsent and stay in the outbox).
@@ -40,8 +51,10 @@ public final class Dispatcher: Sendable {
 
     public init(
         outbox: Outbox, receivers: [ReceiverDefinition], routes: @escaping @Sendable () -> RouteBook,
-        clock: any EccCore.Clock, retry: RetryPolicy = RetryPolicy(), logger: Logger
+        clock: any EccCore.Clock, retry: RetryPolicy = RetryPolicy(), logger: Logger,
+        onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in }
     ) {
+        self.onHealth = onHealth
         self.outbox = outbox
         var map: [String: ReceiverDefinition] = [:]
         var queues: [String: DispatchQueue] = [:]
@@ -108,11 +121,55 @@ public final class Dispatcher: Sendable {
             try escalate(book, at: now)
             try digests(at: now)
             try send(at: now)
+            outboxWorked()
         } catch {
-            logger.error(
-                "notification outbox not read or written; retrying in the next round",
-                metadata: ["ecc.error": "\(error)"])
+            outboxFailed(error)
         }
+    }
+
+    /// True while the outbox cannot be read or written.
+    public var isOutboxFailing: Bool { state.withLock { $0.outboxFailingSince != nil } }
+
+    /// A round failed: the first failure raises the self-alarm and is logged; then at most one line a
+    /// minute, with how many rounds failed meanwhile.
+    private func outboxFailed(_ error: StoreError) {
+        let now = ContinuousClock.now
+        let (first, log, unlogged) = state.withLock { s -> (Bool, Bool, Int) in
+            let first = s.outboxFailingSince == nil
+            if first { s.outboxFailingSince = now }
+            guard first || s.lastFailureLog.map({ now - $0 >= Self.failureLogInterval }) ?? true else {
+                s.unloggedFailures += 1
+                return (first, false, 0)
+            }
+            let n = s.unloggedFailures
+            s.lastFailureLog = now
+            s.unloggedFailures = 0
+            return (first, true, n)
+        }
+        if first { onHealth(false, "\(error)") }
+        guard log else { return }
+        logger.error(
+            "notification outbox not read or written; retrying every round",
+            metadata: ["ecc.error": "\(error)", "ecc.suppressed": "\(unlogged)"])
+    }
+
+    /// A round worked: if the outbox had been failing, say it recovered and clear the self-alarm.
+    private func outboxWorked() {
+        let failed = state.withLock { s -> (since: ContinuousClock.Instant, rounds: Int)? in
+            guard let since = s.outboxFailingSince else { return nil }
+            let rounds = s.unloggedFailures
+            s.outboxFailingSince = nil
+            s.lastFailureLog = nil
+            s.unloggedFailures = 0
+            return (since, rounds)
+        }
+        guard let failed else { return }
+        logger.notice(
+            "notification outbox readable and writable again",
+            metadata: [
+                "ecc.failed_for": "\(ContinuousClock.now - failed.since)", "ecc.suppressed": "\(failed.rounds)",
+            ])
+        onHealth(true, "")
     }
 
     /// One round, then waits for the sends it started and records them: tests and benchmarks drive time

@@ -5,7 +5,8 @@ import Synchronization
 
 /// eccd's own trouble as events (source `eccd`), so its rules raise alarms about it like about anything
 /// else: `storeUnwritable` when the database stops taking writes (disk full, read-only, I/O errors),
-/// `storeWritable` when it takes them again. They go to the engine ahead of the bus and of its wait for the
+/// `storeWritable` when it takes them again; `outboxUnwritable` and `outboxWritable` likewise for the
+/// notification outbox. They go to the engine ahead of the bus and of its wait for the
 /// store (``EngineRunner/submitUrgent(_:)``), never blocking: the store writer reports through here.
 final class SelfAlarms: Sendable {
     private let clock: any EccCore.Clock
@@ -24,6 +25,19 @@ final class SelfAlarms: Sendable {
             summary: ok
                 ? "eccd writes its database again; queued changes are committed"
                 : "eccd cannot write its database: \(error); changes queue in memory and are retried")
+        if !ok { e.attributes["error"] = .string(error) }
+        publish(e)
+    }
+
+    /// The notification outbox stopped (`outboxUnwritable`) or started again (`outboxWritable`) being
+    /// readable and writable.
+    func outboxHealth(ok: Bool, error: String) {
+        var e = Event(
+            time: clock.now(), source: "eccd", host: host, type: ok ? "outboxWritable" : "outboxUnwritable",
+            severity: ok ? .info : .critical,
+            summary: ok
+                ? "eccd reads and writes its notification outbox again"
+                : "eccd cannot read or write its notification outbox: \(error); notifications wait")
         if !ok { e.attributes["error"] = .string(error) }
         publish(e)
     }

@@ -19,6 +19,8 @@ public struct APIDependencies: Sendable {
     public var status: @Sendable () -> [UInt8]
     /// Prometheus exposition text.
     public var metrics: @Sendable () -> [UInt8]
+    /// Why eccd is not ready to take events now (empty: ready), for `GET /readyz`.
+    public var notReady: @Sendable () -> [String] = { [] }
     /// Reloads the rules; returns whether they were applied and a human-readable report.
     public var reloadRules: @Sendable () async -> (applied: Bool, report: String)
     /// Largest accepted request body.

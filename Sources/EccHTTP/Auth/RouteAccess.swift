@@ -2,7 +2,7 @@ public import EccAuth
 
 /// What a route needs before its handler runs.
 public enum Requirement: Sendable, Hashable, CustomStringConvertible {
-    /// Nothing (`/healthz`).
+    /// Nothing (`/healthz`, `/readyz`).
     case anyone
     /// A token whose role is at least this.
     case role(Role)
@@ -27,6 +27,7 @@ public enum RouteAccess {
     public static let table: [String: Requirement] = {
         var t: [String: Requirement] = [
             "GET /healthz": .anyone,
+            "GET /readyz": .anyone,
             "GET /metrics": .role(.viewer),
             "GET /v1/status": .role(.viewer),
             "GET /v1/alarms": .role(.viewer),

@@ -9,6 +9,22 @@ enum QueryRoutes {
         router.get("/healthz") { _, _ -> Response in
             Responses.text(Array("ok\n".utf8), contentType: "text/plain")
         }
+        // Ready to take events: 200 `ready`, or 503 with the reasons (a load balancer or systemd check
+        // sends traffic elsewhere meanwhile).
+        router.get("/readyz") { _, _ -> Response in
+            let reasons = deps.notReady()
+            guard !reasons.isEmpty else { return Responses.text(Array("ready\n".utf8), contentType: "text/plain") }
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("ready")
+            w.value(false)
+            w.key("reasons")
+            w.beginArray()
+            for r in reasons { w.value(r) }
+            w.endArray()
+            w.endObject()
+            return Responses.json(w.bytes, status: .serviceUnavailable)
+        }
         router.get("/metrics") { _, _ -> Response in
             Responses.text(deps.metrics(), contentType: "text/plain; version=0.0.4")
         }
