@@ -30,8 +30,9 @@ public final class EngineRunner: Sendable {
     private let store: StoreWriter
     private let alarms: Broadcast<AlarmChange>
     private let lag: Lag
-    /// eccd's own events (self-alarms), taken before the bus and while the engine waits for the store.
-    private let urgent = Mutex<[Event]>([])
+    /// eccd's own events (self-alarms), taken before the bus and while the engine waits for the store;
+    /// `closed` once the engine has stopped.
+    private let urgent = Mutex<(events: [Event], closed: Bool)>(([], false))
     private let urgentPending = Atomic<Bool>(false)
     private let waitingForStore = Atomic<Bool>(false)
     private let clock: any EccCore.Clock
@@ -102,8 +103,8 @@ public final class EngineRunner: Sendable {
     @discardableResult
     public func submitUrgent(_ event: Event) -> Bool {
         let taken = urgent.withLock { q in
-            guard q.count < Self.maxUrgent else { return false }
-            q.append(event)
+            guard !q.closed, q.events.count < Self.maxUrgent else { return false }
+            q.events.append(event)
             return true
         }
         if taken {
@@ -161,7 +162,7 @@ public final class EngineRunner: Sendable {
             if urgentPending.load(ordering: .acquiring) { handleUrgent(&engine, into: &batch, toStore) }
             // Behind the store: take no events (nor timers) until it catches up, but keep serving urgent ones.
             let room = lag.maxChanges - store.uncommitted
-            if room <= 0 || store.uncommittedAge > lag.maxAge || toStore.isNearlyFull(batches: 16) {
+            if room <= 0 || store.uncommittedAge > lag.maxAge || toStore.isFull {
                 waitingForStore.store(true, ordering: .relaxed)
                 if bus.isClosed && bus.count == 0 && store.uncommitted == 0 { break }
                 sleepThread(nanoseconds: 1_000_000)
@@ -197,7 +198,8 @@ public final class EngineRunner: Sendable {
             }
         }
         if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
-        if urgentPending.load(ordering: .acquiring) { handleUrgent(&engine, into: &batch, toStore) }
+        urgent.withLock { $0.closed = true }
+        handleUrgent(&engine, into: &batch, toStore)
         toStore.submit(batch)
         // The state that is not an alarm yet (held, counting, heartbeats) survives the restart.
         saveSnapshot(engine.snapshot())
@@ -212,31 +214,43 @@ public final class EngineRunner: Sendable {
     private func handleUrgent(
         _ engine: inout Engine, into batch: inout ChangeBatch, _ toStore: borrowing StoreWriter.Submitter
     ) {
+        // Cleared before the queue is taken: an event submitted meanwhile sets it again (never lost).
+        urgentPending.store(false, ordering: .sequentiallyConsistent)
         let events = urgent.withLock { q in
-            let taken = q
-            q.removeAll()
+            let taken = q.events
+            q.events.removeAll()
             return taken
         }
-        urgentPending.store(false, ordering: .relaxed)
+        guard !events.isEmpty else { return }
         // Whatever the engine had made before goes first, unshown, as usual.
         toStore.submit(batch.take())
         let now = clock.now()
         for e in events { engine.handle(e, at: now, into: &batch) }
         processedCount.add(events.count, ordering: .relaxed)
         guard !batch.isEmpty else { return }
-        let mine = batch.take()
-        alarms.publish(mine.changes)
-        toStore.submit(mine, shown: true)
+        // Only eccd's own alarms are shown at once; what else its events touched (an alarm they released
+        // or suppressed) waits for the commit like everything else.
+        var mine = ChangeBatch()
+        var others = ChangeBatch()
+        for c in batch.take().changes {
+            if c.alarm.source == SelfAlarms.source { mine.append(c) } else { others.append(c) }
+        }
+        toStore.submit(others)
+        if !mine.isEmpty {
+            alarms.publish(mine.changes)
+            toStore.submit(mine, shown: true)
+        }
         activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
     }
 
     private func applyReloads(_ engine: inout Engine, into batch: inout ChangeBatch) {
+        // Cleared before the mailbox is taken: a reload handed over meanwhile sets it again (never stranded).
+        reloadPending.store(false, ordering: .sequentiallyConsistent)
         let pending = reloads.withLock { r in
             let p = r
             r.removeAll()
             return p
         }
-        reloadPending.store(false, ordering: .relaxed)
         for (rules, continuation) in pending {
             let report = engine.replaceRules(rules, at: clock.now(), into: &batch)
             ruleCount.store(rules.rules.count, ordering: .relaxed)

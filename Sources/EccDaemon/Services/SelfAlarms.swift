@@ -9,6 +9,8 @@ import Synchronization
 /// notification outbox. They go to the engine ahead of the bus and of its wait for the
 /// store (``EngineRunner/submitUrgent(_:)``), never blocking: the store writer reports through here.
 final class SelfAlarms: Sendable {
+    /// The source of eccd's own events (and so of its self-alarms).
+    static let source = "eccd"
     private let clock: any EccCore.Clock
     private let engine = Mutex<EngineRunner?>(nil)
     let stats = ProducerStats(name: "eccd")
@@ -20,7 +22,7 @@ final class SelfAlarms: Sendable {
 
     func storeHealth(ok: Bool, error: String) {
         var e = Event(
-            time: clock.now(), source: "eccd", host: host, type: ok ? "storeWritable" : "storeUnwritable",
+            time: clock.now(), source: Self.source, host: host, type: ok ? "storeWritable" : "storeUnwritable",
             severity: ok ? .info : .critical,
             summary: ok
                 ? "eccd writes its database again; queued changes are committed"
@@ -33,7 +35,7 @@ final class SelfAlarms: Sendable {
     /// readable and writable.
     func outboxHealth(ok: Bool, error: String) {
         var e = Event(
-            time: clock.now(), source: "eccd", host: host, type: ok ? "outboxWritable" : "outboxUnwritable",
+            time: clock.now(), source: Self.source, host: host, type: ok ? "outboxWritable" : "outboxUnwritable",
             severity: ok ? .info : .critical,
             summary: ok
                 ? "eccd reads and writes its notification outbox again"

@@ -20,7 +20,9 @@ public final class DatabaseLock: Sendable {
     /// Takes the lock or throws, naming the pid that holds it.
     public init(database: String) throws(Failure) {
         path = database + ".lock"
-        let f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        var f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // A lock file eccd may not write (left by a run as root, a read-only directory) still locks.
+        if f < 0 && (errno == EACCES || errno == EROFS) { f = open(path, O_RDONLY | O_CLOEXEC) }
         guard f >= 0 else {
             throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }

@@ -78,23 +78,37 @@ public final class StoreWriter: Sendable {
     public var uncommittedAge: Duration { lag.withLock { l in l.since.map { ContinuousClock.now - $0 } ?? .zero } }
 
     /// Hands batches to the writer from one thread, waiting while its ring is full.
+    ///
+    /// Ordinary batches leave the ring's headroom free (``Ring/headroom``); batches already shown (eccd's
+    /// self-alarms) may use it, so they never wait behind a store that is stuck retrying.
     public struct Submitter: ~Copyable {
         fileprivate let writer: StoreWriter
-        fileprivate let producer: Producer<Submission>
 
         /// Hands over `changes` (blocking while the ring is full); `shown`: already on the live stream.
         public func submit(_ changes: ChangeBatch, shown: Bool = false) {
             guard !changes.isEmpty else { return }
+            let ring = writer.input
             writer.lag.withLock { l in
                 if l.changes == 0 { l.since = ContinuousClock.now }
                 l.changes += changes.count
             }
-            producer.append(Submission(changes: changes, shown: shown))
-            producer.flush()
+            let item = UnsafeMutablePointer<Submission>.allocate(capacity: 1)
+            defer { item.deallocate() }
+            item.initialize(to: Submission(changes: changes, shown: shown))
+            var attempt = 0
+            while ring.publish(movingFrom: item, count: 1, keepFree: shown ? 0 : ring.headroom) == 0 {
+                if ring.isClosed {
+                    item.deinitialize(count: 1)
+                    writer.settled(changes.count)
+                    return
+                }
+                attempt += 1
+                if attempt < 64 { yieldThread() } else { sleepThread(nanoseconds: 50_000) }
+            }
         }
 
-        /// Whether ``submit(_:shown:)`` could block now (the ring has no room for `batches` more).
-        public func isNearlyFull(batches: Int) -> Bool { writer.input.count + batches >= writer.input.capacity }
+        /// Whether an ordinary ``submit(_:shown:)`` could block now (the ring is at its headroom).
+        public var isFull: Bool { writer.input.count >= writer.input.capacity - writer.input.headroom - 1 }
 
         /// No more batches: the writer commits what it has, then stops.
         public consuming func close() { writer.input.close() }
@@ -102,13 +116,11 @@ public final class StoreWriter: Sendable {
 
     /// The submitter for the one thread that hands batches over.
     public func makeSubmitter() -> Submitter {
-        Submitter(
-            writer: self,
-            producer: Producer(ring: input, policy: .wait, stats: ProducerStats(name: "engine"), batchSize: 1))
+        Submitter(writer: self)
     }
 
     /// `n` changes left the uncommitted count (committed or dropped).
-    private func settled(_ n: Int) {
+    fileprivate func settled(_ n: Int) {
         lag.withLock { l in
             l.changes = Swift.max(0, l.changes - n)
             l.since = l.changes == 0 ? nil : ContinuousClock.now

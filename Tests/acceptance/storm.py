@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Acceptance: a storm against the real eccd process with the shipped rules.
+
+For SECONDS (default 60) two senders run flat out, more than eccd takes without loss on this machine:
+SNMPv2c linkDown/linkUp traps over UDP (4,096 interfaces, so thousands of alarms) and JSON lines over
+TCP (2,000 hosts). Meanwhile a client asks GET /v1/status every 200 ms, another follows the live
+stream, and eccd's RSS is sampled. It checks:
+
+  * the API stays responsive: every status request is answered (5 s timeout), and the stream delivers;
+  * UDP drops are counted in /metrics (`ecc_events_dropped_total` or the kernel's receive-buffer drops
+    reported by eccd), TCP is slowed, not dropped;
+  * memory stays bounded: RSS in the last quarter of the storm is at most 25 % above the second quarter's;
+  * full recovery: after the storm /readyz is 200 again within 60 s, and a new event becomes an alarm.
+
+Prints the figures (requests, worst latency, events sent and accepted, drops, RSS). Usage:
+storm.py BIN_DIR [SECONDS]
+"""
+import json, os, random, socket, struct, subprocess, sys, tempfile, threading, time, urllib.request
+
+BIN = os.path.abspath(sys.argv[1])
+SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 60
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+work = tempfile.mkdtemp(prefix="ecc-storm-")
+
+
+def fail(msg):
+    print(f"acceptance storm: FAIL: {msg}", file=sys.stderr)
+    log = f"{work}/eccd.log"
+    if os.path.exists(log):
+        print("--- eccd log", file=sys.stderr)
+        print("".join(open(log, errors="replace").readlines()[-20:]), file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+# --- BER for one SNMPv2c trap (RFC 3416): just what a linkDown/linkUp with ifIndex needs.
+def tlv(tag, body):
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + body
+
+
+def integer(v):
+    return tlv(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
+
+
+def oid(text):
+    parts = [int(x) for x in text.split(".")]
+    out = bytearray([parts[0] * 40 + parts[1]])
+    for p in parts[2:]:
+        chunk = [p & 0x7F]
+        p >>= 7
+        while p:
+            chunk.insert(0, 0x80 | (p & 0x7F))
+            p >>= 7
+        out += bytes(chunk)
+    return tlv(0x06, bytes(out))
+
+
+def trap(if_index, down, request_id):
+    kind = "1.3.6.1.6.3.1.1.5.3" if down else "1.3.6.1.6.3.1.1.5.4"
+    binds = (
+        tlv(0x30, oid("1.3.6.1.2.1.1.3.0") + tlv(0x43, (12345).to_bytes(2, "big")))
+        + tlv(0x30, oid("1.3.6.1.6.3.1.1.4.1.0") + oid(kind))
+        + tlv(0x30, oid(f"1.3.6.1.2.1.2.2.1.1.{if_index}") + integer(if_index))
+    )
+    pdu = tlv(0xA7, integer(request_id) + integer(0) + integer(0) + tlv(0x30, binds))
+    return tlv(0x30, integer(1) + tlv(0x04, b"public") + pdu)
+
+
+http_port, tcp_port, udp_port = free_port(), free_port(), free_port(socket.SOCK_DGRAM)
+with open(f"{work}/eccd.yaml", "w") as f:
+    f.write(f"""database: {{path: {work}/ecc.db}}
+rules: [{ROOT}/rules]
+http: {{listen: "127.0.0.1:{http_port}"}}
+tcp: {{listen: "127.0.0.1:{tcp_port}"}}
+snmp: {{listen: "127.0.0.1:{udp_port}"}}
+""")
+log = open(f"{work}/eccd.log", "w")
+eccd = subprocess.Popen([f"{BIN}/eccd", "--config", f"{work}/eccd.yaml"], stdout=log, stderr=log)
+
+
+def get(path, timeout=5):
+    t = time.time()
+    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}{path}", timeout=timeout) as r:
+        return r.status, r.read(), time.time() - t
+
+
+def metric(text, name):
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            total += float(line.split()[-1])
+    return total
+
+
+def rss():
+    for line in open(f"/proc/{eccd.pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+try:
+    for _ in range(600):
+        try:
+            get("/healthz", 1)
+            break
+        except Exception:
+            if eccd.poll() is not None:
+                fail("eccd exited at start")
+            time.sleep(0.05)
+    stop = threading.Event()
+    sent = {"udp": 0, "tcp": 0}
+
+    def udp_storm():
+        packets = [trap(i % 4096 + 1, (i // 4096) % 2 == 0, i) for i in range(8192)]
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        n = 0
+        while not stop.is_set():
+            for p in packets[n % 8192:n % 8192 + 256]:
+                try:
+                    s.sendto(p, ("127.0.0.1", udp_port))
+                except OSError:
+                    pass
+            n += 256
+        sent["udp"] = n
+
+    def tcp_storm():
+        s = socket.create_connection(("127.0.0.1", tcp_port))
+        rnd = random.Random(7)
+        n = 0
+        while not stop.is_set():
+            lines = []
+            for _ in range(500):
+                h = rnd.randrange(2000)
+                kind = "linkUp" if rnd.random() < 0.4 else "linkDown"
+                lines.append(json.dumps({"source": "storm", "host": f"sw{h}", "type": kind,
+                                         "attributes": {"ifIndex": rnd.randrange(48)}}))
+            s.sendall(("\n".join(lines) + "\n").encode())
+            n += len(lines)
+        sent["tcp"] = n
+        s.close()
+
+    latencies, failures, samples, stream_lines = [], [], [], [0]
+
+    def poll_status():
+        while not stop.is_set():
+            try:
+                _, _, dt = get("/v1/status")
+                latencies.append(dt)
+            except Exception as e:
+                failures.append(str(e))
+            samples.append((time.time(), rss()))
+            time.sleep(0.2)
+
+    def follow_stream():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/v1/stream", timeout=30) as r:
+                for _ in r:
+                    stream_lines[0] += 1
+                    if stop.is_set():
+                        return
+        except Exception:
+            pass
+
+    threads = [threading.Thread(target=t, daemon=True) for t in (udp_storm, tcp_storm, poll_status, follow_stream)]
+    start = time.time()
+    for t in threads:
+        t.start()
+    time.sleep(SECONDS)
+    stop.set()
+    for t in threads[:3]:
+        t.join(30)
+    storm_seconds = time.time() - start
+
+    if failures:
+        fail(f"{len(failures)} status requests failed during the storm, e.g. {failures[0]}")
+    if stream_lines[0] == 0:
+        fail("the live stream delivered nothing during the storm")
+    quarter = storm_seconds / 4
+    second = [r for t, r in samples if start + quarter <= t < start + 2 * quarter]
+    last = [r for t, r in samples if t >= start + 3 * quarter]
+    if not second or not last:
+        fail("too few RSS samples")
+    if max(last) > 1.25 * max(second):
+        fail(f"RSS grew from {max(second) >> 20} MiB to {max(last) >> 20} MiB during the storm")
+
+    # Recovery: ready again, and a new event becomes an alarm.
+    deadline = time.time() + 60
+    while True:
+        try:
+            if get("/readyz")[0] == 200:
+                break
+        except urllib.error.HTTPError:
+            pass
+        if time.time() > deadline:
+            fail("not ready 60 s after the storm")
+        time.sleep(0.2)
+    recovered_after = time.time() - start - storm_seconds
+    s = socket.create_connection(("127.0.0.1", tcp_port))
+    s.sendall(b'{"source":"storm","host":"after-storm","type":"linkDown","attributes":{"ifIndex":1}}\n')
+    s.close()
+    deadline = time.time() + 10
+    while b"after-storm" not in get("/v1/alarms?limit=100000")[1]:
+        if time.time() > deadline:
+            fail("an event after the storm did not become an alarm within 10 s")
+        time.sleep(0.1)
+    text = get("/metrics")[1].decode()
+    accepted_udp = metric(text, 'ecc_events_received_total{collector="snmp"}')
+    accepted_tcp = metric(text, 'ecc_events_received_total{collector="tcp"}')
+    dropped = metric(text, "ecc_events_dropped_total")
+    kernel = metric(text, "ecc_snmp_kernel_drops_total")
+    latencies.sort()
+    print(f"storm: OK ({storm_seconds:.0f} s: UDP {sent['udp']} traps sent, {accepted_udp:.0f} accepted, "
+          f"{dropped:.0f} dropped by eccd, {kernel:.0f} by the kernel's buffer; TCP {sent['tcp']} sent, "
+          f"{accepted_tcp:.0f} accepted; {len(latencies)} status requests, median "
+          f"{latencies[len(latencies) // 2] * 1000:.0f} ms, worst {latencies[-1] * 1000:.0f} ms; stream "
+          f"{stream_lines[0]} lines; RSS {max(second) >> 20} -> {max(last) >> 20} MiB; ready "
+          f"{recovered_after:.1f} s after)")
+finally:
+    if eccd.poll() is None:
+        eccd.terminate()
+        try:
+            eccd.wait(60)
+        except subprocess.TimeoutExpired:
+            eccd.kill()
+    subprocess.run(["rm", "-rf", work])
