@@ -7,7 +7,7 @@ TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openss
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps test-deps bench-deps fuzz fuzz-build fuzz-run fuzz-short build release run test tsan bench lint format check-rules clean
+.PHONY: help deps test-deps bench-deps fuzz fuzz-build fuzz-run fuzz-short build release run test test-faults tsan bench lint format check-rules clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,7 @@ run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to
 
 ACCEPTANCE_EVENTS ?= 200000
 KILLS ?= 20
+STORM_SECONDS ?= 15
 
 test: test-deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
 	$(SWIFT) build --build-tests
@@ -53,6 +54,12 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	Tests/acceptance/edge.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/credentials.sh $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/kill9.py $$($(SWIFT) build --show-bin-path) $(KILLS)
+	Tests/acceptance/storm.py $$($(SWIFT) build --show-bin-path) $(STORM_SECONDS)
+
+test-faults: deps ## The fault scenarios in full on release binaries: kill -9 under load (KILLS=20) and a 60 s storm
+	$(SWIFT) build -c release
+	Tests/acceptance/kill9.py .build/release $(KILLS)
+	Tests/acceptance/storm.py .build/release 60
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests
