@@ -287,7 +287,7 @@ public final class Daemon: Sendable {
             if bus.isClosed { reasons.append("shutting_down") }
             if writer.isRetrying { reasons.append("store_retrying") }
             if runner.isWaitingForStore { reasons.append("engine_waiting_for_store") }
-            if bus.count >= bus.capacity - bus.capacity / 8 { reasons.append("bus_full") }
+            if bus.count >= bus.capacity - bus.headroom { reasons.append("bus_full") }
             if dispatcher?.isOutboxFailing == true { reasons.append("notify_outbox_failing") }
             return reasons
         }

@@ -13,25 +13,16 @@ Usage: edge.py BIN_DIR
 """
 import json, os, resource, signal, socket, subprocess, sys, tempfile, time, urllib.request
 
+import harness
+from harness import free_port
+
 BIN = os.path.abspath(sys.argv[1])
 work = tempfile.mkdtemp(prefix="ecc-edge-")
 procs = []
 
 
 def fail(msg, log=None):
-    print(f"acceptance edge: FAIL: {msg}", file=sys.stderr)
-    if log and os.path.exists(log):
-        print("--- eccd log", file=sys.stderr)
-        print("".join(open(log).readlines()[-20:]), file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    harness.fail("edge", msg, log)
 
 
 def start(name, extra="", nofile=None, http_extra=""):

@@ -20,6 +20,9 @@ Usage: kill9.py BIN_DIR [KILLS]
 import http.server, json, os, random, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
 import urllib.request
 
+import harness
+from harness import free_port
+
 BIN = os.path.abspath(sys.argv[1])
 KILLS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 work = tempfile.mkdtemp(prefix="ecc-kill9-")
@@ -27,20 +30,7 @@ random.seed(int(os.environ.get("KILL9_SEED", "0")) or None)
 
 
 def fail(msg):
-    print(f"acceptance kill9: FAIL: {msg}", file=sys.stderr)
-    log = f"{work}/eccd.log"
-    if os.path.exists(log):
-        print("--- eccd log", file=sys.stderr)
-        print("".join(open(log, errors="replace").readlines()[-20:]), file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    harness.fail("kill9", msg, f"{work}/eccd.log")
 
 
 # The webhook receiver: records each notification's Idempotency-Key.

@@ -16,7 +16,10 @@ stream, and eccd's RSS is sampled. It checks:
 Prints the figures (requests, worst latency, events sent and accepted, drops, RSS). Usage:
 storm.py BIN_DIR [SECONDS]
 """
-import json, os, random, socket, struct, subprocess, sys, tempfile, threading, time, urllib.request
+import json, os, random, socket, subprocess, sys, tempfile, threading, time, urllib.request
+
+import harness
+from harness import free_port
 
 BIN = os.path.abspath(sys.argv[1])
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 60
@@ -25,20 +28,7 @@ work = tempfile.mkdtemp(prefix="ecc-storm-")
 
 
 def fail(msg):
-    print(f"acceptance storm: FAIL: {msg}", file=sys.stderr)
-    log = f"{work}/eccd.log"
-    if os.path.exists(log):
-        print("--- eccd log", file=sys.stderr)
-        print("".join(open(log, errors="replace").readlines()[-20:]), file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    harness.fail("storm", msg, f"{work}/eccd.log")
 
 
 # --- BER for one SNMPv2c trap (RFC 3416): just what a linkDown/linkUp with ifIndex needs.
@@ -258,4 +248,4 @@ finally:
             eccd.wait(60)
         except subprocess.TimeoutExpired:
             eccd.kill()
-    subprocess.run(["rm", "-rf", work]) if not os.environ.get("KEEP") else print("kept", work)
+    subprocess.run(["rm", "-rf", work])

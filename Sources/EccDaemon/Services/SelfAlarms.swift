@@ -21,25 +21,28 @@ final class SelfAlarms: Sendable {
     func attach(_ runner: EngineRunner) { engine.withLock { $0 = runner } }
 
     func storeHealth(ok: Bool, error: String) {
-        var e = Event(
-            time: clock.now(), source: Self.source, host: host, type: ok ? "storeWritable" : "storeUnwritable",
-            severity: ok ? .info : .critical,
+        health(
+            ok ? "storeWritable" : "storeUnwritable", ok: ok, error: error,
             summary: ok
                 ? "eccd writes its database again; queued changes are committed"
                 : "eccd cannot write its database: \(error); changes queue in memory and are retried")
-        if !ok { e.attributes["error"] = .string(error) }
-        publish(e)
     }
 
     /// The notification outbox stopped (`outboxUnwritable`) or started again (`outboxWritable`) being
     /// readable and writable.
     func outboxHealth(ok: Bool, error: String) {
-        var e = Event(
-            time: clock.now(), source: Self.source, host: host, type: ok ? "outboxWritable" : "outboxUnwritable",
-            severity: ok ? .info : .critical,
+        health(
+            ok ? "outboxWritable" : "outboxUnwritable", ok: ok, error: error,
             summary: ok
                 ? "eccd reads and writes its notification outbox again"
                 : "eccd cannot read or write its notification outbox: \(error); notifications wait")
+    }
+
+    /// One trouble event: critical with the error while it lasts, info when it is over.
+    private func health(_ type: String, ok: Bool, error: String, summary: String) {
+        var e = Event(
+            time: clock.now(), source: Self.source, host: host, type: type, severity: ok ? .info : .critical,
+            summary: summary)
         if !ok { e.attributes["error"] = .string(error) }
         publish(e)
     }

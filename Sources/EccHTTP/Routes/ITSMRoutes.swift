@@ -4,6 +4,10 @@ import Foundation
 import Hummingbird
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Configuration items, changes, problems and knowledge articles. Importing CIs and approving or
 /// cancelling a change reload the rules, so the engine's topology and maintenance windows follow.
 enum ITSMRoutes {
@@ -152,14 +156,13 @@ enum ITSMRoutes {
             } catch {
                 return Responses.error(.serviceUnavailable, "backup failed: \(error)")
             }
-            guard let handle = FileHandle(forReadingAtPath: temp) else {
+            guard let file = ReadOnlyFile(path: temp) else {
                 return Responses.error(.serviceUnavailable, "backup written but not readable")
             }
-            // Unlinked at once (with its directory, by the defer): the open handle keeps the data until the body
-            // is sent.
-            let file = UncheckedHandle(handle)
+            // Unlinked at once (with its directory, by the defer): the open descriptor keeps the data until the
+            // body is sent.
             let body = ResponseBody { writer in
-                defer { try? file.handle.close() }
+                defer { file.close() }
                 while true {
                     let chunk = try await NIOThreadPool.singleton.runIfActive { file.read(1 << 20) }
                     if chunk.isEmpty { break }
@@ -262,13 +265,26 @@ enum ITSMRoutes {
     }
 }
 
-/// A file handle read from one task at a time (the response body's).
-private struct UncheckedHandle: @unchecked Sendable {
-    let handle: FileHandle
-    init(_ handle: FileHandle) { self.handle = handle }
-    func read(_ count: Int) -> [UInt8] {
-        do { return Array(try handle.read(upToCount: count) ?? Data()) } catch { return [] }
+/// A file open for reading by its descriptor (Sendable as a plain number), read from one task at a time:
+/// the response body's.
+private struct ReadOnlyFile: Sendable {
+    let fd: Int32
+
+    init?(path: String) {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
     }
+
+    /// Up to `count` bytes; empty at the end of the file (or on an error, which ends the body early).
+    func read(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+            var n = -1
+            repeat { n = Glibc.read(fd, buffer.baseAddress, count) } while n < 0 && errno == EINTR
+            filled = max(0, n)
+        }
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }
 
 extension JSONWriter {
