@@ -109,12 +109,20 @@ public final class Daemon: Sendable {
         }
         let alarms = Broadcast<AlarmChange>()
         self.alarms = alarms
+        // eccd's own alarms are notified at once, not through the outbox; set once the dispatcher exists.
+        let atOnce = Mutex<Dispatcher?>(nil)
         do {
             writer = try StoreWriter(
                 path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
                 policy: policy, maxSizeBytes: config.databaseMaxSizeMB.map { Int64($0) << 20 }, logger: logger,
                 onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) },
-                onCommitted: { [alarms] changes in alarms.publish(changes) })
+                onCommitted: { [alarms] changes in
+                    alarms.publish(changes)
+                    // Those of eccd's own alarms not shown before the commit (a clear by a timer, say).
+                    if changes.contains(where: { $0.alarm.source == Event.eccdSource }) {
+                        atOnce.withLock { $0 }?.sendAtOnce(changes)
+                    }
+                })
             reader = try StoreReader(path: config.databasePath)
             desk = try IncidentDesk(path: config.databasePath, policy: policy)
             dispatcher = try config.notify.map { n throws(StoreError) in
@@ -126,6 +134,7 @@ public final class Daemon: Sendable {
         } catch {
             throw StartupError(description: "store: \(error)")
         }
+        atOnce.withLock { [dispatcher] in $0 = dispatcher }
         // The incident store's CMDB and approved changes join the rule files' CIs and maintenance windows.
         let augment: @Sendable (RuleSet) -> RuleSet = { [reader, clock, logger] rules in
             do {
@@ -166,7 +175,8 @@ public final class Daemon: Sendable {
         runner = EngineRunner(
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
             store: writer, alarms: alarms, lag: config.storeLag, clock: clock, logger: logger,
-            saveSnapshot: { [writer] in writer.submit($0) }, current: rulesInForce)
+            saveSnapshot: { [writer] in writer.submit($0) }, current: rulesInForce,
+            shownAtOnce: { [dispatcher] in dispatcher?.sendAtOnce($0) })
         selfAlarm.attach(runner)
         reloader = RuleReloader(
             paths: config.rulePaths, runner: runner, logger: logger, augment: augment,

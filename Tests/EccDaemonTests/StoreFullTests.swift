@@ -1,13 +1,19 @@
 import EccClient
 import EccDaemon
+import EccStore
+import EccTestSupport
 import Foundation
 import Testing
 
 @Suite("Store full", .serialized)
 struct StoreFullTests {
-    /// A full database: eccd keeps running, raises its self-alarm at once, shows nothing it has not committed,
-    /// holds its engine within `max_uncommitted`, retries, and loses nothing it accepted.
-    @Test("a full database: self-alarm at once, nothing uncommitted shown, engine held, nothing lost")
+    /// A full database: eccd keeps running, raises its self-alarm at once and notifies it while the database
+    /// is still full (not through the outbox, whatever the route's group_wait), shows nothing it has not
+    /// committed, holds its engine within `max_uncommitted`, retries, and loses nothing it accepted; once the
+    /// store recovers the notifications sent at once are recorded in the outbox, each once.
+    @Test(
+        "a full database: self-alarm shown and notified at once, nothing uncommitted shown, engine held, nothing lost",
+        .enabled(if: WebhookTestServer.isAvailable, "needs /usr/bin/python3"))
     func databaseFull() async throws {
         let rules =
             daemonRules
@@ -18,10 +24,27 @@ struct StoreFullTests {
                   clear_when: {source: eccd, type: storeWritable}
                   key: "{host}"
                   alarm: {severity: critical, summary: "eccd on {host} cannot write its database: {error}"}
+                - route: eccd-trouble
+                  match: {source: eccd}
+                  receivers: [oncall]
+                  group_wait: 10m
                 """
+        let hook = try WebhookTestServer.start()
+        defer { hook.stop() }
         let dir = try TestDaemon.makeDir(rules: rules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let d = try await TestDaemon(dir: dir) { $0.storeLag.maxChanges = 100 }
+        let notify = try DaemonConfig.parse(
+            """
+            notify:
+              receivers:
+                - name: oncall
+                  webhook: {url: "\(hook.url())", format: ecc, timeout: 5s}
+            """, file: "eccd.yaml"
+        ).notify
+        let d = try await TestDaemon(dir: dir) {
+            $0.storeLag.maxChanges = 100
+            $0.notify = notify
+        }
         let tap = StreamTap(d.client)
         _ = try await d.post(#"{"source":"t","host":"before","type":"flood"}"#)
         try await d.eventually { try await d.incidents().count == 1 }
@@ -66,6 +89,10 @@ struct StoreFullTests {
             .flatMap { Double($0.split(separator: " ").last ?? "") }
         #expect((writeErrors ?? 0) > 0, "ecc_store_write_errors_total is \(writeErrors.map { "\($0)" } ?? "missing")")
         #expect(try await d.client.request(.GET, "/healthz").status == 200)  // still answering
+        // Notified while the database is still full: at once, not after the route's 10-minute group_wait.
+        let fired = hook.waitForRequests(count: 1, timeout: 20)
+        #expect(fired.count == 1 && fired.first?.body?.contains("eccd-store-unwritable") == true, "\(fired)")
+        #expect(try await d.status()["store"].flatMap { ($0 as? [String: Any])?["retrying"] as? Bool } == true)
 
         // Room again: everything queued is written, the self-alarm clears, nothing is lost.
         d.daemon.storeWriter.limitDatabase(pages: 1 << 30)
@@ -85,7 +112,32 @@ struct StoreFullTests {
             }
             .count == hosts
         }
+        // The clear is notified too (resolved), and both messages are recorded in the outbox, each once.
+        let both = hook.waitForRequests(count: 2, timeout: 20)
+        #expect(both.count == 2 && both.last?.body?.contains("resolved") == true, "\(both)")
+        let outbox = try Outbox(path: dir + "/var/ecc.db")
+        try await d.eventually(10) {
+            try outbox.messages(states: ["sent"], receiver: "oncall").filter {
+                $0.reason?.contains("sent at once") == true
+            }.count == 2
+        }
+        #expect(try outbox.messages(states: ["pending", "retrying", "failed"], receiver: "oncall").isEmpty)
         tap.task.cancel()
+        try await d.stop()
+        #expect(hook.requests().count == 2)
+    }
+
+    /// No sender may forge or clear eccd's self-alarms: events claiming its source are refused and counted.
+    @Test("events claiming source eccd are refused (HTTP 400, reason reserved_source)")
+    func reservedSource() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        let (status, body) = try await d.post(#"{"source":"eccd","host":"x","type":"storeWritable"}"#)
+        #expect(status == 400)
+        #expect((body["error"] as? String)?.contains("eccd's own source") == true, "\(body)")
+        let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"ecc_input_refused_total{collector="http",reason="reserved_source"} 1"#))
         try await d.stop()
     }
 }

@@ -50,7 +50,7 @@ public final class JSONLinesServer: Service, Sendable {
         /// included) is closed.
         public var authTimeout: Duration = .seconds(10)
         /// What one event may hold.
-        public var input = InputLimits.standard
+        public var input = InputLimits.outside
 
         public init() {}
     }

@@ -16,7 +16,7 @@ public enum JSONEventDecoder {
         _ bytes: UnsafeRawBufferPointer, receivedAt: EventTime, limits: InputLimits = .standard
     ) throws(EventDecodingError) -> Event {
         var s = JSONScanner(bytes, limits: limits)
-        let event = try decodeObject(&s, receivedAt: receivedAt, index: nil)
+        let event = try decodeObject(&s, receivedAt: receivedAt, index: nil, reserved: limits.reservedSource)
         s.skipWhitespace()
         guard s.atEnd else {
             throw EventDecodingError(
@@ -34,14 +34,14 @@ public enum JSONEventDecoder {
         if s.consume(UInt8(ascii: "[")) {
             if !s.consume(UInt8(ascii: "]")) {
                 repeat {
-                    events.append(try decodeObject(&s, receivedAt: receivedAt, index: events.count))
+                    events.append(try decodeObject(&s, receivedAt: receivedAt, index: events.count, reserved: limits.reservedSource))
                 } while s.consume(UInt8(ascii: ","))
                 do { try s.expect(UInt8(ascii: "]"), "',' or ']'") } catch {
                     throw EventDecodingError(field: nil, message: error.message, offset: error.offset)
                 }
             }
         } else {
-            events.append(try decodeObject(&s, receivedAt: receivedAt, index: nil))
+            events.append(try decodeObject(&s, receivedAt: receivedAt, index: nil, reserved: limits.reservedSource))
         }
         s.skipWhitespace()
         guard s.atEnd else {
@@ -64,12 +64,12 @@ public enum JSONEventDecoder {
         return try result.get()
     }
 
-    private static func decodeObject(_ s: inout JSONScanner, receivedAt: EventTime, index: Int?)
+    private static func decodeObject(_ s: inout JSONScanner, receivedAt: EventTime, index: Int?, reserved: String?)
         throws(EventDecodingError) -> Event
     {
         var field: String?
         do {
-            return try decodeObjectFields(&s, receivedAt: receivedAt, field: &field)
+            return try decodeObjectFields(&s, receivedAt: receivedAt, reserved: reserved, field: &field)
         } catch let e as FieldError {
             throw EventDecodingError(
                 field: e.field, message: e.message, offset: e.offset, index: index, reason: e.reason)
@@ -110,8 +110,9 @@ public enum JSONEventDecoder {
         }
     }
 
-    private static func decodeObjectFields(_ s: inout JSONScanner, receivedAt: EventTime, field: inout String?)
-        throws -> Event
+    private static func decodeObjectFields(
+        _ s: inout JSONScanner, receivedAt: EventTime, reserved: String?, field: inout String?
+    ) throws -> Event
     {
         s.skipWhitespace()
         guard s.peek() == UInt8(ascii: "{") else {
@@ -193,6 +194,11 @@ public enum JSONEventDecoder {
         }
         guard let type, !type.isEmpty else {
             throw FieldError(field: "type", message: "required field is missing or empty", offset: s.index)
+        }
+        if let reserved, source == reserved {
+            throw FieldError(
+                field: "source", message: "'\(reserved)' is eccd's own source (its self-monitoring); choose another",
+                offset: s.index, reason: .reservedSource)
         }
         return Event(
             time: time ?? receivedAt, receivedAt: receivedAt, source: source, host: host, type: type,

@@ -21,6 +21,10 @@ public struct Event: Sendable, Hashable {
     /// Everything else, typed.
     public var attributes: Attributes
 
+    /// The source of eccd's own events (its self-monitoring: store unwritable, bus full, clock jump…).
+    /// Events from outside may not claim it (``InputLimits/reservedSource``).
+    public static let eccdSource = "eccd"
+
     /// Creates an event; `receivedAt` defaults to `time`.
     @inlinable
     public init(

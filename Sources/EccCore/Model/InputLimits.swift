@@ -8,6 +8,10 @@ public struct InputLimits: Sendable, Equatable {
     /// Longest string (a field, an attribute name or value) in bytes.
     public var maxStringBytes = 65_536
 
+    /// A source events from outside may not claim (nil: any): eccd's own, so no sender can forge or clear
+    /// its self-alarms. Set for every collector (``outside``), not for eccd's own reading of its store.
+    public var reservedSource: String?
+
     /// The defaults.
     public init() {}
 
@@ -20,6 +24,13 @@ public struct InputLimits: Sendable, Equatable {
 
     /// The defaults, as a value.
     public static let standard = InputLimits()
+
+    /// The defaults for events from outside: ``standard``, and eccd's own source reserved.
+    public static let outside: InputLimits = {
+        var l = InputLimits()
+        l.reservedSource = Event.eccdSource
+        return l
+    }()
 }
 
 /// Why input from outside was refused: the `reason` label of `ecc_input_refused_total`.
@@ -54,4 +65,6 @@ public enum InputRefusal: String, Sendable, CaseIterable {
     /// A TLS handshake that failed: plain text to a TLS port, a client that refused eccd's certificate, a
     /// protocol or cipher mismatch.
     case tls
+    /// An event claiming eccd's own source (``Event/eccdSource``), which only eccd itself may use.
+    case reservedSource = "reserved_source"
 }

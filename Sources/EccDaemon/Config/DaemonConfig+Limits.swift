@@ -7,7 +7,7 @@ import EccRules
 /// default here, a key in `docs/configuration.md`, a reason in `ecc_input_refused_total` and a test.
 public struct EdgeLimits: Sendable, Equatable {
     /// What one event may hold (every collector): `input.*`.
-    public var input = InputLimits.standard
+    public var input = InputLimits.outside
     /// Most JSON-lines TCP connections at once: `tcp.max_connections`.
     public var tcpMaxConnections = 1024
     /// A TCP connection silent this long is closed: `tcp.idle_timeout`.
@@ -61,7 +61,7 @@ extension DaemonConfig {
     /// The `input:` section.
     static func inputLimits(_ v: YAMLValue) throws(ConfigError) -> InputLimits {
         let m = try v.mapping("input", known: ["json_depth", "attributes", "string_bytes"])
-        var out = InputLimits.standard
+        var out = InputLimits.outside
         if let n = m["json_depth"] { out.maxDepth = try within(n, "input.json_depth", 2...256) }
         if let n = m["attributes"] { out.maxAttributes = try within(n, "input.attributes", 1...4096) }
         if let n = m["string_bytes"] { out.maxStringBytes = try within(n, "input.string_bytes", 16...(16 << 20)) }

@@ -51,6 +51,9 @@ public final class EngineRunner: Sendable {
 
     /// Where engine snapshots go (the store writer), every ``snapshotInterval`` and at shutdown.
     private let saveSnapshot: @Sendable (EngineSnapshot) -> Void
+    /// Receives eccd's own alarm changes as they are shown, before the store has them (the dispatcher
+    /// notifies them at once).
+    private let shownAtOnce: @Sendable ([AlarmChange]) -> Void
     /// How often the not-yet-alarm state is snapshotted while running (processing time).
     static let snapshotInterval: Int64 = 60_000_000_000
 
@@ -58,9 +61,11 @@ public final class EngineRunner: Sendable {
     public init(
         engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, store: StoreWriter,
         alarms: Broadcast<AlarmChange>, lag: Lag = Lag(), clock: any EccCore.Clock, logger: Logger,
-        saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }, current: RulesInForce? = nil
+        saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }, current: RulesInForce? = nil,
+        shownAtOnce: @escaping @Sendable ([AlarmChange]) -> Void = { _ in }
     ) {
         self.saveSnapshot = saveSnapshot
+        self.shownAtOnce = shownAtOnce
         self.bus = bus
         self.store = store
         self.alarms = alarms
@@ -233,11 +238,12 @@ public final class EngineRunner: Sendable {
         var mine = ChangeBatch()
         var others = ChangeBatch()
         for c in batch.take().changes {
-            if c.alarm.source == SelfAlarms.source { mine.append(c) } else { others.append(c) }
+            if c.alarm.source == Event.eccdSource { mine.append(c) } else { others.append(c) }
         }
         toStore.submit(others)
         if !mine.isEmpty {
             alarms.publish(mine.changes)
+            shownAtOnce(mine.changes)
             toStore.submit(mine, shown: true)
         }
         activeCount.store(engine.activeAlarmCount, ordering: .relaxed)

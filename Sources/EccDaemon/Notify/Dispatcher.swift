@@ -37,6 +37,10 @@ public final class Dispatcher: Sendable {
         var outboxFailingSince: ContinuousClock.Instant?
         var lastFailureLog: ContinuousClock.Instant?
         var unloggedFailures = 0
+        /// eccd's own alarms' messages sent at once (``sendAtOnce(_:)``), until recorded in the outbox.
+        var atOnce: [AtOnce] = []
+        /// eccd's own alarms told as firing, with the routes and receivers told (for the resolved message).
+        var toldAtOnce: [UInt64: [(route: String, receiver: String)]] = [:]
     }
 
     /// Called when the outbox stops (false, with the error) or starts again (true) being readable and
@@ -109,12 +113,20 @@ public final class Dispatcher: Sendable {
         }
         // Let sends in flight finish (each records its own outcome), so none is sent twice after a restart.
         for q in queues.values { q.sync {} }
+        do { try recordAtOnce() } catch {
+            logger.error(
+                "eccd's own notifications not recorded in the outbox at stop",
+                metadata: ["ecc.count": "\(unrecordedAtOnce)", "ecc.error": "\(error)"])
+        }
         logger.info("notification dispatcher stopped")
     }
 
     /// One pass: make due messages, send what is due.
     func round(at now: EventTime) {
+        // eccd's own alarms first, and whatever state the outbox is in.
+        sendAtOnceDue(at: now)
         do {
+            try recordAtOnce()
             let book = routes()
             try flushGroups(book, at: now)
             try repeatGroups(book, at: now)

@@ -9,8 +9,6 @@ import Synchronization
 /// notification outbox. They go to the engine ahead of the bus and of its wait for the
 /// store (``EngineRunner/submitUrgent(_:)``), never blocking: the store writer reports through here.
 final class SelfAlarms: Sendable {
-    /// The source of eccd's own events (and so of its self-alarms).
-    static let source = "eccd"
     private let clock: any EccCore.Clock
     private let engine = Mutex<EngineRunner?>(nil)
     let stats = ProducerStats(name: "eccd")
@@ -41,7 +39,7 @@ final class SelfAlarms: Sendable {
     /// One trouble event: critical with the error while it lasts, info when it is over.
     private func health(_ type: String, ok: Bool, error: String, summary: String) {
         var e = Event(
-            time: clock.now(), source: Self.source, host: host, type: type, severity: ok ? .info : .critical,
+            time: clock.now(), source: Event.eccdSource, host: host, type: type, severity: ok ? .info : .critical,
             summary: summary)
         if !ok { e.attributes["error"] = .string(error) }
         publish(e)

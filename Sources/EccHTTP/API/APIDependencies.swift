@@ -34,7 +34,7 @@ public struct APIDependencies: Sendable {
     /// The notification outbox (nil: notifications are off, no receivers configured).
     public var notify: NotifyEndpoints?
     /// What one event may hold.
-    public var input = InputLimits.standard
+    public var input = InputLimits.outside
     /// Connection bounds and the refusal counter of the HTTP listener.
     public var edge: HTTPEdge
     /// Live-stream bounds: most subscribers, and changes queued for one before it is dropped.

@@ -5,6 +5,7 @@ import EccCore
 /// the group's next `group_interval`) and starts the route's escalation policy; a clear marks the alarm
 /// resolved in its groups (sent with `send_resolved`) and stops its escalations; a suppressed raise is
 /// recorded with the reason it notifies no one. Nothing here sends: the dispatcher does, from these rows.
+/// eccd's own alarms (source `eccd`) join no group: the dispatcher sends them at once and records them.
 extension AlarmStore {
     func planNotifications(_ change: AlarmChange) throws(StoreError) {
         // Repeats are most changes and notify no one: out before the route book is even looked at.
@@ -33,7 +34,11 @@ extension AlarmStore {
                         connection, alarm: a, reason: "route '\(name)' is no longer in the rules", at: change.at)
                     continue
                 }
-                if !route.receivers.isEmpty { try joinGroup(a, route: route, view: view, at: change.at) }
+                // eccd's own alarms went to the route's receivers at once, without the outbox (which may be
+                // what is failing); the dispatcher records those messages here once it can.
+                if !route.receivers.isEmpty && a.source != Event.eccdSource {
+                    try joinGroup(a, route: route, view: view, at: change.at)
+                }
                 if let policy = route.escalation {
                     try startEscalation(
                         a, policy: policy, firstAfter: book.escalations[policy]?.steps.first?.after ?? 0,

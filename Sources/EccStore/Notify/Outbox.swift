@@ -304,6 +304,73 @@ public final class Outbox: Sendable {
         try tx { (c) throws(StoreError) -> Int64 in try Self.insert(c, m, at: now) }
     }
 
+    /// One try of a message sent without the outbox (see ``recordSentAtOnce(_:id:attempts:createdAt:)``).
+    public struct Attempt: Sendable {
+        public var at: EventTime
+        public var outcome: AttemptOutcome
+        public var milliseconds: Int64
+
+        public init(at: EventTime, outcome: AttemptOutcome, milliseconds: Int64) {
+            self.at = at
+            self.outcome = outcome
+            self.milliseconds = milliseconds
+        }
+    }
+
+    /// Records a message that was sent without going through the outbox (eccd's own alarms, sent at once
+    /// while the store may not be writable), in its final state with every attempt, so `eccctl notify`
+    /// lists it like any other: `sent` when the last attempt delivered it, else `failed`. `id` is the
+    /// stable id it was sent with. Returns the row id.
+    @discardableResult
+    public func recordSentAtOnce(_ m: NewMessage, id: String, attempts: [Attempt], createdAt: EventTime)
+        throws(StoreError) -> Int64
+    {
+        try tx { (c) throws(StoreError) -> Int64 in
+            let row = try Self.insert(c, m, at: createdAt)
+            var state = "failed"
+            var sentAt: Int64?
+            var lastError: String?
+            for a in attempts {
+                let (result, detail): (String, String) =
+                    switch a.outcome {
+                    case .delivered(let d): ("delivered", d)
+                    case .temporary(let d, _): ("temporary", d)
+                    case .permanent(let d): ("permanent", d)
+                    }
+                if case .delivered = a.outcome {
+                    state = "sent"
+                    sentAt = a.at.nanoseconds
+                } else {
+                    lastError = detail
+                }
+                let s = try c.cached(
+                    "INSERT INTO notification_attempts(notification_id, at, result, detail, duration_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
+                )
+                s.bind(1, row)
+                s.bind(2, a.at.nanoseconds)
+                s.bind(3, result)
+                s.bind(4, detail)
+                s.bind(5, a.milliseconds)
+                try s.run()
+                s.reset()
+            }
+            let u = try c.cached(
+                """
+                UPDATE notifications SET state = ?2, attempts = ?3, next_attempt = NULL, last_error = ?4, sent_at = ?5,
+                    reason = ?6 WHERE id = ?1
+                """)
+            defer { u.reset() }
+            u.bind(1, row)
+            u.bind(2, state)
+            u.bind(3, Int64(attempts.count))
+            u.bind(4, lastError)
+            u.bind(5, sentAt)
+            u.bind(6, "eccd's own alarm: sent at once as \(id), not through the outbox")
+            try u.run()
+            return row
+        }
+    }
+
     private static func insert(_ c: Connection, _ m: NewMessage, at now: EventTime) throws(StoreError) -> Int64 {
         let s = try c.cached(
             """
