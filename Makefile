@@ -55,11 +55,13 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	Tests/acceptance/credentials.sh $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/kill9.py $$($(SWIFT) build --show-bin-path) $(KILLS)
 	Tests/acceptance/storm.py $$($(SWIFT) build --show-bin-path) $(STORM_SECONDS)
+	Tests/acceptance/diskfull.py $$($(SWIFT) build --show-bin-path)
 
-test-faults: deps ## The fault scenarios in full on release binaries: kill -9 under load (KILLS=20) and a 60 s storm
+test-faults: test-deps ## The fault scenarios in full on release binaries: kill -9 under load (KILLS=20), a 60 s storm, a full disk (root: mounts a tmpfs)
 	$(SWIFT) build -c release
 	Tests/acceptance/kill9.py .build/release $(KILLS)
 	Tests/acceptance/storm.py .build/release 60
+	Tests/acceptance/diskfull.py .build/release
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests

@@ -54,6 +54,21 @@ struct JSONEventDecoderTests {
         }
     }
 
+    @Test("eccd's own source is refused from outside, accepted from eccd's own store")
+    func reservedSource() throws {
+        let json = #"[{"source":"a","type":"b"},{"source":"eccd","type":"storeWritable"}]"#
+        #expect {
+            try json.utf8CString.withUnsafeBytes { raw in
+                try JSONEventDecoder.decodeEvents(
+                    UnsafeRawBufferPointer(rebasing: raw.dropLast()), receivedAt: now, limits: .outside)
+            }
+        } throws: { error in
+            let e = error as? EventDecodingError
+            return e?.reason == .reservedSource && e?.index == 1 && e?.field == "source"
+        }
+        #expect(try JSONEventDecoder.decodeEvent(#"{"source":"eccd","type":"x"}"#, receivedAt: now).source == "eccd")
+    }
+
     @Test("syntax errors say where", arguments: [#"{"source":"a""#, "not json", #"{"source":"a","type":"b"} x"#, ""])
     func syntaxErrors(json: String) {
         #expect(throws: EventDecodingError.self) { try JSONEventDecoder.decodeEvent(json, receivedAt: now) }

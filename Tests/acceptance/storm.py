@@ -81,35 +81,18 @@ eccd = subprocess.Popen([f"{BIN}/eccd", "--config", f"{work}/eccd.yaml"], stdout
 
 
 def get(path, timeout=5):
-    t = time.time()
-    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}{path}", timeout=timeout) as r:
-        return r.status, r.read(), time.time() - t
-
-
-def metric(text, name):
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{"):
-            total += float(line.split()[-1])
-    return total
+    return harness.get(http_port, path, timeout)
 
 
 def rss():
-    for line in open(f"/proc/{eccd.pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+    return harness.rss(eccd.pid)
+
+
+metric = harness.metric
 
 
 try:
-    for _ in range(600):
-        try:
-            get("/healthz", 1)
-            break
-        except Exception:
-            if eccd.poll() is not None:
-                fail("eccd exited at start")
-            time.sleep(0.05)
+    harness.wait_healthy(http_port, eccd, fail)
     stop = threading.Event()
     sent = {"udp": 0, "tcp": 0}
 

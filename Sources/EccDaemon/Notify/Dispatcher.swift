@@ -37,6 +37,9 @@ public final class Dispatcher: Sendable {
         var outboxFailingSince: ContinuousClock.Instant?
         var lastFailureLog: ContinuousClock.Instant?
         var unloggedFailures = 0
+        /// The first failed round of this failure (event time), and whether the self-alarm was raised.
+        var firstFailedRound: EventTime?
+        var outboxAlarmed = false
         /// eccd's own alarms' messages sent at once (``sendAtOnce(_:)``), until recorded in the outbox.
         var atOnce: [AtOnce] = []
         /// eccd's own alarms told as firing, with the routes and receivers told (for the resolved message).
@@ -48,6 +51,9 @@ public final class Dispatcher: Sendable {
     let onHealth: @Sendable (Bool, String) -> Void
     /// How often a persisting outbox failure is logged again.
     static let failureLogInterval: Duration = .seconds(60)
+    /// How long rounds must keep failing before the self-alarm is raised: a round that waits out SQLite's
+    /// busy timeout behind a long commit is not trouble worth paging anyone for.
+    static let outboxAlarmAfter: Int64 = 10_000_000_000
 
     /// Sends outstanding per receiver: a dead server holds up only its own receiver, and a stop waits for
     /// at most one send per receiver (the queued ones return unsent and stay in the outbox).
@@ -135,30 +141,36 @@ public final class Dispatcher: Sendable {
             try send(at: now)
             outboxWorked()
         } catch {
-            outboxFailed(error)
+            outboxFailed(error, at: now)
         }
     }
 
     /// True while the outbox cannot be read or written.
     public var isOutboxFailing: Bool { state.withLock { $0.outboxFailingSince != nil } }
 
-    /// A round failed: the first failure raises the self-alarm and is logged; then at most one line a
-    /// minute, with how many rounds failed meanwhile.
-    private func outboxFailed(_ error: StoreError) {
+    /// A round failed: the first failure is logged, then at most one line a minute, with how many rounds
+    /// failed meanwhile; rounds failing for ``outboxAlarmAfter`` raise the self-alarm.
+    private func outboxFailed(_ error: StoreError, at round: EventTime) {
         let now = ContinuousClock.now
-        let (first, log, unlogged) = state.withLock { s -> (Bool, Bool, Int) in
+        let (raise, log, unlogged) = state.withLock { s -> (Bool, Bool, Int) in
             let first = s.outboxFailingSince == nil
-            if first { s.outboxFailingSince = now }
+            if first {
+                s.outboxFailingSince = now
+                s.firstFailedRound = round
+            }
+            let since = s.firstFailedRound ?? round
+            let raise = !s.outboxAlarmed && round.nanoseconds - since.nanoseconds >= Self.outboxAlarmAfter
+            if raise { s.outboxAlarmed = true }
             guard first || s.lastFailureLog.map({ now - $0 >= Self.failureLogInterval }) ?? true else {
                 s.unloggedFailures += 1
-                return (first, false, 0)
+                return (raise, false, 0)
             }
             let n = s.unloggedFailures
             s.lastFailureLog = now
             s.unloggedFailures = 0
-            return (first, true, n)
+            return (raise, true, n)
         }
-        if first { onHealth(false, "\(error)") }
+        if raise { onHealth(false, "\(error)") }
         guard log else { return }
         logger.error(
             "notification outbox not read or written; retrying every round",
@@ -167,13 +179,16 @@ public final class Dispatcher: Sendable {
 
     /// A round worked: if the outbox had been failing, say it recovered and clear the self-alarm.
     private func outboxWorked() {
-        let failed = state.withLock { s -> (since: ContinuousClock.Instant, rounds: Int)? in
+        let failed = state.withLock { s -> (since: ContinuousClock.Instant, rounds: Int, alarmed: Bool)? in
             guard let since = s.outboxFailingSince else { return nil }
             let rounds = s.unloggedFailures
+            let alarmed = s.outboxAlarmed
             s.outboxFailingSince = nil
+            s.firstFailedRound = nil
+            s.outboxAlarmed = false
             s.lastFailureLog = nil
             s.unloggedFailures = 0
-            return (since, rounds)
+            return (since, rounds, alarmed)
         }
         guard let failed else { return }
         logger.notice(
@@ -181,7 +196,7 @@ public final class Dispatcher: Sendable {
             metadata: [
                 "ecc.failed_for": "\(ContinuousClock.now - failed.since)", "ecc.suppressed": "\(failed.rounds)",
             ])
-        onHealth(true, "")
+        if failed.alarmed { onHealth(true, "") }
     }
 
     /// One round, then waits for the sends it started and records them: tests and benchmarks drive time
