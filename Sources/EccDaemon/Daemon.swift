@@ -256,6 +256,12 @@ public final class Daemon: Sendable {
         ]
         if let tcp { services.append(.init(service: tcp)) }
         if let snmp { services.append(.init(service: snmp)) }
+        services.append(
+            .init(
+                service: SelfWatch(
+                    settings: config.selfMonitoring, selfAlarm: selfAlarm,
+                    collectors: [tcp?.stats, snmp?.stats, httpStats].compactMap { $0 },
+                    kernelDrops: { [snmp] in snmp?.kernelDrops }, logger: logger)))
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         configuration.maximumGracefulShutdownDuration = nil

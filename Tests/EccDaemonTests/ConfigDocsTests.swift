@@ -17,6 +17,7 @@ let everySection = """
       users: [{name: netops, auth: SHA, auth_passphrase: "authpassphrase1", priv: AES, priv_passphrase: "privpassphrase1"}]
     bus: {capacity: 1024}
     log: {level: info}
+    self_monitoring: {collector_silent_after: 15m, clock_jump: 5s}
     incidents:
       business_hours: {days: [mon], from: "08:00", to: "18:00"}
       sla: {P1: {response: 15m, resolution: 4h}}

@@ -11,7 +11,8 @@ stream, and eccd's RSS is sampled. It checks:
   * UDP drops are counted in /metrics (`ecc_events_dropped_total` or the kernel's receive-buffer drops
     reported by eccd), TCP is slowed, not dropped;
   * memory stays bounded: RSS in the last quarter of the storm is at most 25 % above the second quarter's;
-  * full recovery: after the storm /readyz is 200 again within 60 s, and a new event becomes an alarm.
+  * full recovery: after the storm /readyz is 200 again within 60 s, and a new event becomes an alarm;
+  * eccd said so: the self-alarm eccd-dropping-events was raised.
 
 Prints the figures (requests, worst latency, events sent and accepted, drops, RSS). Usage:
 storm.py BIN_DIR [SECONDS]
@@ -212,6 +213,9 @@ try:
         if time.time() > deadline:
             fail("an event after the storm did not become an alarm within 10 s")
         time.sleep(0.1)
+    # eccd said it was dropping events: its self-alarm (shipped rules/eccd.yaml) was raised.
+    if b"eccd-dropping-events" not in get("/v1/alarms?state=all&limit=1000000", 30)[1]:
+        fail("eccd dropped events but raised no eccd-dropping-events alarm")
     text = get("/metrics")[1].decode()
     accepted_udp = metric(text, 'ecc_events_received_total{collector="snmp"}')
     accepted_tcp = metric(text, 'ecc_events_received_total{collector="tcp"}')

@@ -34,7 +34,9 @@ public enum JSONEventDecoder {
         if s.consume(UInt8(ascii: "[")) {
             if !s.consume(UInt8(ascii: "]")) {
                 repeat {
-                    events.append(try decodeObject(&s, receivedAt: receivedAt, index: events.count, reserved: limits.reservedSource))
+                    events.append(
+                        try decodeObject(
+                            &s, receivedAt: receivedAt, index: events.count, reserved: limits.reservedSource))
                 } while s.consume(UInt8(ascii: ","))
                 do { try s.expect(UInt8(ascii: "]"), "',' or ']'") } catch {
                     throw EventDecodingError(field: nil, message: error.message, offset: error.offset)
@@ -112,8 +114,7 @@ public enum JSONEventDecoder {
 
     private static func decodeObjectFields(
         _ s: inout JSONScanner, receivedAt: EventTime, reserved: String?, field: inout String?
-    ) throws -> Event
-    {
+    ) throws -> Event {
         s.skipWhitespace()
         guard s.peek() == UInt8(ascii: "{") else {
             throw s.fail("expected an event object '{', found \(s.describeNext())")

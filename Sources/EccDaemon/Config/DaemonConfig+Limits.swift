@@ -58,6 +58,25 @@ extension DaemonConfig {
             + "Set them, or listen on 127.0.0.1"
     }
 
+    /// The `self_monitoring:` section.
+    static func selfMonitoring(_ v: YAMLValue) throws(ConfigError) -> SelfMonitoring {
+        let m = try v.mapping("self_monitoring", known: ["collector_silent_after", "clock_jump"])
+        var out = SelfMonitoring()
+        let second: Int64 = 1_000_000_000
+        if let t = m["collector_silent_after"] {
+            if try t.duration("self_monitoring.collector_silent_after") == 0 {
+                out.collectorSilentAfter = nil
+            } else {
+                out.collectorSilentAfter = try duration(
+                    t, "self_monitoring.collector_silent_after", min: 60 * second, max: 7 * 86_400 * second)
+            }
+        }
+        if let t = m["clock_jump"] {
+            out.clockJump = try duration(t, "self_monitoring.clock_jump", min: second, max: 3600 * second)
+        }
+        return out
+    }
+
     /// The `input:` section.
     static func inputLimits(_ v: YAMLValue) throws(ConfigError) -> InputLimits {
         let m = try v.mapping("input", known: ["json_depth", "attributes", "string_bytes"])

@@ -70,6 +70,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var notify: NotifyConfig?
     /// Bounds on what strangers may make eccd hold (`input:`, and limit keys of `http:` and `tcp:`).
     public var limits = EdgeLimits()
+    /// What eccd watches in itself: `self_monitoring:`.
+    public var selfMonitoring = SelfMonitoring()
 
     /// The `incidents:` section.
     public struct IncidentSettings: Sendable, Equatable {
@@ -106,7 +108,9 @@ public struct DaemonConfig: Sendable, Equatable {
             "the configuration",
             known: [
                 "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "notify", "input",
+                "self_monitoring",
             ])
+        if let v = top["self_monitoring"] { c.selfMonitoring = try selfMonitoring(v) }
         if let i = top["input"] { c.limits.input = try inputLimits(i) }
         if let n = top["notify"] { c.notify = try NotifyConfig.parseNotify(n) }
         if let db = top["database"] {

@@ -6,8 +6,9 @@ import Logging
 
 /// eccd's own alarms (source `eccd`: store unwritable, outbox failing, bus full, clock jump) go to their
 /// routes' receivers at once, without the outbox: the outbox lives in the database, which may be what is
-/// failing. A raise is sent once per alarm, to every receiver of every route it takes (no `group_wait`,
-/// no rate limit: there are a handful of these, and they are the ones that must get through); its clear
+/// failing. A raise is sent once per alarm, to every receiver of every route it takes and of the first
+/// step of their escalations when that step has no delay (no `group_wait`, no rate limit: there are a
+/// handful of these, and they are the ones that must get through); its clear
 /// is sent as resolved to those told, on routes with `send_resolved`. Each message is kept in memory
 /// with its attempts — temporary failures retried on the usual backoff — and recorded in the outbox
 /// (``Outbox/recordSentAtOnce(_:id:attempts:createdAt:)``) once it is final and the outbox takes writes.
@@ -40,9 +41,17 @@ extension Dispatcher {
                 switch c.kind {
                 case .raised, .updated:
                     guard s.toldAtOnce[a.id] == nil, !c.notify.isEmpty else { continue }
+                    // Each receiver once: the routes' own and their escalations' first steps without delay
+                    // (the outbox starts those escalations at their second step).
                     var told: [(route: String, receiver: String)] = []
                     for name in c.notify {
-                        for r in book.routes[name]?.receivers ?? [] {
+                        guard let route = book.routes[name] else { continue }
+                        var receivers = route.receivers
+                        if let first = route.escalation.flatMap({ book.escalations[$0] })?.steps.first, first.after <= 0
+                        {
+                            receivers += first.receivers
+                        }
+                        for r in receivers where !told.contains(where: { $0.receiver == r }) {
                             told.append((name, r))
                             made.append(atOnce(.firing, receiver: r, route: name, alarm: a, at: now))
                         }
@@ -147,11 +156,15 @@ extension Dispatcher {
             logger.notice("eccd's own alarm notified at once", metadata: meta)
         case .permanent(let d):
             count("failed", m.message.receiver)
-            logger.error("eccd's own alarm not notified: failed permanently", metadata: meta.merging(["ecc.error": "\(d)"]) { $1 })
+            logger.error(
+                "eccd's own alarm not notified: failed permanently",
+                metadata: meta.merging(["ecc.error": "\(d)"]) { $1 })
         case .temporary(let d, let retryAt):
             count(retryAt == nil ? "failed" : "retried", m.message.receiver)
             logger.warning(
-                retryAt == nil ? "eccd's own alarm not notified: not retried any more" : "eccd's own alarm not notified yet; will retry",
+                retryAt == nil
+                    ? "eccd's own alarm not notified: not retried any more"
+                    : "eccd's own alarm not notified yet; will retry",
                 metadata: meta.merging(["ecc.error": "\(d)"]) { $1 })
         }
     }

@@ -5,7 +5,8 @@ import EccCore
 /// the group's next `group_interval`) and starts the route's escalation policy; a clear marks the alarm
 /// resolved in its groups (sent with `send_resolved`) and stops its escalations; a suppressed raise is
 /// recorded with the reason it notifies no one. Nothing here sends: the dispatcher does, from these rows.
-/// eccd's own alarms (source `eccd`) join no group: the dispatcher sends them at once and records them.
+/// eccd's own alarms (source `eccd`) join no group, and skip an escalation's first step when it has no
+/// delay: the dispatcher sent them at once to both (``RuleSet/receivers(ofRoutes:)``) and records that.
 extension AlarmStore {
     func planNotifications(_ change: AlarmChange) throws(StoreError) {
         // Repeats are most changes and notify no one: out before the route book is even looked at.
@@ -40,9 +41,14 @@ extension AlarmStore {
                     try joinGroup(a, route: route, view: view, at: change.at)
                 }
                 if let policy = route.escalation {
-                    try startEscalation(
-                        a, policy: policy, firstAfter: book.escalations[policy]?.steps.first?.after ?? 0,
-                        route: route.name, origin: origin, at: change.at)
+                    // eccd's own alarms were sent at once to a first step without delay too.
+                    let steps = book.escalations[policy]?.steps ?? []
+                    let first = a.source == Event.eccdSource && (steps.first?.after ?? 1) <= 0 ? 1 : 0
+                    if first < max(steps.count, 1) {
+                        try startEscalation(
+                            a, policy: policy, step: first, firstAfter: first < steps.count ? steps[first].after : 0,
+                            route: route.name, origin: origin, at: change.at)
+                    }
                 }
             }
         }
@@ -173,7 +179,7 @@ extension AlarmStore {
     }
 
     private func startEscalation(
-        _ a: Alarm, policy: String, firstAfter: Int64, route: String, origin: Event?, at: EventTime
+        _ a: Alarm, policy: String, step: Int, firstAfter: Int64, route: String, origin: Event?, at: EventTime
     )
         throws(StoreError)
     {
@@ -189,7 +195,7 @@ extension AlarmStore {
         let s = try c.cached(
             """
             INSERT INTO escalations(alarm_id, incident_id, policy, route, started_at, step, next_at)
-                SELECT ?1, ?2, ?3, ?4, ?5, 0, ?6
+                SELECT ?1, ?2, ?3, ?4, ?5, ?7, ?6
                 WHERE NOT EXISTS (SELECT 1 FROM escalations WHERE alarm_id = ?1 AND policy = ?3)
             """)
         defer { s.reset() }
@@ -199,6 +205,7 @@ extension AlarmStore {
         s.bind(4, route)
         s.bind(5, at.nanoseconds)
         s.bind(6, at.nanoseconds &+ max(0, firstAfter))
+        s.bind(7, Int64(step))
         try s.run()
     }
 }
