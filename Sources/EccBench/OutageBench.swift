@@ -91,3 +91,52 @@ enum OutageBench {
         return (raise, symptom, inhibited, clear)
     }
 }
+
+/// A wide group alarm: one device whose `members` interfaces are all down (the shipped rule
+/// `interfaces-down-on-device`: a group by host, 5 within 5 minutes), then timed: `n` events of it,
+/// half repeats of a down interface and half flaps (an interface up, then down again: a leave and a
+/// join of the active group alarm). Each event makes a change listing every member, so what is measured
+/// is the engine's cost per member event as the group widens.
+enum WideGroupBench {
+    static func run(members: Int, n: Int) throws -> Double {
+        let (r, errors) = RuleParser.parse(
+            """
+            - rule: interfaces-down-on-device
+              when: {type: linkDown}
+              key: "{host}/{ifIndex}"
+              clear_when: {type: linkUp}
+              group: {by: "{host}", count: 5, within: 5m}
+              alarm: {severity: critical, summary: "{count} interfaces down on {host}"}
+            """, file: "group.yaml")
+        guard errors.isEmpty else { throw ConfigErrors(errors) }
+        var engine = Engine(rules: try RuleSet(r))
+        var batch = ChangeBatch()
+        var clock: Int64 = 0
+        func handle(_ type: String, _ ifIndex: Int) {
+            clock += 1000
+            let at = OutageBench.t0.adding(nanoseconds: clock)
+            let e = Event(
+                time: at, source: "bench", host: "core1", type: type, severity: .major,
+                attributes: ["ifIndex": .int(Int64(ifIndex))])
+            engine.handle(e, at: at, into: &batch)
+            if batch.count > 4096 { batch.removeAll() }
+        }
+        for i in 0..<members { handle("linkDown", i) }
+        guard engine.activeAlarmCount == 1 else {
+            throw SECBench.Failure(description: "the group alarm did not raise: the workload is broken")
+        }
+        var rng = SystemRandomNumberGenerator()
+        let picks = (0..<n).map { _ in Int.random(in: 0..<members, using: &rng) }
+        let seconds = timed {
+            for (k, i) in picks.enumerated() {
+                if k % 2 == 0 {
+                    handle("linkDown", i)
+                } else {
+                    handle("linkUp", i)
+                    handle("linkDown", i)
+                }
+            }
+        }
+        return Double(n + n / 2) / seconds
+    }
+}

@@ -74,6 +74,14 @@ if enabled("outage") {
             bench("engine_outage_clear_root_cause_\(name)_active", r.clear, "events/s")
         } catch { print("bench: outage failed: \(error)") }
     }
+    // A wide group alarm: member events (repeats, leaves and joins) with 64 and 4,096 members.
+    for members in [64, 4096] {
+        do {
+            bench(
+                "engine_group_member_events_per_s_\(members)_members",
+                try WideGroupBench.run(members: members, n: scaled(100_000)), "events/s")
+        } catch { print("bench: wide group failed: \(error)") }
+    }
 }
 
 // Scale: rule count (an event matching no rule, and one matching) and live keys, with RSS at 1 M keys.

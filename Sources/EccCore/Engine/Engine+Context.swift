@@ -129,7 +129,7 @@ extension Engine {
     func decorated(_ alarm: Alarm, rule i: Int) -> Alarm {
         var a = alarm
         if let s = tracked[a.id]?.suppression { a.suppression = s }
-        if rules.rules[i].timing.group != nil, let g = states[i].groups[a.key] { a.members = g.members.keys.sorted() }
+        if rules.rules[i].timing.group != nil, let g = states[i].groups[a.key] { a.members = g.members.sorted }
         return a
     }
 
@@ -237,7 +237,7 @@ extension Engine {
         }
         if timing.group != nil, !a.members.isEmpty {
             var st = GroupState(origin: origin)
-            for m in a.members { st.members[m] = a.lastSeen }
+            for m in a.members { st.members.record(m, at: a.lastSeen) }
             states[i].groups[a.key] = st
         }
         guard a.suppression != nil || rule.rootCause || isInhibitionSource(rule.name) || tracksRouting(i) else {

@@ -2,7 +2,7 @@
 extension Engine {
     /// A group's members (by member key, latest event time).
     struct GroupState: Sendable {
-        var members: [String: EventTime] = [:]
+        var members = GroupMembers()
         var armed = EventTime.zero
         var origin: Event
     }
@@ -229,9 +229,9 @@ extension Engine {
         if count >= g.count, let members = states[i].groups[gk]?.members {
             states[i].groups[gk]?.armed = .zero
             var a = prototype(i, key: gk, event: event, count: count)
-            a.firstSeen = members.values.min() ?? event.time
+            a.firstSeen = members.oldest ?? event.time
             a.lastSeen = newest
-            a.members = members.keys.sorted()
+            a.members = members.sorted
             raise(i, a, origin: event, at: now, eventTime: event.time, into: &batch)
             return
         }
@@ -248,17 +248,13 @@ extension Engine {
     private static func addMember(
         _ member: String, event: Event, within: Int64, prune: Bool, to st: inout GroupState
     ) -> (isNew: Bool, count: Int64, newest: EventTime, arm: EventTime?) {
-        let isNew = st.members[member] == nil
-        st.members[member] = max(st.members[member] ?? event.time, event.time)
+        let isNew = st.members.record(member, at: event.time)
         st.origin = event
-        let newest = st.members.values.max() ?? event.time
+        let newest = st.members.newest
         guard prune else { return (isNew, Int64(st.members.count), newest, nil) }
-        let horizon = newest.adding(nanoseconds: -within)
-        if st.members.values.contains(where: { $0 <= horizon }) {
-            st.members = st.members.filter { $0.value > horizon }
-        }
+        st.members.keep(after: newest.adding(nanoseconds: -within))
         var arm: EventTime?
-        if st.armed == .zero, let oldest = st.members.values.min() { arm = oldest.adding(nanoseconds: within) }
+        if st.armed == .zero, let oldest = st.members.oldest { arm = oldest.adding(nanoseconds: within) }
         return (isNew, Int64(st.members.count), newest, arm)
     }
 
@@ -267,8 +263,8 @@ extension Engine {
         let rule = rules.rules[i]
         guard let g = rule.timing.group else { return }
         let gk = g.by.render(event)
-        guard var st = states[i].groups[gk], st.members.removeValue(forKey: member) != nil else { return }
-        states[i].groups[gk] = st
+        // In place: a copy of a wide group's state per clearing event would cost a copy of its members.
+        guard states[i].groups[gk]?.members.remove(member) == true, let st = states[i].groups[gk] else { return }
         guard states[i].active.alarm(forKey: gk) != nil else {
             if st.members.isEmpty { states[i].groups[gk] = nil }
             return
@@ -278,9 +274,10 @@ extension Engine {
             return
         }
         let count = Int64(st.members.count)
+        let origin = st.origin
         let changed: Alarm? = states[i].active.update(key: gk) { slot, names in
             slot.alarm.count = count
-            if rule.alarm.summary.usesCount { slot.alarm.summary = rule.alarm.summary.render(st.origin, count: count) }
+            if rule.alarm.summary.usesCount { slot.alarm.summary = rule.alarm.summary.render(origin, count: count) }
             return slot.alarm.alarm(rule: rule.name, names)
         }
         if let changed { batch.append(AlarmChange(kind: .updated, alarm: decorated(changed, rule: i), at: event.time)) }
@@ -297,8 +294,8 @@ extension Engine {
             return
         }
         let horizon = t.deadline.adding(nanoseconds: -g.within)
-        st.members = st.members.filter { $0.value > horizon }
-        if let oldest = st.members.values.min() {
+        st.members.keep(after: horizon)
+        if let oldest = st.members.oldest {
             st.armed = oldest.adding(nanoseconds: g.within)
             schedule(t.rule, t.key, .group, at: st.armed)
             states[i].groups[t.key] = st

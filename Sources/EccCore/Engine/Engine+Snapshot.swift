@@ -116,7 +116,7 @@ extension Engine {
             for key in s.groups.keys.sorted() where s.active.alarm(forKey: key) == nil {
                 guard let g = s.groups[key] else { continue }
                 var proto = prototype(of: g.origin, rule: rule.name, key: key)
-                let members = g.members.keys.sorted()
+                let members = g.members.sorted
                 proto.members = members
                 entries.append(
                     .init(
@@ -191,7 +191,7 @@ extension Engine {
                     continue
                 }
                 var st = GroupState(origin: Event(standingInFor: proto))
-                for (m, t) in zip(proto.members, e.times) { st.members[m] = t }
+                for (m, t) in zip(proto.members, e.times) { st.members.record(m, at: t) }
                 if let oldest = e.times.min() {
                     st.armed = oldest.adding(nanoseconds: g.within)
                     schedule(e.rule, e.key, .group, at: st.armed)

@@ -181,7 +181,7 @@ extension Engine {
         guard var a = states[i].active.remove(key: key) else { return }
         a.state = .cleared
         a.clearedAt = time
-        if let members { a.members = members.members.keys.sorted() }
+        if let members { a.members = members.members.sorted }
         appendClear(a, at: time, into: &batch)
     }
 
