@@ -7,7 +7,7 @@ TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openss
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
-.PHONY: help deps test-deps bench-deps fuzz fuzz-build fuzz-run fuzz-short build release run test test-faults tsan bench lint format check-rules clean
+.PHONY: help deps test-deps bench-deps fuzz fuzz-build fuzz-run fuzz-short build release run test test-faults soak tsan bench lint format check-rules clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,8 @@ run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to
 ACCEPTANCE_EVENTS ?= 200000
 KILLS ?= 20
 STORM_SECONDS ?= 15
+SOAK_TEST_SECONDS ?= 180
+SOAK_SECONDS ?= 1800
 
 test: test-deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
 	$(SWIFT) build --build-tests
@@ -56,12 +58,17 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	Tests/acceptance/kill9.py $$($(SWIFT) build --show-bin-path) $(KILLS)
 	Tests/acceptance/storm.py $$($(SWIFT) build --show-bin-path) $(STORM_SECONDS)
 	Tests/acceptance/diskfull.py $$($(SWIFT) build --show-bin-path)
+	Tests/acceptance/soak.py $$($(SWIFT) build --show-bin-path) $(SOAK_TEST_SECONDS)
 
 test-faults: test-deps ## The fault scenarios in full on release binaries: kill -9 under load (KILLS=20), a 60 s storm, a full disk (root: mounts a tmpfs)
 	$(SWIFT) build -c release
 	Tests/acceptance/kill9.py .build/release $(KILLS)
 	Tests/acceptance/storm.py .build/release 60
 	Tests/acceptance/diskfull.py .build/release
+
+soak: test-deps ## SOAK_SECONDS (1800) at half the lossless rate with the shipped rules, release binaries: RSS, descriptors, log
+	$(SWIFT) build -c release
+	Tests/acceptance/soak.py .build/release $(SOAK_SECONDS)
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests

@@ -65,6 +65,8 @@ let package = Package(
             name: "CEccSNMP",
             linkerSettings: [.linkedLibrary("netsnmp"), .linkedLibrary("crypto")]
         ),
+        // A C shim for what eccd reports about its own process (heap in use, glibc's mallinfo2).
+        .target(name: "CEccProcess"),
         // SNMP: the BER codec, v1/v2c/v3 notifications, the USM, OID names.
         .target(
             name: "EccSNMP",
@@ -146,7 +148,7 @@ let package = Package(
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP", "EccNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
-                "EccAuth",
+                "EccAuth", "CEccProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -32,41 +32,7 @@ def fail(msg):
     harness.fail("storm", msg, f"{work}/eccd.log")
 
 
-# --- BER for one SNMPv2c trap (RFC 3416): just what a linkDown/linkUp with ifIndex needs.
-def tlv(tag, body):
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + body
-
-
-def integer(v):
-    return tlv(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
-
-
-def oid(text):
-    parts = [int(x) for x in text.split(".")]
-    out = bytearray([parts[0] * 40 + parts[1]])
-    for p in parts[2:]:
-        chunk = [p & 0x7F]
-        p >>= 7
-        while p:
-            chunk.insert(0, 0x80 | (p & 0x7F))
-            p >>= 7
-        out += bytes(chunk)
-    return tlv(0x06, bytes(out))
-
-
-def trap(if_index, down, request_id):
-    kind = "1.3.6.1.6.3.1.1.5.3" if down else "1.3.6.1.6.3.1.1.5.4"
-    binds = (
-        tlv(0x30, oid("1.3.6.1.2.1.1.3.0") + tlv(0x43, (12345).to_bytes(2, "big")))
-        + tlv(0x30, oid("1.3.6.1.6.3.1.1.4.1.0") + oid(kind))
-        + tlv(0x30, oid(f"1.3.6.1.2.1.2.2.1.1.{if_index}") + integer(if_index))
-    )
-    pdu = tlv(0xA7, integer(request_id) + integer(0) + integer(0) + tlv(0x30, binds))
-    return tlv(0x30, integer(1) + tlv(0x04, b"public") + pdu)
+trap = harness.trap
 
 
 http_port, tcp_port, udp_port = free_port(), free_port(), free_port(socket.SOCK_DGRAM)

@@ -1,3 +1,4 @@
+import CEccProcess
 import EccBus
 import EccCollectors
 import EccCore
@@ -146,6 +147,12 @@ final class Telemetry: Sendable {
             }
             gauge("ecc_snmp_receive_buffer_bytes", snmp.grantedReceiveBuffer ?? 0, "Receive buffer the kernel granted")
         }
+        gauge(
+            "ecc_heap_in_use_bytes", Int(ecc_heap_in_use()),
+            "Heap eccd's allocations hold now (glibc mallinfo2); the resident set also keeps freed memory")
+        gauge(
+            "ecc_sqlite_memory_bytes", Int(Connection.memoryUsed),
+            "Heap SQLite holds, every connection together (page caches bounded by cache_size)")
         count("ecc_events_processed_total", [:], runner.processed, "Events processed by the engine")
         count(
             "ecc_events_late_total", [:], runner.lateEvents,

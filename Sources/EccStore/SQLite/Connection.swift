@@ -6,6 +6,10 @@ public final class Connection {
     /// The file this connection opened.
     public let path: String
 
+    /// Bytes of heap SQLite holds in this process, every connection together (page caches, statements):
+    /// bounded by the connections' `cache_size`.
+    public static var memoryUsed: Int64 { sqlite3_memory_used() }
+
     /// Opens (and with `create`, creates) a database file.
     public init(path: String, readOnly: Bool = false, create: Bool = true) throws(StoreError) {
         var handle: OpaquePointer?
