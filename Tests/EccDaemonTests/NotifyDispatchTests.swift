@@ -485,6 +485,70 @@ struct NotifyDispatchTests {
         for _ in 0..<700 { hanging.gate.signal() }
     }
 
+    static let selfRules = """
+        - rule: eccd-store-unwritable
+          when: {source: eccd, type: storeUnwritable}
+          clear_when: {source: eccd, type: storeWritable}
+          key: "{host}"
+          alarm: {severity: critical, summary: "eccd on {host} cannot write its database"}
+        - route: eccd-trouble
+          match: {source: eccd}
+          receivers: [noc-email]
+          group_wait: 10m
+          escalation: oncall
+        - escalation: oncall
+          steps:
+            - {after: 0s, receivers: [noc-sms]}
+            - {after: 15m, receivers: [duty-email]}
+        """
+
+    /// An event of eccd's own through the engine and the store, its changes handed to the dispatcher as
+    /// eccd does (``EngineRunner`` for shown changes).
+    func selfEvent(_ f: Fixture, _ type: String, at seconds: Double) throws {
+        var batch = ChangeBatch()
+        let e = Event.make(type, host: "mon1", source: "eccd", severity: .critical, at: seconds)
+        f.engine.handle(e, at: e.time, into: &batch)
+        let changes = batch.changes
+        try f.store.apply(batch)
+        f.dispatcher.sendAtOnce(changes)
+    }
+
+    @Test("eccd's own alarm goes at once to its route and its escalation's undelayed first step, whatever group_wait")
+    func selfAlarmAtOnce() throws {
+        let f = try Fixture(rules: Self.selfRules)
+        try selfEvent(f, "storeUnwritable", at: 0)
+        f.tick(0.1)
+        #expect(f.take("noc-email").map(\.content.kind) == [.firing])
+        #expect(f.take("noc-sms").map(\.content.kind) == [.firing])
+        // The outbox neither groups it (no second firing after group_wait) nor sends the first step again;
+        // the escalation goes on from its second step.
+        f.tick(601)
+        #expect(f.take("noc-email").isEmpty && f.take("noc-sms").isEmpty)
+        f.tick(15 * 60 + 1)
+        #expect(f.take("duty-email").map(\.content.kind) == [.escalation])
+        #expect(f.take("noc-sms").isEmpty)
+        // Both messages sent at once are recorded in the outbox, once each.
+        let recorded = try f.outbox.messages(states: ["sent"]).filter { $0.reason?.contains("sent at once") == true }
+        #expect(recorded.map(\.receiver).sorted() == ["noc-email", "noc-sms"])
+    }
+
+    @Test("a raise waiting for its retry when eccd's own alarm clears is given up, not sent after its resolution")
+    func selfAlarmClearedBeforeRetry() throws {
+        let f = try Fixture(rules: Self.selfRules)
+        f.channels["noc-sms"]?.answer([.temporary("gateway down")])
+        try selfEvent(f, "storeUnwritable", at: 0)
+        f.tick(0.1)
+        #expect(f.take("noc-email").map(\.content.kind) == [.firing])
+        #expect(f.take("noc-sms").count == 1)  // the failed attempt
+        try selfEvent(f, "storeWritable", at: 5)
+        f.tick(5.1)
+        #expect(f.take("noc-email").map(\.content.kind) == [.resolved])
+        f.tick(60)  // past the retry's back-off
+        #expect(f.take("noc-sms").isEmpty)
+        #expect(try f.outbox.messages(states: ["failed"]).contains { $0.reason?.contains("sent at once") == true })
+        #expect(f.dispatcher.unrecordedAtOnce == 0)
+    }
+
     @Test("an outbox that cannot be read for 10 s raises the self-alarm once, logs sparingly, and clears on recovery")
     func outboxFailure() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-outbox-\(UUID().uuidString)").path

@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Acceptance: a storm against the real eccd process with the shipped rules.
 
-For SECONDS (default 60) two senders run flat out, more than eccd takes without loss on this machine:
-SNMPv2c linkDown/linkUp traps over UDP (64 devices at 127.0.0.2-65 with 64 interfaces each, so
-thousands of alarms and the shipped rules' interfaces-down-on-device groups) and JSON lines over TCP
-(2,000 hosts). Meanwhile a client asks GET /v1/status every 200 ms, another follows the live
-stream, and eccd's RSS is sampled. It checks:
+Two senders: SNMPv2c linkDown/linkUp traps over UDP (64 devices at 127.0.0.2-65 with 64 interfaces
+each, so thousands of alarms and the shipped rules' interfaces-down-on-device groups) and JSON lines
+over TCP (2,000 hosts). First both run flat out for 5 s: what eccd processes per second then is the
+rate it takes this mix at, C, measured in the same run. Then for SECONDS (default 60) they send at
+twice that, C traps/s and C lines/s, paced. Meanwhile a client asks GET /v1/status every 200 ms,
+another follows the live stream, and eccd's RSS is sampled. It checks:
 
   * the API stays responsive: every status request is answered (5 s timeout), and the stream delivers;
-  * UDP drops are counted in /metrics (`ecc_events_dropped_total` or the kernel's receive-buffer drops
-    reported by eccd), TCP is slowed, not dropped;
+  * every trap sent is accounted for (within 0.5 %): accepted, or dropped and counted in /metrics
+    (`ecc_events_dropped_total`, or the kernel's receive-buffer drops reported by eccd); TCP is slowed,
+    not dropped; something was dropped or slowed (else the storm was not one);
   * memory stays bounded: RSS in the last quarter of the storm is at most 25 % above the second quarter's;
   * full recovery: after the storm /readyz is 200 again within 60 s, and a new event becomes an alarm;
-  * eccd said so: the self-alarm eccd-dropping-events was raised.
+  * eccd said so: the self-alarm eccd-dropping-events was raised (by the calibration or the storm).
 
 Prints the figures (requests, worst latency, events sent and accepted, drops, RSS). Usage:
 storm.py BIN_DIR [SECONDS]
@@ -24,6 +26,7 @@ from harness import free_port
 
 BIN = os.path.abspath(sys.argv[1])
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 60
+CALIBRATE = 5
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 work = tempfile.mkdtemp(prefix="ecc-storm-")
 
@@ -58,51 +61,108 @@ def rss():
 metric = harness.metric
 
 
+def pace(started, n, rate):
+    """Sleeps until n events at `rate` per second (None: flat out) are due since `started`."""
+    if rate:
+        delay = started + n / rate - time.time()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def udp_sender(stop, sent, rate=None):
+    # 64 devices (senders 127.0.0.2 to .65) with 64 interfaces each, going down and up.
+    socks = []
+    for d in range(64):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((f"127.0.0.{d + 2}", 0))
+        socks.append(u)
+    packets = [trap(i % 64 + 1, (i // 4096) % 2 == 0, i) for i in range(8192)]
+    chunk = 256 if not rate else max(1, min(256, int(rate / 100)))
+    n, ok, started = 0, 0, time.time()
+    while not stop.is_set():
+        for k in range(chunk):
+            i = (n + k) % 8192
+            try:
+                socks[(i // 64) % 64].sendto(packets[i], ("127.0.0.1", udp_port))
+                ok += 1
+            except OSError:
+                pass  # not sent (the sender's own buffer): not counted
+        n += chunk
+        pace(started, n, rate)
+    sent["udp"] = ok
+
+
+def tcp_sender(stop, sent, rate=None):
+    s = socket.create_connection(("127.0.0.1", tcp_port))
+    s.settimeout(0.5)  # eccd pushes back by not reading: check for the end of the storm meanwhile
+    rnd = random.Random(7)
+    chunk = 500 if not rate else max(1, min(500, int(rate / 100)))
+    n, started = 0, time.time()
+    while not stop.is_set():
+        lines = []
+        for _ in range(chunk):
+            h = rnd.randrange(2000)
+            kind = "linkUp" if rnd.random() < 0.4 else "linkDown"
+            lines.append(json.dumps({"source": "storm", "host": f"sw{h}", "type": kind,
+                                     "attributes": {"ifIndex": rnd.randrange(48)}}))
+        data = ("\n".join(lines) + "\n").encode()
+        while data and not stop.is_set():
+            try:
+                data = data[s.send(data):]
+            except socket.timeout:
+                pass
+        n += len(lines)
+        pace(started, n, rate)
+    sent["tcp"] = n
+    s.close()
+
+
+def wait_ready(seconds):
+    """Waits until /readyz is 200; returns the seconds it took (fails after `seconds`)."""
+    t0 = time.time()
+    why = ""
+    while True:
+        try:
+            if get("/readyz")[0] == 200:
+                return time.time() - t0
+        except urllib.error.HTTPError as e:
+            why = e.read().decode(errors="replace")
+        if time.time() - t0 > seconds:
+            fail(f"not ready {seconds} s after the storm: {why}; status {get('/v1/status')[1].decode()}")
+        time.sleep(0.2)
+
+
 try:
     harness.wait_healthy(http_port, eccd, fail)
+    # Calibration: both senders flat out; what eccd processes per second is the rate it takes this mix at.
+    stop = threading.Event()
+    cal = [threading.Thread(target=f, args=(stop, {}), daemon=True) for f in (udp_sender, tcp_sender)]
+    for t in cal:
+        t.start()
+    time.sleep(2)
+    processed = lambda: json.loads(get("/v1/status")[1])["events_processed"]
+    p0, t0 = processed(), time.time()
+    time.sleep(CALIBRATE)
+    capacity = (processed() - p0) / (time.time() - t0)
+    stop.set()
+    for t in cal:
+        t.join(30)
+    if capacity < 100:
+        fail(f"the calibration measured {capacity:.0f} events/s: the harness is broken, not a figure")
+    wait_ready(60)
+    print(f"storm: eccd takes this mix at {capacity:,.0f} events/s; storming at twice that "
+          f"({capacity:,.0f} traps/s over UDP and {capacity:,.0f} JSON lines/s over TCP) for {SECONDS:.0f} s",
+          flush=True)
+
     stop = threading.Event()
     sent = {"udp": 0, "tcp": 0}
+    before = get("/metrics")[1].decode()
 
     def udp_storm():
-        # 64 devices (senders 127.0.0.2 to .65) with 64 interfaces each, going down and up.
-        socks = []
-        for d in range(64):
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            u.bind((f"127.0.0.{d + 2}", 0))
-            socks.append(u)
-        packets = [trap(i % 64 + 1, (i // 4096) % 2 == 0, i) for i in range(8192)]
-        n = 0
-        while not stop.is_set():
-            for k in range(256):
-                i = (n + k) % 8192
-                try:
-                    socks[(i // 64) % 64].sendto(packets[i], ("127.0.0.1", udp_port))
-                except OSError:
-                    pass
-            n += 256
-        sent["udp"] = n
+        udp_sender(stop, sent, capacity)
 
     def tcp_storm():
-        s = socket.create_connection(("127.0.0.1", tcp_port))
-        s.settimeout(0.5)  # eccd pushes back by not reading: check for the end of the storm meanwhile
-        rnd = random.Random(7)
-        n = 0
-        while not stop.is_set():
-            lines = []
-            for _ in range(500):
-                h = rnd.randrange(2000)
-                kind = "linkUp" if rnd.random() < 0.4 else "linkDown"
-                lines.append(json.dumps({"source": "storm", "host": f"sw{h}", "type": kind,
-                                         "attributes": {"ifIndex": rnd.randrange(48)}}))
-            data = ("\n".join(lines) + "\n").encode()
-            while data and not stop.is_set():
-                try:
-                    data = data[s.send(data):]
-                except socket.timeout:
-                    pass
-            n += len(lines)
-        sent["tcp"] = n
-        s.close()
+        tcp_sender(stop, sent, capacity)
 
     latencies, failures, samples, stream_lines = [], [], [], [0]
 
@@ -159,17 +219,7 @@ try:
         fail(f"RSS grew from {max(second) >> 20} MiB to {max(last) >> 20} MiB during the storm")
 
     # Recovery: ready again, and a new event becomes an alarm.
-    deadline = time.time() + 60
-    why = ""
-    while True:
-        try:
-            if get("/readyz")[0] == 200:
-                break
-        except urllib.error.HTTPError as e:
-            why = e.read().decode(errors="replace")
-        if time.time() > deadline:
-            fail(f"not ready 60 s after the storm: {why}; status {get('/v1/status')[1].decode()}")
-        time.sleep(0.2)
+    wait_ready(60)
     recovered_after = time.time() - start - storm_seconds
     s = socket.create_connection(("127.0.0.1", tcp_port))
     s.sendall(b'{"source":"storm","host":"after-storm","type":"coldStart"}\n')
@@ -183,10 +233,18 @@ try:
     if b"eccd-dropping-events" not in get("/v1/alarms?state=all&limit=1000000", 30)[1]:
         fail("eccd dropped events but raised no eccd-dropping-events alarm")
     text = get("/metrics")[1].decode()
-    accepted_udp = metric(text, 'ecc_events_received_total{collector="snmp"}')
-    accepted_tcp = metric(text, 'ecc_events_received_total{collector="tcp"}')
-    dropped = metric(text, "ecc_events_dropped_total")
-    kernel = metric(text, "ecc_snmp_kernel_drops_total")
+    since = lambda name: metric(text, name) - metric(before, name)
+    accepted_udp = since('ecc_events_received_total{collector="snmp"}')
+    accepted_tcp = since('ecc_events_received_total{collector="tcp"}') - 1  # the event after the storm
+    dropped = since("ecc_events_dropped_total")
+    kernel = since("ecc_snmp_kernel_drops_total")
+    # Every trap sent is accounted for: accepted, or dropped and counted (by eccd or the kernel).
+    unaccounted = sent["udp"] - accepted_udp - dropped - kernel
+    if abs(unaccounted) > 0.005 * sent["udp"] + 10:
+        fail(f"{sent['udp']} traps sent in the storm, {accepted_udp:.0f} accepted, {dropped:.0f} dropped by eccd and "
+             f"{kernel:.0f} by the kernel: {unaccounted:.0f} not accounted for")
+    if dropped + kernel == 0 and accepted_tcp >= sent["tcp"]:
+        fail("twice the rate eccd takes was sent and nothing was dropped or slowed: the storm is not one")
     latencies.sort()
     print(f"storm: OK ({storm_seconds:.0f} s: UDP {sent['udp']} traps sent, {accepted_udp:.0f} accepted, "
           f"{dropped:.0f} dropped by eccd, {kernel:.0f} by the kernel's buffer; TCP {sent['tcp']} sent, "

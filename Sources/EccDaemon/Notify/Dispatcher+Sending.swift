@@ -2,6 +2,7 @@ import EccCore
 import EccNotify
 import EccStore
 import Foundation
+import Logging
 
 /// Sending: per receiver, the due messages up to ``Dispatcher/maxInFlight`` at a time, through its rate
 /// limit, on its own serial queue; each send records its own outcome as soon as it is known.
@@ -73,9 +74,46 @@ extension Dispatcher {
             let start = ContinuousClock.now
             var accepted = m.progress
             let result = r.channel.deliver(out) { accepted.append($0) }
-            let elapsed = (ContinuousClock.now - start).components
-            let ms = elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
-            finish(m, result, milliseconds: ms, progress: accepted, at: max(now, clock.now()))
+            finish(m, result, milliseconds: milliseconds(since: start), progress: accepted, at: max(now, clock.now()))
+        }
+    }
+
+    func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = (ContinuousClock.now - start).components
+        return elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// How attempt number `attempt` of a message ended, as the outbox records it: a temporary failure is
+    /// retried after the backoff unless that passes `give_up_after` (a test message is tried once).
+    /// Counted by receiver and result, and logged.
+    func outcome(
+        of result: DeliveryResult, attempt: Int, kind: String, createdAt: EventTime, receiver: String, id: String,
+        at now: EventTime
+    ) -> AttemptOutcome {
+        let meta: Logger.Metadata = ["ecc.receiver": "\(receiver)", "ecc.kind": "\(kind)", "ecc.id": "\(id)"]
+        switch result {
+        case .delivered(let d):
+            count("sent", receiver)
+            logger.info("notification sent", metadata: meta)
+            return .delivered(d)
+        case .permanent(let d):
+            count("failed", receiver)
+            logger.error(
+                "notification failed permanently; not retried", metadata: meta.merging(["ecc.error": "\(d)"]) { $1 })
+            return .permanent(d)
+        case .temporary(let d):
+            let delay = retry.delay(afterAttempts: attempt, jitter: Double.random(in: 0...1))
+            let next = now.adding(nanoseconds: delay)
+            let giveUp = kind == "test" || next.nanoseconds - createdAt.nanoseconds > retry.giveUpAfter
+            count(giveUp ? "failed" : "retried", receiver)
+            logger.warning(
+                giveUp ? "notification failed; not retried any more" : "notification failed; will retry",
+                metadata: meta.merging(
+                    [
+                        "ecc.error": "\(d)", "ecc.attempt": "\(attempt)",
+                        "ecc.retry_in_ms": "\(giveUp ? 0 : delay / 1_000_000)",
+                    ]) { $1 })
+            return .temporary(d, retryAt: giveUp ? nil : next)
         }
     }
 
@@ -84,34 +122,9 @@ extension Dispatcher {
     private func finish(
         _ m: OutboxMessage, _ result: DeliveryResult, milliseconds: Int64, progress: [String], at now: EventTime
     ) {
-        let outcome: AttemptOutcome
-        let attempts = m.attempts + 1
-        switch result {
-        case .delivered(let d):
-            outcome = .delivered(d)
-            count("sent", m.receiver)
-            logger.info(
-                "notification sent",
-                metadata: ["ecc.receiver": "\(m.receiver)", "ecc.kind": "\(m.kind)", "ecc.id": "\(m.uid)"])
-        case .permanent(let d):
-            outcome = .permanent(d)
-            count("failed", m.receiver)
-            logger.error(
-                "notification failed permanently; not retried",
-                metadata: ["ecc.receiver": "\(m.receiver)", "ecc.id": "\(m.uid)", "ecc.error": "\(d)"])
-        case .temporary(let d):
-            let delay = retry.delay(afterAttempts: attempts, jitter: Double.random(in: 0...1))
-            let next = now.adding(nanoseconds: delay)
-            let giveUp = m.kind == "test" || next.nanoseconds - m.createdAt.nanoseconds > retry.giveUpAfter
-            outcome = .temporary(d, retryAt: giveUp ? nil : next)
-            count(giveUp ? "failed" : "retried", m.receiver)
-            logger.warning(
-                giveUp ? "notification failed; not retried any more" : "notification failed; will retry",
-                metadata: [
-                    "ecc.receiver": "\(m.receiver)", "ecc.id": "\(m.uid)", "ecc.error": "\(d)",
-                    "ecc.attempt": "\(attempts)", "ecc.retry_in_ms": "\(giveUp ? 0 : delay / 1_000_000)",
-                ])
-        }
+        let outcome = outcome(
+            of: result, attempt: m.attempts + 1, kind: m.kind, createdAt: m.createdAt, receiver: m.receiver, id: m.uid,
+            at: now)
         for attempt in 1...5 {
             do {
                 try outbox.record(m.rowID, outcome, durationMilliseconds: milliseconds, progress: progress, at: now)

@@ -32,18 +32,18 @@ public final class Dispatcher: Sendable {
         var inFlight: [Int64: String] = [:]
         var buckets: [String: (tokens: Double, at: Int64)] = [:]
         var lastUnknownCheck = Int64.min / 2
-        /// Since when the outbox cannot be read or written (nil: it can), the last time that was logged
-        /// and the failed rounds not logged since.
-        var outboxFailingSince: ContinuousClock.Instant?
-        var lastFailureLog: ContinuousClock.Instant?
-        var unloggedFailures = 0
-        /// The first failed round of this failure (event time), and whether the self-alarm was raised.
+        /// The first failed round while the outbox cannot be read or written (nil: it can), whether the
+        /// self-alarm was raised, the last time the failure was logged and the failed rounds not logged since.
         var firstFailedRound: EventTime?
         var outboxAlarmed = false
+        var lastFailureLog: ContinuousClock.Instant?
+        var unloggedFailures = 0
         /// eccd's own alarms' messages sent at once (``sendAtOnce(_:)``), until recorded in the outbox.
         var atOnce: [AtOnce] = []
         /// eccd's own alarms told as firing, with the routes and receivers told (for the resolved message).
         var toldAtOnce: [UInt64: [(route: String, receiver: String)]] = [:]
+        /// Numbers the messages sent at once.
+        var atOnceSeq = 0
     }
 
     /// Called when the outbox stops (false, with the error) or starts again (true) being readable and
@@ -119,11 +119,7 @@ public final class Dispatcher: Sendable {
         }
         // Let sends in flight finish (each records its own outcome), so none is sent twice after a restart.
         for q in queues.values { q.sync {} }
-        do { try recordAtOnce() } catch {
-            logger.error(
-                "eccd's own notifications not recorded in the outbox at stop",
-                metadata: ["ecc.count": "\(unrecordedAtOnce)", "ecc.error": "\(error)"])
-        }
+        stopAtOnce()
         logger.info("notification dispatcher stopped")
     }
 
@@ -132,32 +128,31 @@ public final class Dispatcher: Sendable {
         // eccd's own alarms first, and whatever state the outbox is in.
         sendAtOnceDue(at: now)
         do {
-            try recordAtOnce()
             let book = routes()
             try flushGroups(book, at: now)
             try repeatGroups(book, at: now)
             try escalate(book, at: now)
             try digests(at: now)
             try send(at: now)
-            outboxWorked()
+            outboxWorked(at: now)
         } catch {
             outboxFailed(error, at: now)
+            return
         }
+        // eccd's own messages sent at once, once final (a failure here is retried next round).
+        try? recordAtOnce()
     }
 
     /// True while the outbox cannot be read or written.
-    public var isOutboxFailing: Bool { state.withLock { $0.outboxFailingSince != nil } }
+    public var isOutboxFailing: Bool { state.withLock { $0.firstFailedRound != nil } }
 
     /// A round failed: the first failure is logged, then at most one line a minute, with how many rounds
     /// failed meanwhile; rounds failing for ``outboxAlarmAfter`` raise the self-alarm.
     private func outboxFailed(_ error: StoreError, at round: EventTime) {
         let now = ContinuousClock.now
         let (raise, log, unlogged) = state.withLock { s -> (Bool, Bool, Int) in
-            let first = s.outboxFailingSince == nil
-            if first {
-                s.outboxFailingSince = now
-                s.firstFailedRound = round
-            }
+            let first = s.firstFailedRound == nil
+            if first { s.firstFailedRound = round }
             let since = s.firstFailedRound ?? round
             let raise = !s.outboxAlarmed && round.nanoseconds - since.nanoseconds >= Self.outboxAlarmAfter
             if raise { s.outboxAlarmed = true }
@@ -178,12 +173,11 @@ public final class Dispatcher: Sendable {
     }
 
     /// A round worked: if the outbox had been failing, say it recovered and clear the self-alarm.
-    private func outboxWorked() {
-        let failed = state.withLock { s -> (since: ContinuousClock.Instant, rounds: Int, alarmed: Bool)? in
-            guard let since = s.outboxFailingSince else { return nil }
+    private func outboxWorked(at now: EventTime) {
+        let failed = state.withLock { s -> (since: EventTime, rounds: Int, alarmed: Bool)? in
+            guard let since = s.firstFailedRound else { return nil }
             let rounds = s.unloggedFailures
             let alarmed = s.outboxAlarmed
-            s.outboxFailingSince = nil
             s.firstFailedRound = nil
             s.outboxAlarmed = false
             s.lastFailureLog = nil
@@ -194,7 +188,8 @@ public final class Dispatcher: Sendable {
         logger.notice(
             "notification outbox readable and writable again",
             metadata: [
-                "ecc.failed_for": "\(ContinuousClock.now - failed.since)", "ecc.suppressed": "\(failed.rounds)",
+                "ecc.failed_for": "\(Duration.nanoseconds(now.nanoseconds - failed.since.nanoseconds))",
+                "ecc.suppressed": "\(failed.rounds)",
             ])
         if failed.alarmed { onHealth(true, "") }
     }

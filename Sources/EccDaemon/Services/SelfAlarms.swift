@@ -12,7 +12,7 @@ final class SelfAlarms: Sendable {
     private let clock: any EccCore.Clock
     /// Where the events go: the engine, ahead of the bus (``EngineRunner/submitUrgent(_:)``).
     private let submit = Mutex<(@Sendable (Event) -> Bool)?>(nil)
-    let stats = ProducerStats(name: "eccd")
+    let stats = ProducerStats(name: Event.eccdSource)
     private let host = ProcessInfo.processInfo.hostName
 
     init(clock: any EccCore.Clock) { self.clock = clock }

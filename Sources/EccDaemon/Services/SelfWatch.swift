@@ -37,7 +37,8 @@ struct SelfWatch: Service {
     struct Look {
         var wall: Date
         var monotonic: ContinuousClock.Instant
-        var dropped: Int
+        /// Events dropped so far, by collector (and `kernel`: datagrams its buffer could not hold).
+        var dropped: [String: Int]
         var lastDrop: ContinuousClock.Instant?
         var dropsReported = false
         /// Per collector: events accepted so far, when the count last moved, whether reported silent.
@@ -56,12 +57,17 @@ struct SelfWatch: Service {
     }
 
     func first() -> Look {
-        var look = Look(wall: Date(), monotonic: .now, dropped: totalDropped())
+        var look = Look(wall: Date(), monotonic: .now, dropped: droppedBy())
         for c in collectors { look.accepted[c.name] = (c.accepted, .now, false) }
         return look
     }
 
-    private func totalDropped() -> Int { collectors.reduce(0) { $0 + $1.dropped } + (kernelDrops() ?? 0) }
+    private func droppedBy() -> [String: Int] {
+        var by: [String: Int] = [:]
+        for c in collectors { by[c.name] = c.dropped }
+        by["kernel"] = kernelDrops() ?? 0
+        return by
+    }
 
     /// One look: compares with the last and reports what started or ended.
     func check(_ look: inout Look, wall: Date = Date(), monotonic: ContinuousClock.Instant = .now) {
@@ -78,15 +84,14 @@ struct SelfWatch: Service {
         look.wall = wall
         look.monotonic = monotonic
         // Drops.
-        let dropped = totalDropped()
-        if dropped > look.dropped {
+        let dropped = droppedBy()
+        let dropping = dropped.filter { $0.value > look.dropped[$0.key] ?? 0 }.keys.sorted()
+        if !dropping.isEmpty {
             look.lastDrop = monotonic
             if !look.dropsReported {
                 look.dropsReported = true
-                let by =
-                    collectors.filter { $0.dropped > 0 }.map(\.name)
-                    + ((kernelDrops() ?? 0) > 0 ? ["kernel"] : [])
-                selfAlarm.eventsDropped(true, count: dropped - look.dropped, by: by)
+                let count = dropping.reduce(0) { $0 + (dropped[$1] ?? 0) - (look.dropped[$1] ?? 0) }
+                selfAlarm.eventsDropped(true, count: count, by: dropping)
             }
         } else if look.dropsReported, let last = look.lastDrop, monotonic - last >= settings.dropsClearAfter {
             look.dropsReported = false

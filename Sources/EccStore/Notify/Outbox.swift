@@ -319,53 +319,30 @@ public final class Outbox: Sendable {
 
     /// Records a message that was sent without going through the outbox (eccd's own alarms, sent at once
     /// while the store may not be writable), in its final state with every attempt, so `eccctl notify`
-    /// lists it like any other: `sent` when the last attempt delivered it, else `failed`. `id` is the
-    /// stable id it was sent with. Returns the row id.
+    /// lists it like any other: `sent` when an attempt delivered it, else `failed`. `id` is the stable id it
+    /// was sent with (the row's own differs), `progress` the pieces accepted. Returns the row id.
     @discardableResult
-    public func recordSentAtOnce(_ m: NewMessage, id: String, attempts: [Attempt], createdAt: EventTime)
-        throws(StoreError) -> Int64
-    {
-        try tx { (c) throws(StoreError) -> Int64 in
+    public func recordSentAtOnce(
+        _ m: NewMessage, id: String, attempts: [Attempt], progress: [String], createdAt: EventTime
+    ) throws(StoreError) -> Int64 {
+        func delivered(_ a: Attempt) -> Bool { if case .delivered = a.outcome { true } else { false } }
+        return try tx { (c) throws(StoreError) -> Int64 in
             let row = try Self.insert(c, m, at: createdAt)
-            var state = "failed"
-            var sentAt: Int64?
-            var lastError: String?
-            for a in attempts {
-                let (result, detail): (String, String) =
-                    switch a.outcome {
-                    case .delivered(let d): ("delivered", d)
-                    case .temporary(let d, _): ("temporary", d)
-                    case .permanent(let d): ("permanent", d)
-                    }
-                if case .delivered = a.outcome {
-                    state = "sent"
-                    sentAt = a.at.nanoseconds
-                } else {
-                    lastError = detail
-                }
-                let s = try c.cached(
-                    "INSERT INTO notification_attempts(notification_id, at, result, detail, duration_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
-                )
-                s.bind(1, row)
-                s.bind(2, a.at.nanoseconds)
-                s.bind(3, result)
-                s.bind(4, detail)
-                s.bind(5, a.milliseconds)
-                try s.run()
-                s.reset()
-            }
+            for a in attempts { try Self.insertAttempt(c, row, a.outcome, milliseconds: a.milliseconds, at: a.at) }
+            let sent = attempts.last(where: delivered)
             let u = try c.cached(
                 """
                 UPDATE notifications SET state = ?2, attempts = ?3, next_attempt = NULL, last_error = ?4, sent_at = ?5,
-                    reason = ?6 WHERE id = ?1
+                    reason = ?6, progress = ?7 WHERE id = ?1
                 """)
             defer { u.reset() }
             u.bind(1, row)
-            u.bind(2, state)
+            u.bind(2, sent == nil ? "failed" : "sent")
             u.bind(3, Int64(attempts.count))
-            u.bind(4, lastError)
-            u.bind(5, sentAt)
+            u.bind(4, attempts.last { !delivered($0) }?.outcome.recorded.detail)
+            u.bind(5, sent?.at.nanoseconds)
             u.bind(6, "eccd's own alarm: sent at once as \(id), not through the outbox")
+            u.bind(7, progress.joined(separator: "\u{1F}"))
             try u.run()
             return row
         }
@@ -452,23 +429,8 @@ public final class Outbox: Sendable {
         at now: EventTime
     ) throws(StoreError) {
         try tx { (c) throws(StoreError) in
-            let (result, detail, state, next): (String, String, String, Int64?) =
-                switch outcome {
-                case .delivered(let d): ("delivered", d, "sent", nil)
-                case .temporary(let d, let retry):
-                    ("temporary", d, retry == nil ? "failed" : "retrying", retry?.nanoseconds)
-                case .permanent(let d): ("permanent", d, "failed", nil)
-                }
-            let a = try c.cached(
-                "INSERT INTO notification_attempts(notification_id, at, result, detail, duration_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
-            )
-            a.bind(1, rowID)
-            a.bind(2, now.nanoseconds)
-            a.bind(3, result)
-            a.bind(4, detail)
-            a.bind(5, durationMilliseconds)
-            try a.run()
-            a.reset()
+            try Self.insertAttempt(c, rowID, outcome, milliseconds: durationMilliseconds, at: now)
+            let (_, detail, state, next) = outcome.recorded
             let u = try c.cached(
                 """
                 UPDATE notifications SET state = ?2, attempts = attempts + 1, next_attempt = ?3,
@@ -484,6 +446,23 @@ public final class Outbox: Sendable {
             u.bind(6, progress.joined(separator: "\u{1F}"))
             try u.run()
         }
+    }
+
+    /// One attempt's row.
+    private static func insertAttempt(
+        _ c: Connection, _ rowID: Int64, _ outcome: AttemptOutcome, milliseconds: Int64, at: EventTime
+    ) throws(StoreError) {
+        let (result, detail, _, _) = outcome.recorded
+        let a = try c.cached(
+            "INSERT INTO notification_attempts(notification_id, at, result, detail, duration_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
+        )
+        defer { a.reset() }
+        a.bind(1, rowID)
+        a.bind(2, at.nanoseconds)
+        a.bind(3, result)
+        a.bind(4, detail)
+        a.bind(5, milliseconds)
+        try a.run()
     }
 
     /// Records a delivery report (Kannel's dlr-url) for a sent message; a report that the message was not

@@ -111,3 +111,15 @@ public enum AttemptOutcome: Sendable {
     case temporary(String, retryAt: EventTime?)
     case permanent(String)
 }
+
+extension AttemptOutcome {
+    /// The attempt's `result` and `detail` as recorded, and the state it leaves its message in, with the
+    /// next attempt's time (`retrying` until then).
+    var recorded: (result: String, detail: String, state: String, next: Int64?) {
+        switch self {
+        case .delivered(let d): ("delivered", d, "sent", nil)
+        case .temporary(let d, let retry): ("temporary", d, retry == nil ? "failed" : "retrying", retry?.nanoseconds)
+        case .permanent(let d): ("permanent", d, "failed", nil)
+        }
+    }
+}
