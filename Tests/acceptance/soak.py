@@ -7,7 +7,8 @@ measured in the same run: JSON lines over TCP flat out for CALIBRATE seconds (TC
 dropping, so what eccd processes per second is its lossless rate). Then, for SECONDS, the same mix is sent
 at half that rate, paced every 100 ms: 80 % JSON lines over TCP (5,000 hosts: nodeDown/nodeUp, fsUsage,
 cpuUsage, sshd auth_failure, unitFailed/unitActive) and 20 % SNMPv2c linkDown/linkUp traps over UDP from
-64 devices. RSS and open descriptors are sampled every 2 s. It checks:
+64 devices (sender addresses 127.0.0.2-65) with 64 interfaces each. SLA targets are set to days: the
+incidents are never acknowledged, and a wave of SLA alarms at minute 24 would be a one-off phase. RSS and open descriptors are sampled every 2 s. It checks:
 
   * memory: after warm-up (the first quarter, at least 60 s) RSS grows less than 5 % (25 % in runs
     shorter than 20 minutes, whose first minutes still fill SQLite's page cache and the allocator's
@@ -65,6 +66,16 @@ rules: [{ROOT}/rules]
 http: {{listen: "127.0.0.1:{http_port}"}}
 tcp: {{listen: "127.0.0.1:{tcp_port}"}}
 snmp: {{listen: "127.0.0.1:{udp_port}"}}
+incidents:
+  # No SLA wave inside the run: the soak's incidents are never acknowledged, so with the default targets
+  # every one of them would reach near-breach at minute 24 and breach at 30 together (a real phase, but
+  # a one-off one that a 30-minute run cannot tell from growth).
+  sla:
+    P1: {response: 7d, resolution: 14d}
+    P2: {response: 7d, resolution: 14d}
+    P3: {response: 7d, resolution: 14d}
+    P4: {response: 7d, resolution: 14d}
+    P5: {response: 7d, resolution: 14d}
 notify:
   receivers:
 """)
@@ -125,7 +136,12 @@ traps_pool = [harness.trap(i % 64 + 1, rnd.random() < 0.5, i) for i in range(819
 try:
     harness.wait_healthy(http_port, eccd, fail)
     tcp = socket.create_connection(("127.0.0.1", tcp_port))
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # 64 devices, each its own sender address (127.0.0.2 to .65), with 64 interfaces each.
+    udp = []
+    for d in range(64):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((f"127.0.0.{d + 2}", 0))
+        udp.append(u)
 
     # Calibration: TCP flat out; eccd's processed rate is the lossless rate of this mix.
     processed = lambda: json.loads(get("/v1/status")[1])["events_processed"]
@@ -174,7 +190,8 @@ try:
         tcp.sendall(b"".join(lines_pool[(li + k) % len(lines_pool)] for k in range(n_tcp)))
         li += n_tcp
         for k in range(n_udp):
-            udp.sendto(traps_pool[(ti + k) % len(traps_pool)], ("127.0.0.1", udp_port))
+            i = (ti + k) % len(traps_pool)
+            udp[(i // 64) % 64].sendto(traps_pool[i], ("127.0.0.1", udp_port))
         ti += n_udp
         sent["tcp"] += n_tcp
         sent["udp"] += n_udp
