@@ -71,11 +71,11 @@ incidents:
   # every one of them would reach near-breach at minute 24 and breach at 30 together (a real phase, but
   # a one-off one that a 30-minute run cannot tell from growth).
   sla:
-    P1: {response: 7d, resolution: 14d}
-    P2: {response: 7d, resolution: 14d}
-    P3: {response: 7d, resolution: 14d}
-    P4: {response: 7d, resolution: 14d}
-    P5: {response: 7d, resolution: 14d}
+    P1: {{response: 7d, resolution: 14d}}
+    P2: {{response: 7d, resolution: 14d}}
+    P3: {{response: 7d, resolution: 14d}}
+    P4: {{response: 7d, resolution: 14d}}
+    P5: {{response: 7d, resolution: 14d}}
 notify:
   receivers:
 """)
