@@ -78,6 +78,32 @@ struct TimedRuleTests {
         #expect(t == ["90s raised burst/sw1 ×3", "150s cleared burst/sw1 ×3"])
     }
 
+    @Test("threshold with clear_below: a flood keeps the alarm; it clears when fewer samples than that are left")
+    func thresholdClearBelowFlood() throws {
+        let rules = """
+            - rule: burst
+              when: {type: fail}
+              key: "{host}"
+              threshold: {count: 3, within: 60s, clear_below: 2}
+              alarm: {summary: "{count} failures on {host}"}
+            """
+        var engine = Engine(rules: try compileRules(rules))
+        var out: [String] = []
+        // 100,000 samples over 100 s (the window only needs the newest two of them), one late by 5 s.
+        for i in 0..<100_000 {
+            let at = i == 99_990 ? 95.0 : Double(i) / 1000
+            var b = ChangeBatch()
+            engine.handle(.make("fail", at: at), at: testEpoch.adding(nanoseconds: Int64(at * 1e9)), into: &b)
+            out += b.changes.filter { $0.kind != .repeated }.map { "\($0.kind.rawValue)" }
+        }
+        var b = ChangeBatch()
+        engine.tick(at: testEpoch.adding(nanoseconds: 159_997_000_000), into: &b)
+        #expect(b.changes.isEmpty)  // the second newest sample (99.998 s) is still in the window
+        engine.tick(at: testEpoch.adding(nanoseconds: 159_999_000_000), into: &b)
+        #expect(b.changes.map { "\($0.kind.rawValue) ×\($0.alarm.count)" } == ["cleared ×100000"])
+        #expect(out == ["raised"])
+    }
+
     @Test("auto-clear after silence, measured from the last event")
     func autoClear() throws {
         let t = try timeline([.make("noisy", at: 0), .make("noisy", at: 120)], until: 1000, tick: nil)

@@ -224,10 +224,13 @@ extension Engine {
         }
         if repeated != nil {
             if rules.rules[i].timing.flap != nil { flapOnRepeat(i, key: key, at: event.time, into: &batch) }
-            if let th = rules.rules[i].timing.threshold, th.clearBelow != nil {
+            if let th = rules.rules[i].timing.threshold, let below = th.clearBelow {
                 var w = states[i].windows[key] ?? []
                 let wasEmpty = w.isEmpty
-                w.append(event.time)
+                w.insert(event.time, at: w.lastIndex { $0 <= event.time }.map { $0 + 1 } ?? 0)
+                // Only the newest `clear_below` times decide whether fewer than that are left in the window:
+                // keeping every sample would hold rate × window timestamps (a flood's worth) per alarm.
+                if w.count > below { w.removeFirst(w.count - below) }
                 states[i].windows[key] = w
                 if wasEmpty { armWindow(i, key: key, at: event.time.adding(nanoseconds: th.within)) }
             }
