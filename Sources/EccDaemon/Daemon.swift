@@ -8,6 +8,7 @@ import EccStore
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -111,11 +112,18 @@ public final class Daemon: Sendable {
         self.alarms = alarms
         // eccd's own alarms are notified at once, not through the outbox; set once the dispatcher exists.
         let atOnce = Mutex<Dispatcher?>(nil)
+        let registry = PrometheusCollectorRegistry()
+        let commitTimes = registry.makeDurationHistogram(
+            name: "ecc_store_commit_seconds",
+            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)],
+            help: "Time each alarm-store transaction took (the engine stops past database.max_uncommitted_age)")
         do {
             writer = try StoreWriter(
                 path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
                 policy: policy, maxSizeBytes: config.databaseMaxSizeMB.map { Int64($0) << 20 }, logger: logger,
                 onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) },
+                onTransaction: { commitTimes.record($0) },
                 onCommitted: { [alarms] changes in
                     alarms.publish(changes)
                     // Those of eccd's own alarms not shown before the commit (a clear by a timer, say).
@@ -214,7 +222,7 @@ public final class Daemon: Sendable {
             badInputs: [tcp?.badLines, snmp?.badPackets, httpEdge.reporter].compactMap { $0 },
             snmp: snmp, runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
-            databasePath: config.databasePath, clock: clock, dispatcher: dispatcher)
+            databasePath: config.databasePath, clock: clock, dispatcher: dispatcher, registry: registry)
     }
 
     /// The HTTP port actually bound, once listening.

@@ -22,15 +22,18 @@ final class Telemetry: Sendable {
     let dispatcher: Dispatcher?
     let started: EventTime
     let clock: any EccCore.Clock
-    private let registry = PrometheusCollectorRegistry()
+    /// Where every metric is registered; the daemon registers the few recorded on hot paths (histograms).
+    private let registry: PrometheusCollectorRegistry
     private let counters: Mutex<[String: (Counter, Int)]> = Mutex([:])
 
     init(
         bus: Ring<Event>, producers: [ProducerStats], badInputs: [BadInputReporter],
         snmp: SNMPTrapReceiver? = nil, runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
-        clock: any EccCore.Clock, dispatcher: Dispatcher? = nil
+        clock: any EccCore.Clock, dispatcher: Dispatcher? = nil,
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) {
+        self.registry = registry
         self.dispatcher = dispatcher
         self.bus = bus
         self.producers = producers

@@ -41,6 +41,8 @@ public final class StoreWriter: Sendable {
     /// Called on the writer thread when the database stops (false, with the error) or starts again (true)
     /// taking writes — for a self-alarm. Must not block.
     private let onHealth: @Sendable (Bool, String) -> Void
+    /// Called on the writer thread with how long each committed transaction took (a metric).
+    private let onTransaction: @Sendable (Duration) -> Void
 
     /// Active alarms, the next free alarm id and the engine's snapshot, read when the store was opened.
     public let restored: (alarms: [Alarm], nextAlarmID: UInt64, snapshot: EngineSnapshot)
@@ -56,9 +58,11 @@ public final class StoreWriter: Sendable {
         path: String, synchronous: AlarmStore.Synchronous = .normal, commitInterval: Duration = .milliseconds(50),
         policy: IncidentPolicy = IncidentPolicy(), maxSizeBytes: Int64? = nil, logger: Logger,
         onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in },
+        onTransaction: @escaping @Sendable (Duration) -> Void = { _ in },
         onCommitted: @escaping @Sendable ([AlarmChange]) -> Void = { _ in }
     ) throws(StoreError) {
         self.onHealth = onHealth
+        self.onTransaction = onTransaction
         self.onCommitted = onCommitted
         if let maxSizeBytes { pendingPageLimit.withLock { $0 = max(1, maxSizeBytes / 4096) } }
         let s = try AlarmStore(path: path, synchronous: synchronous, policy: policy)
@@ -238,7 +242,15 @@ public final class StoreWriter: Sendable {
             changes.append(contentsOf: s.changes)
         }
 
+        /// Past this many changes a transaction's storage is given back rather than kept for the next one:
+        /// a backlog after a stall must not stay in the heap as its high-water mark.
+        static let keptCapacity = 8192
+
         mutating func removeAll() {
+            if submitted > Self.keptCapacity {
+                self = Pending()
+                return
+            }
             changes.removeAll()
             submitted = 0
             toPublish.removeAll(keepingCapacity: true)
@@ -258,7 +270,9 @@ public final class StoreWriter: Sendable {
                 }
             }
             do {
+                let began = ContinuousClock.now
                 try s.apply(pending.changes)
+                onTransaction(ContinuousClock.now - began)
                 transactions.add(1, ordering: .relaxed)
                 committedChanges.add(pending.changes.count, ordering: .relaxed)
                 settled(pending.submitted)
