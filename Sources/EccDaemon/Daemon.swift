@@ -115,8 +115,10 @@ public final class Daemon: Sendable {
         let registry = PrometheusCollectorRegistry()
         let commitTimes = registry.makeDurationHistogram(
             name: "ecc_store_commit_seconds",
-            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)],
+            buckets: [
+                .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+            ],
             help: "Time each alarm-store transaction took (the engine stops past database.max_uncommitted_age)")
         do {
             writer = try StoreWriter(
@@ -270,6 +272,7 @@ public final class Daemon: Sendable {
                     settings: config.selfMonitoring, selfAlarm: selfAlarm,
                     collectors: [tcp?.stats, snmp?.stats, httpStats].compactMap { $0 },
                     kernelDrops: { [snmp] in snmp?.kernelDrops }, logger: logger)))
+        services.append(.init(service: HeapTrim(logger: logger)))
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         configuration.maximumGracefulShutdownDuration = nil
