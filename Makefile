@@ -3,7 +3,7 @@
 SWIFT        ?= swift
 CONFIG       ?=
 APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev libcurl4-openssl-dev libre2-dev pkg-config curl python3 systemd
-TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl
+TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl tcpdump
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
@@ -20,7 +20,7 @@ deps: ## Install missing Debian packages (needs root or sudo)
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
 
-test-deps: deps ## Install what the tests drive (net-snmp's snmptrap, snmpinform, snmptrapd); their services stay off
+test-deps: deps ## Install what the tests drive (net-snmp's snmptrap, snmpinform, snmptrapd, tcpdump, …); their services stay off
 	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make test-deps: installing$$missing"; \
@@ -55,6 +55,7 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	Tests/acceptance/flood-sigterm.sh $$($(SWIFT) build --show-bin-path) $(ACCEPTANCE_EVENTS)
 	Tests/acceptance/edge.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/credentials.sh $$($(SWIFT) build --show-bin-path)
+	Tests/acceptance/replay.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/kill9.py $$($(SWIFT) build --show-bin-path) $(KILLS)
 	Tests/acceptance/storm.py $$($(SWIFT) build --show-bin-path) $(STORM_SECONDS)
 	Tests/acceptance/diskfull.py $$($(SWIFT) build --show-bin-path)

@@ -12,7 +12,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|e2e|restart|store|notify|snmp|sec|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|restart|store|notify|snmp|sec|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -99,6 +99,18 @@ if enabled("scale") {
         bench("engine_\(keys / 1000)k_keys_events_per_s", rate, "events/s")
         if keys == 1_000_000 { bench("engine_rss_1m_keys", Double(rss) / 1_048_576, "MB") }
     }
+}
+
+// Replay on event time (issue 14): `eccd --replay`'s path with the shipped rules over 1 M events.
+if enabled("replay") {
+    do {
+        let n = scaled(1_000_000)
+        let r = try ReplayBench.run(events: n)
+        bench("replay_shipped_rules_\(n / 1000)k_mixed_events_per_s", r.endToEnd, "events/s")
+        bench("replay_shipped_rules_\(n / 1000)k_mixed_changes", Double(r.changes), "changes")
+        bench("replay_engine_only_shipped_rules_events_per_s", r.engineOnly, "events/s")
+        bench("replay_rss_growth_\(n / 1000)k_mixed_mb", Double(r.rssGrowth) / 1_048_576, "MB")
+    } catch { print("bench: replay failed: \(error)") }
 }
 
 // End to end through a real daemon.

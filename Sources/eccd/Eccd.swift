@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccCore
 import EccDaemon
 import EccRules
 import Foundation
@@ -26,6 +27,42 @@ struct Eccd: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "Override the log level (trace … critical).")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("replay"),
+        help: ArgumentHelp(
+            "Run recorded events through the rules on their own timestamps, print the alarm changes, exit.",
+            discussion: "JSON lines (each with its time) or a pcap capture of SNMP traps; - reads standard input.",
+            valueName: "file"))
+    var replay: String?
+
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp(
+            "With --replay: these rules (file or directory; repeatable) instead of the configuration's.",
+            valueName: "path"))
+    var rules: [String] = []
+
+    @Option(
+        name: .customLong("diff-rules"),
+        help: ArgumentHelp(
+            "With --replay: a second rule set over the same events; print only the changes that differ.",
+            valueName: "path"))
+    var diffRules: [String] = []
+
+    @Option(name: .customLong("from"), help: "With --replay: skip events before this time (RFC 3339).")
+    var from: String?
+
+    @Option(
+        name: .customLong("to"), help: "With --replay: skip events after this time (RFC 3339); timers due by then fire."
+    )
+    var to: String?
+
+    @Option(name: .customLong("format"), help: "With --replay: text (one line per change) or json (JSON lines).")
+    var format: String = "text"
+
+    @Flag(name: .customLong("repeats"), help: "With --replay: print repeats too (by default raises, clears, updates).")
+    var repeats = false
+
     func run() async throws {
         var cfg = DaemonConfig()
         if let config {
@@ -50,6 +87,28 @@ struct Eccd: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "eccd")
+        if let replay {
+            var run = ReplayRun(input: replay)
+            run.rules = rules
+            run.diffRules = diffRules
+            run.repeats = repeats
+            do {
+                guard let f = ReplayFormat(rawValue: format) else {
+                    throw ValidationError("--format must be text or json")
+                }
+                run.format = f
+                run.options.from = try from.map { s throws in try Self.time(s, "--from") }
+                run.options.to = try to.map { s throws in try Self.time(s, "--to") }
+            }
+            do {
+                let status = try run.run(config: cfg)
+                if status != 0 { throw ExitCode(status) }
+            } catch let e as Daemon.StartupError {
+                FileHandle.standardError.write(Data("eccd: \(e.description)\n".utf8))
+                throw ExitCode(2)
+            }
+            return
+        }
         if checkConfig {
             do {
                 try DescriptorBudget.ensure(cfg)  // the caps must fit the descriptor limit, as at start
@@ -86,5 +145,12 @@ struct Eccd: AsyncParsableCommand {
             logger.critical("eccd failed", metadata: ["ecc.error": "\(error)"])
             throw ExitCode(1)
         }
+    }
+
+    static func time(_ text: String, _ option: String) throws -> EventTime {
+        guard let t = RFC3339.parse(text) else {
+            throw ValidationError("\(option) must be an RFC 3339 time such as 2026-11-30T00:00:00Z, not \(text)")
+        }
+        return t
     }
 }

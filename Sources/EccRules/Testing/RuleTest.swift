@@ -105,8 +105,14 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
 extension AlarmChange {
     /// One line for test diffs, in the same shape as ``ExpectedChange/description``.
     public func testLine(offset: Int64, receiversOf: ([String]) -> [String] = { _ in [] }) -> String {
+        line(at: "+" + Durations.format(offset), receiversOf: receiversOf)
+    }
+
+    /// One line per change, as rule tests and `eccd --replay` print them: `when` (an offset or a time), the
+    /// kind, rule and key, then what the alarm looks like and who the change notifies.
+    public func line(at when: String, receiversOf: ([String]) -> [String] = { _ in [] }) -> String {
         var line =
-            "+\(Durations.format(offset)) \(kind.rawValue.padding(8)) \(alarm.rule) [\(alarm.key)] "
+            "\(when) \(kind.rawValue.padding(8)) \(alarm.rule) [\(alarm.key)] "
             + "severity=\(alarm.severity.name) count=\(alarm.count) summary=\"\(alarm.summary)\""
         if let s = alarm.suppression { line += " suppressed=\(s)" }
         if !notify.isEmpty {

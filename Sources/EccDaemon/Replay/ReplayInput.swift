@@ -1,0 +1,151 @@
+import EccCore
+import EccSNMP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Recorded events for a ``Replay``, read as a stream (memory stays flat in the input size): JSON lines
+/// (the TCP collector's format, each with its `time`) or a pcap capture of SNMP traps.
+public enum ReplayInput {
+    /// The formats, told apart by the first bytes (a pcap file starts with its magic number).
+    public enum Format: String, Sendable {
+        case jsonLines = "json"
+        case pcap
+    }
+
+    /// A line or packet that gave no event, for the error report.
+    public struct Refusal: Sendable, CustomStringConvertible {
+        /// Line number (JSON lines) or packet number (pcap), from 1.
+        public var position: Int
+        public var format: Format
+        public var message: String
+
+        public var description: String {
+            "\(format == .pcap ? "packet" : "line") \(position): \(message)"
+        }
+    }
+
+    /// Reads `fd` to its end, calling `event` for each event in input order and `refused` for each line or
+    /// packet that gives none. Returns the format read.
+    @discardableResult
+    public static func read(
+        fd: Int32, names: OIDNameCache = OIDNameCache(mibs: nil), event: (Event) -> Void,
+        refused: (Refusal) -> Void
+    ) -> Format {
+        var reader = ChunkReader(fd: fd)
+        if PcapReader.isPcap(reader.peek(4)) {
+            PcapReader.read(&reader, names: names, event: event, refused: refused)
+            return .pcap
+        }
+        readJSONLines(&reader, event: event, refused: refused)
+        return .jsonLines
+    }
+
+    /// Longest JSON line taken (a recording is a local file, but a line without end must not take the memory).
+    public static let maxLineBytes = 1 << 20
+
+    static func readJSONLines(_ reader: inout ChunkReader, event: (Event) -> Void, refused: (Refusal) -> Void) {
+        var number = 0
+        // An event without `time` would take the decoder's receive time: this marks it, to refuse it.
+        let untimed = EventTime(nanoseconds: .min)
+        while let line = reader.line(maximum: maxLineBytes) {
+            number += 1
+            switch line {
+            case .tooLong:
+                refused(Refusal(position: number, format: .jsonLines, message: "longer than \(maxLineBytes) bytes"))
+            case .bytes(let raw):
+                var trimmed = raw
+                while let last = trimmed.last, last == 0x0D || last == 0x20 || last == 0x09 { trimmed.removeLast() }
+                if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }  // blank lines
+                let decoded: Result<Event, EventDecodingError> = trimmed.withUnsafeBytes { buf in
+                    do throws(EventDecodingError) {
+                        return .success(try JSONEventDecoder.decodeEvent(buf, receivedAt: untimed))
+                    } catch { return .failure(error) }
+                }
+                switch decoded {
+                case .success(let e) where e.time == untimed:
+                    refused(
+                        Refusal(
+                            position: number, format: .jsonLines,
+                            message: "no time: a replay runs on the events' own timestamps"))
+                case .success(let e): event(e)
+                case .failure(let error):
+                    refused(Refusal(position: number, format: .jsonLines, message: error.description))
+                }
+            }
+        }
+    }
+}
+
+/// Buffered reads of a file descriptor: lines, or exact byte counts.
+struct ChunkReader {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    static let chunk = 1 << 20
+
+    init(fd: Int32) { self.fd = fd }
+
+    enum Line {
+        case bytes(ArraySlice<UInt8>)
+        case tooLong
+    }
+
+    /// Reads more into the buffer; false at the end of input.
+    private mutating func fill() -> Bool {
+        guard !eof else { return false }
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        let old = buffer.count
+        buffer.reserveCapacity(old + Self.chunk)
+        buffer.append(contentsOf: repeatElement(0, count: Self.chunk))
+        var n = 0
+        buffer.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            repeat { n = Glibc.read(fd, base + old, Self.chunk) } while n < 0 && errno == EINTR
+        }
+        buffer.removeLast(Self.chunk - max(0, n))
+        if n <= 0 { eof = true }
+        return n > 0
+    }
+
+    /// The next `n` bytes without taking them (fewer at the end of input).
+    mutating func peek(_ n: Int) -> ArraySlice<UInt8> {
+        while buffer.count - start < n && fill() {}
+        return buffer[start..<min(buffer.count, start + n)]
+    }
+
+    /// Takes exactly `n` bytes, or nil when the input ends first.
+    mutating func take(_ n: Int) -> ArraySlice<UInt8>? {
+        while buffer.count - start < n { guard fill() else { return nil } }
+        defer { start += n }
+        return buffer[start..<start + n]
+    }
+
+    /// Takes the next line (without its newline); a line longer than `maximum` is skipped whole and
+    /// reported as too long. Nil at the end of input.
+    mutating func line(maximum: Int) -> Line? {
+        var scanned = 0
+        var skipping = false
+        while true {
+            if let nl = buffer[(start + scanned)...].firstIndex(of: 0x0A) {
+                defer { start = nl + 1 }
+                return skipping || nl - start > maximum ? .tooLong : .bytes(buffer[start..<nl])
+            }
+            if buffer.count - start > maximum {
+                skipping = true
+                start = buffer.count  // drop what was read of the long line
+            }
+            scanned = buffer.count - start
+            guard fill() else {
+                guard buffer.count > start || skipping else { return nil }
+                defer { start = buffer.count }
+                return skipping ? .tooLong : .bytes(buffer[start..<buffer.count])
+            }
+        }
+    }
+}

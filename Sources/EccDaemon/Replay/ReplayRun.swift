@@ -1,0 +1,159 @@
+import EccCore
+import EccRules
+import EccSNMP
+import EccStore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `eccd --replay`: reads a recording, runs it through the daemon's rules on event time (``Replay``), and
+/// writes the alarm changes to standard output and a summary to standard error. With `diffRules`, two rule
+/// sets run side by side over the same events and only the changes that differ are written.
+public struct ReplayRun {
+    /// `-` for standard input.
+    public var input: String
+    /// Rule files or directories; empty: the configuration's.
+    public var rules: [String] = []
+    /// A second rule set to compare with the first.
+    public var diffRules: [String] = []
+    public var options = Replay.Options()
+    public var format = ReplayFormat.text
+    /// Also write repeats (by default only raises, clears and updates).
+    public var repeats = false
+
+    public init(input: String) { self.input = input }
+
+    /// Runs the replay; returns the process's exit status (0, or 1 when lines were refused).
+    public func run(config: DaemonConfig) throws(Daemon.StartupError) -> Int32 {
+        let first = try load(rules.isEmpty ? config.rulePaths : rules, config: config)
+        let second = try diffRules.isEmpty ? nil : load(diffRules, config: config)
+        let fd: Int32
+        if input == "-" {
+            fd = 0
+        } else {
+            fd = open(input, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw Daemon.StartupError(
+                    description: "replay: cannot open \(input): \(String(cString: strerror(errno)))")
+            }
+        }
+        defer { if fd > 0 { close(fd) } }
+        // Trap names as the SNMP receiver gives them: the built-in table, then the configured MIBs.
+        let names = OIDNameCache(
+            mibs: config.snmpMIBDirectories.isEmpty ? nil : MIBNames(directories: config.snmpMIBDirectories))
+
+        var a = Replay(rules: first, options: options)
+        var b = second.map { Replay(rules: $0, options: options) }
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20)
+        var refusals = 0
+        let began = ContinuousClock.now
+        let shows = { (c: AlarmChange) in repeats || c.kind != .repeated }
+        func flushOut(force: Bool) {
+            guard force || out.count >= 1 << 20 else { return }
+            out.withUnsafeBytes { raw in
+                var at = 0
+                while at < raw.count {
+                    guard let base = raw.baseAddress else { return }
+                    let n = write(1, base + at, raw.count - at)
+                    if n <= 0 { if errno == EINTR { continue } else { return } }
+                    at += n
+                }
+            }
+            out.removeAll(keepingCapacity: true)
+        }
+        // Diff: both replays end their batches at the same events; the batches are compared there.
+        var batchA: [AlarmChange] = []
+        var batchB: [AlarmChange] = []
+        func compare() {
+            let (onlyA, onlyB) = ReplayDiff.compare(batchA.filter(shows), batchB.filter(shows))
+            for c in onlyA { format.write(c, side: .first, receiversOf: first.receivers(ofRoutes:), to: &out) }
+            for c in onlyB {
+                format.write(c, side: .second, receiversOf: (second ?? first).receivers(ofRoutes:), to: &out)
+            }
+            batchA.removeAll(keepingCapacity: true)
+            batchB.removeAll(keepingCapacity: true)
+            flushOut(force: false)
+        }
+        let read = ReplayInput.read(
+            fd: fd, names: names,
+            event: { e in
+                if b == nil {
+                    a.feed(e) { batch in
+                        for c in batch.changes where shows(c) {
+                            format.write(c, receiversOf: first.receivers(ofRoutes:), to: &out)
+                        }
+                        flushOut(force: false)
+                    }
+                } else {
+                    let ended = a.feed(e) { batchA += $0.changes }
+                    b?.feed(e) { batchB += $0.changes }
+                    if ended { compare() }
+                }
+            },
+            refused: { r in
+                refusals += 1
+                if refusals <= 10 { FileHandle.standardError.write(Data("eccd: replay: \(input): \(r)\n".utf8)) }
+            })
+        if b == nil {
+            a.finish { batch in
+                for c in batch.changes where shows(c) {
+                    format.write(c, receiversOf: first.receivers(ofRoutes:), to: &out)
+                }
+            }
+        } else {
+            a.finish { batchA += $0.changes }
+            b?.finish { batchB += $0.changes }
+            compare()
+        }
+        flushOut(force: true)
+        let took = (ContinuousClock.now - began).components
+        let seconds = Double(took.seconds) + Double(took.attoseconds) / 1e18
+        var lines = [
+            summaryLine(a.summary, read: read, refused: refusals, seconds: seconds, label: b == nil ? "" : "rules")
+        ]
+        if let b {
+            lines.append(summaryLine(b.summary, read: read, refused: refusals, seconds: seconds, label: "diff rules"))
+        }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        return refusals > 0 ? 1 : 0
+    }
+
+    private func summaryLine(
+        _ s: Replay.Summary, read: ReplayInput.Format, refused: Int, seconds: Double, label: String
+    )
+        -> String
+    {
+        let span = s.first.flatMap { first in s.last.map { "\(first) … \($0)" } } ?? "no events"
+        let kinds = [AlarmChange.Kind.raised, .cleared, .updated, .repeated].map {
+            "\(s.changes[$0] ?? 0) \($0.rawValue)"
+        }
+        let rate = seconds > 0 ? Double(s.events) / seconds : 0
+        return "eccd: replay\(label.isEmpty ? "" : " (\(label))"): \(s.events) events (\(read.rawValue), \(span)) in "
+            + String(format: "%.2f s (%.0f events/s): ", seconds, rate) + kinds.joined(separator: ", ")
+            + "; \(s.late) late, \(s.skipped) outside --from/--to, \(refused) refused"
+    }
+
+    /// The rules at `paths`, with the CMDB and change windows of the configuration's database when it exists
+    /// (as the daemon merges them).
+    private func load(_ paths: [String], config: DaemonConfig) throws(Daemon.StartupError) -> RuleSet {
+        var rules: RuleSet
+        do { rules = try RuleLoader.load(paths: paths) } catch {
+            throw Daemon.StartupError(description: "rules refused:\n\(error)")
+        }
+        if FileManager.default.fileExists(atPath: config.databasePath) {
+            do {
+                let reader = try StoreReader(path: config.databasePath)
+                rules = rules.adding(
+                    cis: try reader.cmdbItems(), maintenance: try reader.changeWindows(since: EventTime(nanoseconds: 0))
+                )
+            } catch {
+                throw Daemon.StartupError(
+                    description: "replay: CMDB and changes not read from \(config.databasePath): \(error)")
+            }
+        }
+        return rules
+    }
+}
