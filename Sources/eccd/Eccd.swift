@@ -58,10 +58,16 @@ struct Eccd: AsyncParsableCommand {
     var to: String?
 
     @Option(name: .customLong("format"), help: "With --replay: text (one line per change) or json (JSON lines).")
-    var format: String = "text"
+    var format: ReplayFormat = .text
 
     @Flag(name: .customLong("repeats"), help: "With --replay: print repeats too (by default raises, clears, updates).")
     var repeats = false
+
+    func validate() throws {
+        if replay == nil && (!rules.isEmpty || !diffRules.isEmpty || from != nil || to != nil || repeats) {
+            throw ValidationError("--rules, --diff-rules, --from, --to and --repeats go with --replay")
+        }
+    }
 
     func run() async throws {
         var cfg = DaemonConfig()
@@ -92,14 +98,9 @@ struct Eccd: AsyncParsableCommand {
             run.rules = rules
             run.diffRules = diffRules
             run.repeats = repeats
-            do {
-                guard let f = ReplayFormat(rawValue: format) else {
-                    throw ValidationError("--format must be text or json")
-                }
-                run.format = f
-                run.options.from = try from.map { s throws in try Self.time(s, "--from") }
-                run.options.to = try to.map { s throws in try Self.time(s, "--to") }
-            }
+            run.format = format
+            run.options.from = try from.map { s throws in try Self.time(s, "--from") }
+            run.options.to = try to.map { s throws in try Self.time(s, "--to") }
             do {
                 let status = try run.run(config: cfg)
                 if status != 0 { throw ExitCode(status) }
@@ -154,3 +155,5 @@ struct Eccd: AsyncParsableCommand {
         return t
     }
 }
+
+extension ReplayFormat: ExpressibleByArgument {}
