@@ -62,13 +62,13 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	Tests/acceptance/soak.py $$($(SWIFT) build --show-bin-path) $(SOAK_TEST_SECONDS)
 
 test-faults: test-deps ## The fault scenarios in full on release binaries: kill -9 under load (KILLS=20), a 60 s storm, a full disk (root: mounts a tmpfs)
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product eccd
 	Tests/acceptance/kill9.py .build/release $(KILLS)
 	Tests/acceptance/storm.py .build/release 60
 	Tests/acceptance/diskfull.py .build/release
 
 soak: test-deps ## SOAK_SECONDS (1800) at half the lossless rate with the shipped rules, release binaries: RSS, descriptors, log
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product eccd
 	Tests/acceptance/soak.py .build/release $(SOAK_SECONDS)
 
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
