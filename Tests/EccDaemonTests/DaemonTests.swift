@@ -113,11 +113,17 @@ struct DaemonTests {
         // Nothing from the refused HTTP request was accepted.
         #expect(try await d.incidents().count == 1)
 
-        // An event from long before the newest one seen is still processed, and counted as late.
-        _ = try await d.post(#"{"source":"a","host":"late","type":"flood","time":"2020-01-01T00:00:00Z"}"#)
+        // An event a few seconds behind the newest one seen is still processed, and counted as late; one from
+        // long before is history, processed on its sender's own clock and counted as such.
+        let fewSecondsAgo = WallClock().now().adding(nanoseconds: -5_000_000_000).description
+        _ = try await d.post(#"{"source":"a","host":"late","type":"flood","time":"\#(fewSecondsAgo)"}"#)
         try await d.eventually { try await d.status()["events_late"] as? Int == 1 }
+        _ = try await d.post(#"{"source":"a","host":"old","type":"flood","time":"2020-01-01T00:00:00Z"}"#)
+        try await d.eventually { try await d.status()["events_history"] as? Int == 1 }
+        try await d.eventually { try await d.incidents().contains { $0["host"] as? String == "old" } }
         let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
         #expect(metrics.contains("ecc_events_late_total 1"), "\(metrics)")
+        #expect(metrics.contains("ecc_events_history_total 1"), "\(metrics)")
         try await d.stop()
     }
 

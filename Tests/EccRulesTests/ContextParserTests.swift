@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccTestSupport
 import Foundation
 import Testing
 
@@ -58,6 +59,11 @@ struct ContextParserTests {
             ("- transform: t\n  severity: {from: x, map: {\"1\": loud}}\n", "r.yaml:2:34: unknown severity 'loud'"),
             ("- table: t\n  rows: {a: {b: c}}\n  file: x.csv\n", "r.yaml:1:3: a table has either"),
             ("- engine: settings\n  lateness: 2h\n", "r.yaml:2:13: lateness must be between 0s and 1h"),
+            ("- engine: settings\n  history_after: 0s\n", "r.yaml:2:18: history_after must be between 1s and 24h"),
+            ("- engine: settings\n  history_idle: 2h\n", "r.yaml:2:17: history_idle must be between 100ms and 1h"),
+            ("- engine: settings\n  history_senders: 0\n", "r.yaml:2:20: history_senders must be between 1 and"),
+            ("- engine: settings\n  max_future: 2d\n", "r.yaml:2:15: max_future must be between 0s and 24h"),
+            ("- engine: settings\n", "r.yaml:1:3: engine settings: give at least one of lateness, history_after"),
             ("- colour: red\n", "r.yaml:1:3: an entry must start with one of"),
         ])
     func located(yaml: String, expected: String) {
@@ -218,5 +224,19 @@ struct RuleLintTests {
         #expect(f.contains { $0.contains("warning: rule 'a': summary uses {vendor}") }, "\(f)")
         #expect(!f.contains { $0.contains("{port}") || $0.contains("{site}") || $0.contains("{count}") }, "\(f)")
         #expect(f.contains("r.yaml:7:3: rule 'b': summary uses {owner}, but 'when' requires it to be missing"), "\(f)")
+    }
+}
+
+@Suite("Engine settings")
+struct EngineSettingsTests {
+    @Test("history settings are read into the rule set; the defaults stand for those not given")
+    func history() throws {
+        let set = try compileRules(
+            "- engine: settings\n  lateness: 5s\n  history_after: 1m\n  history_senders: 10\n  max_future: 0s\n")
+        #expect(set.lateness == 5_000_000_000)
+        #expect(set.history.after == 60_000_000_000)
+        #expect(set.history.idle == HistoryPolicy().idle)
+        #expect(set.history.maxSenders == 10)
+        #expect(set.history.maxFuture == 0)
     }
 }

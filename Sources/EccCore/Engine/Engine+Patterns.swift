@@ -39,7 +39,7 @@ extension Engine {
 
     mutating func scheduleEscalation(_ rule: String, _ key: String, id: UInt64, step: Int, at deadline: EventTime) {
         timerSequence += 1
-        timers.push(
+        push(
             EngineTimer(
                 deadline: deadline, sequence: timerSequence, rule: rule, key: key, kind: .escalate, id: id, step: step))
     }

@@ -46,21 +46,34 @@ extension Engine {
 
     mutating func schedule(_ rule: String, _ key: String, _ kind: TimerKind, at deadline: EventTime) {
         timerSequence += 1
-        timers.push(EngineTimer(deadline: deadline, sequence: timerSequence, rule: rule, key: key, kind: kind))
+        push(EngineTimer(deadline: deadline, sequence: timerSequence, rule: rule, key: key, kind: kind))
+    }
+
+    /// Timers set while a sender's history is handled run on its clock; a maintenance window's end is
+    /// everyone's, on the engine's clock.
+    mutating func push(_ t: EngineTimer) {
+        if let sender = lane, t.kind != .release, lanes[sender] != nil {
+            lanes[sender]?.timers.push(t)
+        } else {
+            timers.push(t)
+        }
     }
 
     mutating func fireDue(into batch: inout ChangeBatch) {
         let horizon = firingHorizon
         while let t = timers.next, t.deadline <= horizon {
             _ = timers.pop()
-            if t.kind == .release {
-                release(
-                    tracked.suppressed { $0.reason == .maintenance && $0.name == t.key }, at: t.deadline, into: &batch)
-                continue
-            }
-            guard let i = ruleIndex[t.rule] else { continue }  // the rule was removed by a reload
-            fire(t, rule: i, into: &batch)
+            fireOne(t, into: &batch)
         }
+    }
+
+    mutating func fireOne(_ t: EngineTimer, into batch: inout ChangeBatch) {
+        if t.kind == .release {
+            release(tracked.suppressed { $0.reason == .maintenance && $0.name == t.key }, at: t.deadline, into: &batch)
+            return
+        }
+        guard let i = ruleIndex[t.rule] else { return }  // the rule was removed by a reload
+        fire(t, rule: i, into: &batch)
     }
 
     /// Fires one timer. Its own deadline is "now" for it, not the watermark: after a jump in time (a

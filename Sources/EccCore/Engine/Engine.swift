@@ -34,6 +34,10 @@ public struct Engine: Sendable {
     var timerSequence: UInt64 = 0
     var watermark = EventTime.zero
     var ruleIndex: [String: Int] = [:]
+    /// Senders delivering history, on clocks of their own (see ``HistoryPolicy``), and the one whose event
+    /// or timer is being handled (the timers it sets run on its clock).
+    var lanes: [String: HistoryLane] = [:]
+    var lane: String? = nil
 
     // Reused buffer for rendering keys; see AlarmTable.
     private var keyBuffer: [UInt8] = []
@@ -47,6 +51,12 @@ public struct Engine: Sendable {
     /// Events that arrived later than the allowed lateness (placed as well as possible, but timers for
     /// their time may have fired already).
     public internal(set) var lateEvents: UInt64 = 0
+    /// Events handled on their sender's own clock as history (see ``HistoryPolicy``).
+    public internal(set) var historyEvents: UInt64 = 0
+    /// History events handled as late ones because ``HistoryPolicy/maxSenders`` senders had clocks already.
+    public internal(set) var historyRefused: UInt64 = 0
+    /// Events timed more than ``HistoryPolicy/maxFuture`` ahead of the processing time, given that time.
+    public internal(set) var futureEvents: UInt64 = 0
 
     /// Creates an engine with no active alarms.
     public init(rules: RuleSet, nextAlarmID: UInt64 = 1) {
@@ -109,7 +119,29 @@ public struct Engine: Sendable {
     /// Transforms run first (normalise, enrich). Clearing is evaluated before raising: every rule whose
     /// `clear_when` matches clears its alarm for the event's key; then the second step of sequence rules;
     /// then rules whose `when` matches raise or repeat, in order, until one with `stop: true` matched.
+    ///
+    /// An event timed more than ``HistoryPolicy/maxFuture`` ahead of `now` takes `now` as its time; history
+    /// (an event far behind the watermark) is handled on its sender's own clock (``HistoryPolicy``).
     public mutating func handle(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+        if event.time.nanoseconds > now.nanoseconds &+ rules.history.maxFuture {
+            var e = event
+            e.time = now
+            futureEvents &+= 1
+            return handle(e, at: now, into: &batch)
+        }
+        if !lanes.isEmpty || event.time.nanoseconds < watermark.nanoseconds &- rules.history.after,
+            enterHistory(event, at: now, into: &batch), let sender = lane, let clock = lanes[sender]?.clock
+        {
+            // Its sender's clock is the processing time of history.
+            defer { lane = nil }
+            transformAndProcess(event, at: clock, into: &batch)
+            return
+        }
+        transformAndProcess(event, at: now, into: &batch)
+    }
+
+    @inline(__always)
+    private mutating func transformAndProcess(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
         if rules.transforms.isEmpty {
             process(event, at: now, into: &batch)
         } else {
@@ -122,8 +154,11 @@ public struct Engine: Sendable {
     private mutating func process(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
         // Event time moves the watermark (never past the processing time: a sender's clock running ahead
         // must not fire timers early), and timers now due fire before this event is looked at.
-        if event.time.nanoseconds < watermark.nanoseconds &- rules.lateness { lateEvents &+= 1 }
-        advance(to: min(event.time, now), into: &batch)
+        // History moved its sender's clock instead (``enterHistory``).
+        if lane == nil {
+            if event.time.nanoseconds < watermark.nanoseconds &- rules.lateness { lateEvents &+= 1 }
+            advance(to: min(event.time, now), into: &batch)
+        }
         var key = keyBuffer
         keyBuffer = []
         defer { keyBuffer = key }

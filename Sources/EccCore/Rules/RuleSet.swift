@@ -34,6 +34,8 @@ public struct RuleSet: Sendable {
     /// How far behind the newest event time an event may arrive and still be placed correctly: timers fire
     /// only once the watermark is this far past their deadline (nanoseconds).
     public let lateness: Int64
+    /// What the engine does with history arriving late (a spool, a backlog) and with clocks far ahead.
+    public let history: HistoryPolicy
     /// True when raises must consult topology, inhibition, maintenance or routes.
     public let hasRaiseContext: Bool
     /// Why ``adding(cis:maintenance:)`` could not add what it was given (empty when it could): for the
@@ -57,7 +59,7 @@ public struct RuleSet: Sendable {
     public init(
         _ rules: [Rule], transforms: [Transform] = [], tables: [LookupTable] = [], cmdb: CMDB = CMDB(),
         inhibitions: [Inhibition] = [], maintenance: [MaintenanceWindow] = [], routes: [Route] = [],
-        escalations: [EscalationPolicy] = [], lateness: Int64 = 0
+        escalations: [EscalationPolicy] = [], lateness: Int64 = 0, history: HistoryPolicy = HistoryPolicy()
     ) throws(ValidationError) {
         var seen: [String: Rule] = [:]
         for r in rules {
@@ -106,6 +108,7 @@ public struct RuleSet: Sendable {
         self.escalations = escalations
         self.routeBook = RouteBook(routes: routes, escalations: escalations)
         self.lateness = max(0, lateness)
+        self.history = history
         hasRaiseContext =
             !inhibitions.isEmpty || !maintenance.isEmpty || !routes.isEmpty || rules.contains { $0.rootCause }
         let (whenByType, whenAny) = Self.index(rules.map(\.when))
@@ -182,7 +185,7 @@ extension RuleSet {
             .sorted { $0.name < $1.name }
         return try RuleSet(
             rules, transforms: transforms, tables: otherTables, cmdb: CMDB(items), inhibitions: inhibitions,
-            maintenance: windows, routes: routes, escalations: escalations, lateness: lateness)
+            maintenance: windows, routes: routes, escalations: escalations, lateness: lateness, history: history)
     }
 
     /// ``merging(cis:maintenance:)`` that never fails: when the configuration items cannot be added, the

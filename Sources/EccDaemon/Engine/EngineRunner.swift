@@ -43,8 +43,15 @@ public final class EngineRunner: Sendable {
     private let processedCount = Atomic<Int>(0)
     private let activeCount = Atomic<Int>(0)
     private let lateCount = Atomic<Int>(0)
+    private let historyCount = Atomic<Int>(0)
+    private let historyRefusedCount = Atomic<Int>(0)
+    private let futureCount = Atomic<Int>(0)
+    private let historySenderCount = Atomic<Int>(0)
     private let ruleCount = Atomic<Int>(0)
     private let done = DispatchSemaphore(value: 0)
+
+    /// How often senders delivering history are looked at for silence (``HistoryPolicy/idle``).
+    static let historyCheckInterval: Int64 = 100_000_000
 
     /// Max events handled per batch before changes are handed on (bounds latency under load).
     static let batchSize = 4096
@@ -94,6 +101,14 @@ public final class EngineRunner: Sendable {
     public var processed: Int { processedCount.load(ordering: .relaxed) }
     /// Events that arrived later than the allowed lateness (see ``Engine/lateEvents``).
     public var lateEvents: Int { lateCount.load(ordering: .relaxed) }
+    /// Events handled on their sender's own clock as history (see ``HistoryPolicy``).
+    public var historyEvents: Int { historyCount.load(ordering: .relaxed) }
+    /// History handled as late events because too many senders were delivering history at once.
+    public var historyRefused: Int { historyRefusedCount.load(ordering: .relaxed) }
+    /// Events timed too far ahead of eccd's clock, given eccd's clock.
+    public var futureEvents: Int { futureCount.load(ordering: .relaxed) }
+    /// Senders now delivering history on clocks of their own.
+    public var historySenders: Int { historySenderCount.load(ordering: .relaxed) }
     /// Alarms active after the last batch.
     public var activeAlarms: Int { activeCount.load(ordering: .relaxed) }
     /// Rules in force.
@@ -162,6 +177,9 @@ public final class EngineRunner: Sendable {
         var batch = startup
         let toStore = store.makeSubmitter()
         var nextSnapshot = clock.now().adding(nanoseconds: Self.snapshotInterval)
+        var nextHistoryCheck = EventTime.zero
+        // When events last started to flow freely (after a wait for the store).
+        var flowingSince = EventTime.zero
         while true {
             if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
             if urgentPending.load(ordering: .acquiring) { handleUrgent(&engine, into: &batch, toStore) }
@@ -169,11 +187,13 @@ public final class EngineRunner: Sendable {
             let room = lag.maxChanges - store.uncommitted
             if room <= 0 || store.uncommittedAge > lag.maxAge || toStore.isFull {
                 waitingForStore.store(true, ordering: .relaxed)
+                flowingSince = .latest
                 if bus.isClosed && bus.count == 0 && store.uncommitted == 0 { break }
                 sleepThread(nanoseconds: 1_000_000)
                 continue
             }
             waitingForStore.store(false, ordering: .relaxed)
+            if flowingSince == .latest { flowingSince = clock.now() }
             if !bus.hasPublished {
                 if bus.isClosed && bus.count == 0 { break }
                 // Sleep until something arrives or the next timer (hold, absence, auto-clear) is due.
@@ -181,6 +201,8 @@ public final class EngineRunner: Sendable {
                 if let due = engine.nextDeadline {
                     timeout = min(timeout, max(1_000_000, due.nanoseconds - clock.now().nanoseconds))
                 }
+                // Senders delivering history are looked at for silence every 100 ms.
+                if engine.historySenders > 0 { timeout = min(timeout, Self.historyCheckInterval) }
                 _ = bus.waitForPublished(timeoutNanoseconds: timeout)
             }
             let now = clock.now()
@@ -193,9 +215,19 @@ public final class EngineRunner: Sendable {
             let n = bus.drain(maximum: min(Self.batchSize, max(1, room))) { event in
                 engine.handle(event, at: now, into: &batch)
             }
+            // A sender's history is delivered once it fell silent with nothing of it left waiting on the bus.
+            if engine.historySenders > 0, !bus.hasPublished, now >= nextHistoryCheck {
+                nextHistoryCheck = now.adding(nanoseconds: Self.historyCheckInterval)
+                engine.closeIdleHistory(at: now, flowingSince: flowingSince, into: &batch)
+                historySenderCount.store(engine.historySenders, ordering: .relaxed)
+            }
             if n > 0 {
                 processedCount.add(n, ordering: .relaxed)
                 lateCount.store(Int(truncatingIfNeeded: engine.lateEvents), ordering: .relaxed)
+                historyCount.store(Int(truncatingIfNeeded: engine.historyEvents), ordering: .relaxed)
+                historyRefusedCount.store(Int(truncatingIfNeeded: engine.historyRefused), ordering: .relaxed)
+                futureCount.store(Int(truncatingIfNeeded: engine.futureEvents), ordering: .relaxed)
+                historySenderCount.store(engine.historySenders, ordering: .relaxed)
             }
             if !batch.isEmpty {
                 toStore.submit(batch.take())

@@ -75,6 +75,9 @@ final class Telemetry: Sendable {
         w.field("rules", Int64(runner.rules))
         w.field("alarms_active", Int64(runner.activeAlarms))
         w.field("events_late", Int64(runner.lateEvents))
+        w.field("events_history", Int64(runner.historyEvents))
+        w.field("events_future", Int64(runner.futureEvents))
+        w.field("history_senders", Int64(runner.historySenders))
         w.key("store")
         w.beginObject()
         w.field("path", databasePath)
@@ -160,6 +163,16 @@ final class Telemetry: Sendable {
         count(
             "ecc_events_late_total", [:], runner.lateEvents,
             "Events older than the engine's lateness allows (placed as well as possible; timers may have fired)")
+        count(
+            "ecc_events_history_total", [:], runner.historyEvents,
+            "Events handled as history on their sender's own clock (a spool or backlog arriving late)")
+        count(
+            "ecc_events_history_refused_total", [:], runner.historyRefused,
+            "History handled as late events: too many senders were delivering history at once")
+        count(
+            "ecc_events_future_total", [:], runner.futureEvents,
+            "Events timed too far ahead of eccd's clock, given eccd's clock instead")
+        gauge("ecc_history_senders", runner.historySenders, "Senders now delivering history on clocks of their own")
         count("ecc_store_changes_committed_total", [:], writer.committed, "Alarm changes committed to SQLite")
         count("ecc_store_changes_failed_total", [:], writer.failed, "Alarm changes that could not be stored")
         count(

@@ -94,6 +94,7 @@ public struct Replay {
     /// due by then fire; then the last changes are handed on.
     public mutating func finish(emit: (ChangeBatch) -> Void) {
         if let end = options.to ?? summary.last {
+            engine.closeAllHistory(at: end, into: &batch)
             engine.tick(at: end.adding(nanoseconds: engine.rules.lateness), into: &batch)
         }
         flush(emit)

@@ -1,6 +1,14 @@
 import EccCore
 import Foundation
 
+/// The `- engine: settings` entry: lateness and what to do with history (see ``HistoryPolicy``).
+public struct EngineSettings: Sendable, Equatable {
+    public var lateness: Int64?
+    public var history = HistoryPolicy()
+
+    public init() {}
+}
+
 /// Everything one rule file holds.
 public struct RuleFileContents: Sendable {
     public var rules: [Rule] = []
@@ -11,8 +19,8 @@ public struct RuleFileContents: Sendable {
     public var maintenance: [MaintenanceWindow] = []
     public var routes: [Route] = []
     public var escalations: [EscalationPolicy] = []
-    /// `- engine: {lateness: 10s}`, with where it was written.
-    public var lateness: (Int64, SourceLocation)?
+    /// `- engine: settings`, with where it was written.
+    public var engine: (EngineSettings, SourceLocation)?
 
     public init() {}
 }
@@ -318,16 +326,34 @@ enum ContextParser {
             equal: equal ?? [], location: v.location)
     }
 
-    static func engine(_ v: YAMLValue) throws(ConfigError) -> (Int64, SourceLocation) {
-        let m = try v.mapping("engine settings", known: ["engine", "lateness"])
+    static func engine(_ v: YAMLValue) throws(ConfigError) -> (EngineSettings, SourceLocation) {
+        let keys = ["lateness", "history_after", "history_idle", "history_senders", "max_future"]
+        let m = try v.mapping("engine settings", known: ["engine"] + keys)
         if let e = m["engine"], case .scalar = e.node {
         } else if let e = m["engine"] {
             throw e.error("write '- engine: settings' followed by the settings, e.g. 'lateness: 10s'")
         }
-        guard let l = m["lateness"] else { throw v.error("engine settings: give 'lateness: <duration>'") }
-        let d = try l.duration("lateness")
-        guard d >= 0, d <= 3_600_000_000_000 else { throw l.error("lateness must be between 0s and 1h") }
-        return (d, l.location)
+        guard let first = keys.lazy.compactMap({ m[$0] }).first else {
+            throw v.error("engine settings: give at least one of \(keys.joined(separator: ", "))")
+        }
+        func duration(_ key: String, _ range: ClosedRange<Int64>, _ words: String) throws(ConfigError) -> Int64? {
+            guard let x = m[key] else { return nil }
+            let d = try x.duration(key)
+            guard range.contains(d) else { throw x.error("\(key) must be between \(words)") }
+            return d
+        }
+        var settings = EngineSettings()
+        let hour: Int64 = 3_600_000_000_000
+        settings.lateness = try duration("lateness", 0...hour, "0s and 1h")
+        if let d = try duration("history_after", 1_000_000_000...24 * hour, "1s and 24h") { settings.history.after = d }
+        if let d = try duration("history_idle", 100_000_000...hour, "100ms and 1h") { settings.history.idle = d }
+        if let x = m["history_senders"] {
+            let n = try x.int("history_senders")
+            guard (1...100_000).contains(n) else { throw x.error("history_senders must be between 1 and 100000") }
+            settings.history.maxSenders = n
+        }
+        if let d = try duration("max_future", 0...24 * hour, "0s and 24h") { settings.history.maxFuture = d }
+        return (settings, first.location)
     }
 
     // MARK: Maintenance

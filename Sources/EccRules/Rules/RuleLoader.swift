@@ -60,12 +60,12 @@ public enum RuleLoader {
             all.maintenance += c.maintenance
             all.routes += c.routes
             all.escalations += c.escalations
-            if let l = c.lateness {
-                if let first = all.lateness {
+            if let l = c.engine {
+                if let first = all.engine {
                     errors.append(
-                        ConfigError("lateness is set twice (first at \(first.1))", file: l.1.file, at: l.1))
+                        ConfigError("engine settings are given twice (first at \(first.1))", file: l.1.file, at: l.1))
                 }
-                all.lateness = l
+                all.engine = l
             }
             errors += e
         }
@@ -75,7 +75,8 @@ public enum RuleLoader {
                 let set = try RuleSet(
                     all.rules, transforms: all.transforms, tables: all.tables, cmdb: CMDB(all.cis),
                     inhibitions: all.inhibitions, maintenance: all.maintenance, routes: all.routes,
-                    escalations: all.escalations, lateness: all.lateness?.0 ?? 0)
+                    escalations: all.escalations, lateness: all.engine?.0.lateness ?? 0,
+                    history: all.engine?.0.history ?? HistoryPolicy())
                 let lint = RuleLint.check(set).filter(\.error)
                 if lint.isEmpty { return set }
                 errors += lint.map { ConfigError($0.message, file: $0.location?.file ?? "rules", at: $0.location) }

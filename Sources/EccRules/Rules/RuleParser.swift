@@ -67,7 +67,7 @@ public enum RuleParser {
                 case "maintenance": out.maintenance.append(try ContextParser.maintenance(item))
                 case "route": out.routes.append(try RouteParser.route(item, parent: nil))
                 case "escalation": out.escalations.append(try RouteParser.escalation(item))
-                default: out.lateness = try ContextParser.engine(item)
+                default: out.engine = try ContextParser.engine(item)
                 }
             } catch { errors.append(error) }
         }
