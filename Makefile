@@ -96,13 +96,13 @@ FUZZ_SHORT_SECONDS ?= 15
 FUZZ_TARGETS := json rfc3339 rules cmdb template mustache
 FUZZ_FLAGS   := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
-fuzz-build: deps ## Build the libFuzzer executables (EccSNMPFuzz, EccFuzz, EccConfigFuzz) with AddressSanitizer in .build-fuzz
+fuzz-build: deps ## Build the libFuzzer executables (EccSNMPFuzz, EccFuzz, EccDaemonFuzz) with AddressSanitizer in .build-fuzz
 	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccSNMPFuzz $(FUZZ_FLAGS)
 	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccFuzz $(FUZZ_FLAGS)
-	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccConfigFuzz $(FUZZ_FLAGS)
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product EccDaemonFuzz $(FUZZ_FLAGS)
 
 # Every target in turn: SNMP from Tests/fuzz/corpus, the others from Tests/fuzz/<target> (FUZZ_TARGETS through
-# EccFuzz, config through EccConfigFuzz). The working corpus
+# EccFuzz, config and replay through EccDaemonFuzz). The working corpus
 # grows in .build-fuzz/corpus-<target>; a crash, leak, timeout or out-of-memory input is written to
 # .build-fuzz/<target>-crash-* (-leak-, -timeout-, -oom-), the other targets still run, and make fails at
 # the end naming the targets that failed.
@@ -115,10 +115,11 @@ fuzz-run:
 	    || failed="$$failed $$1"; }; \
 	run snmp Tests/fuzz/corpus .build-fuzz/release/EccSNMPFuzz 4096; \
 	for t in $(FUZZ_TARGETS); do run $$t Tests/fuzz/$$t .build-fuzz/release/EccFuzz 16384; done; \
-	run config Tests/fuzz/config .build-fuzz/release/EccConfigFuzz 16384; \
+	run config Tests/fuzz/config .build-fuzz/release/EccDaemonFuzz 16384; \
+	run replay Tests/fuzz/replay .build-fuzz/release/EccDaemonFuzz 65536; \
 	if [ -n "$$failed" ]; then echo "make fuzz: crashes in:$$failed (inputs in .build-fuzz/<target>-*)"; exit 1; fi
 
-fuzz: fuzz-build ## Fuzz every parser of outside input (SNMP, JSON, RFC 3339, rules, config, CMDB, templates) FUZZ_SECONDS (60) each
+fuzz: fuzz-build ## Fuzz every parser of outside input (SNMP, JSON, RFC 3339, rules, config, CMDB, templates, replay input) FUZZ_SECONDS (60) each
 	$(MAKE) --no-print-directory fuzz-run SECONDS_EACH=$(FUZZ_SECONDS)
 
 fuzz-short: fuzz-build ## The CI run of `make fuzz`: FUZZ_SHORT_SECONDS (15) per target; a crash fails it

@@ -89,7 +89,7 @@ let package = Package(
         ),
         // libFuzzer target for eccd's configuration file (it links the daemon, so it runs apart).
         .executableTarget(
-            name: "EccConfigFuzz",
+            name: "EccDaemonFuzz",
             dependencies: ["EccDaemon", "EccFuzzDriver"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What every libFuzzer executable of ECC shares (`EccSNMPFuzz`, `EccFuzz`, `EccConfigFuzz`): with
+/// What every libFuzzer executable of ECC shares (`EccSNMPFuzz`, `EccFuzz`, `EccDaemonFuzz`): with
 /// `-sanitize=fuzzer` (and `-DFUZZING`) the entry point hands over to libFuzzer's driver; in an ordinary
 /// build the same executable replays files, so a seed corpus or a crash input can be run in the debugger.
 ///

@@ -158,6 +158,32 @@ struct ReplayTests {
         #expect(refusals.map(\.position) == [2])
     }
 
+    @Test("a pcap record up to 256 KiB is read; a longer one is a corrupt file, and reading stops there")
+    func pcapRecordLimit() throws {
+        var file: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8)
+        file += [0xFF, 0xFF, 0, 0, 1, 0, 0, 0]
+        func record(_ frame: [UInt8], at seconds: Int) -> [UInt8] {
+            Self.le32(seconds) + Self.le32(0) + Self.le32(frame.count) + Self.le32(frame.count) + frame
+        }
+        // The largest record: an Ethernet frame that is not IP, refused as such; the next one is read.
+        let big = [UInt8](repeating: 0, count: 12) + [0x08, 0x06] + [UInt8](repeating: 0, count: 262_144 - 14)
+        let trap = Self.linkDownTrap(ifIndex: 3)
+        let udpLength = 8 + trap.count
+        var frame: [UInt8] = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
+        frame += [0x45, 0, UInt8((20 + udpLength) >> 8), UInt8((20 + udpLength) & 0xFF), 0, 1, 0x40, 0, 64, 17, 0, 0]
+        frame += [192, 0, 2, 9, 127, 0, 0, 1]
+        frame += [0xC3, 0x50, 0x00, 0xA2, UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0] + trap
+        let tooBig = big + [0]
+        let (events, refusals) = Self.read(bytes: file + record(big, at: 1) + record(frame, at: 2))
+        #expect(events.count == 1)
+        #expect(refusals.map(\.position) == [1] && refusals[0].message.contains("not IP"))
+        let (after, refused) = Self.read(bytes: file + record(tooBig, at: 1) + record(frame, at: 2))
+        #expect(after.isEmpty)
+        #expect(refused.map(\.description) == ["packet 1: truncated or corrupt record (262145 bytes)"])
+        // From a file, as from memory.
+        #expect(try Self.read(file + record(big, at: 1) + record(frame, at: 2)).0.map(\.host) == ["192.0.2.9"])
+    }
+
     @Test("diff: only the changes one rule set makes and the other does not")
     func diff() throws {
         let longer = Self.rules.replacingOccurrences(of: "hold: 10s", with: "hold: 60s")
@@ -194,6 +220,13 @@ struct ReplayTests {
         var events: [Event] = []
         var refusals: [ReplayInput.Refusal] = []
         ReplayInput.read(fd: fd, event: { events.append($0) }, refused: { refusals.append($0) })
+        return (events, refusals)
+    }
+
+    static func read(bytes: [UInt8]) -> ([Event], [ReplayInput.Refusal]) {
+        var events: [Event] = []
+        var refusals: [ReplayInput.Refusal] = []
+        ReplayInput.read(bytes: bytes, event: { events.append($0) }, refused: { refusals.append($0) })
         return (events, refusals)
     }
 

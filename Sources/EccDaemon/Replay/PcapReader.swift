@@ -24,6 +24,10 @@ enum PcapReader {
         case linuxCooked2 = 276
     }
 
+    /// Longest record taken (tcpdump's largest snapshot length); a longer one means a corrupt file, and the
+    /// rest of it is not read.
+    static let maxRecordBytes = 262_144
+
     static func isPcap(_ head: ArraySlice<UInt8>) -> Bool {
         let h = Array(head)
         return h == [0xD4, 0xC3, 0xB2, 0xA1] || h == [0xA1, 0xB2, 0xC3, 0xD4] || h == [0x4D, 0x3C, 0xB2, 0xA1]
@@ -55,7 +59,7 @@ enum PcapReader {
         while let record = reader.take(16) {
             number += 1
             let length = Int(u32(record, 8))
-            guard length <= 262_144, let packet = reader.take(length) else {
+            guard length <= maxRecordBytes, let packet = reader.take(length) else {
                 return refuse(number, "truncated or corrupt record (\(length) bytes)")
             }
             let seconds = Int64(u32(record, 0))

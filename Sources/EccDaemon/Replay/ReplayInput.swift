@@ -34,6 +34,22 @@ public enum ReplayInput {
         refused: (Refusal) -> Void
     ) -> Format {
         var reader = ChunkReader(fd: fd)
+        return read(&reader, names: names, event: event, refused: refused)
+    }
+
+    /// The same over bytes in memory (the fuzz target's entry).
+    @discardableResult
+    public static func read(
+        bytes: [UInt8], names: OIDNameCache = OIDNameCache(mibs: nil), event: (Event) -> Void,
+        refused: (Refusal) -> Void
+    ) -> Format {
+        var reader = ChunkReader(bytes: bytes)
+        return read(&reader, names: names, event: event, refused: refused)
+    }
+
+    private static func read(
+        _ reader: inout ChunkReader, names: OIDNameCache, event: (Event) -> Void, refused: (Refusal) -> Void
+    ) -> Format {
         if PcapReader.isPcap(reader.peek(4)) {
             PcapReader.read(&reader, names: names, event: event, refused: refused)
             return .pcap
@@ -87,6 +103,13 @@ struct ChunkReader {
     static let chunk = 1 << 20
 
     init(fd: Int32) { self.fd = fd }
+
+    /// All of the input, in memory.
+    init(bytes: [UInt8]) {
+        fd = -1
+        buffer = bytes
+        eof = true
+    }
 
     enum Line {
         case bytes(ArraySlice<UInt8>)
