@@ -2,6 +2,7 @@
 #include "CEccRE2.h"
 
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include <algorithm>
 #include <new>
@@ -82,6 +83,33 @@ int ecc_re2_match(const ecc_re2 *re, const char *text, size_t len, int64_t *span
         }
     }
     return 1;
+}
+
+struct ecc_re2_set {
+    re2::RE2::Set set;
+    explicit ecc_re2_set(const re2::RE2::Options &o) : set(o, re2::RE2::UNANCHORED) {}
+};
+
+ecc_re2_set *ecc_re2_set_new(void) {
+    static const re2::RE2::Options o = options();
+    return new (std::nothrow) ecc_re2_set(o);
+}
+
+void ecc_re2_set_free(ecc_re2_set *set) { delete set; }
+
+int ecc_re2_set_add(ecc_re2_set *set, const char *pattern, size_t len) {
+    return set->set.Add(re2::StringPiece(pattern == nullptr ? "" : pattern, pattern == nullptr ? 0 : len), nullptr);
+}
+
+int ecc_re2_set_compile(ecc_re2_set *set) { return set->set.Compile() ? 1 : 0; }
+
+int ecc_re2_set_first(const ecc_re2_set *set, const char *text, size_t len) {
+    if (text == nullptr) text = "";
+    // One vector per thread, reused: a match allocates nothing once it has grown.
+    thread_local std::vector<int> matched;
+    matched.clear();
+    if (!set->set.Match(re2::StringPiece(text, len), &matched) || matched.empty()) return -1;
+    return *std::min_element(matched.begin(), matched.end());
 }
 
 }  // extern "C"

@@ -25,5 +25,5 @@ public func compileRules(_ yaml: String, file: String = "test.yaml") throws -> R
     return try RuleSet(
         c.rules, transforms: c.transforms, tables: c.tables, cmdb: CMDB(c.cis), inhibitions: c.inhibitions,
         maintenance: c.maintenance, routes: c.routes, escalations: c.escalations, lateness: c.engine?.0.lateness ?? 0,
-        history: c.engine?.0.history ?? HistoryPolicy())
+        history: c.engine?.0.history ?? HistoryPolicy(), parsers: c.parsers)
 }

@@ -57,6 +57,11 @@ struct Eccd: AsyncParsableCommand {
     )
     var to: String?
 
+    @Option(
+        name: .customLong("input"),
+        help: "With --replay: json, pcap or text (raw lines through the rules' parsers); by default json or pcap.")
+    var input: ReplayInput.Format?
+
     @Option(name: .customLong("format"), help: "With --replay: text (one line per change) or json (JSON lines).")
     var format: ReplayFormat = .text
 
@@ -64,8 +69,10 @@ struct Eccd: AsyncParsableCommand {
     var repeats = false
 
     func validate() throws {
-        if replay == nil && (!rules.isEmpty || !diffRules.isEmpty || from != nil || to != nil || repeats) {
-            throw ValidationError("--rules, --diff-rules, --from, --to and --repeats go with --replay")
+        if replay == nil
+            && (!rules.isEmpty || !diffRules.isEmpty || from != nil || to != nil || repeats || input != nil)
+        {
+            throw ValidationError("--rules, --diff-rules, --from, --to, --input and --repeats go with --replay")
         }
     }
 
@@ -99,6 +106,7 @@ struct Eccd: AsyncParsableCommand {
             run.diffRules = diffRules
             run.repeats = repeats
             run.format = format
+            run.inputFormat = input
             run.options.from = try from.map { s throws in try Self.time(s, "--from") }
             run.options.to = try to.map { s throws in try Self.time(s, "--to") }
             do {
@@ -157,3 +165,4 @@ struct Eccd: AsyncParsableCommand {
 }
 
 extension ReplayFormat: ExpressibleByArgument {}
+extension ReplayInput.Format: ExpressibleByArgument {}

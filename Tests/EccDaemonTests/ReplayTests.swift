@@ -184,6 +184,35 @@ struct ReplayTests {
         #expect(try Self.read(file + record(big, at: 1) + record(frame, at: 2)).0.map(\.host) == ["192.0.2.9"])
     }
 
+    @Test("raw syslog lines through the shipped parsers: the example log raises what its lines say")
+    func textLines() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let rules = try RuleLoader.load(paths: [root.appendingPathComponent("rules").path])
+        let fd = open(root.appendingPathComponent("docs/examples/syslog.log").path, O_RDONLY)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var events: [Event] = []
+        var refusals: [ReplayInput.Refusal] = []
+        var unmatched = 0
+        let reference = try #require(RFC3339.parse("2026-12-06T12:00:00Z"))
+        ReplayInput.read(
+            fd: fd, format: .text, text: .init(parsers: rules.parsers, reference: reference),
+            event: { events.append($0) }, refused: { refusals.append($0) }, unmatched: { unmatched += 1 })
+        #expect(events.count == 12 && unmatched == 6 && refusals.isEmpty)
+        #expect(events.first?.time.description == "2026-12-05T02:12:40.512Z")
+        #expect(events.first?.attributes["service"] == .string("sshd"))
+        let sudo = try #require(events.first { $0.attributes["service"] == .string("sudo") })
+        #expect(
+            sudo.host == "app1" && sudo.attributes["user"] == .string("alice")
+                && sudo.attributes["rhost"] == .string(""))
+        var replay = Replay(rules: rules, options: .init(to: RFC3339.parse("2026-12-05T04:00:00Z")))
+        var raised: [String] = []
+        for e in events { replay.feed(e) { b in raised += b.changes.filter { $0.kind == .raised }.map(\.alarm.rule) } }
+        replay.finish { b in raised += b.changes.filter { $0.kind == .raised }.map(\.alarm.rule) }
+        #expect(raised == ["ssh-brute-force", "sudo-failures", "service-failed", "service-restart-loop"])
+    }
+
     @Test("diff: only the changes one rule set makes and the other does not")
     func diff() throws {
         let longer = Self.rules.replacingOccurrences(of: "hold: 10s", with: "hold: 60s")

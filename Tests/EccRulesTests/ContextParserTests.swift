@@ -65,6 +65,27 @@ struct ContextParserTests {
             ("- engine: settings\n  max_future: 2d\n", "r.yaml:2:15: max_future must be between 0s and 24h"),
             ("- engine: settings\n", "r.yaml:1:3: engine settings: give at least one of lateness, history_after"),
             ("- colour: red\n", "r.yaml:1:3: an entry must start with one of"),
+            ("- parser: p\n  event: {type: x}\n", "r.yaml:1:3: parser 'p' needs 'match:"),
+            ("- parser: p\n  match: 'x'\n", "r.yaml:1:3: parser 'p' needs 'event: {type: ...}'"),
+            ("- parser: p\n  match: 'x'\n  event: {host: h}\n", "r.yaml:3:10: a parser's event needs a 'type'"),
+            (
+                "- parser: p\n  match: '(?P<a>x)'\n  time: {capture: b, format: unix}\n  event: {type: x}\n",
+                "r.yaml:3:19: time.capture: the expression has no capture 'b' (it has: a)"
+            ),
+            (
+                "- parser: p\n  match: '(?P<t>x)'\n  time: {capture: t, format: '%Q'}\n  event: {type: x}\n",
+                "r.yaml:3:30: time format '%Q': %Q is not a directive"
+            ),
+            (
+                "- parser: p\n  match: '(?P<t>x)'\n  time: {capture: t, format: unix, timezone: Mars/Base}\n  event: {type: x}\n",
+                "unknown time zone 'Mars/Base'"
+            ),
+            ("- parser: p\n  match: 'x'\n  event: {type: x, severity: loud}\n", "r.yaml:3:30: unknown severity 'loud'"),
+            ("- parser: p\n  match: 'a(?=b)'\n  event: {type: x}\n", "r.yaml:2:"),
+            (
+                "- parser: p\n  match: '(?P<k>x)'\n  split: {capture: k, equals: '=='}\n  event: {type: x}\n",
+                "split.equals must be one character"
+            ),
         ])
     func located(yaml: String, expected: String) {
         let errs = errors(yaml)

@@ -40,6 +40,25 @@ const char *ecc_re2_group_name(const ecc_re2 *re, int i);
 /// group that took no part in the match. With `spans` NULL, or no named groups, only RE2's DFA runs.
 int ecc_re2_match(const ecc_re2 *re, const char *text, size_t len, int64_t *spans);
 
+/// Many expressions matched in one pass over a text (RE2::Set, unanchored): which of them match, without
+/// captures. Built by adding expressions, then compiled once; immutable (and safe to share) after that.
+typedef struct ecc_re2_set ecc_re2_set;
+
+/// An empty set; NULL only when out of memory.
+ecc_re2_set *ecc_re2_set_new(void);
+
+/// Frees `set` (NULL is fine).
+void ecc_re2_set_free(ecc_re2_set *set);
+
+/// Adds an expression (already known to compile alone); returns its index, or -1 when RE2 refuses it.
+int ecc_re2_set_add(ecc_re2_set *set, const char *pattern, size_t len);
+
+/// Compiles the set after the last add; 1 on success, 0 when RE2 ran out of memory for it.
+int ecc_re2_set_compile(ecc_re2_set *set);
+
+/// The lowest index of an expression that matches `text` anywhere, or -1 when none does.
+int ecc_re2_set_first(const ecc_re2_set *set, const char *text, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,8 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
     public let source: String
     /// Named capture groups, in the order they open in the pattern.
     public let captureNames: [String]
+    /// The expression in RE2's syntax (for a ``PatternSet``).
+    let re2Source: String
     // A compiled RE2 is immutable and documented thread-safe for matching, which is all this type does with
     // it; the class only frees it when the last copy of the pattern goes.
     nonisolated(unsafe) private let compiled: Compiled
@@ -36,6 +38,7 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
                 source: source, translated: syntax, code: error.code, message: error.message, fragment: error.fragment)
         }
         self.source = source
+        self.re2Source = syntax.re2
         self.compiled = compiled
         captureNames = compiled.groupNames
     }
@@ -69,7 +72,21 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    private static func chars(_ utf8: UnsafeBufferPointer<UInt8>) -> UnsafePointer<CChar>? {
+    /// Matches bytes of UTF-8 anywhere; returns each named capture that took part as (group index, byte range),
+    /// or nil for no match. No strings are made: a line parser takes only what it needs.
+    func spans(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [(Int, Range<Int>)]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        let re = compiled.re
+        let n = captureNames.count
+        if n == 0 { return ecc_re2_match(re, Self.chars(utf8), utf8.count, nil) != 0 }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * n) { spans in
+            guard ecc_re2_match(re, Self.chars(utf8), utf8.count, spans.baseAddress) != 0 else { return false }
+            for i in 0..<n where spans[2 * i] >= 0 { out.append((i, Int(spans[2 * i])..<Int(spans[2 * i + 1]))) }
+            return true
+        }
+    }
+
+    static func chars(_ utf8: UnsafeBufferPointer<UInt8>) -> UnsafePointer<CChar>? {
         utf8.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
     }
 

@@ -34,6 +34,8 @@ public struct RuleSet: Sendable {
     /// How far behind the newest event time an event may arrive and still be placed correctly: timers fire
     /// only once the watermark is this far past their deadline (nanoseconds).
     public let lateness: Int64
+    /// Raw text lines into events (`- parser:` entries), tried in order.
+    public let parsers: LineParsers
     /// What the engine does with history arriving late (a spool, a backlog) and with clocks far ahead.
     public let history: HistoryPolicy
     /// True when raises must consult topology, inhibition, maintenance or routes.
@@ -59,7 +61,8 @@ public struct RuleSet: Sendable {
     public init(
         _ rules: [Rule], transforms: [Transform] = [], tables: [LookupTable] = [], cmdb: CMDB = CMDB(),
         inhibitions: [Inhibition] = [], maintenance: [MaintenanceWindow] = [], routes: [Route] = [],
-        escalations: [EscalationPolicy] = [], lateness: Int64 = 0, history: HistoryPolicy = HistoryPolicy()
+        escalations: [EscalationPolicy] = [], lateness: Int64 = 0, history: HistoryPolicy = HistoryPolicy(),
+        parsers: [LineParser] = []
     ) throws(ValidationError) {
         var seen: [String: Rule] = [:]
         for r in rules {
@@ -94,6 +97,11 @@ public struct RuleSet: Sendable {
         try Self.unique(transforms.map { ($0.name, $0.location) }, "transform")
         try Self.unique(inhibitions.map { ($0.name, $0.location) }, "inhibit")
         try Self.unique(maintenance.map { ($0.name, $0.location) }, "maintenance window")
+        try Self.unique(parsers.map { ($0.name, $0.location) }, "parser")
+        guard let lineParsers = LineParsers(parsers) else {
+            throw ValidationError(message: "the parsers' expressions are too large to match together", location: nil)
+        }
+        self.parsers = lineParsers
         try Self.validateRouting(routes, escalations)
         self.rules = rules
         var index: [String: Int] = [:]
@@ -185,7 +193,8 @@ extension RuleSet {
             .sorted { $0.name < $1.name }
         return try RuleSet(
             rules, transforms: transforms, tables: otherTables, cmdb: CMDB(items), inhibitions: inhibitions,
-            maintenance: windows, routes: routes, escalations: escalations, lateness: lateness, history: history)
+            maintenance: windows, routes: routes, escalations: escalations, lateness: lateness, history: history,
+            parsers: parsers.parsers)
     }
 
     /// ``merging(cis:maintenance:)`` that never fails: when the configuration items cannot be added, the

@@ -9,9 +9,23 @@ import EccSNMP
 /// (the TCP collector's format, each with its `time`) or a pcap capture of SNMP traps.
 public enum ReplayInput {
     /// The formats, told apart by the first bytes (a pcap file starts with its magic number).
-    public enum Format: String, Sendable {
+    public enum Format: String, Sendable, CaseIterable {
         case jsonLines = "json"
         case pcap
+        /// Raw text lines, made events by the rule set's parsers (`- parser:` entries).
+        case text
+    }
+
+    /// How raw text lines are read (``Format/text``).
+    public struct TextLines: Sendable {
+        public var parsers: LineParsers
+        /// Year-less times are placed at most a day after this (the file's modification time).
+        public var reference: EventTime
+
+        public init(parsers: LineParsers, reference: EventTime) {
+            self.parsers = parsers
+            self.reference = reference
+        }
     }
 
     /// A line or packet that gave no event, for the error report.
@@ -28,13 +42,52 @@ public enum ReplayInput {
 
     /// Reads `fd` to its end, calling `event` for each event in input order and `refused` for each line or
     /// packet that gives none. Returns the format read.
+    ///
+    /// `format` nil tells JSON lines and pcap apart by the first bytes; ``Format/text`` needs `text` (the
+    /// parsers), and calls `unmatched` for each line no parser takes.
     @discardableResult
     public static func read(
-        fd: Int32, names: OIDNameCache = OIDNameCache(mibs: nil), event: (Event) -> Void,
-        refused: (Refusal) -> Void
+        fd: Int32, format: Format? = nil, text: TextLines? = nil, names: OIDNameCache = OIDNameCache(mibs: nil),
+        event: (Event) -> Void, refused: (Refusal) -> Void, unmatched: () -> Void = {}
     ) -> Format {
         var reader = ChunkReader(fd: fd)
+        if format == .text, let text {
+            readText(&reader, text, event: event, refused: refused, unmatched: unmatched)
+            return .text
+        }
         return read(&reader, names: names, event: event, refused: refused)
+    }
+
+    static func readText(
+        _ reader: inout ChunkReader, _ text: TextLines, event: (Event) -> Void, refused: (Refusal) -> Void,
+        unmatched: () -> Void
+    ) {
+        var number = 0
+        // A line whose parser reads no time takes this: marked, to refuse it (a replay has no clock of its own).
+        let untimed = EventTime(nanoseconds: .min)
+        while let line = reader.line(maximum: maxLineBytes) {
+            number += 1
+            switch line {
+            case .tooLong:
+                refused(Refusal(position: number, format: .text, message: "longer than \(maxLineBytes) bytes"))
+            case .bytes(var raw):
+                if raw.last == 0x0D { raw.removeLast() }
+                let outcome = raw.withUnsafeBufferPointer {
+                    text.parsers.parse($0, receivedAt: untimed, reference: text.reference)
+                }
+                switch outcome {
+                case .event(let e) where e.time == untimed:
+                    refused(
+                        Refusal(
+                            position: number, format: .text,
+                            message: "its parser reads no time: a replay runs on the events' own timestamps"))
+                case .event(let e): event(e)
+                case .unmatched: unmatched()
+                case .refused(let parser, let reason):
+                    refused(Refusal(position: number, format: .text, message: "parser '\(parser)': \(reason)"))
+                }
+            }
+        }
     }
 
     /// The same over bytes in memory (the fuzz target's entry).

@@ -18,6 +18,9 @@ public struct ReplayRun {
     public var rules: [String] = []
     /// A second rule set to compare with the first.
     public var diffRules: [String] = []
+    /// The input's format; nil tells JSON lines and pcap apart by the first bytes. ``ReplayInput/Format/text``
+    /// reads raw lines through the (first) rule set's parsers.
+    public var inputFormat: ReplayInput.Format?
     public var options = Replay.Options()
     public var format = ReplayFormat.text
     /// Also write repeats (by default only raises, clears and updates).
@@ -77,8 +80,19 @@ public struct ReplayRun {
             batchB.removeAll(keepingCapacity: true)
             flushOut(force: false)
         }
+        if inputFormat == .text && first.parsers.isEmpty {
+            throw Daemon.StartupError(
+                description: "replay: --input text needs parsers ('- parser:' entries) in the rules, and they have none"
+            )
+        }
+        // Year-less times in a log belong to the year that puts them at most a day before the file was last written.
+        var st = stat()
+        let mtime =
+            fstat(fd, &st) == 0 && fd > 0 ? EventTime(nanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000) : nil
+        let text = ReplayInput.TextLines(parsers: first.parsers, reference: mtime ?? WallClock().now())
+        var unmatched = 0
         let read = ReplayInput.read(
-            fd: fd, names: names,
+            fd: fd, format: inputFormat, text: text, names: names,
             event: { e in
                 if b == nil {
                     a.feed(e) { batch in
@@ -96,7 +110,7 @@ public struct ReplayRun {
             refused: { r in
                 refusals += 1
                 if refusals <= 10 { FileHandle.standardError.write(Data("eccd: replay: \(input): \(r)\n".utf8)) }
-            })
+            }, unmatched: { unmatched += 1 })
         if b == nil {
             a.finish { batch in
                 for c in batch.changes where shows(c) {
@@ -117,6 +131,7 @@ public struct ReplayRun {
         if let b {
             lines.append(summaryLine(b.summary, read: read, refused: refusals, seconds: seconds, label: "diff rules"))
         }
+        if read == .text { lines.append("eccd: replay: \(unmatched) lines no parser took") }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         return refusals > 0 ? 1 : 0
     }

@@ -60,6 +60,7 @@ public enum RuleLoader {
             all.maintenance += c.maintenance
             all.routes += c.routes
             all.escalations += c.escalations
+            all.parsers += c.parsers
             if let l = c.engine {
                 if let first = all.engine {
                     errors.append(
@@ -76,7 +77,7 @@ public enum RuleLoader {
                     all.rules, transforms: all.transforms, tables: all.tables, cmdb: CMDB(all.cis),
                     inhibitions: all.inhibitions, maintenance: all.maintenance, routes: all.routes,
                     escalations: all.escalations, lateness: all.engine?.0.lateness ?? 0,
-                    history: all.engine?.0.history ?? HistoryPolicy())
+                    history: all.engine?.0.history ?? HistoryPolicy(), parsers: all.parsers)
                 let lint = RuleLint.check(set).filter(\.error)
                 if lint.isEmpty { return set }
                 errors += lint.map { ConfigError($0.message, file: $0.location?.file ?? "rules", at: $0.location) }

@@ -26,7 +26,7 @@ public enum RuleParser {
 
     /// The kinds of entry a rule file may hold, by their first key.
     static let entryKinds = [
-        "rule", "transform", "table", "ci", "inhibit", "maintenance", "route", "escalation", "engine",
+        "rule", "transform", "table", "ci", "inhibit", "maintenance", "route", "escalation", "engine", "parser",
     ]
 
     /// Parses one file's text into every kind of entry. Returns what parsed and every error found.
@@ -67,6 +67,7 @@ public enum RuleParser {
                 case "maintenance": out.maintenance.append(try ContextParser.maintenance(item))
                 case "route": out.routes.append(try RouteParser.route(item, parent: nil))
                 case "escalation": out.escalations.append(try RouteParser.escalation(item))
+                case "parser": out.parsers.append(try ContextParser.parser(item))
                 default: out.engine = try ContextParser.engine(item)
                 }
             } catch { errors.append(error) }

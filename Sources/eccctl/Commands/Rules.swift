@@ -40,6 +40,7 @@ struct Rules: AsyncParsableCommand {
                     n(rules.tables.count, "table"), n(rules.cmdb.items.count, "configuration item"),
                     n(rules.inhibitions.count, "inhibition"), n(rules.maintenance.count, "maintenance window"),
                     n(rules.routeIndex.count, "route"), n(rules.escalations.count, "escalation policy"),
+                    n(rules.parsers.parsers.count, "parser"),
                 ].compactMap { $0 }
                 print(
                     "ok: \(parts.isEmpty ? "nothing" : parts.joined(separator: ", ")) in \(files.count) "
