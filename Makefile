@@ -93,7 +93,7 @@ bench: deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` line
 
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT_SECONDS ?= 15
-FUZZ_TARGETS := json rfc3339 rules cmdb template mustache
+FUZZ_TARGETS := json rfc3339 rules cmdb template mustache lines
 FUZZ_FLAGS   := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
 fuzz-build: deps ## Build the libFuzzer executables (EccSNMPFuzz, EccFuzz, EccDaemonFuzz) with AddressSanitizer in .build-fuzz

@@ -1,7 +1,7 @@
 import EccFuzzDriver
 
 /// One libFuzzer executable for the parsers of outside input that need no daemon: the target is chosen by
-/// `ECC_FUZZ_TARGET` (json, rfc3339, rules, cmdb, template, mustache). SNMP (`EccSNMPFuzz`) and eccd's
+/// `ECC_FUZZ_TARGET` (json, rfc3339, rules, cmdb, template, mustache, lines). SNMP (`EccSNMPFuzz`) and eccd's
 /// configuration (`EccDaemonFuzz`) have executables of their own. `make fuzz` runs each from its seed
 /// corpus in `Tests/fuzz/<target>`.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -14,6 +14,8 @@ enum FuzzTarget: String, CaseIterable {
     case template
     /// Notification templates (Mustache), compiled with each escaping and rendered.
     case mustache
+    /// Raw text lines through parsers (`- parser:`), and time formats.
+    case lines
 
     /// The target of this process; libFuzzer runs inputs on one thread.
     nonisolated(unsafe) static var selected = FuzzTarget.json
@@ -38,6 +40,7 @@ enum FuzzTarget: String, CaseIterable {
         case .cmdb: FuzzFiles.cmdb(bytes)
         case .template: FuzzTemplates.key(bytes)
         case .mustache: FuzzTemplates.mustache(bytes)
+        case .lines: FuzzLines.lines(bytes)
         }
     }
 }
