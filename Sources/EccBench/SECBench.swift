@@ -235,6 +235,42 @@ enum SECBench {
         return (Double(count) / seconds, raised)
     }
 
+    /// The engine from raw lines through a parser (`- parser:`, SEC's expression after the syslog stamp, read as
+    /// the event's time) and the field rule; returns (lines/s, alarms).
+    static func eccParsers(_ text: [UInt8], rules: RuleSet) throws -> (Double, Int) {
+        let yaml = """
+            - parser: sshd-failed
+              match: '^(?P<time>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d) (?P<host>\\S+) \(pattern)'
+              time: {capture: time, format: "%b %e %H:%M:%S"}
+              event: {source: syslog, type: ssh.auth_failed, severity: warning}
+            """
+        let parsers = try RuleLoader.load(sources: [("sec-bench-parser.yaml", yaml)]).parsers
+        var engine = Engine(rules: rules)
+        var batch = ChangeBatch()
+        var raised = 0
+        var count = 0
+        let reference = EventTime(nanoseconds: base)
+        let seconds = timed {
+            text.withUnsafeBufferPointer { raw in
+                var start = 0
+                for i in 0..<raw.count where raw[i] == 0x0A {
+                    let outcome = parsers.parse(
+                        UnsafeBufferPointer(rebasing: raw[start..<i]), receivedAt: reference, reference: reference)
+                    if case .event(let e) = outcome { engine.handle(e, at: e.time, into: &batch) }
+                    count += 1
+                    if count & 4095 == 0 {
+                        for c in batch.changes where c.kind == .raised { raised += 1 }
+                        batch.removeAll()
+                    }
+                    start = i + 1
+                }
+            }
+            for c in batch.changes where c.kind == .raised { raised += 1 }
+            batch.removeAll()
+        }
+        return (Double(count) / seconds, raised)
+    }
+
     /// `sec` on the PATH (or in /usr/bin, /usr/local/bin), if it is the Simple Event Correlator.
     static func findSEC() -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
@@ -316,10 +352,17 @@ enum SECBench {
         var secAlarms: [Int] = []
         var fieldAlarms: [Int] = []
         var regexAlarms: [Int] = []
+        var parserRates: [Double] = []
+        var parserAlarms: [Int] = []
+        var secRates: [Double] = []
         for _ in 0..<3 {
             let (s, a) = try runSEC(sec, conf: conf, input: input, alarms: alarms)
             secRate = max(secRate, Double(n) / s)
+            secRates.append(Double(n) / s)
             secAlarms.append(a)
+            let (pr, pa) = try eccParsers(w.text, rules: fieldRules)
+            parserRates.append(pr)
+            parserAlarms.append(pa)
             let (f, fa) = eccFields(w.events, rules: fieldRules)
             eccFieldRate = max(eccFieldRate, f)
             fieldAlarms.append(fa)
@@ -336,12 +379,22 @@ enum SECBench {
         let secA = secAlarms[0]
         let fieldA = fieldAlarms[0]
         let regexA = regexAlarms[0]
-        let agree = (secAlarms + fieldAlarms + regexAlarms).allSatisfy { $0 == w.expectedAlarms }
+        let agree = (secAlarms + fieldAlarms + regexAlarms + parserAlarms).allSatisfy { $0 == w.expectedAlarms }
+        // Parsers against SEC pair by pair (the same iteration of the loop), median of the three ratios.
+        let pairRatios = zip(parserRates, secRates).map { $0 / $1 }.sorted()
+        parserRates.sort()
         figure("sec_threshold_lines_per_s", secRate, "lines/s")
         figure("ecc_threshold_fields_events_per_s", eccFieldRate, "events/s")
         figure("ecc_threshold_regex_events_per_s", eccRegexRate, "events/s")
         figure("ecc_fields_vs_sec_ratio", eccFieldRate / secRate, "x")
         figure("ecc_regex_vs_sec_ratio", eccRegexRate / secRate, "x")
+        figure("ecc_threshold_parsers_lines_per_s", parserRates[1], "lines/s")
+        figure("ecc_parsers_vs_sec_ratio", pairRatios[1], "x")
+        print(
+            "# sec: parsers (median of 3, min–max): ECC \(rate(parserRates[0]))–\(rate(parserRates[2])) lines/s "
+                + "from raw lines through a parser (SEC's expression, the syslog time read) into the same rule; "
+                + String(format: "ratio to SEC in the same iteration %.1f–%.1fx; ", pairRatios[0], pairRatios[2])
+                + "alarms \(parserAlarms)")
         figure("sec_startup_ms", startup * 1000, "ms")
         figure("sec_threshold_alarms", Double(secA), "alarms")
         figure("ecc_threshold_fields_alarms", Double(fieldA), "alarms")
@@ -360,7 +413,7 @@ enum SECBench {
         if !agree {
             print(
                 "bench: warning sec alarm counts differ: SEC \(secAlarms), ECC fields \(fieldAlarms), "
-                    + "ECC regex \(regexAlarms), expected \(w.expectedAlarms)")
+                    + "ECC regex \(regexAlarms), ECC parsers \(parserAlarms), expected \(w.expectedAlarms)")
         }
     }
 

@@ -12,7 +12,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|restart|store|notify|snmp|sec|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|restart|store|notify|snmp|sec|lines|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -187,6 +187,8 @@ if enabled("snmp") || only == "snmp-one-thread" {
 
 // ECC vs SEC (Simple Event Correlator, Perl) on one threshold rule, same syslog lines, same run.
 if enabled("sec") { runSECBench(scale: scale) }
+// Raw lines through parsers, in the same run as SEC.
+if enabled("sec") || enabled("lines") { ParserBench.run(scale: scale) }
 
 // Rule regexes: RE2 vs PCRE2 vs Swift's `Regex`, speed on rule patterns and safety on a pathological one.
 // Last, because its Swift-`Regex` child may be killed after a timeout.

@@ -94,6 +94,37 @@ public struct LineParser: Sendable, Hashable {
 public struct LineParsers: Sendable {
     public let parsers: [LineParser]
     private let set: PatternSet?
+    /// Per parser, what each capture (by group index) is for; worked out once, not per line.
+    private let plans: [Plan]
+
+    /// What a capture gives.
+    enum Role: Sendable {
+        case source, host, type, severity, summary, time, split, attribute
+    }
+
+    /// A parser's captures' roles, and its templates that are plain text (no field) as that text.
+    struct Plan: Sendable {
+        var roles: [Role]
+        var source: String?
+        var type: String?
+
+        init(_ p: LineParser) {
+            roles = p.pattern.captureNames.map { name in
+                switch name {
+                case p.time?.capture: .time
+                case p.split?.capture: .split
+                case "source": .source
+                case "host": .host
+                case "type": .type
+                case "severity": .severity
+                case "summary": .summary
+                default: .attribute
+                }
+            }
+            source = p.source.flatMap(\.constant)
+            type = p.type.flatMap(\.constant)
+        }
+    }
 
     /// What became of a line.
     public enum Outcome: Sendable {
@@ -110,11 +141,13 @@ public struct LineParsers: Sendable {
     private init() {
         parsers = []
         set = nil
+        plans = []
     }
 
     /// Builds the set; nil only when RE2 runs out of memory for it.
     public init?(_ parsers: [LineParser]) {
         self.parsers = parsers
+        plans = parsers.map(Plan.init)
         guard !parsers.isEmpty else {
             set = nil
             return
@@ -136,42 +169,49 @@ public struct LineParsers: Sendable {
         guard let set else { return .unmatched }
         let i = set.first(line)
         guard i >= 0 else { return .unmatched }
-        let p = parsers[i]
-        var spans: [(Int, Range<Int>)] = []
-        guard p.pattern.spans(line, into: &spans) else { return .unmatched }
+        // Borrowed, not copied: a copy of a parser retains and releases each of its dozen references.
+        return parsers.withUnsafeBufferPointer { ps in
+            plans.withUnsafeBufferPointer { plans in
+                // The captures' byte offsets, on the stack: a line allocates only what its event keeps.
+                withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(1, 2 * ps[i].pattern.captureNames.count)) {
+                    spans in
+                    guard ps[i].pattern.spans(line, into: spans) else { return .unmatched }
+                    return Self.make(ps[i], plans[i], line, spans, receivedAt: receivedAt, reference: reference)
+                }
+            }
+        }
+    }
+
+    private static func make(
+        _ p: borrowing LineParser, _ plan: borrowing Plan, _ line: UnsafeBufferPointer<UInt8>,
+        _ spans: UnsafeMutableBufferPointer<Int64>, receivedAt: EventTime, reference: EventTime
+    ) -> Outcome {
         let names = p.pattern.captureNames
         var attributes = AttributesBuilder(limit: InputLimits.standard.maxAttributes)
-        attributes.reserveCapacity(spans.count)
-        var time = receivedAt
+        attributes.reserveCapacity(names.count + p.set.count)
         var e = Event(time: receivedAt, receivedAt: receivedAt, source: "text", host: "", type: "")
         var severityText: String?
         var summary: String?
-        for (g, range) in spans {
-            let name = names[g]
-            let bytes = UnsafeBufferPointer(rebasing: line[range])
-            switch name {
-            case "source": e.source = String(decoding: bytes, as: UTF8.self); continue
-            case "host": e.host = String(decoding: bytes, as: UTF8.self); continue
-            case "type": e.type = String(decoding: bytes, as: UTF8.self); continue
-            case "severity": severityText = String(decoding: bytes, as: UTF8.self); continue
-            case "summary": summary = String(decoding: bytes, as: UTF8.self); continue
-            default: break
-            }
-            if let t = p.time, name == t.capture {
-                guard let parsed = t.parse(UnsafeRawBufferPointer(bytes), reference: reference) else {
-                    let formats = t.formats.map { "'\($0.source)'" }.joined(separator: " or ")
+        for g in names.indices where spans[2 * g] >= 0 {
+            let bytes = UnsafeBufferPointer(rebasing: line[Int(spans[2 * g])..<Int(spans[2 * g + 1])])
+            switch plan.roles[g] {
+            case .source: e.source = String(decoding: bytes, as: UTF8.self)
+            case .host: e.host = String(decoding: bytes, as: UTF8.self)
+            case .type: e.type = String(decoding: bytes, as: UTF8.self)
+            case .severity: severityText = String(decoding: bytes, as: UTF8.self)
+            case .summary: summary = String(decoding: bytes, as: UTF8.self)
+            case .split: if let s = p.split { Self.split(bytes, s, into: &attributes) }
+            case .attribute: _ = attributes.set(names[g], .string(String(decoding: bytes, as: UTF8.self)))
+            case .time:
+                guard let t = p.time, let parsed = t.parse(UnsafeRawBufferPointer(bytes), reference: reference) else {
+                    let formats = p.time?.formats.map { "'\($0.source)'" }.joined(separator: " or ") ?? ""
                     return .refused(
                         parser: p.name,
                         reason: "time '\(String(decoding: bytes, as: UTF8.self))' does not fit \(formats)")
                 }
-                time = parsed
-            } else if let s = p.split, name == s.capture {
-                Self.split(bytes, s, into: &attributes)
-            } else {
-                _ = attributes.set(name, .string(String(decoding: bytes, as: UTF8.self)))
+                e.time = parsed
             }
         }
-        e.time = time
         e.attributes = attributes.attributes
         if !p.set.isEmpty {
             for (name, t) in p.set.sorted(by: { $0.key < $1.key }) {
@@ -179,9 +219,9 @@ public struct LineParsers: Sendable {
             }
             e.attributes = attributes.attributes
         }
-        if let t = p.source { e.source = t.render(e) }
+        if let c = plan.source { e.source = c } else if let t = p.source { e.source = t.render(e) }
         if let t = p.host { e.host = t.render(e) }
-        if let t = p.type { e.type = t.render(e) }
+        if let c = plan.type { e.type = c } else if let t = p.type { e.type = t.render(e) }
         if let t = p.severity { severityText = t.render(e) }
         if let text = severityText {
             guard let s = Severity(name: text) else {

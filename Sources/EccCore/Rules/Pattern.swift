@@ -72,18 +72,12 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Matches bytes of UTF-8 anywhere; returns each named capture that took part as (group index, byte range),
-    /// or nil for no match. No strings are made: a line parser takes only what it needs.
-    func spans(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [(Int, Range<Int>)]) -> Bool {
-        out.removeAll(keepingCapacity: true)
+    /// Matches bytes of UTF-8 anywhere; on a match `spans` (room for two per named group) holds each named
+    /// group's start and end byte offsets, -1 for a group that took no part. No strings are made.
+    func spans(_ utf8: UnsafeBufferPointer<UInt8>, into spans: UnsafeMutableBufferPointer<Int64>) -> Bool {
         let re = compiled.re
-        let n = captureNames.count
-        if n == 0 { return ecc_re2_match(re, Self.chars(utf8), utf8.count, nil) != 0 }
-        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * n) { spans in
-            guard ecc_re2_match(re, Self.chars(utf8), utf8.count, spans.baseAddress) != 0 else { return false }
-            for i in 0..<n where spans[2 * i] >= 0 { out.append((i, Int(spans[2 * i])..<Int(spans[2 * i + 1]))) }
-            return true
-        }
+        if captureNames.isEmpty { return ecc_re2_match(re, Self.chars(utf8), utf8.count, nil) != 0 }
+        return ecc_re2_match(re, Self.chars(utf8), utf8.count, spans.baseAddress) != 0
     }
 
     static func chars(_ utf8: UnsafeBufferPointer<UInt8>) -> UnsafePointer<CChar>? {

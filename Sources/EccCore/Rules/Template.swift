@@ -15,6 +15,16 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     /// The template as written.
     public let source: String
 
+    /// The text it always renders when it has no fields (and no count): worked out once by callers on hot paths.
+    public var constant: String? {
+        var out = ""
+        for p in parts {
+            guard case .literal(let t) = p else { return nil }
+            out += t
+        }
+        return out
+    }
+
     /// A problem in a template, with the offset (in characters) where it was found.
     public struct ParseError: Error, Sendable, Equatable {
         public var message: String
