@@ -47,6 +47,27 @@ struct AlarmStoreTests {
         }
     }
 
+    @Test("repeats within seconds are journalled once; a repeat with its event (record: every) each time")
+    func recordedRepeats() throws {
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            let store = try AlarmStore(path: path)
+            try store.apply(batch([(.raised, alarm(1))]))
+            for n in 2...4 { try store.apply(batch([(.repeated, alarm(1, count: Int64(n)))])) }
+            var recorded = ChangeBatch()
+            for n in 5...7 {
+                recorded.appendRecorded(
+                    AlarmChange(
+                        kind: .repeated, alarm: alarm(1, count: Int64(n)), at: testEpoch, origin: .make("linkDown")))
+            }
+            try store.apply(recorded)
+            let c = try Connection(path: path)
+            // The repeats at the raise's time fall within the journal interval: only the three recorded are rows.
+            #expect(try c.scalarInt("SELECT count(*) FROM alarm_changes WHERE kind = 'repeated'") == 3)
+            #expect(try c.scalarInt("SELECT max(count) FROM alarm_changes") == 7)
+        }
+    }
+
     @Test("reopening restores active alarms and the next id; the file is in WAL mode")
     func reopen() throws {
         try withTempDir { dir in

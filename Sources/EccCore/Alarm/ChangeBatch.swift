@@ -61,6 +61,14 @@ public struct ChangeBatch: Sendable {
         }
     }
 
+    /// A repeat recorded on its own (`record: every`, with the event as its origin): never coalesced, and no
+    /// later repeat folds into it or into an entry before it.
+    public mutating func appendRecorded(_ change: AlarmChange) {
+        latest[change.alarm.id] = nil
+        barriers[change.alarm.id] = changes.count
+        changes.append(change)
+    }
+
     /// Records a raise and returns the hint for later repeats of the alarm.
     public mutating func appendRaised(
         _ alarm: Alarm, at now: EventTime, origin: Event? = nil, notify: [String] = []

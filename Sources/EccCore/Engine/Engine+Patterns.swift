@@ -138,8 +138,8 @@ extension Engine {
     /// The first event (A) of a sequence rule.
     mutating func sequenceFirst(_ i: Int, key: String, event: Event, sequence seq: Rule.Sequence) {
         if let p = states[i].sequences[key] {
-            // Absent form: the first A waits for its B. Other form: the latest A counts.
-            if seq.absent || event.time < p.prototype.firstSeen { return }
+            // `from: first`: the first A waits for its B; `from: latest`: the newest A restarts the wait.
+            if seq.from == .first || event.time < p.prototype.firstSeen { return }
         }
         let deadline = event.time.adding(nanoseconds: seq.within)
         states[i].sequences[key] = Pending(
@@ -161,13 +161,30 @@ extension Engine {
             var a = p.prototype
             a.count = 2
             a.lastSeen = max(event.time, a.lastSeen)
-            if rule.alarm.summary.usesCount, let origin = p.origin {
+            // The pair: the first event with the second's fields as `then.*`, for the summary and the origin.
+            var origin = p.origin
+            if rule.alarm.summary.usesThen, let first = p.origin {
+                let pair = first.adding(Self.thenFields(event))
+                origin = pair
+                a.summary = rule.alarm.summary.render(pair, count: 2)
+            } else if rule.alarm.summary.usesCount, let origin = p.origin {
                 a.summary = rule.alarm.summary.render(origin, count: 2)
             }
-            raise(i, a, origin: p.origin, at: now, eventTime: event.time, into: &batch)
+            raise(i, a, origin: origin, at: now, eventTime: event.time, into: &batch)
         } else if seq.absent, states[i].active.alarm(forKey: key) != nil {
             clearActive(i, key: key, at: event.time, into: &batch)  // B came late: the alarm clears
         }
+    }
+
+    /// The second event of a pair as `then.*` fields: `then.time`, `then.host`, `then.source`, `then.type`,
+    /// `then.severity`, `then.summary` and `then.<attribute>`.
+    static func thenFields(_ e: Event) -> [(String, String)] {
+        var out: [(String, String)] = [
+            ("then.time", e.time.description), ("then.host", e.host), ("then.source", e.source),
+            ("then.type", e.type), ("then.severity", e.severity.name), ("then.summary", e.summary),
+        ]
+        for a in e.attributes { out.append(("then." + a.key, a.value.description)) }
+        return out
     }
 
     mutating func fireSequence(_ t: EngineTimer, rule i: Int, into batch: inout ChangeBatch) {

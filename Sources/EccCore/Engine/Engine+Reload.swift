@@ -47,6 +47,9 @@ extension Engine {
                                 schedule(a.rule, a.key, .autoClear, at: max(a.lastSeen.adding(nanoseconds: quiet), now))
                             }
                         }
+                        if let window = r.timing.oncePer {
+                            for a in s.active.alarms { schedulePeriod(a, window) }
+                        }
                     } else {
                         report.clearedAlarms += Self.clearAll(s, at: now, into: &batch)
                         newStates.append(RuleState())

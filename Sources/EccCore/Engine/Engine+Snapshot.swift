@@ -72,11 +72,13 @@ extension Rule {
         text += "|\(timing.escalate.map { "\($0.after)>\($0.severity.name)" })"
         if let f = timing.flap { text += "|flap \(f.count)/\(f.within)" }
         if let q = timing.sequence {
-            text += "|seq \(q.then.conditions.map(\.description).sorted())/\(q.within)/\(q.absent)"
+            text += "|seq \(q.then.conditions.map(\.description).sorted())/\(q.within)/\(q.absent)/\(q.from)"
         }
         if let g = timing.group { text += "|group \(g.by.source)/\(g.count)/\(g.within)/\(g.clearBelow)" }
         if let ci { text += "|ci \(ci.source)" }
         if rootCause { text += "|root" }
+        if let p = timing.oncePer { text += "|once \(p)" }
+        if record != .changes { text += "|record \(record)" }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 {
             h ^= UInt64(b)

@@ -137,6 +137,10 @@ extension Engine {
                 states[i].windows[t.key] = w
                 armWindow(i, key: t.key, at: first.adding(nanoseconds: th.within))
             }
+        case .period:
+            // Only the alarm it was set for: a new alarm under the same key has its own window.
+            guard states[i].active.alarm(forKey: t.key)?.id == t.id else { return }
+            clearActive(i, key: t.key, at: t.deadline, into: &batch)
         case .escalate: fireEscalation(t, rule: i, into: &batch)
         case .flap: fireFlap(t, rule: i, into: &batch)
         case .sequence: fireSequence(t, rule: i, into: &batch)
@@ -185,6 +189,16 @@ extension Engine {
         if let first = timing.escalate.first {
             scheduleEscalation(a.rule, a.key, id: a.id, step: 0, at: eventTime.adding(nanoseconds: first.after))
         }
+        if let window = timing.oncePer { schedulePeriod(a, window) }
+    }
+
+    /// `once_per`: the alarm closes `window` after its first event.
+    mutating func schedulePeriod(_ a: Alarm, _ window: Int64) {
+        timerSequence += 1
+        push(
+            EngineTimer(
+                deadline: a.firstSeen.adding(nanoseconds: window), sequence: timerSequence, rule: a.rule, key: a.key,
+                kind: .period, id: a.id))
     }
 
     mutating func clearActive(_ i: Int, key: String, at time: EventTime, into batch: inout ChangeBatch) {
@@ -223,14 +237,20 @@ extension Engine {
         // Already raised: a repeat, as for plain rules; threshold rules with a clear level keep their window.
         let spec = rules.rules[i].alarm
         let name = rules.rules[i].name
+        let everyMatch = rules.rules[i].record == .every
         let repeated: Void? = states[i].active.update(key: key) { slot, names in
             slot.alarm.count += 1
             if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
             if spec.severity == nil, event.severity > slot.alarm.severity { slot.alarm.severity = event.severity }
-            if spec.summary.usesCount {
+            if spec.summary.usesCount || everyMatch {
                 slot.alarm.summary = spec.summary.render(event, count: slot.alarm.count)
             }
             let a = slot.alarm
+            if everyMatch {
+                batch.appendRecorded(
+                    AlarmChange(kind: .repeated, alarm: a.alarm(rule: name, names), at: now, origin: event))
+                return
+            }
             batch.appendRepeat(
                 id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary, at: now,
                 hint: &slot.hint, alarm: { a.alarm(rule: name, names) })

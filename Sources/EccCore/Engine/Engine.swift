@@ -96,6 +96,7 @@ public struct Engine: Sendable {
             if let quiet = timing.autoClear {
                 schedule(a.rule, a.key, .autoClear, at: a.lastSeen.adding(nanoseconds: quiet))
             }
+            if let window = timing.oncePer { schedulePeriod(a, window) }
             if timing.isPlain && !rules.hasRaiseContext { continue }
             restoreContext(i, a, origin: needsOrigin(i, a) ? origins(a.id) : nil)
         }
@@ -251,10 +252,16 @@ public struct Engine: Sendable {
             if rule.alarm.severity == nil, event.severity > slot.alarm.severity {
                 slot.alarm.severity = event.severity
             }
-            if rule.alarm.summary.usesCount {
+            if rule.alarm.summary.usesCount || rule.record == .every {
                 slot.alarm.summary = rule.alarm.summary.render(event, count: slot.alarm.count)
             }
             let a = slot.alarm
+            if rule.record == .every {
+                var full = a.alarm(rule: rule.name, names)
+                if a.flags != 0 { full.suppression = tracked?[a.id]?.suppression }
+                batch.appendRecorded(AlarmChange(kind: .repeated, alarm: full, at: now, origin: event))
+                return
+            }
             batch.appendRepeat(
                 id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary,
                 at: now, hint: &slot.hint,

@@ -20,6 +20,8 @@ enum TimerKind: UInt8, Sendable {
     case group
     /// A maintenance window ended: release the alarms it suppressed (`key` is the window's name).
     case release
+    /// `once_per`: the window from the alarm's first event (alarm `id`) is over.
+    case period
 }
 
 /// A pending timer. Timers are validated when they fire (the state they were set for may have moved on),

@@ -62,6 +62,9 @@ public struct Rule: Sendable, Hashable {
         public var sequence: Sequence?
         /// Group: distinct keys sharing a field → one aggregate alarm.
         public var group: Group?
+        /// Once per window from the first: the alarm closes this long after its first event however many
+        /// repeats came meanwhile, and the next match raises a new one (`once_per`).
+        public var oncePer: Int64?
 
         public init(
             hold: Int64? = nil, autoClear: Int64? = nil, threshold: Threshold? = nil, absentFor: Int64? = nil,
@@ -80,7 +83,7 @@ public struct Rule: Sendable, Hashable {
         /// True for a rule that raises on the first event and needs no timers.
         public var isPlain: Bool {
             hold == nil && autoClear == nil && threshold == nil && absentFor == nil && escalate.isEmpty
-                && flap == nil && sequence == nil && group == nil
+                && flap == nil && sequence == nil && group == nil && oncePer == nil
         }
     }
 
@@ -113,11 +116,21 @@ public struct Rule: Sendable, Hashable {
         public var then: Matcher
         public var within: Int64
         public var absent: Bool
+        /// Which first event the wait is measured from when several arrive before the second: the first of
+        /// them, or the latest (each restarts the wait).
+        public var from: Anchor
 
-        public init(then: Matcher, within: Int64, absent: Bool) {
+        public enum Anchor: String, Sendable, Hashable, CaseIterable {
+            case first, latest
+        }
+
+        /// `from` defaults to the first first event for the absent form (the job that started first must
+        /// finish) and to the latest otherwise (a second event pairs with the newest first one).
+        public init(then: Matcher, within: Int64, absent: Bool, from: Anchor? = nil) {
             self.then = then
             self.within = within
             self.absent = absent
+            self.from = from ?? (absent ? .first : .latest)
         }
     }
 
@@ -166,6 +179,15 @@ public struct Rule: Sendable, Hashable {
     /// False (`incident: false`): its alarms are stored, streamed and notified but open no incident (e.g.
     /// alarms about SLA breaches, which are about incidents already).
     public var opensIncident = true
+    /// What is recorded of the events that repeat an active alarm.
+    public var record = Record.changes
+
+    /// `record:` — by default repeats are coalesced (the store journals a repeated alarm at most every few
+    /// seconds); `every` records each matching event as a change of its own, with the summary rendered from
+    /// it (an audit rule that must log every match).
+    public enum Record: String, Sendable, Hashable, CaseIterable {
+        case changes, every
+    }
 
     public init(
         name: String, when: Matcher, key: Template, clearWhen: Matcher? = nil, alarm: AlarmSpec,

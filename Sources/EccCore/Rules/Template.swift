@@ -15,6 +15,14 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     /// The template as written.
     public let source: String
 
+    /// True when it names a field of a sequence's second event (`{then.time}`).
+    public var usesThen: Bool {
+        parts.contains {
+            if case .field(.attribute(let name)) = $0 { return name.hasPrefix("then.") }
+            return false
+        }
+    }
+
     /// The text it always renders when it has no fields (and no count): worked out once by callers on hot paths.
     public var constant: String? {
         var out = ""

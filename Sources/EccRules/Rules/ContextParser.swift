@@ -62,7 +62,7 @@ enum ContextParser {
             t.flap = Rule.Flap(count: count, within: within)
         }
         if let q = map["sequence"] {
-            let m = try q.mapping("sequence", known: ["then", "within", "absent"])
+            let m = try q.mapping("sequence", known: ["then", "within", "absent", "from"])
             guard let thenNode = m["then"], let w = m["within"] else {
                 throw q.error(
                     "sequence needs 'then' (the second event) and 'within' (e.g. {then: {type: b}, within: 5m})")
@@ -70,8 +70,16 @@ enum ContextParser {
             let then = try RuleParser.matcher(thenNode, what: "sequence.then")
             let within = try w.duration("sequence.within")
             guard within > 0 else { throw w.error("sequence.within must be longer than 0") }
+            var from: Rule.Sequence.Anchor?
+            if let f = m["from"] {
+                let text = try f.string("sequence.from")
+                guard let a = Rule.Sequence.Anchor(rawValue: text) else {
+                    throw f.error("sequence.from must be first or latest, not '\(text)'")
+                }
+                from = a
+            }
             t.sequence = Rule.Sequence(
-                then: then, within: within, absent: try m["absent"]?.bool("sequence.absent") ?? false)
+                then: then, within: within, absent: try m["absent"]?.bool("sequence.absent") ?? false, from: from)
         }
         if let g = map["group"] {
             let m = try g.mapping("group", known: ["by", "count", "within", "clear_below"])

@@ -14,6 +14,7 @@ public enum RuleParser {
     static let ruleKeys = [
         "rule", "description", "when", "expect", "absent_for", "key", "clear_when", "alarm", "stop", "hold",
         "auto_clear", "threshold", "escalate", "flap", "sequence", "group", "ci", "root_cause", "incident",
+        "once_per", "record",
     ]
     static let thresholdKeys = ["count", "within", "rate", "clear_below"]
     static let alarmKeys = ["severity", "summary"]
@@ -118,6 +119,18 @@ public enum RuleParser {
         if let ci = map["ci"] { rule.ci = try template(ci, default: "{host}", what: "ci") }
         rule.rootCause = try map["root_cause"]?.bool("root_cause") ?? false
         rule.opensIncident = try map["incident"]?.bool("incident") ?? true
+        if let r = map["record"] {
+            let text = try r.string("record")
+            guard let record = Rule.Record(rawValue: text) else {
+                throw r.error("record must be changes (the default: repeats coalesced) or every, not '\(text)'")
+            }
+            rule.record = record
+        }
+        if timing.oncePer != nil, let o = map["once_per"] {
+            for k in ["absent_for", "group", "flap"] where map[k] != nil {
+                throw o.error("rule '\(name)': once_per does not apply to a rule with '\(k)'")
+            }
+        }
         if timing.flap != nil, clearWhen == nil, let f = map["flap"] {
             throw f.error("rule '\(name)': flap detection counts raises and clears; add 'clear_when'")
         }
@@ -138,6 +151,7 @@ public enum RuleParser {
         }
         t.hold = try positive("hold")
         t.autoClear = try positive("auto_clear")
+        t.oncePer = try positive("once_per")
         t.absentFor = try positive("absent_for")
         if let th = map["threshold"] {
             let m = try th.mapping("threshold", known: thresholdKeys)

@@ -174,7 +174,12 @@ public final class AlarmStore {
         case .repeated:
             bindUpdate(updateAlarm, a)
             try updateAlarm.run()
-            if let last = lastJournalled[a.id], change.at.nanoseconds - last < repeatJournalInterval { return }
+            // A repeat with its event (`record: every`) is journalled whatever the interval.
+            if change.origin == nil, let last = lastJournalled[a.id],
+                change.at.nanoseconds - last < repeatJournalInterval
+            {
+                return
+            }
         case .cleared:
             bindUpdate(clearAlarm, a)
             clearAlarm.bind(6, a.clearedAt?.nanoseconds ?? a.lastSeen.nanoseconds)
