@@ -179,6 +179,42 @@ struct ConstructTests {
         #expect(tb.changes.map(\.kind) == [.raised, .repeated, .repeated])
     }
 
+    @Test("while_alarm / unless_alarm: decided when the event arrives, from the key rendered from it")
+    func alarmConditions() throws {
+        let rules = """
+            - rule: site-down
+              when: {type: siteDown}
+              key: "{site}"
+              clear_when: {type: siteUp}
+              alarm: {}
+            - rule: during
+              when: {type: fail, host: {regex: '^(?P<place>[a-z]+)-'}}
+              key: "{host}"
+              while_alarm: {rule: site-down, key: "{place}"}
+              alarm: {summary: "{host} failed while {place} is down"}
+            - rule: outside
+              when: {type: fail}
+              key: "{host}"
+              unless_alarm: [{rule: site-down, key: "{site}"}]
+              alarm: {summary: "{host} failed"}
+            """
+        let events: [Event] = [
+            .make("fail", host: "ams-1", at: 0, ["site": "ams"]), .make("siteDown", host: "x", at: 10, ["site": "ams"]),
+            .make("fail", host: "ams-2", at: 20, ["site": "ams"]),
+            .make("fail", host: "fra-1", at: 30, ["site": "fra"]),
+            .make("siteUp", host: "x", at: 40, ["site": "ams"]), .make("fail", host: "ams-3", at: 50, ["site": "ams"]),
+        ]
+        // `during` keys its condition on a regex capture; `outside` on an attribute.
+        #expect(
+            try Self.run(rules, events, until: 100).map { $0.components(separatedBy: " ×")[0] } == [
+                "0s raised outside/ams-1", "10s raised site-down/ams", "20s raised during/ams-2",
+                "30s raised outside/fra-1", "40s cleared site-down/ams", "50s raised outside/ams-3",
+            ])
+        #expect(throws: (any Error).self) {
+            try compileRules("- rule: a\n  when: {type: x}\n  while_alarm: {rule: nope}\n  alarm: {}\n")
+        }
+    }
+
     @Test(
         "refused at file:line:col",
         arguments: [

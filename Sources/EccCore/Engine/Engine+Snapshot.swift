@@ -79,6 +79,7 @@ extension Rule {
         if rootCause { text += "|root" }
         if let p = timing.oncePer { text += "|once \(p)" }
         if record != .changes { text += "|record \(record)" }
+        for c in alarmConditions { text += "|\(c.active ? "while" : "unless") \(c.rule) \(c.key.source)" }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 {
             h ^= UInt64(b)

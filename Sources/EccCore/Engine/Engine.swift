@@ -206,6 +206,7 @@ public struct Engine: Sendable {
                 guard rules[i].when.matches(event, captures: &captures) else { continue }
                 // Named regex groups become fields for this rule's key and summary.
                 let event = captures.isEmpty ? event : event.adding(captures)
+                if !rules[i].alarmConditions.isEmpty, !alarmConditionsHold(rules[i].alarmConditions, event) { continue }
                 key.removeAll(keepingCapacity: true)
                 rules[i].key.render(event, into: &key)
                 if !rules[i].isPlain {
@@ -270,6 +271,15 @@ public struct Engine: Sendable {
                     if a.flags != 0 { full.suppression = tracked?[a.id]?.suppression }
                     return full
                 })
+        }
+    }
+
+    /// `while_alarm` / `unless_alarm`: each named rule's alarm under the key rendered from `event` is active
+    /// (or not) now.
+    func alarmConditionsHold(_ conditions: [Rule.AlarmCondition], _ event: Event) -> Bool {
+        conditions.allSatisfy { c in
+            guard let j = ruleIndex[c.rule] else { return !c.active }
+            return (states[j].active.alarm(forKey: c.key.render(event)) != nil) == c.active
         }
     }
 

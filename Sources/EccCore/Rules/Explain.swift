@@ -92,6 +92,7 @@ extension RuleSet {
         let clearCandidates = Set(c.clear)
         let thenCandidates = Set(c.then)
         var stoppedBy: String?
+        var conditionalStop: String?
         return rules.enumerated().map { i, rule in
             let when = rule.when.explain(event)
             var captures: [(String, String)] = []
@@ -153,8 +154,23 @@ extension RuleSet {
                 for step in t.escalate {
                     what += "; escalates to \(step.severity.name) after \(durationText(step.after))"
                 }
+                for c in rule.alarmConditions {
+                    what +=
+                        "; only while \(c.active ? "an" : "no") alarm of '\(c.rule)' [\(c.key.render(withCaptures))] is active"
+                }
+                if let first = conditionalStop {
+                    what +=
+                        "; unless rule '\(first)' (stop: true) takes the event first, as it does while its alarm condition holds"
+                }
                 e.outcome = what
-                if rule.stop { stoppedBy = rule.name }
+                // A rule with alarm conditions takes the event only while they hold, which depends on the alarms.
+                if rule.stop {
+                    if rule.alarmConditions.isEmpty {
+                        stoppedBy = rule.name
+                    } else {
+                        conditionalStop = conditionalStop ?? rule.name
+                    }
+                }
             } else if follows, let q = rule.timing.sequence {
                 var followUp = event
                 for (k, v) in thenCaptures { followUp.attributes[k] = .string(v) }

@@ -181,6 +181,36 @@ public struct Rule: Sendable, Hashable {
     public var opensIncident = true
     /// What is recorded of the events that repeat an active alarm.
     public var record = Record.changes
+    /// Alarms of other rules that must be active (`while_alarm`) or not (`unless_alarm`) for a matching event
+    /// to count, looked up when the event arrives.
+    public var alarmConditions: [AlarmCondition] = []
+
+    /// `while_alarm: {rule: site-on-battery, key: "{site}"}`: the rule's alarm under the key rendered from
+    /// this event must be active (`active: true`), or must not be (`unless_alarm`, `active: false`).
+    public struct AlarmCondition: Sendable, Hashable, CustomStringConvertible {
+        public var rule: String
+        public var key: Template
+        public var active: Bool
+        public var location: SourceLocation?
+
+        public init(rule: String, key: Template, active: Bool, location: SourceLocation? = nil) {
+            self.rule = rule
+            self.key = key
+            self.active = active
+            self.location = location
+        }
+
+        public var description: String {
+            "while \(active ? "an" : "no") alarm of '\(rule)' [\(key.source)] is active"
+        }
+
+        public static func == (a: Self, b: Self) -> Bool { a.rule == b.rule && a.key == b.key && a.active == b.active }
+        public func hash(into h: inout Hasher) {
+            h.combine(rule)
+            h.combine(key)
+            h.combine(active)
+        }
+    }
 
     /// `record:` — by default repeats are coalesced (the store journals a repeated alarm at most every few
     /// seconds); `every` records each matching event as a change of its own, with the summary rendered from

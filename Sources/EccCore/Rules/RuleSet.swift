@@ -94,6 +94,13 @@ public struct RuleSet: Sendable {
                 throw ValidationError(message: "inhibit '\(inh.name)': no rule named '\(r)'", location: inh.location)
             }
         }
+        for r in rules {
+            for c in r.alarmConditions where seen[c.rule] == nil {
+                throw ValidationError(
+                    message: "rule '\(r.name)': \(c.active ? "while_alarm" : "unless_alarm") names no rule '\(c.rule)'",
+                    location: c.location ?? r.location)
+            }
+        }
         try Self.unique(transforms.map { ($0.name, $0.location) }, "transform")
         try Self.unique(inhibitions.map { ($0.name, $0.location) }, "inhibit")
         try Self.unique(maintenance.map { ($0.name, $0.location) }, "maintenance window")

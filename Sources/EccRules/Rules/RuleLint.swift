@@ -30,7 +30,8 @@ public enum RuleLint {
         let rules = set.rules
         for (j, later) in rules.enumerated() {
             let mine = Set(later.when.conditions.map(\.description))
-            for earlier in rules[..<j] where earlier.stop {
+            // A rule that also needs other alarms (while_alarm, unless_alarm) does not take every event it matches.
+            for earlier in rules[..<j] where earlier.stop && earlier.alarmConditions.isEmpty {
                 let theirs = Set(earlier.when.conditions.map(\.description))
                 guard theirs.isSubset(of: mine) || covers(earlier.when, later.when) else { continue }
                 let at = earlier.location.map { " (\($0))" } ?? ""

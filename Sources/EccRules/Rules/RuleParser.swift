@@ -14,7 +14,7 @@ public enum RuleParser {
     static let ruleKeys = [
         "rule", "description", "when", "expect", "absent_for", "key", "clear_when", "alarm", "stop", "hold",
         "auto_clear", "threshold", "escalate", "flap", "sequence", "group", "ci", "root_cause", "incident",
-        "once_per", "record",
+        "once_per", "record", "while_alarm", "unless_alarm",
     ]
     static let thresholdKeys = ["count", "within", "rate", "clear_below"]
     static let alarmKeys = ["severity", "summary"]
@@ -119,6 +119,24 @@ public enum RuleParser {
         if let ci = map["ci"] { rule.ci = try template(ci, default: "{host}", what: "ci") }
         rule.rootCause = try map["root_cause"]?.bool("root_cause") ?? false
         rule.opensIncident = try map["incident"]?.bool("incident") ?? true
+        for (field, active) in [("while_alarm", true), ("unless_alarm", false)] {
+            guard let node = map[field] else { continue }
+            let items: [YAMLValue]
+            if case .sequence = node.node { items = try node.list(field) } else { items = [node] }
+            for item in items {
+                let m = try item.mapping(field, known: ["rule", "key"])
+                guard let r = m["rule"] else {
+                    throw item.error(
+                        "\(field) needs 'rule' (and 'key', default \"{host}\"), e.g. {rule: site-down, key: \"{site}\"}"
+                    )
+                }
+                rule.alarmConditions.append(
+                    Rule.AlarmCondition(
+                        rule: try r.string("\(field).rule"),
+                        key: try template(m["key"], default: "{host}", what: "\(field).key"),
+                        active: active, location: r.location))
+            }
+        }
         if let r = map["record"] {
             let text = try r.string("record")
             guard let record = Rule.Record(rawValue: text) else {
