@@ -61,6 +61,10 @@ extension Engine {
             }
         }
         report.removed = old.keys.sorted()
+        // Calendar rules start over from the new set's schedules.
+        calendarGeneration &+= 1
+        calendarArmed = false
+        if watermark > .zero { armCalendars() }
         for name in report.removed {
             if let (_, s) = old[name] { report.clearedAlarms += Self.clearAll(s, at: now, into: &batch) }
         }

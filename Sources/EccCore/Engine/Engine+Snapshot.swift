@@ -79,6 +79,9 @@ extension Rule {
         if rootCause { text += "|root" }
         if let p = timing.oncePer { text += "|once \(p)" }
         if record != .changes { text += "|record \(record)" }
+        if let s = schedule {
+            text += "|calendar \(s.actions.map { "\($0.0) \($0.1)" }) \(s.event.map { "\($0)" } ?? "")"
+        }
         for c in alarmConditions { text += "|\(c.active ? "while" : "unless") \(c.rule) \(c.key.source)" }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 {

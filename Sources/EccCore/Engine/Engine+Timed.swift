@@ -32,6 +32,7 @@ extension Engine {
     /// Advances the engine's event time to `now` and fires every timer that is due.
     public mutating func tick(at now: EventTime, into batch: inout ChangeBatch) {
         if now > watermark { watermark = now }
+        if !calendarArmed { armCalendars() }
         fireDue(into: &batch)
     }
 
@@ -41,6 +42,7 @@ extension Engine {
     mutating func advance(to time: EventTime, into batch: inout ChangeBatch) {
         guard time > watermark else { return }
         watermark = time
+        if !calendarArmed { armCalendars() }
         if let next = timers.next, next.deadline <= firingHorizon { fireDue(into: &batch) }
     }
 
@@ -52,7 +54,7 @@ extension Engine {
     /// Timers set while a sender's history is handled run on its clock; a maintenance window's end is
     /// everyone's, on the engine's clock.
     mutating func push(_ t: EngineTimer) {
-        if let sender = lane, t.kind != .release, lanes[sender] != nil {
+        if let sender = lane, t.kind != .release, t.kind != .calendar, lanes[sender] != nil {
             lanes[sender]?.timers.push(t)
         } else {
             timers.push(t)
@@ -137,6 +139,7 @@ extension Engine {
                 states[i].windows[t.key] = w
                 armWindow(i, key: t.key, at: first.adding(nanoseconds: th.within))
             }
+        case .calendar: fireCalendar(t, rule: i, into: &batch)
         case .period:
             // Only the alarm it was set for: a new alarm under the same key has its own window.
             guard states[i].active.alarm(forKey: t.key)?.id == t.id else { return }

@@ -38,6 +38,10 @@ public struct Engine: Sendable {
     /// or timer is being handled (the timers it sets run on its clock).
     var lanes: [String: HistoryLane] = [:]
     var lane: String? = nil
+    /// Calendar rules' timers are set once the engine knows the time (its first watermark), and again for
+    /// each new rule set; a timer of an older generation is dropped.
+    var calendarArmed = false
+    var calendarGeneration: UInt64 = 0
 
     // Reused buffer for rendering keys; see AlarmTable.
     private var keyBuffer: [UInt8] = []
@@ -152,7 +156,7 @@ public struct Engine: Sendable {
         }
     }
 
-    private mutating func process(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+    mutating func process(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
         // Event time moves the watermark (never past the processing time: a sender's clock running ahead
         // must not fire timers early), and timers now due fire before this event is looked at.
         // History moved its sender's clock instead (``enterHistory``).
@@ -207,30 +211,39 @@ public struct Engine: Sendable {
                 // Named regex groups become fields for this rule's key and summary.
                 let event = captures.isEmpty ? event : event.adding(captures)
                 if !rules[i].alarmConditions.isEmpty, !alarmConditionsHold(rules[i].alarmConditions, event) { continue }
-                key.removeAll(keepingCapacity: true)
-                rules[i].key.render(event, into: &key)
-                if !rules[i].isPlain {
-                    handleTimed(i, key: String(decoding: key, as: UTF8.self), event: event, at: now, into: &batch)
-                    if rules[i].stop { break }
-                    continue
-                }
-                key.withUnsafeBytes { keyBytes in
-                    let hash = AlarmTable.hash(keyBytes)
-                    let repeated = repeatActive(i, rules[i], keyBytes, hash: hash, event: event, at: now, into: &batch)
-                    if repeated == nil {
-                        var alarm = Alarm(
-                            id: nextAlarmID, rule: rules[i].name, key: String(decoding: keyBytes, as: UTF8.self),
-                            severity: rules[i].alarm.severity ?? event.severity,
-                            summary: rules[i].alarm.summary.render(event, count: 1), source: event.source,
-                            host: event.host, type: event.type, firstSeen: event.time,
-                            lastSeen: event.time)
-                        nextAlarmID += 1
-                        let notify = hasContext ? raiseContext(i, &alarm, origin: event, at: event.time) : []
-                        let hint = batch.appendRaised(alarm, at: now, origin: event, notify: notify)
-                        states[i].active.insert(alarm, hash: hash, hint: hint)
-                    }
-                }
+                raiseOrRepeat(i, rules[i], event: event, key: &key, hasContext: hasContext, at: now, into: &batch)
                 if rules[i].stop { break }
+            }
+        }
+    }
+
+    /// Raises or repeats rule `i`'s alarm (or starts its hold, count, wait) for an event its `when` took;
+    /// `key` is a reusable buffer. The rule is passed borrowed: a copy costs a dozen reference counts.
+    @inline(__always)
+    mutating func raiseOrRepeat(
+        _ i: Int, _ rule: borrowing Rule, event: Event, key: inout [UInt8], hasContext: Bool, at now: EventTime,
+        into batch: inout ChangeBatch
+    ) {
+        key.removeAll(keepingCapacity: true)
+        rule.key.render(event, into: &key)
+        if !rule.isPlain {
+            handleTimed(i, key: String(decoding: key, as: UTF8.self), event: event, at: now, into: &batch)
+            return
+        }
+        key.withUnsafeBytes { keyBytes in
+            let hash = AlarmTable.hash(keyBytes)
+            let repeated = repeatActive(i, rule, keyBytes, hash: hash, event: event, at: now, into: &batch)
+            if repeated == nil {
+                var alarm = Alarm(
+                    id: nextAlarmID, rule: rule.name, key: String(decoding: keyBytes, as: UTF8.self),
+                    severity: rule.alarm.severity ?? event.severity,
+                    summary: rule.alarm.summary.render(event, count: 1),
+                    source: event.source, host: event.host, type: event.type, firstSeen: event.time,
+                    lastSeen: event.time)
+                nextAlarmID += 1
+                let notify = hasContext ? raiseContext(i, &alarm, origin: event, at: event.time) : []
+                let hint = batch.appendRaised(alarm, at: now, origin: event, notify: notify)
+                states[i].active.insert(alarm, hash: hash, hint: hint)
             }
         }
     }

@@ -22,6 +22,8 @@ enum TimerKind: UInt8, Sendable {
     case release
     /// `once_per`: the window from the alarm's first event (alarm `id`) is over.
     case period
+    /// A calendar rule's occurrence (`step`: raise, clear or emit; `id`: the rules' generation).
+    case calendar
 }
 
 /// A pending timer. Timers are validated when they fire (the state they were set for may have moved on),

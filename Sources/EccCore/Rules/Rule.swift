@@ -181,6 +181,49 @@ public struct Rule: Sendable, Hashable {
     public var opensIncident = true
     /// What is recorded of the events that repeat an active alarm.
     public var record = Record.changes
+    /// A calendar rule: raised, cleared or emitting an event on a cron schedule instead of by events.
+    public var schedule: Schedule?
+
+    /// `schedule:` — cron schedules in a time zone. `raise` raises (or repeats) the rule's alarm, as if an
+    /// event from source `calendar`, host empty, type the rule's name had arrived at the occurrence (its
+    /// `key`, summary, conditions, `once_per`, `auto_clear` apply); `clear` clears it; `emit` hands
+    /// `event` to every rule at the occurrence instead.
+    public struct Schedule: Sendable, Hashable {
+        public var raise: CronSchedule?
+        public var clear: CronSchedule?
+        public var emit: CronSchedule?
+        /// What `emit` sends (its time is the occurrence's).
+        public var event: Event?
+
+        public init(
+            raise: CronSchedule? = nil, clear: CronSchedule? = nil, emit: CronSchedule? = nil, event: Event? = nil
+        ) {
+            self.raise = raise
+            self.clear = clear
+            self.emit = emit
+            self.event = event
+        }
+
+        /// The schedules by action, in a fixed order (the timer's `step`).
+        var actions: [(Action, CronSchedule)] {
+            [(.raise, raise), (.clear, clear), (.emit, emit)].compactMap { a, c in c.map { (a, $0) } }
+        }
+
+        enum Action: Int, Sendable {
+            case raise, clear, emit
+        }
+    }
+
+    /// The event a calendar rule's occurrence stands for.
+    public func calendarEvent(at time: EventTime) -> Event {
+        Event(
+            time: time, source: "calendar", host: "", type: name,
+            attributes: ["schedule": .string(schedule?.raise?.description ?? "")])
+    }
+
+    /// Never true: the `when` of a calendar rule (its occurrences are handed to it directly).
+    public static let never = Matcher([.any([])])
+
     /// Alarms of other rules that must be active (`while_alarm`) or not (`unless_alarm`) for a matching event
     /// to count, looked up when the event arrives.
     public var alarmConditions: [AlarmCondition] = []

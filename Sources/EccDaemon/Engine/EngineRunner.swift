@@ -176,6 +176,8 @@ public final class EngineRunner: Sendable {
         var engine = start
         var batch = startup
         let toStore = store.makeSubmitter()
+        // The engine learns the time: restored timers now due fire, and calendar rules are set.
+        engine.tick(at: clock.now(), into: &batch)
         var nextSnapshot = clock.now().adding(nanoseconds: Self.snapshotInterval)
         var nextHistoryCheck = EventTime.zero
         // When events last started to flow freely (after a wait for the store).

@@ -365,6 +365,58 @@ enum ContextParser {
         return (settings, first.location)
     }
 
+    // MARK: Calendar rules
+
+    static func schedule(_ v: YAMLValue, rule name: String) throws(ConfigError) -> Rule.Schedule {
+        let m = try v.mapping("schedule", known: ["raise", "clear", "emit", "event", "timezone"])
+        var zone = UTCOffsets.utc
+        if let z = m["timezone"] {
+            let id = try z.string("timezone")
+            guard let offsets = ZoneOffsets.table(id) else {
+                throw z.error("unknown time zone '\(id)' (an IANA name such as Europe/Berlin, or UTC)")
+            }
+            zone = offsets
+        }
+        func cron(_ key: String) throws(ConfigError) -> CronSchedule? {
+            guard let n = m[key] else { return nil }
+            let text = try n.string("schedule.\(key)")
+            do { return try CronSchedule(text, zone: zone) } catch { throw n.error(error.message) }
+        }
+        var s = Rule.Schedule(raise: try cron("raise"), clear: try cron("clear"), emit: try cron("emit"))
+        guard s.raise != nil || s.clear != nil || s.emit != nil else {
+            throw v.error(
+                "rule '\(name)': schedule needs 'raise', 'clear' or 'emit' (a cron schedule, e.g. \"0 6 * * *\")")
+        }
+        switch (s.emit, m["event"]) {
+        case (nil, let e?): throw e.error("schedule.event goes with 'emit'")
+        case (_?, nil): throw v.error("rule '\(name)': schedule.emit needs 'event: {type: ...}' (what to send)")
+        case (_?, let e?):
+            let em = try e.mapping(
+                "schedule.event", known: ["source", "host", "type", "severity", "summary", "attributes"])
+            guard let type = try em["type"]?.string("schedule.event.type"), !type.isEmpty else {
+                throw e.error("schedule.event needs a 'type'")
+            }
+            var severity = Severity.info
+            if let n = em["severity"] {
+                let text = try n.string("schedule.event.severity")
+                guard let sev = Severity(name: text) else { throw n.error("unknown severity '\(text)'") }
+                severity = sev
+            }
+            var attributes: [(String, AttributeValue)] = []
+            if let a = em["attributes"] {
+                for (_, k, val) in try a.anyMapping("schedule.event.attributes").entries {
+                    attributes.append((k, .string(try val.string("schedule.event.attributes.\(k)"))))
+                }
+            }
+            s.event = Event(
+                time: .zero, source: try em["source"]?.string("schedule.event.source") ?? "calendar",
+                host: try em["host"]?.string("schedule.event.host") ?? "", type: type, severity: severity,
+                summary: try em["summary"]?.string("schedule.event.summary") ?? "", attributes: Attributes(attributes))
+        case (nil, nil): break
+        }
+        return s
+    }
+
     // MARK: Parsers
 
     static func parser(_ v: YAMLValue) throws(ConfigError) -> LineParser {

@@ -14,7 +14,7 @@ public enum RuleParser {
     static let ruleKeys = [
         "rule", "description", "when", "expect", "absent_for", "key", "clear_when", "alarm", "stop", "hold",
         "auto_clear", "threshold", "escalate", "flap", "sequence", "group", "ci", "root_cause", "incident",
-        "once_per", "record", "while_alarm", "unless_alarm",
+        "once_per", "record", "while_alarm", "unless_alarm", "schedule",
     ]
     static let thresholdKeys = ["count", "within", "rate", "clear_below"]
     static let alarmKeys = ["severity", "summary"]
@@ -84,8 +84,16 @@ public enum RuleParser {
             throw nameNode.error("rule name '\(name)' must be non-empty letters, digits, '-', '_', '.' or ':'")
         }
         let timing = try parseTiming(map, rule: value, name: name)
-        let whenNode: YAMLValue
+        let schedule = try map["schedule"].map { s throws(ConfigError) in try ContextParser.schedule(s, rule: name) }
+        if let s = map["schedule"] {
+            for k in ["when", "expect", "hold", "threshold", "absent_for", "sequence", "group", "flap"]
+            where map[k] != nil {
+                throw s.error("rule '\(name)': a calendar rule (schedule) takes no '\(k)'")
+            }
+        }
+        let whenNode: YAMLValue?
         switch (map["when"], map["expect"]) {
+        case (nil, nil) where schedule != nil: whenNode = nil
         case (let w?, nil): whenNode = w
         case (nil, let e?):
             guard timing.absentFor != nil else {
@@ -95,13 +103,19 @@ public enum RuleParser {
         case (_?, let e?): throw e.error("a rule has either 'when' (events that raise) or 'expect' (absence), not both")
         case (nil, nil): throw value.error("rule '\(name)' has no 'when' clause")
         }
-        let when = try matcher(whenNode, what: map["when"] != nil ? "when" : "expect")
+        let when =
+            try whenNode.map { n throws(ConfigError) in try matcher(n, what: map["when"] != nil ? "when" : "expect") }
+            ?? Rule.never
         let clearWhen = try map["clear_when"].map { v throws(ConfigError) in try matcher(v, what: "clear_when") }
-        let key = try template(map["key"], default: "{host}", what: "key")
-        guard let alarmNode = map["alarm"] else { throw value.error("rule '\(name)' has no 'alarm' clause") }
-        let alarmMap = try alarmNode.mapping("alarm", known: alarmKeys)
+        // A calendar rule's alarm stands for its occurrences: one per rule unless its key says otherwise.
+        let key = try template(map["key"], default: schedule != nil ? "{type}" : "{host}", what: "key")
+        // A calendar rule that only emits events needs no alarm clause.
+        guard map["alarm"] != nil || schedule?.emit != nil else {
+            throw value.error("rule '\(name)' has no 'alarm' clause")
+        }
+        let alarmMap = try map["alarm"]?.mapping("alarm", known: alarmKeys)
         var severity: Severity?
-        if let s = alarmMap["severity"] {
+        if let s = alarmMap?["severity"] {
             let text = try s.string("severity")
             if text != "event" {
                 guard let sev = Severity(name: text) else {
@@ -110,7 +124,7 @@ public enum RuleParser {
                 severity = sev
             }
         }
-        let summary = try template(alarmMap["summary"], default: "{type} on {host}", what: "summary")
+        let summary = try template(alarmMap?["summary"], default: "{type} on {host}", what: "summary")
         let stop = try map["stop"]?.bool("stop") ?? false
         var rule = Rule(
             name: name, when: when, key: key, clearWhen: clearWhen,
@@ -119,6 +133,7 @@ public enum RuleParser {
         if let ci = map["ci"] { rule.ci = try template(ci, default: "{host}", what: "ci") }
         rule.rootCause = try map["root_cause"]?.bool("root_cause") ?? false
         rule.opensIncident = try map["incident"]?.bool("incident") ?? true
+        rule.schedule = schedule
         for (field, active) in [("while_alarm", true), ("unless_alarm", false)] {
             guard let node = map[field] else { continue }
             let items: [YAMLValue]
