@@ -62,6 +62,13 @@ struct Eccd: AsyncParsableCommand {
         help: "With --replay: json, pcap or text (raw lines through the rules' parsers); by default json or pcap.")
     var input: ReplayInput.Format?
 
+    @Option(
+        name: .customLong("store"),
+        help: ArgumentHelp(
+            "With --replay: also write the changes to this new database file (alarms, incidents, notification groups).",
+            valueName: "file"))
+    var store: String?
+
     @Option(name: .customLong("format"), help: "With --replay: text (one line per change) or json (JSON lines).")
     var format: ReplayFormat = .text
 
@@ -70,9 +77,14 @@ struct Eccd: AsyncParsableCommand {
 
     func validate() throws {
         if replay == nil
-            && (!rules.isEmpty || !diffRules.isEmpty || from != nil || to != nil || repeats || input != nil)
+            && (!rules.isEmpty || !diffRules.isEmpty || from != nil || to != nil || repeats || input != nil
+                || store != nil)
         {
-            throw ValidationError("--rules, --diff-rules, --from, --to, --input and --repeats go with --replay")
+            throw ValidationError(
+                "--rules, --diff-rules, --from, --to, --input, --store and --repeats go with --replay")
+        }
+        if store != nil && !diffRules.isEmpty {
+            throw ValidationError("--store goes with one rule set, not with --diff-rules")
         }
     }
 
@@ -107,10 +119,11 @@ struct Eccd: AsyncParsableCommand {
             run.repeats = repeats
             run.format = format
             run.inputFormat = input
+            run.store = store
             run.options.from = try from.map { s throws in try Self.time(s, "--from") }
             run.options.to = try to.map { s throws in try Self.time(s, "--to") }
             do {
-                let status = try run.run(config: cfg)
+                let status = try await run.run(config: cfg)
                 if status != 0 { throw ExitCode(status) }
             } catch let e as Daemon.StartupError {
                 FileHandle.standardError.write(Data("eccd: \(e.description)\n".utf8))

@@ -14,6 +14,9 @@
     it changes.
   * A real capture: tcpdump records net-snmp's snmptrap sending linkDown traps to a port on 127.0.0.1;
     the replay turns the capture into the alarms of the shipped network rules, sender and time kept.
+  * Raw lines and a scratch store: docs/examples/syslog.log through the shipped parsers (--input text)
+    into a new database file (--store): the four alarms and incidents, and who would have been paged;
+    an existing file is refused.
 
 Usage: replay.py BIN_DIR
 """
@@ -207,5 +210,29 @@ if code != 0 or [c["change"] for c in down] != ["raised"] or down[0]["host"] != 
 if abs(seconds(down[0]["at"]) - (seconds(down[0]["first_seen"]) + 10)) > 0.01:
     fail(f"the hold did not end 10 s after the captured trap's time: {down[0]}")
 print(f"replay: a tcpdump capture of net-snmp's traps: {err.strip()}")
+# --- 5. Raw syslog lines through the shipped parsers, into a scratch store: who would have been paged.
+routes = open(f"{ROOT}/rules/routes.yaml").read()
+receivers = sorted({r.strip() for line in routes.splitlines() if "receivers: [" in line
+                    for r in line.split("receivers: [")[1].split("]")[0].split(",")})
+with open(f"{work}/scratch.yaml", "w") as f:
+    f.write(f"rules: [{ROOT}/rules]\nnotify:\n  receivers:\n")
+    for r in receivers:
+        f.write(f'    - {{name: {r}, webhook: {{url: "http://127.0.0.1:9/"}}}}\n')
+scratch = f"{work}/scratch.db"
+code, out, err = replay(f"{ROOT}/docs/examples/syslog.log", "--input", "text", "--config", f"{work}/scratch.yaml",
+                        "--to", "2026-12-05T04:00:00Z", "--store", scratch)
+if code != 0 or "route security-team would have paged [security-email] for 2 raised alarms" not in err:
+    fail(f"the syslog example into a scratch store: exit {code}, {err}")
+db = sqlite3.connect(scratch)
+incidents = db.execute("SELECT count(*) FROM incidents").fetchone()[0]
+rules_raised = sorted(r for (r,) in db.execute("SELECT rule FROM alarms"))
+db.close()
+if incidents != 4 or rules_raised != ["service-failed", "service-restart-loop", "ssh-brute-force", "sudo-failures"]:
+    fail(f"the scratch store holds {incidents} incidents and alarms of {rules_raised}")
+code, _, err2 = replay(f"{ROOT}/docs/examples/syslog.log", "--input", "text", "--rules", f"{ROOT}/rules", "--store", scratch)
+if code != 2 or "must be a new file" not in err2:
+    fail(f"a replay wrote into an existing database: exit {code}, {err2}")
+print(f"replay: docs/examples/syslog.log through the shipped parsers into a scratch store: "
+      f"{err.strip().splitlines()[-3]} / {err.strip().splitlines()[-1]}", flush=True)
 print("replay: OK")
 subprocess.run(["rm", "-rf", work])

@@ -3,6 +3,7 @@ import EccRules
 import EccSNMP
 import EccStore
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -25,13 +26,20 @@ public struct ReplayRun {
     public var format = ReplayFormat.text
     /// Also write repeats (by default only raises, clears and updates).
     public var repeats = false
+    /// A new database file the changes are also written to, by the daemon's own store writer: alarms and
+    /// their journal, incidents (with their priority and SLA) and the notification groups their routes open.
+    public var store: String?
 
     public init(input: String) { self.input = input }
 
     /// Runs the replay; returns the process's exit status (0, or 1 when lines were refused).
-    public func run(config: DaemonConfig) throws(Daemon.StartupError) -> Int32 {
+    public func run(config: DaemonConfig) async throws(Daemon.StartupError) -> Int32 {
         let first = try load(rules.isEmpty ? config.rulePaths : rules, config: config)
         let second = try diffRules.isEmpty ? nil : load(diffRules, config: config)
+        let writer = try store.map { path throws(Daemon.StartupError) in
+            try scratchStore(path, rules: first, config: config)
+        }
+        let toStore = writer?.makeSubmitter()
         let fd: Int32
         if input == "-" {
             fd = 0
@@ -96,6 +104,7 @@ public struct ReplayRun {
             event: { e in
                 if b == nil {
                     a.feed(e) { batch in
+                        toStore?.submit(batch)
                         for c in batch.changes where shows(c) {
                             format.write(c, receiversOf: first.receivers(ofRoutes:), to: &out)
                         }
@@ -113,6 +122,7 @@ public struct ReplayRun {
             }, unmatched: { unmatched += 1 })
         if b == nil {
             a.finish { batch in
+                toStore?.submit(batch)
                 for c in batch.changes where shows(c) {
                     format.write(c, receiversOf: first.receivers(ofRoutes:), to: &out)
                 }
@@ -132,6 +142,11 @@ public struct ReplayRun {
             lines.append(summaryLine(b.summary, read: read, refused: refusals, seconds: seconds, label: "diff rules"))
         }
         if read == .text { lines.append("eccd: replay: \(unmatched) lines no parser took") }
+        if let writer, let path = store {
+            toStore?.close()
+            await writer.waitUntilFinished()
+            lines += scratchSummary(path, rules: first)
+        }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         return refusals > 0 ? 1 : 0
     }
@@ -149,6 +164,60 @@ public struct ReplayRun {
         return "eccd: replay\(label.isEmpty ? "" : " (\(label))"): \(s.events) events (\(read.rawValue), \(span)) in "
             + String(format: "%.2f s (%.0f events/s): ", seconds, rate) + kinds.joined(separator: ", ")
             + "; \(s.late) late, \(s.skipped) outside --from/--to, \(refused) refused"
+    }
+
+    /// The scratch store: a new file (a replay never writes into an existing database), the daemon's store
+    /// writer with its incident policy and, when the configuration notifies, its routes.
+    private func scratchStore(_ path: String, rules: RuleSet, config: DaemonConfig) throws(Daemon.StartupError)
+        -> StoreWriter
+    {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw Daemon.StartupError(
+                description: "replay: --store \(path) exists: a scratch store must be a new file (a replay never "
+                    + "writes into an existing database)")
+        }
+        let inForce = RulesInForce(rules)
+        var policy = IncidentClassifier.policy(config.incidents, rules: inForce)
+        if config.notify != nil { policy.routeBook = { [inForce] in inForce.get().routeBook } }
+        do {
+            var logger = Logger(label: "eccd.replay")
+            logger.logLevel = .warning  // the summary says what the store holds; its open and close are noise here
+            let w = try StoreWriter(path: path, policy: policy, logger: logger)
+            w.start()
+            return w
+        } catch {
+            throw Daemon.StartupError(description: "replay: --store \(path): \(error)")
+        }
+    }
+
+    /// What the scratch store holds: incidents by priority, and the routes the raises notified with their
+    /// receivers ("who would have been paged").
+    private func scratchSummary(_ path: String, rules: RuleSet) -> [String] {
+        do {
+            let c = try Connection(path: path)
+            let alarms = try c.scalarInt("SELECT count(*) FROM alarms") ?? 0
+            var byPriority: [String] = []
+            let p = try c.prepare("SELECT priority, count(*) FROM incidents GROUP BY priority ORDER BY priority")
+            while try p.step() { byPriority.append("P\(p.int(0)) \(p.int(1))") }
+            var out = [
+                "eccd: replay: scratch store \(path): \(alarms) alarms; incidents by priority: "
+                    + (byPriority.isEmpty ? "none" : byPriority.joined(separator: ", "))
+            ]
+            // The routes each raise notified (the first notification; group waits, repeats, escalation steps,
+            // digests and rate limits are the dispatcher's, on the wall clock, and not replayed).
+            var raises: [String: Int] = [:]
+            let o = try c.prepare("SELECT notify FROM alarm_origins WHERE notify != ''")
+            while try o.step() {
+                for route in o.text(0).split(separator: ",") { raises[String(route), default: 0] += 1 }
+            }
+            for (route, n) in raises.sorted(by: { $0.key < $1.key }) {
+                let receivers = rules.receivers(ofRoutes: [route]).joined(separator: ", ")
+                out.append("eccd: replay: route \(route) would have paged [\(receivers)] for \(n) raised alarms")
+            }
+            return out
+        } catch {
+            return ["eccd: replay: scratch store \(path) not read back: \(error)"]
+        }
     }
 
     /// The rules at `paths`, with the CMDB and change windows of the configuration's database when it exists
