@@ -37,7 +37,7 @@ extension Engine {
             let list = rules.rules
             let hasContext = rules.hasRaiseContext
             list.withUnsafeBufferPointer { rs in
-                raiseOrRepeat(i, rs[i], event: e, key: &key, hasContext: hasContext, at: now, into: &batch)
+                raiseOrRepeat(i, rs, event: e, key: &key, hasContext: hasContext, at: now, into: &batch)
             }
         case .clear:
             let key = rules.rules[i].key.render(rules.rules[i].calendarEvent(at: now))

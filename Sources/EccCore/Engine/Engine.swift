@@ -211,33 +211,34 @@ public struct Engine: Sendable {
                 // Named regex groups become fields for this rule's key and summary.
                 let event = captures.isEmpty ? event : event.adding(captures)
                 if !rules[i].alarmConditions.isEmpty, !alarmConditionsHold(rules[i].alarmConditions, event) { continue }
-                raiseOrRepeat(i, rules[i], event: event, key: &key, hasContext: hasContext, at: now, into: &batch)
+                raiseOrRepeat(i, rules, event: event, key: &key, hasContext: hasContext, at: now, into: &batch)
                 if rules[i].stop { break }
             }
         }
     }
 
     /// Raises or repeats rule `i`'s alarm (or starts its hold, count, wait) for an event its `when` took;
-    /// `key` is a reusable buffer. The rule is passed borrowed: a copy costs a dozen reference counts.
+    /// `key` is a reusable buffer. The rules are read through their buffer, in place: a `Rule` passed or
+    /// bound as a value is copied, a dozen reference counts per event.
     @inline(__always)
     mutating func raiseOrRepeat(
-        _ i: Int, _ rule: borrowing Rule, event: Event, key: inout [UInt8], hasContext: Bool, at now: EventTime,
-        into batch: inout ChangeBatch
+        _ i: Int, _ rules: UnsafeBufferPointer<Rule>, event: Event, key: inout [UInt8], hasContext: Bool,
+        at now: EventTime, into batch: inout ChangeBatch
     ) {
         key.removeAll(keepingCapacity: true)
-        rule.key.render(event, into: &key)
-        if !rule.isPlain {
+        rules[i].key.render(event, into: &key)
+        if !rules[i].isPlain {
             handleTimed(i, key: String(decoding: key, as: UTF8.self), event: event, at: now, into: &batch)
             return
         }
         key.withUnsafeBytes { keyBytes in
             let hash = AlarmTable.hash(keyBytes)
-            let repeated = repeatActive(i, rule, keyBytes, hash: hash, event: event, at: now, into: &batch)
+            let repeated = repeatActive(i, rules[i], keyBytes, hash: hash, event: event, at: now, into: &batch)
             if repeated == nil {
                 var alarm = Alarm(
-                    id: nextAlarmID, rule: rule.name, key: String(decoding: keyBytes, as: UTF8.self),
-                    severity: rule.alarm.severity ?? event.severity,
-                    summary: rule.alarm.summary.render(event, count: 1),
+                    id: nextAlarmID, rule: rules[i].name, key: String(decoding: keyBytes, as: UTF8.self),
+                    severity: rules[i].alarm.severity ?? event.severity,
+                    summary: rules[i].alarm.summary.render(event, count: 1),
                     source: event.source, host: event.host, type: event.type, firstSeen: event.time,
                     lastSeen: event.time)
                 nextAlarmID += 1
