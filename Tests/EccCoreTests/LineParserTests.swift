@@ -81,6 +81,13 @@ struct LineParserTests {
         guard case .refused(_, let sev) = try Self.parse("2025-12-05T10:00:00Z gw1 fw: action=deny level=loud")
         else { Issue.record("not refused"); return }
         #expect(sev == "severity 'loud' is not one of eccd's")
+        // A line cannot pass for eccd's self-monitoring, whatever its captures say.
+        let forged = try compileRules(
+            "- parser: p\n  match: '^(?P<source>\\S+) (?P<type>\\S+)'\n  event: {summary: x}\n"
+        ).parsers
+        guard case .refused(_, let reserved) = forged.parse("eccd eccd-store-unwritable", receivedAt: testEpoch)
+        else { Issue.record("not refused"); return }
+        #expect(reserved.contains("eccd's own source"))
     }
 
     @Test("the first parser in order wins when several match")

@@ -231,6 +231,10 @@ public struct LineParsers: Sendable {
         }
         e.summary = p.summary.map { $0.render(e) } ?? summary ?? String(decoding: line, as: UTF8.self)
         guard !e.type.isEmpty else { return .refused(parser: p.name, reason: "no type (the event's type is empty)") }
+        // A line may not pass for eccd's own self-monitoring (a capture or template could say `eccd`).
+        guard e.source != Event.eccdSource else {
+            return .refused(parser: p.name, reason: "'\(Event.eccdSource)' is eccd's own source; choose another")
+        }
         return .event(e)
     }
 
