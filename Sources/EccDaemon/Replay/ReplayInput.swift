@@ -62,30 +62,41 @@ public enum ReplayInput {
         _ reader: inout ChunkReader, _ text: TextLines, event: (Event) -> Void, refused: (Refusal) -> Void,
         unmatched: () -> Void
     ) {
+        eachLine(&reader, .text, refused: refused) { number, line in
+            var raw = line
+            if raw.last == 0x0D { raw.removeLast() }
+            let outcome = raw.withUnsafeBufferPointer {
+                text.parsers.parse($0, receivedAt: untimed, reference: text.reference)
+            }
+            switch outcome {
+            case .event(let e) where e.time == untimed:
+                refused(
+                    Refusal(
+                        position: number, format: .text,
+                        message: "its parser reads no time: a replay runs on the events' own timestamps"))
+            case .event(let e): event(e)
+            case .unmatched: unmatched()
+            case .refused(let parser, let reason):
+                refused(Refusal(position: number, format: .text, message: "parser '\(parser)': \(reason)"))
+            }
+        }
+    }
+
+    /// The time an event read without one takes: marked, to refuse it (a replay has no clock of its own).
+    static let untimed = EventTime(nanoseconds: .min)
+
+    /// Each line with its number from 1; a line longer than ``maxLineBytes`` is refused whole.
+    private static func eachLine(
+        _ reader: inout ChunkReader, _ format: Format, refused: (Refusal) -> Void,
+        _ body: (Int, ArraySlice<UInt8>) -> Void
+    ) {
         var number = 0
-        // A line whose parser reads no time takes this: marked, to refuse it (a replay has no clock of its own).
-        let untimed = EventTime(nanoseconds: .min)
         while let line = reader.line(maximum: maxLineBytes) {
             number += 1
             switch line {
             case .tooLong:
-                refused(Refusal(position: number, format: .text, message: "longer than \(maxLineBytes) bytes"))
-            case .bytes(var raw):
-                if raw.last == 0x0D { raw.removeLast() }
-                let outcome = raw.withUnsafeBufferPointer {
-                    text.parsers.parse($0, receivedAt: untimed, reference: text.reference)
-                }
-                switch outcome {
-                case .event(let e) where e.time == untimed:
-                    refused(
-                        Refusal(
-                            position: number, format: .text,
-                            message: "its parser reads no time: a replay runs on the events' own timestamps"))
-                case .event(let e): event(e)
-                case .unmatched: unmatched()
-                case .refused(let parser, let reason):
-                    refused(Refusal(position: number, format: .text, message: "parser '\(parser)': \(reason)"))
-                }
+                refused(Refusal(position: number, format: format, message: "longer than \(maxLineBytes) bytes"))
+            case .bytes(let raw): body(number, raw)
             }
         }
     }
@@ -115,33 +126,24 @@ public enum ReplayInput {
     public static let maxLineBytes = 1 << 20
 
     static func readJSONLines(_ reader: inout ChunkReader, event: (Event) -> Void, refused: (Refusal) -> Void) {
-        var number = 0
-        // An event without `time` would take the decoder's receive time: this marks it, to refuse it.
-        let untimed = EventTime(nanoseconds: .min)
-        while let line = reader.line(maximum: maxLineBytes) {
-            number += 1
-            switch line {
-            case .tooLong:
-                refused(Refusal(position: number, format: .jsonLines, message: "longer than \(maxLineBytes) bytes"))
-            case .bytes(let raw):
-                var trimmed = raw
-                while let last = trimmed.last, last == 0x0D || last == 0x20 || last == 0x09 { trimmed.removeLast() }
-                if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }  // blank lines
-                let decoded: Result<Event, EventDecodingError> = trimmed.withUnsafeBytes { buf in
-                    do throws(EventDecodingError) {
-                        return .success(try JSONEventDecoder.decodeEvent(buf, receivedAt: untimed))
-                    } catch { return .failure(error) }
-                }
-                switch decoded {
-                case .success(let e) where e.time == untimed:
-                    refused(
-                        Refusal(
-                            position: number, format: .jsonLines,
-                            message: "no time: a replay runs on the events' own timestamps"))
-                case .success(let e): event(e)
-                case .failure(let error):
-                    refused(Refusal(position: number, format: .jsonLines, message: error.description))
-                }
+        eachLine(&reader, .jsonLines, refused: refused) { number, raw in
+            var trimmed = raw
+            while let last = trimmed.last, last == 0x0D || last == 0x20 || last == 0x09 { trimmed.removeLast() }
+            if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }  // blank lines
+            let decoded: Result<Event, EventDecodingError> = trimmed.withUnsafeBytes { buf in
+                do throws(EventDecodingError) {
+                    return .success(try JSONEventDecoder.decodeEvent(buf, receivedAt: untimed))
+                } catch { return .failure(error) }
+            }
+            switch decoded {
+            case .success(let e) where e.time == untimed:
+                refused(
+                    Refusal(
+                        position: number, format: .jsonLines,
+                        message: "no time: a replay runs on the events' own timestamps"))
+            case .success(let e): event(e)
+            case .failure(let error):
+                refused(Refusal(position: number, format: .jsonLines, message: error.description))
             }
         }
     }
