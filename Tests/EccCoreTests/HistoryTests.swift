@@ -34,6 +34,13 @@ struct HistoryTests {
         return events.sorted { $0.time < $1.time }
     }
 
+    /// The event as a collector hands it over: received at `now`, long after its own time.
+    static func arrived(_ e: Event, at now: EventTime) -> Event {
+        var e = e
+        e.receivedAt = now
+        return e
+    }
+
     /// What became of each alarm, without processing times (those differ between live and a flush).
     static func outcome(_ changes: [AlarmChange]) -> [String] {
         changes.filter { $0.kind != .repeated }.map { c in
@@ -69,7 +76,7 @@ struct HistoryTests {
         let now = testEpoch.adding(nanoseconds: 7_200_000_000_000)
         engine.handle(.make("heartbeat", host: "live1", at: 7200), at: now, into: &b)
         engine.tick(at: now, into: &b)
-        for e in events { engine.handle(e, at: now, into: &b) }
+        for e in events { engine.handle(Self.arrived(e, at: now), at: now, into: &b) }
         let later = now.adding(nanoseconds: 3_000_000_000)
         engine.tick(at: later, into: &b)
         engine.closeIdleHistory(at: later, into: &b)
@@ -104,13 +111,24 @@ struct HistoryTests {
         #expect(engine.lateEvents > 0)
     }
 
+    @Test("an event that waited in eccd's own queues is not history: it arrived in time")
+    func queuedIsNotHistory() throws {
+        var engine = Engine(rules: try compileRules(Self.rules))
+        var b = ChangeBatch()
+        let now = testEpoch.adding(nanoseconds: 3_600_000_000_000)
+        engine.tick(at: now, into: &b)
+        // Stamped on arrival a minute ago (the bus was full); handled now.
+        engine.handle(.make("down", host: "a", at: 3540), at: now, into: &b)
+        #expect(engine.historySenders == 0 && engine.historyEvents == 0 && engine.lateEvents == 1)
+    }
+
     @Test("a sender that catches up leaves its own clock: its timers join the engine's")
     func catchUp() throws {
         var engine = Engine(rules: try compileRules(Self.rules))
         var b = ChangeBatch()
         let now = testEpoch.adding(nanoseconds: 3_600_000_000_000)
         engine.tick(at: now, into: &b)
-        engine.handle(.make("down", host: "a", at: 0), at: now, into: &b)
+        engine.handle(Self.arrived(.make("down", host: "a", at: 0), at: now), at: now, into: &b)
         #expect(engine.historySenders == 1)
         #expect(b.changes.isEmpty)  // its hold runs on its own clock, still at 0 s
         engine.handle(.make("heartbeat", host: "a", at: 3600), at: now, into: &b)
@@ -137,7 +155,9 @@ struct HistoryTests {
         var b = ChangeBatch()
         let now = testEpoch.adding(nanoseconds: 3_600_000_000_000)
         engine.tick(at: now, into: &b)
-        for host in ["a", "b", "c"] { engine.handle(.make("down", host: host, at: 0), at: now, into: &b) }
+        for host in ["a", "b", "c"] {
+            engine.handle(Self.arrived(.make("down", host: host, at: 0), at: now), at: now, into: &b)
+        }
         #expect(engine.historySenders == 2)
         #expect(engine.historyRefused == 1)
         #expect(engine.lateEvents == 1)
@@ -160,7 +180,7 @@ struct HistoryTests {
                 engine.tick(at: now, into: &b)
                 engine.closeIdleHistory(at: now, into: &b)  // 100 ms apart: never silent for 2 s
             }
-            engine.handle(e, at: now, into: &b)
+            engine.handle(Self.arrived(e, at: now), at: now, into: &b)
         }
         now = now.adding(nanoseconds: 2_000_000_000)
         engine.closeIdleHistory(at: now, into: &b)

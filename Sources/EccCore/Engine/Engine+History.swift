@@ -5,11 +5,11 @@
 /// outage, a collector's backlog, a device that buffered its log. On the engine's one clock they would all
 /// be late, and every hold, absence and window they start would be overdue at once. Instead the sender
 /// gets a clock of its own while it delivers history, driven by its own events, and the timers its events
-/// set run on that clock. When the sender catches up (an event near the watermark) or falls silent for
+/// set run on that clock. When the sender catches up (an event that arrives in time) or falls silent for
 /// ``idle``, its clock joins the engine's again: timers due by then fire, each as of its own deadline, and
 /// the rest move to the engine's timers.
 public struct HistoryPolicy: Sendable, Equatable {
-    /// An event at least this far behind the watermark (or the lateness, if that is longer) is history.
+    /// An event that arrived more than this after its own time (or the lateness, if that is longer) is history.
     public var after: Int64 = 10_000_000_000
     /// A sender delivering history that sends nothing for this long (eccd's clock) has delivered it.
     public var idle: Int64 = 2_000_000_000
@@ -40,11 +40,15 @@ extension Engine {
 
     /// Takes the event's sender onto (or off) a clock of its own; true when the event is history and is to be
     /// handled on the sender's clock (``lane`` is set to the sender).
+    ///
+    /// History is decided by how late the event *arrived* (its receive time less its own time), not by how far
+    /// it lies behind the watermark: an event eccd stamped itself, or one that waited in eccd's own queues
+    /// during an overload, is never history (it is late, if anything, as before).
     mutating func enterHistory(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) -> Bool {
-        let line = watermark.nanoseconds &- max(rules.lateness, rules.history.after)
+        let arrivedLate = event.receivedAt.nanoseconds &- event.time.nanoseconds
         let sender = Self.sender(of: event)
         guard lanes[sender] != nil else {
-            guard event.time.nanoseconds < line else { return false }
+            guard arrivedLate > max(rules.lateness, rules.history.after) else { return false }
             guard lanes.count < rules.history.maxSenders else {
                 historyRefused &+= 1
                 return false
@@ -54,7 +58,7 @@ extension Engine {
             lane = sender
             return true
         }
-        if event.time.nanoseconds >= line {
+        if arrivedLate <= rules.history.after {
             // Caught up: what its clock made due fires, the rest joins the engine's timers.
             closeHistory(sender, at: event.time, into: &batch)
             return false

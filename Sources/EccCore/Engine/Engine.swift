@@ -134,7 +134,7 @@ public struct Engine: Sendable {
             futureEvents &+= 1
             return handle(e, at: now, into: &batch)
         }
-        if !lanes.isEmpty || event.time.nanoseconds < watermark.nanoseconds &- rules.history.after,
+        if !lanes.isEmpty || event.receivedAt.nanoseconds &- event.time.nanoseconds > rules.history.after,
             enterHistory(event, at: now, into: &batch), let sender = lane, let clock = lanes[sender]?.clock
         {
             // Its sender's clock is the processing time of history.

@@ -165,7 +165,7 @@ final class Telemetry: Sendable {
             "Events older than the engine's lateness allows (placed as well as possible; timers may have fired)")
         count(
             "ecc_events_history_total", [:], runner.historyEvents,
-            "Events handled as history on their sender's own clock (a spool or backlog arriving late)")
+            "Events handled as history on their sender's own clock (arrived more than history_after after their time)")
         count(
             "ecc_events_history_refused_total", [:], runner.historyRefused,
             "History handled as late events: too many senders were delivering history at once")
