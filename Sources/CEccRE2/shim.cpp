@@ -108,7 +108,13 @@ int ecc_re2_set_first(const ecc_re2_set *set, const char *text, size_t len) {
     // One vector per thread, reused: a match allocates nothing once it has grown.
     thread_local std::vector<int> matched;
     matched.clear();
-    if (!set->set.Match(re2::StringPiece(text, len), &matched) || matched.empty()) return -1;
+    re2::RE2::Set::ErrorInfo info;
+    if (!set->set.Match(re2::StringPiece(text, len), &matched, &info)) {
+        // The set's DFA has no fallback: when it gives up (out of memory on a long, hostile line), say so, and
+        // the caller tries the expressions one by one.
+        return info.kind == re2::RE2::Set::kNoError ? -1 : -2;
+    }
+    if (matched.empty()) return -1;
     return *std::min_element(matched.begin(), matched.end());
 }
 

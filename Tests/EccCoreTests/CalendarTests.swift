@@ -156,3 +156,91 @@ struct CalendarTests {
         }
     }
 }
+
+@Suite("Calendar rules: reloads, transforms, lateness")
+struct CalendarReloadTests {
+    @Test("a calendar rule added by a reload fires; a changed cron fires on the new schedule only")
+    func addedByReload() throws {
+        var engine = Engine(rules: try compileRules("- rule: other\n  when: {type: x}\n  alarm: {}\n"))
+        var b = ChangeBatch()
+        engine.tick(at: testEpoch, into: &b)  // 10:00Z
+        _ = engine.replaceRules(
+            try compileRules("- rule: hourly\n  schedule: {raise: \"30 * * * *\"}\n  once_per: 10m\n  alarm: {}\n"),
+            at: testEpoch, into: &b)
+        engine.tick(at: testEpoch.adding(nanoseconds: 3_600_000_000_000), into: &b)  // 11:00Z
+        #expect(b.changes.filter { $0.kind == .raised }.map(\.at.description) == ["2025-11-25T10:30:00.000Z"])
+        _ = engine.replaceRules(
+            try compileRules("- rule: hourly\n  schedule: {raise: \"45 * * * *\"}\n  once_per: 10m\n  alarm: {}\n"),
+            at: testEpoch.adding(nanoseconds: 3_600_000_000_000), into: &b)
+        engine.tick(at: testEpoch.adding(nanoseconds: 7_200_000_000_000), into: &b)  // 12:00Z
+        #expect(
+            b.changes.filter { $0.kind == .raised }.map(\.at.description) == [
+                "2025-11-25T10:30:00.000Z", "2025-11-25T11:45:00.000Z",
+            ])
+    }
+
+    @Test("an emitted event goes through the transforms and is not counted late")
+    func emitTransformed() throws {
+        let yaml = """
+            - engine: settings
+              lateness: 5s
+            - transform: site
+              when: {type: nightly_check}
+              set: {site: dc1}
+            - rule: nightly
+              schedule:
+                emit: "0 12 * * *"
+                event: {type: nightly_check}
+            - rule: checked
+              when: {type: nightly_check}
+              key: "{site}"
+              alarm: {}
+            """
+        var engine = Engine(rules: try compileRules(yaml))
+        var b = ChangeBatch()
+        engine.tick(at: testEpoch, into: &b)
+        engine.tick(at: testEpoch.adding(nanoseconds: 7_210_000_000_000), into: &b)  // past 12:00 + the lateness
+        #expect(b.changes.map(\.alarm.key) == ["dc1"])
+        #expect(engine.lateEvents == 0)
+    }
+}
+
+@Suite("once_per and record: every, the edges")
+struct WindowEdgeTests {
+    @Test("with lateness, a match just after the window raises a new alarm, not a repeat of the old one")
+    func lateMatch() throws {
+        let yaml = "- engine: settings\n  lateness: 5s\n- rule: w\n  when: {type: a}\n  once_per: 1h\n  alarm: {}\n"
+        var engine = Engine(rules: try compileRules(yaml))
+        var b = ChangeBatch()
+        for at in [0.0, 3602] {
+            engine.handle(.make("a", at: at), at: testEpoch.adding(nanoseconds: Int64(at * 1e9)), into: &b)
+        }
+        #expect(b.changes.map(\.kind) == [.raised, .cleared, .raised])
+        #expect(b.changes[1].alarm.clearedAt == testEpoch.adding(nanoseconds: 3_600_000_000_000))
+    }
+
+    @Test("a reload that changes once_per leaves no timer of the old window behind")
+    func reloadWindow() throws {
+        let one = "- rule: w\n  when: {type: a}\n  once_per: 1h\n  alarm: {}\n"
+        var engine = Engine(rules: try compileRules(one))
+        var b = ChangeBatch()
+        engine.handle(.make("a", at: 0), at: testEpoch, into: &b)
+        _ = engine.replaceRules(
+            try compileRules(one.replacingOccurrences(of: "1h", with: "2h")), at: testEpoch, into: &b)
+        engine.tick(at: testEpoch.adding(nanoseconds: 5_400_000_000_000), into: &b)
+        #expect(!b.changes.contains { $0.kind == .cleared })
+        engine.tick(at: testEpoch.adding(nanoseconds: 7_200_000_000_000), into: &b)
+        #expect(b.changes.filter { $0.kind == .cleared }.count == 1)
+    }
+
+    @Test("recorded repeats stay apart when batches are merged (the store writer's pending batch)")
+    func recordedMerge() throws {
+        var engine = Engine(rules: try compileRules("- rule: r\n  when: {type: a}\n  record: every\n  alarm: {}\n"))
+        var b = ChangeBatch()
+        for at in [0.0, 1, 2] { engine.handle(.make("a", at: at), at: testEpoch, into: &b) }
+        var merged = ChangeBatch()
+        merged.append(contentsOf: b)
+        merged.append(contentsOf: b)
+        #expect(merged.changes.map(\.kind) == [.raised, .repeated, .repeated, .raised, .repeated, .repeated])
+    }
+}

@@ -213,6 +213,46 @@ struct ReplayTests {
         #expect(raised == ["ssh-brute-force", "sudo-failures", "service-failed", "service-restart-loop"])
     }
 
+    @Test("a replay of JSON lines runs calendar rules on the recording's time (events are not history)")
+    func calendarInReplay() throws {
+        let rules = try RuleLoader.load(sources: [
+            (
+                "w.yaml",
+                """
+                - rule: nightly
+                  schedule:
+                    emit: "0 2 * * *"
+                    event: {type: nightly_check, host: backup1}
+                - rule: done
+                  when: {type: backupFinished}
+                  key: "{host}"
+                  once_per: 20h
+                  alarm: {}
+                - rule: missing
+                  when: {type: nightly_check}
+                  key: "{host}"
+                  unless_alarm: {rule: done, key: "{host}"}
+                  alarm: {}
+                """
+            )
+        ])
+        // Two days of a host that reports; one backup at midnight, good for 20 hours: the second check misses it.
+        var lines =
+            #"{"time": "2025-12-01T00:00:00Z", "source": "s", "host": "backup1", "type": "backupFinished"}"# + "\n"
+        for h in stride(from: 1, to: 60, by: 1) {
+            lines += #"{"time": \#(1_764_547_200 + h * 3600), "source": "s", "host": "web1", "type": "ping"}"# + "\n"
+        }
+        var events: [Event] = []
+        ReplayInput.read(bytes: Array(lines.utf8), event: { events.append($0) }, refused: { _ in })
+        var replay = Replay(rules: rules)
+        var raised: [String] = []
+        for e in events {
+            replay.feed(e) { raised += $0.changes.filter { $0.kind == .raised }.map { "\($0.alarm.rule) \($0.at)" } }
+        }
+        replay.finish { raised += $0.changes.filter { $0.kind == .raised }.map { "\($0.alarm.rule) \($0.at)" } }
+        #expect(raised == ["done 2025-12-01T00:00:00.000Z", "missing 2025-12-02T02:00:00.000Z"])
+    }
+
     @Test("diff: only the changes one rule set makes and the other does not")
     func diff() throws {
         let longer = Self.rules.replacingOccurrences(of: "hold: 10s", with: "hold: 60s")

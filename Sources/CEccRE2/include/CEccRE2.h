@@ -56,7 +56,8 @@ int ecc_re2_set_add(ecc_re2_set *set, const char *pattern, size_t len);
 /// Compiles the set after the last add; 1 on success, 0 when RE2 ran out of memory for it.
 int ecc_re2_set_compile(ecc_re2_set *set);
 
-/// The lowest index of an expression that matches `text` anywhere, or -1 when none does.
+/// The lowest index of an expression that matches `text` anywhere, -1 when none does, -2 when the set could
+/// not tell (its DFA ran out of memory: try the expressions one by one).
 int ecc_re2_set_first(const ecc_re2_set *set, const char *text, size_t len);
 
 #ifdef __cplusplus

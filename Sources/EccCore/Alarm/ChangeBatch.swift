@@ -42,6 +42,8 @@ public struct ChangeBatch: Sendable {
 
     /// Adds a change, coalescing repeats.
     public mutating func append(_ change: AlarmChange) {
+        // A repeat with its event (`record: every`) stays a change of its own, however batches are merged.
+        if change.kind == .repeated, change.origin != nil { return appendRecorded(change) }
         switch change.kind {
         case .raised:
             latest[change.alarm.id] = changes.count

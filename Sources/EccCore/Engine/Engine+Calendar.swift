@@ -46,7 +46,10 @@ extension Engine {
             guard var e = s.event else { return }
             e.time = now
             e.receivedAt = now
-            process(e, at: now, into: &batch)
+            // Its own time is the occurrence's: not a late event, though the watermark may be past it.
+            emitting = true
+            defer { emitting = false }
+            transformAndProcess(e, at: now, into: &batch)
         }
     }
 }

@@ -34,6 +34,14 @@ extension Engine {
     /// Senders now delivering history on clocks of their own.
     public var historySenders: Int { lanes.count }
 
+    /// How long after its own time an event arrived (0 when it arrived before it, or when a time is a marker
+    /// out of range: no wrapped subtraction may make an event look late).
+    @inline(__always)
+    static func arrivalDelay(_ e: Event) -> Int64 {
+        let (d, overflow) = e.receivedAt.nanoseconds.subtractingReportingOverflow(e.time.nanoseconds)
+        return overflow || d < 0 || !e.receivedAt.isInRange ? 0 : d
+    }
+
     /// The sender an event belongs to, for history: its host, or its source when it names no host.
     @inline(__always)
     static func sender(of event: Event) -> String { event.host.isEmpty ? event.source : event.host }
@@ -45,7 +53,7 @@ extension Engine {
     /// it lies behind the watermark: an event eccd stamped itself, or one that waited in eccd's own queues
     /// during an overload, is never history (it is late, if anything, as before).
     mutating func enterHistory(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) -> Bool {
-        let arrivedLate = event.receivedAt.nanoseconds &- event.time.nanoseconds
+        let arrivedLate = Self.arrivalDelay(event)
         let sender = Self.sender(of: event)
         guard lanes[sender] != nil else {
             guard arrivedLate > max(rules.lateness, rules.history.after) else { return false }

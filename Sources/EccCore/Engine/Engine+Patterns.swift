@@ -162,13 +162,9 @@ extension Engine {
             a.count = 2
             a.lastSeen = max(event.time, a.lastSeen)
             // The pair: the first event with the second's fields as `then.*`, for the summary and the origin.
-            var origin = p.origin
-            if rule.alarm.summary.usesThen, let first = p.origin {
-                let pair = first.adding(Self.thenFields(event))
-                origin = pair
+            let origin = p.origin.map { $0.adding(Self.thenFields(event)) }
+            if rule.alarm.summary.usesThen || rule.alarm.summary.usesCount, let pair = origin {
                 a.summary = rule.alarm.summary.render(pair, count: 2)
-            } else if rule.alarm.summary.usesCount, let origin = p.origin {
-                a.summary = rule.alarm.summary.render(origin, count: 2)
             }
             raise(i, a, origin: origin, at: now, eventTime: event.time, into: &batch)
         } else if seq.absent, states[i].active.alarm(forKey: key) != nil {
@@ -205,6 +201,11 @@ extension Engine {
             slot.alarm.count += 1
             if event.time > slot.alarm.lastSeen { slot.alarm.lastSeen = event.time }
             let a = slot.alarm
+            if rule.record == .every {
+                batch.appendRecorded(
+                    AlarmChange(kind: .repeated, alarm: a.alarm(rule: rule.name, names), at: now, origin: event))
+                return
+            }
             batch.appendRepeat(
                 id: a.id, count: a.count, lastSeen: a.lastSeen, severity: a.severity, summary: a.summary, at: now,
                 hint: &slot.hint, alarm: { a.alarm(rule: rule.name, names) })

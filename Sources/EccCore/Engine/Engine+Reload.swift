@@ -61,10 +61,6 @@ extension Engine {
             }
         }
         report.removed = old.keys.sorted()
-        // Calendar rules start over from the new set's schedules.
-        calendarGeneration &+= 1
-        calendarArmed = false
-        if watermark > .zero { armCalendars() }
         for name in report.removed {
             if let (_, s) = old[name] { report.clearedAlarms += Self.clearAll(s, at: now, into: &batch) }
         }
@@ -72,6 +68,10 @@ extension Engine {
         states = newStates
         ruleIndex = Self.index(newRules)
         rebuildContext()
+        // Calendar rules start over from the new set's schedules (older timers are of an older generation).
+        calendarGeneration &+= 1
+        calendarArmed = false
+        if watermark > .zero { armCalendars() }
         return report
     }
 }

@@ -142,7 +142,9 @@ extension Engine {
         case .calendar: fireCalendar(t, rule: i, into: &batch)
         case .period:
             // Only the alarm it was set for: a new alarm under the same key has its own window.
-            guard states[i].active.alarm(forKey: t.key)?.id == t.id else { return }
+            guard let window = timing.oncePer, let a = states[i].active.alarm(forKey: t.key), a.id == t.id,
+                a.firstSeen.adding(nanoseconds: window) == t.deadline
+            else { return }  // another alarm, or a window a reload changed
             clearActive(i, key: t.key, at: t.deadline, into: &batch)
         case .escalate: fireEscalation(t, rule: i, into: &batch)
         case .flap: fireFlap(t, rule: i, into: &batch)
@@ -236,6 +238,12 @@ extension Engine {
             }
             states[i].heartbeats[key] = hb
             return
+        }
+        // once_per: a match after the window (its timer not fired yet: lateness) closes it and raises anew.
+        if let window = rules.rules[i].timing.oncePer, let a = states[i].active.alarm(forKey: key),
+            event.time >= a.firstSeen.adding(nanoseconds: window)
+        {
+            clearActive(i, key: key, at: a.firstSeen.adding(nanoseconds: window), into: &batch)
         }
         // Already raised: a repeat, as for plain rules; threshold rules with a clear level keep their window.
         let spec = rules.rules[i].alarm

@@ -42,6 +42,8 @@ public struct Engine: Sendable {
     /// each new rule set; a timer of an older generation is dropped.
     var calendarArmed = false
     var calendarGeneration: UInt64 = 0
+    /// True while a calendar rule's event is handled (it is not late, whatever the watermark).
+    var emitting = false
 
     // Reused buffer for rendering keys; see AlarmTable.
     private var keyBuffer: [UInt8] = []
@@ -134,7 +136,7 @@ public struct Engine: Sendable {
             futureEvents &+= 1
             return handle(e, at: now, into: &batch)
         }
-        if !lanes.isEmpty || event.receivedAt.nanoseconds &- event.time.nanoseconds > rules.history.after,
+        if !lanes.isEmpty || Self.arrivalDelay(event) > rules.history.after,
             enterHistory(event, at: now, into: &batch), let sender = lane, let clock = lanes[sender]?.clock
         {
             // Its sender's clock is the processing time of history.
@@ -146,7 +148,7 @@ public struct Engine: Sendable {
     }
 
     @inline(__always)
-    private mutating func transformAndProcess(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+    mutating func transformAndProcess(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
         if rules.transforms.isEmpty {
             process(event, at: now, into: &batch)
         } else {
@@ -161,7 +163,7 @@ public struct Engine: Sendable {
         // must not fire timers early), and timers now due fire before this event is looked at.
         // History moved its sender's clock instead (``enterHistory``).
         if lane == nil {
-            if event.time.nanoseconds < watermark.nanoseconds &- rules.lateness { lateEvents &+= 1 }
+            if event.time.nanoseconds < watermark.nanoseconds &- rules.lateness && !emitting { lateEvents &+= 1 }
             advance(to: min(event.time, now), into: &batch)
         }
         var key = keyBuffer

@@ -167,7 +167,8 @@ public struct LineParsers: Sendable {
 
     public func parse(_ line: UnsafeBufferPointer<UInt8>, receivedAt: EventTime, reference: EventTime) -> Outcome {
         guard let set else { return .unmatched }
-        let i = set.first(line)
+        var i = set.first(line)
+        if i == -2 { i = parsers.firstIndex { $0.pattern.matches(line) } ?? -1 }
         guard i >= 0 else { return .unmatched }
         // Borrowed, not copied: a copy of a parser retains and releases each of its dozen references.
         return parsers.withUnsafeBufferPointer { ps in

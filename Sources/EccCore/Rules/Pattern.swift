@@ -72,6 +72,11 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// True when bytes of UTF-8 match anywhere (RE2's DFA, falling back to its NFA: never an unanswered match).
+    func matches(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        ecc_re2_match(compiled.re, Self.chars(utf8), utf8.count, nil) != 0
+    }
+
     /// Matches bytes of UTF-8 anywhere; on a match `spans` (room for two per named group) holds each named
     /// group's start and end byte offsets, -1 for a group that took no part. No strings are made.
     func spans(_ utf8: UnsafeBufferPointer<UInt8>, into spans: UnsafeMutableBufferPointer<Int64>) -> Bool {

@@ -82,7 +82,10 @@ public struct Replay {
             ended = true
         }
         if batchStart == nil { batchStart = event.time }
-        engine.handle(event, at: event.time, into: &batch)
+        // A recording's events arrive at their own time: a replay has no receive times (readers mark them).
+        var e = event
+        e.receivedAt = event.time
+        engine.handle(e, at: event.time, into: &batch)
         summary.events += 1
         if summary.first == nil { summary.first = event.time }
         summary.last = max(summary.last ?? event.time, event.time)
