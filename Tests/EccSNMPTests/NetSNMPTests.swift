@@ -5,6 +5,7 @@ import EccSNMP
 import EccTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// net-snmp's own tools against eccd's receiver: `snmptrap` and `snmpinform` send, and every decoded event
@@ -82,14 +83,26 @@ struct NetSNMPTests {
         return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
 
-    /// Runs the receiver in a task until it listens (or throws after 10 s); cancel the task to stop it.
+    /// Runs the receiver in a task until it listens (or throws after 60 s, with the error it ended on, if
+    /// any); cancel the task to stop it. The wait is long because on two cores the test run's cooperative
+    /// pool has two threads, and other suites block them for seconds while their servers start (a CI run
+    /// once saw this receiver not bound after 10 s).
     static func start(_ receiver: SNMPTrapReceiver) async throws -> Task<Void, any Error> {
-        let task = Task { try await receiver.run() }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let ended = Mutex<String?>(nil)
+        let task = Task {
+            do { try await receiver.run() } catch {
+                ended.withLock { $0 = "\(error)" }
+                throw error
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
         while receiver.boundPort == nil {
+            if let error = ended.withLock({ $0 }) {
+                throw Failure("the receiver on \(receiver.host) ended before it listened: \(error)")
+            }
             if ContinuousClock.now > deadline {
                 task.cancel()
-                throw Failure("the receiver did not start on \(receiver.host)")
+                throw Failure("the receiver did not start on \(receiver.host) within 60 s")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
