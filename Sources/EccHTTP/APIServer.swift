@@ -11,7 +11,7 @@ public enum APIServer {
     public static func router(_ deps: APIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         // Before any route: middleware applies to the routes added after it.
-        router.add(middleware: AccessMiddleware(access: deps.access))
+        router.add(middleware: AccessMiddleware(access: deps.access, readOnly: deps.readOnly))
         EventRoutes.add(to: router, deps)
         QueryRoutes.add(to: router, deps)
         QueryRoutes.addWhy(to: router, deps)

@@ -38,9 +38,20 @@ struct Eccd: AsyncParsableCommand {
     @Option(
         name: .customLong("rules"),
         help: ArgumentHelp(
-            "With --replay: these rules (file or directory; repeatable) instead of the configuration's.",
+            "With --replay or --view: these rules (file or directory; repeatable) instead of the configuration's.",
             valueName: "path"))
     var rules: [String] = []
+
+    @Option(
+        name: .customLong("view"),
+        help: ArgumentHelp(
+            "Serve the HTTP API over this database file, read-only (a replay's --store), for eccctl; run until stopped.",
+            discussion: "Nothing but the API runs: no collectors, engine, timers or notifications.",
+            valueName: "file"))
+    var view: String?
+
+    @Option(name: .customLong("port"), help: "With --view: the port on 127.0.0.1 (default 8479; 0: any free port).")
+    var port: Int?
 
     @Option(
         name: .customLong("diff-rules"),
@@ -76,13 +87,16 @@ struct Eccd: AsyncParsableCommand {
     var repeats = false
 
     func validate() throws {
-        if replay == nil
-            && (!rules.isEmpty || !diffRules.isEmpty || from != nil || to != nil || repeats || input != nil
-                || store != nil)
-        {
-            throw ValidationError(
-                "--rules, --diff-rules, --from, --to, --input, --store and --repeats go with --replay")
+        if replay != nil && view != nil { throw ValidationError("--replay and --view are two runs: one at a time") }
+        if replay == nil && view == nil && !rules.isEmpty {
+            throw ValidationError("--rules goes with --replay or --view")
         }
+        if replay == nil
+            && (!diffRules.isEmpty || from != nil || to != nil || repeats || input != nil || store != nil)
+        {
+            throw ValidationError("--diff-rules, --from, --to, --input, --store and --repeats go with --replay")
+        }
+        if view == nil && port != nil { throw ValidationError("--port goes with --view") }
         if store != nil && !diffRules.isEmpty {
             throw ValidationError("--store goes with one rule set, not with --diff-rules")
         }
@@ -127,6 +141,19 @@ struct Eccd: AsyncParsableCommand {
                 if status != 0 { throw ExitCode(status) }
             } catch let e as Daemon.StartupError {
                 FileHandle.standardError.write(Data("eccd: \(e.description)\n".utf8))
+                throw ExitCode(2)
+            }
+            return
+        }
+        if let view {
+            do {
+                let ruleSet = try RuleLoader.load(paths: rules.isEmpty ? cfg.rulePaths : rules)
+                try await StoreView(path: view, port: port ?? 8479, rules: ruleSet).run(logger: logger)
+            } catch let e as Daemon.StartupError {
+                FileHandle.standardError.write(Data("eccd: \(e.description)\n".utf8))
+                throw ExitCode(2)
+            } catch let e as ConfigErrors {
+                FileHandle.standardError.write(Data("eccd: view: rules refused:\n\(e.description)\n".utf8))
                 throw ExitCode(2)
             }
             return

@@ -17,10 +17,13 @@
   * Raw lines and a scratch store: docs/examples/syslog.log through the shipped parsers (--input text)
     into a new database file (--store): the four alarms and incidents, and who would have been paged;
     an existing file is refused.
+  * The scratch store through the usual commands: `eccd --view` serves it read-only; eccctl lists its
+    incidents and alarms and explains one; an acknowledgement and a POST are refused (405); the file is
+    unchanged.
 
 Usage: replay.py BIN_DIR
 """
-import json, os, random, signal, socket, sqlite3, subprocess, sys, tempfile, time
+import json, os, random, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.error, urllib.request
 from datetime import datetime
 
 import harness
@@ -234,5 +237,52 @@ if code != 2 or "must be a new file" not in err2:
     fail(f"a replay wrote into an existing database: exit {code}, {err2}")
 print(f"replay: docs/examples/syslog.log through the shipped parsers into a scratch store: "
       f"{err.strip().splitlines()[-3]} / {err.strip().splitlines()[-1]}", flush=True)
+# --- 6. The scratch store through the usual commands: eccd --view serves it read-only to eccctl.
+import hashlib
+digest = hashlib.sha256(open(scratch, "rb").read()).hexdigest()
+view_port = free_port()
+view_log = open(f"{work}/view.log", "w")
+view = subprocess.Popen([f"{BIN}/eccd", "--view", scratch, "--rules", f"{ROOT}/rules", "--port", str(view_port)],
+                        stdout=view_log, stderr=subprocess.STDOUT)
+try:
+    harness.wait_healthy(view_port, view, lambda m: fail(f"eccd --view: {m}: {open(f'{work}/view.log').read()}"))
+
+    def eccctl(*args):
+        p = subprocess.run([f"{BIN}/eccctl", *args, "--server", f"http://127.0.0.1:{view_port}"], capture_output=True)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    code, listed, e = eccctl("incidents", "list")
+    rows = listed.strip().splitlines()[1:]
+    if code != 0 or len(rows) != 4 or not any("5 failed SSH logins for root on bastion1" in r for r in rows):
+        fail(f"eccctl incidents list on the view: exit {code}, {listed} {e}")
+    code, alarms_out, e = eccctl("alarms", "list")
+    if code != 0 or len(alarms_out.strip().splitlines()) != 2 or "service-restart-loop" not in alarms_out:
+        fail(f"eccctl alarms list on the view (the two alarms still active at --to): exit {code}, {alarms_out} {e}")
+    code, why, e = eccctl("alarms", "why", "1")
+    if code != 0 or "raised by rule 'ssh-brute-force'" not in why:
+        fail(f"eccctl alarms why on the view: exit {code}, {why} {e}")
+    code, out, e = eccctl("incidents", "ack", "1")
+    if code == 0 or "read-only view" not in e:
+        fail(f"an acknowledgement on the read-only view: exit {code}, {out} {e}")
+    with urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{view_port}/v1/events", data=b'{"source":"x","type":"y"}', method="POST")) as r:
+        fail(f"POST /v1/events on the read-only view answered {r.status}")
+except urllib.error.HTTPError as refused:
+    if refused.code != 405:
+        fail(f"POST /v1/events on the read-only view answered {refused.code}, not 405")
+finally:
+    view.send_signal(signal.SIGTERM)
+    try:
+        view.wait(10)
+    except subprocess.TimeoutExpired:
+        view.kill()
+        fail("eccd --view did not stop within 10 s of SIGTERM")
+if view.returncode != 0:
+    fail(f"eccd --view exited {view.returncode} on SIGTERM: {open(f'{work}/view.log').read()}")
+if hashlib.sha256(open(scratch, "rb").read()).hexdigest() != digest:
+    fail("eccd --view changed the database file")
+print(f"replay: the scratch store through eccd --view: eccctl lists {len(rows)} incidents and "
+      f"{len(alarms_out.strip().splitlines())} active alarms, explains alarm 1, and is refused an acknowledgement",
+      flush=True)
 print("replay: OK")
 subprocess.run(["rm", "-rf", work])

@@ -42,6 +42,9 @@ public struct APIDependencies: Sendable {
     public var streamBacklog = 1024
     /// Who may call what (default: tokenless loopback mode).
     public var access: APIAccess = .open
+    /// Set for a read-only API (`eccd --view`): why nothing can be changed. Every request but GET and HEAD
+    /// is then refused with 405 and this text, before its route runs.
+    public var readOnly: String?
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: any StoreQueries, alarms: Broadcast<AlarmChange>,

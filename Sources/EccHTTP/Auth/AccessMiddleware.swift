@@ -11,6 +11,8 @@ struct AccessMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
 
     let access: APIAccess
+    /// Why this API changes nothing (``APIDependencies/readOnly``); nil: a read-write API.
+    var readOnly: String? = nil
 
     func handle(
         _ request: Request, context: APIRequestContext,
@@ -24,6 +26,11 @@ struct AccessMiddleware: RouterMiddleware {
         let host = request.head.authority ?? ""
         if let origin = request.headers[.origin], !originAllowed(origin, host: host) {
             return refuse(.foreignOrigin, .forbidden, "cross-origin request refused (Origin: \(origin.prefix(100)))")
+        }
+        if let readOnly, request.method != .get, request.method != .head {
+            var response = Responses.error(.methodNotAllowed, readOnly)
+            response.headers[.allow] = "GET, HEAD"
+            return response
         }
         var context = context
         switch requirement {

@@ -9,7 +9,7 @@ enum NotifyRoutes {
 
     static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/notify/queue") { request, _ -> Response in
-            guard let n = deps.notify else { return off() }
+            guard let n = deps.notify else { return off(deps) }
             let q = request.uri.queryParameters
             let text = q.get("state") ?? "pending,retrying,held,failed"
             let wanted = text == "all" ? [] : text.split(separator: ",").map(String.init)
@@ -33,7 +33,7 @@ enum NotifyRoutes {
         // `&secret=` (the receiver's dlr_secret). Kannel can only GET and send no token: the secret is the
         // credential, checked against the message's own receiver.
         router.get("/v1/notify/dlr") { request, _ -> Response in
-            guard let n = deps.notify else { return off() }
+            guard let n = deps.notify else { return off(deps) }
             let q = request.uri.queryParameters
             guard let id = q.get("id"), !id.isEmpty, let status = q.get("status").flatMap({ Int($0) }) else {
                 return Responses.error(.badRequest, "give id and a numeric status (Kannel: status=%d)", field: "status")
@@ -47,11 +47,11 @@ enum NotifyRoutes {
             }
         }
         router.get("/v1/notify/receivers") { _, _ -> Response in
-            guard let n = deps.notify else { return off() }
+            guard let n = deps.notify else { return off(deps) }
             return Responses.json(n.receivers())
         }
         router.post("/v1/notify/test") { request, context -> Response in
-            guard let n = deps.notify else { return off() }
+            guard let n = deps.notify else { return off(deps) }
             let body: ByteBuffer
             switch await RequestBody.collect(request, limit: 64 << 10, deps) {
             case .success(let b): body = b
@@ -71,9 +71,12 @@ enum NotifyRoutes {
         }
     }
 
-    static func off() -> Response {
+    static func off(_ deps: APIDependencies) -> Response {
         Responses.error(
             .serviceUnavailable,
-            "notifications are off: eccd's configuration has no notify section (see docs/configuration.md#notify)")
+            deps.readOnly == nil
+                ? "notifications are off: eccd's configuration has no notify section (see docs/configuration.md#notify)"
+                : "a read-only view has no notification queue: a replay routes alarms but sends nothing "
+                    + "(its summary says who would have been paged)")
     }
 }
