@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Latency percentiles in the benchmarks only.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // RE2 (libre2-dev) behind a small C API: the rule engine's regular expressions, matched in linear time.
@@ -189,6 +191,7 @@ let package = Package(
                 "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient", "EccSNMP", "CEccPCRE2",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/EccBench",
             swiftSettings: strict

@@ -12,7 +12,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|restart|store|notify|snmp|sec|lines|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -123,6 +123,11 @@ if enabled("e2e") {
     bench("e2e_tcp_jsonlines_10_rules_median_events_per_s", byRate[1].0, "events/s")
     bench("e2e_tcp_jsonlines_to_sqlite_commit_events_per_s", byRate[2].1, "events/s")
     bench("e2e_alarm_changes_committed", Double(byRate[2].2), "changes")
+}
+
+// Event → alarm latency at 10/50/90 % of the measured ceiling (issue 15).
+if enabled("latency") {
+    await group("latency") { try await LatencyBench.run(seconds: max(2, 5 * scale)) }
 }
 
 // Restart with a big outage on the books (issue 13): start to serving with 1 M active "wide" alarms.

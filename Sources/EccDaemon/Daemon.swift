@@ -328,6 +328,12 @@ public final class Daemon: Sendable {
     /// Every route of the HTTP API as `METHOD /path` (the route × role test walks them).
     public var apiRoutes: [String] { APIServer.routes(apiDependencies()) }
 
+    /// The alarm changes as the live stream gets them (once committed), for an in-process consumer (the
+    /// latency benchmark); nil when no more subscribers are allowed.
+    public func subscribeCommitted(bufferLimit: Int) -> Broadcast<AlarmChange>.Subscription? {
+        alarms.subscribe(bufferLimit: bufferLimit)
+    }
+
     /// Live stream subscribers right now.
     public var streamSubscribers: Int { alarms.count }
 

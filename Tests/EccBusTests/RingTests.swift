@@ -178,7 +178,7 @@ struct BroadcastTests {
             var got: [String] = []
             for await item in s {
                 switch item {
-                case .value(let v): got.append(String(v))
+                case .values(let v): got += v.map(String.init)
                 case .heartbeat: got.append("♥")
                 case .overrun: got.append("overrun")
                 }
@@ -195,19 +195,41 @@ struct BroadcastTests {
     func bounded() async throws {
         let b = Broadcast<Int>()
         let slow = try #require(b.subscribe(bufferLimit: 10))
-        b.publish(Array(0..<1000))
+        for v in 0..<11 { b.publish([v]) }
+        #expect(b.overruns == 0)  // 10 unread when the 11th came: within the limit
+        b.publish([11])  // 11 unread: over it
         #expect(b.overruns == 1)
         #expect(b.count == 0)  // removed at once: later values are not queued for it
+        b.publish([12])
         var got: [String] = []
         for await item in slow {
             switch item {
-            case .value(let v): got.append(String(v))
+            case .values(let v): got += v.map(String.init)
             case .heartbeat: got.append("♥")
             case .overrun: got.append("overrun")
             }
         }
-        #expect(got.last == "overrun")
-        #expect(got.count == 10)
+        #expect(got == (0..<11).map(String.init) + ["overrun"])
+    }
+
+    @Test("one publish larger than the buffer reaches a subscriber that keeps up, whole (a storm's commit)")
+    func largePublish() async throws {
+        let b = Broadcast<Int>()
+        let reader = try #require(b.subscribe(bufferLimit: 10))
+        var iterator = reader.makeAsyncIterator()
+        for round in 0..<3 {
+            b.publish(Array(round * 1000..<(round + 1) * 1000))
+            guard case .values(let v) = await iterator.next() else {
+                Issue.record("round \(round): no values")
+                return
+            }
+            #expect(v == Array(round * 1000..<(round + 1) * 1000))
+        }
+        #expect(b.overruns == 0)
+        // Read, then behind: 1000 unread when the next publish comes ends it.
+        b.publish(Array(0..<1000))
+        b.publish([0])
+        #expect(b.overruns == 1)
     }
 
     @Test("subscriptions past the cap are refused until one ends")

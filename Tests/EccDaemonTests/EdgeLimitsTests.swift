@@ -143,19 +143,29 @@ struct EdgeLimitsTests {
             $0.limits.streamBacklog = 16
         }
         // A subscriber that never reads: the kernel's buffers fill, then its backlog.
-        let stuck = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
+        let stuck = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0, receiveBuffer: 4096)
         try stuck.send(Array("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
         try await d.eventually { d.daemon.streamSubscribers == 1 }
         let (status, _) = try await d.client.request(.GET, "/v1/stream")
         #expect(status == 503)
         #expect(try await metric(d, refused("http", "subscribers")) == 1)
-        // Many alarm changes at once: far more than 16 reach the subscriber's queue in one publish.
+        // About 10 MB of alarm changes (long host names are in the key, the host and the summary): more than
+        // the kernel's socket buffers hold, and then more than 16 unread when the next transaction comes.
+        let long = String(repeating: "x", count: 300)
         for batch in 0..<20 {
-            let events = (0..<500).map { #"{"source":"t","host":"h\#(batch)-\#($0)","type":"flood"}"# }
+            let events = (0..<500).map { #"{"source":"t","host":"h\#(batch)-\#($0)-\#(long)","type":"flood"}"# }
             #expect(try await d.post("[" + events.joined(separator: ",") + "]").0 == 202)
         }
-        try await d.eventually(20) { try await metric(d, "ecc_stream_overruns_total") >= 1 }
+        // A client that keeps up gets a transaction whole however large, so the overrun comes with a later
+        // transaction: one more change at a time until it does.
+        var more = 0
+        try await d.eventually(30) {
+            more += 1
+            _ = try await d.post(#"{"source":"t","host":"more-\#(more)","type":"flood"}"#)
+            return try await metric(d, "ecc_stream_overruns_total") >= 1
+        }
         try await d.eventually { d.daemon.streamSubscribers == 0 }
+        // Counted when it happened, although the handler is still blocked writing to the stuck client.
         #expect(try await metric(d, refused("http", "slow_subscriber")) >= 1)
         withExtendedLifetime(stuck) {}
         try await d.stop()

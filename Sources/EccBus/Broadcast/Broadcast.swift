@@ -2,21 +2,56 @@ import Synchronization
 
 /// Fans values out to any number of async subscribers (the live alarm stream).
 ///
-/// Publishing never blocks the publisher: each subscriber has a bounded buffer, and a subscriber that
-/// falls further behind than that is ended with ``Item/overrun`` (and counted in ``overruns``) rather than
-/// stalling the engine or silently losing lines; its buffer is freed once its reader goes. Subscriptions
-/// past a cap are refused, so the memory held is at most the cap times the buffer.
+/// Publishing never blocks the publisher. A subscriber that has more than its `bufferLimit` values unread
+/// when more are published is ended with ``Item/overrun`` (and counted in ``overruns``) rather than
+/// stalling the engine or silently losing lines; its buffer is freed once its reader goes. One publish is
+/// delivered whole to a subscriber that has kept up, however large (a store transaction that commits a
+/// storm's worth of changes at once must not end every reader), so the memory held per subscriber is at
+/// most its limit plus one publish. Subscriptions past a cap are refused.
 public final class Broadcast<Value: Sendable>: Sendable {
-    /// What subscribers receive: values, heartbeats that let a writer notice a dead client, and a last
-    /// `overrun` when the subscriber fell too far behind and was ended.
+    /// What subscribers receive: each publish's values together (a reader writes them out in one go),
+    /// heartbeats that let a writer notice a dead client, and a last `overrun` when the subscriber fell too
+    /// far behind and was ended.
     public enum Item: Sendable {
-        case value(Value)
+        case values([Value])
         case heartbeat
         case overrun
     }
 
+    /// One subscriber's values, in order; reading them is what counts them as read.
+    public struct Subscription: AsyncSequence, Sendable {
+        public typealias Element = Item
+        let stream: AsyncStream<Item>
+        let unread: Unread
+
+        public func makeAsyncIterator() -> Iterator { Iterator(base: stream.makeAsyncIterator(), unread: unread) }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            var base: AsyncStream<Item>.AsyncIterator
+            let unread: Unread
+
+            public mutating func next() async -> Item? {
+                let item = await base.next()
+                if case .values(let v) = item { unread.count.subtract(v.count, ordering: .relaxed) }
+                return item
+            }
+        }
+    }
+
+    /// Values published to a subscriber and not read yet.
+    final class Unread: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    private struct Subscriber {
+        var continuation: AsyncStream<Item>.Continuation
+        var unread: Unread
+        var limit: Int
+        var onOverrun: @Sendable () -> Void
+    }
+
     private struct State {
-        var subscribers: [Int: AsyncStream<Item>.Continuation] = [:]
+        var subscribers: [Int: Subscriber] = [:]
         /// Subscriptions admitted under the cap but not yet in `subscribers`.
         var reserved = 0
         var nextID = 0
@@ -35,10 +70,15 @@ public final class Broadcast<Value: Sendable>: Sendable {
     /// Subscribers ended so far because they fell behind by more than their buffer.
     public var overruns: Int { overrunCount.load(ordering: .relaxed) }
 
-    /// Subscribes; the stream ends when ``finish()`` is called, or with ``Item/overrun`` when more than
-    /// `bufferLimit` items are unread. Nil when `maxSubscribers` are subscribed already.
-    public func subscribe(bufferLimit: Int = 1024, maxSubscribers: Int = .max) -> AsyncStream<Item>? {
-        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
+    /// Subscribes; the subscription ends when ``finish()`` is called, or with ``Item/overrun`` when more than
+    /// `bufferLimit` values are unread as more are published (then `onOverrun` runs, on the publisher's
+    /// thread: a reader blocked on a client that stopped reading would only see the overrun much later).
+    /// Nil when `maxSubscribers` are subscribed already.
+    public func subscribe(
+        bufferLimit: Int = 1024, maxSubscribers: Int = .max, onOverrun: @escaping @Sendable () -> Void = {}
+    ) -> Subscription? {
+        let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
+        let unread = Unread()
         // Reserve an id (and a place under the cap) first, set the termination handler, and only then make
         // the continuation visible to publishers: a publish that ends it can never run before the handler
         // that removes it is in place.
@@ -51,15 +91,17 @@ public final class Broadcast<Value: Sendable>: Sendable {
             return id
         }
         guard let admitted = id else { return nil }
+        let subscription = Subscription(stream: stream, unread: unread)
         guard let id = admitted else {
             continuation.finish()
-            return stream
+            return subscription
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
         let added = state.withLock { s in
             s.reserved -= 1
             if s.finished { return false }
-            s.subscribers[id] = continuation
+            s.subscribers[id] = Subscriber(
+                continuation: continuation, unread: unread, limit: bufferLimit, onOverrun: onOverrun)
             return true
         }
         if added {
@@ -67,16 +109,20 @@ public final class Broadcast<Value: Sendable>: Sendable {
         } else {
             continuation.finish()
         }
-        return stream
+        return subscription
     }
 
-    /// Yields to one subscriber; when its buffer was full, ends it with `overrun` (the newest item kept).
-    private func send(_ item: Item, to c: AsyncStream<Item>.Continuation) -> Bool {
-        guard case .dropped = c.yield(item) else { return true }
-        _ = c.yield(.overrun)
-        c.finish()
-        overrunCount.add(1, ordering: .relaxed)
-        return false
+    /// Yields `values` to one subscriber, or ends it with `overrun` when it has more than its limit unread.
+    private func send(_ values: [Value], to s: Subscriber) {
+        guard s.unread.count.load(ordering: .relaxed) <= s.limit else {
+            _ = s.continuation.yield(.overrun)
+            s.continuation.finish()
+            overrunCount.add(1, ordering: .relaxed)
+            s.onOverrun()
+            return
+        }
+        s.unread.count.add(values.count, ordering: .relaxed)
+        s.continuation.yield(.values(values))
     }
 
     private func remove(_ id: Int) {
@@ -84,20 +130,18 @@ public final class Broadcast<Value: Sendable>: Sendable {
         if removed { subscriberCount.subtract(1, ordering: .relaxed) }
     }
 
-    /// Sends values to every subscriber, in order.
-    public func publish<S: Sequence>(_ values: S) where S.Element == Value {
-        if count == 0 { return }
+    /// Sends values to every subscriber, in order, as one item (shared, not copied, between subscribers).
+    public func publish(_ values: [Value]) {
+        if count == 0 || values.isEmpty { return }
         let subs = state.withLock { Array($0.subscribers.values) }
-        for c in subs {
-            for v in values where !send(.value(v), to: c) { break }
-        }
+        for s in subs { send(values, to: s) }
     }
 
     /// Sends a heartbeat to every subscriber.
     public func heartbeat() {
         if count == 0 { return }
         let subs = state.withLock { Array($0.subscribers.values) }
-        for c in subs { _ = send(.heartbeat, to: c) }
+        for s in subs { s.continuation.yield(.heartbeat) }
     }
 
     /// Ends every subscription and refuses new ones (on shutdown).
@@ -106,6 +150,6 @@ public final class Broadcast<Value: Sendable>: Sendable {
             s.finished = true
             return Array(s.subscribers.values)
         }
-        for c in subs { c.finish() }
+        for s in subs { s.continuation.finish() }
     }
 }

@@ -22,7 +22,13 @@ enum StreamRoutes {
             let source = q.get("source")
             guard
                 let stream = deps.alarms.subscribe(
-                    bufferLimit: deps.streamBacklog, maxSubscribers: deps.streamMaxSubscribers)
+                    bufferLimit: deps.streamBacklog, maxSubscribers: deps.streamMaxSubscribers,
+                    onOverrun: {
+                        deps.edge.reporter.report(
+                            "stream subscriber dropped", peer: "http",
+                            detail: "more than \(deps.streamBacklog) changes unread (http.stream.backlog)",
+                            reason: .slowSubscriber)
+                    })
             else {
                 deps.edge.reporter.report(
                     "stream subscriber refused", peer: "http",
@@ -36,32 +42,30 @@ enum StreamRoutes {
             let body = ResponseBody { [minimum] writer in
                 try await writer.write(ByteBuffer(string: ": eccd alarm stream\n\n"))
                 reading: for await item in stream {
-                    let change: AlarmChange
                     switch item {
-                    case .value(let c): change = c
+                    case .values(let changes):
+                        // One write for what one transaction committed.
+                        var buffer = ByteBuffer()
+                        var w = JSONWriter()
+                        for change in changes {
+                            if let minimum, change.alarm.severity < minimum { continue }
+                            if let source, change.alarm.source != source { continue }
+                            w.bytes.removeAll(keepingCapacity: true)
+                            w.write(change)
+                            buffer.writeString("data: ")
+                            buffer.writeBytes(w.bytes)
+                            buffer.writeString("\n\n")
+                        }
+                        if buffer.readableBytes > 0 { try await writer.write(buffer) }
                     case .heartbeat:
                         // An SSE comment: keeps proxies from timing out and fails fast on a dead client.
                         try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                        continue
                     case .overrun:
-                        deps.edge.reporter.report(
-                            "stream subscriber dropped", peer: "http",
-                            detail: "more than \(deps.streamBacklog) changes behind (http.stream.backlog)",
-                            reason: .slowSubscriber)
+                        // Reported when it happened (onOverrun); the client is told if it is still reading.
                         try await writer.write(
                             ByteBuffer(string: "event: overrun\ndata: {\"error\": \"too far behind; reconnect\"}\n\n"))
                         break reading
                     }
-                    if let minimum, change.alarm.severity < minimum { continue }
-                    if let source, change.alarm.source != source { continue }
-                    var w = JSONWriter()
-                    w.write(change)
-                    var buffer = ByteBuffer()
-                    buffer.reserveCapacity(w.bytes.count + 8)
-                    buffer.writeString("data: ")
-                    buffer.writeBytes(w.bytes)
-                    buffer.writeString("\n\n")
-                    try await writer.write(buffer)
                 }
                 try await writer.finish(nil)
             }

@@ -49,12 +49,12 @@ public final class AlarmStore {
                 code: -1, message: "could not enable WAL (journal_mode is \(mode ?? "?"))", operation: "open \(path)")
         }
         // A 64 MiB page cache keeps the hot B-tree pages (active alarms, open incidents, their indexes) in
-        // the process instead of re-reading them from the OS on every change (SQLite's default is 2 MiB); a
-        // checkpoint every 8192 WAL pages (32 MiB, default 1000) copies a page changed by many transactions
-        // into the database once instead of several times.
+        // the process instead of re-reading them from the OS on every change (SQLite's default is 2 MiB).
+        // The store writer's checkpointer copies the WAL into the database from a thread of its own; this
+        // connection's automatic checkpoint is the backstop, at 65,536 WAL pages (256 MiB, default 1000).
         try c.execute(
             "PRAGMA synchronous=\(synchronous.rawValue); PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
-                + "PRAGMA wal_autocheckpoint=8192")
+                + "PRAGMA wal_autocheckpoint=65536")
         try Migrations.migrate(c)
         connection = c
         insertAlarm = try c.prepare(

@@ -50,12 +50,8 @@ public final class StoreWriter: Sendable {
     private let pendingSnapshot = Mutex<EngineSnapshot?>(nil)
 
     /// Opens the store at `path` (creating and migrating it) and reads the state the engine restores.
-    /// Group commit: at most one transaction per this interval (unless the input is half full), so a flood
-    /// of repeats for many alarms becomes one row update per alarm per interval rather than per batch.
-    public let commitInterval: Duration
-
     public init(
-        path: String, synchronous: AlarmStore.Synchronous = .normal, commitInterval: Duration = .milliseconds(50),
+        path: String, synchronous: AlarmStore.Synchronous = .normal,
         policy: IncidentPolicy = IncidentPolicy(), maxSizeBytes: Int64? = nil, logger: Logger,
         onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in },
         onTransaction: @escaping @Sendable (Duration) -> Void = { _ in },
@@ -69,7 +65,6 @@ public final class StoreWriter: Sendable {
         restored = (try s.activeAlarms(), try s.maxAlarmID() + 1, try s.loadSnapshot())
         store = Mutex(s)
         input = Ring(minimumCapacity: 4096)
-        self.commitInterval = commitInterval
         self.logger = logger
     }
 
@@ -152,8 +147,9 @@ public final class StoreWriter: Sendable {
         input.parker.wake()
     }
 
-    /// Starts the writer thread.
+    /// Starts the writer thread, and the checkpointer beside it.
     public func start() {
+        let stopped = Atomic<Bool>(false)
         let t = Thread { [self] in
             Thread.current.name = "ecc-store"  // names the OS thread (top -H, perf)
             guard
@@ -163,12 +159,56 @@ public final class StoreWriter: Sendable {
                     return taken
                 })
             else { return }
+            let path = s.connection.path
+            let checkpointerDone = DispatchSemaphore(value: 0)
+            let checkpointer = Thread { [self] in
+                checkpoints(path: path, until: stopped)
+                checkpointerDone.signal()
+            }
+            checkpointer.name = "ecc-checkpoint"
+            checkpointer.start()
             run(s)
+            // The checkpointer's connection is closed before the database is given up (another eccd may
+            // open it once this one is done).
+            stopped.store(true, ordering: .relaxed)
+            wakeCheckpointer.signal()
+            checkpointerDone.wait()
             done.signal()
         }
         t.name = "ecc-store"
         t.start()
     }
+
+    /// Every ``checkpointIntervalMilliseconds`` copies what the WAL holds into the database file, from a connection and
+    /// a thread of its own and without waiting for any lock (a passive checkpoint), so that copying and
+    /// syncing tens of megabytes never happens inside a commit: done by the writer (SQLite's automatic
+    /// checkpoint), it held up the commits behind it for up to half a second. The writer's own automatic
+    /// checkpoint stays as a backstop, at a size this never lets the WAL reach.
+    private func checkpoints(path: String, until stopped: borrowing Atomic<Bool>) {
+        let connection: Connection
+        do { connection = try Connection(path: path, create: false) } catch {
+            logger.warning(
+                "no checkpoint connection; the writer checkpoints itself", metadata: ["ecc.error": "\(error)"])
+            return
+        }
+        var failing = false
+        while !stopped.load(ordering: .relaxed) {
+            _ = wakeCheckpointer.wait(timeout: .now() + .milliseconds(Self.checkpointIntervalMilliseconds))
+            if stopped.load(ordering: .relaxed) { break }
+            do {
+                try connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                failing = false
+            } catch {
+                if !failing { logger.warning("WAL checkpoint failed", metadata: ["ecc.error": "\(error)"]) }
+                failing = true
+            }
+        }
+    }
+
+    /// How often the checkpointer copies the WAL into the database file.
+    static let checkpointIntervalMilliseconds = 200
+    /// Wakes the checkpointer early (to stop).
+    private let wakeCheckpointer = DispatchSemaphore(value: 0)
 
     /// Waits (without blocking a concurrency thread) until the writer committed everything submitted
     /// before ``Ring/close()`` was called on ``input`` and closed the database.
@@ -183,17 +223,13 @@ public final class StoreWriter: Sendable {
 
     private func run(_ s: AlarmStore) {
         var pending = Pending()
-        var lastCommit = ContinuousClock.now - commitInterval
+        // Group commit without a timer: a transaction takes every change queued while the previous one ran.
+        // A lone change is committed at once; under a flood, transactions grow with their own duration, so a
+        // flood of repeats for many alarms becomes one row update per alarm per transaction, and a slower
+        // disk means bigger transactions, not more of them.
         while true {
             let ready = input.waitForPublished(timeoutNanoseconds: 1_000_000_000)
             if !ready && input.isClosed && input.count == 0 { break }
-            let since = ContinuousClock.now - lastCommit
-            if since < commitInterval && !input.isClosed && input.count < input.capacity / 2 {
-                let wait = commitInterval - since
-                let (secs, attos) = wait.components
-                sleepThread(nanoseconds: Int(secs) * 1_000_000_000 + Int(attos / 1_000_000_000))
-            }
-            lastCommit = ContinuousClock.now
             _ = input.drain(maximum: .max) { pending.add($0) }
             if !pending.changes.isEmpty { write(&pending, to: s) }
             writeSnapshot(to: s)
