@@ -89,7 +89,7 @@ bench-deps: ## Install SEC and PCRE2 (sec, libpcre2-dev) for the comparisons; wi
 	  else echo "make bench-deps: could not install$$missing; the SEC / PCRE2 comparisons will be skipped"; fi; \
 	fi
 
-bench: deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines
+bench: test-deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines
 	$(SWIFT) build -c release --static-swift-stdlib --product EccBench
 	.build/release/EccBench
 

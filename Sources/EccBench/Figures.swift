@@ -47,7 +47,9 @@ struct MachineSample {
     let own: Double
     static let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
 
-    static func now() -> MachineSample {
+    /// Now; the CPU time of `pids` (children not waited for yet, such as a receiver under test) counts as
+    /// this process's own.
+    static func now(including pids: [pid_t] = []) -> MachineSample {
         var busy = 0.0
         var total = 0.0
         if let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
@@ -61,12 +63,14 @@ struct MachineSample {
             }
         }
         var own = 0.0
-        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        {
-            // After "(comm)": state is field 3; utime, stime, cutime, cstime are fields 14–17.
-            let f = stat[stat.index(after: close)...].split(separator: " ")
-            if f.count >= 15 { own = [f[11], f[12], f[13], f[14]].compactMap { Double($0) }.reduce(0, +) }
+        for process in ["self"] + pids.map(String.init) {
+            if let stat = try? String(contentsOfFile: "/proc/\(process)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            {
+                // After "(comm)": state is field 3; utime, stime, cutime, cstime are fields 14–17.
+                let f = stat[stat.index(after: close)...].split(separator: " ")
+                if f.count >= 15 { own += [f[11], f[12], f[13], f[14]].compactMap { Double($0) }.reduce(0, +) }
+            }
         }
         return MachineSample(busy: busy, total: total, own: own)
     }

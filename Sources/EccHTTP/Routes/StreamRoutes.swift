@@ -46,11 +46,10 @@ enum StreamRoutes {
                     case .values(let changes):
                         // One write for what one transaction committed.
                         var buffer = ByteBuffer()
-                        var w = JSONWriter()
                         for change in changes {
                             if let minimum, change.alarm.severity < minimum { continue }
                             if let source, change.alarm.source != source { continue }
-                            w.bytes.removeAll(keepingCapacity: true)
+                            var w = JSONWriter()
                             w.write(change)
                             buffer.writeString("data: ")
                             buffer.writeBytes(w.bytes)
