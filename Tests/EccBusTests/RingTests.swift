@@ -226,10 +226,15 @@ struct BroadcastTests {
             #expect(v == Array(round * 1000..<(round + 1) * 1000))
         }
         #expect(b.overruns == 0)
-        // Read, then behind: 1000 unread when the next publish comes ends it.
+        // One large publish not taken yet is not enough to end it (its reader may just not have run)…
         b.publish(Array(0..<1000))
         b.publish([0])
+        #expect(b.overruns == 0)
+        // …but more than the limit unread over two publishes is.
+        b.publish([1])
         #expect(b.overruns == 1)
+        b.publish([2])
+        #expect(b.overruns == 1)  // counted once
     }
 
     @Test("subscriptions past the cap are refused until one ends")

@@ -2,12 +2,13 @@ import Synchronization
 
 /// Fans values out to any number of async subscribers (the live alarm stream).
 ///
-/// Publishing never blocks the publisher. A subscriber that has more than its `bufferLimit` values unread
-/// when more are published is ended with ``Item/overrun`` (and counted in ``overruns``) rather than
-/// stalling the engine or silently losing lines; its buffer is freed once its reader goes. One publish is
-/// delivered whole to a subscriber that has kept up, however large (a store transaction that commits a
-/// storm's worth of changes at once must not end every reader), so the memory held per subscriber is at
-/// most its limit plus one publish. Subscriptions past a cap are refused.
+/// Publishing never blocks the publisher. A subscriber that, when more are published, has more than its
+/// `bufferLimit` values unread spread over at least two publishes is ended with ``Item/overrun`` (and
+/// counted in ``overruns``) rather than stalling the engine or silently losing lines; its buffer is freed
+/// once its reader goes. One publish is delivered whole, however large, to a subscriber that took the one
+/// before (a store transaction that commits a storm's worth of changes at once must not end every reader,
+/// nor one whose reader has not run since the last transaction), so the memory held per subscriber is at
+/// most its limit plus two publishes. Subscriptions past a cap are refused.
 public final class Broadcast<Value: Sendable>: Sendable {
     /// What subscribers receive: each publish's values together (a reader writes them out in one go),
     /// heartbeats that let a writer notice a dead client, and a last `overrun` when the subscriber fell too
@@ -32,15 +33,20 @@ public final class Broadcast<Value: Sendable>: Sendable {
 
             public mutating func next() async -> Item? {
                 let item = await base.next()
-                if case .values(let v) = item { unread.count.subtract(v.count, ordering: .relaxed) }
+                if case .values(let v) = item {
+                    unread.count.subtract(v.count, ordering: .relaxed)
+                    unread.items.subtract(1, ordering: .relaxed)
+                }
                 return item
             }
         }
     }
 
-    /// Values published to a subscriber and not read yet.
+    /// Values (and publishes) sent to a subscriber and not read yet; whether it was ended for it.
     final class Unread: Sendable {
         let count = Atomic<Int>(0)
+        let items = Atomic<Int>(0)
+        let ended = Atomic<Bool>(false)
     }
 
     private struct Subscriber {
@@ -112,9 +118,15 @@ public final class Broadcast<Value: Sendable>: Sendable {
         return subscription
     }
 
-    /// Yields `values` to one subscriber, or ends it with `overrun` when it has more than its limit unread.
+    /// Yields `values` to one subscriber, or ends it with `overrun` when it has more than its limit unread
+    /// over two publishes or more (once, whichever publisher sees it first).
     private func send(_ values: [Value], to s: Subscriber) {
-        guard s.unread.count.load(ordering: .relaxed) <= s.limit else {
+        if s.unread.ended.load(ordering: .relaxed) { return }
+        guard s.unread.count.load(ordering: .relaxed) <= s.limit || s.unread.items.load(ordering: .relaxed) < 2
+        else {
+            guard s.unread.ended.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else {
+                return
+            }
             _ = s.continuation.yield(.overrun)
             s.continuation.finish()
             overrunCount.add(1, ordering: .relaxed)
@@ -122,6 +134,7 @@ public final class Broadcast<Value: Sendable>: Sendable {
             return
         }
         s.unread.count.add(values.count, ordering: .relaxed)
+        s.unread.items.add(1, ordering: .relaxed)
         s.continuation.yield(.values(values))
     }
 

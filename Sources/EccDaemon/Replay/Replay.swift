@@ -10,9 +10,10 @@ import EccCore
 /// belong; older ones are counted as late, as in the daemon. At the end the clock moves to `to` (or to the
 /// last event), so timers due by then fire and nothing due later does.
 ///
-/// Changes are handed on in batches as the live daemon commits them: a batch ends after ``window`` of event
-/// time (the store's commit interval) or ``batchSize`` events, and the repeats of one alarm within a batch
-/// are one change. So a raise shows the count and summary it would have had live, not those of the repeats
+/// Changes are handed on in batches, as the live daemon's engine hands them to the store: a batch ends after
+/// ``window`` of event time or ``batchSize`` events, and the repeats of one alarm within a batch are one
+/// change. (Live, how many events a batch holds depends on how fast they arrive; 50 ms of event time stands
+/// for that.) So a raise shows the count and summary it would have had live, not those of the repeats
 /// that followed it in the next hours of the recording.
 public struct Replay {
     /// What is replayed.
@@ -47,7 +48,7 @@ public struct Replay {
 
     /// Most events per batch of changes: the engine runner's.
     public static let batchSize = EngineRunner.batchSize
-    /// Most event time per batch of changes: the store writer's commit interval (50 ms).
+    /// Most event time per batch of changes (50 ms).
     public static let window: Int64 = 50_000_000
 
     private var engine: Engine

@@ -51,10 +51,12 @@ public final class AlarmStore {
         // A 64 MiB page cache keeps the hot B-tree pages (active alarms, open incidents, their indexes) in
         // the process instead of re-reading them from the OS on every change (SQLite's default is 2 MiB).
         // The store writer's checkpointer copies the WAL into the database from a thread of its own; this
-        // connection's automatic checkpoint is the backstop, at 65,536 WAL pages (256 MiB, default 1000).
+        // connection's automatic checkpoint is the backstop, every 8192 WAL pages (32 MiB, default 1000), and
+        // then copies only what the checkpointer has not. Once the WAL starts over, its file is cut back to
+        // 64 MiB.
         try c.execute(
             "PRAGMA synchronous=\(synchronous.rawValue); PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
-                + "PRAGMA wal_autocheckpoint=65536")
+                + "PRAGMA wal_autocheckpoint=8192; PRAGMA journal_size_limit=67108864")
         try Migrations.migrate(c)
         connection = c
         insertAlarm = try c.prepare(
@@ -214,8 +216,15 @@ public final class AlarmStore {
         UInt64(try connection.scalarInt("SELECT max(id) FROM alarms") ?? 0)
     }
 
-    /// Checkpoints the WAL into the main file (on shutdown).
+    /// Checkpoints the WAL into the main file and truncates it (on shutdown); throws when another connection
+    /// kept it from completing (SQLite reports that in the result row, not as an error).
     public func checkpoint() throws(StoreError) {
-        try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        let result = try connection.prepare("PRAGMA wal_checkpoint(TRUNCATE)")
+        guard try result.step() else { return }
+        if result.int(0) != 0 {
+            throw StoreError(
+                code: 5, message: "the WAL was not checkpointed: another connection is busy with it",
+                operation: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// The copy is read from one snapshot: the source connection holds a read transaction for the whole
 /// copy (WAL mode lets the store writer go on committing meanwhile) and copies every page in one
 /// `sqlite3_backup_step(-1)`. Stepping a few pages at a time without that snapshot would restart the
-/// copy at every commit by another connection — and the store writer commits every 50 ms, so a large,
+/// copy at every commit by another connection — and the store writer commits continually, so a large,
 /// busy database would never finish.
 public enum Backup {
     /// What a backup file holds.

@@ -167,12 +167,14 @@ public final class StoreWriter: Sendable {
             }
             checkpointer.name = "ecc-checkpoint"
             checkpointer.start()
-            run(s)
-            // The checkpointer's connection is closed before the database is given up (another eccd may
-            // open it once this one is done).
-            stopped.store(true, ordering: .relaxed)
-            wakeCheckpointer.signal()
-            checkpointerDone.wait()
+            // The checkpointer is stopped (its connection closed) before the final checkpoint, which a
+            // checkpoint in progress on another connection would make fail, and before the database is given
+            // up (another eccd may open it once this one is done).
+            run(s) {
+                stopped.store(true, ordering: .relaxed)
+                wakeCheckpointer.signal()
+                checkpointerDone.wait()
+            }
             done.signal()
         }
         t.name = "ecc-store"
@@ -182,8 +184,10 @@ public final class StoreWriter: Sendable {
     /// Every ``checkpointIntervalMilliseconds`` copies what the WAL holds into the database file, from a connection and
     /// a thread of its own and without waiting for any lock (a passive checkpoint), so that copying and
     /// syncing tens of megabytes never happens inside a commit: done by the writer (SQLite's automatic
-    /// checkpoint), it held up the commits behind it for up to half a second. The writer's own automatic
-    /// checkpoint stays as a backstop, at a size this never lets the WAL reach.
+    /// checkpoint), it held up the commits behind it for up to half a second. Under a flood of commits a
+    /// passive checkpoint may not catch up with the writer, and SQLite starts the WAL over only once it
+    /// has: the writer's own automatic checkpoint (at 8192 pages) is the backstop, and it then copies only
+    /// what this one has not.
     private func checkpoints(path: String, until stopped: borrowing Atomic<Bool>) {
         let connection: Connection
         do { connection = try Connection(path: path, create: false) } catch {
@@ -221,7 +225,7 @@ public final class StoreWriter: Sendable {
         }
     }
 
-    private func run(_ s: AlarmStore) {
+    private func run(_ s: AlarmStore, beforeClosing stopCheckpointer: () -> Void) {
         var pending = Pending()
         // Group commit without a timer: a transaction takes every change queued while the previous one ran.
         // A lone change is committed at once; under a flood, transactions grow with their own duration, so a
@@ -237,6 +241,7 @@ public final class StoreWriter: Sendable {
         _ = input.drain(maximum: .max) { pending.add($0) }
         if !pending.changes.isEmpty { write(&pending, to: s) }
         writeSnapshot(to: s)
+        stopCheckpointer()
         do { try s.checkpoint() } catch {
             logger.warning("store checkpoint failed", metadata: ["ecc.error": "\(error)"])
         }
