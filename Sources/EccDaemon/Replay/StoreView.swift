@@ -77,7 +77,7 @@ public struct StoreView: Sendable {
                     "read-only view listening",
                     metadata: [
                         "ecc.database": "\(path)", "ecc.http": "http://\(host):\(bound)",
-                        "ecc.try": "eccctl --server http://\(host):\(bound) incidents list",
+                        "ecc.try": "eccctl incidents list --server http://\(host):\(bound)",
                     ])
                 onBound(bound)
             })
