@@ -4,6 +4,17 @@ import EccDaemon
 import Foundation
 import Logging
 
+/// An eccd for a bench: its database in `dir`, the rules of `dir/rules`, HTTP and TCP on free ports, no SNMP.
+func benchConfig(dir: String) -> DaemonConfig {
+    var config = DaemonConfig()
+    config.databasePath = dir + "/ecc.db"
+    config.rulePaths = [dir + "/rules"]
+    config.httpPort = 0
+    config.tcpPort = 0
+    config.snmpEnabled = false
+    return config
+}
+
 enum EndToEndBench {
     /// JSON lines over TCP (two connections) → bus → engine (10 rules) → alarms in SQLite.
     /// Returns (events/s until the engine processed everything, events/s until the store committed too).
@@ -18,12 +29,7 @@ enum EndToEndBench {
                 + "  alarm: {severity: major, summary: \"Interface {ifIndex} down on {host}\"}\n"
         }
         try yaml.write(toFile: dir + "/rules/bench.yaml", atomically: true, encoding: .utf8)
-        var config = DaemonConfig()
-        config.databasePath = dir + "/ecc.db"
-        config.rulePaths = [dir + "/rules"]
-        config.httpPort = 0
-        config.tcpPort = 0
-        config.snmpEnabled = false
+        let config = benchConfig(dir: dir)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let daemon = try Daemon(config: config, logger: logger)

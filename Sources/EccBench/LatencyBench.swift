@@ -61,12 +61,7 @@ enum LatencyBench {
         try FileManager.default.createDirectory(atPath: dir + "/rules", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try rules.write(toFile: dir + "/rules/latency.yaml", atomically: true, encoding: .utf8)
-        var config = DaemonConfig()
-        config.databasePath = dir + "/ecc.db"
-        config.rulePaths = [dir + "/rules"]
-        config.httpPort = 0
-        config.tcpPort = 0
-        config.snmpEnabled = false
+        let config = benchConfig(dir: dir)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let daemon = try Daemon(config: config, logger: logger)

@@ -55,12 +55,7 @@ enum RestartBench {
             let attrs = try? FileManager.default.attributesOfItem(atPath: dir + "/ecc.db" + suffix)
             size += (attrs?[.size] as? Int) ?? 0
         }
-        var config = DaemonConfig()
-        config.databasePath = dir + "/ecc.db"
-        config.rulePaths = [dir + "/rules"]
-        config.httpPort = 0
-        config.tcpPort = 0
-        config.snmpEnabled = false
+        let config = benchConfig(dir: dir)
         let start = ContinuousClock.now
         let daemon = try Daemon(config: config, logger: logger)
         let task = Task { try await daemon.run(handleSignals: false) }
