@@ -77,9 +77,9 @@ soak: test-deps ## SOAK_SECONDS (1800) at half the lossless rate with the shippe
 tsan: deps ## Bus stress tests under ThreadSanitizer (real threads)
 	ECC_STRESS_SCALE=$(TSAN_SCALE) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter EccBusTests
 
-BENCH_APT_PACKAGES ?= sec libpcre2-dev
+BENCH_APT_PACKAGES ?= sec libpcre2-dev gnuplot-nox
 
-bench-deps: ## Install SEC and PCRE2 (sec, libpcre2-dev) for the comparisons; without them those rows are skipped
+bench-deps: ## Install SEC, PCRE2 and gnuplot (sec, libpcre2-dev, gnuplot-nox) for the comparisons and the growth plot
 	@missing=""; for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make bench-deps: installing$$missing"; \
@@ -91,6 +91,7 @@ bench-deps: ## Install SEC and PCRE2 (sec, libpcre2-dev) for the comparisons; wi
 
 bench: test-deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>` lines
 	$(SWIFT) build -c release --static-swift-stdlib --product EccBench
+	$(SWIFT) build -c release --static-swift-stdlib --product eccd
 	.build/release/EccBench
 
 FUZZ_SECONDS ?= 60

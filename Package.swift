@@ -189,6 +189,7 @@ let package = Package(
             name: "EccBench",
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient", "EccSNMP", "CEccPCRE2",
+                "EccTestSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

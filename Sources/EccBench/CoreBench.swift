@@ -112,7 +112,7 @@ enum CoreBench {
             var i = 0
             while i < events.count {
                 let end = min(i + 4096, events.count)
-                for e in events[i..<end] { engine.handle(e, at: .zero, into: &batch) }
+                for e in events[i..<end] { engine.handle(e, at: e.time, into: &batch) }
                 changes += batch.count
                 batch.removeAll()
                 i = end

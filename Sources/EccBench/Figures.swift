@@ -56,10 +56,12 @@ struct MachineSample {
             let cpu = stat.split(separator: "\n").first, cpu.hasPrefix("cpu ")
         {
             let f = cpu.split(separator: " ").dropFirst().compactMap { Double($0) }
-            // user nice system idle iowait irq softirq steal
+            // user nice system idle iowait irq softirq steal. Busy is what processes ran (user, nice, system):
+            // interrupts and softirqs are work done for whoever sent the packets (often the bench itself),
+            // steal is the hypervisor's; neither is another process's load.
             if f.count >= 8 {
                 total = f[0..<8].reduce(0, +)
-                busy = total - f[3] - f[4]
+                busy = f[0] + f[1] + f[2]
             }
         }
         var own = 0.0
@@ -137,3 +139,14 @@ func harnessBroken(_ what: String) {
     print("bench: FAILED \(what)")
     brokenHarnesses.append(what)
 }
+
+/// The path of `program` on the PATH (or in /usr/bin), or nil.
+func which(_ program: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+    return dirs.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// This binary's path, for the groups that run a measurement in a fresh child process of it.
+let benchExecutable =
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

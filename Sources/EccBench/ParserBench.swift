@@ -4,8 +4,9 @@ import Foundation
 
 // Raw text lines into events through `- parser:` entries (issue 14), one thread.
 //
-// Workload: the SEC bench's syslog lines (SECBench.workload: 200 000 × ECC_BENCH_SCALE lines, half of them
-// sshd "Failed password", the rest sshd accepted/session closed, CRON, kernel martian, systemd started),
+// Workload: 200 000 × ECC_BENCH_SCALE syslog lines (`syslog(lines:)`: half of them sshd "Failed password"
+// from addresses that change every few lines, the rest sshd accepted/session closed, CRON, kernel martian,
+// systemd started),
 // through a typical set of ten syslog parsers (below): sshd failed and accepted, sudo, su, CRON session,
 // systemd started and failed, kernel I/O error and martian, postfix reject. Each parser reads the
 // traditional syslog time ("%b %e %H:%M:%S") out of its capture. 80 % of the lines are taken (the
@@ -105,25 +106,89 @@ enum ParserBench {
 
     static func run(scale: Double) {
         let n = max(1000, Int(200_000 * scale))
-        let w = SECBench.workload(lines: n)
+        let text = syslog(lines: n)
         let parsers: LineParsers
         do { parsers = try ParserBench.parsers() } catch {
             print("bench: parse failed: \(error)")
             return
         }
-        let reference = EventTime(nanoseconds: SECBench.base)
+        let reference = EventTime(nanoseconds: base)
         var rates: [Double] = []
         var taken = 0
         for _ in 0..<3 {
-            let (r, events, _) = parse(w.text, parsers, reference: reference)
+            let (r, events, _) = parse(text, parsers, reference: reference)
             rates.append(r)
             taken = events
         }
-        rates.sort()
-        SECBench.figure("parse_syslog_10_parsers_lines_per_s", rates[1], "lines/s")
-        print(
-            "# parse: \(n) syslog lines (the sec bench's mix) through 10 typical parsers, one thread, raw bytes to "
-                + "events: median \(SECBench.rate(rates[1])) lines/s (min \(SECBench.rate(rates[0])), "
-                + "max \(SECBench.rate(rates[2]))); \(taken * 100 / n) % of lines made events")
+        workload(
+            "\(n) syslog lines (half sshd failures; accepted logins, CRON sessions, kernel martians, systemd and sshd session lines) through 10 typical parsers, one thread, raw bytes to events; "
+                + "\(taken * 100 / n) % of lines made events")
+        bench("parse_syslog_10_parsers_lines_per_s", Spread(rates), "lines/s")
+    }
+
+    /// 2026-11-25T10:00:00Z; line i is stamped base + i ms (the traditional stamp keeps the second).
+    static let base: Int64 = 1_795_600_800_000_000_000
+
+    /// `n` traditional syslog lines ("Nov 25 10:00:00 web1 sshd[1234]: ..."), one millisecond apart: every
+    /// other one an sshd password failure from one of 1,000 addresses in flight (each replaced after 3 to 8
+    /// failures), the rest accepted logins, CRON sessions, kernel martians, systemd sessions and closed sshd
+    /// sessions in turn.
+    static func syslog(lines n: Int) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(n * 110)
+        var slots: [(address: Int, remaining: Int)] = []
+        var nextAddress = 0
+        var failures = 0
+        let users = ["root", "invalid user admin", "invalid user oracle", "ubuntu"]
+        for i in 0..<n {
+            let secs = 36_000 + i / 1000
+            let stamp = "Nov 25 \(pad(secs / 3600 % 24, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2))"
+            let pid = 1000 + (i * 7) % 30_000
+            let port = 1024 + (i * 7919) % 60_000
+            let line: String
+            if i % 2 == 0 {
+                let j = failures % 1000
+                if j == slots.count {
+                    slots.append((nextAddress, 3 + nextAddress % 6))
+                    nextAddress += 1
+                } else if slots[j].remaining == 0 {
+                    slots[j] = (nextAddress, 3 + nextAddress % 6)
+                    nextAddress += 1
+                }
+                slots[j].remaining -= 1
+                failures += 1
+                let x = (slots[j].address &* 2_654_435_761) & 0xFF_FFFF
+                let address = "10.\(x >> 16).\((x >> 8) & 255).\(x & 255)"
+                line =
+                    "\(stamp) web1 sshd[\(pid)]: Failed password for \(users[i / 2 % 4]) from \(address) port \(port) ssh2"
+            } else {
+                let other = "192.168.\((i >> 8) & 255).\(i & 255)"
+                switch i / 2 % 5 {
+                case 0:
+                    line =
+                        "\(stamp) web1 sshd[\(pid)]: Accepted publickey for deploy from \(other) port \(port) ssh2: "
+                        + "ED25519 SHA256:Zm9vYmFyYmF6cXV4"
+                case 1:
+                    line =
+                        "\(stamp) web1 CRON[\(pid)]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+                case 2:
+                    line =
+                        "\(stamp) web1 kernel: [\(i / 1000).\(pad(i % 1000, 3))] IPv4: martian source 10.0.0.255 "
+                        + "from \(other), on dev eth0"
+                case 3:
+                    line = "\(stamp) web1 systemd[1]: Started Session \(i) of user deploy."
+                default:
+                    line = "\(stamp) web1 sshd[\(pid)]: pam_unix(sshd:session): session closed for user deploy"
+                }
+            }
+            text += line.utf8
+            text.append(0x0A)
+        }
+        return text
+    }
+
+    static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

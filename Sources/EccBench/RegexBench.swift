@@ -222,18 +222,18 @@ enum RegexBench {
             print("# regex: PCRE2 \(String(cString: ecc_pcre2_version())), RE2 from libre2 (Debian)")
         }
         for c in workload(count: n) {
-            var best: [String: Double] = [:]
+            var runs: [String: [Double]] = [:]
             var results: [String: (Int, Int)] = [:]
             let engines = try runners(c.pattern)
             for _ in 0..<3 {
                 for (name, runner) in engines {
                     let (rate, matches, bytes) = measure(runner, c.texts)
-                    best[name] = max(best[name] ?? 0, rate)
+                    runs[name, default: []].append(rate)
                     results[name] = (matches, bytes)
                 }
             }
             for (name, _) in engines {
-                bench("regex_\(name)_\(c.name)_texts_per_s", best[name] ?? 0, "texts/s")
+                bench("regex_\(name)_\(c.name)_texts_per_s", Spread(runs[name] ?? []), "texts/s")
             }
             let distinct = Set(results.values.map { "\($0.0)/\($0.1)" })
             let summary = engines.map { "\($0.0) \(results[$0.0].map { "\($0.0)/\($0.1)" } ?? "-")" }
@@ -277,9 +277,7 @@ enum RegexBench {
     static func swiftInChild() {
         let timeout = Double(ProcessInfo.processInfo.environment["ECC_BENCH_REGEX_TIMEOUT"] ?? "10") ?? 10
         let child = Process()
-        let exe =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        child.executableURL = URL(fileURLWithPath: exe)
+        child.executableURL = URL(fileURLWithPath: benchExecutable)
         var env = ProcessInfo.processInfo.environment
         env["ECC_BENCH_REGEX_CHILD"] = "swift"
         child.environment = env

@@ -50,15 +50,15 @@ enum ReplayBench {
         return out
     }
 
-    /// events/s of `eccd --replay`'s path over `n` events, best of 3; the changes made; the engine alone on
-    /// the same events decoded beforehand; and the resident set's growth over the file-driven run.
-    static func run(events n: Int) throws -> (endToEnd: Double, changes: Int, engineOnly: Double, rssGrowth: Int) {
+    /// events/s of `eccd --replay`'s path over `n` events, 3 runs; the changes made; the engine alone on
+    /// the same events decoded beforehand, 3 runs; and the resident set's most growth over a file-driven run.
+    static func run(events n: Int) throws -> (endToEnd: Spread, changes: Int, engineOnly: Spread, rssGrowth: Int) {
         let rules = try RuleLoader.load(paths: ["rules"])
         let bytes = recording(n)
         let path = NSTemporaryDirectory() + "ecc-replay-bench-\(getpid()).jsonl"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var best = 0.0
+        var rates: [Double] = []
         var changes = 0
         var growth = 0
         for _ in 0..<3 {
@@ -78,7 +78,7 @@ enum ReplayBench {
                 replay.finish(emit: write)
             }
             growth = max(growth, ScaleBench.residentBytes() - before)
-            best = max(best, Double(replay.summary.events) / seconds)
+            rates.append(Double(replay.summary.events) / seconds)
             changes = replay.summary.changes.values.reduce(0, +)
             precondition(written > 0 && replay.summary.events > n / 2, "the replay bench replayed nothing")
         }
@@ -87,16 +87,16 @@ enum ReplayBench {
         let fd = open(path, O_RDONLY)
         ReplayInput.read(fd: fd, event: { events.append($0) }, refused: { _ in })
         close(fd)
-        var engineBest = 0.0
+        var engineRates: [Double] = []
         for _ in 0..<3 {
             var replay = Replay(rules: rules)
             let seconds = timed {
                 for e in events { replay.feed(e) { _ in } }
                 replay.finish { _ in }
             }
-            engineBest = max(engineBest, Double(events.count) / seconds)
+            engineRates.append(Double(events.count) / seconds)
         }
-        return (best, changes, engineBest, growth)
+        return (Spread(rates), changes, Spread(engineRates), growth)
     }
 }
 

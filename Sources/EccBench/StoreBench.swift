@@ -117,8 +117,8 @@ enum StoreBench {
     }
 
     /// A million incidents (one in 20 open), then the listings operators run: open incidents, newest
-    /// first (100), and P1..P3 open ones owned by someone. Returns (open list ms, owner list ms), best of 5.
-    static func listing(incidents n: Int) throws -> (Double, Double) {
+    /// first (100), and P1..P3 open ones owned by someone. Returns (open list ms, owner list ms), 5 runs each.
+    static func listing(incidents n: Int) throws -> (Spread, Spread) {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/ecc.db"
@@ -145,15 +145,15 @@ enum StoreBench {
             ANALYZE;
             """)
         let reader = try StoreReader(path: path)
-        func best(_ body: () throws -> Int) rethrows -> Double {
-            var out = Double.infinity
+        func best(_ body: () throws -> Int) rethrows -> Spread {
+            var runs: [Double] = []
             for _ in 0..<5 {
                 var rows = 0
                 let s = try timed { rows = try body() }
                 if rows == 0 { print("# warning: empty listing") }
-                out = min(out, s * 1000)
+                runs.append(s * 1000)
             }
-            return out
+            return Spread(runs)
         }
         let open = try best { try reader.incidents(.init(state: "open", limit: 100)).count }
         let owned = try best {
