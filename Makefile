@@ -54,6 +54,7 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test rules/
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test docs/examples/constructs/
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test docs/examples/calendar/
+	$$($(SWIFT) build --show-bin-path)/eccctl rules check bench/sec/ecc
 	Tests/acceptance/flood-sigterm.sh $$($(SWIFT) build --show-bin-path) $(ACCEPTANCE_EVENTS)
 	Tests/acceptance/edge.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/credentials.sh $$($(SWIFT) build --show-bin-path)
