@@ -233,6 +233,32 @@ public enum SNMPDecoder {
         message(version: 1, community: Array(community.utf8), pduTag: 0xA7, requestID: requestID, varbinds: varbinds)
     }
 
+    /// An SNMPv2c InformRequest (for load generators and tests); a receiver answers it with a Response.
+    public static func encodeInform(community: String, requestID: Int64, varbinds: [VarBind]) -> [UInt8] {
+        message(version: 1, community: Array(community.utf8), pduTag: 0xA6, requestID: requestID, varbinds: varbinds)
+    }
+
+    /// An SNMPv1 Trap-PDU (RFC 1157 §4.1.6; for load generators and tests): `generic` 0…6, `specific` for 6.
+    public static func encodeV1Trap(
+        community: String, enterprise: OID, agent: (UInt8, UInt8, UInt8, UInt8), generic: Int64, specific: Int64,
+        uptime: UInt32, varbinds: [VarBind]
+    ) -> [UInt8] {
+        var pdu = BERWriter()
+        pdu.tlv(0x06, BERWriter.oid(enterprise))
+        pdu.value(.ipAddress(agent.0, agent.1, agent.2, agent.3))
+        pdu.tlv(0x02, BERWriter.integer(generic))
+        pdu.tlv(0x02, BERWriter.integer(specific))
+        pdu.value(.timeticks(uptime))
+        pdu.tlv(0x30, BERWriter.varbinds(varbinds))
+        var msg = BERWriter()
+        msg.tlv(0x02, BERWriter.integer(0))
+        msg.tlv(0x04, Array(community.utf8))
+        msg.tlv(0xA4, pdu.bytes)
+        var out = BERWriter()
+        out.tlv(0x30, msg.bytes)
+        return out.bytes
+    }
+
     static func message(version: Int64, community: [UInt8], pduTag: UInt8, requestID: Int64, varbinds: [VarBind])
         -> [UInt8]
     {

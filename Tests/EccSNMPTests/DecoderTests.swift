@@ -82,7 +82,13 @@ struct DecoderTests {
             pdu.tlv(0x02, BERWriter.integer(specific))
             pdu.value(.timeticks(500))
             pdu.tlv(0x30, Packets.varbinds([VarBind(oid("1.3.6.1.2.1.2.2.1.1.3"), .integer(3))]))
-            return try SNMPDecoder.decode(Packets.message(version: 0, community: "c1", pduTag: 0xA4, pdu: pdu.bytes))
+            let bytes = Packets.message(version: 0, community: "c1", pduTag: 0xA4, pdu: pdu.bytes)
+            // The public encoder (for load generators) writes the same bytes.
+            let encoded = SNMPDecoder.encodeV1Trap(
+                community: "c1", enterprise: oid("1.3.6.1.4.1.8072.2.3"), agent: (10, 9, 8, 7), generic: generic,
+                specific: specific, uptime: 500, varbinds: [VarBind(oid("1.3.6.1.2.1.2.2.1.1.3"), .integer(3))])
+            #expect(encoded == bytes)
+            return try SNMPDecoder.decode(bytes)
         }
         let specific = try v1(generic: 6, specific: 17)
         #expect(specific.trapOID.description == "1.3.6.1.4.1.8072.2.3.0.17")
@@ -97,12 +103,15 @@ struct DecoderTests {
         #expect(generic.event(from: "127.0.0.1", at: .zero).type == "linkDown")
     }
 
-    @Test("encodeTrap writes what the decoder reads back")
+    @Test("encodeTrap and encodeInform write what the decoder reads back")
     func encodeRoundTrip() throws {
         let bytes = SNMPDecoder.encodeTrap(community: "public", requestID: 1, varbinds: Packets.linkDown)
         #expect(bytes == Packets.v2Trap(Packets.linkDown, requestID: 1))
         let n = try SNMPDecoder.decode(bytes)
         #expect(n.varbinds == Packets.linkDown)
+        let inform = SNMPDecoder.encodeInform(community: "public", requestID: 9, varbinds: Packets.linkDown)
+        #expect(inform == Packets.v2Trap(Packets.linkDown, inform: true, requestID: 9))
+        #expect(try SNMPDecoder.decode(inform).isInform)
     }
 
     @Test("an inform is answered with a Response carrying the same request-id and varbinds")
