@@ -127,7 +127,7 @@ func loadAverage() -> String {
 /// Runs one group of figures between two lines giving the machine's load average.
 func group(_ name: String, _ body: () async throws -> Void) async {
     print("# group \(name): load average \(loadAverage()) before")
-    do { try await body() } catch { print("bench: \(name) failed: \(error)") }
+    do { try await body() } catch { harnessBroken("\(name): \(error)") }
     print("# group \(name): load average \(loadAverage()) after")
 }
 

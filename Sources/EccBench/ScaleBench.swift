@@ -10,12 +10,15 @@ import Foundation
 /// Workload of one child: K distinct keys, each raised once in a random order (a multiplicative
 /// permutation of 0..<K), then each touched again (a repeat) in another random order. Events are built
 /// untimed in chunks of 65,536 and fed to `Engine.handle` timed, so the figure is the engine's, not the
-/// generator's; the chunk is reused, and the memory figure starts after the first one was built.
+/// generator's. The orders are the strides k -> (k * p + 7) mod K for two large primes p: a fixed
+/// permutation, not a shuffle, but one whose neighbours are far apart in key and in hash. Memory is
+/// measured by other children that make each event just before the engine takes it.
 enum ScaleBench {
     /// Which rules a child runs.
     enum RuleBase: Equatable {
-        /// `rules/`, as shipped: events rotate over three immediate raises with distinct keys
-        /// (`unitFailed` → service-failed and service-restart-loop, `filesystemFull`, `malware`).
+        /// `rules/`, as shipped: events rotate over three immediate raises with distinct keys (`unitFailed`
+        /// → service-failed, whose key service-restart-loop also holds as a pending sequence;
+        /// `filesystemFull`; `malware`).
         case shipped
         /// `n` rules, each for its own event type (`t0`…); event k has type `t(k mod n)`.
         case synthetic(Int)
@@ -124,7 +127,7 @@ enum ScaleBench {
         guard f.count == 4, let rulesBase = RuleBase(spec: f[0]), let keys = Int(f[1]), let attributes = Int(f[2]),
             let rules = try? ruleSet(rulesBase)
         else {
-            print("scale-child: bad spec '\(spec)'")
+            print("# scale child: bad spec '\(spec)' (or the rules do not load)")
             exit(2)
         }
         var engine = Engine(rules: rules)
@@ -188,6 +191,10 @@ enum ScaleBench {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         child.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
+        guard child.terminationReason == .exit, child.terminationStatus == 0 else {
+            throw SECBench.Failure(
+                description: "scale child (\(base.spec) \(keys) \(attributes) \(mode)) failed: \(text.suffix(300))")
+        }
         for line in text.split(separator: "\n") {
             if line.hasPrefix("#") { print(line) }
             guard line.hasPrefix("scale-child: ") else { continue }
@@ -202,7 +209,12 @@ enum ScaleBench {
         let rates = try (0..<3).map { _ in try runChild(base, keys: keys, attributes: attributes, mode: "rate") }
         let memory = try (0..<3).map { _ in try runChild(base, keys: keys, attributes: attributes, mode: "memory") }
         let alarms = Int(memory[0][0])
-        if Int(rates[0][2]) != alarms { print("# warning: \(Int(rates[0][2])) and \(alarms) live alarms") }
+        // Every key raises one alarm under both rule bases: anything else is a broken workload.
+        guard (rates.map { Int($0[2]) } + memory.map { Int($0[0]) }).allSatisfy({ $0 == keys }) else {
+            throw SECBench.Failure(
+                description: "scale \(base.spec) \(keys) keys: live alarms \(rates.map { Int($0[2]) }) and "
+                    + "\(memory.map { Int($0[0]) }), not one per key")
+        }
         return Measured(
             raise: Spread(rates.map { $0[0] }), touch: Spread(rates.map { $0[1] }), alarms: alarms,
             perAlarm: Spread(memory.map { $0[1] / Double(max(1, alarms)) }),
@@ -234,14 +246,6 @@ enum ScaleBench {
             }
         }
         return Double(n) / seconds
-    }
-
-    /// Resident set size of this process, from /proc/self/statm.
-    static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }
 

@@ -145,7 +145,7 @@ enum StoreBench {
             ANALYZE;
             """)
         let reader = try StoreReader(path: path)
-        func best(_ body: () throws -> Int) rethrows -> Spread {
+        func fiveRuns(_ body: () throws -> Int) rethrows -> Spread {
             var runs: [Double] = []
             for _ in 0..<5 {
                 var rows = 0
@@ -155,8 +155,8 @@ enum StoreBench {
             }
             return Spread(runs)
         }
-        let open = try best { try reader.incidents(.init(state: "open", limit: 100)).count }
-        let owned = try best {
+        let open = try fiveRuns { try reader.incidents(.init(state: "open", limit: 100)).count }
+        let owned = try fiveRuns {
             try reader.incidents(.init(state: "open", priority: 1, owner: "op-0", limit: 100)).count
         }
         return (open, owned)

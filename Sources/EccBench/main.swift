@@ -149,7 +149,6 @@ if enabled("replay") {
         bench("replay_shipped_rules_\(n / 1000)k_mixed_events_per_s", r.endToEnd, "events/s")
         bench("replay_shipped_rules_\(n / 1000)k_mixed_changes", Double(r.changes), "changes")
         bench("replay_engine_only_shipped_rules_events_per_s", r.engineOnly, "events/s")
-        bench("replay_rss_growth_\(n / 1000)k_mixed_mb", Double(r.rssGrowth) / 1_048_576, "MB")
     }
 }
 
@@ -252,7 +251,7 @@ if enabled("snmp") || only == "snmp-one-thread" {
 }
 
 // ECC vs SEC (Simple Event Correlator, Perl): the same raw lines, nine constructs, equal alarms (SECBench).
-if enabled("sec") { await group("sec") { SECBench.run(lines: max(10_000, Int(1_000_000 * scale))) } }
+if enabled("sec") { await group("sec") { SECBench.run(lines: max(50_000, Int(1_000_000 * scale))) } }
 // Raw lines through parsers.
 if enabled("sec") || enabled("lines") { await group("lines") { ParserBench.run(scale: scale) } }
 

@@ -250,22 +250,23 @@ public enum SNMPDecoder {
         pdu.tlv(0x02, BERWriter.integer(specific))
         pdu.value(.timeticks(uptime))
         pdu.tlv(0x30, BERWriter.varbinds(varbinds))
-        var msg = BERWriter()
-        msg.tlv(0x02, BERWriter.integer(0))
-        msg.tlv(0x04, Array(community.utf8))
-        msg.tlv(0xA4, pdu.bytes)
-        var out = BERWriter()
-        out.tlv(0x30, msg.bytes)
-        return out.bytes
+        return message(version: 0, community: Array(community.utf8), pduTag: 0xA4, pdu: pdu.bytes)
     }
 
     static func message(version: Int64, community: [UInt8], pduTag: UInt8, requestID: Int64, varbinds: [VarBind])
         -> [UInt8]
     {
+        message(
+            version: version, community: community, pduTag: pduTag,
+            pdu: BERWriter.pdu(requestID: requestID, varbinds: varbinds))
+    }
+
+    /// A community-based message: version, community, then the PDU's contents under its tag.
+    static func message(version: Int64, community: [UInt8], pduTag: UInt8, pdu: [UInt8]) -> [UInt8] {
         var msg = BERWriter()
         msg.tlv(0x02, BERWriter.integer(version))
         msg.tlv(0x04, community)
-        msg.tlv(pduTag, BERWriter.pdu(requestID: requestID, varbinds: varbinds))
+        msg.tlv(pduTag, pdu)
         var out = BERWriter()
         out.tlv(0x30, msg.bytes)
         return out.bytes

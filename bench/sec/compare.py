@@ -78,6 +78,9 @@ def main():
     for rule, kind in sorted(set(pe) | set(ps)):
         mark = "" if pe[(rule, kind)] == ps[(rule, kind)] else "   <-- differs"
         print(f"  {rule:30} {kind:8} {pe[(rule, kind)]:7} {ps[(rule, kind)]:7}{mark}")
+    if not e:
+        print("NOT compared: neither engine raised anything (a broken workload or rule set)")
+        return 1
     if e == s:
         print("equal")
         return 0

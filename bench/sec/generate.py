@@ -84,7 +84,7 @@ def main():
     # an outage at t = 0 or in the tail).
     add((0, f"web01 node-agent[77]: heartbeat seq=0 load=0.01"))
 
-    # 3. SSH brute force: bursts of 1-12 failures from one address within 40 s (5 or more raise),
+    # 3. SSH brute force: bursts of 1-12 failures from one address within 33 s (5 or more raise),
     #    the same address again only 130 s after its last failure (window 60 s + once_per 60 s + margin).
     addr_pool = ([f"203.0.113.{i}" for i in range(1, 255)] + [f"198.51.100.{i}" for i in range(1, 255)]
                  + [f"45.{rng.randint(1, 254)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}" for _ in range(2500)])

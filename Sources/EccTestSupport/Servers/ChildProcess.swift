@@ -84,17 +84,18 @@ public struct ChildProcess: Sendable, Hashable {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
-    /// Waits for the child to exit and reaps it, calling `sample` every 5 ms meanwhile (while the child
-    /// still has its /proc entry). Returns its exit status (128 + the signal when killed) and its resource
-    /// usage from wait4.
+    /// Waits for the child to exit and reaps it, calling `sample` every millisecond meanwhile (while the
+    /// child still has its /proc entry). Returns its exit status (128 + the signal when killed; -1 when it
+    /// could not be waited for) and its resource usage from wait4.
     public func wait(sampling sample: () -> Void = {}) -> (status: Int32, usage: rusage) {
         var status: Int32 = 0
         var usage = rusage()
         while true {
             sample()
             let r = wait4(pid, &status, WNOHANG, &usage)
-            if r == pid || (r < 0 && errno != EINTR) { break }
-            usleep(5000)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { return (-1, usage) }
+            usleep(1000)
         }
         return ((status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F), usage)
     }
