@@ -23,8 +23,8 @@ func benchRules() throws -> RuleSet {
 
 /// One JSON line per event: ten types, 500 hosts × 48 interfaces, one clear in 20. They carry the time
 /// they were made (to the second), so that a daemon fed them at once takes them as live events: an event
-/// more than `history_after` (10 s) old takes the engine's history path instead, which is another workload
-/// (the e2e figures of 2026-12-07's first run, with a fixed 2026-11-25 stamp, measured that by mistake).
+/// more than `history_after` (10 s) old is meant for the engine's history path instead, another workload.
+/// (They carried a fixed 2026-11-25 stamp until 2026-12-07; the e2e figures did not move when it changed.)
 func benchLines(_ n: Int, offset: Int = 0) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(n * 150)

@@ -139,7 +139,7 @@ enum SECBench {
     static func findSEC() -> String? {
         guard let exe = which("sec"),
             let text = try? String(contentsOfFile: exe, encoding: .utf8).prefix(4096),
-            text.contains("SEC (Simple Event Correlator)") || text.contains("Simple Event Correlator")
+            text.contains("Simple Event Correlator")
         else { return nil }
         return exe
     }
