@@ -17,8 +17,11 @@ func benchConfig(dir: String) -> DaemonConfig {
 
 enum EndToEndBench {
     /// JSON lines over TCP (two connections) → bus → engine (10 rules) → alarms in SQLite.
-    /// Returns (events/s until the engine processed everything, events/s until the store committed too).
-    static func jsonLinesOverTCP(total: Int) async throws -> (Double, Double, Int) {
+    /// Returns events/s until the engine processed everything and until the store committed too, and the
+    /// alarm changes committed and the transactions they took.
+    static func jsonLinesOverTCP(total: Int) async throws -> (
+        processed: Double, committed: Double, changes: Int, transactions: Int
+    ) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir + "/rules", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -50,12 +53,13 @@ enum EndToEndBench {
         for t in senders { t.start() }
         while daemon.processedEvents < total { try await Task.sleep(for: .microseconds(200)) }
         let processed = ContinuousClock.now - start
-        let changesBefore = daemon.committedChanges
         await daemon.shutdown()
         try await task.value
         let committed = ContinuousClock.now - start
         func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        _ = changesBefore
-        return (Double(total) / secs(processed), Double(total) / secs(committed), daemon.committedChanges)
+        return (
+            Double(total) / secs(processed), Double(total) / secs(committed), daemon.committedChanges,
+            daemon.storeTransactions
+        )
     }
 }

@@ -342,6 +342,8 @@ public final class Daemon: Sendable {
 
     /// Alarm changes committed to the store so far.
     public var committedChanges: Int { writer.committed }
+    /// Store transactions committed so far (a bench divides the changes by them).
+    public var storeTransactions: Int { writer.transactionCount }
 
     /// Checks the SLA clocks now (as the SLA service does every interval) and puts breach events on the bus.
     public func checkSLAs() {
