@@ -1,3 +1,4 @@
+import EccTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -41,48 +42,60 @@ func workload(_ text: String) {
 
 /// What the machine's CPUs did, from `/proc/stat` and this process's own times (children it waited for
 /// included): enough to tell how much of the machine other processes used between two samples.
+/// The CPU time every other process on the machine had used at one moment, read from `/proc/PID/stat`:
+/// "other" is any process that is neither this one nor one of its descendants (receivers, senders, peers
+/// under test). Summed per process rather than taken from `/proc/stat` less our own, because the kernel's
+/// softirq time for the packets a bench sends shows up in one and not the other (others then read 0).
 struct MachineSample {
-    let busy: Double
+    /// Clock ticks of user + system time per other process.
+    let others: [Int32: Double]
+    /// Ticks of all CPUs together (`/proc/stat`), for the elapsed time.
     let total: Double
-    let own: Double
     static let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
 
-    /// Now; the CPU time of `pids` (children not waited for yet, such as a receiver under test) counts as
-    /// this process's own.
-    static func now(including pids: [pid_t] = []) -> MachineSample {
-        var busy = 0.0
+    static func now() -> MachineSample {
         var total = 0.0
         if let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
             let cpu = stat.split(separator: "\n").first, cpu.hasPrefix("cpu ")
         {
-            let f = cpu.split(separator: " ").dropFirst().compactMap { Double($0) }
-            // user nice system idle iowait irq softirq steal. Busy is what processes ran (user, nice, system):
-            // interrupts and softirqs are work done for whoever sent the packets (often the bench itself),
-            // steal is the hypervisor's; neither is another process's load.
-            if f.count >= 8 {
-                total = f[0..<8].reduce(0, +)
-                busy = f[0] + f[1] + f[2]
-            }
+            // user nice system idle iowait irq softirq steal
+            total = cpu.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }.reduce(0, +)
         }
-        var own = 0.0
-        for process in ["self"] + pids.map(String.init) {
-            if let stat = try? String(contentsOfFile: "/proc/\(process)/stat", encoding: .utf8),
+        var parent: [Int32: Int32] = [:]
+        var used: [Int32: Double] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
                 let close = stat.lastIndex(of: ")")
-            {
-                // After "(comm)": state is field 3; utime, stime, cutime, cstime are fields 14–17.
-                let f = stat[stat.index(after: close)...].split(separator: " ")
-                if f.count >= 15 { own += [f[11], f[12], f[13], f[14]].compactMap { Double($0) }.reduce(0, +) }
-            }
+            else { continue }
+            // After "(comm)": state, ppid, … utime and stime are fields 14 and 15 of the line.
+            let f = stat[stat.index(after: close)...].split(separator: " ")
+            guard f.count >= 13, let ppid = Int32(f[1]), let user = Double(f[11]), let system = Double(f[12])
+            else { continue }
+            parent[pid] = ppid
+            used[pid] = user + system
         }
-        return MachineSample(busy: busy, total: total, own: own)
+        let me = getpid()
+        func ours(_ pid: Int32) -> Bool {
+            var p = pid
+            for _ in 0..<64 {
+                if p == me { return true }
+                guard let up = parent[p], up > 1 else { return false }
+                p = up
+            }
+            return false
+        }
+        return MachineSample(others: used.filter { !ours($0.key) }, total: total)
     }
 
-    /// CPUs' worth of work other processes did from `self` to `later` (0.5: half a core on average).
+    /// CPUs' worth of work other processes did from `self` to `later` (0.5: half a core on average). A
+    /// process that started meanwhile counts whole; one that ended meanwhile is not seen.
     func others(until later: MachineSample) -> Double {
         let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
         let elapsed = (later.total - total) / cores
         guard elapsed > 0 else { return 0 }
-        return Swift.max(0, (later.busy - busy) - (later.own - own)) / elapsed
+        let used = later.others.reduce(0.0) { sum, p in sum + Swift.max(0, p.value - (others[p.key] ?? 0)) }
+        return used / elapsed
     }
 }
 
@@ -150,3 +163,32 @@ func which(_ program: String) -> String? {
 /// This binary's path, for the groups that run a measurement in a fresh child process of it.
 let benchExecutable =
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+
+/// A bench that cannot produce its figure: a child failed, a workload did not do what it must.
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs this binary again with `environment` added, for a measurement that needs a fresh process (peak
+/// memory, a match that may never end). Returns what it printed, or nil when it outlived `timeout` seconds
+/// and was stopped; throws when it exits unsuccessfully.
+func benchChild(_ environment: [String: String], timeout: TimeInterval) throws -> String? {
+    let out = NSTemporaryDirectory() + "ecc-bench-child-\(getpid())-\(UUID().uuidString).out"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let child = try ChildProcess.spawn(
+        benchExecutable, [], stdoutPath: out, stderrPath: out, environment: environment)
+    let status: Int32
+    do { status = try child.wait(timeout: timeout).status } catch { return nil }
+    let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+    guard status == 0 else {
+        throw BenchFailure("child \(environment) exited \(status): \(text.suffix(300))")
+    }
+    return text
+}
+
+/// The first line `program arguments…` prints (a peer's version, printed beside its figures), or "unknown".
+func firstLine(_ program: String, _ arguments: [String]) -> String {
+    let output = (try? ChildProcess.run(program, arguments, timeout: 30).output) ?? ""
+    return output.split(separator: "\n").first { !$0.allSatisfy(\.isWhitespace) }.map(String.init) ?? "unknown"
+}

@@ -123,7 +123,7 @@ enum WideGroupBench {
         }
         for i in 0..<members { handle("linkDown", i) }
         guard engine.activeAlarmCount == 1 else {
-            throw SECBench.Failure(description: "the group alarm did not raise: the workload is broken")
+            throw BenchFailure("the group alarm did not raise: the workload is broken")
         }
         var rng = SystemRandomNumberGenerator()
         let picks = (0..<n).map { _ in Int.random(in: 0..<members, using: &rng) }

@@ -73,9 +73,8 @@ final class PCRE2Runner: RegexRunner {
                 &message, message.count)
         }
         guard let compiled else {
-            throw RegexBench.Failure(
-                description:
-                    "pcre2: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+            throw BenchFailure(
+                "pcre2: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
             )
         }
         re = compiled
@@ -107,10 +106,6 @@ final class PCRE2Runner: RegexRunner {
 }
 
 enum RegexBench {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// A pattern and the texts it runs on.
     struct Case {
         var name: String
@@ -276,29 +271,17 @@ enum RegexBench {
     /// Swift's `Regex` on the 21-character text in a child process, killed after the timeout.
     static func swiftInChild() {
         let timeout = Double(ProcessInfo.processInfo.environment["ECC_BENCH_REGEX_TIMEOUT"] ?? "10") ?? 10
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: benchExecutable)
-        var env = ProcessInfo.processInfo.environment
-        env["ECC_BENCH_REGEX_CHILD"] = "swift"
-        child.environment = env
-        let out = Pipe()
-        child.standardOutput = out
-        do { try child.run() } catch {
+        do {
+            guard let text = try benchChild(["ECC_BENCH_REGEX_CHILD": "swift"], timeout: timeout) else {
+                print(
+                    "bench: regex_swift_pathological_21_chars_ms >\(Int(timeout * 1000)) ms/match "
+                        + "(did not finish within \(Int(timeout)) s; child killed)")
+                return
+            }
+            print(text, terminator: "")
+        } catch {
             print("bench: regex swift pathological skipped: \(error)")
-            return
         }
-        let start = ContinuousClock.now
-        while child.isRunning && ContinuousClock.now - start < .seconds(timeout) { usleep(20_000) }
-        if child.isRunning {
-            child.terminate()
-            child.waitUntilExit()
-            print(
-                "bench: regex_swift_pathological_21_chars_ms >\(Int(timeout * 1000)) ms/match "
-                    + "(did not finish within \(Int(timeout)) s; child killed)")
-            return
-        }
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        print(text, terminator: "")
     }
 
     /// The child's side of `swiftInChild`: one match, its time.

@@ -18,10 +18,6 @@ import Foundation
 //   (refused when other processes loaded the machine differently during the two).
 
 enum SECBench {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// One whole process, measured.
     struct Measured {
         var wall: Double
@@ -44,6 +40,7 @@ enum SECBench {
             harnessBroken("sec: no eccd beside this binary (\(eccd)); make bench builds it")
             return
         }
+        print("# sec: \(firstLine(perl, [sec, "--version"])), perl \(firstLine(perl, ["-e", "print $^V"]))")
         let dir = NSTemporaryDirectory() + "ecc-sec-bench-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -106,10 +103,11 @@ enum SECBench {
     }
 
     /// Runs `argv` to its end, standard output (and error) into files, and measures it: wall clock, user +
-    /// system CPU from `wait4`, peak RSS, and what other processes used of the machine meanwhile.
+    /// system CPU from `wait4`, peak RSS, and what other processes used of the machine meanwhile. One that
+    /// outlives `timeout` seconds is stopped and fails the bench.
     static func spawn(
         _ argv: [String], stdout: String, stderr: String = "/dev/null", environment: [String: String] = [:],
-        check: Bool = true
+        check: Bool = true, timeout: TimeInterval = 1200
     ) throws -> (status: Int32, measured: Measured) {
         for path in [stdout, stderr] where path != "/dev/null" { try? FileManager.default.removeItem(atPath: path) }
         let before = MachineSample.now()
@@ -119,12 +117,14 @@ enum SECBench {
         // Peak RSS is the child's VmHWM, read until it exits: wait4's ru_maxrss would be at least this
         // process's own (posix_spawn's child shares our memory until exec, and exec keeps its high mark).
         var peak = 0
-        let (exit, usage) = child.wait { peak = max(peak, ScaleBench.peakResidentBytes(of: "\(child.pid)")) }
+        let (exit, usage) = try child.wait(timeout: timeout) {
+            peak = max(peak, ScaleBench.peakResidentBytes(of: "\(child.pid)"))
+        }
         let d = ContinuousClock.now - start
         let wall = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         if check && exit != 0 {
             let err = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
-            throw Failure(description: "\(argv.joined(separator: " ")) exited \(exit): \(err.suffix(500))")
+            throw BenchFailure("\(argv.joined(separator: " ")) exited \(exit): \(err.suffix(500))")
         }
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return (

@@ -180,20 +180,9 @@ enum ScaleBench {
 
     /// Runs one child and returns the numbers of its line.
     static func runChild(_ base: RuleBase, keys: Int, attributes: Int, mode: String) throws -> [Double] {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: benchExecutable)
-        var env = ProcessInfo.processInfo.environment
-        env["ECC_BENCH_SCALE_CHILD"] = "\(base.spec) \(keys) \(attributes) \(mode)"
-        child.environment = env
-        let out = Pipe()
-        child.standardOutput = out
-        try child.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard child.terminationReason == .exit, child.terminationStatus == 0 else {
-            throw SECBench.Failure(
-                description: "scale child (\(base.spec) \(keys) \(attributes) \(mode)) failed: \(text.suffix(300))")
+        let spec = "\(base.spec) \(keys) \(attributes) \(mode)"
+        guard let text = try benchChild(["ECC_BENCH_SCALE_CHILD": spec], timeout: 1800) else {
+            throw BenchFailure("scale child (\(spec)) did not finish within 30 minutes")
         }
         for line in text.split(separator: "\n") {
             if line.hasPrefix("#") { print(line) }
@@ -201,7 +190,7 @@ enum ScaleBench {
             let numbers = line.dropFirst("scale-child: ".count).split(separator: " ").compactMap { Double($0) }
             if numbers.count == 3 { return numbers }
         }
-        throw SECBench.Failure(description: "scale child (\(base.spec) \(keys) \(attributes) \(mode)) printed \(text)")
+        throw BenchFailure("scale child (\(spec)) printed \(text)")
     }
 
     /// Six fresh children for one configuration: three for the rates, three for the memory.
@@ -211,8 +200,8 @@ enum ScaleBench {
         let alarms = Int(memory[0][0])
         // Every key raises one alarm under both rule bases: anything else is a broken workload.
         guard (rates.map { Int($0[2]) } + memory.map { Int($0[0]) }).allSatisfy({ $0 == keys }) else {
-            throw SECBench.Failure(
-                description: "scale \(base.spec) \(keys) keys: live alarms \(rates.map { Int($0[2]) }) and "
+            throw BenchFailure(
+                "scale \(base.spec) \(keys) keys: live alarms \(rates.map { Int($0[2]) }) and "
                     + "\(memory.map { Int($0[0]) }), not one per key")
         }
         return Measured(

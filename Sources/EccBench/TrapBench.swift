@@ -1,6 +1,7 @@
 import EccCore
 import EccDaemon
 import EccSNMP
+import EccTestSupport
 import Foundation
 import Logging
 
@@ -167,14 +168,14 @@ enum TrapBench {
     /// (sendmmsg, 64 a call), each with its share and its own sequence numbers; returns the rate they
     /// achieved together (count over the slowest one's time).
     static func send(port: Int, rate: Int, count: Int, senders: Int, firstSequence: Int) -> Double {
-        var pids: [(pid_t, String)] = []
+        var children: [(ChildProcess, String)] = []
         var first = firstSequence
         for k in 0..<senders {
             let share = count / senders + (k < count % senders ? 1 : 0)
             defer { first += share }
             let out = dir + "/sender\(k).out"
             guard
-                let pid = spawn(
+                let child = spawn(
                     dir + "/sender",
                     [
                         String(port), String(Double(rate) / Double(senders)), String(share), dir + "/packets.bin",
@@ -185,12 +186,12 @@ enum TrapBench {
                 harnessBroken("trap bench: the load generator did not start")
                 continue
             }
-            pids.append((pid, out))
+            children.append((child, out))
         }
         var slowest = 0.0
-        for (pid, out) in pids {
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+        for (child, out) in children {
+            // A step sends at most a few million packets: minutes, never ten.
+            let status = (try? child.wait(timeout: 600).status) ?? -1
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
             if status != 0 { harnessBroken("trap bench: the load generator failed: \(text.prefix(200))") }
             slowest = max(slowest, Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
@@ -374,37 +375,11 @@ enum TrapBench {
         }
         """#
 
-    static func spawn(_ path: String, _ args: [String], output: String) -> pid_t? {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
-        let environment: [String] = ["MIBS=", "PATH=/usr/bin:/bin:/usr/sbin"]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
-        }
-        var pid: pid_t = 0
-        return posix_spawn(&pid, path, &actions, &attr, argv, envp) == 0 ? pid : nil
-    }
-
-    static func stop(_ pid: pid_t) {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+    /// Starts `path` with its output (and errors) in a fresh file `output`; MIBS empty, so net-snmp loads
+    /// no MIB files; nil when it cannot start.
+    static func spawn(_ path: String, _ args: [String], output: String) -> ChildProcess? {
+        try? FileManager.default.removeItem(atPath: output)
+        return try? ChildProcess.spawn(path, args, stdoutPath: output, stderrPath: output, environment: ["MIBS": ""])
     }
 
     static func run() async throws {
@@ -417,16 +392,15 @@ enum TrapBench {
         try nullReceiverSource.write(toFile: dir + "/null.c", atomically: true, encoding: .utf8)
         try senderSource.write(toFile: dir + "/sender.c", atomically: true, encoding: .utf8)
         for name in ["null", "sender"] {
-            if let cc = spawn(
-                "/usr/bin/cc", ["-O2", "-o", dir + "/" + name, dir + "/" + name + ".c"], output: dir + "/cc.out")
-            {
-                var status: Int32 = 0
-                waitpid(cc, &status, 0)
-            }
+            let cc = try? ChildProcess.run("/usr/bin/cc", ["-O2", "-o", dir + "/" + name, dir + "/" + name + ".c"])
+            if let cc, cc.status != 0 { print("# trap bench: cc \(name).c: \(cc.output.prefix(500))") }
         }
         guard FileManager.default.isExecutableFile(atPath: dir + "/sender") else {
             print("# trap bench: cannot build the load generator with cc; the SNMP figures are skipped")
             return
+        }
+        if FileManager.default.isExecutableFile(atPath: "/usr/sbin/snmptrapd") {
+            print("# trap bench: snmptrapd \(firstLine("/usr/sbin/snmptrapd", ["--version"]))")
         }
         // ECC_BENCH_SNMP_LOAD=best_case or mixed_4096_sources measures one load only.
         let only = ProcessInfo.processInfo.environment["ECC_BENCH_SNMP_LOAD"]
@@ -507,21 +481,22 @@ enum TrapBench {
         var side: Side { Side(value: Double(limit.lossless), others: others) }
     }
 
-    /// Runs `body`, counting the CPU of `pids` (the receiver under test) as ours, not as other processes'.
-    static func measured(_ pids: [pid_t], _ body: () throws -> Limit) rethrows -> Measured {
-        let before = MachineSample.now(including: pids)
+    /// Runs `body`, noting other processes' load meanwhile (the receiver under test is our child, so ours).
+    static func measured(_ body: () throws -> Limit) rethrows -> Measured {
+        let before = MachineSample.now()
         let limit = try body()
-        return Measured(limit: limit, others: before.others(until: MachineSample.now(including: pids)))
+        return Measured(limit: limit, others: before.others(until: MachineSample.now()))
     }
 
     static func measureNull(senders: Int) -> Measured? {
         let port = freePort()
         try? FileManager.default.removeItem(atPath: dir + "/null.count")
-        guard let pid = spawn(dir + "/null", [String(port), dir + "/null.count"], output: dir + "/null.out") else {
+        guard let receiver = spawn(dir + "/null", [String(port), dir + "/null.count"], output: dir + "/null.out")
+        else {
             print("# trap bench: cannot start the C receiver; the ceiling is not measured")
             return nil
         }
-        defer { stop(pid) }
+        defer { receiver.stop(grace: 5) }
         usleep(300_000)
         let r = Receiver(
             name: "null",
@@ -530,7 +505,7 @@ enum TrapBench {
                     (try? String(contentsOfFile: dir + "/null.count", encoding: .utf8))?
                         .split(separator: "\n").first ?? "0") ?? 0
             }, stop: {})
-        return measured([pid]) { limit(r, port: port, senders: senders) }
+        return measured { limit(r, port: port, senders: senders) }
     }
 
     /// net-snmp's snmptrapd, logging every trap to a file; `-n`: numeric addresses, no name lookups (eccd does none).
@@ -543,7 +518,7 @@ enum TrapBench {
             return nil
         }
         guard
-            let pid = spawn(
+            let receiver = spawn(
                 "/usr/sbin/snmptrapd",
                 [
                     "-f", "-n", "-On", "-m", "", "-C", "-c", dir + "/trapd.conf", "-Lf", dir + "/trapd.log",
@@ -553,7 +528,7 @@ enum TrapBench {
             harnessBroken("trap bench: snmptrapd did not start")
             return nil
         }
-        defer { stop(pid) }
+        defer { receiver.stop(grace: 5) }
         usleep(500_000)
         let r = Receiver(
             name: "snmptrapd",
@@ -561,7 +536,7 @@ enum TrapBench {
                 let text = (try? String(contentsOfFile: dir + "/trapd.log", encoding: .utf8)) ?? ""
                 return text.components(separatedBy: "SEQ").count - 1
             }, stop: {})
-        return measured([pid]) { limit(r, port: port, senders: 1) }
+        return measured { limit(r, port: port, senders: 1) }
     }
 
     /// eccd: traps → events → the shipped rules → SQLite (run from the repository: ./rules), a new database.
@@ -587,7 +562,7 @@ enum TrapBench {
         while daemon.snmpPort == nil { try await Task.sleep(for: .milliseconds(5)) }
         let r = Receiver(name: "eccd", received: { daemon.processedEvents }, stop: {})
         let port = daemon.snmpPort ?? 0
-        let m = await Task.detached { measured([]) { limit(r, port: port, senders: 1) } }.value
+        let m = await Task.detached { measured { limit(r, port: port, senders: 1) } }.value
         await daemon.shutdown()
         try await task.value
         return m

@@ -86,15 +86,21 @@ public struct ChildProcess: Sendable, Hashable {
 
     /// Waits for the child to exit and reaps it, calling `sample` every millisecond meanwhile (while the
     /// child still has its /proc entry). Returns its exit status (128 + the signal when killed; -1 when it
-    /// could not be waited for) and its resource usage from wait4.
-    public func wait(sampling sample: () -> Void = {}) -> (status: Int32, usage: rusage) {
+    /// could not be waited for) and its resource usage from wait4. Past `timeout` seconds the child is
+    /// stopped (SIGTERM, then SIGKILL) and the wait throws.
+    public func wait(timeout: TimeInterval, sampling sample: () -> Void = {}) throws -> (status: Int32, usage: rusage) {
         var status: Int32 = 0
         var usage = rusage()
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while true {
             sample()
             let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid { break }
             if r < 0 && errno != EINTR { return (-1, usage) }
+            if ContinuousClock.now > deadline {
+                stop(grace: 1)
+                throw TestServerError("process \(pid) did not finish within \(Int(timeout)) s; stopped")
+            }
             usleep(1000)
         }
         return ((status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F), usage)
@@ -108,20 +114,12 @@ public struct ChildProcess: Sendable, Hashable {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-run-\(UUID()).out").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let child = try spawn(path, arguments, stdoutPath: out, stderrPath: out)
-        var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let r = waitpid(child.pid, &status, WNOHANG)
-            if r == child.pid { break }
-            if r < 0 && errno != EINTR { break }
-            if Date() > deadline {
-                child.stop(grace: 1)
-                throw TestServerError("\(path) did not finish within \(timeout) s")
-            }
-            usleep(10_000)
+        do {
+            let (code, _) = try child.wait(timeout: timeout)
+            return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+        } catch {
+            throw TestServerError("\(path) did not finish within \(timeout) s")
         }
-        let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
 }
 
