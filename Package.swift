@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "EccHTTP",
             dependencies: [
-                "EccCore", "EccBus", "EccStore", "EccCollectors", "EccAuth",
+                "EccAPI", "EccCore", "EccBus", "EccStore", "EccCollectors", "EccAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,6 +164,8 @@ let package = Package(
             dependencies: ["EccDaemon", "EccAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
+        // The HTTP API's contract: request and answer bodies shared by eccd and eccctl (standard library only).
+        .target(name: "EccAPI", swiftSettings: strict),
         // Client side of the API (eccctl, tests, benchmarks): HTTP on SwiftNIO's codec, JSON lines over TCP.
         .target(
             name: "EccClient",
@@ -178,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "eccctl",
             dependencies: [
-                "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify", "EccAuth",
+                "EccAPI", "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify", "EccAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -49,6 +49,11 @@ struct IncidentDaemonTests {
         #expect(try await d.act(id, "handover", ["actor": "alice", "to": "bob"]).0 == 400)
         #expect(try await d.act(id, "ack", [:]).0 == 400)
         #expect(try await d.act(9999, "ack", ["actor": "alice"]).0 == 404)
+        // A field of the wrong type, or a body that is not a JSON object, is a 400 naming what is wrong.
+        let (sw, bw) = try await d.act(id, "notes", ["actor": "alice", "text": 5])
+        #expect(sw == 400 && bw["error"] as? String == "text must be a string" && bw["field"] as? String == "text")
+        let (sj, bj) = try await d.client.request(.POST, "/v1/incidents/\(id)/notes", body: Array("[1]".utf8))
+        #expect(sj == 400 && String(decoding: bj, as: UTF8.self).contains("the body must be a JSON object"))
         let (s3, b3) = try await d.act(id, "notes", ["actor": "alice", "text": "line card reseated"])
         #expect(s3 == 200 && b3["state"] as? String == "in_progress")
         #expect(try await d.act(id, "handover", ["actor": "alice", "to": "bob", "reason": "end of shift"]).0 == 200)
@@ -126,10 +131,14 @@ struct IncidentDaemonTests {
             "/v1/cis",
             [
                 "actor": "cmdb",
-                "items": [["name": "core9", "criticality": "high"], ["name": "sw9", "parent": "core9"]],
+                "items": [["name": "core9", "criticality": "high", "rack": 12], ["name": "sw9", "parent": "core9"]],
             ])
         #expect(si == 200 && bi["added"] as? Int == 2)
-        #expect((try await d.getJSON("/v1/cis") as? [Any])?.count == 2)
+        let cis = try #require(try await d.getJSON("/v1/cis") as? [[String: Any]])
+        #expect(cis.count == 2)
+        // Any other field of an item is an attribute, a number kept as its text.
+        let core9 = cis.first { $0["name"] as? String == "core9" }?["attributes"] as? [String: String]
+        #expect(core9 == ["criticality": "high", "rack": "12"])
         _ = try await d.post(#"{"source":"ping","host":"core9","type":"nodeDown"}"#)
         _ = try await d.post(#"{"source":"snmp","host":"sw9","type":"linkDown","attributes":{"ifIndex":1}}"#)
         try await d.eventually { try await alarms().count == 2 }

@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import EccStore
 import Foundation
@@ -22,16 +23,11 @@ enum ITSMRoutes {
                 w.endArray()
             }
         }
-        post(router, deps, "/v1/cis", reload: true) { desk, body, actor, now in
-            guard let list = body["items"] as? [[String: Any]] else {
+        post(router, deps, "/v1/cis", CIImportRequest.self, reload: true) { desk, body, _, actor, now in
+            guard let list = body.items else {
                 throw IncidentDesk.Refusal.invalid("give the items: {\"actor\": ..., \"items\": [{\"name\": ...}]}")
             }
-            let items = list.map { o in
-                var attributes: [String: String] = [:]
-                for (k, v) in o where k != "name" && k != "parent" { attributes[k] = "\(v)" }
-                return ConfigurationItem(
-                    name: o["name"] as? String ?? "", parent: o["parent"] as? String, attributes: attributes)
-            }
+            let items = list.map { ConfigurationItem(name: $0.name, parent: $0.parent, attributes: $0.attributes) }
             let (added, updated) = try desk.importCIs(items, by: actor, at: now)
             return { (w: inout JSONWriter) in
                 w.beginObject()
@@ -60,11 +56,11 @@ enum ITSMRoutes {
                 w.endArray()
             }
         }
-        post(router, deps, "/v1/changes", reload: false) { desk, body, actor, now in
-            guard let startText = body["start"] as? String else {
+        post(router, deps, "/v1/changes", ChangeRequest.self, reload: false) { desk, body, _, actor, now in
+            guard let startText = body.start else {
                 throw IncidentDesk.Refusal.invalid("start must be an RFC 3339 time")
             }
-            guard let endText = body["end"] as? String else {
+            guard let endText = body.end else {
                 throw IncidentDesk.Refusal.invalid("end must be an RFC 3339 time (every change window has an end)")
             }
             let start: EventTime
@@ -75,14 +71,23 @@ enum ITSMRoutes {
             case (.success(let s), .success(let e)): (start, end) = (s, e)
             }
             let change = try desk.requestChange(
-                title: body["title"] as? String ?? "", description: body["description"] as? String, start: start,
-                end: end, cis: body["cis"] as? [String] ?? [], by: actor, at: now)
+                title: body.title ?? "", description: body.description, start: start, end: end, cis: body.cis ?? [],
+                by: actor, at: now)
             return { (w: inout JSONWriter) in w.write(change) }
         }
-        for (name, decision) in [("approve", Change.State.approved), ("reject", .rejected), ("cancel", .cancelled)] {
-            post(router, deps, "/v1/changes/:id/\(name)", reload: decision != .rejected) { desk, body, actor, now in
-                guard let id = body["id"] as? Int64 else { throw IncidentDesk.Refusal.invalid("bad change id") }
-                let change = try desk.decideChange(id, decision, by: actor, note: body["note"] as? String, at: now)
+        for decision in ChangeDecision.allCases {
+            let state: Change.State =
+                switch decision {
+                case .approve: .approved
+                case .reject: .rejected
+                case .cancel: .cancelled
+                }
+            post(
+                router, deps, "/v1/changes/:id/\(decision.rawValue)", ChangeDecisionRequest.self,
+                reload: state != .rejected
+            ) { desk, body, id, actor, now in
+                guard let id else { throw IncidentDesk.Refusal.invalid("bad change id") }
+                let change = try desk.decideChange(id, state, by: actor, note: body.note, at: now)
                 return { (w: inout JSONWriter) in w.write(change) }
             }
         }
@@ -107,23 +112,23 @@ enum ITSMRoutes {
                 if let p { w.write(p) } else { w.null() }
             }
         }
-        post(router, deps, "/v1/problems", reload: false) { desk, body, actor, now in
-            let incidents = (body["incidents"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.int64Value }
-            let p = try desk.openProblem(
-                title: body["title"] as? String ?? "", incidents: incidents, by: actor, at: now)
+        post(router, deps, "/v1/problems", ProblemRequest.self, reload: false) { desk, body, _, actor, now in
+            let p = try desk.openProblem(title: body.title ?? "", incidents: body.incidents ?? [], by: actor, at: now)
             return { (w: inout JSONWriter) in w.write(p) }
         }
-        post(router, deps, "/v1/problems/:id/link", reload: false) { desk, body, actor, now in
-            guard let id = body["id"] as? Int64, let incident = (body["incident"] as? NSNumber)?.int64Value else {
+        post(router, deps, "/v1/problems/:id/link", ProblemLinkRequest.self, reload: false) {
+            desk, body, id, actor, now in
+            guard let id, let incident = body.incident else {
                 throw IncidentDesk.Refusal.invalid("give the incident to link: {\"incident\": 12}")
             }
             let p = try desk.linkIncident(incident, toProblem: id, by: actor, at: now)
             return { (w: inout JSONWriter) in w.write(p) }
         }
-        post(router, deps, "/v1/problems/:id/update", reload: false) { desk, body, actor, now in
-            guard let id = body["id"] as? Int64 else { throw IncidentDesk.Refusal.invalid("bad problem id") }
+        post(router, deps, "/v1/problems/:id/update", ProblemUpdateRequest.self, reload: false) {
+            desk, body, id, actor, now in
+            guard let id else { throw IncidentDesk.Refusal.invalid("bad problem id") }
             var state: Problem.State?
-            if let s = body["state"] as? String {
+            if let s = body.state {
                 guard let st = Problem.State(rawValue: s) else {
                     throw IncidentDesk.Refusal.invalid(
                         "state must be \(Problem.State.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -131,8 +136,7 @@ enum ITSMRoutes {
                 state = st
             }
             let p = try desk.updateProblem(
-                id, state: state, rootCause: body["root_cause"] as? String, workaround: body["workaround"] as? String,
-                matchText: body["match_text"] as? String,
+                id, state: state, rootCause: body.rootCause, workaround: body.workaround, matchText: body.matchText,
                 by: actor, at: now)
             return { (w: inout JSONWriter) in w.write(p) }
         }
@@ -189,11 +193,10 @@ enum ITSMRoutes {
                 w.endArray()
             }
         }
-        post(router, deps, "/v1/knowledge", reload: false) { desk, body, actor, now in
+        post(router, deps, "/v1/knowledge", KnowledgeRequest.self, reload: false) { desk, body, _, actor, now in
             let k = try desk.addArticle(
-                title: body["title"] as? String ?? "", body: body["body"] as? String ?? "",
-                rule: body["rule"] as? String, ci: body["ci"] as? String, text: body["text"] as? String, by: actor,
-                at: now)
+                title: body.title ?? "", body: body.body ?? "", rule: body.rule, ci: body.ci, text: body.text,
+                by: actor, at: now)
             return { (w: inout JSONWriter) in w.write(k) }
         }
     }
@@ -212,37 +215,38 @@ enum ITSMRoutes {
         }
     }
 
-    /// A POST with a JSON object body, acting as the token's principal (``IncidentRoutes/actor(_:_:)``); `:id` in the path is handed over as `body["id"]`.
-    /// With `reload`, the rules are reloaded afterwards (the engine then sees the new CMDB or windows).
-    static func post(
-        _ router: Router<APIRequestContext>, _ deps: APIDependencies, _ path: RouterPath, reload: Bool,
+    /// A POST with a body of EccAPI's type `Body`, acting as the token's principal
+    /// (``IncidentRoutes/actor(_:_:)``); `:id` in the path is handed over as the closure's id. With `reload`,
+    /// the rules are reloaded afterwards (the engine then sees the new CMDB or windows).
+    static func post<Body: ActingRequest>(
+        _ router: Router<APIRequestContext>, _ deps: APIDependencies, _ path: RouterPath, _: Body.Type,
+        reload: Bool,
         _ perform:
-            @escaping @Sendable (any DeskActions, [String: Any], String, EventTime) throws -> (
+            @escaping @Sendable (any DeskActions, Body, Int64?, String, EventTime) throws -> (
                 @Sendable (inout JSONWriter) -> Void
             )
     ) {
         router.post(path) { request, context -> Response in
             guard let desk = deps.desk else { return Responses.error(.serviceUnavailable, "the desk is not available") }
-            let parsed = await IncidentRoutes.jsonBody(request, deps)
-            guard case .success(var body) = parsed else {
-                if case .failure(let bad) = parsed { return bad.response }
-                return Responses.error(.badRequest, "bad request")
+            let body: Body
+            switch await RequestBody.decode(Body.self, from: request, deps) {
+            case .success(let b): body = b
+            case .failure(let bad): return bad.response
             }
             let actor: String
-            switch IncidentRoutes.actor(body.value, context) {
+            switch IncidentRoutes.actor(body.actor, context) {
             case .success(let name): actor = name
             case .failure(let bad): return bad.response
             }
+            var id: Int64?
             if let text = context.parameters.get("id") {
-                guard let id = Int64(text) else { return Responses.error(.badRequest, "the id must be a whole number") }
-                var v = body.value
-                v["id"] = id
-                body = UncheckedBody(v)
+                guard let n = Int64(text) else { return Responses.error(.badRequest, "the id must be a whole number") }
+                id = n
             }
             let now = deps.clock.now()
             do {
-                let render = try await NIOThreadPool.singleton.runIfActive { [body] in
-                    try perform(desk, body.value, actor, now)
+                let render = try await NIOThreadPool.singleton.runIfActive { [id] in
+                    try perform(desk, body, id, actor, now)
                 }
                 var w = JSONWriter()
                 render(&w)

@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import EccStore
 import Foundation
@@ -83,69 +84,58 @@ enum IncidentRoutes {
                 return Responses.error(.serviceUnavailable, "store: \(error)")
             }
         }
-        action(router, deps, "ack") { desk, id, actor, body, now in
-            try desk.acknowledge(id, by: actor, note: body["note"] as? String, at: now)
+        action(router, deps, .acknowledge, AcknowledgeRequest.self) { desk, id, actor, body, now in
+            try desk.acknowledge(id, by: actor, note: body.note, at: now)
         }
-        action(router, deps, "assign") { desk, id, actor, body, now in
-            guard let group = body["group"] as? String else { throw IncidentDesk.Refusal.invalid("give the group") }
-            return try desk.assign(id, group: group, by: actor, reason: body["reason"] as? String, at: now)
+        action(router, deps, .assign, AssignRequest.self) { desk, id, actor, body, now in
+            guard let group = body.group else { throw IncidentDesk.Refusal.invalid("give the group") }
+            return try desk.assign(id, group: group, by: actor, reason: body.reason, at: now)
         }
-        action(router, deps, "handover") { desk, id, actor, body, now in
-            guard let to = body["to"] as? String else {
-                throw IncidentDesk.Refusal.invalid("give who takes it over (to)")
-            }
+        action(router, deps, .handOver, HandOverRequest.self) { desk, id, actor, body, now in
+            guard let to = body.to else { throw IncidentDesk.Refusal.invalid("give who takes it over (to)") }
             return try desk.handOver(
-                id, to: to, by: actor, reason: body["reason"] as? String ?? "",
-                override: body["override"] as? Bool ?? false, at: now)
+                id, to: to, by: actor, reason: body.reason ?? "", override: body.override ?? false, at: now)
         }
-        action(router, deps, "notes") { desk, id, actor, body, now in
-            try desk.addNote(
-                id, text: body["text"] as? String ?? "", followUp: body["follow_up"] as? Bool ?? false, by: actor,
-                at: now)
+        action(router, deps, .note, NoteRequest.self) { desk, id, actor, body, now in
+            try desk.addNote(id, text: body.text ?? "", followUp: body.followUp ?? false, by: actor, at: now)
         }
-        action(router, deps, "resolve") { desk, id, actor, body, now in
-            try desk.resolve(id, by: actor, note: body["note"] as? String ?? "", at: now)
+        action(router, deps, .resolve, ResolveRequest.self) { desk, id, actor, body, now in
+            try desk.resolve(id, by: actor, note: body.note ?? "", at: now)
         }
-        action(router, deps, "close") { desk, id, actor, body, now in
-            try desk.close(id, by: actor, note: body["note"] as? String, at: now)
+        action(router, deps, .close, CloseRequest.self) { desk, id, actor, body, now in
+            try desk.close(id, by: actor, note: body.note, at: now)
         }
-        action(router, deps, "reopen") { desk, id, actor, body, now in
-            try desk.reopen(id, by: actor, reason: body["reason"] as? String ?? "", at: now)
+        action(router, deps, .reopen, ReopenRequest.self) { desk, id, actor, body, now in
+            try desk.reopen(id, by: actor, reason: body.reason ?? "", at: now)
         }
     }
 
-    /// `POST /v1/incidents/{id}/{name}` with a JSON object body carrying `actor`.
-    private static func action(
-        _ router: Router<APIRequestContext>, _ deps: APIDependencies, _ name: String,
-        _ perform: @escaping @Sendable (any DeskActions, Int64, String, [String: Any], EventTime) throws -> Incident
+    /// `POST /v1/incidents/{id}/{action}` with its body (EccAPI's type for the action).
+    private static func action<Body: ActingRequest>(
+        _ router: Router<APIRequestContext>, _ deps: APIDependencies, _ action: IncidentAction, _: Body.Type,
+        _ perform: @escaping @Sendable (any DeskActions, Int64, String, Body, EventTime) throws -> Incident
     ) {
-        router.post("/v1/incidents/:id/\(name)") { request, context -> Response in
+        router.post("/v1/incidents/:id/\(action.rawValue)") { request, context -> Response in
             guard let desk = deps.desk else {
                 return Responses.error(.serviceUnavailable, "incident actions are not available")
             }
             guard let text = context.parameters.get("id"), let id = Int64(text) else {
                 return Responses.error(.badRequest, "the incident id must be a whole number", field: "id")
             }
-            let raw: ByteBuffer
-            switch await RequestBody.collect(request, limit: 1 << 20, deps) {
-            case .success(let b): raw = b
-            case .failure(let refusal): return refusal.response
+            let body: Body
+            switch await RequestBody.decode(Body.self, from: request, deps) {
+            case .success(let b): body = b
+            case .failure(let bad): return bad.response
             }
-            let bytes = Data(raw.readableBytesView)
-            guard
-                let object = (try? JSONSerialization.jsonObject(with: bytes.isEmpty ? Data("{}".utf8) : bytes))
-                    as? [String: Any]
-            else { return Responses.error(.badRequest, "the body must be a JSON object") }
             let actor: String
-            switch Self.actor(object, context) {
+            switch Self.actor(body.actor, context) {
             case .success(let name): actor = name
             case .failure(let bad): return bad.response
             }
-            let body = UncheckedBody(object)
             let now = deps.clock.now()
             do {
                 let incident = try await NIOThreadPool.singleton.runIfActive {
-                    try perform(desk, id, actor, body.value, now)
+                    try perform(desk, id, actor, body, now)
                 }
                 var w = JSONWriter()
                 w.write(incident)
@@ -170,35 +160,12 @@ enum IncidentRoutes {
     }
 
     /// Who acts: the token's principal; only in tokenless loopback mode the body's `actor` (unauthenticated).
-    static func actor(_ body: [String: Any], _ context: APIRequestContext) -> Result<String, BadBody> {
+    static func actor(_ claimed: String?, _ context: APIRequestContext) -> Result<String, BadBody> {
         if let p = context.principal, p.authenticated { return .success(p.name) }
-        guard let name = body["actor"] as? String, !name.isEmpty else {
+        guard let name = claimed, !name.isEmpty else {
             return .failure(
                 BadBody(response: Responses.error(.badRequest, "say who acts: \"actor\": \"name\"", field: "actor")))
         }
         return .success(name)
     }
-
-    /// The request's body as a JSON object (an empty body is `{}`).
-    static func jsonBody(_ request: Request, _ deps: APIDependencies, limit: Int = 1 << 20) async
-        -> Result<UncheckedBody, BadBody>
-    {
-        let raw: ByteBuffer
-        switch await RequestBody.collect(request, limit: limit, deps) {
-        case .success(let b): raw = b
-        case .failure(let refusal): return .failure(refusal)
-        }
-        let bytes = Data(raw.readableBytesView)
-        guard
-            let object = (try? JSONSerialization.jsonObject(with: bytes.isEmpty ? Data("{}".utf8) : bytes))
-                as? [String: Any]
-        else { return .failure(BadBody(response: Responses.error(.badRequest, "the body must be a JSON object"))) }
-        return .success(UncheckedBody(object))
-    }
-}
-
-/// A parsed JSON object handed to the thread pool (JSONSerialization's values are immutable).
-struct UncheckedBody: @unchecked Sendable {
-    let value: [String: Any]
-    init(_ value: [String: Any]) { self.value = value }
 }

@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import Foundation
 import Hummingbird
@@ -52,18 +53,15 @@ enum NotifyRoutes {
         }
         router.post("/v1/notify/test") { request, context -> Response in
             guard let n = deps.notify else { return off(deps) }
-            let body: ByteBuffer
-            switch await RequestBody.collect(request, limit: 64 << 10, deps) {
+            let body: NotifyTestRequest
+            switch await RequestBody.decode(NotifyTestRequest.self, from: request, limit: 64 << 10, deps) {
             case .success(let b): body = b
             case .failure(let refusal): return refusal.response
             }
-            guard
-                let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
-                let receiver = object["receiver"] as? String, !receiver.isEmpty
-            else {
+            guard let receiver = body.receiver, !receiver.isEmpty else {
                 return Responses.error(.badRequest, "send {\"receiver\": \"NAME\"}", field: "receiver")
             }
-            let wait = (object["wait_seconds"] as? Int).map { max(0, min($0, 300)) } ?? 60
+            let wait = body.waitSeconds.map { max(0, min($0, 300)) } ?? 60
             guard let result = await n.test(receiver, .seconds(wait)) else {
                 return Responses.error(.notFound, "no receiver named '\(receiver)' in eccd.yaml", field: "receiver")
             }

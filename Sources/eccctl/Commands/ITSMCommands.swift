@@ -1,13 +1,14 @@
 import ArgumentParser
+import EccAPI
 import EccClient
 import EccCore
 import EccRules
 import Foundation
 
 /// POSTs a JSON object; returns the parsed answer (an object), or throws eccd's error message.
-func postJSON(_ server: ServerOptions, _ path: String, _ fields: [String: Any?]) async throws -> [String: Any] {
-    let body = try JSONSerialization.data(withJSONObject: fields.compactMapValues { $0 })
-    let (status, answer) = try await server.client().request(.POST, path, body: Array(body))
+/// POSTs `body` (one of EccAPI's request types) and returns eccd's answer, printing its warning if any.
+func postJSON(_ server: ServerOptions, _ path: String, _ body: some Encodable) async throws -> [String: Any] {
+    let (status, answer) = try await server.client().request(.POST, path, body: Array(try JSONEncoder().encode(body)))
     guard status == 200 || status == 202 else { throw CLIError(errorMessage(answer, status: status)) }
     let object = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any]) ?? [:]
     if let warning = object["warning"] as? String { printError("eccctl: warning: \(warning)") }
@@ -64,13 +65,12 @@ struct CIs: AsyncParsableCommand {
                 do { items = try CMDBFile.parse(text, file: file) } catch let e as ConfigErrors {
                     throw CLIError("\(file) refused:\n\(e.description)")
                 }
-                let payload: [[String: Any]] = items.map { i in
-                    var o: [String: Any] = ["name": i.name]
-                    if let p = i.parent { o["parent"] = p }
-                    for (k, v) in i.attributes { o[k] = v }
-                    return o
-                }
-                let answer = try await postJSON(server, "/v1/cis", ["actor": who.name, "items": payload])
+                let request = CIImportRequest(
+                    actor: who.name,
+                    items: items.map {
+                        CIImportRequest.Item(name: $0.name, parent: $0.parent, attributes: $0.attributes)
+                    })
+                let answer = try await postJSON(server, "/v1/cis", request)
                 print("imported \(items.count) items: \(answer["added"] ?? 0) added, \(answer["updated"] ?? 0) updated")
             }
         }
@@ -123,10 +123,9 @@ struct Changes: AsyncParsableCommand {
             try await cli {
                 let c = try await postJSON(
                     server, "/v1/changes",
-                    [
-                        "actor": who.name, "title": title, "start": start, "end": end, "description": description,
-                        "cis": cis.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                    ])
+                    ChangeRequest(
+                        actor: who.name, title: title, description: description, start: start, end: end,
+                        cis: cis.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }))
                 if json { printJSON(c) } else { print("change \(c["id"] ?? "?") requested; someone else approves it") }
             }
         }
@@ -142,7 +141,8 @@ struct Changes: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                let c = try await postJSON(server, "/v1/changes/\(id)/approve", ["actor": who.name, "note": note])
+                let c = try await postJSON(
+                    server, ChangeDecision.approve.path(id), ChangeDecisionRequest(actor: who.name, note: note))
                 print(
                     "change \(id) approved: maintenance window \(c["maintenance_window"] ?? "?") \(c["start"] ?? "") – \(c["end"] ?? "")"
                 )
@@ -159,7 +159,8 @@ struct Changes: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                _ = try await postJSON(server, "/v1/changes/\(id)/reject", ["actor": who.name, "note": note])
+                _ = try await postJSON(
+                    server, ChangeDecision.reject.path(id), ChangeDecisionRequest(actor: who.name, note: note))
                 print("change \(id) rejected")
             }
         }
@@ -174,7 +175,8 @@ struct Changes: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                _ = try await postJSON(server, "/v1/changes/\(id)/cancel", ["actor": who.name, "note": note])
+                _ = try await postJSON(
+                    server, ChangeDecision.cancel.path(id), ChangeDecisionRequest(actor: who.name, note: note))
                 print("change \(id) cancelled")
             }
         }
@@ -218,7 +220,7 @@ struct Problems: AsyncParsableCommand {
             try await cli {
                 let ids = incidents.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
                 let p = try await postJSON(
-                    server, "/v1/problems", ["actor": who.name, "title": title, "incidents": ids])
+                    server, "/v1/problems", ProblemRequest(actor: who.name, title: title, incidents: ids))
                 print("problem \(p["id"] ?? "?") opened")
             }
         }
@@ -233,7 +235,8 @@ struct Problems: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                _ = try await postJSON(server, "/v1/problems/\(id)/link", ["actor": who.name, "incident": incident])
+                _ = try await postJSON(
+                    server, "/v1/problems/\(id)/link", ProblemLinkRequest(actor: who.name, incident: incident))
                 print("incident \(incident) linked to problem \(id)")
             }
         }
@@ -255,10 +258,9 @@ struct Problems: AsyncParsableCommand {
             try await cli {
                 let p = try await postJSON(
                     server, "/v1/problems/\(id)/update",
-                    [
-                        "actor": who.name, "state": state, "root_cause": rootCause, "workaround": workaround,
-                        "match_text": matchText,
-                    ])
+                    ProblemUpdateRequest(
+                        actor: who.name, state: state, rootCause: rootCause, workaround: workaround,
+                        matchText: matchText))
                 print("problem \(id): \(p["state"] ?? "?")")
             }
         }
@@ -302,7 +304,7 @@ struct Knowledge: AsyncParsableCommand {
             try await cli {
                 let k = try await postJSON(
                     server, "/v1/knowledge",
-                    ["actor": who.name, "title": title, "body": body, "rule": rule, "ci": ci, "text": text])
+                    KnowledgeRequest(actor: who.name, title: title, body: body, rule: rule, ci: ci, text: text))
                 print("article \(k["id"] ?? "?") added")
             }
         }

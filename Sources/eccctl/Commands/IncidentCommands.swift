@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccAPI
 import EccClient
 import EccCore
 import Foundation
@@ -140,7 +141,7 @@ extension Incidents {
         @Flag(help: "Print the JSON answer.") var json = false
 
         func run() async throws {
-            try await act(server, id, "ack", ["actor": who.name, "note": note], json: json)
+            try await act(server, id, .acknowledge, AcknowledgeRequest(actor: who.name, note: note), json: json)
         }
     }
 
@@ -154,7 +155,8 @@ extension Incidents {
         @Flag(help: "Print the JSON answer.") var json = false
 
         func run() async throws {
-            try await act(server, id, "assign", ["actor": who.name, "group": group, "reason": reason], json: json)
+            try await act(
+                server, id, .assign, AssignRequest(actor: who.name, group: group, reason: reason), json: json)
         }
     }
 
@@ -171,7 +173,7 @@ extension Incidents {
 
         func run() async throws {
             try await act(
-                server, id, "handover", ["actor": who.name, "to": to, "reason": reason, "override": override],
+                server, id, .handOver, HandOverRequest(actor: who.name, to: to, reason: reason, override: override),
                 json: json)
         }
     }
@@ -187,7 +189,8 @@ extension Incidents {
         @Flag(help: "Print the JSON answer.") var json = false
 
         func run() async throws {
-            try await act(server, id, "notes", ["actor": who.name, "text": text, "follow_up": followUp], json: json)
+            try await act(
+                server, id, .note, NoteRequest(actor: who.name, text: text, followUp: followUp), json: json)
         }
     }
 
@@ -200,7 +203,7 @@ extension Incidents {
         @Flag(help: "Print the JSON answer.") var json = false
 
         func run() async throws {
-            try await act(server, id, "resolve", ["actor": who.name, "note": note], json: json)
+            try await act(server, id, .resolve, ResolveRequest(actor: who.name, note: note), json: json)
         }
     }
 
@@ -214,7 +217,7 @@ extension Incidents {
         @Flag(help: "Print the JSON answer.") var json = false
 
         func run() async throws {
-            try await act(server, id, "close", ["actor": who.name, "note": note], json: json)
+            try await act(server, id, .close, CloseRequest(actor: who.name, note: note), json: json)
         }
     }
 
@@ -227,17 +230,18 @@ extension Incidents {
         @Flag(help: "Print the JSON answer.") var json = false
 
         func run() async throws {
-            try await act(server, id, "reopen", ["actor": who.name, "reason": reason], json: json)
+            try await act(server, id, .reopen, ReopenRequest(actor: who.name, reason: reason), json: json)
         }
     }
 }
 
 /// POSTs an action and prints the incident as it stands after it.
-func act(_ server: ServerOptions, _ id: Int64, _ action: String, _ fields: [String: Any?], json: Bool) async throws {
+func act(
+    _ server: ServerOptions, _ id: Int64, _ action: IncidentAction, _ body: some ActingRequest, json: Bool
+) async throws {
     try await cli {
-        let body = try JSONSerialization.data(withJSONObject: fields.compactMapValues { $0 })
         let (status, answer) = try await server.client().request(
-            .POST, "/v1/incidents/\(id)/\(action)", body: Array(body))
+            .POST, action.path(id), body: Array(try JSONEncoder().encode(body)))
         guard status == 200 else { throw CLIError(errorMessage(answer, status: status)) }
         if json {
             print(String(decoding: answer, as: UTF8.self), terminator: "")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccAPI
 import EccClient
 import Foundation
 
@@ -22,7 +23,7 @@ extension Notify {
 
         func run() async throws {
             try await cli {
-                let body = try JSONSerialization.data(withJSONObject: ["receiver": receiver, "wait_seconds": wait])
+                let body = try JSONEncoder().encode(NotifyTestRequest(receiver: receiver, waitSeconds: wait))
                 let (status, answer) = try await server.client().request(.POST, "/v1/notify/test", body: Array(body))
                 guard status == 200 else { throw CLIError(errorMessage(answer, status: status)) }
                 if json {
