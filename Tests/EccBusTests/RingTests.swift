@@ -1,5 +1,6 @@
 import EccBus
 import Foundation
+import Synchronization
 import Testing
 
 /// An item that says who produced it and its position in that producer's sequence.
@@ -247,5 +248,60 @@ struct BroadcastTests {
         first = nil  // the client went away
         #expect(b.count == 1)
         #expect(b.subscribe(maxSubscribers: 2) != nil)
+    }
+}
+
+@Suite("SPSCRing")
+struct SPSCRingTests {
+    @Test("one producer, one consumer: every item once, in order, through a ring smaller than the run")
+    func inOrder() {
+        let ring = SPSCRing<Tagged>(capacity: 64)
+        let n = perProducer
+        let received = Mutex<[Int]>([])
+        onThreads(2) { role in
+            if role == 0 {
+                let batch = UnsafeMutablePointer<Tagged>.allocate(capacity: 10)
+                defer { batch.deallocate() }
+                var i = 0
+                while i < n {
+                    let k = min(10, n - i)
+                    for j in 0..<k { (batch + j).initialize(to: Tagged(producer: 0, seq: i + j, payload: "p\(i + j)")) }
+                    ring.push(batch, count: k)
+                    i += k
+                }
+            } else {
+                var seen: [Int] = []
+                seen.reserveCapacity(n)
+                while seen.count < n {
+                    if ring.drain({ item in seen.append(item.payload == "p\(item.seq)" ? item.seq : -1) }) == 0 {
+                        sched_yield()
+                    }
+                }
+                received.withLock { $0 = seen }
+            }
+        }
+        #expect(received.withLock { $0 } == Array(0..<n))
+    }
+
+    @Test("items left in the ring are freed with it")
+    func leftovers() {
+        final class Counted: Sendable {
+            let onDeinit: @Sendable () -> Void
+            init(_ onDeinit: @escaping @Sendable () -> Void) { self.onDeinit = onDeinit }
+            deinit { onDeinit() }
+        }
+        let freed = Atomic<Int>(0)
+        do {
+            let ring = SPSCRing<Counted>(capacity: 8)
+            let batch = UnsafeMutablePointer<Counted>.allocate(capacity: 3)
+            defer { batch.deallocate() }
+            for j in 0..<3 { (batch + j).initialize(to: Counted { freed.add(1, ordering: .relaxed) }) }
+            ring.push(batch, count: 3)
+            #expect(ring.drain { _ in } == 3)
+            #expect(freed.load(ordering: .relaxed) == 3)
+            for j in 0..<3 { (batch + j).initialize(to: Counted { freed.add(1, ordering: .relaxed) }) }
+            ring.push(batch, count: 3)
+        }
+        #expect(freed.load(ordering: .relaxed) == 6)
     }
 }

@@ -38,14 +38,19 @@ struct BackupTests {
             let stop = Atomic<Bool>(false)
             let commits = Atomic<Int64>(0)
             let writerDone = DispatchSemaphore(value: 0)
-            let writer = try Connection(path: path)
-            try writer.execute("PRAGMA synchronous=OFF")
-            let writerBox = UncheckedSendable(writer)
+            // The writer's connection is opened on its own thread, which alone uses it.
             Thread {
+                guard let writer = try? Connection(path: path), (try? writer.execute("PRAGMA synchronous=OFF")) != nil
+                else {
+                    Issue.record("the writer's connection did not open")
+                    stop.store(true, ordering: .relaxed)
+                    writerDone.signal()
+                    return
+                }
                 var next = base + 1
                 while !stop.load(ordering: .relaxed) {
                     do {
-                        try Self.insertAlarms(writerBox.value, next...next, size: 10)
+                        try Self.insertAlarms(writer, next...next, size: 10)
                         next += 1
                         commits.add(1, ordering: .relaxed)
                     } catch {
@@ -54,7 +59,7 @@ struct BackupTests {
                 }
                 writerDone.signal()
             }.start()
-            while commits.load(ordering: .relaxed) < 10 { usleep(1000) }
+            while commits.load(ordering: .relaxed) < 10 && !stop.load(ordering: .relaxed) { usleep(1000) }
 
             let copy = dir + "/backup.db"
             let result = Mutex<Result<Backup.Summary, StoreError>?>(nil)
@@ -89,10 +94,4 @@ struct BackupTests {
             #expect(try Backup.verify(copy).alarms == summary.alarms)
         }
     }
-}
-
-/// A value handed to a thread that alone uses it from then on.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
