@@ -40,14 +40,15 @@ func workload(_ text: String) {
     print("# workload: \(text)")
 }
 
-/// What the machine's CPUs did, from `/proc/stat` and this process's own times (children it waited for
-/// included): enough to tell how much of the machine other processes used between two samples.
 /// The CPU time every other process on the machine had used at one moment, read from `/proc/PID/stat`:
 /// "other" is any process that is neither this one nor one of its descendants (receivers, senders, peers
-/// under test). Summed per process rather than taken from `/proc/stat` less our own, because the kernel's
-/// softirq time for the packets a bench sends shows up in one and not the other (others then read 0).
+/// under test), nor a kernel thread (ksoftirqd, kworker, jbd2: they mostly work for the bench's own
+/// packets and writes). Each counts its own time and that of its children it has reaped, so a short job
+/// that ended between two samples counts once its parent waited for it. Summed per process rather than
+/// taken from `/proc/stat` less our own, because the kernel's softirq time for the packets a bench sends
+/// shows up in one and not the other (others then read 0).
 struct MachineSample {
-    /// Clock ticks of user + system time per other process.
+    /// Clock ticks of user + system time per other process, with its reaped children's.
     let others: [Int32: Double]
     /// Ticks of all CPUs together (`/proc/stat`), for the elapsed time.
     let total: Double
@@ -68,12 +69,12 @@ struct MachineSample {
                 let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
                 let close = stat.lastIndex(of: ")")
             else { continue }
-            // After "(comm)": state, ppid, … utime and stime are fields 14 and 15 of the line.
+            // After "(comm)": state, ppid, …; utime, stime, cutime and cstime are fields 14–17 of the line.
             let f = stat[stat.index(after: close)...].split(separator: " ")
-            guard f.count >= 13, let ppid = Int32(f[1]), let user = Double(f[11]), let system = Double(f[12])
-            else { continue }
+            guard f.count >= 15, let ppid = Int32(f[1]) else { continue }
             parent[pid] = ppid
-            used[pid] = user + system
+            if pid == 2 || ppid == 2 { continue }  // kthreadd and the kernel's threads
+            used[pid] = [f[11], f[12], f[13], f[14]].compactMap { Double($0) }.reduce(0, +)
         }
         let me = getpid()
         func ours(_ pid: Int32) -> Bool {

@@ -117,8 +117,14 @@ enum SECBench {
         // Peak RSS is the child's VmHWM, read until it exits: wait4's ru_maxrss would be at least this
         // process's own (posix_spawn's child shares our memory until exec, and exec keeps its high mark).
         var peak = 0
-        let (exit, usage) = try child.wait(timeout: timeout) {
-            peak = max(peak, ScaleBench.peakResidentBytes(of: "\(child.pid)"))
+        let exit: Int32
+        let usage: rusage
+        do {
+            (exit, usage) = try child.wait(timeout: timeout) {
+                peak = max(peak, ScaleBench.peakResidentBytes(of: "\(child.pid)"))
+            }
+        } catch {
+            throw BenchFailure("\(argv.joined(separator: " ")) did not finish within \(Int(timeout)) s; stopped")
         }
         let d = ContinuousClock.now - start
         let wall = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
