@@ -9,7 +9,6 @@
 #include <openssl/rand.h>
 #include <errno.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/socket.h>
 
 #include <net-snmp/net-snmp-config.h>
@@ -187,4 +186,3 @@ int ecc_udp_receive(int fd, void *buffers, size_t slot, int count, void *addrs, 
     return n;
 }
 
-void ecc_name_thread(const char *name) { pthread_setname_np(pthread_self(), name); }

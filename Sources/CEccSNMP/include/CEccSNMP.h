@@ -51,6 +51,5 @@ int ecc_udp_receive(int fd, void *buffers, size_t slot, int count, void *addrs, 
                     int *lengths, int *truncated);
 
 /// Names the calling thread (as `top`, `perf` and `ps -L` show it; at most 15 characters).
-void ecc_name_thread(const char *name);
 
 #endif

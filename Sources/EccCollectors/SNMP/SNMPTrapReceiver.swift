@@ -1,4 +1,3 @@
-import CEccSNMP
 import EccBus
 import EccCore
 import EccSNMP
@@ -147,15 +146,9 @@ public final class SNMPTrapReceiver: Service, Sendable {
         // The thread stops on graceful shutdown (SIGTERM) or when this task is cancelled.
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    let thread = Thread {
-                        ecc_name_thread("ecc-snmp-recv")
-                        SNMPReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
-                        done.resume()
-                    }
-                    thread.name = "ecc-snmp-receive"
-                    thread.start()
-                }
+                await DedicatedThread(name: "ecc-snmp-recv") {
+                    SNMPReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
+                }.join()
             } onGracefulShutdown: {
                 stop.value.store(true, ordering: .relaxed)
             }

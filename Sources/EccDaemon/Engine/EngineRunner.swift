@@ -48,7 +48,7 @@ public final class EngineRunner: Sendable {
     private let futureCount = Atomic<Int>(0)
     private let historySenderCount = Atomic<Int>(0)
     private let ruleCount = Atomic<Int>(0)
-    private let done = DispatchSemaphore(value: 0)
+    private let thread = Mutex<DedicatedThread?>(nil)
 
     /// How often senders delivering history are looked at for silence (``HistoryPolicy/idle``).
     static let historyCheckInterval: Int64 = 100_000_000
@@ -136,8 +136,7 @@ public final class EngineRunner: Sendable {
 
     /// Starts the engine thread.
     public func start() {
-        let t = Thread { [self] in
-            Thread.current.name = "ecc-engine"  // names the OS thread (top -H, perf)
+        let t = DedicatedThread(name: "ecc-engine") { [self] in
             guard
                 let (engine, startup) = initial.withLock({
                     (e: inout (Engine, ChangeBatch)?) -> (Engine, ChangeBatch)? in
@@ -147,10 +146,8 @@ public final class EngineRunner: Sendable {
                 })
             else { return }
             run(engine, startup: startup)
-            done.signal()
         }
-        t.name = "ecc-engine"
-        t.start()
+        thread.withLock { $0 = t }
     }
 
     /// Swaps the rules between two batches; returns what happened per rule.
@@ -164,12 +161,7 @@ public final class EngineRunner: Sendable {
 
     /// Waits until the engine drained the closed bus and closed the store's input.
     public func waitUntilFinished() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                self.done.wait()
-                c.resume()
-            }
-        }
+        await thread.withLock { $0 }?.join()
     }
 
     private func run(_ start: Engine, startup: ChangeBatch) {

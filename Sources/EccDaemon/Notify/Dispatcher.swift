@@ -1,3 +1,4 @@
+import EccBus
 import EccCore
 import EccNotify
 import EccStore
@@ -18,7 +19,7 @@ public final class Dispatcher: Sendable {
     let queues: [String: DispatchQueue]
     let state = Mutex(State())
     let wake = DispatchSemaphore(value: 0)
-    private let done = DispatchSemaphore(value: 0)
+    private let thread = Mutex<DedicatedThread?>(nil)
     struct Tally: Hashable {
         var receiver: String
         var result: String
@@ -83,12 +84,8 @@ public final class Dispatcher: Sendable {
     /// Starts the dispatcher thread.
     public func start() {
         state.withLock { $0.running = true }
-        let t = Thread { [self] in
-            run()
-            done.signal()
-        }
-        t.name = "ecc-notify"
-        t.start()
+        let t = DedicatedThread(name: "ecc-notify") { [self] in run() }
+        thread.withLock { $0 = t }
     }
 
     /// Stops after the current round; messages being sent finish first (bounded by their timeouts), the
@@ -100,12 +97,7 @@ public final class Dispatcher: Sendable {
         }
         guard running else { return }
         wake.signal()
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                self.done.wait()
-                c.resume()
-            }
-        }
+        await thread.withLock { $0 }?.join()
     }
 
     /// Wakes the dispatcher (a test message was queued).

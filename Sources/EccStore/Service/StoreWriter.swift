@@ -30,7 +30,7 @@ public final class StoreWriter: Sendable {
     private let onCommitted: @Sendable ([AlarmChange]) -> Void
     private let store: Mutex<AlarmStore?>
     private let logger: Logger
-    private let done = DispatchSemaphore(value: 0)
+    private let thread = Mutex<DedicatedThread?>(nil)
     private let committedChanges = Atomic<Int>(0)
     private let failedChanges = Atomic<Int>(0)
     private let transactions = Atomic<Int>(0)
@@ -150,8 +150,7 @@ public final class StoreWriter: Sendable {
     /// Starts the writer thread, and the checkpointer beside it.
     public func start() {
         let stopped = Atomic<Bool>(false)
-        let t = Thread { [self] in
-            Thread.current.name = "ecc-store"  // names the OS thread (top -H, perf)
+        let t = DedicatedThread(name: "ecc-store") { [self] in
             guard
                 let s = store.withLock({ (s: inout AlarmStore?) -> sending AlarmStore? in
                     let taken = s
@@ -160,25 +159,19 @@ public final class StoreWriter: Sendable {
                 })
             else { return }
             let path = s.connection.path
-            let checkpointerDone = DispatchSemaphore(value: 0)
-            let checkpointer = Thread { [self] in
+            let checkpointer = DedicatedThread(name: "ecc-checkpoint") { [self] in
                 checkpoints(path: path, until: stopped)
-                checkpointerDone.signal()
             }
-            checkpointer.name = "ecc-checkpoint"
-            checkpointer.start()
             // The checkpointer is stopped (its connection closed) before the final checkpoint, which a
             // checkpoint in progress on another connection would make fail, and before the database is given
             // up (another eccd may open it once this one is done).
             run(s) {
                 stopped.store(true, ordering: .relaxed)
                 wakeCheckpointer.signal()
-                checkpointerDone.wait()
+                checkpointer.joinBlocking()
             }
-            done.signal()
         }
-        t.name = "ecc-store"
-        t.start()
+        thread.withLock { $0 = t }
     }
 
     /// Every ``checkpointIntervalMilliseconds`` copies what the WAL holds into the database file, from a connection and
@@ -217,12 +210,7 @@ public final class StoreWriter: Sendable {
     /// Waits (without blocking a concurrency thread) until the writer committed everything submitted
     /// before ``Ring/close()`` was called on ``input`` and closed the database.
     public func waitUntilFinished() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                self.done.wait()
-                c.resume()
-            }
-        }
+        await thread.withLock { $0 }?.join()
     }
 
     private func run(_ s: AlarmStore, beforeClosing stopCheckpointer: () -> Void) {

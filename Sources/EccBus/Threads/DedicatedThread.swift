@@ -1,0 +1,54 @@
+import Foundation
+import Synchronization
+
+/// A named OS thread for one of eccd's long loops (the engine, the store writer and its checkpointer,
+/// the notification dispatcher, the SNMP receiver), and its end awaited without blocking a thread of
+/// the concurrency pool. The name (the kernel keeps 15 bytes of it) is what `top -H`, `ps -L` and `perf`
+/// show. Foundation's `Thread` is used for that name alone: Swift's Glibc module does not export
+/// `pthread_setname_np`.
+public final class DedicatedThread: Sendable {
+    private let state = Mutex<(finished: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+    private let ended = DispatchSemaphore(value: 0)
+
+    /// Starts `body` on a new thread called `name`.
+    public init(name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            Thread.current.name = name  // sets the OS thread's name on Linux
+            body()
+            finish()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    private func finish() {
+        let waiting = state.withLock { s in
+            s.finished = true
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        for c in waiting { c.resume() }
+        ended.signal()
+    }
+
+    /// Whether the body has returned.
+    public var isFinished: Bool { state.withLock { $0.finished } }
+
+    /// Waits until the body has returned; any number of tasks may wait.
+    public func join() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let finished = state.withLock { s in
+                if !s.finished { s.waiting.append(c) }
+                return s.finished
+            }
+            if finished { c.resume() }
+        }
+    }
+
+    /// Waits until the body has returned, blocking the calling thread (for a dedicated thread that
+    /// stops another, never for a task).
+    public func joinBlocking() {
+        ended.wait()
+        ended.signal()  // for the next caller
+    }
+}
