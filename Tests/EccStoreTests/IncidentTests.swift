@@ -56,7 +56,7 @@ struct IncidentTests {
             try Self.raise(store, 1, attributes: ["criticality": "high"])
             try Self.raise(store, 2, key: "sw1/8", severity: .minor)
             let p1 = try #require(try reader.incidents(.init(priority: 1)).first)
-            #expect(p1.alarm.id == 1 && p1.state == "new" && p1.ci == "sw1")
+            #expect(p1.alarm.id == 1 && p1.state == .new && p1.ci == "sw1")
             #expect(p1.responseDue == Self.at(15) && p1.resolutionDue == Self.at(240))
             let p4 = try #require(try reader.incidents(.init(priority: 4)).first)
             #expect(p4.alarm.id == 2 && p4.resolutionDue == Self.at(5 * 24 * 60))
@@ -71,12 +71,12 @@ struct IncidentTests {
             let id = try #require(try reader.incidents().first?.id)
 
             let acked = try desk.acknowledge(id, by: "alice", at: Self.at(5))
-            #expect(acked.state == "acknowledged" && acked.owner == "alice" && acked.acknowledgedAt == Self.at(5))
+            #expect(acked.state == .acknowledged && acked.owner == "alice" && acked.acknowledgedAt == Self.at(5))
             #expect(throws: IncidentDesk.Refusal.self) { try desk.acknowledge(id, by: "bob", at: Self.at(6)) }
-            #expect(try desk.acknowledge(id, by: "alice", at: Self.at(6)).state == "acknowledged")  // idempotent
+            #expect(try desk.acknowledge(id, by: "alice", at: Self.at(6)).state == .acknowledged)  // idempotent
 
             #expect(
-                try desk.addNote(id, text: "checking the optics", by: "alice", at: Self.at(7)).state == "in_progress")
+                try desk.addNote(id, text: "checking the optics", by: "alice", at: Self.at(7)).state == .inProgress)
             #expect(throws: IncidentDesk.Refusal.self) {
                 try desk.handOver(id, to: "carol", by: "bob", reason: "shift change", at: Self.at(8))
             }
@@ -87,10 +87,10 @@ struct IncidentTests {
                 try desk.handOver(id, to: "bob", by: "alice", reason: "shift change", at: Self.at(9)).owner == "bob")
             #expect(try desk.assign(id, group: "network", by: "bob", at: Self.at(10)).assignmentGroup == "network")
             #expect(throws: IncidentDesk.Refusal.self) { try desk.resolve(id, by: "bob", note: "", at: Self.at(11)) }
-            #expect(try desk.resolve(id, by: "bob", note: "replaced SFP", at: Self.at(12)).state == "resolved")
+            #expect(try desk.resolve(id, by: "bob", note: "replaced SFP", at: Self.at(12)).state == .resolved)
             #expect(throws: IncidentDesk.Refusal.self) { try desk.assign(id, group: "x", by: "bob", at: Self.at(13)) }
             let closed = try desk.close(id, by: "bob", at: Self.at(14))
-            #expect(closed.state == "closed" && closed.closedAt == Self.at(14))
+            #expect(closed.state == .closed && closed.closedAt == Self.at(14))
             #expect(!closed.breached, "acknowledged in 5 min and resolved in 12, inside P1's 15 min / 4 h")
 
             let detail = try #require(try reader.incident(id: id))
@@ -178,7 +178,7 @@ struct IncidentTests {
             #expect(throws: IncidentDesk.Refusal.self) { try desk.close(id, by: "alice", at: Self.at(3)) }
             _ = try desk.addNote(
                 id, text: "called the customer: service fine", followUp: true, by: "alice", at: Self.at(4))
-            #expect(try desk.close(id, by: "alice", at: Self.at(5)).state == "closed")
+            #expect(try desk.close(id, by: "alice", at: Self.at(5)).state == .closed)
         }
     }
 
@@ -190,10 +190,10 @@ struct IncidentTests {
             let id = try #require(try reader.incidents().first?.id)
             _ = try desk.acknowledge(id, by: "alice", at: Self.at(1))
             try Self.clear(store, 1, at: 10)
-            #expect(try reader.incident(id: id)?.incident.state == "resolved")
+            #expect(try reader.incident(id: id)?.incident.state == .resolved)
             try Self.raise(store, 2, at: 40)  // back within the hour
             let detail = try #require(try reader.incident(id: id))
-            #expect(detail.incident.state == "in_progress" && detail.incident.owner == "alice")
+            #expect(detail.incident.state == .inProgress && detail.incident.owner == "alice")
             #expect(detail.incident.reopenCount == 1 && detail.incident.alarm.id == 2)
             #expect(detail.alarms.map { "\($0.role) \($0.alarm.id)" } == ["reopen 1", "alarm 2"])
             #expect(detail.journal.map(\.action).suffix(2) == ["resolved", "reopened"])
@@ -207,7 +207,7 @@ struct IncidentTests {
                 try desk.reopen(id, by: "alice", reason: "", at: Self.at(211))
             }
             let reopened = try desk.reopen(id, by: "bob", reason: "customer still down", at: Self.at(212))
-            #expect(reopened.state == "in_progress" && reopened.reopenCount == 2 && reopened.closedAt == nil)
+            #expect(reopened.state == .inProgress && reopened.reopenCount == 2 && reopened.closedAt == nil)
         }
     }
 

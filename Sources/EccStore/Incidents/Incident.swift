@@ -3,7 +3,7 @@ import EccCore
 /// An incident: the work item opened for an alarm, with its owner, priority and SLA clocks.
 public struct Incident: Sendable, Hashable {
     public var id: Int64
-    public var state: String
+    public var state: IncidentState
     public var severity: Severity
     public var title: String
     public var host: String
@@ -72,8 +72,9 @@ enum IncidentRecords {
     /// Reads ``columns`` followed by ``AlarmQueries/columns`` (of the incident's current alarm).
     static func read(_ s: Statement) -> Incident {
         func time(_ c: Int32) -> EventTime? { s.optionalInt(c).map { EventTime(nanoseconds: $0) } }
+        // A state this version does not know reads as new: shown as needing work, not hidden.
         return Incident(
-            id: s.int(0), state: s.text(1), severity: Severity(name: s.text(2)) ?? .info, title: s.text(3),
+            id: s.int(0), state: IncidentState(rawValue: s.text(1)) ?? .new, severity: Severity(name: s.text(2)) ?? .info, title: s.text(3),
             host: s.text(4), openedAt: EventTime(nanoseconds: s.int(5)), updatedAt: EventTime(nanoseconds: s.int(6)),
             resolvedAt: time(7), priority: Int(s.int(8)), ci: s.text(9), assignmentGroup: s.optionalText(10),
             owner: s.optionalText(11), acknowledgedAt: time(12), closedAt: time(13), responseDue: time(14),
@@ -185,7 +186,7 @@ extension JSONWriter {
         }
         beginObject()
         field("id", i.id)
-        field("state", i.state)
+        field("state", i.state.rawValue)
         field("priority", "P\(i.priority)")
         field("severity", i.severity.name)
         field("title", i.title)

@@ -50,8 +50,8 @@ public final class IncidentDesk: Sendable {
                     "incident \(id) is owned by \(owner); ask them to hand it over "
                         + "(eccctl incidents handover \(id) --to \(actor) --reason ...)")
             }
-            guard i.state == IncidentState.new.rawValue else {
-                if i.state == IncidentState.acknowledged.rawValue || i.state == IncidentState.inProgress.rawValue {
+            guard i.state == .new else {
+                if i.state == .acknowledged || i.state == .inProgress {
                     // Already acknowledged by its owner: nothing changes, but an escalation started since
                     // (an SLA breach, a re-raise) is answered by this acknowledgement.
                     try store { () throws(StoreError) in
@@ -64,7 +64,7 @@ public final class IncidentDesk: Sendable {
                 throw .conflict("incident \(id) is \(i.state); reopen it first")
             }
             try put(c, id, "state = 'acknowledged', acknowledged_at = ?2", at.nanoseconds)
-            try record(c, id, at, actor, "acknowledged", "state", i.state, "acknowledged", note)
+            try record(c, id, at, actor, "acknowledged", "state", i.state.rawValue, IncidentState.acknowledged.rawValue, note)
             try store { () throws(StoreError) in
                 try OutboxRecords.stopEscalations(
                     c, alarm: nil, incident: id, reason: "incident \(id) acknowledged by \(actor)", at: at)
@@ -124,9 +124,11 @@ public final class IncidentDesk: Sendable {
         return try act(id, actor: actor, at: at) { (c, i) throws(Refusal) in
             try record(c, id, at, actor, followUp ? "follow_up" : "note", nil, nil, nil, text)
             if followUp, !i.followUpDone { try put(c, id, "follow_up_done = 1") }
-            if i.state == IncidentState.acknowledged.rawValue, i.owner == actor {
+            if i.state == .acknowledged, i.owner == actor {
                 try put(c, id, "state = 'in_progress'")
-                try record(c, id, at, actor, "in_progress", "state", i.state, "in_progress", "work started")
+                try record(
+                    c, id, at, actor, "in_progress", "state", i.state.rawValue, IncidentState.inProgress.rawValue,
+                    "work started")
             }
         }
     }
@@ -138,7 +140,7 @@ public final class IncidentDesk: Sendable {
             guard Self.isOpen(i) else { throw .conflict("incident \(id) is already \(i.state)") }
             if let due = i.resolutionDue, at > due, !i.resolutionBreached { try markBreach(c, i, .resolution, at: at) }
             try put(c, id, "state = 'resolved', resolved_at = ?2", at.nanoseconds)
-            try record(c, id, at, actor, "resolved", "state", i.state, "resolved", note)
+            try record(c, id, at, actor, "resolved", "state", i.state.rawValue, IncidentState.resolved.rawValue, note)
             try store { () throws(StoreError) in
                 try OutboxRecords.stopEscalations(
                     c, alarm: nil, incident: id, reason: "incident \(id) resolved by \(actor)", at: at)
@@ -149,7 +151,7 @@ public final class IncidentDesk: Sendable {
     /// Closes a resolved incident; refused while a required follow-up note is missing.
     public func close(_ id: Int64, by actor: String, note: String? = nil, at: EventTime) throws(Refusal) -> Incident {
         try act(id, actor: actor, at: at) { (c, i) throws(Refusal) in
-            guard i.state == IncidentState.resolved.rawValue else {
+            guard i.state == .resolved else {
                 throw .conflict("incident \(id) is \(i.state); only a resolved incident can be closed")
             }
             if i.followUpRequired && !i.followUpDone {
@@ -158,7 +160,7 @@ public final class IncidentDesk: Sendable {
                         + "(eccctl incidents note \(id) --follow-up \"...\")")
             }
             try put(c, id, "state = 'closed', closed_at = ?2", at.nanoseconds)
-            try record(c, id, at, actor, "closed", "state", i.state, "closed", note)
+            try record(c, id, at, actor, "closed", "state", i.state.rawValue, IncidentState.closed.rawValue, note)
         }
     }
 
@@ -171,7 +173,7 @@ public final class IncidentDesk: Sendable {
             try put(
                 c, id, "state = ?2, resolved_at = NULL, closed_at = NULL, reopen_count = reopen_count + 1",
                 state.rawValue)
-            try record(c, id, at, actor, "reopened", "state", i.state, state.rawValue, reason)
+            try record(c, id, at, actor, "reopened", "state", i.state.rawValue, state.rawValue, reason)
         }
     }
 
@@ -277,7 +279,7 @@ public final class IncidentDesk: Sendable {
 
     // MARK: Plumbing
 
-    private static func isOpen(_ i: Incident) -> Bool { IncidentState(rawValue: i.state)?.isOpen ?? false }
+    private static func isOpen(_ i: Incident) -> Bool { i.state.isOpen }
 
     /// Loads the incident, runs `body` in a transaction, stamps `updated_at` and returns the incident after.
     private func act(
