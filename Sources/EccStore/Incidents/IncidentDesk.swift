@@ -64,7 +64,8 @@ public final class IncidentDesk: Sendable {
                 throw .conflict("incident \(id) is \(i.state); reopen it first")
             }
             try put(c, id, "state = 'acknowledged', acknowledged_at = ?2", at.nanoseconds)
-            try record(c, id, at, actor, "acknowledged", "state", i.state.rawValue, IncidentState.acknowledged.rawValue, note)
+            try record(
+                c, id, at, actor, "acknowledged", "state", i.state.rawValue, IncidentState.acknowledged.rawValue, note)
             try store { () throws(StoreError) in
                 try OutboxRecords.stopEscalations(
                     c, alarm: nil, incident: id, reason: "incident \(id) acknowledged by \(actor)", at: at)
