@@ -205,7 +205,7 @@ struct NotifyDispatchTests {
         try f.event("linkUp", host: "sw1", at: 5, ["ifIndex": "1"])
         f.tick(60)
         #expect(f.take("noc-email").isEmpty)
-        let skipped = try f.outbox.messages(states: ["skipped"])
+        let skipped = try f.outbox.messages(states: [.skipped])
         #expect(skipped.count == 1)
         #expect(skipped.first?.reason?.contains("within group_wait") == true)
     }
@@ -248,15 +248,15 @@ struct NotifyDispatchTests {
         for i in 0..<10 { try f.event("coreDown", host: "core\(i)", at: Double(i) * 0.1) }
         f.tick(2)
         #expect(f.take("noc-email").count == 2)
-        #expect(try f.outbox.messages(states: ["held"]).count == 8)
+        #expect(try f.outbox.messages(states: [.held]).count == 8)
         f.tick(30)
         #expect(f.take("noc-email").isEmpty)
         f.tick(63)
         let digest = f.take("noc-email")
         #expect(digest.map(\.content.kind) == [.digest])
         #expect(digest.first?.content.held.count == 8)
-        #expect(try f.outbox.messages(states: ["digested"]).count == 8)
-        #expect(try f.outbox.messages(states: ["held"]).isEmpty)
+        #expect(try f.outbox.messages(states: [.digested]).count == 8)
+        #expect(try f.outbox.messages(states: [.held]).isEmpty)
         // The SMS receiver has no limit: every escalation went out.
         #expect(f.take("oncall-sms").count == 10)
     }
@@ -270,7 +270,7 @@ struct NotifyDispatchTests {
         f.tick(30)
         #expect(f.take("noc-email").count == 1)
         #expect(f.take("hook").count == 1)
-        let m = try #require(try f.outbox.messages(states: ["retrying"]).first)
+        let m = try #require(try f.outbox.messages(states: [.retrying]).first)
         #expect(m.attempts == 1)
         #expect(m.lastError == "connection refused")
         let wait = Double((m.nextAttempt?.nanoseconds ?? 0) - testEpoch.nanoseconds) / 1e9 - 30
@@ -279,10 +279,10 @@ struct NotifyDispatchTests {
         #expect(f.take("noc-email").count == 1)
         f.tick(30 + 10.5 + 20.5)
         #expect(f.take("noc-email").count == 1)
-        let sent = try #require(try f.outbox.messages(states: ["sent"]).first { $0.receiver == "noc-email" })
+        let sent = try #require(try f.outbox.messages(states: [.sent]).first { $0.receiver == "noc-email" })
         #expect(sent.attempts == 3)
-        #expect(try f.outbox.attempts(rowID: sent.rowID).map(\.result) == ["temporary", "temporary", "delivered"])
-        let failed = try f.outbox.messages(states: ["failed"])
+        #expect(try f.outbox.attempts(rowID: sent.rowID).map(\.result) == [.temporary, .temporary, .delivered])
+        let failed = try f.outbox.messages(states: [.failed])
         #expect(failed.map(\.receiver) == ["hook"])
         #expect(failed.first?.attempts == 1)
         f.tick(600)
@@ -295,7 +295,7 @@ struct NotifyDispatchTests {
         try f.event("linkDown", host: "sw9", at: 0, ["ifIndex": "1"])
         f.tick(60)
         #expect(f.take("noc-email").isEmpty)
-        let skipped = try f.outbox.messages(states: ["skipped"])
+        let skipped = try f.outbox.messages(states: [.skipped])
         #expect(skipped.first?.reason?.contains("maintenance:sw9-work") == true)
     }
 
@@ -431,14 +431,14 @@ struct NotifyDispatchTests {
         let outbox = try Outbox(path: dir + "/ecc.db")
         let content = #"{"alarms":[],"createdAt":0,"group":{},"held":[],"kind":"test","receiver":"sms","route":""}"#
         try outbox.enqueue(
-            NewMessage(receiver: "sms", kind: "firing", route: "r", alarmIDs: [], content: content), at: testEpoch)
+            NewMessage(receiver: "sms", kind: .firing, route: "r", alarmIDs: [], content: content), at: testEpoch)
         let d = Dispatcher(
             outbox: outbox, receivers: [receiver("sms", channel)],
             routes: { .empty }, clock: ManualClock(), logger: Logger(label: "test"))
         d.settle(at: testEpoch)
         d.settle(at: testEpoch.adding(nanoseconds: 20_000_000_000))
         #expect(channel.seen.withLock { $0 } == [[], ["+861#1/1"]])
-        #expect(try outbox.messages(states: ["sent"]).count == 1)
+        #expect(try outbox.messages(states: [.sent]).count == 1)
     }
 
     @Test("a receiver whose server hangs holds up only itself")
@@ -463,10 +463,10 @@ struct NotifyDispatchTests {
         let content = #"{"alarms":[],"createdAt":0,"group":{},"held":[],"kind":"firing","receiver":"x","route":""}"#
         for _ in 0..<600 {
             try outbox.enqueue(
-                NewMessage(receiver: "slow", kind: "firing", route: "r", alarmIDs: [], content: content), at: testEpoch)
+                NewMessage(receiver: "slow", kind: .firing, route: "r", alarmIDs: [], content: content), at: testEpoch)
         }
         try outbox.enqueue(
-            NewMessage(receiver: "fast", kind: "firing", route: "r", alarmIDs: [], content: content), at: testEpoch)
+            NewMessage(receiver: "fast", kind: .firing, route: "r", alarmIDs: [], content: content), at: testEpoch)
         let d = Dispatcher(
             outbox: outbox,
             receivers: [
@@ -528,7 +528,7 @@ struct NotifyDispatchTests {
         #expect(f.take("duty-email").map(\.content.kind) == [.escalation])
         #expect(f.take("noc-sms").isEmpty)
         // Both messages sent at once are recorded in the outbox, once each.
-        let recorded = try f.outbox.messages(states: ["sent"]).filter { $0.reason?.contains("sent at once") == true }
+        let recorded = try f.outbox.messages(states: [.sent]).filter { $0.reason?.contains("sent at once") == true }
         #expect(recorded.map(\.receiver).sorted() == ["noc-email", "noc-sms"])
     }
 
@@ -545,7 +545,7 @@ struct NotifyDispatchTests {
         #expect(f.take("noc-email").map(\.content.kind) == [.resolved])
         f.tick(60)  // past the retry's back-off
         #expect(f.take("noc-sms").isEmpty)
-        #expect(try f.outbox.messages(states: ["failed"]).contains { $0.reason?.contains("sent at once") == true })
+        #expect(try f.outbox.messages(states: [.failed]).contains { $0.reason?.contains("sent at once") == true })
         #expect(f.dispatcher.unrecordedAtOnce == 0)
     }
 

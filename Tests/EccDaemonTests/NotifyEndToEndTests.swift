@@ -116,12 +116,12 @@ struct NotifyEndToEndTests {
         // Kannel reports the SMSC's acceptance to the dlr-url: recorded with the message's attempts.
         let outbox = try Outbox(path: d.dir + "/var/ecc.db")
         try await d.eventually(30) {
-            let m = try outbox.messages(states: ["sent"], receiver: "noc-sms").first
-            return try m.map { try outbox.attempts(rowID: $0.rowID).contains { $0.result == "report" } } ?? false
+            let m = try outbox.messages(states: [.sent], receiver: "noc-sms").first
+            return try m.map { try outbox.attempts(rowID: $0.rowID).contains { $0.result == .report } } ?? false
         }
         // The callback is a GET (Kannel cannot do otherwise): without the receiver's secret, or with a wrong
         // one, it changes nothing.
-        let uid = try #require(try outbox.messages(states: ["sent"], receiver: "noc-sms").first?.uid)
+        let uid = try #require(try outbox.messages(states: [.sent], receiver: "noc-sms").first?.uid)
         for query in ["", "&secret=wrong-0123456789abcdef", "&secret=\(Servers.dlrSecret)x"] {
             let (ds, _) = try await d.client.request(.GET, "/v1/notify/dlr?id=\(uid)&status=2\(query)")
             #expect(ds == 403)
@@ -129,7 +129,7 @@ struct NotifyEndToEndTests {
         // (Kannel's own reports may still arrive meanwhile: none of them says "not delivered".)
         let row = try #require(outbox.rowID(uid))
         #expect(try outbox.attempts(rowID: row).allSatisfy { !$0.detail.contains("not delivered") })
-        #expect(try outbox.message(rowID: row)?.state == "sent")
+        #expect(try outbox.message(rowID: row)?.state == .sent)
         let (okStatus, _) = try await d.client.request(
             .GET, "/v1/notify/dlr?id=\(uid)&status=8&secret=\(Servers.dlrSecret)")
         #expect(okStatus == 200)

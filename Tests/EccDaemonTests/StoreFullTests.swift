@@ -119,11 +119,11 @@ struct StoreFullTests {
         #expect(both.count == 2 && both.last?.body?.contains("resolved") == true, "\(both)")
         let outbox = try Outbox(path: dir + "/var/ecc.db")
         try await d.eventually(10) {
-            try outbox.messages(states: ["sent"], receiver: "oncall").filter {
+            try outbox.messages(states: [.sent], receiver: "oncall").filter {
                 $0.reason?.contains("sent at once") == true
             }.count == 2
         }
-        #expect(try outbox.messages(states: ["pending", "retrying", "failed"], receiver: "oncall").isEmpty)
+        #expect(try outbox.messages(states: [.pending, .retrying, .failed], receiver: "oncall").isEmpty)
         tap.task.cancel()
         try await d.stop()
         #expect(hook.requests().count == 2)

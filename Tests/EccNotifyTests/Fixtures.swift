@@ -6,13 +6,13 @@ enum Fixtures {
 
     static func alarm(
         _ id: UInt64 = 7, severity: String = "critical", summary: String = "Interface Gi0/1 down",
-        host: String = "core1", state: String = "active", incident: Int64? = 12, priority: Int? = 1
+        host: String = "core1", state: AlarmState = .active, incident: Int64? = 12, priority: Int? = 1
     ) -> AlarmInfo {
         AlarmInfo(
             id: id, rule: "link-down", key: "core1/Gi0/1", state: state, severity: severity, summary: summary,
             host: host, source: "snmp", type: "linkDown", firstSeen: t0,
             lastSeen: t0.adding(nanoseconds: 90_000_000_000),
-            count: 3, clearedAt: state == "cleared" ? t0.adding(nanoseconds: 600_000_000_000) : nil, incident: incident,
+            count: 3, clearedAt: state == .cleared ? t0.adding(nanoseconds: 600_000_000_000) : nil, incident: incident,
             priority: priority)
     }
 

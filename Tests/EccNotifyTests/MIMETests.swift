@@ -112,7 +112,7 @@ final class MIMETests: XCTestCase {
             try MailParser.parse(ch.compose(m, date: Fixtures.t0)).header("Subject")
         }
         XCTAssertEqual(
-            try subject(Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: "cleared")])),
+            try subject(Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: .cleared)])),
             "[ECC] RESOLVED: Interface Gi0/1 down on core1")
         XCTAssertEqual(
             try subject(Fixtures.message(.escalation, step: 2)),

@@ -37,7 +37,7 @@ final class WebhookTests: XCTestCase {
         XCTAssertEqual((a["fingerprint"] as? String)?.count, 16)
         XCTAssertNotEqual(a["fingerprint"] as? String, alerts[1]["fingerprint"] as? String)
 
-        let r = Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: "cleared")])
+        let r = Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: .cleared)])
         let rj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(ch.body(r))) as? [String: Any])
         XCTAssertEqual(rj["status"] as? String, "resolved")
         let ra = try XCTUnwrap((rj["alerts"] as? [[String: Any]])?.first)
@@ -139,7 +139,7 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(
             sms.render(
                 TemplateContext.make(
-                    Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: "cleared"), Fixtures.alarm(9)]))),
+                    Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: .cleared), Fixtures.alarm(9)]))),
             "OK core1: Interface Gi0/1 down (inc #12 P1) +1 more")
         XCTAssertEqual(
             sms.render(

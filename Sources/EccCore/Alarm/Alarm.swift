@@ -1,5 +1,5 @@
 /// Whether an alarm still needs attention.
-public enum AlarmState: String, Sendable, Hashable {
+public enum AlarmState: String, Sendable, Hashable, Codable {
     case active
     case cleared
 }

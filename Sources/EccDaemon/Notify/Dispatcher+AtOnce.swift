@@ -107,7 +107,7 @@ extension Dispatcher {
         _ kind: MessageContent.Kind, receiver: String, route: String, alarm a: Alarm, at now: EventTime, seq: inout Int
     ) -> AtOnce {
         let info = AlarmInfo(
-            id: a.id, rule: a.rule, key: a.key, state: a.state.rawValue, severity: a.severity.name, summary: a.summary,
+            id: a.id, rule: a.rule, key: a.key, state: a.state, severity: a.severity.name, summary: a.summary,
             host: a.host, source: a.source, type: a.type, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count,
             clearedAt: a.clearedAt, incident: nil, priority: nil)
         let content = MessageContent(
@@ -118,7 +118,7 @@ extension Dispatcher {
         return AtOnce(
             id: "ecc-\(outbox.storeID)-eccd\(seq)-\(a.id).\(salt)", alarm: a.id,
             message: NewMessage(
-                receiver: receiver, kind: kind.rawValue, route: route, alarmIDs: [a.id], content: encode(content)),
+                receiver: receiver, kind: kind, route: route, alarmIDs: [a.id], content: encode(content)),
             content: content, createdAt: now, nextAt: now)
     }
 

@@ -48,7 +48,7 @@ extension Dispatcher {
                 }
                 // Past the rate limit a message is held for the digest (digests and tests are never held,
                 // and a retry already had its token).
-                if m.kind != "digest", m.kind != "test", m.attempts == 0, !takeToken(r, at: now) {
+                if m.kind != .digest, m.kind != .test, m.attempts == 0, !takeToken(r, at: now) {
                     try outbox.hold(m.rowID, at: now)
                     count("held", m.receiver)
                     continue
@@ -87,10 +87,11 @@ extension Dispatcher {
     /// retried after the backoff unless that passes `give_up_after` (a test message is tried once).
     /// Counted by receiver and result, and logged.
     func outcome(
-        of result: DeliveryResult, attempt: Int, kind: String, createdAt: EventTime, receiver: String, id: String,
+        of result: DeliveryResult, attempt: Int, kind: NotificationKind, createdAt: EventTime, receiver: String,
+        id: String,
         at now: EventTime
     ) -> AttemptOutcome {
-        let meta: Logger.Metadata = ["ecc.receiver": "\(receiver)", "ecc.kind": "\(kind)", "ecc.id": "\(id)"]
+        let meta: Logger.Metadata = ["ecc.receiver": "\(receiver)", "ecc.kind": "\(kind.rawValue)", "ecc.id": "\(id)"]
         switch result {
         case .delivered(let d):
             count("sent", receiver)
@@ -104,7 +105,7 @@ extension Dispatcher {
         case .temporary(let d):
             let delay = retry.delay(afterAttempts: attempt, jitter: Double.random(in: 0...1))
             let next = now.adding(nanoseconds: delay)
-            let giveUp = kind == "test" || next.nanoseconds - createdAt.nanoseconds > retry.giveUpAfter
+            let giveUp = kind == .test || next.nanoseconds - createdAt.nanoseconds > retry.giveUpAfter
             count(giveUp ? "failed" : "retried", receiver)
             logger.warning(
                 giveUp ? "notification failed; not retried any more" : "notification failed; will retry",

@@ -235,11 +235,11 @@ public final class Dispatcher: Sendable {
             guard let policy = book.escalations[e.policy], e.step < policy.steps.count else {
                 return .stop("escalation policy '\(e.policy)' is no longer in the rules")
             }
-            guard let alarm = e.alarm, alarm.state == "active" else { return .stop("alarm cleared") }
+            guard let alarm = e.alarm, alarm.state == .active else { return .stop("alarm cleared") }
             // Stopped by an acknowledgement after it started (an incident acknowledged before, as one whose
             // resolution target is missed usually is, still escalates), or by the incident's end.
-            if let s = e.incidentState, s == "resolved" || s == "closed" {
-                return .stop("incident \(e.incidentID ?? 0) is \(s)")
+            if let s = e.incidentState, s == .resolved || s == .closed {
+                return .stop("incident \(e.incidentID ?? 0) is \(s.rawValue)")
             }
             if let ack = e.incidentAcknowledgedAt, ack >= e.startedAt {
                 return .stop("incident \(e.incidentID ?? 0) acknowledged")
@@ -268,14 +268,14 @@ public final class Dispatcher: Sendable {
                 let text = c?.alarms.map { "\($0.severity.uppercased()) \($0.host): \($0.summary)" }.joined(
                     separator: "; ")
                 return HeldMessage(
-                    id: m.uid, kind: MessageContent.Kind(rawValue: m.kind) ?? .firing, route: m.route,
-                    line: (text?.isEmpty ?? true) ? m.kind : text ?? m.kind, createdAt: m.createdAt)
+                    id: m.uid, kind: m.kind, route: m.route,
+                    line: (text?.isEmpty ?? true) ? m.kind.rawValue : text ?? m.kind.rawValue, createdAt: m.createdAt)
             }
             var content = MessageContent(kind: .digest, receiver: h.receiver, held: Array(lines), createdAt: now)
             content.heldTotal = held.count
             try outbox.digest(
                 NewMessage(
-                    receiver: h.receiver, kind: "digest", route: "",
+                    receiver: h.receiver, kind: .digest, route: "",
                     alarmIDs: Array(Set(held.flatMap(\.alarmIDs))).sorted(),
                     content: encode(content)),
                 listing: held, at: now)
@@ -293,7 +293,7 @@ public final class Dispatcher: Sendable {
             kind: kind, receiver: receiver, route: route, group: group, alarms: alarms.map(info),
             escalationStep: escalationStep, createdAt: now)
         return NewMessage(
-            receiver: receiver, kind: kind.rawValue, route: route, alarmIDs: alarms.map(\.id), content: encode(content))
+            receiver: receiver, kind: kind, route: route, alarmIDs: alarms.map(\.id), content: encode(content))
     }
 
     func info(_ a: OutboxAlarm) -> AlarmInfo {

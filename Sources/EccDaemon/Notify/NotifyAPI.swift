@@ -104,7 +104,7 @@ extension Dispatcher {
         guard receivers[receiver] != nil else { return nil }
         let now = clock.now()
         let content = MessageContent(kind: .test, receiver: receiver, createdAt: now)
-        let message = NewMessage(receiver: receiver, kind: "test", route: "", alarmIDs: [], content: encode(content))
+        let message = NewMessage(receiver: receiver, kind: .test, route: "", alarmIDs: [], content: encode(content))
         // SQLite calls may wait on the database lock: off the concurrency pool.
         let queued = await Self.blocking { [outbox] () -> Result<Int64, StoreError> in
             do throws(StoreError) { return .success(try outbox.enqueue(message, at: now)) } catch {
@@ -119,7 +119,7 @@ extension Dispatcher {
         let deadline = ContinuousClock.now + wait
         var m = await Self.blocking { [outbox] in try? outbox.message(rowID: row) }
         // One attempt decides what a test says: sent, or failed (a test is not retried).
-        while ContinuousClock.now < deadline, m?.attempts == 0, m?.state == "pending" {
+        while ContinuousClock.now < deadline, m?.attempts == 0, m?.state == .pending {
             try? await Task.sleep(for: .milliseconds(100))
             m = await Self.blocking { [outbox] in try? outbox.message(rowID: row) }
         }
@@ -149,9 +149,9 @@ extension Dispatcher {
         w.beginObject()
         w.field("id", m.uid)
         w.field("receiver", m.receiver)
-        w.field("kind", m.kind)
+        w.field("kind", m.kind.rawValue)
         w.field("route", m.route)
-        w.field("state", m.state)
+        w.field("state", m.state.rawValue)
         w.key("alarms")
         w.beginArray()
         for a in m.alarmIDs { w.value(Int64(bitPattern: a)) }
@@ -163,14 +163,14 @@ extension Dispatcher {
         if let t = m.sentAt { w.field("sent_at", RFC3339.format(t)) }
         if let d = m.digestID { w.field("digest_row", d) }
         if let r = m.reason { w.field("reason", r) }
-        if m.state == "skipped" { w.field("alarm", m.content) }
+        if m.state == .skipped { w.field("alarm", m.content) }
         if let attempts {
             w.key("attempt_log")
             w.beginArray()
             for a in attempts {
                 w.beginObject()
                 w.field("at", RFC3339.format(a.at))
-                w.field("result", a.result)
+                w.field("result", a.result.rawValue)
                 w.field("detail", a.detail)
                 w.field("duration_ms", a.durationMilliseconds)
                 w.endObject()

@@ -73,7 +73,7 @@ public struct APIDependencies: Sendable {
 /// What `/v1/notify/...` needs: the daemon's outbox and dispatcher, as JSON-producing closures.
 public struct NotifyEndpoints: Sendable {
     /// `GET /v1/notify/queue`: messages in these states (all when empty), for one receiver or all.
-    public var queue: @Sendable (_ states: [String], _ receiver: String?, _ limit: Int) throws -> [UInt8]
+    public var queue: @Sendable (_ states: [MessageState], _ receiver: String?, _ limit: Int) throws -> [UInt8]
     /// `POST /v1/notify/test`: sends a test message to a receiver and waits (bounded) for its outcome.
     /// Nil when there is no such receiver.
     public var test: @Sendable (_ receiver: String, _ wait: Duration) async -> [UInt8]?
@@ -86,7 +86,7 @@ public struct NotifyEndpoints: Sendable {
             DeliveryReportOutcome
 
     public init(
-        queue: @escaping @Sendable ([String], String?, Int) throws -> [UInt8],
+        queue: @escaping @Sendable ([MessageState], String?, Int) throws -> [UInt8],
         test: @escaping @Sendable (String, Duration) async -> [UInt8]?, receivers: @escaping @Sendable () -> [UInt8],
         report: @escaping @Sendable (String, Int, String?, String?, String?) async -> DeliveryReportOutcome = {
             _, _, _, _, _ in .unknownMessage

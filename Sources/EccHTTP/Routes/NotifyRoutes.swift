@@ -1,30 +1,35 @@
 import EccAPI
 import EccCore
+import EccStore
 import Foundation
 import Hummingbird
 import NIOPosix
 
 /// The notification outbox: `GET /v1/notify/queue`, `GET /v1/notify/receivers`, `POST /v1/notify/test`.
 enum NotifyRoutes {
-    static let states = ["pending", "retrying", "held", "failed", "sent", "digested", "skipped"]
 
     static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/notify/queue") { request, _ -> Response in
             guard let n = deps.notify else { return off(deps) }
             let q = request.uri.queryParameters
             let text = q.get("state") ?? "pending,retrying,held,failed"
-            let wanted = text == "all" ? [] : text.split(separator: ",").map(String.init)
-            if let bad = wanted.first(where: { !states.contains($0) }) {
-                return Responses.error(
-                    .badRequest, "unknown state '\(bad)' (states: \(states.joined(separator: ", ")), or all)",
-                    field: "state")
+            var wanted: [MessageState] = []
+            for name in text == "all" ? [] : text.split(separator: ",") {
+                guard let state = MessageState(rawValue: String(name)) else {
+                    let known = MessageState.allCases.map(\.rawValue).joined(separator: ", ")
+                    return Responses.error(
+                        .badRequest, "unknown state '\(name)' (states: \(known), or all)", field: "state")
+                }
+                wanted.append(state)
             }
             guard let limit = QueryRoutes.parseLimit(q.get("limit") ?? "100") else {
                 return Responses.error(.badRequest, "limit must be a positive whole number", field: "limit")
             }
             do {
                 let receiver = q.get("receiver")
-                let body = try await NIOThreadPool.singleton.runIfActive { try n.queue(wanted, receiver, limit) }
+                let body = try await NIOThreadPool.singleton.runIfActive { [wanted] in
+                    try n.queue(wanted, receiver, limit)
+                }
                 return Responses.json(body)
             } catch {
                 return Responses.error(.internalServerError, "store: \(error)")

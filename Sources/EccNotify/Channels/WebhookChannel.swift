@@ -110,7 +110,7 @@ public struct WebhookChannel: Channel {
             w.field("id", Int64(truncatingIfNeeded: a.id))
             w.field("rule", a.rule)
             w.field("key", a.key)
-            w.field("state", a.state)
+            w.field("state", a.state.rawValue)
             w.field("severity", a.severity)
             w.field("summary", a.summary)
             w.field("host", a.host)
@@ -163,7 +163,7 @@ public struct WebhookChannel: Channel {
             if let p = a.priority { ann["priority"] = "P\(p)" }
             return (labels, ann, a)
         }
-        let resolved = c.kind == .resolved || (!c.alarms.isEmpty && c.alarms.allSatisfy { $0.state == "cleared" })
+        let resolved = c.kind == .resolved || (!c.alarms.isEmpty && c.alarms.allSatisfy { $0.state == .cleared })
         var w = JSONWriter()
         w.beginObject()
         w.field("version", "4")
@@ -185,7 +185,7 @@ public struct WebhookChannel: Channel {
         w.key("alerts")
         w.beginArray()
         for alert in alerts {
-            let cleared = alert.a.state == "cleared" || (c.kind == .resolved && alert.a.clearedAt != nil)
+            let cleared = alert.a.state == .cleared || (c.kind == .resolved && alert.a.clearedAt != nil)
             w.beginObject()
             w.field("status", cleared ? "resolved" : "firing")
             w.key("labels")

@@ -4,21 +4,7 @@ import EccCore
 /// through its templates. Plain values, so a message can be stored (JSON) and rendered again unchanged.
 public struct MessageContent: Sendable, Hashable, Codable {
     /// Why the message goes out.
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Alarms of a group started (or joined it): the first message of a group after `group_wait`, and
-        /// later ones every `group_interval` while alarms are added.
-        case firing
-        /// Alarms of a group cleared (routes with `send_resolved`).
-        case resolved
-        /// A group's alarms are still active after `repeat_interval`.
-        case `repeat`
-        /// A step of an escalation policy: the alarm is still unacknowledged.
-        case escalation
-        /// The receiver's rate limit was exceeded: one message listing what was held back.
-        case digest
-        /// `eccctl notify test RECEIVER`.
-        case test
-    }
+    public typealias Kind = NotificationKind
 
     public var kind: Kind
     /// The receiver the message is for (its name in eccd.yaml).
@@ -58,8 +44,7 @@ public struct AlarmInfo: Sendable, Hashable, Codable {
     public var id: UInt64
     public var rule: String
     public var key: String
-    /// `active` or `cleared`.
-    public var state: String
+    public var state: AlarmState
     /// `critical`, `major`, `minor`, `warning`, `info` (``Severity/name``).
     public var severity: String
     public var summary: String
@@ -75,7 +60,7 @@ public struct AlarmInfo: Sendable, Hashable, Codable {
     public var priority: Int?
 
     public init(
-        id: UInt64, rule: String, key: String, state: String, severity: String, summary: String, host: String,
+        id: UInt64, rule: String, key: String, state: AlarmState, severity: String, summary: String, host: String,
         source: String, type: String, firstSeen: EventTime, lastSeen: EventTime, count: Int64,
         clearedAt: EventTime? = nil, incident: Int64? = nil, priority: Int? = nil
     ) {

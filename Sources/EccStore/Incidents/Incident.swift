@@ -74,7 +74,7 @@ enum IncidentRecords {
         func time(_ c: Int32) -> EventTime? { s.optionalInt(c).map { EventTime(nanoseconds: $0) } }
         // A state this version does not know reads as new: shown as needing work, not hidden.
         return Incident(
-            id: s.int(0), state: IncidentState(rawValue: s.text(1)) ?? .new,
+            id: s.int(0), state: s.value(1, unknown: IncidentState.new),
             severity: Severity(name: s.text(2)) ?? .info, title: s.text(3),
             host: s.text(4), openedAt: EventTime(nanoseconds: s.int(5)), updatedAt: EventTime(nanoseconds: s.int(6)),
             resolvedAt: time(7), priority: Int(s.int(8)), ci: s.text(9), assignmentGroup: s.optionalText(10),

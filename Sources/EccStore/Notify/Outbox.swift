@@ -163,13 +163,13 @@ public final class Outbox: Sendable {
         -> OutboxGroup
     {
         let s = try c.cached(
-            "SELECT alarm_id, state, pending FROM notify_group_alarms WHERE group_id = ?1 ORDER BY alarm_id")
+            "SELECT alarm_id, state = 'firing', pending FROM notify_group_alarms WHERE group_id = ?1 ORDER BY alarm_id")
         s.bind(1, id)
-        var members: [(UInt64, String, Bool)] = []
-        while try s.step() { members.append((UInt64(bitPattern: s.int(0)), s.text(1), s.int(2) != 0)) }
+        var members: [(alarm: UInt64, firing: Bool, pending: Bool)] = []
+        while try s.step() { members.append((UInt64(bitPattern: s.int(0)), s.int(1) != 0, s.int(2) != 0)) }
         s.reset()
         var g = OutboxGroup(id: id, route: route, labels: parseLabels(labels), firing: [], changed: false, resolved: [])
-        for (alarm, state, pending) in members {
+        for (alarm, firing, pending) in members {
             guard let a = try Self.alarm(c, alarm) else {
                 // Its alarm was pruned: it leaves the group (which then goes when empty).
                 let d = try c.cached("DELETE FROM notify_group_alarms WHERE group_id = ?1 AND alarm_id = ?2")
@@ -179,7 +179,7 @@ public final class Outbox: Sendable {
                 d.reset()
                 continue
             }
-            if state == "firing" {
+            if firing {
                 g.firing.append(a)
                 if pending { g.changed = true }
             } else if pending {
@@ -287,7 +287,7 @@ public final class Outbox: Sendable {
             let q = try c.cached("SELECT state, acknowledged_at FROM incidents WHERE id = ?1")
             q.bind(1, inc)
             if try q.step() {
-                e.incidentState = q.text(0)
+                e.incidentState = q.value(0, unknown: IncidentState.new)
                 e.incidentAcknowledgedAt = q.optionalInt(1).map { EventTime(nanoseconds: $0) }
             }
             q.reset()
@@ -327,9 +327,11 @@ public final class Outbox: Sendable {
 
     private func message(_ s: Statement) -> OutboxMessage {
         OutboxMessage(
-            rowID: s.int(0), uid: uid(s.int(0), salt: s.text(14)), receiver: s.text(1), kind: s.text(2),
+            rowID: s.int(0), uid: uid(s.int(0), salt: s.text(14)), receiver: s.text(1),
+            kind: s.value(2, unknown: NotificationKind.firing),
             route: s.text(3),
-            alarmIDs: s.text(4).split(separator: ",").compactMap { UInt64($0) }, content: s.text(5), state: s.text(6),
+            alarmIDs: s.text(4).split(separator: ",").compactMap { UInt64($0) }, content: s.text(5),
+            state: s.value(6, unknown: MessageState.failed),
             createdAt: EventTime(nanoseconds: s.int(7)),
             nextAttempt: s.optionalInt(8).map { EventTime(nanoseconds: $0) },
             attempts: Int(s.int(9)), lastError: s.optionalText(10),
@@ -495,7 +497,7 @@ public final class Outbox: Sendable {
     // MARK: Queries
 
     /// Messages in these states (all when empty), newest first.
-    public func messages(states: [String], receiver: String? = nil, limit: Int = 100) throws(StoreError)
+    public func messages(states: [MessageState], receiver: String? = nil, limit: Int = 100) throws(StoreError)
         -> [OutboxMessage]
     {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
@@ -533,7 +535,8 @@ public final class Outbox: Sendable {
             while try s.step() {
                 out.append(
                     OutboxAttempt(
-                        at: EventTime(nanoseconds: s.int(0)), result: s.text(1), detail: s.text(2),
+                        at: EventTime(nanoseconds: s.int(0)), result: s.value(1, unknown: AttemptResult.temporary),
+                        detail: s.text(2),
                         durationMilliseconds: s.int(3)))
             }
             s.reset()
@@ -568,12 +571,13 @@ public final class Outbox: Sendable {
         s.bind(1, Int64(bitPattern: id))
         guard try s.step() else { return nil }
         return OutboxAlarm(
-            id: UInt64(bitPattern: s.int(0)), rule: s.text(1), key: s.text(2), state: s.text(3), severity: s.text(4),
+            id: UInt64(bitPattern: s.int(0)), rule: s.text(1), key: s.text(2),
+            state: s.value(3, unknown: AlarmState.active), severity: s.text(4),
             summary: s.text(5), host: s.text(6), source: s.text(7), type: s.text(8),
             firstSeen: EventTime(nanoseconds: s.int(9)), lastSeen: EventTime(nanoseconds: s.int(10)),
             count: s.int(11), clearedAt: s.optionalInt(12).map { EventTime(nanoseconds: $0) },
             incident: s.optionalInt(13),
-            priority: s.optionalInt(14).map { Int($0) }, incidentState: s.optionalText(15))
+            priority: s.optionalInt(14).map { Int($0) }, incidentState: s.optionalValue(15, unknown: IncidentState.new))
     }
 
     static func parseLabels(_ json: String) -> [String: String] {

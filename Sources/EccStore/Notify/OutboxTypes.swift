@@ -5,7 +5,7 @@ public struct OutboxAlarm: Sendable, Hashable {
     public var id: UInt64
     public var rule: String
     public var key: String
-    public var state: String
+    public var state: AlarmState
     public var severity: String
     public var summary: String
     public var host: String
@@ -17,8 +17,8 @@ public struct OutboxAlarm: Sendable, Hashable {
     public var clearedAt: EventTime?
     public var incident: Int64?
     public var priority: Int?
-    /// The incident's state (`new`, `acknowledged`, …), when there is one.
-    public var incidentState: String?
+    /// The incident's state, when there is one.
+    public var incidentState: IncidentState?
 }
 
 /// A notification group that is due: its route, `group_by` values and alarms.
@@ -47,7 +47,7 @@ public struct OutboxEscalation: Sendable {
     /// The alarm now (nil when it is gone: pruned).
     public var alarm: OutboxAlarm?
     /// The state of the incident whose acknowledgement stops the escalation.
-    public var incidentState: String?
+    public var incidentState: IncidentState?
     /// When that incident was (last) acknowledged.
     public var incidentAcknowledgedAt: EventTime?
 }
@@ -55,14 +55,13 @@ public struct OutboxEscalation: Sendable {
 /// A message to add to the outbox.
 public struct NewMessage: Sendable {
     public var receiver: String
-    /// `firing`, `resolved`, `repeat`, `escalation`, `digest`, `test`.
-    public var kind: String
+    public var kind: NotificationKind
     public var route: String
     public var alarmIDs: [UInt64]
     /// What the message says, as JSON (the dispatcher's encoding of its content).
     public var content: String
 
-    public init(receiver: String, kind: String, route: String, alarmIDs: [UInt64], content: String) {
+    public init(receiver: String, kind: NotificationKind, route: String, alarmIDs: [UInt64], content: String) {
         self.receiver = receiver
         self.kind = kind
         self.route = route
@@ -77,13 +76,11 @@ public struct OutboxMessage: Sendable, Hashable {
     /// The stable id: `ecc-<store id>-<row id>.<salt>`.
     public var uid: String
     public var receiver: String
-    public var kind: String
+    public var kind: NotificationKind
     public var route: String
     public var alarmIDs: [UInt64]
     public var content: String
-    /// `pending`, `retrying`, `sent`, `failed`, `held` (by a rate limit), `digested` (listed in a digest),
-    /// `skipped` (an alarm that notifies no one, with the reason).
-    public var state: String
+    public var state: MessageState
     public var createdAt: EventTime
     public var nextAttempt: EventTime?
     public var attempts: Int
@@ -98,10 +95,38 @@ public struct OutboxMessage: Sendable, Hashable {
 /// One delivery attempt of a message.
 public struct OutboxAttempt: Sendable, Hashable {
     public var at: EventTime
-    /// `delivered`, `temporary`, `permanent`.
-    public var result: String
+    public var result: AttemptResult
     public var detail: String
     public var durationMilliseconds: Int64
+}
+
+/// Where a message stands in the outbox (stored as the raw value).
+public enum MessageState: String, Sendable, Hashable, CaseIterable {
+    /// Waiting for its first attempt.
+    case pending
+    /// An attempt failed for a reason worth retrying; the next is due at `next_attempt`.
+    case retrying
+    /// Held back by the receiver's rate limit, for the next digest.
+    case held
+    /// Given up: a permanent error, or the retries ran out.
+    case failed
+    /// A server accepted it.
+    case sent
+    /// Listed in a digest instead of being sent on its own.
+    case digested
+    /// Never sent: an alarm that notifies no one, with the reason.
+    case skipped
+}
+
+/// How one delivery attempt ended (stored as the raw value).
+public enum AttemptResult: String, Sendable, Hashable, CaseIterable {
+    case delivered
+    /// Worth retrying.
+    case temporary
+    /// Retrying cannot help.
+    case permanent
+    /// Not an attempt: a delivery report (Kannel's dlr-url) for the message, recorded beside its attempts.
+    case report
 }
 
 /// How a delivery attempt ended, as the outbox records it.
@@ -115,11 +140,11 @@ public enum AttemptOutcome: Sendable {
 extension AttemptOutcome {
     /// The attempt's `result` and `detail` as recorded, and the state it leaves its message in, with the
     /// next attempt's time (`retrying` until then).
-    var recorded: (result: String, detail: String, state: String, next: Int64?) {
+    var recorded: (result: AttemptResult, detail: String, state: MessageState, next: Int64?) {
         switch self {
-        case .delivered(let d): ("delivered", d, "sent", nil)
-        case .temporary(let d, let retry): ("temporary", d, retry == nil ? "failed" : "retrying", retry?.nanoseconds)
-        case .permanent(let d): ("permanent", d, "failed", nil)
+        case .delivered(let d): (.delivered, d, .sent, nil)
+        case .temporary(let d, let retry): (.temporary, d, retry == nil ? .failed : .retrying, retry?.nanoseconds)
+        case .permanent(let d): (.permanent, d, .failed, nil)
         }
     }
 }

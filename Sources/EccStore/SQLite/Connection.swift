@@ -131,6 +131,8 @@ public final class Statement {
     public func bind(_ i: Int32, _ v: String) {
         sqlite3_bind_text(stmt, i, v, -1, Self.transient)
     }
+    /// Binds an enum as its raw value.
+    public func bind<T: RawRepresentable>(_ i: Int32, _ v: T) where T.RawValue == String { bind(i, v.rawValue) }
     public func bind(_ i: Int32, _ v: String?) {
         if let v { bind(i, v) } else { sqlite3_bind_null(stmt, i) }
     }
@@ -163,6 +165,15 @@ public final class Statement {
     public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
     public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
     public func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
+    /// Column `col` as an enum stored as its raw value (the SQL edge of ECC's states and kinds); `unknown`
+    /// for a value this version does not know, such as one a newer eccd wrote.
+    public func value<T: RawRepresentable>(_ col: Int32, unknown: T) -> T where T.RawValue == String {
+        T(rawValue: text(col)) ?? unknown
+    }
+    /// ``value(_:unknown:)``, nil for NULL.
+    public func optionalValue<T: RawRepresentable>(_ col: Int32, unknown: T) -> T? where T.RawValue == String {
+        isNull(col) ? nil : value(col, unknown: unknown)
+    }
     public func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
     public func text(_ col: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, col) else { return "" }
