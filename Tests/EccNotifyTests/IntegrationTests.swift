@@ -2,12 +2,16 @@ import EccCore
 import EccTestSupport
 import Foundation
 import Synchronization
-import XCTest
+import Testing
 
 @testable import EccNotify
 
 /// The channels against real servers: aiosmtpd, Kannel (bearerbox + smsbox + fakesmsc), an HTTP server.
-final class EmailIntegrationTests: XCTestCase {
+@Suite(
+    "E-mail channel against aiosmtpd",
+    .enabled(if: SMTPTestServer.isAvailable, "needs /usr/bin/python3 with aiosmtpd (python3-aiosmtpd) and openssl"),
+    .serialized)
+struct EmailIntegrationTests {
     func channel(
         _ server: SMTPTestServer, scheme: String = "smtp", tls: SMTPTransport.TLSMode = .starttls,
         auth: SMTPTransport.AuthMechanism? = nil, to: [String] = ["noc@example.com"], cc: [String] = [],
@@ -20,34 +24,40 @@ final class EmailIntegrationTests: XCTestCase {
             from: "ECC <ecc@example.com>", to: to, cc: cc, bcc: bcc, templates: .defaults(), smtp: smtp)
     }
 
-    func delivered(_ r: DeliveryResult, file: StaticString = #filePath, line: UInt = #line) {
-        guard case .delivered(let d) = r else { return XCTFail("\(r)", file: file, line: line) }
-        XCTAssertTrue(d.hasPrefix("250"), d, file: file, line: line)
+    func delivered(_ r: DeliveryResult, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        guard case .delivered(let d) = r else {
+            Issue.record("\(r)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(d.hasPrefix("250"), "\(d)", sourceLocation: sourceLocation)
     }
 
-    func testSTARTTLSWithAuthPlainAndLogin() throws {
-        try XCTSkipUnless(SMTPTestServer.isAvailable, "aiosmtpd")
+    @Test("STARTTLS with AUTH PLAIN and with AUTH LOGIN both deliver; a wrong password is a permanent failure")
+    func startTLSWithAuthPlainAndLogin() throws {
         let server = try SMTPTestServer.start(mode: .starttls, user: "ecc", password: "s3cret")
         delivered(channel(server, auth: .plain).deliver(Fixtures.message(id: "ecc-plain-1")))
         delivered(channel(server, auth: .login).deliver(Fixtures.message(id: "ecc-login-1")))
         let mails = server.waitForMessages(count: 2)
-        XCTAssertEqual(mails.count, 2)
+        #expect(mails.count == 2)
         for (mail, id) in zip(mails, ["ecc-plain-1", "ecc-login-1"]) {
-            XCTAssertTrue(mail.tls)
-            XCTAssertEqual(mail.authUser, "ecc")
-            XCTAssertEqual(mail.mailFrom, "ecc@example.com")
-            XCTAssertEqual(mail.messageID, "<\(id)@example.com>")
-            XCTAssertEqual(mail.subject, "[ECC] CRITICAL: Interface Gi0/1 down on core1")
+            #expect(mail.tls)
+            #expect(mail.authUser == "ecc")
+            #expect(mail.mailFrom == "ecc@example.com")
+            #expect(mail.messageID == "<\(id)@example.com>")
+            #expect(mail.subject == "[ECC] CRITICAL: Interface Gi0/1 down on core1")
         }
         // A wrong password is a permanent failure (535).
         var bad = channel(server)
         bad.smtp.password = "wrong"
-        guard case .permanent(let why) = bad.deliver(Fixtures.message()) else { return XCTFail("not permanent") }
-        XCTAssertTrue(why.contains("535") || why.contains("Login denied"), why)
+        guard case .permanent(let why) = bad.deliver(Fixtures.message()) else {
+            Issue.record("not permanent")
+            return
+        }
+        #expect(why.contains("535") || why.contains("Login denied"), "\(why)")
     }
 
-    func testImplicitTLSSeveralRecipientsChineseMultipart() throws {
-        try XCTSkipUnless(SMTPTestServer.isAvailable, "aiosmtpd")
+    @Test("implicit TLS to To, Cc and a hidden Bcc: a Chinese subject, both body parts escaped for their type")
+    func implicitTLSSeveralRecipientsChineseMultipart() throws {
         let server = try SMTPTestServer.start(mode: .implicit, user: "ecc", password: "pw")
         let summary = "核心交换机接口中断，影响北京机房全部业务，请立即处理"
         let ch = channel(
@@ -55,49 +65,59 @@ final class EmailIntegrationTests: XCTestCase {
             cc: ["boss@example.com"], bcc: ["audit@example.com"])
         let m = Fixtures.message(alarms: [Fixtures.alarm(summary: summary), Fixtures.alarm(8, summary: "BGP <x> & y")])
         delivered(ch.deliver(m))
-        let mail = try XCTUnwrap(server.waitForMessages(count: 1).first)
-        XCTAssertTrue(mail.tls)
-        XCTAssertEqual(
-            Set(mail.rcptTos), ["noc@example.com", "oncall@example.com", "boss@example.com", "audit@example.com"])
-        XCTAssertEqual(mail.subject, "[ECC] CRITICAL: \(summary) on core1 (+1 more)")
-        XCTAssertEqual(mail.to, "noc@example.com, 值班 <oncall@example.com>")
-        XCTAssertEqual(mail.cc, "boss@example.com")
-        XCTAssertFalse(mail.raw.lowercased().contains("audit@"))
-        XCTAssertEqual(mail.messageID, "<ecc-1f3a9c2e-42@example.com>")
-        XCTAssertEqual(mail.parts, ["multipart/alternative", "text/plain", "text/html"])
-        XCTAssertTrue(mail.text?.contains(summary) ?? false)
-        XCTAssertTrue(mail.html?.contains(summary) ?? false)
-        XCTAssertTrue(mail.html?.contains("BGP &lt;x&gt; &amp; y") ?? false)
-        XCTAssertTrue(mail.text?.contains("BGP <x> & y") ?? false)
+        let mail = try #require(server.waitForMessages(count: 1).first)
+        #expect(mail.tls)
+        #expect(
+            Set(mail.rcptTos) == ["noc@example.com", "oncall@example.com", "boss@example.com", "audit@example.com"])
+        #expect(mail.subject == "[ECC] CRITICAL: \(summary) on core1 (+1 more)")
+        #expect(mail.to == "noc@example.com, 值班 <oncall@example.com>")
+        #expect(mail.cc == "boss@example.com")
+        #expect(!mail.raw.lowercased().contains("audit@"))
+        #expect(mail.messageID == "<ecc-1f3a9c2e-42@example.com>")
+        #expect(mail.parts == ["multipart/alternative", "text/plain", "text/html"])
+        #expect(mail.text?.contains(summary) == true)
+        #expect(mail.html?.contains(summary) == true)
+        #expect(mail.html?.contains("BGP &lt;x&gt; &amp; y") == true)
+        #expect(mail.text?.contains("BGP <x> & y") == true)
     }
 
-    func testRefusedRecipientsAndOutage() throws {
-        try XCTSkipUnless(SMTPTestServer.isAvailable, "aiosmtpd")
+    @Test("550 is permanent, 451 temporary, no STARTTLS no send; a stopped server is temporary, restarted takes mail")
+    func refusedRecipientsAndOutage() throws {
         let server = try SMTPTestServer.start(
             mode: .plain, rejecting: ["nobody@example.com"], deferring: ["later@example.com"])
         let ok = channel(server, tls: .try, to: ["noc@example.com"])
         delivered(ok.deliver(Fixtures.message()))
         let r550 = channel(server, tls: .try, to: ["noc@example.com", "nobody@example.com"]).deliver(Fixtures.message())
-        guard case .permanent(let p) = r550 else { return XCTFail("\(r550)") }
-        XCTAssertTrue(p.contains("550"), p)
+        guard case .permanent(let p) = r550 else {
+            Issue.record("\(r550)")
+            return
+        }
+        #expect(p.contains("550"), "\(p)")
         let r451 = channel(server, tls: .try, to: ["later@example.com"]).deliver(Fixtures.message())
-        guard case .temporary(let t) = r451 else { return XCTFail("\(r451)") }
-        XCTAssertTrue(t.contains("451"), t)
+        guard case .temporary(let t) = r451 else {
+            Issue.record("\(r451)")
+            return
+        }
+        #expect(t.contains("451"), "\(t)")
         // STARTTLS required but not offered: not sent in clear text.
         guard case .temporary = channel(server, tls: .starttls).deliver(Fixtures.message()) else {
-            return XCTFail("sent without TLS")
+            Issue.record("sent without TLS")
+            return
         }
-        XCTAssertEqual(server.messages().count, 1)
+        #expect(server.messages().count == 1)
         server.stop()
         let down = ok.deliver(Fixtures.message())
-        guard case .temporary(let d) = down else { return XCTFail("\(down)") }
-        XCTAssertTrue(d.contains("curl error 7"), d)
+        guard case .temporary(let d) = down else {
+            Issue.record("\(down)")
+            return
+        }
+        #expect(d.contains("curl error 7"), "\(d)")
         try server.start()
         delivered(ok.deliver(Fixtures.message()))
     }
 
-    func testConcurrentDeliveries() throws {
-        try XCTSkipUnless(SMTPTestServer.isAvailable, "aiosmtpd")
+    @Test("eight deliveries at once through one channel all arrive, each with its own Message-ID")
+    func concurrentDeliveries() throws {
         let server = try SMTPTestServer.start(mode: .starttls, user: "ecc", password: "pw")
         let ch = channel(server)
         let results = Mutex<[DeliveryResult]>([])
@@ -107,13 +127,18 @@ final class EmailIntegrationTests: XCTestCase {
         }
         for r in results.withLock({ $0 }) { delivered(r) }
         let ids = Set(server.waitForMessages(count: 8).compactMap(\.messageID))
-        XCTAssertEqual(ids, Set((0..<8).map { "<ecc-par-\($0)@example.com>" }))
+        #expect(ids == Set((0..<8).map { "<ecc-par-\($0)@example.com>" }))
     }
 }
 
-final class SMSIntegrationTests: XCTestCase {
-    func testKannelASCIIChineseAndParts() throws {
-        try XCTSkipUnless(KannelTestGateway.isAvailable, "kannel")
+@Suite("SMS channel against Kannel and an HTTP gateway", .serialized)
+struct SMSIntegrationTests {
+    @Test(
+        "Kannel: ASCII, Chinese and three-part SMS arrive; bad login permanent, SMSC down queued, all down temporary",
+        .enabled(
+            if: KannelTestGateway.isAvailable,
+            "needs Kannel's bearerbox and smsbox (kannel) and fakesmsc (kannel-extras)"))
+    func kannelASCIIChineseAndParts() throws {
         let kannel = try KannelTestGateway.start()
         let gw = KannelGateway(
             url: kannel.sendsmsURL, username: kannel.username, password: kannel.password, from: "ECC",
@@ -121,38 +146,58 @@ final class SMSIntegrationTests: XCTestCase {
         let ch = SMSChannel(
             to: ["+8613800000000"], text: try NotificationTemplate(DefaultTemplates.sms, escaping: .text),
             gateway: .kannel(gw))
-        guard case .delivered(let d) = ch.deliver(Fixtures.message()) else { return XCTFail("not delivered") }
-        XCTAssertTrue(d.contains("Accepted for delivery"), d)
+        guard case .delivered(let d) = ch.deliver(Fixtures.message()) else {
+            Issue.record("not delivered")
+            return
+        }
+        #expect(d.contains("Accepted for delivery"), "\(d)")
         let chinese = "核心交换机接口中断"
         let m2 = Fixtures.message(alarms: [Fixtures.alarm(summary: chinese)])
-        guard case .delivered = ch.deliver(m2) else { return XCTFail("chinese not delivered") }
+        guard case .delivered = ch.deliver(m2) else {
+            Issue.record("chinese not delivered")
+            return
+        }
         let long = (1...60).map { "word\($0)" }.joined(separator: " ")
         let m3 = Fixtures.message(alarms: [Fixtures.alarm(summary: long, incident: nil)])
         let parts = ch.parts(m3)
-        XCTAssertEqual(parts.count, 3)
-        guard case .delivered = ch.deliver(m3) else { return XCTFail("long not delivered") }
+        #expect(parts.count == 3)
+        guard case .delivered = ch.deliver(m3) else {
+            Issue.record("long not delivered")
+            return
+        }
         let got = kannel.waitForMessages(count: 5)
-        XCTAssertEqual(got.count, 5, kannel.logTails())
-        XCTAssertEqual(got.first?.text, "CRIT core1: Interface Gi0/1 down (inc #12 P1)")
-        XCTAssertEqual(got.first?.to, "+8613800000000")
-        XCTAssertEqual(got.dropFirst().first?.text, "CRIT core1: \(chinese) (inc #12 P1)")
-        XCTAssertEqual(got.suffix(3).map(\.text), parts)
+        #expect(got.count == 5, "\(kannel.logTails())")
+        #expect(got.first?.text == "CRIT core1: Interface Gi0/1 down (inc #12 P1)")
+        #expect(got.first?.to == "+8613800000000")
+        #expect(got.dropFirst().first?.text == "CRIT core1: \(chinese) (inc #12 P1)")
+        #expect(got.suffix(3).map(\.text) == parts)
 
         var wrong = gw
         wrong.password = "nope"
         let denied = SMSChannel(to: ["+1"], text: ch.text, gateway: .kannel(wrong)).deliver(Fixtures.message())
-        guard case .permanent(let why) = denied else { return XCTFail("\(denied)") }
-        XCTAssertTrue(why.contains("403"), why)
+        guard case .permanent(let why) = denied else {
+            Issue.record("\(denied)")
+            return
+        }
+        #expect(why.contains("403"), "\(why)")
         // The SMSC down: Kannel queues the message (202 "3: Queued for later delivery"), which counts as delivered.
         kannel.stopSMSC()
-        guard case .delivered(let queued) = ch.deliver(Fixtures.message()) else { return XCTFail("queued") }
-        XCTAssertTrue(queued.contains("3: Queued"), queued)
+        guard case .delivered(let queued) = ch.deliver(Fixtures.message()) else {
+            Issue.record("queued")
+            return
+        }
+        #expect(queued.contains("3: Queued"), "\(queued)")
         kannel.stop()
-        guard case .temporary = ch.deliver(Fixtures.message()) else { return XCTFail("down is not temporary") }
+        guard case .temporary = ch.deliver(Fixtures.message()) else {
+            Issue.record("down is not temporary")
+            return
+        }
     }
 
-    func testGenericGatewayAgainstHTTPServer() throws {
-        try XCTSkipUnless(WebhookTestServer.isAvailable, "python3")
+    @Test(
+        "a generic HTTP gateway: URL and JSON body from templates; a 2xx failing the success rule is permanent",
+        .enabled(if: WebhookTestServer.isAvailable, "needs /usr/bin/python3"))
+    func genericGatewayAgainstHTTPServer() throws {
         let server = try WebhookTestServer.start(status: 200, body: #"{"result":"ok"}"#)
         func gateway(contains: String) throws -> SMSChannel {
             let g = HTTPSMSGateway(
@@ -164,49 +209,65 @@ final class SMSIntegrationTests: XCTestCase {
                 to: ["+8613800000000"],
                 text: try NotificationTemplate("say \"{{firstAlarm.summary}}\" 中", escaping: .text), gateway: .http(g))
         }
-        guard case .delivered = try gateway(contains: "\"ok\"").deliver(Fixtures.message()) else { return XCTFail() }
-        guard case .permanent = try gateway(contains: "\"accepted\"").deliver(Fixtures.message()) else {
-            return XCTFail("a 2xx failing the success rule is permanent")
+        guard case .delivered = try gateway(contains: "\"ok\"").deliver(Fixtures.message()) else {
+            Issue.record("not delivered")
+            return
         }
-        let req = try XCTUnwrap(server.waitForRequests(count: 2).first)
-        XCTAssertEqual(req.path, "/sms?to=%2B8613800000000")
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: req.bodyData) as? [String: String])
-        XCTAssertEqual(json["text"], "say \"Interface Gi0/1 down\" 中")
-        XCTAssertEqual(json["id"], "ecc-1f3a9c2e-42")
+        guard case .permanent = try gateway(contains: "\"accepted\"").deliver(Fixtures.message()) else {
+            Issue.record("a 2xx failing the success rule is permanent")
+            return
+        }
+        let req = try #require(server.waitForRequests(count: 2).first)
+        #expect(req.path == "/sms?to=%2B8613800000000")
+        let json = try #require(try JSONSerialization.jsonObject(with: req.bodyData) as? [String: String])
+        #expect(json["text"] == "say \"Interface Gi0/1 down\" 中")
+        #expect(json["id"] == "ecc-1f3a9c2e-42")
     }
 }
 
-final class WebhookIntegrationTests: XCTestCase {
-    func testSignedAlertmanagerWebhookAndRetryableFailure() throws {
-        try XCTSkipUnless(WebhookTestServer.isAvailable, "python3")
+@Suite("Webhook channel against an HTTP server")
+struct WebhookIntegrationTests {
+    @Test(
+        "signed Alertmanager webhook: 503 temporary, the retry delivered with the same key and a valid signature",
+        .enabled(if: WebhookTestServer.isAvailable, "needs /usr/bin/python3"))
+    func signedAlertmanagerWebhookAndRetryableFailure() throws {
         let server = try WebhookTestServer.start(status: 200, failCount: 1, failStatus: 503)
         let ch = WebhookChannel(
             url: server.url("/hook"), format: .alertmanager, secret: Array("topsecret".utf8),
             headers: [("X-Team", "noc")], externalURL: "http://ecc:8080")
         let m = Fixtures.message()
-        guard case .temporary(let t) = ch.deliver(m) else { return XCTFail("503 is not temporary") }
-        XCTAssertTrue(t.contains("503"), t)
-        guard case .delivered = ch.deliver(m) else { return XCTFail("not delivered") }
+        guard case .temporary(let t) = ch.deliver(m) else {
+            Issue.record("503 is not temporary")
+            return
+        }
+        #expect(t.contains("503"), "\(t)")
+        guard case .delivered = ch.deliver(m) else {
+            Issue.record("not delivered")
+            return
+        }
         let reqs = server.waitForRequests(count: 2)
-        XCTAssertEqual(reqs.count, 2)
-        let r = try XCTUnwrap(reqs.last)
-        XCTAssertEqual(r.method, "POST")
-        XCTAssertEqual(r.header("Content-Type"), "application/json")
-        XCTAssertEqual(r.header("Idempotency-Key"), "ecc-1f3a9c2e-42")
-        XCTAssertEqual(r.header("X-ECC-Notification"), "ecc-1f3a9c2e-42")
-        XCTAssertEqual(r.header("X-Team"), "noc")
+        #expect(reqs.count == 2)
+        let r = try #require(reqs.last)
+        #expect(r.method == "POST")
+        #expect(r.header("Content-Type") == "application/json")
+        #expect(r.header("Idempotency-Key") == "ecc-1f3a9c2e-42")
+        #expect(r.header("X-ECC-Notification") == "ecc-1f3a9c2e-42")
+        #expect(r.header("X-Team") == "noc")
         // The receiver's check: HMAC-SHA256(secret, timestamp "." raw body).
-        let ts = try XCTUnwrap(r.header("X-ECC-Timestamp").flatMap { Int64($0) })
-        XCTAssertLessThan(abs(Int64(Date().timeIntervalSince1970) - ts), 120)
+        let ts = try #require(r.header("X-ECC-Timestamp").flatMap { Int64($0) })
+        #expect(abs(Int64(Date().timeIntervalSince1970) - ts) < 120)
         let expected = WebhookChannel.signature(secret: Array("topsecret".utf8), timestamp: ts, body: Array(r.bodyData))
-        XCTAssertEqual(r.header("X-ECC-Signature"), "sha256=" + expected)
-        XCTAssertEqual(reqs.first?.header("Idempotency-Key"), r.header("Idempotency-Key"))
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: r.bodyData) as? [String: Any])
-        XCTAssertEqual(json["version"] as? String, "4")
-        XCTAssertEqual(json["status"] as? String, "firing")
-        let alert = try XCTUnwrap((json["alerts"] as? [[String: Any]])?.first)
-        XCTAssertEqual((alert["labels"] as? [String: String])?["alertname"], "link-down")
+        #expect(r.header("X-ECC-Signature") == "sha256=" + expected)
+        #expect(reqs.first?.header("Idempotency-Key") == r.header("Idempotency-Key"))
+        let json = try #require(try JSONSerialization.jsonObject(with: r.bodyData) as? [String: Any])
+        #expect((json["version"] as? String) == "4")
+        #expect((json["status"] as? String) == "firing")
+        let alert = try #require((json["alerts"] as? [[String: Any]])?.first)
+        #expect((alert["labels"] as? [String: String])?["alertname"] == "link-down")
         server.stop()
-        guard case .temporary = ch.deliver(m) else { return XCTFail("down is not temporary") }
+        guard case .temporary = ch.deliver(m) else {
+            Issue.record("down is not temporary")
+            return
+        }
     }
 }

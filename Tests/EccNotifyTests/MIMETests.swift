@@ -1,49 +1,54 @@
 import EccCore
 import Foundation
-import XCTest
+import Testing
 
 @testable import EccNotify
 
-final class MIMETests: XCTestCase {
-    func testBase64() {
-        XCTAssertEqual(MIME.base64(Array("".utf8)), "")
-        XCTAssertEqual(MIME.base64(Array("f".utf8)), "Zg==")
-        XCTAssertEqual(MIME.base64(Array("fo".utf8)), "Zm8=")
-        XCTAssertEqual(MIME.base64(Array("foobar".utf8)), "Zm9vYmFy")
+@Suite("MIME composition")
+struct MIMETests {
+    @Test("base64 pads short input and agrees with Foundation's encoder")
+    func base64() {
+        #expect(MIME.base64(Array("".utf8)) == "")
+        #expect(MIME.base64(Array("f".utf8)) == "Zg==")
+        #expect(MIME.base64(Array("fo".utf8)) == "Zm8=")
+        #expect(MIME.base64(Array("foobar".utf8)) == "Zm9vYmFy")
         let bytes = (0..<300).map { UInt8($0 % 256) }
-        XCTAssertEqual(MIME.base64(bytes), Data(bytes).base64EncodedString())
+        #expect(MIME.base64(bytes) == Data(bytes).base64EncodedString())
     }
 
-    func testDate() {
-        XCTAssertEqual(MIME.date(Fixtures.t0), "Thu, 03 Dec 2026 10:00:00 +0000")
-        XCTAssertEqual(MIME.date(EventTime(seconds: 0)), "Thu, 01 Jan 1970 00:00:00 +0000")
-        XCTAssertEqual(MIME.date(EventTime(seconds: 951_825_600)), "Tue, 29 Feb 2000 12:00:00 +0000")
+    @Test("RFC 5322 dates in UTC, the epoch and a leap day included")
+    func date() {
+        #expect(MIME.date(Fixtures.t0) == "Thu, 03 Dec 2026 10:00:00 +0000")
+        #expect(MIME.date(EventTime(seconds: 0)) == "Thu, 01 Jan 1970 00:00:00 +0000")
+        #expect(MIME.date(EventTime(seconds: 951_825_600)) == "Tue, 29 Feb 2000 12:00:00 +0000")
     }
 
-    func testEncodedWordsSplitOnCharacters() throws {
+    @Test("a long non-ASCII subject splits into encoded words of ≤ 75 characters, each valid UTF-8; no CRLF injection")
+    func encodedWordsSplitOnCharacters() throws {
         let subject = "[ECC] 严重: 核心交换机 core1 接口 Gi0/1 中断，影响北京机房全部业务 👩‍💻 (+2 more)"
         let words = MIME.encodedWords(subject)
-        XCTAssertGreaterThan(words.count, 1)
+        #expect(words.count > 1)
         var decoded = ""
         for w in words {
-            XCTAssertLessThanOrEqual(w.count, 75, w)
-            XCTAssertTrue(w.hasPrefix("=?UTF-8?B?") && w.hasSuffix("?="))
+            #expect(w.count <= 75, "\(w)")
+            #expect(w.hasPrefix("=?UTF-8?B?") && w.hasSuffix("?="))
             let b64 = String(w.dropFirst(10).dropLast(2))
-            let data = try XCTUnwrap(Data(base64Encoded: b64))
+            let data = try #require(Data(base64Encoded: b64))
             // Every word is valid UTF-8 on its own: no character was split.
-            decoded += try XCTUnwrap(String(data: data, encoding: .utf8))
+            decoded += try #require(String(data: data, encoding: .utf8))
         }
-        XCTAssertEqual(decoded, subject)
-        XCTAssertEqual(MIME.headerValue("plain ascii"), "plain ascii")
-        XCTAssertEqual(MIME.headerValue("a\r\nBcc: evil@x"), "a Bcc: evil@x")
+        #expect(decoded == subject)
+        #expect(MIME.headerValue("plain ascii") == "plain ascii")
+        #expect(MIME.headerValue("a\r\nBcc: evil@x") == "a Bcc: evil@x")
     }
 
-    func testAddresses() {
-        XCTAssertEqual(MIME.address("ECC <ecc@example.com>"), "ecc@example.com")
-        XCTAssertEqual(MIME.address("noc@example.com"), "noc@example.com")
-        XCTAssertEqual(MIME.domain("ECC <ecc@example.com>"), "example.com")
-        XCTAssertTrue(MIME.mailboxHeader("值班 <noc@example.com>").hasPrefix("=?UTF-8?B?"))
-        XCTAssertTrue(MIME.mailboxHeader("值班 <noc@example.com>").hasSuffix(" <noc@example.com>"))
+    @Test("the address and domain of a mailbox; a non-ASCII display name is encoded, the address kept")
+    func addresses() {
+        #expect(MIME.address("ECC <ecc@example.com>") == "ecc@example.com")
+        #expect(MIME.address("noc@example.com") == "noc@example.com")
+        #expect(MIME.domain("ECC <ecc@example.com>") == "example.com")
+        #expect(MIME.mailboxHeader("值班 <noc@example.com>").hasPrefix("=?UTF-8?B?"))
+        #expect(MIME.mailboxHeader("值班 <noc@example.com>").hasSuffix(" <noc@example.com>"))
     }
 
     func channel(_ subject: String? = nil) throws -> EmailChannel {
@@ -55,7 +60,8 @@ final class MIMETests: XCTestCase {
             smtp: SMTPTransport(url: "smtp://127.0.0.1:1"))
     }
 
-    func testComposedMessageParsesBack() throws {
+    @Test("a composed message: CRLF lines, its headers (no Bcc), text and HTML parts, the same bytes on a retry")
+    func composedMessageParsesBack() throws {
         let ch = try channel()
         let m = Fixtures.message(alarms: [
             Fixtures.alarm(), Fixtures.alarm(8, severity: "major", summary: "BGP <down>"),
@@ -63,69 +69,71 @@ final class MIMETests: XCTestCase {
         let bytes = ch.compose(m, date: Fixtures.t0)
         let text = String(decoding: bytes, as: UTF8.self)
         // CRLF only, lines ≤ 998 (here ≤ 78).
-        XCTAssertFalse(text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
-        XCTAssertFalse(text.replacingOccurrences(of: "\r\n", with: "").contains("\r"))
-        for line in text.components(separatedBy: "\r\n") { XCTAssertLessThanOrEqual(line.utf8.count, 998) }
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\r"))
+        for line in text.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 998) }
         let parsed = try MailParser.parse(bytes)
-        XCTAssertEqual(parsed.header("From"), "ECC <ecc@example.com>")
-        XCTAssertEqual(parsed.header("To"), "noc@example.com, Oncall <oncall@example.com>")
-        XCTAssertEqual(parsed.header("Cc"), "boss@example.com")
-        XCTAssertNil(parsed.header("Bcc"))
-        XCTAssertEqual(parsed.header("Subject"), "[ECC] CRITICAL: Interface Gi0/1 down on core1 (+1 more)")
-        XCTAssertEqual(parsed.header("Message-ID"), "<ecc-1f3a9c2e-42@example.com>")
-        XCTAssertEqual(parsed.header("Date"), "Thu, 03 Dec 2026 10:00:00 +0000")
-        XCTAssertEqual(parsed.header("Auto-Submitted"), "auto-generated")
-        XCTAssertEqual(parsed.header("X-ECC-Notification"), "ecc-1f3a9c2e-42")
-        XCTAssertEqual(parsed.header("MIME-Version"), "1.0")
-        XCTAssertTrue(parsed.header("Content-Type")?.hasPrefix("multipart/alternative") ?? false)
-        XCTAssertEqual(parsed.parts.map(\.type), ["text/plain; charset=utf-8", "text/html; charset=utf-8"])
-        XCTAssertTrue(parsed.parts[0].body.contains("1. [CRITICAL] Interface Gi0/1 down on core1"))
-        XCTAssertTrue(parsed.parts[0].body.contains("First seen: 2026-12-03T10:00:00Z"))
-        XCTAssertTrue(parsed.parts[0].body.contains("Incident:   incident #12 P1"))
-        XCTAssertTrue(parsed.parts[0].body.contains("BGP <down>"))
-        XCTAssertTrue(parsed.parts[1].body.contains("BGP &lt;down&gt;"))
-        XCTAssertFalse(parsed.parts[1].body.contains("BGP <down>"))
-        XCTAssertEqual(
-            ch.recipients, ["noc@example.com", "oncall@example.com", "boss@example.com", "audit@example.com"])
+        #expect(parsed.header("From") == "ECC <ecc@example.com>")
+        #expect(parsed.header("To") == "noc@example.com, Oncall <oncall@example.com>")
+        #expect(parsed.header("Cc") == "boss@example.com")
+        #expect(parsed.header("Bcc") == nil)
+        #expect(parsed.header("Subject") == "[ECC] CRITICAL: Interface Gi0/1 down on core1 (+1 more)")
+        #expect(parsed.header("Message-ID") == "<ecc-1f3a9c2e-42@example.com>")
+        #expect(parsed.header("Date") == "Thu, 03 Dec 2026 10:00:00 +0000")
+        #expect(parsed.header("Auto-Submitted") == "auto-generated")
+        #expect(parsed.header("X-ECC-Notification") == "ecc-1f3a9c2e-42")
+        #expect(parsed.header("MIME-Version") == "1.0")
+        #expect(parsed.header("Content-Type")?.hasPrefix("multipart/alternative") == true)
+        #expect(parsed.parts.map(\.type) == ["text/plain; charset=utf-8", "text/html; charset=utf-8"])
+        #expect(parsed.parts[0].body.contains("1. [CRITICAL] Interface Gi0/1 down on core1"))
+        #expect(parsed.parts[0].body.contains("First seen: 2026-12-03T10:00:00Z"))
+        #expect(parsed.parts[0].body.contains("Incident:   incident #12 P1"))
+        #expect(parsed.parts[0].body.contains("BGP <down>"))
+        #expect(parsed.parts[1].body.contains("BGP &lt;down&gt;"))
+        #expect(!parsed.parts[1].body.contains("BGP <down>"))
+        #expect(
+            ch.recipients == ["noc@example.com", "oncall@example.com", "boss@example.com", "audit@example.com"])
         // The same id gives the same message (retries).
-        XCTAssertEqual(ch.compose(m, date: Fixtures.t0), bytes)
+        #expect(ch.compose(m, date: Fixtures.t0) == bytes)
     }
 
-    func testChineseSubjectAndBody() throws {
+    @Test("a Chinese subject and body survive composition, read back by this parser and by Python's e-mail package")
+    func chineseSubjectAndBody() throws {
         let ch = try channel()
         let summary = "核心交换机接口中断，影响北京机房全部业务，请立即处理（第二次通知）"
         let m = Fixtures.message(alarms: [Fixtures.alarm(summary: summary, host: "北京-core1")])
         let parsed = try MailParser.parse(ch.compose(m, date: Fixtures.t0))
-        XCTAssertEqual(parsed.header("Subject"), "[ECC] CRITICAL: \(summary) on 北京-core1")
-        XCTAssertTrue(parsed.parts[0].body.contains(summary))
-        XCTAssertTrue(parsed.parts[1].body.contains(summary))
+        #expect(parsed.header("Subject") == "[ECC] CRITICAL: \(summary) on 北京-core1")
+        #expect(parsed.parts[0].body.contains(summary))
+        #expect(parsed.parts[1].body.contains(summary))
         // Python's e-mail parser agrees (an independent RFC 2047 / MIME decoder).
         let py = try PythonMail.parse(ch.compose(m, date: Fixtures.t0))
-        XCTAssertEqual(py["subject"] as? String, "[ECC] CRITICAL: \(summary) on 北京-core1")
-        XCTAssertTrue((py["text"] as? String)?.contains(summary) ?? false)
-        XCTAssertEqual(py["defects"] as? Int, 0)
+        #expect((py["subject"] as? String) == "[ECC] CRITICAL: \(summary) on 北京-core1")
+        #expect((py["text"] as? String)?.contains(summary) == true)
+        #expect((py["defects"] as? Int) == 0)
     }
 
-    func testSubjectsByKind() throws {
+    @Test("the default subject for a resolved, an escalated, a digest and a test message")
+    func subjectsByKind() throws {
         let ch = try channel()
         func subject(_ m: OutgoingMessage) throws -> String? {
             try MailParser.parse(ch.compose(m, date: Fixtures.t0)).header("Subject")
         }
-        XCTAssertEqual(
-            try subject(Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: .cleared)])),
-            "[ECC] RESOLVED: Interface Gi0/1 down on core1")
-        XCTAssertEqual(
-            try subject(Fixtures.message(.escalation, step: 2)),
-            "[ECC] ESCALATION step 2: Interface Gi0/1 down on core1")
+        #expect(
+            try subject(Fixtures.message(.resolved, alarms: [Fixtures.alarm(state: .cleared)]))
+                == "[ECC] RESOLVED: Interface Gi0/1 down on core1")
+        #expect(
+            try subject(Fixtures.message(.escalation, step: 2))
+                == "[ECC] ESCALATION step 2: Interface Gi0/1 down on core1")
         let held = (0..<37).map {
             HeldMessage(
                 id: "ecc-x-\($0)", kind: .firing, route: "core", line: "Link down \($0)", createdAt: Fixtures.t0)
         }
-        XCTAssertEqual(
-            try subject(Fixtures.message(.digest, alarms: [], held: held)),
-            "[ECC] Digest: 37 notifications held by the rate limit")
-        XCTAssertEqual(
-            try subject(Fixtures.message(.test, alarms: [])), "[ECC] TEST: test message for receiver noc-email")
+        #expect(
+            try subject(Fixtures.message(.digest, alarms: [], held: held))
+                == "[ECC] Digest: 37 notifications held by the rate limit")
+        #expect(
+            try subject(Fixtures.message(.test, alarms: [])) == "[ECC] TEST: test message for receiver noc-email")
     }
 }
 
