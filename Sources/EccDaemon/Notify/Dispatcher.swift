@@ -286,21 +286,14 @@ public final class Dispatcher: Sendable {
     }
 
     func message(
-        _ kind: MessageContent.Kind, receiver: String, route: String, group: [String: String], alarms: [OutboxAlarm],
+        _ kind: MessageContent.Kind, receiver: String, route: String, group: [String: String], alarms: [AlarmInfo],
         escalationStep: Int? = nil, at now: EventTime
     ) -> NewMessage {
         let content = MessageContent(
-            kind: kind, receiver: receiver, route: route, group: group, alarms: alarms.map(info),
+            kind: kind, receiver: receiver, route: route, group: group, alarms: alarms,
             escalationStep: escalationStep, createdAt: now)
         return NewMessage(
             receiver: receiver, kind: kind, route: route, alarmIDs: alarms.map(\.id), content: encode(content))
-    }
-
-    func info(_ a: OutboxAlarm) -> AlarmInfo {
-        AlarmInfo(
-            id: a.id, rule: a.rule, key: a.key, state: a.state, severity: a.severity, summary: a.summary, host: a.host,
-            source: a.source, type: a.type, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count,
-            clearedAt: a.clearedAt, incident: a.incident, priority: a.priority)
     }
 
     func encode(_ c: MessageContent) -> String {

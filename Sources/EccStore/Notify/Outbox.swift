@@ -559,7 +559,7 @@ public final class Outbox: Sendable {
 
     // MARK: Alarms
 
-    static func alarm(_ c: Connection, _ id: UInt64) throws(StoreError) -> OutboxAlarm? {
+    static func alarm(_ c: Connection, _ id: UInt64) throws(StoreError) -> AlarmInfo? {
         let s = try c.cached(
             """
             SELECT a.id, a.rule, a.key, a.state, a.severity, a.summary, a.host, a.source, a.type, a.first_seen,
@@ -570,7 +570,7 @@ public final class Outbox: Sendable {
         defer { s.reset() }
         s.bind(1, Int64(bitPattern: id))
         guard try s.step() else { return nil }
-        return OutboxAlarm(
+        return AlarmInfo(
             id: UInt64(bitPattern: s.int(0)), rule: s.text(1), key: s.text(2),
             state: s.value(3, unknown: AlarmState.active), severity: s.text(4),
             summary: s.text(5), host: s.text(6), source: s.text(7), type: s.text(8),

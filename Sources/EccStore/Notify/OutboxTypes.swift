@@ -1,37 +1,16 @@
 import EccCore
 
-/// An alarm as the outbox reads it for a message: the alarm row with its incident.
-public struct OutboxAlarm: Sendable, Hashable {
-    public var id: UInt64
-    public var rule: String
-    public var key: String
-    public var state: AlarmState
-    public var severity: String
-    public var summary: String
-    public var host: String
-    public var source: String
-    public var type: String
-    public var firstSeen: EventTime
-    public var lastSeen: EventTime
-    public var count: Int64
-    public var clearedAt: EventTime?
-    public var incident: Int64?
-    public var priority: Int?
-    /// The incident's state, when there is one.
-    public var incidentState: IncidentState?
-}
-
 /// A notification group that is due: its route, `group_by` values and alarms.
 public struct OutboxGroup: Sendable {
     public var id: Int64
     public var route: String
     public var labels: [String: String]
     /// Every firing alarm of the group (the message lists them all).
-    public var firing: [OutboxAlarm]
+    public var firing: [AlarmInfo]
     /// True when some firing alarm is new or changed since the group's last message.
     public var changed: Bool
     /// Alarms that cleared since the last message (routes with `send_resolved`).
-    public var resolved: [OutboxAlarm]
+    public var resolved: [AlarmInfo]
 }
 
 /// An escalation whose next step is due.
@@ -45,7 +24,7 @@ public struct OutboxEscalation: Sendable {
     /// The index of the step that is due (0-based).
     public var step: Int
     /// The alarm now (nil when it is gone: pruned).
-    public var alarm: OutboxAlarm?
+    public var alarm: AlarmInfo?
     /// The state of the incident whose acknowledgement stops the escalation.
     public var incidentState: IncidentState?
     /// When that incident was (last) acknowledged.

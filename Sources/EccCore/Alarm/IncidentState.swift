@@ -1,0 +1,12 @@
+/// Where an incident stands. New → Acknowledged → In progress → Resolved → Closed; a resolved or closed
+/// incident can be reopened (by an operator, or by its alarm returning within the reopen window).
+public enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable {
+    case new
+    case acknowledged
+    case inProgress = "in_progress"
+    case resolved
+    case closed
+
+    /// Still someone's work: not resolved or closed.
+    public var isOpen: Bool { self == .new || self == .acknowledged || self == .inProgress }
+}
