@@ -62,17 +62,18 @@ let package = Package(
             dependencies: ["EccCore", "EccBus", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // C shims over OpenSSL's libcrypto (SNMPv3 USM) and net-snmp's libnetsnmp (MIB translation).
-        .target(
-            name: "CEccSNMP",
-            linkerSettings: [.linkedLibrary("netsnmp"), .linkedLibrary("crypto")]
-        ),
+        // C shim over OpenSSL's libcrypto: USM hashes and ciphers, token digests, webhook signatures, random bytes.
+        .target(name: "CEccCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        // C shim over net-snmp's libnetsnmp: MIB loading and OID names.
+        .target(name: "CEccSNMP", linkerSettings: [.linkedLibrary("netsnmp")]),
+        // C shim for the datagram receivers: recvmmsg.
+        .target(name: "CEccNet"),
         // A C shim for what eccd reports about its own process (heap in use, glibc's mallinfo2).
         .target(name: "CEccProcess"),
         // SNMP: the BER codec, v1/v2c/v3 notifications, the USM, OID names.
         .target(
             name: "EccSNMP",
-            dependencies: ["EccCore", "CEccSNMP"],
+            dependencies: ["EccCore", "CEccCrypto", "CEccSNMP"],
             swiftSettings: strict
         ),
         // What the libFuzzer executables share: libFuzzer's driver, or replaying files in an ordinary build.
@@ -98,14 +99,14 @@ let package = Package(
         // Credentials: API roles, principals, the hashed tokens file, TLS certificate files (eccd and eccctl).
         .target(
             name: "EccAuth",
-            dependencies: ["CEccSNMP", .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            dependencies: ["CEccCrypto", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict
         ),
         // Collectors: JSON lines over TCP (TLS and tokens), SNMP traps and informs over UDP.
         .target(
             name: "EccCollectors",
             dependencies: [
-                "EccCore", "EccBus", "EccSNMP", "CEccSNMP", "EccAuth",
+                "EccCore", "EccBus", "EccSNMP", "CEccNet", "EccAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,7 +126,7 @@ let package = Package(
         .target(
             name: "EccNotify",
             dependencies: [
-                "EccCore", "EccRules", "CCurl", "CEccSNMP",
+                "EccCore", "EccRules", "CCurl", "CEccCrypto",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ],

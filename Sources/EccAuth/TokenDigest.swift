@@ -1,4 +1,4 @@
-import CEccSNMP
+import CEccCrypto
 
 /// SHA-256 and random bytes for API tokens, from OpenSSL's libcrypto (through the CEccSNMP shim).
 public enum TokenDigest {

@@ -1,4 +1,4 @@
-import CEccSNMP
+import CEccNet
 import EccBus
 import EccCore
 import EccSNMP

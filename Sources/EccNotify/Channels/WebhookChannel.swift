@@ -1,4 +1,4 @@
-import CEccSNMP
+import CEccCrypto
 import EccCore
 import Foundation
 

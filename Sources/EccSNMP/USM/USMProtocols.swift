@@ -1,4 +1,4 @@
-import CEccSNMP
+import CEccCrypto
 
 /// A USM authentication protocol: HMAC-MD5-96 and HMAC-SHA-96 (RFC 3414), HMAC-SHA-2 (RFC 7860).
 public enum AuthProtocol: String, Sendable, CaseIterable {
