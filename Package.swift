@@ -59,7 +59,7 @@ let package = Package(
         // Alarm / incident store on SQLite in WAL mode.
         .target(
             name: "EccStore",
-            dependencies: ["EccCore", "EccBus", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["EccAPI", "EccCore", "EccBus", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // C shim over OpenSSL's libcrypto: USM hashes and ciphers, token digests, webhook signatures, random bytes.
@@ -165,8 +165,8 @@ let package = Package(
             dependencies: ["EccDaemon", "EccAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
-        // The HTTP API's contract: request and answer bodies shared by eccd and eccctl (standard library only).
-        .target(name: "EccAPI", swiftSettings: strict),
+        // The HTTP API's contract: request and answer bodies shared by eccd and eccctl (on the core's enums).
+        .target(name: "EccAPI", dependencies: ["EccCore"], swiftSettings: strict),
         // Client side of the API (eccctl, tests, benchmarks): HTTP on SwiftNIO's codec, JSON lines over TCP.
         .target(
             name: "EccClient",
@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [
-                "EccDaemon", "EccCore", "EccClient", "EccStore", "EccTestSupport", "EccAuth", "EccHTTP",
+                "EccDaemon", "EccAPI", "EccCore", "EccClient", "EccStore", "EccTestSupport", "EccAuth", "EccHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -55,11 +55,7 @@ enum IncidentRoutes {
                 let incidents = try await NIOThreadPool.singleton.runIfActive { [filter] in
                     try deps.reader.incidents(filter)
                 }
-                var w = JSONWriter(capacity: 640 * incidents.count + 2)
-                w.beginArray()
-                for i in incidents { w.write(i) }
-                w.endArray()
-                return Responses.json(w.bytes)
+                return Responses.encoded(incidents.map(IncidentView.init))
             } catch {
                 return Responses.error(.serviceUnavailable, "store: \(error)")
             }
@@ -77,9 +73,7 @@ enum IncidentRoutes {
                 guard let (detail, suggestions, problems) = found else {
                     return Responses.error(.notFound, "no incident \(id)")
                 }
-                var w = JSONWriter()
-                w.write(detail, suggestions: suggestions, problems: problems)
-                return Responses.json(w.bytes)
+                return Responses.encoded(IncidentDetailView(detail, suggestions: suggestions, problems: problems))
             } catch {
                 return Responses.error(.serviceUnavailable, "store: \(error)")
             }
@@ -137,9 +131,7 @@ enum IncidentRoutes {
                 let incident = try await NIOThreadPool.singleton.runIfActive {
                     try perform(desk, id, actor, body, now)
                 }
-                var w = JSONWriter()
-                w.write(incident)
-                return Responses.json(w.bytes)
+                return Responses.encoded(IncidentView(incident))
             } catch {
                 return refused(error)
             }

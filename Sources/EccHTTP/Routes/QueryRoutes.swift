@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import EccStore
 import Hummingbird
@@ -50,6 +51,7 @@ enum QueryRoutes {
                 let alarms = try await NIOThreadPool.singleton.runIfActive {
                     try deps.reader.alarms(state: state, limit: limit)
                 }
+                // Written by hand (up to a million alarms); a test holds it to EccAPI's AlarmView.
                 var w = JSONWriter(capacity: 256 * alarms.count + 2)
                 w.beginArray()
                 for a in alarms { w.write(a) }
@@ -94,20 +96,7 @@ extension QueryRoutes {
                     try? JSONEventDecoder.decodeEvent($0, receivedAt: EventTime(nanoseconds: 0))
                 }
                 let lines = deps.rules().trace(alarm: alarm, origin: origin, notify: notify)
-                var w = JSONWriter()
-                w.beginObject()
-                w.key("alarm")
-                w.write(alarm)
-                w.key("notify")
-                w.beginArray()
-                for n in notify { w.value(n) }
-                w.endArray()
-                w.key("trace")
-                w.beginArray()
-                for l in lines { w.value(l) }
-                w.endArray()
-                w.endObject()
-                return Responses.json(w.bytes)
+                return Responses.encoded(AlarmWhyView(alarm: AlarmView(alarm), notify: notify, trace: lines))
             } catch {
                 return Responses.error(.internalServerError, "store: \(error)")
             }

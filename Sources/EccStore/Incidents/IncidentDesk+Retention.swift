@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import Foundation
 
@@ -160,12 +161,14 @@ extension IncidentDesk {
         }
         let path = dir + "/incidents-\(now.description.prefix(10)).jsonl"
         var text = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for id in ids {
             guard let i = try IncidentRecords.load(c, id: id) else { continue }
             let journal = try IncidentRecords.journal(c, incident: id)
-            var w = JSONWriter()
-            w.write(IncidentDetail(incident: i, journal: journal, alarms: []))
-            text += w.string + "\n"
+            let line = IncidentDetailView(IncidentDetail(incident: i, journal: journal, alarms: []))
+            guard let data = try? encoder.encode(line) else { continue }
+            text += String(decoding: data, as: UTF8.self) + "\n"
         }
         guard
             let handle = FileHandle(forWritingAtPath: path)

@@ -55,7 +55,8 @@ extension Incidents {
                         ("group", group), ("ci", ci), ("host", host), ("breached", breached ? "true" : nil),
                         ("limit", String(limit)),
                     ])
-                guard let list = try await fetchList(server.client(), path, printJSON: json) else { return }
+                guard let list = try await fetch(server.client(), path, as: [IncidentView].self, printJSON: json)
+                else { return }
                 if list.isEmpty {
                     print("no incidents")
                     return
@@ -63,16 +64,13 @@ extension Incidents {
                 let style = Style.auto
                 print("ID      PRIO STATE        OWNER        DUE (resolution)          CI           TITLE")
                 for i in list {
-                    let s = { (k: String) in (i[k] as? String) ?? "" }
-                    let breached =
-                        (i["response_breached"] as? Bool ?? false) || (i["resolution_breached"] as? Bool ?? false)
-                    let id = String(describing: i["id"] ?? "?").padding(toLength: 7, withPad: " ", startingAt: 0)
-                    let due = s("resolution_due").padding(toLength: 24, withPad: " ", startingAt: 0)
+                    let id = String(i.id).padding(toLength: 7, withPad: " ", startingAt: 0)
+                    let due = (i.resolutionDue ?? "").padding(toLength: 24, withPad: " ", startingAt: 0)
                     print(
-                        "\(id) \(style.priority(s("priority")))   \(style.state(s("state"))) "
-                            + "\((i["owner"] as? String ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0)) "
-                            + "\(breached ? style.paint("BREACHED " + String(due.dropFirst(9)), "31") : due)  "
-                            + "\(s("ci").padding(toLength: 12, withPad: " ", startingAt: 0)) \(s("title"))")
+                        "\(id) \(style.priority(i.priority))   \(style.state(i.state.rawValue)) "
+                            + "\((i.owner ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0)) "
+                            + "\(i.breached ? style.paint("BREACHED " + String(due.dropFirst(9)), "31") : due)  "
+                            + "\(i.ci.padding(toLength: 12, withPad: " ", startingAt: 0)) \(i.title)")
                 }
             }
         }
@@ -87,45 +85,31 @@ extension Incidents {
 
         func run() async throws {
             try await cli {
-                let (status, body) = try await server.client().request(.GET, "/v1/incidents/\(id)")
-                guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
-                if json {
-                    print(String(decoding: body, as: UTF8.self), terminator: "")
-                    return
-                }
-                guard let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-                    let i = obj["incident"] as? [String: Any]
-                else { throw CLIError("unexpected answer from eccd") }
-                printIncident(i)
+                guard
+                    let d = try await fetch(
+                        server.client(), "/v1/incidents/\(id)", as: IncidentDetailView.self, printJSON: json)
+                else { return }
+                printIncident(d.incident)
                 print("\ntimeline:")
-                for e in obj["journal"] as? [[String: Any]] ?? [] {
-                    let s = { (k: String) in e[k] as? String }
-                    var line = "  \(s("at") ?? "")  \(s("actor") ?? "")  \(s("action") ?? "")"
-                    if let f = s("field"), s("old") != nil || s("new") != nil {
-                        line += "  \(f): \(s("old") ?? "-") → \(s("new") ?? "-")"
+                for e in d.journal {
+                    var line = "  \(e.at)  \(e.actor)  \(e.action)"
+                    if let f = e.field, e.old != nil || e.new != nil {
+                        line += "  \(f): \(e.old ?? "-") → \(e.new ?? "-")"
                     }
-                    if let n = s("note") { line += "  — \(n)" }
+                    if let n = e.note { line += "  — \(n)" }
                     print(line)
                 }
-                let suggestions = obj["suggestions"] as? [[String: Any]] ?? []
-                if !suggestions.isEmpty {
+                if !d.suggestions.isEmpty {
                     print("\nsuggested fixes:")
-                    for f in suggestions {
-                        print(
-                            "  \(f["kind"] ?? "") \(f["id"] ?? "")  \(f["title"] ?? "")  (\(f["matched_by"] ?? ""))\n"
-                                + "    \(f["text"] ?? "")")
-                    }
+                    for f in d.suggestions { print("  \(f.kind) \(f.id)  \(f.title)  (\(f.matchedBy))\n    \(f.text)") }
                 }
-                if let problems = obj["problems"] as? [Int], !problems.isEmpty {
-                    print("\nproblems: \(problems.map(String.init).joined(separator: ", "))")
-                }
+                if !d.problems.isEmpty { print("\nproblems: \(d.problems.map(String.init).joined(separator: ", "))") }
                 print("\nalarms:")
-                for l in obj["alarms"] as? [[String: Any]] ?? [] {
-                    let a = l["alarm"] as? [String: Any] ?? [:]
-                    let s = { (k: String) in (a[k] as? String) ?? "" }
+                for l in d.alarms {
+                    let a = l.alarm
                     print(
-                        "  \(l["role"] as? String ?? "")  #\(a["id"] ?? "?") \(s("state")) \(s("severity")) "
-                            + "\(s("rule")) [\(s("key"))]  \(s("summary")) (×\(a["count"] ?? 1))")
+                        "  \(l.role)  #\(a.id) \(a.state.rawValue) \(a.severity) \(a.rule) [\(a.key)]  \(a.summary) (×\(a.count))"
+                    )
                 }
             }
         }
@@ -247,29 +231,21 @@ func act(
             print(String(decoding: answer, as: UTF8.self), terminator: "")
             return
         }
-        guard let i = try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any] else {
-            throw CLIError("unexpected answer from eccd")
+        do { printIncident(try JSONDecoder().decode(IncidentView.self, from: Data(answer))) } catch {
+            throw CLIError("unexpected answer from eccd: \(error)")
         }
-        printIncident(i)
     }
 }
 
 /// The incident's header lines.
-func printIncident(_ i: [String: Any]) {
+func printIncident(_ i: IncidentView) {
     let style = Style.auto
-    let s = { (k: String) in (i[k] as? String) ?? "-" }
+    print("incident \(i.id)  \(style.priority(i.priority))  \(style.state(i.state.rawValue, width: 0))  \(i.title)")
+    print("  ci \(i.ci)  host \(i.host)  severity \(i.severity)")
+    print("  owner \(i.owner ?? "-")  group \(i.assignmentGroup ?? "-")  opened \(i.openedAt)")
     print(
-        "incident \(i["id"] ?? "?")  \(style.priority(s("priority")))  \(style.state(s("state"), width: 0))  \(s("title"))"
-    )
-    print("  ci \(s("ci"))  host \(s("host"))  severity \(s("severity"))")
-    print("  owner \(s("owner"))  group \(s("assignment_group"))  opened \(s("opened_at"))")
-    let rb = i["response_breached"] as? Bool ?? false
-    let sb = i["resolution_breached"] as? Bool ?? false
-    print(
-        "  response due \(s("response_due"))\(rb ? style.paint(" (missed)", "31") : "")  "
-            + "resolution due \(s("resolution_due"))\(sb ? style.paint(" (missed)", "31") : "")")
-    if i["follow_up_required"] as? Bool == true {
-        print("  follow-up required: \(i["follow_up_done"] as? Bool == true ? "done" : "not yet")")
-    }
-    if let n = i["reopen_count"] as? Int, n > 0 { print("  reopened \(n)×") }
+        "  response due \(i.responseDue ?? "-")\(i.responseBreached ? style.paint(" (missed)", "31") : "")  "
+            + "resolution due \(i.resolutionDue ?? "-")\(i.resolutionBreached ? style.paint(" (missed)", "31") : "")")
+    if i.followUpRequired { print("  follow-up required: \(i.followUpDone ? "done" : "not yet")") }
+    if i.reopenCount > 0 { print("  reopened \(i.reopenCount)×") }
 }

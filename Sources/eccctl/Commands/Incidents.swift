@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccAPI
 import EccClient
 import EccCore
 import Foundation
@@ -23,16 +24,11 @@ extension Alarms {
             try await cli {
                 let clean = id.hasPrefix("#") ? String(id.dropFirst()) : id
                 guard UInt64(clean) != nil else { throw CLIError("'\(id)' is not an alarm id") }
-                let (status, body) = try await server.client().request(.GET, "/v1/alarms/\(clean)/why")
-                guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
-                if json {
-                    print(String(decoding: body, as: UTF8.self))
-                    return
-                }
-                guard let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-                    let trace = obj["trace"] as? [String]
-                else { throw CLIError("unexpected answer from eccd") }
-                for line in trace { print(line) }
+                guard
+                    let why = try await fetch(
+                        server.client(), "/v1/alarms/\(clean)/why", as: AlarmWhyView.self, printJSON: json)
+                else { return }
+                for line in why.trace { print(line) }
             }
         }
     }
@@ -50,15 +46,15 @@ extension Alarms {
         func run() async throws {
             try await cli {
                 let path = pathWithQuery("/v1/alarms", [("state", state), ("limit", String(limit))])
-                guard let list = try await fetchList(server.client(), path, printJSON: json) else { return }
+                guard let list = try await fetch(server.client(), path, as: [AlarmView].self, printJSON: json)
+                else { return }
                 if list.isEmpty { print("no \(state == "all" ? "" : state + " ")alarms") }
                 let style = Style.auto
                 for a in list {
-                    let s = { (k: String) in (a[k] as? String) ?? "" }
                     print(
-                        "#\(a["id"] ?? "?") \(style.kind(s("state")))\(style.severity(s("severity")))\(s("rule")) [\(s("key"))]  "
-                            + "\(s("summary")) (×\(a["count"] ?? 1), last \(s("last_seen")))"
-                            + ((a["suppressed_by"] as? String).map { "  [suppressed: \($0)]" } ?? ""))
+                        "#\(a.id) \(style.kind(a.state.rawValue))\(style.severity(a.severity))\(a.rule) [\(a.key)]  "
+                            + "\(a.summary) (×\(a.count), last \(a.lastSeen))"
+                            + (a.suppressedBy.map { "  [suppressed: \($0)]" } ?? ""))
                 }
             }
         }
@@ -84,6 +80,19 @@ struct Status: AsyncParsableCommand {
                 print(String(decoding: body, as: UTF8.self))
             }
         }
+    }
+}
+
+/// GETs one of EccAPI's answers from eccd: printed as is with `printJSON` (then nil), otherwise decoded.
+func fetch<T: Decodable>(_ client: DaemonClient, _ path: String, as: T.Type, printJSON: Bool) async throws -> T? {
+    let (status, body) = try await client.request(.GET, path)
+    guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
+    if printJSON {
+        print(String(decoding: body, as: UTF8.self), terminator: "")
+        return nil
+    }
+    do { return try JSONDecoder().decode(T.self, from: Data(body)) } catch {
+        throw CLIError("unexpected answer from eccd: \(error)")
     }
 }
 
