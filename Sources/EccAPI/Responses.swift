@@ -3,7 +3,8 @@ import EccCore
 // The answers of the API's alarm and incident routes, shared by eccd (which encodes them, except the
 // alarm lists and the live stream, written by hand for speed and checked against `AlarmView` by a test)
 // and eccctl (which decodes them). Times are RFC 3339 text as eccd writes them; an optional field is
-// written as null when it has no value, so every key is always there for scripts (`jq`).
+// written as null when it has no value, so the key is there for scripts (`jq`), except the few an
+// alarm carries only when they apply (`suppressed_by`, `cause`, `flapping`, `members`).
 
 /// An alarm: `GET /v1/alarms` (an array), inside incidents, `GET /v1/alarms/{id}/why`.
 public struct AlarmView: Codable, Sendable, Equatable {

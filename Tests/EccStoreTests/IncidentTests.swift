@@ -63,6 +63,36 @@ struct IncidentTests {
         }
     }
 
+    @Test("an unknown stored state reads as closed and is not overwritten; refusals name states as stored")
+    func unknownState() throws {
+        try withTempDir { dir in
+            let (store, desk, reader) = try open(dir)
+            try Self.raise(store, 1)
+            let id = try #require(try reader.incidents().first?.id)
+            try Connection(path: dir + "/ecc.db").execute("UPDATE incidents SET state = 'on_hold' WHERE id = \(id)")
+            #expect(try reader.incident(id: id)?.incident.state == .closed)
+            do {
+                _ = try desk.acknowledge(id, by: "alice", at: Self.at(5))
+                Issue.record("an incident in an unknown state was acknowledged")
+            } catch {
+                #expect("\(error)".contains("is closed; reopen it first"))
+            }
+            let raw = try Connection(path: dir + "/ecc.db").scalarText("SELECT state FROM incidents WHERE id = \(id)")
+            #expect(raw == "on_hold")
+            // Refusals name states as they are stored and shown.
+            try Self.raise(store, 2, key: "sw1/8")
+            let second = try #require(try reader.incidents().first { $0.alarm.id == 2 }?.id)
+            _ = try desk.acknowledge(second, by: "alice", at: Self.at(5))
+            _ = try desk.addNote(second, text: "on it", by: "alice", at: Self.at(6))
+            do {
+                _ = try desk.close(second, by: "alice", at: Self.at(7))
+                Issue.record("an incident in progress was closed")
+            } catch {
+                #expect("\(error)".contains("is in_progress; only a resolved incident can be closed"))
+            }
+        }
+    }
+
     @Test("first acknowledgement takes ownership; hand-over is explicit; every step is journalled")
     func ownershipAndJournal() throws {
         try withTempDir { dir in

@@ -1,5 +1,5 @@
 /// An alarm as a notification shows it: the alarm row with its incident, read by the outbox when it
-/// makes a message and stored in the message's content (JSON, without the incident's state).
+/// makes a message and stored in the message's content (JSON; the property names are its keys).
 public struct AlarmInfo: Sendable, Hashable, Codable {
     public var id: UInt64
     public var rule: String
@@ -18,19 +18,10 @@ public struct AlarmInfo: Sendable, Hashable, Codable {
     /// The incident the alarm opened or joined, and its priority (1…5).
     public var incident: Int64?
     public var priority: Int?
-    /// The incident's state when the outbox read it (escalations stop on its end); not part of the
-    /// message's content.
-    public var incidentState: IncidentState?
-
-    enum CodingKeys: String, CodingKey {
-        case id, rule, key, state, severity, summary, host, source, type, firstSeen, lastSeen, count, clearedAt
-        case incident, priority
-    }
-
     public init(
         id: UInt64, rule: String, key: String, state: AlarmState, severity: String, summary: String, host: String,
         source: String, type: String, firstSeen: EventTime, lastSeen: EventTime, count: Int64,
-        clearedAt: EventTime? = nil, incident: Int64? = nil, priority: Int? = nil, incidentState: IncidentState? = nil
+        clearedAt: EventTime? = nil, incident: Int64? = nil, priority: Int? = nil
     ) {
         self.id = id
         self.rule = rule
@@ -47,6 +38,5 @@ public struct AlarmInfo: Sendable, Hashable, Codable {
         self.clearedAt = clearedAt
         self.incident = incident
         self.priority = priority
-        self.incidentState = incidentState
     }
 }

@@ -1,6 +1,6 @@
 /// Where an incident stands. New → Acknowledged → In progress → Resolved → Closed; a resolved or closed
 /// incident can be reopened (by an operator, or by its alarm returning within the reopen window).
-public enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable {
+public enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     case new
     case acknowledged
     case inProgress = "in_progress"
@@ -9,4 +9,7 @@ public enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// Still someone's work: not resolved or closed.
     public var isOpen: Bool { self == .new || self == .acknowledged || self == .inProgress }
+
+    /// As stored and shown: `in_progress`, not the case's name.
+    public var description: String { rawValue }
 }

@@ -136,6 +136,7 @@ public final class EngineRunner: Sendable {
 
     /// Starts the engine thread.
     public func start() {
+        precondition(thread.withLock { $0 == nil }, "the engine runner is started once")
         let t = DedicatedThread(name: "ecc-engine") { [self] in
             guard
                 let (engine, startup) = initial.withLock({

@@ -72,9 +72,10 @@ enum IncidentRecords {
     /// Reads ``columns`` followed by ``AlarmQueries/columns`` (of the incident's current alarm).
     static func read(_ s: Statement) -> Incident {
         func time(_ c: Int32) -> EventTime? { s.optionalInt(c).map { EventTime(nanoseconds: $0) } }
-        // A state this version does not know reads as new: shown as needing work, not hidden.
+        // A state this version does not know (written by a newer eccd, or by hand) reads as closed: the desk
+        // then refuses to act on it (only an explicit reopen, journalled, changes it) instead of overwriting it.
         return Incident(
-            id: s.int(0), state: s.value(1, unknown: IncidentState.new),
+            id: s.int(0), state: s.value(1, unknown: IncidentState.closed),
             severity: Severity(name: s.text(2)) ?? .info, title: s.text(3),
             host: s.text(4), openedAt: EventTime(nanoseconds: s.int(5)), updatedAt: EventTime(nanoseconds: s.int(6)),
             resolvedAt: time(7), priority: Int(s.int(8)), ci: s.text(9), assignmentGroup: s.optionalText(10),

@@ -167,7 +167,10 @@ extension IncidentDesk {
             guard let i = try IncidentRecords.load(c, id: id) else { continue }
             let journal = try IncidentRecords.journal(c, incident: id)
             let line = IncidentDetailView(IncidentDetail(incident: i, journal: journal, alarms: []))
-            guard let data = try? encoder.encode(line) else { continue }
+            // An incident that cannot be archived is not deleted either: the whole run stops here.
+            guard let data = try? encoder.encode(line) else {
+                throw StoreError(code: -1, message: "incident \(id) cannot be encoded", operation: "archive")
+            }
             text += String(decoding: data, as: UTF8.self) + "\n"
         }
         guard

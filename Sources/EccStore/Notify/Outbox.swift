@@ -563,7 +563,7 @@ public final class Outbox: Sendable {
         let s = try c.cached(
             """
             SELECT a.id, a.rule, a.key, a.state, a.severity, a.summary, a.host, a.source, a.type, a.first_seen,
-                a.last_seen, a.count, a.cleared_at, i.id, i.priority, i.state
+                a.last_seen, a.count, a.cleared_at, i.id, i.priority
                 FROM alarms a LEFT JOIN incident_alarms ia ON ia.alarm_id = a.id
                 LEFT JOIN incidents i ON i.id = ia.incident_id WHERE a.id = ?1
             """)
@@ -577,7 +577,7 @@ public final class Outbox: Sendable {
             firstSeen: EventTime(nanoseconds: s.int(9)), lastSeen: EventTime(nanoseconds: s.int(10)),
             count: s.int(11), clearedAt: s.optionalInt(12).map { EventTime(nanoseconds: $0) },
             incident: s.optionalInt(13),
-            priority: s.optionalInt(14).map { Int($0) }, incidentState: s.optionalValue(15, unknown: IncidentState.new))
+            priority: s.optionalInt(14).map { Int($0) })
     }
 
     static func parseLabels(_ json: String) -> [String: String] {

@@ -150,6 +150,7 @@ public final class StoreWriter: Sendable {
     /// Starts the writer thread, and the checkpointer beside it.
     public func start() {
         let stopped = Atomic<Bool>(false)
+        precondition(thread.withLock { $0 == nil }, "the store writer is started once")
         let t = DedicatedThread(name: "ecc-store") { [self] in
             guard
                 let s = store.withLock({ (s: inout AlarmStore?) -> sending AlarmStore? in
