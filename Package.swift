@@ -44,12 +44,15 @@ let package = Package(
             dependencies: [.product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: strict
         ),
-        // Rule and config files: strict YAML decoding with file:line:column errors.
+        // The YAML toolkit of rule and configuration files: strict decoding with file:line:column errors,
+        // bounds on what a file may make the parser build, durations.
         .target(
-            name: "EccRules",
+            name: "EccYAML",
             dependencies: ["EccCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // Rule files (rules, contexts, routes, tables, CMDB items), their lint and their tests.
+        .target(name: "EccRules", dependencies: ["EccCore", "EccYAML"], swiftSettings: strict),
         // System SQLite (libsqlite3-dev).
         .systemLibrary(
             name: "CSQLite",
@@ -87,13 +90,13 @@ let package = Package(
         // libFuzzer targets for the other parsers that need no daemon, picked by ECC_FUZZ_TARGET (`make fuzz`).
         .executableTarget(
             name: "EccFuzz",
-            dependencies: ["EccCore", "EccRules", "EccNotify", "EccFuzzDriver"],
+            dependencies: ["EccCore", "EccRules", "EccYAML", "EccNotify", "EccFuzzDriver"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
         // libFuzzer target for eccd's configuration file (it links the daemon, so it runs apart).
         .executableTarget(
             name: "EccDaemonFuzz",
-            dependencies: ["EccDaemon", "EccFuzzDriver"],
+            dependencies: ["EccConfig", "EccDaemon", "EccFuzzDriver"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
         // Credentials: API roles, principals, the hashed tokens file, TLS certificate files (eccd and eccctl).
@@ -126,7 +129,7 @@ let package = Package(
         .target(
             name: "EccNotify",
             dependencies: [
-                "EccCore", "EccRules", "CCurl", "CEccCrypto",
+                "EccCore", "EccRules", "EccYAML", "CCurl", "CEccCrypto",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -145,11 +148,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // eccd.yaml: every section as a type, its parser, and the one check that `eccd --check-config`,
+        // eccd's start and `eccctl rules check --config` share.
+        .target(
+            name: "EccConfig",
+            dependencies: [
+                "EccCore", "EccYAML", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP", "EccNotify",
+                "EccAuth", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The daemon's wiring as a library, so tests can run a whole daemon in-process.
         .target(
             name: "EccDaemon",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP", "EccNotify",
+                "EccConfig", "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccCollectors", "EccHTTP",
+                "EccSNMP",
+                "EccNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
                 "EccAuth", "CEccProcess",
                 .product(name: "Logging", package: "swift-log"),
@@ -162,7 +177,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "eccd",
-            dependencies: ["EccDaemon", "EccAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "EccConfig", "EccDaemon", "EccAuth", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         // The HTTP API's contract: request and answer bodies shared by eccd and eccctl (on the core's enums).
@@ -181,7 +198,8 @@ let package = Package(
         .executableTarget(
             name: "eccctl",
             dependencies: [
-                "EccAPI", "EccCore", "EccRules", "EccClient", "EccStore", "EccNotify", "EccAuth",
+                "EccAPI", "EccConfig", "EccCore", "EccRules", "EccYAML", "EccClient", "EccStore", "EccNotify",
+                "EccAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -191,7 +209,8 @@ let package = Package(
         .executableTarget(
             name: "EccBench",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccStore", "EccDaemon", "EccClient", "EccSNMP", "CEccPCRE2",
+                "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccConfig", "EccDaemon", "EccClient",
+                "EccSNMP", "CEccPCRE2",
                 "EccTestSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
@@ -202,7 +221,7 @@ let package = Package(
         ),
         .target(
             name: "EccTestSupport",
-            dependencies: ["EccCore", "EccRules"],
+            dependencies: ["EccCore", "EccRules", "EccYAML"],
             swiftSettings: strict
         ),
         .testTarget(name: "EccCoreTests", dependencies: ["EccCore", "EccTestSupport"], swiftSettings: strict),
@@ -215,18 +234,20 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "EccRulesTests", dependencies: ["EccRules", "EccCore", "EccTestSupport"], swiftSettings: strict),
+            name: "EccRulesTests", dependencies: ["EccRules", "EccYAML", "EccCore", "EccTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "EccStoreTests", dependencies: ["EccStore", "EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EccNotifyTests",
-            dependencies: ["EccNotify", "EccCore", "EccRules", "EccTestSupport"],
+            dependencies: ["EccNotify", "EccCore", "EccRules", "EccYAML", "EccTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [
-                "EccDaemon", "EccAPI", "EccCore", "EccClient", "EccStore", "EccTestSupport", "EccAuth", "EccHTTP",
+                "EccDaemon", "EccConfig", "EccAPI", "EccCore", "EccClient", "EccStore", "EccTestSupport", "EccAuth",
+                "EccHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

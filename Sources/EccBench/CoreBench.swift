@@ -1,6 +1,7 @@
 import EccCore
 import EccDaemon
 import EccRules
+import EccYAML
 import Foundation
 
 /// Ten rules like the shipped ones: ten event types, key and clear on each.

@@ -1,5 +1,6 @@
 import EccBus
 import EccClient
+import EccConfig
 import EccDaemon
 import Foundation
 import Logging

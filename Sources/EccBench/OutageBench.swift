@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 import Foundation
 
 /// Big outages: the rates of raising and clearing root-cause alarms, and of raising their symptoms and

@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 import Foundation
 
 // Raw text lines into events through `- parser:` entries (issue 14), one thread.

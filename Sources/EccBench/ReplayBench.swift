@@ -1,6 +1,7 @@
 import EccCore
 import EccDaemon
 import EccRules
+import EccYAML
 import Foundation
 
 /// Replay on event time (issue 14): the shipped rules over a recording of a busy estate, as `eccd --replay`

@@ -1,6 +1,7 @@
 import EccCore
 import EccRules
 import EccSNMP
+import EccYAML
 
 /// The SNMP hot path's pieces on one thread, on the trap bench's packet: decoding a v2c trap into an
 /// event (with the receiver's name cache), and the engine with the shipped rules on those events.

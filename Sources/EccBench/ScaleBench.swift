@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 import Foundation
 
 /// How the engine's cost grows (issue 15): with the number of rules, of live alarm keys and of attributes

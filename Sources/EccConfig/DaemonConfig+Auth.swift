@@ -1,6 +1,7 @@
 import EccAuth
 import EccHTTP
 import EccRules
+import EccYAML
 
 extension DaemonConfig {
     /// The API's credentials: `http.tokens_file` and `http.allowed_origins`.

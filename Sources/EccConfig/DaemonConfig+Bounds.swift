@@ -1,4 +1,5 @@
 import EccRules
+import EccYAML
 
 extension DaemonConfig {
     /// The largest value each numeric key accepts. A value past it is refused by `eccd --check-config` and

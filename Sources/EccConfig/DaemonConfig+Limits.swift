@@ -2,6 +2,7 @@ import EccCollectors
 import EccCore
 import EccHTTP
 import EccRules
+import EccYAML
 
 /// What strangers may make eccd hold: the bounds of the collectors and the HTTP API. Every bound has a
 /// default here, a key in `docs/configuration.md`, a reason in `ecc_input_refused_total` and a test.
@@ -31,7 +32,7 @@ public struct EdgeLimits: Sendable, Equatable {
     public init() {}
 
     /// The TCP collector's limits.
-    func tcp(maxLineBytes: Int) -> JSONLinesServer.Limits {
+    public func tcp(maxLineBytes: Int) -> JSONLinesServer.Limits {
         var l = JSONLinesServer.Limits()
         l.maxLineBytes = maxLineBytes
         l.maxConnections = tcpMaxConnections
@@ -131,4 +132,20 @@ extension DaemonConfig {
             c.limits.tcpAuthTimeout = try duration(t, "tcp.auth_timeout", min: second, max: 3600 * second)
         }
     }
+}
+
+/// What eccd watches in itself once a second (`self_monitoring:` in eccd.yaml), besides the store and the
+/// outbox, which report their own trouble.
+public struct SelfMonitoring: Sendable, Equatable {
+    /// A collector that has received events and then none for this long is silent (nil: not watched):
+    /// `self_monitoring.collector_silent_after`.
+    public var collectorSilentAfter: Duration? = .seconds(900)
+    /// The wall clock moving this much more or less than elapsed time between two looks is a jump:
+    /// `self_monitoring.clock_jump`.
+    public var clockJump: Duration = .seconds(5)
+    /// Events dropped (bus full, kernel buffer overflow) raise `eventsDropped`; this long without a
+    /// drop clears it.
+    public var dropsClearAfter: Duration = .seconds(60)
+
+    public init() {}
 }

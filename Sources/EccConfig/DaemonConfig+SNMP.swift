@@ -1,6 +1,7 @@
 import EccHTTP
 import EccRules
 import EccSNMP
+import EccYAML
 import Foundation
 
 /// Who may send SNMP notifications to eccd, and the limits on what they send.

@@ -2,6 +2,7 @@ import EccNotify
 import EccRules
 import EccSNMP
 import EccStore
+import EccYAML
 import Foundation
 
 /// eccd's configuration: embedded defaults, overridden by a YAML file (`eccd --config FILE`).
@@ -17,7 +18,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// disk: eccd raises its self-alarm, queues within its bounds and retries.
     public var databaseMaxSizeMB: Int?
     /// How far the engine may run ahead of the store: `database.max_uncommitted`, `max_uncommitted_age`.
-    public var storeLag = EngineRunner.Lag()
+    public var storeLag = StoreLag()
     /// Rule files and directories.
     public var rulePaths = ["./rules"]
     /// HTTP API address.

@@ -20,13 +20,13 @@ public enum DescriptorBudget {
 
     /// Raises the soft limit (`ulimit -n`, `LimitNOFILE=`) as far as needed, up to the hard limit; throws
     /// a message saying what to change when even the hard limit is too low.
-    public static func ensure(_ config: DaemonConfig) throws(Daemon.StartupError) {
+    public static func ensure(_ config: DaemonConfig) throws(StartupError) {
         let need = needed(config)
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
         if limit.rlim_cur >= rlim_t(need) { return }
         guard limit.rlim_max >= rlim_t(need) else {
-            throw Daemon.StartupError(
+            throw StartupError(
                 description:
                     "tcp.max_connections (\(config.limits.tcpMaxConnections)) and http.max_connections "
                     + "(\(config.limits.httpMaxConnections)) need \(need) file descriptors with eccd's own "
@@ -35,7 +35,7 @@ public enum DescriptorBudget {
         }
         limit.rlim_cur = rlim_t(need)
         guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
-            throw Daemon.StartupError(
+            throw StartupError(
                 description: "cannot raise the file descriptor limit to \(need) (errno \(errno)): lower "
                     + "tcp.max_connections and http.max_connections or raise LimitNOFILE=")
         }

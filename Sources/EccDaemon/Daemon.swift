@@ -1,10 +1,12 @@
 import EccAuth
 import EccBus
 import EccCollectors
+import EccConfig
 import EccCore
 import EccHTTP
 import EccRules
 import EccStore
+import EccYAML
 import Foundation
 import Hummingbird
 import Logging
@@ -50,27 +52,16 @@ public final class Daemon: Sendable {
     private let httpBound = Mutex<Int?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
 
-    /// A problem that stops eccd from starting.
-    public struct StartupError: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     /// Opens the store, loads the rules and restores active alarms. Throws ``StartupError`` with a clear
     /// message (rule errors as `file:line:column: message` lines).
     public init(config: DaemonConfig, logger: Logger, clock: any EccCore.Clock = WallClock()) throws {
         self.config = config
         self.logger = logger
         self.clock = clock
-        if let problem = config.snmpCommunityProblem { throw StartupError(description: problem) }
-        if let problem = config.tcpListenProblem { throw StartupError(description: problem) }
-        try DescriptorBudget.ensure(config)
-        do {
-            access = try config.apiAccess()
-            tls = try config.apiTLS()
-            tcpTLS = try config.tcpCertificates()
-        } catch {
-            throw StartupError(description: error.description)
-        }
+        let checked = try config.check()
+        access = checked.access
+        tls = checked.tls
+        tcpTLS = checked.tcpTLS
         if tls == nil && access.requiresTokens && !ListenAddress.isLoopback(config.httpHost) {
             logger.warning(
                 "API tokens travel in clear text: set http.tls.cert_file and key_file",
@@ -89,20 +80,13 @@ public final class Daemon: Sendable {
         } catch {
             throw StartupError(description: "\(error)")
         }
-        var rules: RuleSet
-        do { rules = try RuleLoader.load(paths: config.rulePaths) } catch {
-            throw StartupError(description: "rules refused:\n\(error.description)")
-        }
+        var rules = checked.rules
         let rulesInForce = RulesInForce(rules)
         self.rulesInForce = rulesInForce
         let selfAlarm = SelfAlarms(clock: clock)
         self.selfAlarm = selfAlarm
         var policy = IncidentClassifier.policy(config.incidents, rules: rulesInForce)
-        if let n = config.notify {
-            let unknown = n.unknownReceivers(in: rules)
-            guard unknown.isEmpty else {
-                throw StartupError(description: "rules refused:\n\(ConfigErrors(unknown).description)")
-            }
+        if config.notify != nil {
             policy.routeBook = { [rulesInForce] in rulesInForce.get().routeBook }
         } else {
             logger.notice(

@@ -1,3 +1,4 @@
+import EccConfig
 import EccCore
 import EccDaemon
 import EccFuzzDriver

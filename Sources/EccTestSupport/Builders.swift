@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 
 /// A fixed base time for tests: 2025-11-25T10:00:00Z.
 public let testEpoch = EventTime(nanoseconds: 1_764_064_800_000_000_000)

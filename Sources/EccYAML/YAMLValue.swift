@@ -136,11 +136,11 @@ public struct YAMLMapping {
         entries.first { $0.name == name }?.value
     }
 
-    static func suggestion(for name: String, in known: [String]) -> String? {
+    package static func suggestion(for name: String, in known: [String]) -> String? {
         known.min { editDistance($0, name) < editDistance($1, name) }.flatMap { editDistance($0, name) <= 2 ? $0 : nil }
     }
 
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a)
         let b = Array(b)
         var row = Array(0...b.count)
@@ -157,6 +157,7 @@ public struct YAMLMapping {
     }
 }
 
+/// `1_000_000` as a whole number: YAML 1.1 allows the underscores, Swift's `Int(_:)` does not.
 extension String {
-    func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
+    package func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import EccConfig
 import EccCore
 import EccDaemon
 import EccRules
+import EccYAML
 import Foundation
 import Logging
 
@@ -139,7 +141,7 @@ struct Eccd: AsyncParsableCommand {
             do {
                 let status = try await run.run(config: cfg)
                 if status != 0 { throw ExitCode(status) }
-            } catch let e as Daemon.StartupError {
+            } catch let e as StartupError {
                 FileHandle.standardError.write(Data("eccd: \(e.description)\n".utf8))
                 throw ExitCode(2)
             }
@@ -149,7 +151,7 @@ struct Eccd: AsyncParsableCommand {
             do {
                 let ruleSet = try RuleLoader.load(paths: rules.isEmpty ? cfg.rulePaths : rules)
                 try await StoreView(path: view, port: port ?? 8479, rules: ruleSet).run(logger: logger)
-            } catch let e as Daemon.StartupError {
+            } catch let e as StartupError {
                 FileHandle.standardError.write(Data("eccd: \(e.description)\n".utf8))
                 throw ExitCode(2)
             } catch let e as ConfigErrors {
@@ -160,25 +162,7 @@ struct Eccd: AsyncParsableCommand {
         }
         if checkConfig {
             do {
-                try DescriptorBudget.ensure(cfg)  // the caps must fit the descriptor limit, as at start
-                let access = try cfg.apiAccess()
-                let tls = try cfg.apiTLS()
-                let tcpTLS = try cfg.tcpCertificates()
-                let rules = try RuleLoader.load(paths: cfg.rulePaths)
-                if let n = cfg.notify {
-                    let unknown = n.unknownReceivers(in: rules)
-                    if !unknown.isEmpty { throw ConfigErrors(unknown) }
-                }
-                let notify = cfg.notify.map { "\($0.receivers.count) notification receivers" } ?? "notifications off"
-                let api =
-                    (access.requiresTokens ? "API tokens required" : "API without tokens (loopback)")
-                    + (tls == nil ? "" : ", HTTPS")
-                let tcp =
-                    !cfg.tcpEnabled
-                    ? "TCP collector off"
-                    : "TCP collector " + (tcpTLS == nil ? "plain" : "TLS")
-                        + (access.requiresTokens ? " with tokens" : " without tokens (loopback)")
-                print("configuration OK; \(rules.rules.count) rules; \(notify); \(api); \(tcp)")
+                print(try cfg.check().summary)
                 return
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))

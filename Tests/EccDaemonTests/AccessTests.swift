@@ -1,8 +1,10 @@
 import EccAuth
 import EccClient
+import EccConfig
 import EccDaemon
 import EccHTTP
 import EccRules
+import EccYAML
 import Foundation
 import Logging
 import Testing
@@ -226,7 +228,7 @@ struct AccessTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         config.databasePath = dir + "/var/ecc.db"
         config.rulePaths = [dir + "/rules"]
-        #expect(throws: Daemon.StartupError.self) { _ = try Daemon(config: config, logger: .init(label: "t")) }
+        #expect(throws: StartupError.self) { _ = try Daemon(config: config, logger: .init(label: "t")) }
         config.httpHost = "127.0.0.1"
         #expect(try config.apiAccess().requiresTokens == false)
     }

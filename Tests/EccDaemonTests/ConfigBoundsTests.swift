@@ -1,5 +1,7 @@
+import EccConfig
 import EccDaemon
 import EccRules
+import EccYAML
 import Foundation
 import Testing
 

@@ -1,7 +1,10 @@
+import EccConfig
+import EccCore
 import EccDaemon
 import EccRules
 import EccSNMP
 import EccStore
+import EccYAML
 import Foundation
 import Testing
 
@@ -11,6 +14,39 @@ struct ConfigTests {
     func shippedDefaults() throws {
         let text = try String(contentsOfFile: "deploy/eccd.yaml", encoding: .utf8)
         #expect(try DaemonConfig.parse(text, file: "deploy/eccd.yaml") == DaemonConfig())
+    }
+
+    @Test("one check for eccd's start, --check-config and eccctl rules check --config: listeners, receivers, summary")
+    func oneCheck() throws {
+        let rules = try RuleLoader.load(paths: ["rules"])
+        let defaults = try DaemonConfig().check()
+        #expect(defaults.rules.rules.count == rules.rules.count)
+        #expect(
+            defaults.summary
+                == "configuration OK; \(rules.rules.count) rules; notifications off; API without tokens (loopback); "
+                + "TCP collector plain without tokens (loopback)")
+        // A configuration made in code, not parsed, meets the same listener policy as a file.
+        var open = DaemonConfig()
+        open.tcpHost = "0.0.0.0"
+        #expect { _ = try open.check(rules: rules) } throws: {
+            ($0 as? StartupError)?.description.contains("tcp.listen 0.0.0.0") == true
+        }
+        // The routes' receivers against notify.receivers, for the rules given rather than the configured ones.
+        let withNotify = try DaemonConfig.parse(
+            """
+            notify:
+              smtp: {url: "smtp://127.0.0.1:2525", from: ecc@example.net}
+              receivers:
+                - name: noc-email
+                  email: {to: [noc@example.net]}
+            """, file: "eccd.yaml")
+        #expect {
+            _ = try withNotify.check(rules: rules)
+        } throws: { error in
+            let text = (error as? StartupError)?.description ?? ""
+            return text.hasPrefix("rules refused:\n") && text.contains("names receiver 'network-email'")
+        }
+        #expect(try withNotify.check(rules: RuleSet([])).summary.contains("1 notification receivers"))
     }
 
     @Test("incident settings: SLA targets, business hours, near-breach; errors with file:line:col")

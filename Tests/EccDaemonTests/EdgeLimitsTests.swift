@@ -1,6 +1,8 @@
 import EccClient
+import EccConfig
 import EccDaemon
 import EccRules
+import EccYAML
 import Foundation
 import Testing
 

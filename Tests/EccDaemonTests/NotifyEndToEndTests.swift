@@ -1,4 +1,5 @@
 import EccClient
+import EccConfig
 import EccCore
 import EccDaemon
 import EccStore

@@ -1,3 +1,4 @@
+import EccConfig
 import EccDaemon
 import Foundation
 import Testing

@@ -1,6 +1,8 @@
+import EccConfig
 import EccDaemon
 import EccRules
 import EccTestSupport
+import EccYAML
 import Foundation
 import Logging
 import Testing

@@ -1,7 +1,9 @@
 import EccBus
+import EccConfig
 import EccCore
 import EccRules
 import EccTestSupport
+import EccYAML
 import Foundation
 import Logging
 import Synchronization

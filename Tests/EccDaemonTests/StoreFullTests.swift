@@ -1,4 +1,5 @@
 import EccClient
+import EccConfig
 import EccDaemon
 import EccStore
 import EccTestSupport

@@ -1,5 +1,6 @@
 import EccAuth
 import EccClient
+import EccConfig
 import EccDaemon
 import Foundation
 import Synchronization

@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 import Foundation
 import Testing
 

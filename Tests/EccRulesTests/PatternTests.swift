@@ -1,6 +1,7 @@
 import EccCore
 import EccRules
 import EccTestSupport
+import EccYAML
 import Testing
 
 /// A rule file with one `host: {regex: …}` condition; the pattern's opening quote is at line 2, column 24.

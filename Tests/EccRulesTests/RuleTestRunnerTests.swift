@@ -1,6 +1,7 @@
 import EccCore
 import EccRules
 import EccTestSupport
+import EccYAML
 import Testing
 
 let testRules = """

@@ -40,6 +40,9 @@ printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp: {listen: "0.0.0.0:
     "$work" "$work" "$port" >open.yaml
 if "$bin/eccd" --config open.yaml --check-config 2>check.err; then fail "--check-config accepted 0.0.0.0 without tokens"; fi
 grep -q "eccctl token create" check.err || fail "no hint how to create a token: $(cat check.err)"
+# The rule author's check is eccd's: same refusal, same words.
+if "$bin/eccctl" rules check rules --config open.yaml >ctl.out 2>&1; then fail "eccctl rules check --config accepted it"; fi
+grep -q "eccctl token create" ctl.out || fail "eccctl rules check --config said otherwise: $(cat ctl.out)"
 if "$bin/eccd" --config open.yaml >open.log 2>&1; then fail "eccd started on 0.0.0.0 without tokens"; fi
 grep -q "eccctl token create" open.log || fail "eccd's refusal has no hint: $(cat open.log)"
 printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\ntcp: {listen: "0.0.0.0:%s"}\nsnmp: {enabled: false}\n' \
@@ -66,7 +69,9 @@ cert second
 cp first.pem live.pem && cp first.key live.key
 printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp:\n  listen: "0.0.0.0:%s"\n  tokens_file: %s/tokens\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\ntcp:\n  listen: "0.0.0.0:%s"\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\nsnmp: {enabled: false}\n' \
     "$work" "$work" "$port" "$work" "$work" "$work" "$tport" "$work" "$work" >eccd.yaml
-"$bin/eccd" --config eccd.yaml --check-config >/dev/null || fail "--check-config refused the token + TLS config"
+"$bin/eccd" --config eccd.yaml --check-config >check.out || fail "--check-config refused the token + TLS config"
+"$bin/eccctl" rules check rules --config eccd.yaml >ctl.out || fail "eccctl rules check --config refused it: $(cat ctl.out)"
+grep -qxF "$(cat check.out)" ctl.out || fail "eccctl's summary differs from eccd's: $(cat check.out) / $(cat ctl.out)"
 "$bin/eccd" --config eccd.yaml >eccd.log 2>&1 &
 pid=$!
 export ECC_SERVER="https://127.0.0.1:$port" ECC_CA_FILE="$work/first.pem"

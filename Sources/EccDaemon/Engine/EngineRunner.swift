@@ -1,4 +1,5 @@
 import EccBus
+import EccConfig
 import EccCore
 import EccStore
 import Foundation
@@ -8,28 +9,18 @@ import Synchronization
 /// Runs the engine on its own thread: drains the bus in batches, feeds the engine, and hands each batch
 /// of alarm changes to the store writer, which publishes them on the live stream once committed.
 ///
-/// The engine never runs far ahead of the store: while more than ``Lag/maxChanges`` changes are
-/// uncommitted, or the oldest has waited longer than ``Lag/maxAge``, it takes no events (the bus fills,
+/// The engine never runs far ahead of the store: while more than ``StoreLag/maxChanges`` changes are
+/// uncommitted, or the oldest has waited longer than ``StoreLag/maxAge``, it takes no events (the bus fills,
 /// collectors that can wait are slowed, UDP drops are counted). eccd's own trouble (``submitUrgent(_:)``)
 /// skips both the bus backlog and that wait, and its changes are shown at once.
 ///
 /// The engine is owned by this thread alone; rule reloads are handed over through a mutex-protected
 /// mailbox and applied between batches, so a reload is atomic with respect to events.
 public final class EngineRunner: Sendable {
-    /// How far the engine may run ahead of the store.
-    public struct Lag: Sendable, Equatable {
-        /// Most alarm changes handed to the store and not yet committed: `database.max_uncommitted`.
-        public var maxChanges = 20_000
-        /// Longest an uncommitted change may wait before the engine stops: `database.max_uncommitted_age`.
-        public var maxAge: Duration = .seconds(1)
-
-        public init() {}
-    }
-
     private let bus: Ring<Event>
     private let store: StoreWriter
     private let alarms: Broadcast<AlarmChange>
-    private let lag: Lag
+    private let lag: StoreLag
     /// eccd's own events (self-alarms), taken before the bus and while the engine waits for the store;
     /// `closed` once the engine has stopped.
     private let urgent = Mutex<(events: [Event], closed: Bool)>(([], false))
@@ -67,7 +58,7 @@ public final class EngineRunner: Sendable {
     /// `startup` holds changes to hand on before the first event (alarms cleared at start).
     public init(
         engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, store: StoreWriter,
-        alarms: Broadcast<AlarmChange>, lag: Lag = Lag(), clock: any EccCore.Clock, logger: Logger,
+        alarms: Broadcast<AlarmChange>, lag: StoreLag = StoreLag(), clock: any EccCore.Clock, logger: Logger,
         saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }, current: RulesInForce? = nil,
         shownAtOnce: @escaping @Sendable ([AlarmChange]) -> Void = { _ in }
     ) {
@@ -113,7 +104,7 @@ public final class EngineRunner: Sendable {
     public var activeAlarms: Int { activeCount.load(ordering: .relaxed) }
     /// Rules in force.
     public var rules: Int { ruleCount.load(ordering: .relaxed) }
-    /// True while the engine takes no events because the store is behind (``Lag``).
+    /// True while the engine takes no events because the store is behind (``StoreLag``).
     public var isWaitingForStore: Bool { waitingForStore.load(ordering: .relaxed) }
 
     /// Most self-alarm events waiting at once; more are dropped (they repeat while the trouble lasts).

@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 
 /// How replayed alarm changes are written: JSON lines (the live stream's objects) or one compact line each.
 public enum ReplayFormat: String, Sendable, CaseIterable {

@@ -1,7 +1,9 @@
+import EccConfig
 import EccCore
 import EccRules
 import EccSNMP
 import EccStore
+import EccYAML
 import Foundation
 import Logging
 
@@ -33,10 +35,10 @@ public struct ReplayRun {
     public init(input: String) { self.input = input }
 
     /// Runs the replay; returns the process's exit status (0, or 1 when lines were refused).
-    public func run(config: DaemonConfig) async throws(Daemon.StartupError) -> Int32 {
+    public func run(config: DaemonConfig) async throws(StartupError) -> Int32 {
         let first = try load(rules.isEmpty ? config.rulePaths : rules, config: config)
         let second = try diffRules.isEmpty ? nil : load(diffRules, config: config)
-        let writer = try store.map { path throws(Daemon.StartupError) in
+        let writer = try store.map { path throws(StartupError) in
             try scratchStore(path, rules: first, config: config)
         }
         let toStore = writer?.makeSubmitter()
@@ -46,7 +48,7 @@ public struct ReplayRun {
         } else {
             fd = open(input, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                throw Daemon.StartupError(
+                throw StartupError(
                     description: "replay: cannot open \(input): \(String(cString: strerror(errno)))")
             }
         }
@@ -89,7 +91,7 @@ public struct ReplayRun {
             flushOut(force: false)
         }
         if inputFormat == .text && first.parsers.isEmpty {
-            throw Daemon.StartupError(
+            throw StartupError(
                 description: "replay: --input text needs parsers ('- parser:' entries) in the rules, and they have none"
             )
         }
@@ -168,11 +170,11 @@ public struct ReplayRun {
 
     /// The scratch store: a new file (a replay never writes into an existing database), the daemon's store
     /// writer with its incident policy and, when the configuration notifies, its routes.
-    private func scratchStore(_ path: String, rules: RuleSet, config: DaemonConfig) throws(Daemon.StartupError)
+    private func scratchStore(_ path: String, rules: RuleSet, config: DaemonConfig) throws(StartupError)
         -> StoreWriter
     {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw Daemon.StartupError(
+            throw StartupError(
                 description: "replay: --store \(path) exists: a scratch store must be a new file (a replay never "
                     + "writes into an existing database)")
         }
@@ -186,7 +188,7 @@ public struct ReplayRun {
             w.start()
             return w
         } catch {
-            throw Daemon.StartupError(description: "replay: --store \(path): \(error)")
+            throw StartupError(description: "replay: --store \(path): \(error)")
         }
     }
 
@@ -222,10 +224,10 @@ public struct ReplayRun {
 
     /// The rules at `paths`, with the CMDB and change windows of the configuration's database when it exists
     /// (as the daemon merges them).
-    private func load(_ paths: [String], config: DaemonConfig) throws(Daemon.StartupError) -> RuleSet {
+    private func load(_ paths: [String], config: DaemonConfig) throws(StartupError) -> RuleSet {
         var rules: RuleSet
         do { rules = try RuleLoader.load(paths: paths) } catch {
-            throw Daemon.StartupError(description: "rules refused:\n\(error)")
+            throw StartupError(description: "rules refused:\n\(error)")
         }
         if FileManager.default.fileExists(atPath: config.databasePath) {
             do {
@@ -234,7 +236,7 @@ public struct ReplayRun {
                     cis: try reader.cmdbItems(), maintenance: try reader.changeWindows(since: EventTime(nanoseconds: 0))
                 )
             } catch {
-                throw Daemon.StartupError(
+                throw StartupError(
                     description: "replay: CMDB and changes not read from \(config.databasePath): \(error)")
             }
         }

@@ -1,9 +1,11 @@
 import EccBus
 import EccCollectors
+import EccConfig
 import EccCore
 import EccHTTP
 import EccRules
 import EccStore
+import EccYAML
 import Foundation
 import Hummingbird
 import Logging
@@ -24,12 +26,12 @@ public struct StoreView: Sendable {
     public let rules: RuleSet
 
     /// A view of `path` on `host:port`; throws when the file is not an ECC database or `host` is not loopback.
-    public init(path: String, host: String = "127.0.0.1", port: Int, rules: RuleSet) throws(Daemon.StartupError) {
+    public init(path: String, host: String = "127.0.0.1", port: Int, rules: RuleSet) throws(StartupError) {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Daemon.StartupError(description: "view: \(path) does not exist")
+            throw StartupError(description: "view: \(path) does not exist")
         }
         guard ListenAddress.isLoopback(host) else {
-            throw Daemon.StartupError(
+            throw StartupError(
                 description: "view: a read-only view has no tokens and listens on loopback only, not \(host)")
         }
         self.path = path
@@ -44,7 +46,7 @@ public struct StoreView: Sendable {
     {
         let reader: StoreReader
         do { reader = try StoreReader(path: path) } catch {
-            throw Daemon.StartupError(description: "view: \(path): \(error)")
+            throw StartupError(description: "view: \(path): \(error)")
         }
         let bus = Ring<Event>(minimumCapacity: 2)
         bus.close()

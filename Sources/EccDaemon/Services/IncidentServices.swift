@@ -1,4 +1,5 @@
 import EccBus
+import EccConfig
 import EccCore
 import EccStore
 import Logging

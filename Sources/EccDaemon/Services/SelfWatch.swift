@@ -1,25 +1,10 @@
 import EccBus
 import EccCollectors
+import EccConfig
 import EccCore
 import Foundation
 import Logging
 import ServiceLifecycle
-
-/// What eccd watches in itself once a second (`self_monitoring:` in eccd.yaml), besides the store and the
-/// outbox, which report their own trouble.
-public struct SelfMonitoring: Sendable, Equatable {
-    /// A collector that has received events and then none for this long is silent (nil: not watched):
-    /// `self_monitoring.collector_silent_after`.
-    public var collectorSilentAfter: Duration? = .seconds(900)
-    /// The wall clock moving this much more or less than elapsed time between two looks is a jump:
-    /// `self_monitoring.clock_jump`.
-    public var clockJump: Duration = .seconds(5)
-    /// Events dropped (bus full, kernel buffer overflow) raise `eventsDropped`; this long without a
-    /// drop clears it.
-    public var dropsClearAfter: Duration = .seconds(60)
-
-    public init() {}
-}
 
 /// Samples eccd's own health every second and reports trouble as eccd events (``SelfAlarms``):
 /// events dropped because the bus or the kernel's buffer was full, a collector gone silent, the wall

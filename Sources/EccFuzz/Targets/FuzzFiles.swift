@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 
 /// Rule and CMDB files. The file names lie in a directory that does not exist, so a
 /// `table: {file: x.csv}` refers to nothing.

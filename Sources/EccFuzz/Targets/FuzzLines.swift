@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 
 /// Raw text lines through parsers (`- parser:` entries), and time formats.
 enum FuzzLines {

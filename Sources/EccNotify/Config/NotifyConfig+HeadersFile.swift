@@ -1,4 +1,5 @@
 import EccRules
+import EccYAML
 import Foundation
 
 extension NotifyConfig {

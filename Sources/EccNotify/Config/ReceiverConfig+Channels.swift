@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 
 /// `smtp:` keys as written (global defaults or a receiver's overrides), merged key by key.
 struct SMTPSettings {

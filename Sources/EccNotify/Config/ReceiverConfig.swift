@@ -1,5 +1,6 @@
 import EccCore
 import EccRules
+import EccYAML
 import Foundation
 
 /// A receiver's rate limit: a token bucket that fills at `rate` tokens per second up to `burst`; each

@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 
 /// Configuration items to import into the incident store (`eccctl cis import FILE`): a YAML list of
 /// `- ci: name` entries (as in rule files: `parent` and any other attributes), or a CSV file whose

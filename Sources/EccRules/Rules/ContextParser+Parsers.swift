@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 
 /// `- parser:` entries: raw text lines into events (``LineParser``).
 extension ContextParser {

@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 import Foundation
 
 /// The `- engine: settings` entry: lateness and what to do with history (see ``HistoryPolicy``).

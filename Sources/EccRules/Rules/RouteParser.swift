@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 
 /// Parses `- route:` entries (with their child routes) and `- escalation:` policies.
 enum RouteParser {

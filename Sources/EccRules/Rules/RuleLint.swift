@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 
 /// Checks a loaded rule set for mistakes the parser cannot see: rules that can never match, and template
 /// fields that nothing produces.

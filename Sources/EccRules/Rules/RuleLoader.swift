@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 import Foundation
 
 /// Loads rule files from files and directories into one validated ``RuleSet``: the same code serves

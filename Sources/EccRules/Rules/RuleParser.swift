@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 
 /// Turns the YAML of one rule file into compiled rules, collecting every error with its position.
 ///

@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 import Foundation
 
 /// A time zone's offsets from UTC as the engine's core reads them (``UTCOffsets``), from the system's time

@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 
 /// A rule test file: timestamped input events and the alarm changes they must produce.
 ///

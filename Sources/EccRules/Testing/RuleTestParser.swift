@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 import Foundation
 
 /// Reads rule test files (`*.test.yaml`), strictly, with `file:line:column` errors.

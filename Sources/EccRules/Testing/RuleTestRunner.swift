@@ -1,4 +1,5 @@
 import EccCore
+import EccYAML
 import Foundation
 
 /// Runs rule tests on the pure engine, on event time: the same code path as the daemon, minus I/O.

@@ -3,6 +3,7 @@ import EccAPI
 import EccClient
 import EccCore
 import EccRules
+import EccYAML
 import Foundation
 
 /// POSTs a JSON object; returns the parsed answer (an object), or throws eccd's error message.

@@ -1,8 +1,10 @@
 import ArgumentParser
 import EccClient
+import EccConfig
 import EccCore
 import EccNotify
 import EccRules
+import EccYAML
 import Foundation
 
 /// `eccctl rules`: for rule authors.
@@ -18,7 +20,10 @@ struct Rules: AsyncParsableCommand {
         @Flag(help: "Also print warnings (template fields that no rule tests and no transform sets).")
         var strict = false
         @Option(
-            help: "eccd's configuration file: also check that every receiver the routes name is in its notify section.")
+            help: """
+                eccd's configuration file: also run eccd's own check of it (as eccd --check-config) with these rules, \
+                including that every receiver the routes name is in its notify section.
+                """)
         var config: String?
 
         func run() async throws {
@@ -26,7 +31,6 @@ struct Rules: AsyncParsableCommand {
             do {
                 let files = try RuleLoader.ruleFiles(in: targets)
                 let rules = try RuleLoader.load(paths: targets)
-                if let config { try Self.checkReceivers(rules, config: config) }
                 if strict {
                     for w in RuleLint.check(rules) where !w.error { print(w.description) }
                 }
@@ -45,7 +49,8 @@ struct Rules: AsyncParsableCommand {
                 print(
                     "ok: \(parts.isEmpty ? "nothing" : parts.joined(separator: ", ")) in \(files.count) "
                         + "file\(files.count == 1 ? "" : "s")")
-            } catch {
+                if let config { try Self.checkConfig(rules, config: config) }
+            } catch let error as ConfigErrors {
                 for e in error.errors { print(e.description) }
                 printError("\(error.errors.count) error\(error.errors.count == 1 ? "" : "s")")
                 throw ExitCode(1)
@@ -56,24 +61,21 @@ struct Rules: AsyncParsableCommand {
 }
 
 extension Rules.Check {
-    /// The receivers the rules name against eccd.yaml's `notify.receivers` (as eccd checks at start).
-    static func checkReceivers(_ rules: RuleSet, config: String) throws(ConfigErrors) {
-        let text: String
-        do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
-            throw ConfigErrors([ConfigError("cannot read: \(error.localizedDescription)", file: config)])
+    /// eccd's check of its configuration (``DaemonConfig/check(rules:)``, as `eccd --check-config` and
+    /// eccd's start run it) with these rules in place of the configured ones.
+    static func checkConfig(_ rules: RuleSet, config path: String) throws {
+        let config: DaemonConfig
+        do { config = try DaemonConfig.load(path: path) } catch {
+            for e in error.errors { print(e.description) }
+            printError("configuration refused")
+            throw ExitCode(1)
         }
-        let notify: NotifyConfig
-        do {
-            guard let doc = try YAMLValue.parse(text, file: config),
-                let n = try doc.anyMapping("the configuration")["notify"]
-            else {
-                print("note: \(config) has no notify section: eccd sends no notifications")
-                return
-            }
-            notify = try NotifyConfig.parseNotify(n)
-        } catch { throw ConfigErrors([error]) }
-        let errors = notify.unknownReceivers(in: rules)
-        if !errors.isEmpty { throw ConfigErrors(errors) }
+        if config.notify == nil { print("note: \(path) has no notify section: eccd sends no notifications") }
+        do { print(try config.check(rules: rules).summary) } catch {
+            print(error.description)
+            printError("configuration refused")
+            throw ExitCode(1)
+        }
     }
 }
 
