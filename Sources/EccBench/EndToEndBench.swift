@@ -8,11 +8,11 @@ import Logging
 /// An eccd for a bench: its database in `dir`, the rules of `dir/rules`, HTTP and TCP on free ports, no SNMP.
 func benchConfig(dir: String) -> DaemonConfig {
     var config = DaemonConfig()
-    config.databasePath = dir + "/ecc.db"
+    config.database.path = dir + "/ecc.db"
     config.rulePaths = [dir + "/rules"]
-    config.httpPort = 0
-    config.tcpPort = 0
-    config.snmpEnabled = false
+    config.http.port = 0
+    config.tcp.port = 0
+    config.snmp.enabled = false
     return config
 }
 

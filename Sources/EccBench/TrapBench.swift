@@ -549,15 +549,15 @@ enum TrapBench {
             return nil
         }
         var config = DaemonConfig()
-        config.databasePath = database
+        config.database.path = database
         config.rulePaths = ["rules"]
-        config.httpPort = 0
-        config.tcpEnabled = false
-        config.snmpPort = freePort()
+        config.http.port = 0
+        config.tcp.enabled = false
+        config.snmp.port = freePort()
         // The mixed load's informs (14 of 240 packets: 1,750/s at 30 k traps/s) would pass the default limit on
         // inform Responses (snmp.responses_per_second, 1,000/s; past it an inform is dropped, unanswered, for the
         // sender to retry): raised, as a site with that many informs would, so the figure is eccd's throughput.
-        config.snmpPolicy.limits.responsesPerSecond = 1_000_000
+        config.snmp.policy.limits.responsesPerSecond = 1_000_000
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let daemon = try Daemon(config: config, logger: logger)

@@ -24,7 +24,7 @@ public struct CheckedConfig: Sendable {
             (access.requiresTokens ? "API tokens required" : "API without tokens (loopback)")
             + (tls == nil ? "" : ", HTTPS")
         let tcp =
-            !config.tcpEnabled
+            !config.tcp.enabled
             ? "TCP collector off"
             : "TCP collector " + (tcpTLS == nil ? "plain" : "TLS")
                 + (access.requiresTokens ? " with tokens" : " without tokens (loopback)")

@@ -48,10 +48,10 @@ extension DaemonConfig {
     static let httpAuthKeys = ["tokens_file", "allowed_origins", "tls"]
 
     static func httpAuthSettings(_ m: YAMLMapping, into c: inout DaemonConfig) throws(ConfigError) {
-        if let f = m["tokens_file"] { c.httpAuth.tokensFile = try f.string("http.tokens_file") }
-        if let t = m["tls"] { c.httpAuth.tls = try TLSFiles.parse(t, "http.tls") }
+        if let f = m["tokens_file"] { c.http.auth.tokensFile = try f.string("http.tokens_file") }
+        if let t = m["tls"] { c.http.auth.tls = try TLSFiles.parse(t, "http.tls") }
         if let list = m["allowed_origins"] {
-            c.httpAuth.allowedOrigins = try list.list("http.allowed_origins").map { v throws(ConfigError) in
+            c.http.auth.allowedOrigins = try list.list("http.allowed_origins").map { v throws(ConfigError) in
                 let o = try v.string("an origin")
                 guard o.hasPrefix("http://") || o.hasPrefix("https://"), !o.dropFirst(8).contains("/") else {
                     throw v.error("an origin is scheme://host[:port] with no path, e.g. https://console.example.net")
@@ -63,22 +63,22 @@ extension DaemonConfig {
 
     /// The API's certificate and key (nil: plain HTTP), read and checked as eccd starts with them.
     public func apiTLS() throws(ConfigError) -> TLSCertificates? {
-        try httpAuth.tls?.load("http.tls")
+        try http.auth.tls?.load("http.tls")
     }
 
     /// The JSON-lines collector's certificate and key (nil: plain TCP).
     public func tcpCertificates() throws(ConfigError) -> TLSCertificates? {
-        guard tcpEnabled else { return nil }
-        return try tcpTLS?.load("tcp.tls")
+        guard tcp.enabled else { return nil }
+        return try tcp.tls?.load("tcp.tls")
     }
 
     /// The API's access policy, as eccd starts with it and `eccd --check-config` checks it: the tokens file
     /// read (and its permissions checked), and a listener off loopback refused when there are no tokens.
     public func apiAccess() throws(ConfigError) -> APIAccess {
-        guard let path = httpAuth.tokensFile else {
-            guard ListenAddress.isLoopback(httpHost) else {
+        guard let path = http.auth.tokensFile else {
+            guard ListenAddress.isLoopback(http.host) else {
                 throw ConfigError(
-                    "http.listen is \(httpHost):\(httpPort), off loopback, but no http.tokens_file is set: "
+                    "http.listen is \(http.host):\(http.port), off loopback, but no http.tokens_file is set: "
                         + "anyone who can reach it could act. Create a token with "
                         + "`eccctl token create --principal NAME --role admin --file /etc/ecc/tokens`, "
                         + "set http.tokens_file: /etc/ecc/tokens, or listen on 127.0.0.1",
@@ -87,7 +87,7 @@ extension DaemonConfig {
             return .open
         }
         do {
-            return APIAccess(tokens: try TokenFile.load(path: path), allowedOrigins: httpAuth.allowedOrigins)
+            return APIAccess(tokens: try TokenFile.load(path: path), allowedOrigins: http.auth.allowedOrigins)
         } catch {
             throw ConfigError("http.tokens_file: \(error.description)", file: "the configuration")
         }

@@ -47,13 +47,13 @@ extension DaemonConfig {
     /// Why the JSON-lines TCP collector may not start as configured: off loopback it needs TLS (`tcp.tls`)
     /// and tokens (`http.tokens_file`), or anyone who can reach it could inject events. nil when it may.
     public var tcpListenProblem: String? {
-        guard tcpEnabled, !ListenAddress.isLoopback(tcpHost) else { return nil }
+        guard tcp.enabled, !ListenAddress.isLoopback(tcp.host) else { return nil }
         let missing = [
-            tcpTLS == nil ? "tcp.tls (cert_file, key_file)" : nil,
-            httpAuth.tokensFile == nil ? "http.tokens_file (eccctl token create)" : nil,
+            tcp.tls == nil ? "tcp.tls (cert_file, key_file)" : nil,
+            http.auth.tokensFile == nil ? "http.tokens_file (eccctl token create)" : nil,
         ].compactMap { $0 }
         guard !missing.isEmpty else { return nil }
-        return "tcp.listen \(tcpHost):\(tcpPort) is off loopback, where the JSON-lines collector needs TLS and a "
+        return "tcp.listen \(tcp.host):\(tcp.port) is off loopback, where the JSON-lines collector needs TLS and a "
             + "token on every connection, but \(missing.joined(separator: " and ")) "
             + (missing.count == 1 ? "is" : "are") + " not set: anyone who can reach it could inject events. "
             + "Set them, or listen on 127.0.0.1"

@@ -25,15 +25,15 @@ extension DaemonConfig {
                 "enabled", "listen", "receive_buffer", "communities", "users", "engine_id", "engine_file", "mibs",
                 "v3_only", "max_varbinds", "reports_per_second", "responses_per_second",
             ])
-        if let e = m["enabled"] { c.snmpEnabled = try e.bool("snmp.enabled") }
-        if let l = m["listen"] { (c.snmpHost, c.snmpPort) = try listen(l, "snmp.listen") }
+        if let e = m["enabled"] { c.snmp.enabled = try e.bool("snmp.enabled") }
+        if let l = m["listen"] { (c.snmp.host, c.snmp.port) = try listen(l, "snmp.listen") }
         if let b = m["receive_buffer"] {
-            c.snmpReceiveBuffer = try positive(b, "snmp.receive_buffer", max: Maximum.snmpReceiveBuffer)
+            c.snmp.receiveBuffer = try positive(b, "snmp.receive_buffer", max: Maximum.snmpReceiveBuffer)
         }
         if let list = m["communities"] {
             if case .scalar = list.node, try list.string("snmp.communities") == "any" {
-                c.snmpPolicy.anyCommunity = true
-                c.snmpCommunities = nil
+                c.snmp.policy.anyCommunity = true
+                c.snmp.communities = nil
             } else {
                 let names = try list.list("snmp.communities").map { v throws(ConfigError) in
                     try v.string("a community")
@@ -42,24 +42,24 @@ extension DaemonConfig {
                     throw list.error(
                         "snmp.communities is empty: list communities, or set v3_only: true to refuse v1/v2c")
                 }
-                c.snmpCommunities = names
+                c.snmp.communities = names
             }
         }
-        if let v = m["v3_only"] { c.snmpPolicy.v3Only = try v.bool("snmp.v3_only") }
+        if let v = m["v3_only"] { c.snmp.policy.v3Only = try v.bool("snmp.v3_only") }
         if let v = m["max_varbinds"] {
-            c.snmpPolicy.limits.maxVarbinds = try within(v, "snmp.max_varbinds", SNMPLimits.varbindRange)
+            c.snmp.policy.limits.maxVarbinds = try within(v, "snmp.max_varbinds", SNMPLimits.varbindRange)
         }
         if let v = m["reports_per_second"] {
-            c.snmpPolicy.limits.reportsPerSecond = try within(v, "snmp.reports_per_second", SNMPLimits.rateRange)
+            c.snmp.policy.limits.reportsPerSecond = try within(v, "snmp.reports_per_second", SNMPLimits.rateRange)
         }
         if let v = m["responses_per_second"] {
-            c.snmpPolicy.limits.responsesPerSecond = try within(
+            c.snmp.policy.limits.responsesPerSecond = try within(
                 v, "snmp.responses_per_second", SNMPLimits.rateRange)
         }
-        if let e = m["engine_id"] { c.snmpEngineID = try engineID(e, "snmp.engine_id") }
-        if let f = m["engine_file"] { c.snmpEngineFile = try f.string("snmp.engine_file") }
+        if let e = m["engine_id"] { c.snmp.engineID = try engineID(e, "snmp.engine_id") }
+        if let f = m["engine_file"] { c.snmp.engineFile = try f.string("snmp.engine_file") }
         if let dirs = m["mibs"] {
-            c.snmpMIBDirectories = try dirs.list("snmp.mibs").map { v throws(ConfigError) in
+            c.snmp.mibDirectories = try dirs.list("snmp.mibs").map { v throws(ConfigError) in
                 try v.string("a MIB directory")
             }
         }
@@ -69,7 +69,7 @@ extension DaemonConfig {
                 let user = try usmUser(u)
                 let id = String(decoding: user.name, as: UTF8.self) + "@" + (user.engineID.map(Hex.text) ?? "")
                 guard seen.insert(id).inserted else { throw u.error("snmp.users: \(id) is listed twice") }
-                c.snmpUsers.append(user)
+                c.snmp.users.append(user)
             }
         }
         if let problem = c.snmpCommunityProblem { throw (m["listen"] ?? sn).error(problem) }
@@ -78,10 +78,10 @@ extension DaemonConfig {
     /// Why the SNMP listener may not start as configured: off loopback, v1/v2c needs a community
     /// decision (a list, `any`, or `v3_only`). nil when it may.
     public var snmpCommunityProblem: String? {
-        guard snmpEnabled, !snmpPolicy.v3Only, !snmpPolicy.anyCommunity, snmpCommunities == nil,
-            !ListenAddress.isLoopback(snmpHost)
+        guard snmp.enabled, !snmp.policy.v3Only, !snmp.policy.anyCommunity, snmp.communities == nil,
+            !ListenAddress.isLoopback(snmp.host)
         else { return nil }
-        let address = snmpHost.contains(":") ? "[\(snmpHost)]:\(snmpPort)" : "\(snmpHost):\(snmpPort)"
+        let address = snmp.host.contains(":") ? "[\(snmp.host)]:\(snmp.port)" : "\(snmp.host):\(snmp.port)"
         return "snmp.listen \(address) is not a loopback address, so anyone who can reach it could send v1/v2c "
             + "traps: decide which communities to accept with 'communities: [your-community]' (or "
             + "'communities: any' to accept every one), or set 'v3_only: true' to refuse v1/v2c"

@@ -4,75 +4,105 @@ import EccSNMP
 import EccStore
 import EccYAML
 import Foundation
+import Logging
 
 /// eccd's configuration: embedded defaults, overridden by a YAML file (`eccd --config FILE`).
 ///
 /// Relative paths are relative to eccd's working directory. Every key is documented in
 /// `docs/configuration.md`; unknown keys are errors with `file:line:column`.
 public struct DaemonConfig: Sendable, Equatable {
-    /// SQLite database file.
-    public var databasePath = "./var/ecc.db"
-    /// How SQLite syncs: `normal` (survives kill -9) or `full` (survives power loss too).
-    public var synchronous = "normal"
-    /// Largest database size in MiB (nil: as large as the disk allows). Past it, writes fail as on a full
-    /// disk: eccd raises its self-alarm, queues within its bounds and retries.
-    public var databaseMaxSizeMB: Int?
-    /// How far the engine may run ahead of the store: `database.max_uncommitted`, `max_uncommitted_age`.
-    public var storeLag = StoreLag()
-    /// Rule files and directories.
+    /// `database:`.
+    public var database = DatabaseSection()
+    /// Rule files and directories (`rules:`).
     public var rulePaths = ["./rules"]
-    /// HTTP API address.
-    public var httpHost = "127.0.0.1"
-    public var httpPort = 8470
-    /// JSON-lines TCP collector address; `enabled: false` turns it off.
-    public var tcpEnabled = true
-    public var tcpHost = "127.0.0.1"
-    public var tcpPort = 8471
-    /// The collector's TLS (`tcp.tls`); its tokens are the API's (`http.tokens_file`).
-    public var tcpTLS: TLSFiles?
-    /// SNMP notification receiver (UDP); `enabled: false` turns it off.
-    public var snmpEnabled = true
-    public var snmpHost = "127.0.0.1"
-    /// 1162 for a demo (unprivileged); 162 under systemd with CAP_NET_BIND_SERVICE.
-    public var snmpPort = 1162
-    /// Socket receive buffer asked of the kernel (bursts wait there while eccd reads).
-    public var snmpReceiveBuffer = 8 << 20
-    /// v1/v2c communities accepted (nil: none decided — any, allowed on loopback only).
-    public var snmpCommunities: [String]?
-    /// `communities: any`, `v3_only` and the SNMP limits (DaemonConfig+SNMP.swift).
-    public var snmpPolicy = SNMPPolicy()
-    /// SNMPv3 users accepted (USM); none: v3 messages are dropped as from unknown users.
-    public var snmpUsers: [USMUser] = []
-    /// eccd's SNMP engine ID (nil: generated once and kept in ``snmpEngineFile``).
-    public var snmpEngineID: [UInt8]?
-    /// Where the engine ID and boot counter are kept (nil: `snmp-engine` beside the database).
-    public var snmpEngineFile: String?
-    /// Directories of MIB modules to load for names (none: the built-in names of the generic traps).
-    public var snmpMIBDirectories: [String] = []
-    /// Longest accepted JSON line in bytes.
-    public var tcpMaxLineBytes = 1 << 20
-    /// Bus slots (rounded up to a power of two).
+    /// `http:` (its limits are in ``limits``).
+    public var http = HTTPSection()
+    /// `tcp:`, the JSON-lines collector (its limits are in ``limits``).
+    public var tcp = TCPSection()
+    /// `snmp:`, the SNMP notification receiver (UDP).
+    public var snmp = SNMPSection()
+    /// Bus slots (rounded up to a power of two): `bus.capacity`.
     public var busCapacity = 65_536
-    /// Largest `POST /v1/events` body in bytes.
-    public var httpMaxBodyBytes = 64 << 20
-    /// API tokens and allowed browser origins (DaemonConfig+Auth.swift).
-    public var httpAuth = HTTPAuthSettings()
-    /// Log level: trace, debug, info, notice, warning, error, critical.
-    public var logLevel = "info"
+    /// `log.level`.
+    public var logLevel = Logger.Level.info
     /// Incident SLA targets, reopen window, near-breach point, business hours.
     public var incidents = IncidentSettings()
     /// How long closed incidents, cleared alarms and the alarm change journal are kept.
     public var retention = RetentionPolicy(
         closedIncidents: 730 * 86_400_000_000_000, clearedAlarms: 180 * 86_400_000_000_000,
         alarmChanges: 90 * 86_400_000_000_000, archiveDirectory: nil, notifications: 90 * 86_400_000_000_000)
-    /// How often retention runs (nanoseconds).
-    public var retentionInterval: Int64 = 3_600_000_000_000
+    /// How often retention runs: `retention.interval`.
+    public var retentionInterval: Duration = .seconds(3600)
     /// Receivers and retries (nil: no `notify:` section, notifications off).
     public var notify: NotifyConfig?
     /// Bounds on what strangers may make eccd hold (`input:`, and limit keys of `http:` and `tcp:`).
     public var limits = EdgeLimits()
     /// What eccd watches in itself: `self_monitoring:`.
     public var selfMonitoring = SelfMonitoring()
+
+    /// The `database:` section.
+    public struct DatabaseSection: Sendable, Equatable {
+        /// SQLite database file.
+        public var path = "./var/ecc.db"
+        /// How SQLite syncs: `normal` (survives kill -9) or `full` (survives power loss too).
+        public var synchronous = AlarmStore.Synchronous.normal
+        /// Largest database size in MiB (nil: as large as the disk allows). Past it, writes fail as on a
+        /// full disk: eccd raises its self-alarm, queues within its bounds and retries.
+        public var maxSizeMB: Int?
+        /// How far the engine may run ahead of the store: `max_uncommitted`, `max_uncommitted_age`.
+        public var lag = StoreLag()
+
+        public init() {}
+    }
+
+    /// The `http:` section: the API's address, body size and access (tokens, origins, TLS).
+    public struct HTTPSection: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 8470
+        /// Largest `POST /v1/events` body in bytes.
+        public var maxBodyBytes = 64 << 20
+        /// API tokens, allowed browser origins and TLS (DaemonConfig+Auth.swift).
+        public var auth = HTTPAuthSettings()
+
+        public init() {}
+    }
+
+    /// The `tcp:` section: the JSON-lines collector; `enabled: false` turns it off.
+    public struct TCPSection: Sendable, Equatable {
+        public var enabled = true
+        public var host = "127.0.0.1"
+        public var port = 8471
+        /// The collector's TLS (`tcp.tls`); its tokens are the API's (`http.tokens_file`).
+        public var tls: TLSFiles?
+        /// Longest accepted JSON line in bytes.
+        public var maxLineBytes = 1 << 20
+
+        public init() {}
+    }
+
+    /// The `snmp:` section: the notification receiver (UDP); `enabled: false` turns it off.
+    public struct SNMPSection: Sendable, Equatable {
+        public var enabled = true
+        public var host = "127.0.0.1"
+        /// 1162 for a demo (unprivileged); 162 under systemd with CAP_NET_BIND_SERVICE.
+        public var port = 1162
+        /// Socket receive buffer asked of the kernel (bursts wait there while eccd reads).
+        public var receiveBuffer = 8 << 20
+        /// v1/v2c communities accepted (nil: none decided — any, allowed on loopback only).
+        public var communities: [String]?
+        /// `communities: any`, `v3_only` and the SNMP limits (DaemonConfig+SNMP.swift).
+        public var policy = SNMPPolicy()
+        /// SNMPv3 users accepted (USM); none: v3 messages are dropped as from unknown users.
+        public var users: [USMUser] = []
+        /// eccd's SNMP engine ID (nil: generated once and kept in ``engineFile``).
+        public var engineID: [UInt8]?
+        /// Where the engine ID and boot counter are kept (nil: `snmp-engine` beside the database).
+        public var engineFile: String?
+        /// Directories of MIB modules to load for names (none: the built-in names of the generic traps).
+        public var mibDirectories: [String] = []
+
+        public init() {}
+    }
 
     /// The `incidents:` section.
     public struct IncidentSettings: Sendable, Equatable {
@@ -81,10 +111,18 @@ public struct DaemonConfig: Sendable, Equatable {
         public var reopenWindow: Int64 = 3_600_000_000_000
         public var nearBreach = 0.8
         public var businessHours: BusinessHours?
-        /// How often SLA clocks are checked (nanoseconds).
-        public var slaCheckInterval: Int64 = 10_000_000_000
-        /// `link` (symptoms join their root cause's incident) or `own` (each alarm its own incident).
-        public var symptoms = "link"
+        /// How often SLA clocks are checked.
+        public var slaCheckInterval: Duration = .seconds(10)
+        /// Where a symptom's alarm goes: its root cause's incident, or one of its own.
+        public var symptoms = Symptoms.link
+
+        /// `incidents.symptoms`.
+        public enum Symptoms: String, Sendable, CaseIterable {
+            /// Symptoms join their root cause's incident.
+            case link
+            /// Each alarm its own incident.
+            case own
+        }
 
         public init() {}
     }
@@ -118,22 +156,23 @@ public struct DaemonConfig: Sendable, Equatable {
             let m = try db.mapping(
                 "database", known: ["path", "synchronous", "max_size_mb", "max_uncommitted", "max_uncommitted_age"])
             if let v = m["max_uncommitted"] {
-                c.storeLag.maxChanges = try within(v, "database.max_uncommitted", 100...10_000_000)
+                c.database.lag.maxChanges = try within(v, "database.max_uncommitted", 100...10_000_000)
             }
             if let v = m["max_uncommitted_age"] {
                 let ms: Int64 = 1_000_000
-                c.storeLag.maxAge = try duration(v, "database.max_uncommitted_age", min: 100 * ms, max: 3_600_000 * ms)
+                c.database.lag.maxAge = try duration(
+                    v, "database.max_uncommitted_age", min: 100 * ms, max: 3_600_000 * ms)
             }
             if let v = m["max_size_mb"] {
-                c.databaseMaxSizeMB = try positive(v, "database.max_size_mb", max: Maximum.databaseMaxSizeMB)
+                c.database.maxSizeMB = try positive(v, "database.max_size_mb", max: Maximum.databaseMaxSizeMB)
             }
-            if let p = m["path"] { c.databasePath = try p.string("database.path") }
+            if let p = m["path"] { c.database.path = try p.string("database.path") }
             if let s = m["synchronous"] {
-                let v = try s.string("database.synchronous")
-                guard ["normal", "full"].contains(v) else {
-                    throw s.error("database.synchronous must be normal or full")
+                switch try s.string("database.synchronous") {
+                case "normal": c.database.synchronous = .normal
+                case "full": c.database.synchronous = .full
+                default: throw s.error("database.synchronous must be normal or full")
                 }
-                c.synchronous = v
             }
         }
         if let r = top["rules"] {
@@ -149,10 +188,10 @@ public struct DaemonConfig: Sendable, Equatable {
                 known: ["listen", "max_body_bytes", "max_connections", "idle_timeout", "body_timeout", "stream"]
                     + httpAuthKeys)
             try httpAuthSettings(m, into: &c)
-            if let l = m["listen"] { (c.httpHost, c.httpPort) = try listen(l, "http.listen") }
+            if let l = m["listen"] { (c.http.host, c.http.port) = try listen(l, "http.listen") }
             try httpLimits(m, into: &c)
             if let b = m["max_body_bytes"] {
-                c.httpMaxBodyBytes = try positive(b, "http.max_body_bytes", max: Maximum.httpMaxBodyBytes)
+                c.http.maxBodyBytes = try positive(b, "http.max_body_bytes", max: Maximum.httpMaxBodyBytes)
             }
         }
         if let t = top["tcp"] {
@@ -162,11 +201,11 @@ public struct DaemonConfig: Sendable, Equatable {
                     "enabled", "listen", "max_line_bytes", "max_connections", "idle_timeout", "auth_timeout", "tls",
                 ])
             try tcpLimits(m, into: &c)
-            if let tls = m["tls"] { c.tcpTLS = try TLSFiles.parse(tls, "tcp.tls") }
-            if let e = m["enabled"] { c.tcpEnabled = try e.bool("tcp.enabled") }
-            if let l = m["listen"] { (c.tcpHost, c.tcpPort) = try listen(l, "tcp.listen") }
+            if let tls = m["tls"] { c.tcp.tls = try TLSFiles.parse(tls, "tcp.tls") }
+            if let e = m["enabled"] { c.tcp.enabled = try e.bool("tcp.enabled") }
+            if let l = m["listen"] { (c.tcp.host, c.tcp.port) = try listen(l, "tcp.listen") }
             if let b = m["max_line_bytes"] {
-                c.tcpMaxLineBytes = try positive(b, "tcp.max_line_bytes", max: Maximum.tcpMaxLineBytes)
+                c.tcp.maxLineBytes = try positive(b, "tcp.max_line_bytes", max: Maximum.tcpMaxLineBytes)
             }
             if let problem = c.tcpListenProblem { throw (m["listen"] ?? t).error(problem) }
         }
@@ -179,11 +218,11 @@ public struct DaemonConfig: Sendable, Equatable {
             let m = try l.mapping("log", known: ["level"])
             if let lv = m["level"] {
                 let v = try lv.string("log.level")
-                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-                guard levels.contains(v) else {
+                guard let level = Logger.Level(rawValue: v) else {
+                    let levels = Logger.Level.allCases.map(\.rawValue)
                     throw lv.error("log.level must be one of \(levels.joined(separator: ", "))")
                 }
-                c.logLevel = v
+                c.logLevel = level
             }
         }
         if let i = top["incidents"] { c.incidents = try incidentSettings(i) }
@@ -208,10 +247,9 @@ public struct DaemonConfig: Sendable, Equatable {
             if let k = try keep("notifications") { c.retention.notifications = k }
             if let a = m["archive"] { c.retention.archiveDirectory = try a.string("retention.archive") }
             if let iv = m["interval"] {
-                c.retentionInterval = try iv.duration("retention.interval")
-                guard c.retentionInterval >= 60_000_000_000 else {
-                    throw iv.error("retention.interval must be at least 1m")
-                }
+                let ns = try iv.duration("retention.interval")
+                guard ns >= 60_000_000_000 else { throw iv.error("retention.interval must be at least 1m") }
+                c.retentionInterval = .nanoseconds(ns)
             }
         }
         return c
@@ -223,8 +261,7 @@ public struct DaemonConfig: Sendable, Equatable {
             "incidents",
             known: ["sla", "reopen_window", "near_breach", "business_hours", "sla_check_interval", "symptoms"])
         if let sy = m["symptoms"] {
-            let v = try sy.string("incidents.symptoms")
-            guard v == "link" || v == "own" else {
+            guard let v = IncidentSettings.Symptoms(rawValue: try sy.string("incidents.symptoms")) else {
                 throw sy.error("incidents.symptoms must be link (one incident per root cause) or own (one per alarm)")
             }
             out.symptoms = v
@@ -239,8 +276,9 @@ public struct DaemonConfig: Sendable, Equatable {
             out.nearBreach = f
         }
         if let iv = m["sla_check_interval"] {
-            out.slaCheckInterval = try iv.duration("incidents.sla_check_interval")
-            guard out.slaCheckInterval > 0 else { throw iv.error("incidents.sla_check_interval must be positive") }
+            let ns = try iv.duration("incidents.sla_check_interval")
+            guard ns > 0 else { throw iv.error("incidents.sla_check_interval must be positive") }
+            out.slaCheckInterval = .nanoseconds(ns)
         }
         if let bh = m["business_hours"] {
             let b = try bh.mapping("incidents.business_hours", known: ["days", "from", "to", "timezone"])

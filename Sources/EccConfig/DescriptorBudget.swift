@@ -15,7 +15,7 @@ public enum DescriptorBudget {
 
     /// What the configuration needs: both collectors' caps and the reserve.
     static func needed(_ config: DaemonConfig) -> Int {
-        (config.tcpEnabled ? config.limits.tcpMaxConnections : 0) + config.limits.httpMaxConnections + reserve
+        (config.tcp.enabled ? config.limits.tcpMaxConnections : 0) + config.limits.httpMaxConnections + reserve
     }
 
     /// Raises the soft limit (`ulimit -n`, `LimitNOFILE=`) as far as needed, up to the hard limit; throws

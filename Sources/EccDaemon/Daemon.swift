@@ -62,21 +62,21 @@ public final class Daemon: Sendable {
         access = checked.access
         tls = checked.tls
         tcpTLS = checked.tcpTLS
-        if tls == nil && access.requiresTokens && !ListenAddress.isLoopback(config.httpHost) {
+        if tls == nil && access.requiresTokens && !ListenAddress.isLoopback(config.http.host) {
             logger.warning(
                 "API tokens travel in clear text: set http.tls.cert_file and key_file",
-                metadata: ["ecc.http": "\(config.httpHost):\(config.httpPort)"])
+                metadata: ["ecc.http": "\(config.http.host):\(config.http.port)"])
         }
         if !access.requiresTokens {
             logger.notice(
                 "API without tokens (loopback only): callers are not authenticated and name themselves",
-                metadata: ["ecc.http": "\(config.httpHost):\(config.httpPort)"])
+                metadata: ["ecc.http": "\(config.http.host):\(config.http.port)"])
         }
         do {
             try FileManager.default.createDirectory(
-                atPath: URL(fileURLWithPath: config.databasePath).deletingLastPathComponent().path,
+                atPath: URL(fileURLWithPath: config.database.path).deletingLastPathComponent().path,
                 withIntermediateDirectories: true)
-            databaseLock = try DatabaseLock(database: config.databasePath)
+            databaseLock = try DatabaseLock(database: config.database.path)
         } catch {
             throw StartupError(description: "\(error)")
         }
@@ -106,8 +106,8 @@ public final class Daemon: Sendable {
             help: "Time each alarm-store transaction took (the engine stops past database.max_uncommitted_age)")
         do {
             writer = try StoreWriter(
-                path: config.databasePath, synchronous: config.synchronous == "full" ? .full : .normal,
-                policy: policy, maxSizeBytes: config.databaseMaxSizeMB.map { Int64($0) << 20 }, logger: logger,
+                path: config.database.path, synchronous: config.database.synchronous,
+                policy: policy, maxSizeBytes: config.database.maxSizeMB.map { Int64($0) << 20 }, logger: logger,
                 onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) },
                 onTransaction: { commitTimes.record($0) },
                 onCommitted: { [alarms] changes in
@@ -117,11 +117,11 @@ public final class Daemon: Sendable {
                         atOnce.withLock { $0 }?.sendAtOnce(changes)
                     }
                 })
-            reader = try StoreReader(path: config.databasePath)
-            desk = try IncidentDesk(path: config.databasePath, policy: policy)
+            reader = try StoreReader(path: config.database.path)
+            desk = try IncidentDesk(path: config.database.path, policy: policy)
             dispatcher = try config.notify.map { n throws(StoreError) in
                 Dispatcher(
-                    outbox: try Outbox(path: config.databasePath), receivers: n.receivers,
+                    outbox: try Outbox(path: config.database.path), receivers: n.receivers,
                     routes: { [rulesInForce] in rulesInForce.get().routeBook }, clock: clock, retry: n.retry,
                     logger: logger, onHealth: { [selfAlarm] ok, error in selfAlarm.outboxHealth(ok: ok, error: error) })
             }
@@ -168,7 +168,7 @@ public final class Daemon: Sendable {
         bus = Ring(minimumCapacity: config.busCapacity)
         runner = EngineRunner(
             engine: engine, startup: Engine.clearOrphans(orphans, at: clock.now()), bus: bus,
-            store: writer, alarms: alarms, lag: config.storeLag, clock: clock, logger: logger,
+            store: writer, alarms: alarms, lag: config.database.lag, clock: clock, logger: logger,
             saveSnapshot: { [writer] in writer.submit($0) }, current: rulesInForce,
             shownAtOnce: { [dispatcher] in dispatcher?.sendAtOnce($0) })
         selfAlarm.attach(runner)
@@ -183,23 +183,23 @@ public final class Daemon: Sendable {
             tokenCheck = nil
         }
         tcp =
-            config.tcpEnabled
+            config.tcp.enabled
             ? JSONLinesServer(
-                host: config.tcpHost, port: config.tcpPort, ring: bus, clock: clock, logger: logger,
-                limits: config.limits.tcp(maxLineBytes: config.tcpMaxLineBytes),
+                host: config.tcp.host, port: config.tcp.port, ring: bus, clock: clock, logger: logger,
+                limits: config.limits.tcp(maxLineBytes: config.tcp.maxLineBytes),
                 credentials: JSONLinesServer.Credentials(tls: tcpTLS, principal: tokenCheck)) : nil
         snmp =
-            config.snmpEnabled
+            config.snmp.enabled
             ? SNMPTrapReceiver(
-                host: config.snmpHost, port: config.snmpPort, ring: bus, clock: clock, logger: logger,
-                communities: config.snmpCommunities.map(Set.init), v3Only: config.snmpPolicy.v3Only,
+                host: config.snmp.host, port: config.snmp.port, ring: bus, clock: clock, logger: logger,
+                communities: config.snmp.communities.map(Set.init), v3Only: config.snmp.policy.v3Only,
                 usm: .init(
-                    users: config.snmpUsers, engineID: config.snmpEngineID,
-                    engineFile: config.snmpEngineFile
-                        ?? URL(fileURLWithPath: config.databasePath).deletingLastPathComponent()
+                    users: config.snmp.users, engineID: config.snmp.engineID,
+                    engineFile: config.snmp.engineFile
+                        ?? URL(fileURLWithPath: config.database.path).deletingLastPathComponent()
                         .appendingPathComponent("snmp-engine").path),
-                mibDirectories: config.snmpMIBDirectories, receiveBuffer: config.snmpReceiveBuffer,
-                limits: config.snmpPolicy.limits) : nil
+                mibDirectories: config.snmp.mibDirectories, receiveBuffer: config.snmp.receiveBuffer,
+                limits: config.snmp.policy.limits) : nil
         httpEdge = HTTPEdge(
             maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
             bodyTimeout: config.limits.httpBodyTimeout, reporter: BadInputReporter(collector: "http", logger: logger))
@@ -208,7 +208,7 @@ public final class Daemon: Sendable {
             badInputs: [tcp?.badLines, snmp?.badPackets, httpEdge.reporter].compactMap { $0 },
             snmp: snmp, runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
-            databasePath: config.databasePath, clock: clock, dispatcher: dispatcher, registry: registry)
+            databasePath: config.database.path, clock: clock, dispatcher: dispatcher, registry: registry)
     }
 
     /// The HTTP port actually bound, once listening.
@@ -225,7 +225,7 @@ public final class Daemon: Sendable {
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
         let http = try APIServer.application(
-            deps, host: config.httpHost, port: config.httpPort, tls: tls?.serverConfiguration(), logger: logger,
+            deps, host: config.http.host, port: config.http.port, tls: tls?.serverConfiguration(), logger: logger,
             onBound: { [self] port in self.httpBound.withLock { $0 = port } })
         // Start order; ServiceGroup stops them in reverse: intake first, the store last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -237,7 +237,7 @@ public final class Daemon: Sendable {
             .init(service: RuleReloadService(reloader: reloader)),
             .init(
                 service: CredentialReloadService(
-                    access: access, tokensFile: config.httpAuth.tokensFile,
+                    access: access, tokensFile: config.http.auth.tokensFile,
                     certificates: [tls, tcpTLS].compactMap { $0 },
                     logger: logger)),
             .init(service: http),
@@ -265,10 +265,10 @@ public final class Daemon: Sendable {
         logger.notice(
             "eccd started",
             metadata: [
-                "ecc.http": "\(tls == nil ? "http" : "https")://\(config.httpHost):\(config.httpPort)",
-                "ecc.tcp": "\(config.tcpEnabled ? "\(config.tcpHost):\(config.tcpPort)" : "off")",
-                "ecc.snmp": "\(config.snmpEnabled ? "udp \(config.snmpHost):\(config.snmpPort)" : "off")",
-                "ecc.database": "\(config.databasePath)",
+                "ecc.http": "\(tls == nil ? "http" : "https")://\(config.http.host):\(config.http.port)",
+                "ecc.tcp": "\(config.tcp.enabled ? "\(config.tcp.host):\(config.tcp.port)" : "off")",
+                "ecc.snmp": "\(config.snmp.enabled ? "udp \(config.snmp.host):\(config.snmp.port)" : "off")",
+                "ecc.database": "\(config.database.path)",
             ])
         // The store writer is the last service to stop: once the group returns, another eccd may have the file.
         defer { databaseLock.release() }
@@ -290,8 +290,8 @@ public final class Daemon: Sendable {
                 return telemetry.prometheusText()
             },
             reloadRules: { await reloader.reload(trigger: "api") },
-            maxBodyBytes: config.httpMaxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
-            databasePath: config.databasePath, edge: httpEdge)
+            maxBodyBytes: config.http.maxBodyBytes, rules: { [runner] in runner.ruleSet }, desk: desk,
+            databasePath: config.database.path, edge: httpEdge)
         deps.notify = dispatcher?.endpoints
         deps.notReady = { [writer, runner, bus, dispatcher] in
             var reasons: [String] = []
@@ -348,7 +348,7 @@ public final class Daemon: Sendable {
     @discardableResult
     public func reloadCredentials() -> Bool {
         CredentialReloadService(
-            access: access, tokensFile: config.httpAuth.tokensFile, certificates: [tls, tcpTLS].compactMap { $0 },
+            access: access, tokensFile: config.http.auth.tokensFile, certificates: [tls, tcpTLS].compactMap { $0 },
             logger: logger
         ).reload()
     }

@@ -113,15 +113,15 @@ struct Eccd: AsyncParsableCommand {
             }
         }
         if let logLevel {
-            guard Logger.Level(rawValue: logLevel) != nil else {
+            guard let level = Logger.Level(rawValue: logLevel) else {
                 FileHandle.standardError.write(
                     Data("eccd: --log-level must be one of trace, debug, info, notice, warning, error, critical\n".utf8)
                 )
                 throw ExitCode(2)
             }
-            cfg.logLevel = logLevel
+            cfg.logLevel = level
         }
-        let level = Logger.Level(rawValue: cfg.logLevel) ?? .info
+        let level = cfg.logLevel
         LoggingSystem.bootstrap { label in
             var h = EscapingLogHandler(StreamLogHandler.standardError(label: label))
             h.logLevel = level

@@ -39,7 +39,7 @@ struct TokenedDaemon {
         named = byPrincipal
         let file = tokensFile
         d = try await TestDaemon(dir: dir) { c in
-            c.httpAuth.tokensFile = file
+            c.http.auth.tokensFile = file
             try configure(&c)
         }
     }
@@ -218,7 +218,7 @@ struct AccessTests {
     @Test("off loopback without tokens eccd refuses to start and says how to create one")
     func offLoopbackNeedsTokens() async throws {
         var config = DaemonConfig()
-        config.httpHost = "0.0.0.0"
+        config.http.host = "0.0.0.0"
         #expect {
             _ = try config.apiAccess()
         } throws: { error in
@@ -226,10 +226,10 @@ struct AccessTests {
         }
         let dir = try TestDaemon.makeDir(rules: incidentRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        config.databasePath = dir + "/var/ecc.db"
+        config.database.path = dir + "/var/ecc.db"
         config.rulePaths = [dir + "/rules"]
         #expect(throws: StartupError.self) { _ = try Daemon(config: config, logger: .init(label: "t")) }
-        config.httpHost = "127.0.0.1"
+        config.http.host = "127.0.0.1"
         #expect(try config.apiAccess().requiresTokens == false)
     }
 

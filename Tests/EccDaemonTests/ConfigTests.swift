@@ -27,7 +27,7 @@ struct ConfigTests {
                 + "TCP collector plain without tokens (loopback)")
         // A configuration made in code, not parsed, meets the same listener policy as a file.
         var open = DaemonConfig()
-        open.tcpHost = "0.0.0.0"
+        open.tcp.host = "0.0.0.0"
         #expect { _ = try open.check(rules: rules) } throws: {
             ($0 as? StartupError)?.description.contains("tcp.listen 0.0.0.0") == true
         }
@@ -97,11 +97,11 @@ struct ConfigTests {
                 - {name: legacy, auth: md5, auth_passphrase: "12345678", min_level: authNoPriv}
                 - {name: keyed, auth: SHA, auth_key: "0x6695febc9288e36282235fc7151f128497b38f3f", engine_id: "0x000000000000000000000002"}
             """, file: "c.yaml")
-        #expect(c.snmpEngineID == [0x80, 0x00, 0x1F, 0x88, 0x05, 0x11, 0x22, 0x33, 0x44])
-        #expect(c.snmpMIBDirectories == ["/usr/share/snmp/mibs"])
-        #expect(c.snmpUsers.map(\.level) == [.authPriv, .authNoPriv, .authNoPriv])
-        #expect(c.snmpUsers[0].priv?.protocol == .aes256 && c.snmpUsers[1].auth?.protocol == .md5)
-        #expect(c.snmpUsers[2].engineID?.count == 12)
+        #expect(c.snmp.engineID == [0x80, 0x00, 0x1F, 0x88, 0x05, 0x11, 0x22, 0x33, 0x44])
+        #expect(c.snmp.mibDirectories == ["/usr/share/snmp/mibs"])
+        #expect(c.snmp.users.map(\.level) == [.authPriv, .authNoPriv, .authNoPriv])
+        #expect(c.snmp.users[0].priv?.protocol == .aes256 && c.snmp.users[1].auth?.protocol == .md5)
+        #expect(c.snmp.users[2].engineID?.count == 12)
         let bad: [(String, String)] = [
             (
                 "snmp:\n  users:\n    - {name: a, auth: SHA-3, auth_passphrase: 12345678}\n",

@@ -69,7 +69,7 @@ struct EdgeLimitsTests {
     func earlyContentTooLarge() async throws {
         let dir = try TestDaemon.makeDir(rules: daemonRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let d = try await TestDaemon(dir: dir) { $0.httpMaxBodyBytes = 1024 }
+        let d = try await TestDaemon(dir: dir) { $0.http.maxBodyBytes = 1024 }
         let c = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
         try c.send(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\n".utf8))
         let (answer, closed) = c.readUntilClosed(seconds: 10)

@@ -86,7 +86,7 @@ struct NotifyEndToEndTests {
         return try await TestDaemon(dir: dir) { c in
             let parsed = try DaemonConfig.parse(text, file: "eccd.yaml")
             c.notify = parsed.notify
-            c.httpPort = port
+            c.http.port = port
         }
     }
 

@@ -13,7 +13,7 @@ struct RegexDaemonTests {
         let badDir = try TestDaemon.makeDir(rules: bad)
         defer { try? FileManager.default.removeItem(atPath: badDir) }
         var config = DaemonConfig()
-        config.databasePath = badDir + "/var/ecc.db"
+        config.database.path = badDir + "/var/ecc.db"
         config.rulePaths = [badDir + "/rules"]
         do {
             _ = try Daemon(config: config, logger: .init(label: "test"))

@@ -45,19 +45,19 @@ struct SNMPEdgeConfigTests {
         ]
         for text in accepted { #expect(Self.problem(text) == nil, "\(text): \(Self.problem(text) ?? "")") }
         let any = try? DaemonConfig.parse("snmp:\n  listen: 0.0.0.0:162\n  communities: any\n", file: "c.yaml")
-        #expect(any?.snmpPolicy.anyCommunity == true && any?.snmpCommunities == nil)
+        #expect(any?.snmp.policy.anyCommunity == true && any?.snmp.communities == nil)
         let listed = try? DaemonConfig.parse("snmp:\n  communities: [s3cret]\n  v3_only: true\n", file: "c.yaml")
-        #expect(listed?.snmpCommunities == ["s3cret"] && listed?.snmpPolicy.v3Only == true)
+        #expect(listed?.snmp.communities == ["s3cret"] && listed?.snmp.policy.v3Only == true)
         // A configuration made in code is checked at start too.
         var c = DaemonConfig()
-        c.snmpHost = "0.0.0.0"
+        c.snmp.host = "0.0.0.0"
         #expect(c.snmpCommunityProblem != nil)
         #expect {
             _ = try Daemon(config: c, logger: Logger(label: "test"))
         } throws: { error in
             "\(error)".contains("snmp.listen 0.0.0.0:1162 is not a loopback address")
         }
-        c.snmpPolicy.v3Only = true
+        c.snmp.policy.v3Only = true
         #expect(c.snmpCommunityProblem == nil)
     }
 
@@ -65,9 +65,9 @@ struct SNMPEdgeConfigTests {
     func limits() throws {
         let c = try DaemonConfig.parse(
             "snmp:\n  max_varbinds: 64\n  reports_per_second: 7\n  responses_per_second: 9\n", file: "c.yaml")
-        #expect(c.snmpPolicy.limits == SNMPLimits(maxVarbinds: 64, reportsPerSecond: 7, responsesPerSecond: 9))
+        #expect(c.snmp.policy.limits == SNMPLimits(maxVarbinds: 64, reportsPerSecond: 7, responsesPerSecond: 9))
         #expect(
-            DaemonConfig().snmpPolicy.limits
+            DaemonConfig().snmp.policy.limits
                 == SNMPLimits(maxVarbinds: 256, reportsPerSecond: 100, responsesPerSecond: 1000))
         let bad = [
             ("snmp:\n  max_varbinds: 1\n", "c.yaml:2:17: snmp.max_varbinds must be at least 2, not 1"),
@@ -113,8 +113,8 @@ struct SNMPEdgeConfigTests {
                 - {name: ops, auth: SHA-256, auth_passphrase: "auth secret 1", priv: AES, priv_passphrase: "priv secret 2"}
                 - {name: keyed, auth: SHA, auth_key: "0x6695febc9288e36282235fc7151f128497b38f3f", engine_id: "0x000000000000000000000002"}
             """, file: "c.yaml")
-        #expect(fromFiles.snmpUsers == inline.snmpUsers)
-        for text in ["\(fromFiles)", String(reflecting: fromFiles), "\(fromFiles.snmpUsers)"] {
+        #expect(fromFiles.snmp.users == inline.snmp.users)
+        for text in ["\(fromFiles)", String(reflecting: fromFiles), "\(fromFiles.snmp.users)"] {
             #expect(!text.contains("auth secret 1") && !text.contains("priv secret 2") && !text.contains("6695febc"))
         }
         let bad = [
@@ -227,9 +227,9 @@ struct SNMPEdgeConfigTests {
               reports_per_second: 2
             """, file: "c.yaml")
         let d = try await TestDaemon(dir: dir) { c in
-            c.snmpCommunities = parsed.snmpCommunities
-            c.snmpUsers = parsed.snmpUsers
-            c.snmpPolicy = parsed.snmpPolicy
+            c.snmp.communities = parsed.snmp.communities
+            c.snmp.users = parsed.snmp.users
+            c.snmp.policy = parsed.snmp.policy
         }
         let port = d.daemon.snmpPort ?? 0
         let many = (0..<40).flatMap { ["1.3.6.1.4.1.9.9.\($0)", "i", "\($0)"] }

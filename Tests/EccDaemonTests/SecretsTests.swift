@@ -67,7 +67,7 @@ struct SecretsTests {
             """
         let d = try await TestDaemon(dir: dir) { c in
             c.notify = try DaemonConfig.parse(text, file: "eccd.yaml").notify
-            c.httpPort = httpPort
+            c.http.port = httpPort
         }
         _ = try await d.post(#"{"type":"coreDown","host":"core1","source":"t"}"#)
         // The webhook got the header from headers_file, and a signature made with secret_file's secret.

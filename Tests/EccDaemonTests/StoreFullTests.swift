@@ -43,9 +43,9 @@ struct StoreFullTests {
             """, file: "eccd.yaml"
         ).notify
         let d = try await TestDaemon(dir: dir) {
-            $0.storeLag.maxChanges = 100
+            $0.database.lag.maxChanges = 100
             // Only the count bound: on a loaded machine the age bound (1 s) could stop the engine first.
-            $0.storeLag.maxAge = .seconds(3600)
+            $0.database.lag.maxAge = .seconds(3600)
             $0.notify = notify
         }
         let tap = StreamTap(d.client)

@@ -64,7 +64,7 @@ struct TCPCredentialsTests {
         let both =
             "http: {tokens_file: /t}\ntcp:\n  listen: 0.0.0.0:8471\n  tls: {cert_file: /c.pem, key_file: /k.pem}\n"
         #expect(problem(both) == nil)
-        #expect(try DaemonConfig.parse(both, file: "c.yaml").tcpTLS == .init(certFile: "/c.pem", keyFile: "/k.pem"))
+        #expect(try DaemonConfig.parse(both, file: "c.yaml").tcp.tls == .init(certFile: "/c.pem", keyFile: "/k.pem"))
         // Off loopback but turned off, or on any loopback spelling: accepted without either.
         #expect(problem("tcp:\n  enabled: false\n  listen: 0.0.0.0:8471\n") == nil)
         #expect(problem("tcp:\n  listen: \"[::1]:8471\"\n") == nil)
@@ -72,7 +72,7 @@ struct TCPCredentialsTests {
         #expect(problem("tcp: {auth_timeout: 0s}\n")?.contains("tcp.auth_timeout must be from 1s to 1h") == true)
         #expect(problem("tcp: {tls: {cert_file: /c.pem}}\n")?.contains("tcp.tls needs cert_file and key_file") == true)
         var config = DaemonConfig()
-        config.tcpHost = "0.0.0.0"
+        config.tcp.host = "0.0.0.0"
         #expect(config.tcpListenProblem != nil)
     }
 
@@ -141,7 +141,7 @@ struct TCPCredentialsTests {
         let cert = try makeCertificate(in: dir, name: "tcp", commonName: "eccd tcp")
         let other = try makeCertificate(in: dir, name: "other", commonName: "someone else")
         let t = try await TokenedDaemon(rules: Self.rules, dir: dir) {
-            $0.tcpTLS = .init(certFile: cert.cert, keyFile: cert.key)
+            $0.tcp.tls = .init(certFile: cert.cert, keyFile: cert.key)
             $0.limits.tcpAuthTimeout = .seconds(1)
         }
         defer { t.d.removeFiles() }

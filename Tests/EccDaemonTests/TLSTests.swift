@@ -38,7 +38,7 @@ struct TLSTests {
         try FileManager.default.copyItem(atPath: first.cert, toPath: live.cert)
         try FileManager.default.copyItem(atPath: first.key, toPath: live.key)
         let d = try await TestDaemon(dir: dir) { c in
-            c.httpAuth.tls = .init(certFile: live.cert, keyFile: live.key)
+            c.http.auth.tls = .init(certFile: live.cert, keyFile: live.key)
         }
         let port = d.daemon.httpPort ?? 0
         // TestDaemon's own client speaks plain HTTP: eccd answers no HTTP there.
@@ -80,16 +80,16 @@ struct TLSTests {
         let a = try makeCertificate(in: dir, name: "a", commonName: "a")
         let b = try makeCertificate(in: dir, name: "b", commonName: "b")
         var config = DaemonConfig()
-        config.httpAuth.tls = .init(certFile: a.cert, keyFile: a.key)
+        config.http.auth.tls = .init(certFile: a.cert, keyFile: a.key)
         #expect(try config.apiTLS() != nil)
-        config.httpAuth.tls?.keyFile = b.key
+        config.http.auth.tls?.keyFile = b.key
         #expect(throws: (any Error).self) { _ = try config.apiTLS() }
-        config.httpAuth.tls?.keyFile = a.key
+        config.http.auth.tls?.keyFile = a.key
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: a.key)
         #expect(throws: (any Error).self) { _ = try config.apiTLS() }
         let parsed = try DaemonConfig.parse(
             "http: {listen: \"127.0.0.1:8470\", tls: {cert_file: /c.pem, key_file: /k.pem}}", file: "e.yaml")
-        #expect(parsed.httpAuth.tls == .init(certFile: "/c.pem", keyFile: "/k.pem"))
+        #expect(parsed.http.auth.tls == .init(certFile: "/c.pem", keyFile: "/k.pem"))
         #expect(throws: (any Error).self) {
             _ = try DaemonConfig.parse("http: {tls: {cert_file: /c.pem}}", file: "e.yaml")
         }

@@ -29,11 +29,11 @@ final class TestDaemon: Sendable {
     ) async throws {
         self.dir = dir
         var config = DaemonConfig()
-        config.databasePath = dir + "/var/ecc.db"
+        config.database.path = dir + "/var/ecc.db"
         config.rulePaths = [dir + "/rules"]
-        config.httpPort = 0
-        config.tcpPort = 0
-        config.snmpPort = 0
+        config.http.port = 0
+        config.tcp.port = 0
+        config.snmp.port = 0
         config.busCapacity = busCapacity
         try configure(&config)
         var logger = Logger(label: "test")

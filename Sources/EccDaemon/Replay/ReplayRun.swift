@@ -55,7 +55,7 @@ public struct ReplayRun {
         defer { if fd > 0 { close(fd) } }
         // Trap names as the SNMP receiver gives them: the built-in table, then the configured MIBs.
         let names = OIDNameCache(
-            mibs: config.snmpMIBDirectories.isEmpty ? nil : MIBNames(directories: config.snmpMIBDirectories))
+            mibs: config.snmp.mibDirectories.isEmpty ? nil : MIBNames(directories: config.snmp.mibDirectories))
 
         var a = Replay(rules: first, options: options)
         var b = second.map { Replay(rules: $0, options: options) }
@@ -229,15 +229,15 @@ public struct ReplayRun {
         do { rules = try RuleLoader.load(paths: paths) } catch {
             throw StartupError(description: "rules refused:\n\(error)")
         }
-        if FileManager.default.fileExists(atPath: config.databasePath) {
+        if FileManager.default.fileExists(atPath: config.database.path) {
             do {
-                let reader = try StoreReader(path: config.databasePath)
+                let reader = try StoreReader(path: config.database.path)
                 rules = rules.adding(
                     cis: try reader.cmdbItems(), maintenance: try reader.changeWindows(since: EventTime(nanoseconds: 0))
                 )
             } catch {
                 throw StartupError(
-                    description: "replay: CMDB and changes not read from \(config.databasePath): \(error)")
+                    description: "replay: CMDB and changes not read from \(config.database.path): \(error)")
             }
         }
         return rules

@@ -26,7 +26,7 @@ enum IncidentClassifier {
         var p = IncidentPolicy(
             sla: settings.sla, reopenWindow: settings.reopenWindow, nearBreach: settings.nearBreach,
             businessHours: settings.businessHours, classify: { alarm, origin in classify(rules.get(), alarm, origin) })
-        p.symptomIncidents = settings.symptoms == "own"
+        p.symptomIncidents = settings.symptoms == .own
         return p
     }
 }
@@ -37,14 +37,14 @@ struct SLAService: Service {
     let desk: IncidentDesk
     let bus: Ring<Event>
     let clock: any EccCore.Clock
-    let interval: Int64
+    let interval: Duration
     let logger: Logger
     let stats = ProducerStats(name: "itsm")
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .nanoseconds(interval))
+                try? await Task.sleep(for: interval)
                 if Task.isCancelled || bus.isClosed { break }
                 check(at: clock.now())
             }
@@ -76,15 +76,15 @@ struct RetentionService: Service {
     let desk: IncidentDesk
     let policy: RetentionPolicy
     let clock: any EccCore.Clock
-    let interval: Int64
+    let interval: Duration
     let logger: Logger
 
     func run() async throws {
         guard !policy.isEmpty else { return }
         await cancelWhenGracefulShutdown {
-            var wait: Int64 = min(interval, 60_000_000_000)
+            var wait = min(interval, .seconds(60))
             while !Task.isCancelled {
-                try? await Task.sleep(for: .nanoseconds(wait))
+                try? await Task.sleep(for: wait)
                 if Task.isCancelled { break }
                 wait = interval
                 do {
