@@ -97,7 +97,7 @@ bench: test-deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>`
 
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT_SECONDS ?= 15
-FUZZ_TARGETS := json rfc3339 rules cmdb template mustache lines
+FUZZ_TARGETS := json rfc3339 rules cmdb template mustache lines api
 FUZZ_FLAGS   := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
 fuzz-build: deps ## Build the libFuzzer executables (EccSNMPFuzz, EccFuzz, EccDaemonFuzz) with AddressSanitizer in .build-fuzz
@@ -123,7 +123,7 @@ fuzz-run:
 	run replay Tests/fuzz/replay .build-fuzz/release/EccDaemonFuzz 65536; \
 	if [ -n "$$failed" ]; then echo "make fuzz: crashes in:$$failed (inputs in .build-fuzz/<target>-*)"; exit 1; fi
 
-fuzz: fuzz-build ## Fuzz every parser of outside input (SNMP, JSON, RFC 3339, rules, config, CMDB, templates, replay input) FUZZ_SECONDS (60) each
+fuzz: fuzz-build ## Fuzz every parser of outside input (SNMP, JSON, RFC 3339, rules, config, CMDB, templates, text lines, API requests, replay input) FUZZ_SECONDS (60) each
 	$(MAKE) --no-print-directory fuzz-run SECONDS_EACH=$(FUZZ_SECONDS)
 
 fuzz-short: fuzz-build ## The CI run of `make fuzz`: FUZZ_SHORT_SECONDS (15) per target; a crash fails it

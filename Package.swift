@@ -90,7 +90,7 @@ let package = Package(
         // libFuzzer targets for the other parsers that need no daemon, picked by ECC_FUZZ_TARGET (`make fuzz`).
         .executableTarget(
             name: "EccFuzz",
-            dependencies: ["EccCore", "EccRules", "EccYAML", "EccNotify", "EccFuzzDriver"],
+            dependencies: ["EccAPI", "EccCore", "EccRules", "EccYAML", "EccNotify", "EccFuzzDriver"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
         // libFuzzer target for eccd's configuration file (it links the daemon, so it runs apart).

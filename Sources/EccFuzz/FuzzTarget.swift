@@ -16,6 +16,9 @@ enum FuzzTarget: String, CaseIterable {
     case mustache
     /// Raw text lines through parsers (`- parser:`), and time formats.
     case lines
+    /// HTTP API request bodies (EccAPI's request types), as the POST routes decode them; the first byte
+    /// picks the type.
+    case api
 
     /// The target of this process; libFuzzer runs inputs on one thread.
     nonisolated(unsafe) static var selected = FuzzTarget.json
@@ -41,6 +44,7 @@ enum FuzzTarget: String, CaseIterable {
         case .template: FuzzTemplates.key(bytes)
         case .mustache: FuzzTemplates.mustache(bytes)
         case .lines: FuzzLines.lines(bytes)
+        case .api: FuzzAPI.requests(bytes)
         }
     }
 }

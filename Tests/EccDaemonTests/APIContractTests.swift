@@ -49,4 +49,50 @@ struct APIContractTests {
             #expect(try JSONDecoder().decode(AlarmView.self, from: Data(w.bytes)) == AlarmView(a))
         }
     }
+
+    @Test("a request body that does not decode is refused naming the field and what it must be")
+    func requestRefusals() {
+        func refusal<T: Decodable>(_: T.Type, _ body: String) -> RequestRefusal? {
+            if case .failure(let r) = APIJSON.decodeRequest(T.self, from: Data(body.utf8)) { return r }
+            return nil
+        }
+        #expect(
+            refusal(CIImportRequest.self, #"{"items": [{"name": "a"}, {"name": 3}]}"#)
+                == RequestRefusal("items[1].name must be a string", field: "items[1].name"))
+        #expect(refusal(ProblemLinkRequest.self, #"{"incident": "12"}"#)?.field == "incident")
+        #expect(refusal(AcknowledgeRequest.self, #"{"actor": 5}"#)?.message == "actor must be a string")
+        #expect(refusal(AcknowledgeRequest.self, "[1, 2]") == RequestRefusal("the body must be a JSON object"))
+        #expect(refusal(AcknowledgeRequest.self, "") == nil)  // an empty body is {}
+    }
+
+    @Test("ITSM and notification answers: every key of a change or problem is there (null when empty), in snake case")
+    func itsmAnswers() throws {
+        let change = ChangeView(
+            id: 3, title: "swap sw1", description: nil, state: .approved, start: "2026-12-01T01:00:00Z",
+            end: "2026-12-01T02:00:00Z", cis: ["sw1"], requestedBy: "alice", approvedBy: nil,
+            maintenanceWindow: "change-3", createdAt: "2026-11-30T00:00:00Z", updatedAt: "2026-11-30T00:00:00Z")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(try APIJSON.encode(change))) as? [String: Any])
+        #expect(
+            Set(object.keys)
+                == [
+                    "id", "title", "description", "state", "start", "end", "cis", "requested_by", "approved_by",
+                    "maintenance_window", "created_at", "updated_at",
+                ])
+        #expect(object["description"] is NSNull && object["state"] as? String == "approved")
+        #expect(try APIJSON.decode(ChangeView.self, from: try APIJSON.encode(change)) == change)
+        let problem = ProblemView(
+            id: 1, title: "t", state: .knownError, rootCause: nil, workaround: "w", matchText: nil, createdBy: "a",
+            createdAt: "x", updatedAt: "y", incidents: [4])
+        let p = try #require(
+            try JSONSerialization.jsonObject(with: Data(try APIJSON.encode(problem))) as? [String: Any])
+        #expect(p["root_cause"] is NSNull && p["state"] as? String == "known_error" && p.count == 10)
+        // A notification leaves out what does not apply to it.
+        let n = NotificationView(
+            id: "ecc-1-2.x", receiver: "noc", kind: .firing, route: "r", state: .pending, alarms: [7],
+            createdAt: "c", nextAttempt: nil, attempts: 0, lastError: nil, sentAt: nil, digestRow: nil, reason: nil,
+            alarm: nil, attemptLog: nil)
+        let m = try #require(try JSONSerialization.jsonObject(with: Data(try APIJSON.encode(n))) as? [String: Any])
+        #expect(Set(m.keys) == ["id", "receiver", "kind", "route", "state", "alarms", "created_at", "attempts"])
+    }
 }

@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import EccHTTP
 import EccNotify
@@ -9,30 +10,15 @@ extension Dispatcher {
     var endpoints: NotifyEndpoints {
         NotifyEndpoints(
             queue: { [outbox] states, receiver, limit in
-                let list = try outbox.messages(states: states, receiver: receiver, limit: limit)
-                var w = JSONWriter(capacity: 256 * list.count + 2)
-                w.beginArray()
-                for m in list { Self.write(m, to: &w) }
-                w.endArray()
-                return w.bytes
+                try outbox.messages(states: states, receiver: receiver, limit: limit).map { NotificationView($0) }
             },
-            test: { [self] receiver, wait in await test(receiver, wait: wait) },
+            test: { [self] receiver, wait in try await test(receiver, wait: wait) },
             receivers: { [receivers] in
-                var w = JSONWriter()
-                w.beginArray()
-                for r in receivers.values.sorted(by: { $0.name < $1.name }) {
-                    w.beginObject()
-                    w.field("name", r.name)
-                    w.field("channel", r.channel.kind)
-                    if let rate = r.rateLimit {
-                        w.key("rate_per_minute")
-                        w.value(rate.rate * 60)
-                        w.field("burst", Int64(rate.burst))
-                    }
-                    w.endObject()
+                receivers.values.sorted(by: { $0.name < $1.name }).map { r in
+                    ReceiverView(
+                        name: r.name, channel: r.channel.kind, ratePerMinute: r.rateLimit.map { $0.rate * 60 },
+                        burst: r.rateLimit?.burst)
                 }
-                w.endArray()
-                return w.bytes
             },
             report: { [self] id, status, to, answer, secret in
                 await report(id, status: status, to: to, answer: answer, secret: secret)
@@ -100,7 +86,7 @@ extension Dispatcher {
 
     /// Queues a test message for `receiver` and waits up to `wait` for it to be sent or to fail; nil when
     /// there is no such receiver.
-    func test(_ receiver: String, wait: Duration) async -> [UInt8]? {
+    func test(_ receiver: String, wait: Duration) async throws(StoreError) -> NotificationView? {
         guard receivers[receiver] != nil else { return nil }
         let now = clock.now()
         let content = MessageContent(kind: .test, receiver: receiver, createdAt: now)
@@ -111,10 +97,7 @@ extension Dispatcher {
                 return .failure(error)
             }
         }
-        guard case .success(let row) = queued else {
-            if case .failure(let e) = queued { return Self.errorJSON("store: \(e)") }
-            return nil
-        }
+        let row = try queued.get()
         poke()
         let deadline = ContinuousClock.now + wait
         var m = await Self.blocking { [outbox] in try? outbox.message(rowID: row) }
@@ -123,11 +106,11 @@ extension Dispatcher {
             try? await Task.sleep(for: .milliseconds(100))
             m = await Self.blocking { [outbox] in try? outbox.message(rowID: row) }
         }
-        guard let m else { return Self.errorJSON("the test message is not in the outbox") }
+        guard let m else {
+            throw StoreError(code: -1, message: "the test message is not in the outbox", operation: "notify test")
+        }
         let attempts = await Self.blocking { [outbox] in (try? outbox.attempts(rowID: row)) ?? [] }
-        var w = JSONWriter()
-        Self.write(m, to: &w, attempts: attempts)
-        return w.bytes
+        return NotificationView(m, attempts: attempts)
     }
 
     /// Runs `body` on a dispatch queue and waits for it without blocking a concurrency thread.
@@ -135,48 +118,5 @@ extension Dispatcher {
         await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
             DispatchQueue.global().async { c.resume(returning: body()) }
         }
-    }
-
-    static func errorJSON(_ message: String) -> [UInt8] {
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("error", message)
-        w.endObject()
-        return w.bytes
-    }
-
-    static func write(_ m: OutboxMessage, to w: inout JSONWriter, attempts: [OutboxAttempt]? = nil) {
-        w.beginObject()
-        w.field("id", m.uid)
-        w.field("receiver", m.receiver)
-        w.field("kind", m.kind.rawValue)
-        w.field("route", m.route)
-        w.field("state", m.state.rawValue)
-        w.key("alarms")
-        w.beginArray()
-        for a in m.alarmIDs { w.value(Int64(bitPattern: a)) }
-        w.endArray()
-        w.field("created_at", RFC3339.format(m.createdAt))
-        if let t = m.nextAttempt { w.field("next_attempt", RFC3339.format(t)) }
-        w.field("attempts", Int64(m.attempts))
-        if let e = m.lastError { w.field("last_error", e) }
-        if let t = m.sentAt { w.field("sent_at", RFC3339.format(t)) }
-        if let d = m.digestID { w.field("digest_row", d) }
-        if let r = m.reason { w.field("reason", r) }
-        if m.state == .skipped { w.field("alarm", m.content) }
-        if let attempts {
-            w.key("attempt_log")
-            w.beginArray()
-            for a in attempts {
-                w.beginObject()
-                w.field("at", RFC3339.format(a.at))
-                w.field("result", a.result.rawValue)
-                w.field("detail", a.detail)
-                w.field("duration_ms", a.durationMilliseconds)
-                w.endObject()
-            }
-            w.endArray()
-        }
-        w.endObject()
     }
 }

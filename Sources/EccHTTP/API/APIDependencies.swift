@@ -1,3 +1,4 @@
+import EccAPI
 import EccBus
 import EccCollectors
 import EccCore
@@ -70,15 +71,16 @@ public struct APIDependencies: Sendable {
     }
 }
 
-/// What `/v1/notify/...` needs: the daemon's outbox and dispatcher, as JSON-producing closures.
+/// What `/v1/notify/...` needs: the daemon's outbox and dispatcher, as closures giving EccAPI's answers.
 public struct NotifyEndpoints: Sendable {
     /// `GET /v1/notify/queue`: messages in these states (all when empty), for one receiver or all.
-    public var queue: @Sendable (_ states: [MessageState], _ receiver: String?, _ limit: Int) throws -> [UInt8]
+    public var queue:
+        @Sendable (_ states: [MessageState], _ receiver: String?, _ limit: Int) throws -> [NotificationView]
     /// `POST /v1/notify/test`: sends a test message to a receiver and waits (bounded) for its outcome.
-    /// Nil when there is no such receiver.
-    public var test: @Sendable (_ receiver: String, _ wait: Duration) async -> [UInt8]?
+    /// Nil when there is no such receiver; throws when the outbox cannot take or show it.
+    public var test: @Sendable (_ receiver: String, _ wait: Duration) async throws -> NotificationView?
     /// `GET /v1/notify/receivers`: the receivers configured.
-    public var receivers: @Sendable () -> [UInt8]
+    public var receivers: @Sendable () -> [ReceiverView]
     /// `GET /v1/notify/dlr`: an SMS gateway's delivery report (message id, Kannel's status, number, the
     /// SMSC's answer, the receiver's `dlr_secret` as the gateway was given it).
     public var report:
@@ -86,8 +88,9 @@ public struct NotifyEndpoints: Sendable {
             DeliveryReportOutcome
 
     public init(
-        queue: @escaping @Sendable ([MessageState], String?, Int) throws -> [UInt8],
-        test: @escaping @Sendable (String, Duration) async -> [UInt8]?, receivers: @escaping @Sendable () -> [UInt8],
+        queue: @escaping @Sendable ([MessageState], String?, Int) throws -> [NotificationView],
+        test: @escaping @Sendable (String, Duration) async throws -> NotificationView?,
+        receivers: @escaping @Sendable () -> [ReceiverView],
         report: @escaping @Sendable (String, Int, String?, String?, String?) async -> DeliveryReportOutcome = {
             _, _, _, _, _ in .unknownMessage
         }

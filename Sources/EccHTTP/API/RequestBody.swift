@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import Foundation
 import Hummingbird
@@ -41,47 +42,9 @@ enum RequestBody {
         case .success(let b): raw = b
         case .failure(let refusal): return .failure(refusal)
         }
-        do {
-            return .success(
-                try JSONDecoder().decode(T.self, from: raw.readableBytes == 0 ? Data("{}".utf8) : Data(buffer: raw)))
-        } catch let error as DecodingError {
-            return .failure(BadBody(response: refusal(error)))
-        } catch {
-            return .failure(BadBody(response: Responses.error(.badRequest, "the body must be a JSON object")))
-        }
-    }
-
-    /// A 400 for a body that did not decode, naming the field (`items[2].name`) and what it must be.
-    static func refusal(_ error: DecodingError) -> Response {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.reduce("") { text, key in
-                if let i = key.intValue { return text + "[\(i)]" }
-                return text.isEmpty ? key.stringValue : text + "." + key.stringValue
-            }
-        }
-        func kind(_ type: Any.Type) -> String {
-            switch type {
-            case is String.Type: "a string"
-            case is Bool.Type: "true or false"
-            case is Int.Type, is Int64.Type: "a whole number"
-            case is Double.Type: "a number"
-            default: type is any Collection.Type ? "a list" : "an object"
-            }
-        }
-        switch error {
-        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            let field = path(context.codingPath)
-            guard !field.isEmpty else { return Responses.error(.badRequest, "the body must be a JSON object") }
-            return Responses.error(.badRequest, "\(field) must be \(kind(type))", field: field)
-        case .keyNotFound(let key, let context):
-            let field = path(context.codingPath + [key])
-            return Responses.error(.badRequest, "give \(field)", field: field)
-        case .dataCorrupted(let context):
-            let field = path(context.codingPath)
-            guard !field.isEmpty else { return Responses.error(.badRequest, "the body must be a JSON object") }
-            return Responses.error(.badRequest, "\(field): \(context.debugDescription)", field: field)
-        @unknown default:
-            return Responses.error(.badRequest, "the body must be a JSON object")
+        let body = raw.readableBytes == 0 ? Data() : Data(buffer: raw)
+        return APIJSON.decodeRequest(T.self, from: body).mapError { refusal in
+            BadBody(response: Responses.error(.badRequest, refusal.message, field: refusal.field))
         }
     }
 

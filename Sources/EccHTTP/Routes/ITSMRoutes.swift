@@ -15,13 +15,7 @@ enum ITSMRoutes {
     static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         // MARK: CMDB
         router.get("/v1/cis") { _, _ -> Response in
-            await read {
-                try deps.reader.cis()
-            } write: { w, cis in
-                w.beginArray()
-                for ci in cis { w.write(ci) }
-                w.endArray()
-            }
+            await read { try deps.reader.cis().map(CIView.init) }
         }
         post(router, deps, "/v1/cis", CIImportRequest.self, reload: true) { desk, body, _, actor, now in
             guard let list = body.items else {
@@ -29,32 +23,21 @@ enum ITSMRoutes {
             }
             let items = list.map { ConfigurationItem(name: $0.name, parent: $0.parent, attributes: $0.attributes) }
             let (added, updated) = try desk.importCIs(items, by: actor, at: now)
-            return { (w: inout JSONWriter) in
-                w.beginObject()
-                w.field("added", Int64(added))
-                w.field("updated", Int64(updated))
-                w.endObject()
-            }
+            return CIImportResult(added: added, updated: updated)
         }
 
         // MARK: Changes
         router.get("/v1/changes") { request, _ -> Response in
-            var state: Change.State?
+            var state: ChangeState?
             if let s = request.uri.queryParameters.get("state") {
-                guard let st = Change.State(rawValue: s) else {
+                guard let st = ChangeState(rawValue: s) else {
                     return Responses.error(
-                        .badRequest, "state must be \(Change.State.allCases.map(\.rawValue).joined(separator: ", "))",
+                        .badRequest, "state must be \(ChangeState.allCases.map(\.rawValue).joined(separator: ", "))",
                         field: "state")
                 }
                 state = st
             }
-            return await read { [state] in
-                try deps.reader.changes(state: state)
-            } write: { w, list in
-                w.beginArray()
-                for c in list { w.write(c) }
-                w.endArray()
-            }
+            return await read { [state] in try deps.reader.changes(state: state).map(ChangeView.init) }
         }
         post(router, deps, "/v1/changes", ChangeRequest.self, reload: false) { desk, body, _, actor, now in
             guard let startText = body.start else {
@@ -73,10 +56,10 @@ enum ITSMRoutes {
             let change = try desk.requestChange(
                 title: body.title ?? "", description: body.description, start: start, end: end, cis: body.cis ?? [],
                 by: actor, at: now)
-            return { (w: inout JSONWriter) in w.write(change) }
+            return ChangeView(change)
         }
         for decision in ChangeDecision.allCases {
-            let state: Change.State =
+            let state: ChangeState =
                 switch decision {
                 case .approve: .approved
                 case .reject: .rejected
@@ -87,58 +70,46 @@ enum ITSMRoutes {
                 reload: state != .rejected
             ) { desk, body, id, actor, now in
                 guard let id else { throw IncidentDesk.Refusal.invalid("bad change id") }
-                let change = try desk.decideChange(id, state, by: actor, note: body.note, at: now)
-                return { (w: inout JSONWriter) in w.write(change) }
+                return ChangeView(try desk.decideChange(id, state, by: actor, note: body.note, at: now))
             }
         }
 
         // MARK: Problems
         router.get("/v1/problems") { _, _ -> Response in
-            await read {
-                try deps.reader.problems()
-            } write: { w, list in
-                w.beginArray()
-                for p in list { w.write(p) }
-                w.endArray()
-            }
+            await read { try deps.reader.problems().map(ProblemView.init) }
         }
         router.get("/v1/problems/:id") { _, context -> Response in
             guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else {
                 return Responses.error(.badRequest, "the problem id must be a whole number", field: "id")
             }
-            return await read {
-                try deps.reader.problem(id: id)
-            } write: { w, p in
-                if let p { w.write(p) } else { w.null() }
-            }
+            return await read { try deps.reader.problem(id: id).map(ProblemView.init) }
         }
         post(router, deps, "/v1/problems", ProblemRequest.self, reload: false) { desk, body, _, actor, now in
-            let p = try desk.openProblem(title: body.title ?? "", incidents: body.incidents ?? [], by: actor, at: now)
-            return { (w: inout JSONWriter) in w.write(p) }
+            return ProblemView(
+                try desk.openProblem(title: body.title ?? "", incidents: body.incidents ?? [], by: actor, at: now))
         }
         post(router, deps, "/v1/problems/:id/link", ProblemLinkRequest.self, reload: false) {
             desk, body, id, actor, now in
             guard let id, let incident = body.incident else {
                 throw IncidentDesk.Refusal.invalid("give the incident to link: {\"incident\": 12}")
             }
-            let p = try desk.linkIncident(incident, toProblem: id, by: actor, at: now)
-            return { (w: inout JSONWriter) in w.write(p) }
+            return ProblemView(try desk.linkIncident(incident, toProblem: id, by: actor, at: now))
         }
         post(router, deps, "/v1/problems/:id/update", ProblemUpdateRequest.self, reload: false) {
             desk, body, id, actor, now in
             guard let id else { throw IncidentDesk.Refusal.invalid("bad problem id") }
-            var state: Problem.State?
+            var state: ProblemState?
             if let s = body.state {
-                guard let st = Problem.State(rawValue: s) else {
+                guard let st = ProblemState(rawValue: s) else {
                     throw IncidentDesk.Refusal.invalid(
-                        "state must be \(Problem.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                        "state must be \(ProblemState.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 state = st
             }
             let p = try desk.updateProblem(
                 id, state: state, rootCause: body.rootCause, workaround: body.workaround, matchText: body.matchText,
                 by: actor, at: now)
-            return { (w: inout JSONWriter) in w.write(p) }
+            return ProblemView(p)
         }
 
         // MARK: Backup
@@ -185,31 +156,20 @@ enum ITSMRoutes {
 
         // MARK: Knowledge
         router.get("/v1/knowledge") { _, _ -> Response in
-            await read {
-                try deps.reader.knowledge()
-            } write: { w, list in
-                w.beginArray()
-                for k in list { w.write(k) }
-                w.endArray()
-            }
+            await read { try deps.reader.knowledge().map(KnowledgeView.init) }
         }
         post(router, deps, "/v1/knowledge", KnowledgeRequest.self, reload: false) { desk, body, _, actor, now in
             let k = try desk.addArticle(
                 title: body.title ?? "", body: body.body ?? "", rule: body.rule, ci: body.ci, text: body.text,
                 by: actor, at: now)
-            return { (w: inout JSONWriter) in w.write(k) }
+            return KnowledgeView(k)
         }
     }
 
-    /// A read on the thread pool, written as JSON; store errors are 503.
-    static func read<T: Sendable>(
-        _ query: @escaping @Sendable () throws -> T, write: (inout JSONWriter, T) -> Void
-    ) async -> Response {
+    /// A read on the thread pool, answered as EccAPI's type; store errors are 503.
+    static func read<T: Encodable & Sendable>(_ query: @escaping @Sendable () throws -> T) async -> Response {
         do {
-            let value = try await NIOThreadPool.singleton.runIfActive { try query() }
-            var w = JSONWriter()
-            write(&w, value)
-            return Responses.json(w.bytes)
+            return Responses.encoded(try await NIOThreadPool.singleton.runIfActive { try query() })
         } catch {
             return Responses.error(.serviceUnavailable, "store: \(error)")
         }
@@ -222,9 +182,7 @@ enum ITSMRoutes {
         _ router: Router<APIRequestContext>, _ deps: APIDependencies, _ path: RouterPath, _: Body.Type,
         reload: Bool,
         _ perform:
-            @escaping @Sendable (any DeskActions, Body, Int64?, String, EventTime) throws -> (
-                @Sendable (inout JSONWriter) -> Void
-            )
+            @escaping @Sendable (any DeskActions, Body, Int64?, String, EventTime) throws -> any Encodable & Sendable
     ) {
         router.post(path) { request, context -> Response in
             guard let desk = deps.desk else { return Responses.error(.serviceUnavailable, "the desk is not available") }
@@ -245,23 +203,19 @@ enum ITSMRoutes {
             }
             let now = deps.clock.now()
             do {
-                let render = try await NIOThreadPool.singleton.runIfActive { [id] in
+                let answer = try await NIOThreadPool.singleton.runIfActive { [id] in
                     try perform(desk, body, id, actor, now)
                 }
-                var w = JSONWriter()
-                render(&w)
-                var status = HTTPResponse.Status.ok
                 if reload {
                     let (applied, report) = await deps.reloadRules()
                     if !applied {
-                        status = .accepted
-                        w = JSONWriter()
-                        w.beginObject()
-                        w.field("warning", "stored, but the rules did not reload (fix them, then reload): \(report)")
-                        w.endObject()
+                        return Responses.encoded(
+                            ReloadWarning(
+                                warning: "stored, but the rules did not reload (fix them, then reload): \(report)"),
+                            status: .accepted)
                     }
                 }
-                return Responses.json(w.bytes, status: status)
+                return Responses.encoded(answer)
             } catch {
                 return IncidentRoutes.refused(error)
             }
@@ -289,74 +243,4 @@ private struct ReadOnlyFile: Sendable {
     }
 
     func close() { _ = Glibc.close(fd) }
-}
-
-extension JSONWriter {
-    mutating func write(_ ci: ConfigurationItem) {
-        beginObject()
-        field("name", ci.name)
-        key("parent")
-        if let p = ci.parent { value(p) } else { null() }
-        key("attributes")
-        beginObject()
-        for k in ci.attributes.keys.sorted() { field(k, ci.attributes[k] ?? "") }
-        endObject()
-        field("updated_at", ci.updatedAt.description)
-        endObject()
-    }
-
-    mutating func write(_ c: Change) {
-        beginObject()
-        field("id", c.id)
-        field("title", c.title)
-        key("description")
-        if let d = c.description { value(d) } else { null() }
-        field("state", c.state.rawValue)
-        field("start", c.start.description)
-        field("end", c.end.description)
-        key("cis")
-        beginArray()
-        for ci in c.cis { value(ci) }
-        endArray()
-        field("requested_by", c.requestedBy)
-        key("approved_by")
-        if let a = c.approvedBy { value(a) } else { null() }
-        field("maintenance_window", c.windowName)
-        field("created_at", c.createdAt.description)
-        field("updated_at", c.updatedAt.description)
-        endObject()
-    }
-
-    mutating func write(_ p: Problem) {
-        beginObject()
-        field("id", p.id)
-        field("title", p.title)
-        field("state", p.state.rawValue)
-        for (k, v) in [("root_cause", p.rootCause), ("workaround", p.workaround), ("match_text", p.matchText)] {
-            key(k)
-            if let v { value(v) } else { null() }
-        }
-        field("created_by", p.createdBy)
-        field("created_at", p.createdAt.description)
-        field("updated_at", p.updatedAt.description)
-        key("incidents")
-        beginArray()
-        for i in p.incidents { value(i) }
-        endArray()
-        endObject()
-    }
-
-    mutating func write(_ k: KnowledgeArticle) {
-        beginObject()
-        field("id", k.id)
-        field("title", k.title)
-        field("body", k.body)
-        for (name, v) in [("rule", k.matchRule), ("ci", k.matchCI), ("text", k.matchText)] {
-            key(name)
-            if let v { value(v) } else { null() }
-        }
-        field("created_by", k.createdBy)
-        field("created_at", k.createdAt.description)
-        endObject()
-    }
 }

@@ -27,10 +27,10 @@ enum NotifyRoutes {
             }
             do {
                 let receiver = q.get("receiver")
-                let body = try await NIOThreadPool.singleton.runIfActive { [wanted] in
+                let list = try await NIOThreadPool.singleton.runIfActive { [wanted] in
                     try n.queue(wanted, receiver, limit)
                 }
-                return Responses.json(body)
+                return Responses.encoded(list)
             } catch {
                 return Responses.error(.internalServerError, "store: \(error)")
             }
@@ -54,7 +54,7 @@ enum NotifyRoutes {
         }
         router.get("/v1/notify/receivers") { _, _ -> Response in
             guard let n = deps.notify else { return off(deps) }
-            return Responses.json(n.receivers())
+            return Responses.encoded(n.receivers())
         }
         router.post("/v1/notify/test") { request, context -> Response in
             guard let n = deps.notify else { return off(deps) }
@@ -67,10 +67,14 @@ enum NotifyRoutes {
                 return Responses.error(.badRequest, "send {\"receiver\": \"NAME\"}", field: "receiver")
             }
             let wait = body.waitSeconds.map { max(0, min($0, 300)) } ?? 60
-            guard let result = await n.test(receiver, .seconds(wait)) else {
+            let result: NotificationView?
+            do { result = try await n.test(receiver, .seconds(wait)) } catch {
+                return Responses.error(.serviceUnavailable, "\(error)")
+            }
+            guard let result else {
                 return Responses.error(.notFound, "no receiver named '\(receiver)' in eccd.yaml", field: "receiver")
             }
-            return Responses.json(result)
+            return Responses.encoded(result)
         }
     }
 

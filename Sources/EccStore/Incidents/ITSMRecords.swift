@@ -20,17 +20,10 @@ public struct ConfigurationItem: Sendable, Hashable {
 /// A planned change over configuration items. Once approved, its window is a maintenance window for
 /// the correlation engine: alarms on its CIs inside it are marked suppressed and open no incident.
 public struct Change: Sendable, Hashable {
-    public enum State: String, Sendable, CaseIterable {
-        case requested
-        case approved
-        case rejected
-        case cancelled
-    }
-
     public var id: Int64
     public var title: String
     public var description: String?
-    public var state: State
+    public var state: ChangeState
     public var start: EventTime
     public var end: EventTime
     public var cis: [String]
@@ -45,16 +38,9 @@ public struct Change: Sendable, Hashable {
 
 /// A problem: the common cause behind incidents; a known error once its workaround is recorded.
 public struct Problem: Sendable, Hashable {
-    public enum State: String, Sendable, CaseIterable {
-        case open
-        case knownError = "known_error"
-        case resolved
-        case closed
-    }
-
     public var id: Int64
     public var title: String
-    public var state: State
+    public var state: ProblemState
     public var rootCause: String?
     public var workaround: String?
     public var createdBy: String
@@ -112,7 +98,7 @@ enum ITSMRecords {
     static func readChange(_ s: Statement) -> Change {
         Change(
             id: s.int(0), title: s.text(1), description: s.optionalText(2),
-            state: Change.State(rawValue: s.text(3)) ?? .requested,
+            state: ChangeState(rawValue: s.text(3)) ?? .requested,
             start: EventTime(nanoseconds: s.int(4)), end: EventTime(nanoseconds: s.int(5)),
             cis: s.text(6).split(separator: ",").map(String.init), requestedBy: s.text(7),
             approvedBy: s.optionalText(8),
@@ -141,7 +127,7 @@ enum ITSMRecords {
 
     static func readProblem(_ s: Statement) -> Problem {
         Problem(
-            id: s.int(0), title: s.text(1), state: Problem.State(rawValue: s.text(2)) ?? .open,
+            id: s.int(0), title: s.text(1), state: ProblemState(rawValue: s.text(2)) ?? .open,
             rootCause: s.optionalText(3), workaround: s.optionalText(4), createdBy: s.text(5),
             createdAt: EventTime(nanoseconds: s.int(6)), updatedAt: EventTime(nanoseconds: s.int(7)), incidents: [],
             matchText: s.optionalText(8))

@@ -111,7 +111,7 @@ extension IncidentDesk {
     /// Approves (requested → approved; not by its requester), rejects, or cancels a change. An approved
     /// change's window becomes a maintenance window once the rules are reloaded.
     public func decideChange(
-        _ id: Int64, _ decision: Change.State, by actor: String, note: String? = nil, at: EventTime
+        _ id: Int64, _ decision: ChangeState, by actor: String, note: String? = nil, at: EventTime
     )
         throws(Refusal) -> Change
     {
@@ -195,7 +195,7 @@ extension IncidentDesk {
     /// text removes it). A known error needs a workaround: it is what incidents of the same rule or CI, or
     /// whose title contains the match text, are offered as a suggested fix.
     public func updateProblem(
-        _ id: Int64, state: Problem.State?, rootCause: String?, workaround: String?, matchText: String? = nil,
+        _ id: Int64, state: ProblemState?, rootCause: String?, workaround: String?, matchText: String? = nil,
         by actor: String, at: EventTime
     ) throws(Refusal) -> Problem {
         try write(actor: actor) { (c) throws(Refusal) -> Problem in

@@ -161,8 +161,7 @@ extension IncidentDesk {
         }
         let path = dir + "/incidents-\(now.description.prefix(10)).jsonl"
         var text = ""
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = APIJSON.encoder()
         for id in ids {
             guard let i = try IncidentRecords.load(c, id: id) else { continue }
             let journal = try IncidentRecords.journal(c, incident: id)

@@ -22,7 +22,7 @@ extension StoreReader {
     }
 
     /// Changes, newest first; `state` nil for all.
-    public func changes(state: Change.State? = nil, limit: Int = 1000) throws(StoreError) -> [Change] {
+    public func changes(state: ChangeState? = nil, limit: Int = 1000) throws(StoreError) -> [Change] {
         try read { (c) throws(StoreError) -> [Change] in
             let s = try c.prepare(
                 "SELECT \(ITSMRecords.changeColumns) FROM changes \(state == nil ? "" : "WHERE state = ?1") "
@@ -57,7 +57,7 @@ extension StoreReader {
     }
 
     /// Problems, newest first, with their incidents.
-    public func problems(state: Problem.State? = nil, limit: Int = 1000) throws(StoreError) -> [Problem] {
+    public func problems(state: ProblemState? = nil, limit: Int = 1000) throws(StoreError) -> [Problem] {
         try read { (c) throws(StoreError) -> [Problem] in
             let s = try c.prepare(
                 "SELECT id FROM problems \(state == nil ? "" : "WHERE state = ?1") ORDER BY id DESC LIMIT \(max(0, limit))"

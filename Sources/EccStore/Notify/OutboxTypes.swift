@@ -79,35 +79,6 @@ public struct OutboxAttempt: Sendable, Hashable {
     public var durationMilliseconds: Int64
 }
 
-/// Where a message stands in the outbox (stored as the raw value).
-public enum MessageState: String, Sendable, Hashable, CaseIterable {
-    /// Waiting for its first attempt.
-    case pending
-    /// An attempt failed for a reason worth retrying; the next is due at `next_attempt`.
-    case retrying
-    /// Held back by the receiver's rate limit, for the next digest.
-    case held
-    /// Given up: a permanent error, or the retries ran out.
-    case failed
-    /// A server accepted it.
-    case sent
-    /// Listed in a digest instead of being sent on its own.
-    case digested
-    /// Never sent: an alarm that notifies no one, with the reason.
-    case skipped
-}
-
-/// How one delivery attempt ended (stored as the raw value).
-public enum AttemptResult: String, Sendable, Hashable, CaseIterable {
-    case delivered
-    /// Worth retrying.
-    case temporary
-    /// Retrying cannot help.
-    case permanent
-    /// Not an attempt: a delivery report (Kannel's dlr-url) for the message, recorded beside its attempts.
-    case report
-}
-
 /// How a delivery attempt ended, as the outbox records it.
 public enum AttemptOutcome: Sendable {
     case delivered(String)

@@ -11,9 +11,9 @@ public protocol StoreQueries: Sendable {
     func problems(ofIncident id: Int64) throws(StoreError) -> [Int64]
     func cis() throws(StoreError) -> [ConfigurationItem]
     func cmdbItems() throws(StoreError) -> [CMDB.Item]
-    func changes(state: Change.State?, limit: Int) throws(StoreError) -> [Change]
+    func changes(state: ChangeState?, limit: Int) throws(StoreError) -> [Change]
     func changeWindows(since: EventTime) throws(StoreError) -> [MaintenanceWindow]
-    func problems(state: Problem.State?, limit: Int) throws(StoreError) -> [Problem]
+    func problems(state: ProblemState?, limit: Int) throws(StoreError) -> [Problem]
     func problem(id: Int64) throws(StoreError) -> Problem?
     func knowledge() throws(StoreError) -> [KnowledgeArticle]
 }
@@ -40,14 +40,14 @@ public protocol DeskActions: Sendable {
         title: String, description: String?, start: EventTime, end: EventTime, cis: [String], by actor: String,
         at: EventTime
     ) throws(IncidentDesk.Refusal) -> Change
-    func decideChange(_ id: Int64, _ decision: Change.State, by actor: String, note: String?, at: EventTime)
+    func decideChange(_ id: Int64, _ decision: ChangeState, by actor: String, note: String?, at: EventTime)
         throws(IncidentDesk.Refusal) -> Change
     func openProblem(title: String, incidents: [Int64], by actor: String, at: EventTime)
         throws(IncidentDesk.Refusal) -> Problem
     func linkIncident(_ incident: Int64, toProblem id: Int64, by actor: String, at: EventTime)
         throws(IncidentDesk.Refusal) -> Problem
     func updateProblem(
-        _ id: Int64, state: Problem.State?, rootCause: String?, workaround: String?, matchText: String?,
+        _ id: Int64, state: ProblemState?, rootCause: String?, workaround: String?, matchText: String?,
         by actor: String, at: EventTime
     ) throws(IncidentDesk.Refusal) -> Problem
     func addArticle(
@@ -60,7 +60,7 @@ extension StoreReader: StoreQueries {}
 extension IncidentDesk: DeskActions {}
 
 extension StoreQueries {
-    public func changes(state: Change.State? = nil) throws(StoreError) -> [Change] {
+    public func changes(state: ChangeState? = nil) throws(StoreError) -> [Change] {
         try changes(state: state, limit: 1000)
     }
 

@@ -6,21 +6,19 @@ import EccRules
 import EccYAML
 import Foundation
 
-/// POSTs a JSON object; returns the parsed answer (an object), or throws eccd's error message.
-/// POSTs `body` (one of EccAPI's request types) and returns eccd's answer, printing its warning if any.
-func postJSON(_ server: ServerOptions, _ path: String, _ body: some Encodable) async throws -> [String: Any] {
-    let (status, answer) = try await server.client().request(.POST, path, body: Array(try JSONEncoder().encode(body)))
+/// POSTs `body` (one of EccAPI's request types) and decodes eccd's answer as `T` (printed as is with
+/// `printJSON`, then nil). A 202 (stored, but the rules did not reload) prints eccd's warning and gives nil.
+func post<T: Decodable>(
+    _ server: ServerOptions, _ path: String, _ body: some Encodable, as: T.Type, printJSON: Bool = false
+) async throws -> T? {
+    let (status, answer) = try await server.client().request(.POST, path, body: try APIJSON.encode(body))
     guard status == 200 || status == 202 else { throw CLIError(errorMessage(answer, status: status)) }
-    let object = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any]) ?? [:]
-    if let warning = object["warning"] as? String { printError("eccctl: warning: \(warning)") }
-    return object
-}
-
-/// Prints a JSON value as eccd sent it, pretty.
-func printJSON(_ value: Any) {
-    if let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys]) {
-        print(String(decoding: data, as: UTF8.self))
+    if status == 202 {
+        let warning = (try? APIJSON.decode(ReloadWarning.self, from: answer))?.warning ?? "rules not reloaded"
+        printError("eccctl: warning: \(warning)")
+        return nil
     }
+    return try decodeAnswer(T.self, answer, printJSON: printJSON)
 }
 
 /// `eccctl cis`: the configuration items in the incident store.
@@ -36,12 +34,12 @@ struct CIs: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                guard let list = try await fetchList(server.client(), "/v1/cis", printJSON: json) else { return }
+                guard let list = try await fetch(server.client(), "/v1/cis", as: [CIView].self, printJSON: json)
+                else { return }
                 if list.isEmpty { print("no configuration items (eccctl cis import FILE)") }
                 for ci in list {
-                    let attrs = (ci["attributes"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }
-                        .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                    print("\(ci["name"] ?? "?")\((ci["parent"] as? String).map { " ← \($0)" } ?? "")  \(attrs)")
+                    let attrs = ci.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    print("\(ci.name)\(ci.parent.map { " ← \($0)" } ?? "")  \(attrs.joined(separator: " "))")
                 }
             }
         }
@@ -71,8 +69,11 @@ struct CIs: AsyncParsableCommand {
                     items: items.map {
                         CIImportRequest.Item(name: $0.name, parent: $0.parent, attributes: $0.attributes)
                     })
-                let answer = try await postJSON(server, "/v1/cis", request)
-                print("imported \(items.count) items: \(answer["added"] ?? 0) added, \(answer["updated"] ?? 0) updated")
+                if let answer = try await post(server, "/v1/cis", request, as: CIImportResult.self) {
+                    print("imported \(items.count) items: \(answer.added) added, \(answer.updated) updated")
+                } else {
+                    print("imported \(items.count) items")
+                }
             }
         }
     }
@@ -93,16 +94,15 @@ struct Changes: AsyncParsableCommand {
         func run() async throws {
             try await cli {
                 guard
-                    let list = try await fetchList(
-                        server.client(), pathWithQuery("/v1/changes", [("state", state)]), printJSON: json)
+                    let list = try await fetch(
+                        server.client(), pathWithQuery("/v1/changes", [("state", state)]), as: [ChangeView].self,
+                        printJSON: json)
                 else { return }
                 if list.isEmpty { print("no changes") }
                 for c in list {
-                    let s = { (k: String) in (c[k] as? String) ?? "-" }
                     print(
-                        "change \(c["id"] ?? "?")  \(s("state"))  \(s("start")) – \(s("end"))  "
-                            + "\((c["cis"] as? [String] ?? []).joined(separator: ","))  \(s("title"))"
-                            + "  (requested by \(s("requested_by"))\(c["approved_by"] is String ? ", approved by \(s("approved_by"))" : ""))"
+                        "change \(c.id)  \(c.state.rawValue)  \(c.start) – \(c.end)  \(c.cis.joined(separator: ","))  "
+                            + "\(c.title)  (requested by \(c.requestedBy)\(c.approvedBy.map { ", approved by \($0)" } ?? ""))"
                     )
                 }
             }
@@ -122,12 +122,13 @@ struct Changes: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                let c = try await postJSON(
+                let c = try await post(
                     server, "/v1/changes",
                     ChangeRequest(
                         actor: who.name, title: title, description: description, start: start, end: end,
-                        cis: cis.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }))
-                if json { printJSON(c) } else { print("change \(c["id"] ?? "?") requested; someone else approves it") }
+                        cis: cis.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }),
+                    as: ChangeView.self, printJSON: json)
+                if let c { print("change \(c.id) requested; someone else approves it") }
             }
         }
     }
@@ -142,11 +143,12 @@ struct Changes: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                let c = try await postJSON(
-                    server, ChangeDecision.approve.path(id), ChangeDecisionRequest(actor: who.name, note: note))
-                print(
-                    "change \(id) approved: maintenance window \(c["maintenance_window"] ?? "?") \(c["start"] ?? "") – \(c["end"] ?? "")"
-                )
+                let request = ChangeDecisionRequest(actor: who.name, note: note)
+                if let c = try await post(server, ChangeDecision.approve.path(id), request, as: ChangeView.self) {
+                    print("change \(id) approved: maintenance window \(c.maintenanceWindow) \(c.start) – \(c.end)")
+                } else {
+                    print("change \(id) approved")
+                }
             }
         }
     }
@@ -160,8 +162,9 @@ struct Changes: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                _ = try await postJSON(
-                    server, ChangeDecision.reject.path(id), ChangeDecisionRequest(actor: who.name, note: note))
+                _ = try await post(
+                    server, ChangeDecision.reject.path(id), ChangeDecisionRequest(actor: who.name, note: note),
+                    as: ChangeView.self)
                 print("change \(id) rejected")
             }
         }
@@ -176,8 +179,9 @@ struct Changes: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                _ = try await postJSON(
-                    server, ChangeDecision.cancel.path(id), ChangeDecisionRequest(actor: who.name, note: note))
+                _ = try await post(
+                    server, ChangeDecision.cancel.path(id), ChangeDecisionRequest(actor: who.name, note: note),
+                    as: ChangeView.self)
                 print("change \(id) cancelled")
             }
         }
@@ -197,14 +201,15 @@ struct Problems: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                guard let list = try await fetchList(server.client(), "/v1/problems", printJSON: json) else { return }
+                guard
+                    let list = try await fetch(server.client(), "/v1/problems", as: [ProblemView].self, printJSON: json)
+                else { return }
                 if list.isEmpty { print("no problems") }
                 for p in list {
-                    let s = { (k: String) in (p[k] as? String) ?? "-" }
                     print(
-                        "problem \(p["id"] ?? "?")  \(s("state"))  \(s("title"))  incidents "
-                            + "\((p["incidents"] as? [Int] ?? []).map(String.init).joined(separator: ","))"
-                            + (p["workaround"] is String ? "\n  workaround: \(s("workaround"))" : ""))
+                        "problem \(p.id)  \(p.state.rawValue)  \(p.title)  incidents "
+                            + p.incidents.map(String.init).joined(separator: ",")
+                            + (p.workaround.map { "\n  workaround: \($0)" } ?? ""))
                 }
             }
         }
@@ -220,9 +225,10 @@ struct Problems: AsyncParsableCommand {
         func run() async throws {
             try await cli {
                 let ids = incidents.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-                let p = try await postJSON(
-                    server, "/v1/problems", ProblemRequest(actor: who.name, title: title, incidents: ids))
-                print("problem \(p["id"] ?? "?") opened")
+                let request = ProblemRequest(actor: who.name, title: title, incidents: ids)
+                if let p = try await post(server, "/v1/problems", request, as: ProblemView.self) {
+                    print("problem \(p.id) opened")
+                }
             }
         }
     }
@@ -236,8 +242,9 @@ struct Problems: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                _ = try await postJSON(
-                    server, "/v1/problems/\(id)/link", ProblemLinkRequest(actor: who.name, incident: incident))
+                _ = try await post(
+                    server, "/v1/problems/\(id)/link", ProblemLinkRequest(actor: who.name, incident: incident),
+                    as: ProblemView.self)
                 print("incident \(incident) linked to problem \(id)")
             }
         }
@@ -257,12 +264,13 @@ struct Problems: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                let p = try await postJSON(
+                let p = try await post(
                     server, "/v1/problems/\(id)/update",
                     ProblemUpdateRequest(
                         actor: who.name, state: state, rootCause: rootCause, workaround: workaround,
-                        matchText: matchText))
-                print("problem \(id): \(p["state"] ?? "?")")
+                        matchText: matchText),
+                    as: ProblemView.self)
+                if let p { print("problem \(id): \(p.state.rawValue)") }
             }
         }
     }
@@ -281,11 +289,16 @@ struct Knowledge: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                guard let list = try await fetchList(server.client(), "/v1/knowledge", printJSON: json) else { return }
+                guard
+                    let list = try await fetch(
+                        server.client(), "/v1/knowledge", as: [KnowledgeView].self, printJSON: json)
+                else { return }
                 if list.isEmpty { print("no articles") }
                 for k in list {
-                    let match = ["rule", "ci", "text"].compactMap { key in (k[key] as? String).map { "\(key) \($0)" } }
-                    print("kb \(k["id"] ?? "?")  \(k["title"] ?? "")  [\(match.joined(separator: ", "))]")
+                    let match = [("rule", k.rule), ("ci", k.ci), ("text", k.text)].compactMap { key, value in
+                        value.map { "\(key) \($0)" }
+                    }
+                    print("kb \(k.id)  \(k.title)  [\(match.joined(separator: ", "))]")
                 }
             }
         }
@@ -303,10 +316,11 @@ struct Knowledge: AsyncParsableCommand {
 
         func run() async throws {
             try await cli {
-                let k = try await postJSON(
+                let k = try await post(
                     server, "/v1/knowledge",
-                    KnowledgeRequest(actor: who.name, title: title, body: body, rule: rule, ci: ci, text: text))
-                print("article \(k["id"] ?? "?") added")
+                    KnowledgeRequest(actor: who.name, title: title, body: body, rule: rule, ci: ci, text: text),
+                    as: KnowledgeView.self)
+                if let k { print("article \(k.id) added") }
             }
         }
     }

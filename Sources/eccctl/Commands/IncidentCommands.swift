@@ -224,15 +224,8 @@ func act(
     _ server: ServerOptions, _ id: Int64, _ action: IncidentAction, _ body: some ActingRequest, json: Bool
 ) async throws {
     try await cli {
-        let (status, answer) = try await server.client().request(
-            .POST, action.path(id), body: Array(try JSONEncoder().encode(body)))
-        guard status == 200 else { throw CLIError(errorMessage(answer, status: status)) }
-        if json {
-            print(String(decoding: answer, as: UTF8.self), terminator: "")
-            return
-        }
-        do { printIncident(try JSONDecoder().decode(IncidentView.self, from: Data(answer))) } catch {
-            throw CLIError("unexpected answer from eccd: \(error)")
+        if let incident = try await post(server, action.path(id), body, as: IncidentView.self, printJSON: json) {
+            printIncident(incident)
         }
     }
 }

@@ -87,25 +87,16 @@ struct Status: AsyncParsableCommand {
 func fetch<T: Decodable>(_ client: DaemonClient, _ path: String, as: T.Type, printJSON: Bool) async throws -> T? {
     let (status, body) = try await client.request(.GET, path)
     guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
-    if printJSON {
-        print(String(decoding: body, as: UTF8.self), terminator: "")
-        return nil
-    }
-    do { return try JSONDecoder().decode(T.self, from: Data(body)) } catch {
-        throw CLIError("unexpected answer from eccd: \(error)")
-    }
+    return try decodeAnswer(T.self, body, printJSON: printJSON)
 }
 
-/// GETs a JSON array from eccd: printed as is with `printJSON` (then nil), otherwise parsed.
-func fetchList(_ client: DaemonClient, _ path: String, printJSON: Bool) async throws -> [[String: Any]]? {
-    let (status, body) = try await client.request(.GET, path)
-    guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
+/// eccd's answer `body` as EccAPI's `T`: printed as is with `printJSON` (then nil), otherwise decoded.
+func decodeAnswer<T: Decodable>(_: T.Type, _ body: [UInt8], printJSON: Bool) throws -> T? {
     if printJSON {
-        print(String(decoding: body, as: UTF8.self), terminator: "")
+        print(String(decoding: body, as: UTF8.self), terminator: "")  // eccd ends every answer with a newline
         return nil
     }
-    guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
-        throw CLIError("unexpected answer from eccd")
+    do { return try APIJSON.decode(T.self, from: body) } catch {
+        throw CLIError("unexpected answer from eccd: \(error)")
     }
-    return list
 }

@@ -23,34 +23,25 @@ extension Notify {
 
         func run() async throws {
             try await cli {
-                let body = try JSONEncoder().encode(NotifyTestRequest(receiver: receiver, waitSeconds: wait))
-                let (status, answer) = try await server.client().request(.POST, "/v1/notify/test", body: Array(body))
-                guard status == 200 else { throw CLIError(errorMessage(answer, status: status)) }
-                if json {
-                    print(String(decoding: answer, as: UTF8.self))
-                    return
+                guard
+                    let m = try await post(
+                        server, "/v1/notify/test", NotifyTestRequest(receiver: receiver, waitSeconds: wait),
+                        as: NotificationView.self, printJSON: json)
+                else { return }
+                let id = m.id
+                for a in m.attemptLog ?? [] {
+                    print("  \(a.at)  \(a.result.rawValue)  \(a.detail)  (\(a.durationMs) ms)")
                 }
-                guard let m = try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any] else {
-                    throw CLIError("unexpected answer from eccd")
-                }
-                let state = (m["state"] as? String) ?? "?"
-                let id = (m["id"] as? String) ?? "?"
-                for a in (m["attempt_log"] as? [[String: Any]]) ?? [] {
-                    print(
-                        "  \(a["at"] as? String ?? "")  \(a["result"] as? String ?? "")  \(a["detail"] as? String ?? "")"
-                            + "  (\(a["duration_ms"] ?? 0) ms)")
-                }
-                switch state {
-                case "sent": print("test message \(id) sent to \(receiver)")
-                case "pending":
+                switch m.state {
+                case .sent: print("test message \(id) sent to \(receiver)")
+                case .pending:
                     throw CLIError("test message \(id) to \(receiver) not attempted within \(wait)s (eccd is busy?)")
-                case "retrying":
+                case .retrying:
                     throw CLIError(
-                        "test message \(id) to \(receiver) failed for now and will be retried: "
-                            + "\(m["last_error"] as? String ?? "")")
-                case "held": throw CLIError("test message \(id) held by \(receiver)'s rate limit")
-                default:
-                    throw CLIError("test message \(id) to \(receiver) failed: \(m["last_error"] as? String ?? state)")
+                        "test message \(id) to \(receiver) failed for now and will be retried: \(m.lastError ?? "")")
+                case .held: throw CLIError("test message \(id) held by \(receiver)'s rate limit")
+                case .failed, .digested, .skipped:
+                    throw CLIError("test message \(id) to \(receiver) failed: \(m.lastError ?? m.state.rawValue)")
                 }
             }
         }
@@ -75,30 +66,23 @@ extension Notify {
             try await cli {
                 let path = pathWithQuery(
                     "/v1/notify/queue", [("state", state), ("receiver", receiver), ("limit", String(limit))])
-                let (status, body) = try await server.client().request(.GET, path)
-                guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
-                if json {
-                    print(String(decoding: body, as: UTF8.self))
-                    return
-                }
-                guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
-                    throw CLIError("unexpected answer from eccd")
-                }
+                guard
+                    let list = try await fetch(server.client(), path, as: [NotificationView].self, printJSON: json)
+                else { return }
                 if list.isEmpty { print("no notifications (\(state))") }
                 let style = Style.auto
                 for m in list {
-                    let s = { (k: String) in (m[k] as? String) ?? "" }
-                    let alarms = ((m["alarms"] as? [Any]) ?? []).map { "#\($0)" }.joined(separator: ",")
+                    let alarms = m.alarms.map { "#\($0)" }.joined(separator: ",")
                     var line =
-                        "\(s("id"))  \(style.kind(s("state")))\(s("kind")) → \(s("receiver").isEmpty ? "-" : s("receiver"))"
-                        + (s("route").isEmpty ? "" : " (\(s("route")))") + (alarms.isEmpty ? "" : " alarms \(alarms)")
-                        + "  created \(s("created_at"))  attempts \(m["attempts"] ?? 0)"
-                    if !s("next_attempt").isEmpty { line += "  next \(s("next_attempt"))" }
-                    if !s("last_error").isEmpty { line += "\n    last error: \(s("last_error"))" }
-                    if !s("reason").isEmpty {
-                        line += "\n    \(s("reason"))" + (s("alarm").isEmpty ? "" : ": \(s("alarm"))")
+                        "\(m.id)  \(style.kind(m.state.rawValue))\(m.kind.rawValue) → \(m.receiver.isEmpty ? "-" : m.receiver)"
+                        + (m.route.isEmpty ? "" : " (\(m.route))") + (alarms.isEmpty ? "" : " alarms \(alarms)")
+                        + "  created \(m.createdAt)  attempts \(m.attempts)"
+                    if let next = m.nextAttempt, !next.isEmpty { line += "  next \(next)" }
+                    if let e = m.lastError, !e.isEmpty { line += "\n    last error: \(e)" }
+                    if let reason = m.reason, !reason.isEmpty {
+                        line += "\n    \(reason)" + (m.alarm.map { ": \($0)" } ?? "")
                     }
-                    if let d = m["digest_row"] { line += "\n    listed in digest row \(d)" }
+                    if let d = m.digestRow { line += "\n    listed in digest row \(d)" }
                     print(line)
                 }
             }
@@ -113,15 +97,13 @@ extension Notify {
 
         func run() async throws {
             try await cli {
-                let (status, body) = try await server.client().request(.GET, "/v1/notify/receivers")
-                guard status == 200 else { throw CLIError(errorMessage(body, status: status)) }
-                guard let list = try? JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]] else {
-                    throw CLIError("unexpected answer from eccd")
-                }
+                guard
+                    let list = try await fetch(
+                        server.client(), "/v1/notify/receivers", as: [ReceiverView].self, printJSON: false)
+                else { return }
                 for r in list {
-                    let rate =
-                        (r["rate_per_minute"] as? Double).map { " (at most \($0)/min, burst \(r["burst"] ?? 0))" } ?? ""
-                    print("\(r["name"] as? String ?? "?")  \(r["channel"] as? String ?? "?")\(rate)")
+                    let rate = r.ratePerMinute.map { " (at most \($0)/min, burst \(r.burst ?? 0))" } ?? ""
+                    print("\(r.name)  \(r.channel)\(rate)")
                 }
             }
         }

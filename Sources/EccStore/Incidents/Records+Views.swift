@@ -1,8 +1,8 @@
 import EccAPI
 import EccCore
 
-// Incidents as EccAPI's answers (the API's JSON, and the retention archive's lines): the one place where
-// that shape meets the model.
+// Incidents and ITSM records as EccAPI's answers (the API's JSON, the retention archive's lines): the
+// one place where that shape meets the model.
 
 extension IncidentView {
     public init(_ i: Incident) {
@@ -31,5 +31,37 @@ extension IncidentDetailView {
                     old: $0.old, new: $0.new, note: $0.note)
             },
             alarms: d.alarms.map { LinkedAlarm(role: $0.role, alarm: AlarmView($0.alarm)) })
+    }
+}
+
+extension CIView {
+    public init(_ ci: ConfigurationItem) {
+        self.init(name: ci.name, parent: ci.parent, attributes: ci.attributes, updatedAt: ci.updatedAt.description)
+    }
+}
+
+extension ChangeView {
+    public init(_ c: Change) {
+        self.init(
+            id: c.id, title: c.title, description: c.description, state: c.state, start: c.start.description,
+            end: c.end.description, cis: c.cis, requestedBy: c.requestedBy, approvedBy: c.approvedBy,
+            maintenanceWindow: c.windowName, createdAt: c.createdAt.description, updatedAt: c.updatedAt.description)
+    }
+}
+
+extension ProblemView {
+    public init(_ p: Problem) {
+        self.init(
+            id: p.id, title: p.title, state: p.state, rootCause: p.rootCause, workaround: p.workaround,
+            matchText: p.matchText, createdBy: p.createdBy, createdAt: p.createdAt.description,
+            updatedAt: p.updatedAt.description, incidents: p.incidents)
+    }
+}
+
+extension KnowledgeView {
+    public init(_ k: KnowledgeArticle) {
+        self.init(
+            id: k.id, title: k.title, body: k.body, rule: k.matchRule, ci: k.matchCI, text: k.matchText,
+            createdBy: k.createdBy, createdAt: k.createdAt.description)
     }
 }

@@ -1,0 +1,15 @@
+/// Where a planned change stands; an approved change's window is a maintenance window.
+public enum ChangeState: String, Sendable, Hashable, Codable, CaseIterable {
+    case requested
+    case approved
+    case rejected
+    case cancelled
+}
+
+/// Where a problem stands; a known error once its workaround is recorded.
+public enum ProblemState: String, Sendable, Hashable, Codable, CaseIterable {
+    case open
+    case knownError = "known_error"
+    case resolved
+    case closed
+}
