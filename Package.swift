@@ -59,10 +59,17 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The incident domain without a database: incidents, ITSM records, priority, SLA targets and business
+        // hours, the lifecycle as transitions that return their effects, and the storage protocols a backend
+        // implements.
+        .target(name: "EccIncidents", dependencies: ["EccCore"], swiftSettings: strict),
         // Alarm / incident store on SQLite in WAL mode.
         .target(
             name: "EccStore",
-            dependencies: ["EccAPI", "EccCore", "EccBus", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "EccAPI", "EccCore", "EccBus", "EccIncidents", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // C shim over OpenSSL's libcrypto: USM hashes and ciphers, token digests, webhook signatures, random bytes.
@@ -139,7 +146,7 @@ let package = Package(
         .target(
             name: "EccHTTP",
             dependencies: [
-                "EccAPI", "EccCore", "EccBus", "EccStore", "EccCollectors", "EccAuth",
+                "EccAPI", "EccCore", "EccBus", "EccStore", "EccIncidents", "EccCollectors", "EccAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -153,8 +160,8 @@ let package = Package(
         .target(
             name: "EccConfig",
             dependencies: [
-                "EccCore", "EccYAML", "EccRules", "EccStore", "EccCollectors", "EccHTTP", "EccSNMP", "EccNotify",
-                "EccAuth", .product(name: "NIOCore", package: "swift-nio"),
+                "EccCore", "EccYAML", "EccRules", "EccStore", "EccIncidents", "EccCollectors", "EccHTTP", "EccSNMP",
+                "EccNotify", "EccAuth", .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -162,8 +169,8 @@ let package = Package(
         .target(
             name: "EccDaemon",
             dependencies: [
-                "EccConfig", "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccCollectors", "EccHTTP",
-                "EccSNMP",
+                "EccConfig", "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccIncidents", "EccCollectors",
+                "EccHTTP", "EccSNMP",
                 "EccNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
                 "EccAuth", "CEccProcess",
@@ -198,7 +205,8 @@ let package = Package(
         .executableTarget(
             name: "eccctl",
             dependencies: [
-                "EccAPI", "EccConfig", "EccCore", "EccRules", "EccYAML", "EccClient", "EccStore", "EccNotify",
+                "EccAPI", "EccConfig", "EccCore", "EccRules", "EccYAML", "EccClient", "EccStore", "EccIncidents",
+                "EccNotify",
                 "EccAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -209,7 +217,8 @@ let package = Package(
         .executableTarget(
             name: "EccBench",
             dependencies: [
-                "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccConfig", "EccDaemon", "EccClient",
+                "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccIncidents", "EccConfig", "EccDaemon",
+                "EccClient",
                 "EccSNMP", "CEccPCRE2",
                 "EccTestSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
@@ -237,7 +246,11 @@ let package = Package(
             name: "EccRulesTests", dependencies: ["EccRules", "EccYAML", "EccCore", "EccTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "EccStoreTests", dependencies: ["EccStore", "EccCore", "EccTestSupport"], swiftSettings: strict),
+            name: "EccStoreTests", dependencies: ["EccStore", "EccIncidents", "EccCore", "EccTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EccIncidentsTests", dependencies: ["EccIncidents", "EccCore", "EccTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "EccNotifyTests",
             dependencies: ["EccNotify", "EccCore", "EccRules", "EccYAML", "EccTestSupport"],
@@ -246,7 +259,8 @@ let package = Package(
         .testTarget(
             name: "EccDaemonTests",
             dependencies: [
-                "EccDaemon", "EccConfig", "EccAPI", "EccCore", "EccClient", "EccStore", "EccTestSupport", "EccAuth",
+                "EccDaemon", "EccConfig", "EccAPI", "EccCore", "EccClient", "EccStore", "EccIncidents",
+                "EccTestSupport", "EccAuth",
                 "EccHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import EccCore
 import EccDaemon
+import EccIncidents
 import EccNotify
 import EccStore
 import Foundation

@@ -1,6 +1,7 @@
 import EccBus
 import EccCore
 import EccDaemon
+import EccIncidents
 import EccStore
 import Foundation
 import Logging

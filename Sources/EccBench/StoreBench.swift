@@ -1,5 +1,6 @@
 import EccBus
 import EccCore
+import EccIncidents
 import EccStore
 import Foundation
 import Logging
@@ -155,9 +156,9 @@ enum StoreBench {
             }
             return Spread(runs)
         }
-        let open = try fiveRuns { try reader.incidents(.init(state: "open", limit: 100)).count }
+        let open = try fiveRuns { try reader.incidents(.init(state: .open, limit: 100)).count }
         let owned = try fiveRuns {
-            try reader.incidents(.init(state: "open", priority: 1, owner: "op-0", limit: 100)).count
+            try reader.incidents(.init(state: .open, priority: 1, owner: "op-0", limit: 100)).count
         }
         return (open, owned)
     }

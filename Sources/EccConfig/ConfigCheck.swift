@@ -1,6 +1,7 @@
 import EccAuth
 import EccCore
 import EccHTTP
+import EccIncidents
 import EccNotify
 import EccRules
 import EccYAML

@@ -1,6 +1,7 @@
 import EccCollectors
 import EccCore
 import EccHTTP
+import EccIncidents
 import EccRules
 import EccYAML
 

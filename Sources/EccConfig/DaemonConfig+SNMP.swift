@@ -1,4 +1,5 @@
 import EccHTTP
+import EccIncidents
 import EccRules
 import EccSNMP
 import EccYAML

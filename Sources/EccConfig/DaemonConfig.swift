@@ -1,3 +1,4 @@
+import EccIncidents
 import EccNotify
 import EccRules
 import EccSNMP

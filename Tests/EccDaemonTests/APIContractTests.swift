@@ -1,5 +1,6 @@
 import EccAPI
 import EccCore
+import EccIncidents
 import Foundation
 import Testing
 

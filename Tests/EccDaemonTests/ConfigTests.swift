@@ -1,6 +1,7 @@
 import EccConfig
 import EccCore
 import EccDaemon
+import EccIncidents
 import EccRules
 import EccSNMP
 import EccStore

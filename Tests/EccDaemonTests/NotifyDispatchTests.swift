@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import EccNotify
 import EccTestSupport
 import Foundation

@@ -1,5 +1,6 @@
 import EccConfig
 import EccDaemon
+import EccIncidents
 import EccRules
 import EccTestSupport
 import EccYAML

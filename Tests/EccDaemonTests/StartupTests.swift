@@ -1,6 +1,7 @@
 import EccClient
 import EccCore
 import EccDaemon
+import EccIncidents
 import EccStore
 import EccTestSupport
 import Foundation

@@ -2,6 +2,7 @@ import EccAuth
 import EccClient
 import EccConfig
 import EccDaemon
+import EccIncidents
 import Foundation
 import Synchronization
 import Testing

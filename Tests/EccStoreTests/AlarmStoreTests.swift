@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import EccStore
 import EccTestSupport
 import Foundation
@@ -41,7 +42,7 @@ struct AlarmStoreTests {
             #expect(incidents.first { $0.alarm.id == 1 }?.alarm.count == 5)
             #expect(incidents.first { $0.alarm.id == 1 }?.state == .new)
             #expect(incidents.first { $0.alarm.id == 2 }?.state == .resolved)
-            #expect(try reader.incidents(.init(state: "resolved")).map(\.alarm.id) == [2])
+            #expect(try reader.incidents(.init(state: .only(.resolved))).map(\.alarm.id) == [2])
             #expect(try reader.alarms(state: .active).map(\.id) == [1])
             #expect(try reader.totalAlarmCount() == 6)
         }

@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import EccStore
 import Foundation
 import Synchronization

@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import EccStore
 import EccTestSupport
 import Foundation
@@ -102,23 +103,23 @@ struct IncidentTests {
 
             let acked = try desk.acknowledge(id, by: "alice", at: Self.at(5))
             #expect(acked.state == .acknowledged && acked.owner == "alice" && acked.acknowledgedAt == Self.at(5))
-            #expect(throws: IncidentDesk.Refusal.self) { try desk.acknowledge(id, by: "bob", at: Self.at(6)) }
+            #expect(throws: IncidentRefusal.self) { try desk.acknowledge(id, by: "bob", at: Self.at(6)) }
             #expect(try desk.acknowledge(id, by: "alice", at: Self.at(6)).state == .acknowledged)  // idempotent
 
             #expect(
                 try desk.addNote(id, text: "checking the optics", by: "alice", at: Self.at(7)).state == .inProgress)
-            #expect(throws: IncidentDesk.Refusal.self) {
+            #expect(throws: IncidentRefusal.self) {
                 try desk.handOver(id, to: "carol", by: "bob", reason: "shift change", at: Self.at(8))
             }
-            #expect(throws: IncidentDesk.Refusal.self) {
+            #expect(throws: IncidentRefusal.self) {
                 try desk.handOver(id, to: "bob", by: "alice", reason: " ", at: Self.at(8))
             }
             #expect(
                 try desk.handOver(id, to: "bob", by: "alice", reason: "shift change", at: Self.at(9)).owner == "bob")
             #expect(try desk.assign(id, group: "network", by: "bob", at: Self.at(10)).assignmentGroup == "network")
-            #expect(throws: IncidentDesk.Refusal.self) { try desk.resolve(id, by: "bob", note: "", at: Self.at(11)) }
+            #expect(throws: IncidentRefusal.self) { try desk.resolve(id, by: "bob", note: "", at: Self.at(11)) }
             #expect(try desk.resolve(id, by: "bob", note: "replaced SFP", at: Self.at(12)).state == .resolved)
-            #expect(throws: IncidentDesk.Refusal.self) { try desk.assign(id, group: "x", by: "bob", at: Self.at(13)) }
+            #expect(throws: IncidentRefusal.self) { try desk.assign(id, group: "x", by: "bob", at: Self.at(13)) }
             let closed = try desk.close(id, by: "bob", at: Self.at(14))
             #expect(closed.state == .closed && closed.closedAt == Self.at(14))
             #expect(!closed.breached, "acknowledged in 5 min and resolved in 12, inside P1's 15 min / 4 h")
@@ -133,10 +134,10 @@ struct IncidentTests {
                 ])
             #expect(detail.journal.first { $0.action == "handed_over" }?.note == "shift change")
             #expect(detail.alarms.map(\.role) == ["alarm"])
-            #expect(throws: IncidentDesk.Refusal.self) { try desk.acknowledge(999, by: "alice", at: Self.at(1)) }
+            #expect(throws: IncidentRefusal.self) { try desk.acknowledge(999, by: "alice", at: Self.at(1)) }
             #expect(try reader.incidents(.init(owner: "bob")).map(\.id) == [id])
             #expect(try reader.incidents(.init(group: "network")).map(\.id) == [id])
-            #expect(try reader.incidents(.init(state: "open")).isEmpty)
+            #expect(try reader.incidents(.init(state: .open)).isEmpty)
         }
     }
 
@@ -205,7 +206,7 @@ struct IncidentTests {
             #expect(try reader.incidents().first?.followUpRequired == true)
             _ = try desk.acknowledge(id, by: "alice", at: Self.at(1))
             _ = try desk.resolve(id, by: "alice", note: "fixed", at: Self.at(2))
-            #expect(throws: IncidentDesk.Refusal.self) { try desk.close(id, by: "alice", at: Self.at(3)) }
+            #expect(throws: IncidentRefusal.self) { try desk.close(id, by: "alice", at: Self.at(3)) }
             _ = try desk.addNote(
                 id, text: "called the customer: service fine", followUp: true, by: "alice", at: Self.at(4))
             #expect(try desk.close(id, by: "alice", at: Self.at(5)).state == .closed)
@@ -233,7 +234,7 @@ struct IncidentTests {
             #expect(try reader.incidents().count == 2)
             // An operator reopens a closed incident with a reason.
             _ = try desk.close(id, by: "alice", at: Self.at(210))
-            #expect(throws: IncidentDesk.Refusal.self) {
+            #expect(throws: IncidentRefusal.self) {
                 try desk.reopen(id, by: "alice", reason: "", at: Self.at(211))
             }
             let reopened = try desk.reopen(id, by: "bob", reason: "customer still down", at: Self.at(212))
@@ -317,7 +318,7 @@ struct IncidentTests {
                 closedIncidents: 30 * day, clearedAlarms: 30 * day, alarmChanges: 30 * day,
                 archiveDirectory: dir + "/archive")
             // Nothing is old enough yet.
-            #expect(try desk.prune(policy, at: Self.at(60 * 24 * 29)) == IncidentDesk.Pruned())
+            #expect(try desk.prune(policy, at: Self.at(60 * 24 * 29)) == Pruned())
             let pruned = try desk.prune(policy, at: Self.at(60 * 24 * 31))
             #expect(pruned.incidents == 2)
             #expect(pruned.alarms == 1, "alarm 1 (cleared, its incident pruned); alarms 2 and 3 are active")
@@ -327,7 +328,7 @@ struct IncidentTests {
             let archived = try String(contentsOfFile: dir + "/archive/incidents-2025-12-26.jsonl", encoding: .utf8)
             #expect(archived.split(separator: "\n").count == 2)
             #expect(archived.contains("\"action\":\"closed\""))
-            #expect(try desk.prune(policy, at: Self.at(60 * 24 * 31)) == IncidentDesk.Pruned())
+            #expect(try desk.prune(policy, at: Self.at(60 * 24 * 31)) == Pruned())
         }
     }
 }

@@ -2,6 +2,7 @@ import CEccProcess
 import EccBus
 import EccCollectors
 import EccCore
+import EccIncidents
 import EccStore
 import Prometheus
 import Synchronization

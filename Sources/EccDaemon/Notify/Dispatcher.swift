@@ -1,5 +1,6 @@
 import EccBus
 import EccCore
+import EccIncidents
 import EccNotify
 import EccStore
 import Foundation

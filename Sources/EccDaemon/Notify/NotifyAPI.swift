@@ -1,6 +1,7 @@
 import EccAPI
 import EccCore
 import EccHTTP
+import EccIncidents
 import EccNotify
 import EccStore
 import Foundation

@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 /// The daemon's engine over recorded events on the events' own time, as fast as the CPU allows: a backtest
 /// ("what would these rules have done last week?").

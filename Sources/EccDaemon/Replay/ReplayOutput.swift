@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import EccRules
 import EccYAML
 

@@ -1,5 +1,6 @@
 import EccConfig
 import EccCore
+import EccIncidents
 import EccRules
 import EccSNMP
 import EccStore

@@ -3,6 +3,7 @@ import EccCollectors
 import EccConfig
 import EccCore
 import EccHTTP
+import EccIncidents
 import EccRules
 import EccStore
 import EccYAML

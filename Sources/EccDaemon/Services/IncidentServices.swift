@@ -1,6 +1,7 @@
 import EccBus
 import EccConfig
 import EccCore
+import EccIncidents
 import EccStore
 import Logging
 import ServiceLifecycle

@@ -1,5 +1,6 @@
 import EccBus
 import EccCore
+import EccIncidents
 import EccStore
 import ServiceLifecycle
 

@@ -2,6 +2,7 @@ import EccAPI
 import EccBus
 import EccCollectors
 import EccCore
+import EccIncidents
 import EccStore
 
 /// What the HTTP API needs from the daemon; the daemon library fills it in.

@@ -1,5 +1,6 @@
 import EccAPI
 import EccCore
+import EccIncidents
 import EccStore
 import Foundation
 import Hummingbird
@@ -19,7 +20,7 @@ enum ITSMRoutes {
         }
         post(router, deps, "/v1/cis", CIImportRequest.self, reload: true) { desk, body, _, actor, now in
             guard let list = body.items else {
-                throw IncidentDesk.Refusal.invalid("give the items: {\"actor\": ..., \"items\": [{\"name\": ...}]}")
+                throw IncidentRefusal.invalid("give the items: {\"actor\": ..., \"items\": [{\"name\": ...}]}")
             }
             let items = list.map { ConfigurationItem(name: $0.name, parent: $0.parent, attributes: $0.attributes) }
             let (added, updated) = try desk.importCIs(items, by: actor, at: now)
@@ -41,16 +42,16 @@ enum ITSMRoutes {
         }
         post(router, deps, "/v1/changes", ChangeRequest.self, reload: false) { desk, body, _, actor, now in
             guard let startText = body.start else {
-                throw IncidentDesk.Refusal.invalid("start must be an RFC 3339 time")
+                throw IncidentRefusal.invalid("start must be an RFC 3339 time")
             }
             guard let endText = body.end else {
-                throw IncidentDesk.Refusal.invalid("end must be an RFC 3339 time (every change window has an end)")
+                throw IncidentRefusal.invalid("end must be an RFC 3339 time (every change window has an end)")
             }
             let start: EventTime
             let end: EventTime
             switch (RFC3339.check(startText), RFC3339.check(endText)) {
-            case (.failure(let p), _): throw IncidentDesk.Refusal.invalid("start: " + p.message(startText))
-            case (_, .failure(let p)): throw IncidentDesk.Refusal.invalid("end: " + p.message(endText))
+            case (.failure(let p), _): throw IncidentRefusal.invalid("start: " + p.message(startText))
+            case (_, .failure(let p)): throw IncidentRefusal.invalid("end: " + p.message(endText))
             case (.success(let s), .success(let e)): (start, end) = (s, e)
             }
             let change = try desk.requestChange(
@@ -69,7 +70,7 @@ enum ITSMRoutes {
                 router, deps, "/v1/changes/:id/\(decision.rawValue)", ChangeDecisionRequest.self,
                 reload: state != .rejected
             ) { desk, body, id, actor, now in
-                guard let id else { throw IncidentDesk.Refusal.invalid("bad change id") }
+                guard let id else { throw IncidentRefusal.invalid("bad change id") }
                 return ChangeView(try desk.decideChange(id, state, by: actor, note: body.note, at: now))
             }
         }
@@ -91,17 +92,17 @@ enum ITSMRoutes {
         post(router, deps, "/v1/problems/:id/link", ProblemLinkRequest.self, reload: false) {
             desk, body, id, actor, now in
             guard let id, let incident = body.incident else {
-                throw IncidentDesk.Refusal.invalid("give the incident to link: {\"incident\": 12}")
+                throw IncidentRefusal.invalid("give the incident to link: {\"incident\": 12}")
             }
             return ProblemView(try desk.linkIncident(incident, toProblem: id, by: actor, at: now))
         }
         post(router, deps, "/v1/problems/:id/update", ProblemUpdateRequest.self, reload: false) {
             desk, body, id, actor, now in
-            guard let id else { throw IncidentDesk.Refusal.invalid("bad problem id") }
+            guard let id else { throw IncidentRefusal.invalid("bad problem id") }
             var state: ProblemState?
             if let s = body.state {
                 guard let st = ProblemState(rawValue: s) else {
-                    throw IncidentDesk.Refusal.invalid(
+                    throw IncidentRefusal.invalid(
                         "state must be \(ProblemState.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 state = st

@@ -1,5 +1,6 @@
 import EccAPI
 import EccCore
+import EccIncidents
 import EccStore
 import Foundation
 import Hummingbird
@@ -13,15 +14,15 @@ enum IncidentRoutes {
     static func add(to router: Router<APIRequestContext>, _ deps: APIDependencies) {
         router.get("/v1/incidents") { request, _ -> Response in
             let q = request.uri.queryParameters
-            var filter = StoreReader.IncidentFilter()
+            var filter = IncidentFilter()
             if let s = q.get("state") {
-                guard s == "open" || IncidentState(rawValue: s) != nil else {
+                guard let state = IncidentFilter.StateFilter(s) else {
                     return Responses.error(
                         .badRequest,
                         "state must be open, \(IncidentState.allCases.map(\.rawValue).joined(separator: ", "))",
                         field: "state")
                 }
-                filter.state = s
+                filter.state = state
             }
             filter.host = q.get("host")
             filter.owner = q.get("owner")
@@ -82,11 +83,11 @@ enum IncidentRoutes {
             try desk.acknowledge(id, by: actor, note: body.note, at: now)
         }
         action(router, deps, .assign, AssignRequest.self) { desk, id, actor, body, now in
-            guard let group = body.group else { throw IncidentDesk.Refusal.invalid("give the group") }
+            guard let group = body.group else { throw IncidentRefusal.invalid("give the group") }
             return try desk.assign(id, group: group, by: actor, reason: body.reason, at: now)
         }
         action(router, deps, .handOver, HandOverRequest.self) { desk, id, actor, body, now in
-            guard let to = body.to else { throw IncidentDesk.Refusal.invalid("give who takes it over (to)") }
+            guard let to = body.to else { throw IncidentRefusal.invalid("give who takes it over (to)") }
             return try desk.handOver(
                 id, to: to, by: actor, reason: body.reason ?? "", override: body.override ?? false, at: now)
         }
@@ -140,7 +141,7 @@ enum IncidentRoutes {
 
     /// The answer for an action that threw: 404, 409, 400 or 503.
     static func refused(_ error: any Error) -> Response {
-        guard let refusal = error as? IncidentDesk.Refusal else {
+        guard let refusal = error as? IncidentRefusal else {
             return Responses.error(.serviceUnavailable, "\(error)")
         }
         switch refusal {

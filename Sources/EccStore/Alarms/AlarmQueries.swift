@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 /// Read queries over alarms, shared by the writer (restore) and the reader (API).
 enum AlarmQueries {

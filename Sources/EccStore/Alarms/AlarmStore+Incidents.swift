@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 /// Incidents driven by alarm changes, in the same transaction as the change: opened for a raised (or
 /// released) alarm, reopened when a resolved incident's alarm returns within the reopen window, linked
@@ -32,77 +33,82 @@ extension AlarmStore {
                 note: "alarm #\(a.id) outlived its root cause and gets an incident of its own")
         }
         if try reopenIncident(for: a, at: at) { return }
-        let priority = IncidentPolicy.priority(severity: a.severity, criticality: cls.criticality)
-        let due = policy.deadlines(priority: priority, opened: at)
+        let opening = IncidentLifecycle.opening(for: a, cls, policy: policy, at: at)
         let s = try c.cached(
             """
             INSERT INTO incidents(alarm_id, state, severity, title, host, opened_at, updated_at, priority, ci,
                 response_due, resolution_due, follow_up_required, rule, alarm_key)
-                VALUES(?1, 'new', ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
             """)
         defer { s.reset() }
         s.bind(1, Int64(bitPattern: a.id))
-        s.bind(2, a.severity.name)
-        s.bind(3, a.summary)
-        s.bind(4, a.host)
-        s.bind(5, at.nanoseconds)
-        s.bind(6, Int64(priority))
-        s.bind(7, cls.ci)
-        s.bind(8, due.response?.nanoseconds)
-        s.bind(9, due.resolution?.nanoseconds)
-        s.bind(10, Int64(cls.followUp ? 1 : 0))
-        s.bind(11, a.rule)
-        s.bind(12, a.key)
+        s.bind(2, IncidentState.new)
+        s.bind(3, a.severity.name)
+        s.bind(4, a.summary)
+        s.bind(5, a.host)
+        s.bind(6, at.nanoseconds)
+        s.bind(7, Int64(opening.priority))
+        s.bind(8, cls.ci)
+        s.bind(9, opening.response?.nanoseconds)
+        s.bind(10, opening.resolution?.nanoseconds)
+        s.bind(11, Int64(cls.followUp ? 1 : 0))
+        s.bind(12, a.rule)
+        s.bind(13, a.key)
         try s.run()
         let id = c.lastInsertRowID
         try IncidentRecords.link(c, incident: id, alarm: a.id, role: "alarm")
-        try IncidentRecords.journal(
-            c, incident: id, at: at, actor: "eccd", action: "opened", field: "state", new: "new",
-            note:
-                "P\(priority): \(a.severity.name) alarm #\(a.id) on \(cls.ci) (criticality \(cls.criticality.rawValue))"
-                + (cls.followUp ? "; follow-up required" : ""))
+        try IncidentRecords.journal(c, incident: id, at: at, opening.journal)
     }
 
-    /// The alarm of a recently resolved incident returned: the same incident is reopened (its SLA clocks
-    /// keep running from the first opening). Returns false when there is none to reopen.
+    /// The alarm of a recently resolved incident returned: the same incident is reopened
+    /// (``IncidentLifecycle/alarmReturned(_:as:at:)``). Returns false when there is none to reopen.
     private func reopenIncident(for a: Alarm, at: EventTime) throws(StoreError) -> Bool {
         let c = connection
         let find = try c.cached(
-            """
-            SELECT id, alarm_id, owner FROM incidents
-                WHERE rule = ?1 AND alarm_key = ?2 AND state = 'resolved' AND resolved_at >= ?3
-                ORDER BY resolved_at DESC LIMIT 1
-            """)
-        defer { find.reset() }
+            IncidentRecords.select(
+                where: """
+                    i.rule = ?1 AND i.alarm_key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
+                    ORDER BY i.resolved_at DESC LIMIT 1
+                    """))
         find.bind(1, a.rule)
         find.bind(2, a.key)
         find.bind(3, at.nanoseconds &- policy.reopenWindow)
-        guard try find.step() else { return false }
-        let id = find.int(0)
-        let previous = find.int(1)
-        let state = find.isNull(2) ? IncidentState.new : .inProgress
-        let u = try c.cached(
-            """
-            UPDATE incidents SET state = ?2, alarm_id = ?3, severity = ?4, title = ?5, updated_at = ?6,
-                resolved_at = NULL, reopen_count = reopen_count + 1 WHERE id = ?1
-            """)
-        defer { u.reset() }
-        u.bind(1, id)
-        u.bind(2, state.rawValue)
-        u.bind(3, Int64(bitPattern: a.id))
-        u.bind(4, a.severity.name)
-        u.bind(5, a.summary)
-        u.bind(6, at.nanoseconds)
-        try u.run()
+        let found = try find.step() ? IncidentRecords.read(find) : nil
+        find.reset()
+        guard let before = found else { return false }
+        let t = IncidentLifecycle.alarmReturned(before, as: a, at: at)
+        try IncidentRecords.save(c, before: before, after: t.incident)
         let relink = try c.cached("UPDATE incident_alarms SET role = 'reopen' WHERE alarm_id = ?1")
         defer { relink.reset() }
-        relink.bind(1, previous)
+        relink.bind(1, Int64(bitPattern: before.alarm.id))
         try relink.run()
-        try IncidentRecords.link(c, incident: id, alarm: a.id, role: "alarm")
-        try IncidentRecords.journal(
-            c, incident: id, at: at, actor: "eccd", action: "reopened", field: "state", old: "resolved",
-            new: state.rawValue, note: "alarm returned as #\(a.id) within the reopen window")
+        try IncidentRecords.link(c, incident: before.id, alarm: a.id, role: "alarm")
+        try execute(t, at: at)
         return true
+    }
+
+    /// A transition's effects, in the alarm change's transaction.
+    private func execute(_ t: IncidentTransition, at: EventTime) throws(StoreError) {
+        for effect in t.effects {
+            switch effect {
+            case .journal(let line): try IncidentRecords.journal(connection, incident: t.incident.id, at: at, line)
+            case .stopEscalations(let reason):
+                try OutboxRecords.stopEscalations(
+                    connection, alarm: nil, incident: t.incident.id, reason: reason, at: at)
+            case .queueBreachEvent(let target, let due):
+                try IncidentRecords.queueSLAEvent(
+                    connection, incident: t.incident.id, target: target, breached: true, due: due)
+            }
+        }
+    }
+
+    /// The open incident whose current alarm is `alarm`, if any.
+    private func openIncident(ofAlarm alarm: UInt64) throws(StoreError) -> Incident? {
+        let find = try connection.cached(
+            IncidentRecords.select(where: "i.alarm_id = ?1 AND i.state IN ('new', 'acknowledged', 'in_progress')"))
+        defer { find.reset() }
+        find.bind(1, Int64(bitPattern: alarm))
+        return try find.step() ? IncidentRecords.read(find) : nil
     }
 
     /// A symptom (suppressed by a root cause) is linked to the root cause's incident.
@@ -120,59 +126,25 @@ extension AlarmStore {
             note: "alarm #\(a.id) (\(a.rule) [\(a.key)]) is a symptom of #\(cause)")
     }
 
-    /// The alarm's severity changed (escalation): its open incident's priority follows.
+    /// The alarm's severity changed (escalation): its open incident's priority follows
+    /// (``IncidentLifecycle/severityChanged(_:to:priority:at:)``).
     func updateIncidentSeverity(_ a: Alarm, at: EventTime) throws(StoreError) {
-        let c = connection
-        let find = try c.cached(
-            "SELECT id, severity, priority, ci FROM incidents WHERE alarm_id = ?1 AND state IN ('new', 'acknowledged', 'in_progress')"
-        )
-        defer { find.reset() }
-        find.bind(1, Int64(bitPattern: a.id))
-        guard try find.step(), find.text(1) != a.severity.name else { return }
-        let id = find.int(0)
-        let old = Int(find.int(2))
+        guard let before = try openIncident(ofAlarm: a.id), before.severity != a.severity else { return }
         let cls = policy.classify(a, storedOrigin(a.id))
         let priority = IncidentPolicy.priority(severity: a.severity, criticality: cls.criticality)
-        let u = try c.cached("UPDATE incidents SET severity = ?2, priority = ?3, updated_at = ?4 WHERE id = ?1")
-        defer { u.reset() }
-        u.bind(1, id)
-        u.bind(2, a.severity.name)
-        u.bind(3, Int64(priority))
-        u.bind(4, at.nanoseconds)
-        try u.run()
-        if priority != old {
-            try IncidentRecords.journal(
-                c, incident: id, at: at, actor: "eccd", action: "priority", field: "priority", old: "P\(old)",
-                new: "P\(priority)", note: "alarm #\(a.id) is now \(a.severity.name)")
+        guard let t = IncidentLifecycle.severityChanged(before, to: a.severity, priority: priority, at: at) else {
+            return
         }
+        try IncidentRecords.save(connection, before: before, after: t.incident)
+        try execute(t, at: at)
     }
 
-    /// The alarm cleared: its open incident is resolved. Cleared after the resolution deadline, before the
-    /// SLA sweep saw it: the breach is marked and its event queued for the next sweep.
+    /// The alarm cleared: its open incident is resolved (``IncidentLifecycle/alarmCleared(_:at:)``).
     func resolveIncident(for a: Alarm, at: EventTime) throws(StoreError) {
-        let c = connection
-        let find = try c.cached(
-            """
-            SELECT id, state, resolution_due, resolution_breached FROM incidents
-                WHERE alarm_id = ?1 AND state IN ('new', 'acknowledged', 'in_progress')
-            """)
-        defer { find.reset() }
-        find.bind(1, Int64(bitPattern: a.id))
-        guard try find.step() else { return }
-        let id = find.int(0)
-        let old = find.text(1)
-        if let due = find.optionalInt(2).map({ EventTime(nanoseconds: $0) }), at > due, find.int(3) == 0 {
-            try IncidentRecords.markBreached(c, incident: id, target: "resolution", due: due, at: at)
-            try IncidentRecords.queueSLAEvent(c, incident: id, target: "resolution", breached: true, due: due)
-        }
-        let u = try c.cached("UPDATE incidents SET state = 'resolved', updated_at = ?2, resolved_at = ?2 WHERE id = ?1")
-        defer { u.reset() }
-        u.bind(1, id)
-        u.bind(2, at.nanoseconds)
-        try u.run()
-        try IncidentRecords.journal(
-            c, incident: id, at: at, actor: "eccd", action: "resolved", field: "state", old: old, new: "resolved",
-            note: "alarm #\(a.id) cleared")
+        guard let before = try openIncident(ofAlarm: a.id), let t = IncidentLifecycle.alarmCleared(before, at: at)
+        else { return }
+        try IncidentRecords.save(connection, before: before, after: t.incident)
+        try execute(t, at: at)
     }
 
     /// The raising event stored with an alarm.

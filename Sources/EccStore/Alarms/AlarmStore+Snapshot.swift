@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 extension AlarmStore {
     /// Replaces the stored engine snapshot, in one transaction.

@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import Foundation
 
 /// The write side of the store: applies alarm change batches in transactions. Confined to one thread

@@ -1,63 +1,5 @@
 import EccCore
-
-/// An incident: the work item opened for an alarm, with its owner, priority and SLA clocks.
-public struct Incident: Sendable, Hashable {
-    public var id: Int64
-    public var state: IncidentState
-    public var severity: Severity
-    public var title: String
-    public var host: String
-    public var openedAt: EventTime
-    public var updatedAt: EventTime
-    public var resolvedAt: EventTime?
-    /// 1 (P1, most urgent) to 5.
-    public var priority: Int = 3
-    /// The configuration item it is about.
-    public var ci: String = ""
-    public var assignmentGroup: String?
-    /// Whoever acknowledged it first, until an explicit hand-over.
-    public var owner: String?
-    public var acknowledgedAt: EventTime?
-    public var closedAt: EventTime?
-    public var responseDue: EventTime?
-    public var resolutionDue: EventTime?
-    /// Near-breach was announced for the response / resolution target.
-    public var responseWarned = false
-    public var resolutionWarned = false
-    public var responseBreached = false
-    public var resolutionBreached = false
-    public var reopenCount: Int64 = 0
-    /// Closing needs a follow-up note (the CI or customer is flagged "follow-up required").
-    public var followUpRequired = false
-    public var followUpDone = false
-    /// Its current alarm, as it stands now.
-    public var alarm: Alarm
-
-    /// True when either SLA target was missed.
-    public var breached: Bool { responseBreached || resolutionBreached }
-}
-
-/// One line of an incident's journal: who changed what, when, from what to what, and why.
-public struct JournalEntry: Sendable, Hashable {
-    public var seq: Int64
-    public var at: EventTime
-    public var actor: String
-    /// `opened`, `acknowledged`, `assigned`, `handed_over`, `note`, `follow_up`, `resolved`, `closed`,
-    /// `reopened`, `priority`, `symptom_linked`, `sla_near_breach`, `sla_breached`.
-    public var action: String
-    public var field: String?
-    public var old: String?
-    public var new: String?
-    public var note: String?
-}
-
-/// An incident with its timeline and its alarms.
-public struct IncidentDetail: Sendable {
-    public var incident: Incident
-    public var journal: [JournalEntry]
-    /// Every alarm linked to it: `alarm` (current), `reopen` (earlier alarms), `symptom`.
-    public var alarms: [(role: String, alarm: Alarm)]
-}
+import EccIncidents
 
 /// SQL shared by the writers of incidents (the alarm writer and the operator desk) and the reader.
 enum IncidentRecords {
@@ -99,6 +41,50 @@ enum IncidentRecords {
         return try s.step() ? read(s) : nil
     }
 
+    /// Writes the fields a transition changed (and only those: a column this version does not model, or a
+    /// state it read as closed, is left as it was when nothing changed it).
+    static func save(_ c: Connection, before: Incident, after: Incident) throws(StoreError) {
+        var sets: [String] = []
+        var values: [Statement.Value] = []
+        func column<T: Equatable>(_ name: String, _ path: KeyPath<Incident, T>, _ value: (T) -> Statement.Value) {
+            guard before[keyPath: path] != after[keyPath: path] else { return }
+            values.append(value(after[keyPath: path]))
+            sets.append("\(name) = ?\(values.count + 1)")
+        }
+        func time(_ t: EventTime?) -> Statement.Value { t.map { .int($0.nanoseconds) } ?? .null }
+        func flag(_ b: Bool) -> Statement.Value { .int(b ? 1 : 0) }
+        column("state", \.state) { .text($0.rawValue) }
+        column("alarm_id", \.alarm.id) { .int(Int64(bitPattern: $0)) }
+        column("severity", \.severity) { .text($0.name) }
+        column("title", \.title) { .text($0) }
+        column("priority", \.priority) { .int(Int64($0)) }
+        column("owner", \.owner) { $0.map(Statement.Value.text) ?? .null }
+        column("assignment_group", \.assignmentGroup) { $0.map(Statement.Value.text) ?? .null }
+        column("acknowledged_at", \.acknowledgedAt, time)
+        column("resolved_at", \.resolvedAt, time)
+        column("closed_at", \.closedAt, time)
+        column("reopen_count", \.reopenCount) { .int($0) }
+        column("follow_up_done", \.followUpDone, flag)
+        column("response_breached", \.responseBreached, flag)
+        column("resolution_breached", \.resolutionBreached, flag)
+        column("response_warned", \.responseWarned, flag)
+        column("resolution_warned", \.resolutionWarned, flag)
+        column("updated_at", \.updatedAt) { .int($0.nanoseconds) }
+        guard !sets.isEmpty else { return }
+        let s = try c.cached("UPDATE incidents SET \(sets.joined(separator: ", ")) WHERE id = ?1")
+        defer { s.reset() }
+        s.bind(1, before.id)
+        for (n, v) in values.enumerated() { s.bind(Int32(n + 2), v) }
+        try s.run()
+    }
+
+    /// Appends a transition's journal line.
+    static func journal(_ c: Connection, incident: Int64, at: EventTime, _ line: JournalLine) throws(StoreError) {
+        try journal(
+            c, incident: incident, at: at, actor: line.actor, action: line.action, field: line.field, old: line.old,
+            new: line.new, note: line.note)
+    }
+
     /// Appends to the journal (the table refuses updates).
     static func journal(
         _ c: Connection, incident: Int64, at: EventTime, actor: String, action: String, field: String? = nil,
@@ -137,29 +123,14 @@ enum IncidentRecords {
         return out
     }
 
-    /// Marks an SLA target (`response` or `resolution`) missed — its near-breach counts as announced
-    /// too — and journals it. Nothing goes on the bus here: the SLA sweep returns the events it finds, and
-    /// others are queued with ``queueSLAEvent(_:incident:target:breached:due:)``.
-    static func markBreached(_ c: Connection, incident: Int64, target: String, due: EventTime, at: EventTime)
-        throws(StoreError)
-    {
-        let s = try c.cached("UPDATE incidents SET \(target)_breached = 1, \(target)_warned = 1 WHERE id = ?1")
-        defer { s.reset() }
-        s.bind(1, incident)
-        try s.run()
-        try journal(
-            c, incident: incident, at: at, actor: "eccd", action: "sla_breached", field: target,
-            new: due.description, note: "\(target) target missed: was due \(due)")
-    }
-
     /// Queues an SLA event for the next SLA sweep to put on the bus, in the transaction that found it.
-    static func queueSLAEvent(_ c: Connection, incident: Int64, target: String, breached: Bool, due: EventTime)
-        throws(StoreError)
-    {
+    static func queueSLAEvent(
+        _ c: Connection, incident: Int64, target: SLAClock.Target, breached: Bool, due: EventTime
+    ) throws(StoreError) {
         let s = try c.cached("INSERT INTO sla_outbox(incident_id, target, breached, due) VALUES(?1, ?2, ?3, ?4)")
         defer { s.reset() }
         s.bind(1, incident)
-        s.bind(2, target)
+        s.bind(2, target.rawValue)
         s.bind(3, Int64(breached ? 1 : 0))
         s.bind(4, due.nanoseconds)
         try s.run()

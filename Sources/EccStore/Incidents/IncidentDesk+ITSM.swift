@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 /// Configuration items, changes, problems and knowledge: the rest of the service desk. Each action is one
 /// transaction with a row in the append-only `itsm_journal`.
@@ -7,11 +8,11 @@ extension IncidentDesk {
 
     /// Adds or replaces configuration items. Parents must be known (imported now or before), and the
     /// parent relation must stay free of cycles. Returns how many were added and updated.
-    public func importCIs(_ items: [ConfigurationItem], by actor: String, at: EventTime) throws(Refusal) -> (
+    public func importCIs(_ items: [ConfigurationItem], by actor: String, at: EventTime) throws(IncidentRefusal) -> (
         added: Int, updated: Int
     ) {
         guard !items.isEmpty else { throw .invalid("no configuration items to import") }
-        return try write(actor: actor) { (c) throws(Refusal) -> (Int, Int) in
+        return try write(actor: actor) { (c) throws(IncidentRefusal) -> (Int, Int) in
             var parents: [String: String?] = [:]
             let all = try store { () throws(StoreError) in try c.prepare("SELECT name, parent FROM cis") }
             while try store({ () throws(StoreError) in try all.step() }) { parents[all.text(0)] = all.optionalText(1) }
@@ -72,7 +73,7 @@ extension IncidentDesk {
     public func requestChange(
         title: String, description: String? = nil, start: EventTime, end: EventTime, cis: [String], by actor: String,
         at: EventTime
-    ) throws(Refusal) -> Change {
+    ) throws(IncidentRefusal) -> Change {
         guard !title.isEmpty else { throw .invalid("a change needs a title") }
         guard end > start else { throw .invalid("the change window must end after it starts") }
         guard end.nanoseconds - start.nanoseconds <= 31 * 86_400_000_000_000 else {
@@ -81,7 +82,7 @@ extension IncidentDesk {
         let names = cis.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw .invalid("name the configuration items the change touches (cis)") }
         guard !names.contains(where: { $0.contains(",") }) else { throw .invalid("CI names cannot contain commas") }
-        return try write(actor: actor) { (c) throws(Refusal) -> Change in
+        return try write(actor: actor) { (c) throws(IncidentRefusal) -> Change in
             try store { () throws(StoreError) -> Change in
                 let s = try c.cached(
                     """
@@ -113,9 +114,9 @@ extension IncidentDesk {
     public func decideChange(
         _ id: Int64, _ decision: ChangeState, by actor: String, note: String? = nil, at: EventTime
     )
-        throws(Refusal) -> Change
+        throws(IncidentRefusal) -> Change
     {
-        try write(actor: actor) { (c) throws(Refusal) -> Change in
+        try write(actor: actor) { (c) throws(IncidentRefusal) -> Change in
             guard let ch = try store({ () throws(StoreError) in try ITSMRecords.change(c, id: id) }) else {
                 throw .notFound("no change \(id)")
             }
@@ -156,11 +157,11 @@ extension IncidentDesk {
     // MARK: Problems
 
     /// Opens a problem linking incidents with a common cause.
-    public func openProblem(title: String, incidents: [Int64], by actor: String, at: EventTime) throws(Refusal)
+    public func openProblem(title: String, incidents: [Int64], by actor: String, at: EventTime) throws(IncidentRefusal)
         -> Problem
     {
         guard !title.isEmpty else { throw .invalid("a problem needs a title") }
-        return try write(actor: actor) { (c) throws(Refusal) -> Problem in
+        return try write(actor: actor) { (c) throws(IncidentRefusal) -> Problem in
             let id = try store { () throws(StoreError) -> Int64 in
                 let s = try c.cached(
                     """
@@ -181,10 +182,11 @@ extension IncidentDesk {
     }
 
     /// Links an incident to a problem.
-    public func linkIncident(_ incident: Int64, toProblem id: Int64, by actor: String, at: EventTime) throws(Refusal)
+    public func linkIncident(_ incident: Int64, toProblem id: Int64, by actor: String, at: EventTime)
+        throws(IncidentRefusal)
         -> Problem
     {
-        try write(actor: actor) { (c) throws(Refusal) -> Problem in
+        try write(actor: actor) { (c) throws(IncidentRefusal) -> Problem in
             _ = try loadProblem(c, id)
             try link(c, problem: id, incident: incident, actor: actor, at: at)
             return try loadProblem(c, id)
@@ -197,8 +199,8 @@ extension IncidentDesk {
     public func updateProblem(
         _ id: Int64, state: ProblemState?, rootCause: String?, workaround: String?, matchText: String? = nil,
         by actor: String, at: EventTime
-    ) throws(Refusal) -> Problem {
-        try write(actor: actor) { (c) throws(Refusal) -> Problem in
+    ) throws(IncidentRefusal) -> Problem {
+        try write(actor: actor) { (c) throws(IncidentRefusal) -> Problem in
             let p = try loadProblem(c, id)
             let newWorkaround = workaround ?? p.workaround
             if state == .knownError, (newWorkaround ?? "").isEmpty {
@@ -231,14 +233,16 @@ extension IncidentDesk {
         }
     }
 
-    private func loadProblem(_ c: Connection, _ id: Int64) throws(Refusal) -> Problem {
+    private func loadProblem(_ c: Connection, _ id: Int64) throws(IncidentRefusal) -> Problem {
         guard let p = try store({ () throws(StoreError) in try ITSMRecords.problem(c, id: id) }) else {
             throw .notFound("no problem \(id)")
         }
         return p
     }
 
-    private func link(_ c: Connection, problem: Int64, incident: Int64, actor: String, at: EventTime) throws(Refusal) {
+    private func link(_ c: Connection, problem: Int64, incident: Int64, actor: String, at: EventTime)
+        throws(IncidentRefusal)
+    {
         guard try store({ () throws(StoreError) in try IncidentRecords.load(c, id: incident) }) != nil else {
             throw .notFound("no incident \(incident)")
         }
@@ -260,7 +264,7 @@ extension IncidentDesk {
     /// Adds a knowledge article, matched to incidents by rule, CI or text in the title (at least one).
     public func addArticle(
         title: String, body: String, rule: String?, ci: String?, text: String?, by actor: String, at: EventTime
-    ) throws(Refusal) -> KnowledgeArticle {
+    ) throws(IncidentRefusal) -> KnowledgeArticle {
         guard !title.isEmpty, !body.isEmpty else { throw .invalid("an article needs a title and a body") }
         let rule = rule.flatMap { $0.isEmpty ? nil : $0 }
         let ci = ci.flatMap { $0.isEmpty ? nil : $0 }
@@ -268,7 +272,7 @@ extension IncidentDesk {
         guard rule != nil || ci != nil || text != nil else {
             throw .invalid("say which incidents it helps: a rule, a CI or a text in their title")
         }
-        return try write(actor: actor) { (c) throws(Refusal) -> KnowledgeArticle in
+        return try write(actor: actor) { (c) throws(IncidentRefusal) -> KnowledgeArticle in
             try store { () throws(StoreError) -> KnowledgeArticle in
                 let s = try c.cached(
                     """

@@ -1,57 +1,18 @@
 import EccAPI
 import EccCore
+import EccIncidents
 import Foundation
 
-/// How long history is kept. Nil keeps it forever.
-public struct RetentionPolicy: Sendable, Equatable {
-    /// Closed incidents (by closing time), with their journal and alarm links.
-    public var closedIncidents: Int64?
-    /// Cleared alarms no kept incident refers to, with their changes and raising events.
-    public var clearedAlarms: Int64?
-    /// Rows of the alarm change journal (`alarm_changes`), whatever their alarm.
-    public var alarmChanges: Int64?
-    /// Pruned incidents are first appended here as JSON lines (`incidents-YYYY-MM-DD.jsonl`).
-    public var archiveDirectory: String?
-    /// Finished notifications (sent, failed, digested, skipped) with their attempts, and ended escalations,
-    /// by when they were made.
-    public var notifications: Int64?
-
-    public init(
-        closedIncidents: Int64? = nil, clearedAlarms: Int64? = nil, alarmChanges: Int64? = nil,
-        archiveDirectory: String? = nil, notifications: Int64? = nil
-    ) {
-        self.notifications = notifications
-        self.closedIncidents = closedIncidents
-        self.clearedAlarms = clearedAlarms
-        self.alarmChanges = alarmChanges
-        self.archiveDirectory = archiveDirectory
-    }
-
-    public var isEmpty: Bool {
-        closedIncidents == nil && clearedAlarms == nil && alarmChanges == nil && notifications == nil
-    }
-}
-
 extension IncidentDesk {
-    /// What one pruning pass removed.
-    public struct Pruned: Sendable, Equatable {
-        public var incidents = 0
-        public var alarms = 0
-        public var alarmChanges = 0
-        public var notifications = 0
-
-        public init() {}
-    }
-
     /// Prunes (and archives) what the policy no longer keeps, in chunks of a few thousand rows, each its own
     /// short transaction so the alarm writer is never held up for long.
-    public func prune(_ policy: RetentionPolicy, at now: EventTime) throws(Refusal) -> Pruned {
+    public func prune(_ policy: RetentionPolicy, at now: EventTime) throws(IncidentRefusal) -> Pruned {
         var out = Pruned()
         let chunk = 2000
         if let keep = policy.closedIncidents {
             let cutoff = now.nanoseconds &- keep
             while true {
-                let n = try write(actor: "eccd") { (c) throws(Refusal) -> Int in
+                let n = try write(actor: "eccd") { (c) throws(IncidentRefusal) -> Int in
                     try store { () throws(StoreError) -> Int in
                         let s = try c.prepare(
                             "SELECT id FROM incidents WHERE state = 'closed' AND closed_at < ?1 ORDER BY id LIMIT \(chunk)"
@@ -76,7 +37,7 @@ extension IncidentDesk {
         if let keep = policy.clearedAlarms {
             let cutoff = now.nanoseconds &- keep
             while true {
-                let n = try write(actor: "eccd") { (c) throws(Refusal) -> Int in
+                let n = try write(actor: "eccd") { (c) throws(IncidentRefusal) -> Int in
                     try store { () throws(StoreError) -> Int in
                         let s = try c.prepare(
                             """
@@ -103,7 +64,7 @@ extension IncidentDesk {
         if let keep = policy.alarmChanges {
             let cutoff = now.nanoseconds &- keep
             while true {
-                let n = try write(actor: "eccd") { (c) throws(Refusal) -> Int in
+                let n = try write(actor: "eccd") { (c) throws(IncidentRefusal) -> Int in
                     try store { () throws(StoreError) -> Int in
                         let s = try c.prepare(
                             """
@@ -122,7 +83,7 @@ extension IncidentDesk {
         if let keep = policy.notifications {
             let cutoff = now.nanoseconds &- keep
             while true {
-                let n = try write(actor: "eccd") { (c) throws(Refusal) -> Int in
+                let n = try write(actor: "eccd") { (c) throws(IncidentRefusal) -> Int in
                     try store { () throws(StoreError) -> Int in
                         let s = try c.prepare(
                             """
@@ -142,7 +103,7 @@ extension IncidentDesk {
                 out.notifications += n
                 if n < chunk { break }
             }
-            _ = try write(actor: "eccd") { (c) throws(Refusal) -> Int in
+            _ = try write(actor: "eccd") { (c) throws(IncidentRefusal) -> Int in
                 try store { () throws(StoreError) -> Int in
                     let s = try c.prepare("DELETE FROM escalations WHERE next_at IS NULL AND stopped_at < ?1")
                     s.bind(1, cutoff)

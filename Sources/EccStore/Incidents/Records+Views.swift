@@ -1,5 +1,6 @@
 import EccAPI
 import EccCore
+import EccIncidents
 
 // Incidents and ITSM records as EccAPI's answers (the API's JSON, the retention archive's lines): the
 // one place where that shape meets the model.

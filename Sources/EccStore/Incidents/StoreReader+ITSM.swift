@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 extension StoreReader {
     /// Every configuration item, by name.

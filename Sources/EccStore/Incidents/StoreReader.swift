@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import Synchronization
 
 /// The read side of the store for the API and CLI: its own connection (WAL lets it read while the writer
@@ -17,45 +18,14 @@ public final class StoreReader: Sendable {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> R in try body(c) }
     }
 
-    /// Filters for ``incidents(_:)``; nil matches everything.
-    public struct IncidentFilter: Sendable {
-        /// A state, or `open` for new, acknowledged and in progress.
-        public var state: String?
-        public var severity: Severity?
-        public var host: String?
-        /// 1 (P1) to 5.
-        public var priority: Int?
-        public var owner: String?
-        public var group: String?
-        public var ci: String?
-        /// Only incidents that missed (true) or met so far (false) their SLA targets.
-        public var breached: Bool?
-        public var limit: Int
-
-        public init(
-            state: String? = nil, severity: Severity? = nil, host: String? = nil, priority: Int? = nil,
-            owner: String? = nil, group: String? = nil, ci: String? = nil, breached: Bool? = nil, limit: Int = 1000
-        ) {
-            self.state = state
-            self.severity = severity
-            self.host = host
-            self.priority = priority
-            self.owner = owner
-            self.group = group
-            self.ci = ci
-            self.breached = breached
-            self.limit = limit
-        }
-    }
-
     /// Incidents, newest first.
     public func incidents(_ filter: IncidentFilter = IncidentFilter()) throws(StoreError) -> [Incident] {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> [Incident] in
             var conditions: [String] = []
-            if filter.state == "open" {
-                conditions.append("i.state IN ('new', 'acknowledged', 'in_progress')")
-            } else if filter.state != nil {
-                conditions.append("i.state = ?1")
+            switch filter.state {
+            case .open: conditions.append("i.state IN ('new', 'acknowledged', 'in_progress')")
+            case .only: conditions.append("i.state = ?1")
+            case nil: break
             }
             if filter.severity != nil { conditions.append("i.severity = ?2") }
             if filter.host != nil { conditions.append("i.host = ?3") }
@@ -72,7 +42,7 @@ public final class StoreReader: Sendable {
             let s = try c.prepare(
                 IncidentRecords.select(where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "))
                     + " ORDER BY i.id DESC LIMIT \(max(0, filter.limit))")
-            if let v = filter.state, v != "open" { s.bind(1, v) }
+            if case .only(let state) = filter.state { s.bind(1, state) }
             if let v = filter.severity { s.bind(2, v.name) }
             if let v = filter.host { s.bind(3, v) }
             if let v = filter.priority { s.bind(4, Int64(v)) }
@@ -130,3 +100,5 @@ public final class StoreReader: Sendable {
         }
     }
 }
+
+extension StoreReader: StoreQueries {}

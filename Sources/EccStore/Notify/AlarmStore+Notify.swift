@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 /// The write side of the notification outbox, in the transaction of the alarm change that causes it: a
 /// notifying change puts its alarm into the group of each route it takes (due after `group_wait`, or at

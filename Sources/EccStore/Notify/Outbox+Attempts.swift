@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 
 /// Attempts as the outbox records them: one attempt's row, and messages eccd sent without the outbox
 /// (its own alarms, while the database may not be writable), recorded once final so that they are

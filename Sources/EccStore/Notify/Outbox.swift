@@ -1,4 +1,5 @@
 import EccCore
+import EccIncidents
 import Foundation
 import Synchronization
 

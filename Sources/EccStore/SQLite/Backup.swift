@@ -1,4 +1,5 @@
 import CSQLite
+import EccIncidents
 import Foundation
 
 /// Online backup through SQLite's backup API: a consistent copy of a live database, taken while eccd

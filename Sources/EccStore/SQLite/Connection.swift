@@ -1,4 +1,5 @@
 import CSQLite
+import EccIncidents
 
 /// A SQLite connection through the system libsqlite3. Confined to one thread at a time.
 public final class Connection {
@@ -135,6 +136,21 @@ public final class Statement {
     public func bind<T: RawRepresentable>(_ i: Int32, _ v: T) where T.RawValue == String { bind(i, v.rawValue) }
     public func bind(_ i: Int32, _ v: String?) {
         if let v { bind(i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+
+    /// A value whose column is chosen at run time (an UPDATE of the fields that changed).
+    public enum Value: Sendable {
+        case int(Int64)
+        case text(String)
+        case null
+    }
+
+    public func bind(_ i: Int32, _ v: Value) {
+        switch v {
+        case .int(let n): bind(i, n)
+        case .text(let t): bind(i, t)
+        case .null: sqlite3_bind_null(stmt, i)
+        }
     }
 
     /// Steps once: true when a row is available, false when done.

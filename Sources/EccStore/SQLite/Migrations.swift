@@ -1,3 +1,5 @@
+import EccIncidents
+
 /// The schema, as an ordered list of migrations. `PRAGMA user_version` records how many were applied.
 ///
 /// Never edit a released migration; append a new one. A database with a higher version than this build

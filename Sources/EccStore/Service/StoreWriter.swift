@@ -1,5 +1,6 @@
 import EccBus
 import EccCore
+import EccIncidents
 import Foundation
 import Logging
 import Synchronization

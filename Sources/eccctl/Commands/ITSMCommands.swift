@@ -2,6 +2,7 @@ import ArgumentParser
 import EccAPI
 import EccClient
 import EccCore
+import EccIncidents
 import EccRules
 import EccYAML
 import Foundation

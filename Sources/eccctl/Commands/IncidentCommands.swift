@@ -2,6 +2,7 @@ import ArgumentParser
 import EccAPI
 import EccClient
 import EccCore
+import EccIncidents
 import Foundation
 
 /// `eccctl incidents`: the work items opened for alarms — list, show, and work them.
