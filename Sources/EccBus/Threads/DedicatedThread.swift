@@ -25,7 +25,7 @@ public final class DedicatedThread: Sendable {
 
     /// Sets the calling thread's kernel name (its first 15 bytes), as `pthread_setname_np` does.
     private static func nameCurrentThread(_ name: String) {
-        let fd = open("/proc/thread-self/comm", O_WRONLY)
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return }  // no /proc: the thread keeps its creator's name
         let bytes = Array(name.utf8.prefix(15))
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -32,7 +32,7 @@ public final class Dispatcher: Sendable {
         var running = false
         /// Messages being sent: row → receiver.
         var inFlight: [Int64: String] = [:]
-        var buckets: [String: (tokens: Double, at: Int64)] = [:]
+        var buckets: [String: DispatchDecisions.TokenBucket] = [:]
         var lastUnknownCheck = Int64.min / 2
         /// The first failed round while the outbox cannot be read or written (nil: it can), whether the
         /// self-alarm was raised, the last time the failure was logged and the failed rounds not logged since.
@@ -198,73 +198,51 @@ public final class Dispatcher: Sendable {
 
     private func flushGroups(_ book: RouteBook, at now: EventTime) throws(StoreError) {
         try outbox.flushDueGroups(at: now) { g in
-            guard let route = book.routes[g.route] else {
+            let route = book.routes[g.route]
+            if route == nil {
                 logger.warning(
                     "notification group of a route no longer in the rules dropped",
                     metadata: ["ecc.route": "\(g.route)"])
-                return Outbox.GroupPlan(messages: [], interval: 300_000_000_000, repeatAt: nil)
             }
-            var messages: [NewMessage] = []
-            for r in route.receivers {
-                if g.changed, !g.firing.isEmpty {
-                    messages.append(
-                        message(.firing, receiver: r, route: g.route, group: g.labels, alarms: g.firing, at: now))
-                }
-                if !g.resolved.isEmpty {
-                    messages.append(
-                        message(.resolved, receiver: r, route: g.route, group: g.labels, alarms: g.resolved, at: now))
-                }
-            }
+            let plan = DispatchDecisions.flush(
+                route, named: g.route, labels: g.labels, changed: g.changed, firing: g.firing, resolved: g.resolved,
+                at: now)
             return Outbox.GroupPlan(
-                messages: messages, interval: route.groupInterval,
-                repeatAt: route.repeatInterval > 0 ? now.adding(nanoseconds: route.repeatInterval) : nil)
+                messages: plan.messages.map(message), interval: plan.interval, repeatAt: plan.repeatAt)
         }
     }
 
     private func repeatGroups(_ book: RouteBook, at now: EventTime) throws(StoreError) {
         try outbox.repeatDueGroups(at: now) { g in
-            guard let route = book.routes[g.route], route.repeatInterval > 0 else { return ([], nil) }
-            let messages = route.receivers.map {
-                message(.repeat, receiver: $0, route: g.route, group: g.labels, alarms: g.firing, at: now)
-            }
-            return (messages, now.adding(nanoseconds: route.repeatInterval))
+            let plan = DispatchDecisions.repeat(
+                book.routes[g.route], named: g.route, labels: g.labels, firing: g.firing, at: now)
+            return (plan.messages.map(message), plan.next)
         }
     }
 
     private func escalate(_ book: RouteBook, at now: EventTime) throws(StoreError) {
         try outbox.escalateDue(at: now) { e in
-            guard let policy = book.escalations[e.policy], e.step < policy.steps.count else {
-                return .stop("escalation policy '\(e.policy)' is no longer in the rules")
+            let step = DispatchDecisions.escalate(
+                DispatchDecisions.Escalation(
+                    policy: e.policy, step: e.step, startedAt: e.startedAt, alarm: e.alarm, incidentID: e.incidentID,
+                    incidentState: e.incidentState, incidentAcknowledgedAt: e.incidentAcknowledgedAt),
+                policy: book.escalations[e.policy], at: now)
+            switch step {
+            case .stop(let reason): return .stop(reason)
+            case .send(let messages, let next, let reason):
+                return .send(messages.map(message), nextAt: next, reason: reason)
             }
-            guard let alarm = e.alarm, alarm.state == .active else { return .stop("alarm cleared") }
-            // Stopped by an acknowledgement after it started (an incident acknowledged before, as one whose
-            // resolution target is missed usually is, still escalates), or by the incident's end.
-            if let s = e.incidentState, s == .resolved || s == .closed {
-                return .stop("incident \(e.incidentID ?? 0) is \(s.rawValue)")
-            }
-            if let ack = e.incidentAcknowledgedAt, ack >= e.startedAt {
-                return .stop("incident \(e.incidentID ?? 0) acknowledged")
-            }
-            let step = policy.steps[e.step]
-            let messages = step.receivers.map {
-                message(
-                    .escalation, receiver: $0, route: e.policy, group: [:], alarms: [alarm], escalationStep: e.step + 1,
-                    at: now)
-            }
-            let next =
-                e.step + 1 < policy.steps.count ? e.startedAt.adding(nanoseconds: policy.steps[e.step + 1].after) : nil
-            return .send(messages, nextAt: next.map { max($0, now) }, reason: "last step (\(policy.steps.count)) sent")
         }
     }
 
     private func digests(at now: EventTime) throws(StoreError) {
         for h in try outbox.heldReceivers() {
-            let wait = receivers[h.receiver]?.rateLimit?.digestAfter ?? 60_000_000_000
-            guard now.nanoseconds - h.oldest.nanoseconds >= wait else { continue }
+            guard DispatchDecisions.digestDue(receivers[h.receiver]?.rateLimit, oldest: h.oldest, at: now) else {
+                continue
+            }
             let held = try outbox.held(receiver: h.receiver)
             guard !held.isEmpty else { continue }
-            // A storm's digest lists the first 500; it says how many it stands for.
-            let lines = held.prefix(500).map { m in
+            let lines = held.prefix(DispatchDecisions.digestListed).map { m in
                 let c = decode(m.content)
                 let text = c?.alarms.map { "\($0.severity.uppercased()) \($0.host): \($0.summary)" }.joined(
                     separator: "; ")
@@ -272,8 +250,7 @@ public final class Dispatcher: Sendable {
                     id: m.uid, kind: m.kind, route: m.route,
                     line: (text?.isEmpty ?? true) ? m.kind.rawValue : text ?? m.kind.rawValue, createdAt: m.createdAt)
             }
-            var content = MessageContent(kind: .digest, receiver: h.receiver, held: Array(lines), createdAt: now)
-            content.heldTotal = held.count
+            let content = DispatchDecisions.digest(receiver: h.receiver, held: lines, total: held.count, at: now)
             try outbox.digest(
                 NewMessage(
                     receiver: h.receiver, kind: .digest, route: "",
@@ -284,6 +261,13 @@ public final class Dispatcher: Sendable {
                 "rate limit: held notifications sent as one digest",
                 metadata: ["ecc.receiver": "\(h.receiver)", "ecc.held": "\(held.count)"])
         }
+    }
+
+    /// A message to queue, with its content as the outbox stores it.
+    func message(_ content: MessageContent) -> NewMessage {
+        NewMessage(
+            receiver: content.receiver, kind: content.kind, route: content.route, alarmIDs: content.alarms.map(\.id),
+            content: encode(content))
     }
 
     func message(
@@ -308,19 +292,14 @@ public final class Dispatcher: Sendable {
         try? JSONDecoder().decode(MessageContent.self, from: Data(s.utf8))
     }
 
-    /// Token bucket per receiver; a message that finds it empty is held for the digest.
+    /// Token bucket per receiver (``DispatchDecisions/TokenBucket``); a message that finds it empty is held
+    /// for the digest.
     func takeToken(_ r: ReceiverDefinition, at now: EventTime) -> Bool {
         guard let limit = r.rateLimit else { return true }
-        let rate = (perSecond: limit.rate, burst: limit.burst)
         return state.withLock { s -> Bool in
-            var b = s.buckets[r.name] ?? (Double(rate.burst), now.nanoseconds)
-            let elapsed = Double(max(0, now.nanoseconds - b.at)) / 1e9
-            b.tokens = min(Double(rate.burst), b.tokens + elapsed * rate.perSecond)
-            b.at = now.nanoseconds
-            let ok = b.tokens >= 1
-            if ok { b.tokens -= 1 }
-            s.buckets[r.name] = b
-            return ok
+            var bucket = s.buckets[r.name] ?? DispatchDecisions.TokenBucket(limit, at: now)
+            defer { s.buckets[r.name] = bucket }
+            return bucket.take(limit, at: now)
         }
     }
 
