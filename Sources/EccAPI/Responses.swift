@@ -259,9 +259,9 @@ public struct SuggestionView: Codable, Sendable, Equatable {
 public struct IncidentDetailView: Codable, Sendable, Equatable {
     /// One of the incident's alarms: `alarm` (its current one), `reopen` (earlier ones) or `symptom`.
     public struct LinkedAlarm: Codable, Sendable, Equatable {
-        public var role: String
+        public var role: IncidentAlarmRole
         public var alarm: AlarmView
-        public init(role: String, alarm: AlarmView) {
+        public init(role: IncidentAlarmRole, alarm: AlarmView) {
             self.role = role
             self.alarm = alarm
         }

@@ -133,7 +133,7 @@ struct IncidentTests {
                     "bob assigned -→network", "bob resolved in_progress→resolved", "bob closed resolved→closed",
                 ])
             #expect(detail.journal.first { $0.action == "handed_over" }?.note == "shift change")
-            #expect(detail.alarms.map(\.role) == ["alarm"])
+            #expect(detail.alarms.map(\.role) == [.alarm])
             #expect(throws: IncidentRefusal.self) { try desk.acknowledge(999, by: "alice", at: Self.at(1)) }
             #expect(try reader.incidents(.init(owner: "bob")).map(\.id) == [id])
             #expect(try reader.incidents(.init(group: "network")).map(\.id) == [id])

@@ -13,3 +13,13 @@ public enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable, Cu
     /// As stored and shown: `in_progress`, not the case's name.
     public var description: String { rawValue }
 }
+
+/// How an alarm is linked to an incident (stored as the raw value).
+public enum IncidentAlarmRole: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Its current alarm.
+    case alarm
+    /// An earlier alarm of the incident, before it was reopened by the alarm's return.
+    case reopen
+    /// A symptom of the incident's root cause, linked instead of getting an incident of its own.
+    case symptom
+}

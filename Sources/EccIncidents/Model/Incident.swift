@@ -105,10 +105,10 @@ public struct IncidentDetail: Sendable {
     public var incident: Incident
     public var journal: [JournalEntry]
     /// Every alarm linked to it: `alarm` (current), `reopen` (earlier alarms), `symptom`.
-    public var alarms: [(role: String, alarm: Alarm)]
+    public var alarms: [(role: IncidentAlarmRole, alarm: Alarm)]
 
     public init(
-        incident: Incident, journal: [JournalEntry], alarms: [(role: String, alarm: Alarm)]
+        incident: Incident, journal: [JournalEntry], alarms: [(role: IncidentAlarmRole, alarm: Alarm)]
     ) {
         self.incident = incident
         self.journal = journal

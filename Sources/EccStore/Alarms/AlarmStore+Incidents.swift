@@ -9,17 +9,17 @@ extension AlarmStore {
     /// A new (`isNew`: just raised, so linked to nothing yet) or released alarm that is not suppressed.
     func openIncident(for a: Alarm, origin: Event?, at: EventTime, isNew: Bool = false) throws(StoreError) {
         let c = connection
-        var linked: (Int64, String)?
+        var linked: (Int64, IncidentAlarmRole)?
         if !isNew {
             let existing = try c.cached("SELECT incident_id, role FROM incident_alarms WHERE alarm_id = ?1")
             existing.bind(1, Int64(bitPattern: a.id))
-            linked = try existing.step() ? (existing.int(0), existing.text(1)) : nil
+            linked = try existing.step() ? (existing.int(0), existing.value(1, unknown: IncidentAlarmRole.alarm)) : nil
             existing.reset()
         }
         // A symptom released while its root cause's incident is over is a problem of its own now.
         var releasedFrom: Int64?
         if let (incident, role) = linked {
-            guard role == "symptom" else { return }
+            guard role == .symptom else { return }
             releasedFrom = incident
         }
         let cls = policy.classify(a, origin ?? storedOrigin(a.id))
@@ -56,7 +56,7 @@ extension AlarmStore {
         s.bind(13, a.key)
         try s.run()
         let id = c.lastInsertRowID
-        try IncidentRecords.link(c, incident: id, alarm: a.id, role: "alarm")
+        try IncidentRecords.link(c, incident: id, alarm: a.id, role: .alarm)
         try IncidentRecords.journal(c, incident: id, at: at, opening.journal)
     }
 
@@ -78,11 +78,12 @@ extension AlarmStore {
         guard let before = found else { return false }
         let t = IncidentLifecycle.alarmReturned(before, as: a, at: at)
         try IncidentRecords.save(c, before: before, after: t.incident)
-        let relink = try c.cached("UPDATE incident_alarms SET role = 'reopen' WHERE alarm_id = ?1")
+        let relink = try c.cached(
+            "UPDATE incident_alarms SET role = '\(IncidentAlarmRole.reopen.rawValue)' WHERE alarm_id = ?1")
         defer { relink.reset() }
         relink.bind(1, Int64(bitPattern: before.alarm.id))
         try relink.run()
-        try IncidentRecords.link(c, incident: before.id, alarm: a.id, role: "alarm")
+        try IncidentRecords.link(c, incident: before.id, alarm: a.id, role: .alarm)
         try execute(t, at: at)
         return true
     }
@@ -120,7 +121,7 @@ extension AlarmStore {
         find.bind(1, Int64(bitPattern: cause))
         guard try find.step() else { return }
         let id = find.int(0)
-        try IncidentRecords.link(c, incident: id, alarm: a.id, role: "symptom")
+        try IncidentRecords.link(c, incident: id, alarm: a.id, role: .symptom)
         try IncidentRecords.journal(
             c, incident: id, at: at, actor: "eccd", action: "symptom_linked",
             note: "alarm #\(a.id) (\(a.rule) [\(a.key)]) is a symptom of #\(cause)")

@@ -136,7 +136,7 @@ enum IncidentRecords {
         try s.run()
     }
 
-    static func link(_ c: Connection, incident: Int64, alarm: UInt64, role: String) throws(StoreError) {
+    static func link(_ c: Connection, incident: Int64, alarm: UInt64, role: IncidentAlarmRole) throws(StoreError) {
         let s = try c.cached("INSERT OR IGNORE INTO incident_alarms(incident_id, alarm_id, role) VALUES(?1, ?2, ?3)")
         defer { s.reset() }
         s.bind(1, incident)

@@ -64,8 +64,10 @@ public final class StoreReader: Sendable {
                 "SELECT l.role, \(AlarmQueries.columns) FROM incident_alarms l JOIN alarms a ON a.id = l.alarm_id "
                     + "WHERE l.incident_id = ?1 ORDER BY a.id")
             s.bind(1, id)
-            var alarms: [(String, Alarm)] = []
-            while try s.step() { alarms.append((s.text(0), AlarmQueries.read(s, from: 1))) }
+            var alarms: [(IncidentAlarmRole, Alarm)] = []
+            while try s.step() {
+                alarms.append((s.value(0, unknown: IncidentAlarmRole.alarm), AlarmQueries.read(s, from: 1)))
+            }
             return IncidentDetail(incident: i, journal: journal, alarms: alarms)
         }
     }

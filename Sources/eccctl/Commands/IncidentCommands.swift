@@ -109,7 +109,7 @@ extension Incidents {
                 for l in d.alarms {
                     let a = l.alarm
                     print(
-                        "  \(l.role)  #\(a.id) \(a.state.rawValue) \(a.severity) \(a.rule) [\(a.key)]  \(a.summary) (×\(a.count))"
+                        "  \(l.role.rawValue)  #\(a.id) \(a.state.rawValue) \(a.severity) \(a.rule) [\(a.key)]  \(a.summary) (×\(a.count))"
                     )
                 }
             }
