@@ -64,12 +64,7 @@ extension AlarmStore {
     /// (``IncidentLifecycle/alarmReturned(_:as:at:)``). Returns false when there is none to reopen.
     private func reopenIncident(for a: Alarm, at: EventTime) throws(StoreError) -> Bool {
         let c = connection
-        let find = try c.cached(
-            IncidentRecords.select(
-                where: """
-                    i.rule = ?1 AND i.alarm_key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
-                    ORDER BY i.resolved_at DESC LIMIT 1
-                    """))
+        let find = try c.cached(Self.resolvedIncidentOfKey)
         find.bind(1, a.rule)
         find.bind(2, a.key)
         find.bind(3, at.nanoseconds &- policy.reopenWindow)
@@ -88,6 +83,13 @@ extension AlarmStore {
         return true
     }
 
+    /// Asked on every raise; made once (the statement cache is keyed by its text).
+    private static let resolvedIncidentOfKey = IncidentRecords.select(
+        where: """
+            i.rule = ?1 AND i.alarm_key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
+            ORDER BY i.resolved_at DESC LIMIT 1
+            """)
+
     /// A transition's effects, in the alarm change's transaction.
     private func execute(_ t: IncidentTransition, at: EventTime) throws(StoreError) {
         for effect in t.effects {
@@ -103,14 +105,16 @@ extension AlarmStore {
         }
     }
 
-    /// The open incident whose current alarm is `alarm`, if any.
-    private func openIncident(ofAlarm alarm: UInt64) throws(StoreError) -> Incident? {
-        let find = try connection.cached(
-            IncidentRecords.select(where: "i.alarm_id = ?1 AND i.state IN ('new', 'acknowledged', 'in_progress')"))
+    /// The open incident whose current alarm is `alarm`, if any (with `alarm` as it is now).
+    private func openIncident(ofAlarm alarm: Alarm) throws(StoreError) -> Incident? {
+        let find = try connection.cached(Self.openIncidentOfAlarm)
         defer { find.reset() }
-        find.bind(1, Int64(bitPattern: alarm))
-        return try find.step() ? IncidentRecords.read(find) : nil
+        find.bind(1, Int64(bitPattern: alarm.id))
+        return try find.step() ? IncidentRecords.read(find, alarm: alarm) : nil
     }
+
+    private static let openIncidentOfAlarm = IncidentRecords.selectWithoutAlarm(
+        where: "i.alarm_id = ?1 AND i.state IN ('new', 'acknowledged', 'in_progress')")
 
     /// A symptom (suppressed by a root cause) is linked to the root cause's incident.
     func linkSymptom(_ a: Alarm, at: EventTime) throws(StoreError) {
@@ -130,7 +134,7 @@ extension AlarmStore {
     /// The alarm's severity changed (escalation): its open incident's priority follows
     /// (``IncidentLifecycle/severityChanged(_:to:priority:at:)``).
     func updateIncidentSeverity(_ a: Alarm, at: EventTime) throws(StoreError) {
-        guard let before = try openIncident(ofAlarm: a.id), before.severity != a.severity else { return }
+        guard let before = try openIncident(ofAlarm: a), before.severity != a.severity else { return }
         let cls = policy.classify(a, storedOrigin(a.id))
         let priority = IncidentPolicy.priority(severity: a.severity, criticality: cls.criticality)
         guard let t = IncidentLifecycle.severityChanged(before, to: a.severity, priority: priority, at: at) else {
@@ -142,7 +146,7 @@ extension AlarmStore {
 
     /// The alarm cleared: its open incident is resolved (``IncidentLifecycle/alarmCleared(_:at:)``).
     func resolveIncident(for a: Alarm, at: EventTime) throws(StoreError) {
-        guard let before = try openIncident(ofAlarm: a.id), let t = IncidentLifecycle.alarmCleared(before, at: at)
+        guard let before = try openIncident(ofAlarm: a), let t = IncidentLifecycle.alarmCleared(before, at: at)
         else { return }
         try IncidentRecords.save(connection, before: before, after: t.incident)
         try execute(t, at: at)

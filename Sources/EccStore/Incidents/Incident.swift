@@ -1,5 +1,6 @@
 import EccCore
 import EccIncidents
+import Synchronization
 
 /// SQL shared by the writers of incidents (the alarm writer and the operator desk) and the reader.
 enum IncidentRecords {
@@ -12,7 +13,9 @@ enum IncidentRecords {
     static let columnCount: Int32 = 23
 
     /// Reads ``columns`` followed by ``AlarmQueries/columns`` (of the incident's current alarm).
-    static func read(_ s: Statement) -> Incident {
+    /// With `alarm` (the caller has it: the alarm whose change this is), the statement is
+    /// ``selectWithoutAlarm(where:)``'s and no alarm columns are read.
+    static func read(_ s: Statement, alarm: Alarm? = nil) -> Incident {
         func time(_ c: Int32) -> EventTime? { s.optionalInt(c).map { EventTime(nanoseconds: $0) } }
         // A state this version does not know (written by a newer eccd, or by hand) reads as closed: the desk
         // then refuses to act on it (only an explicit reopen, journalled, changes it) instead of overwriting it.
@@ -25,13 +28,19 @@ enum IncidentRecords {
             resolutionDue: time(15), responseWarned: s.int(21) != 0, resolutionWarned: s.int(22) != 0,
             responseBreached: s.int(16) != 0, resolutionBreached: s.int(17) != 0,
             reopenCount: s.int(18), followUpRequired: s.int(19) != 0, followUpDone: s.int(20) != 0,
-            alarm: AlarmQueries.read(s, from: columnCount))
+            alarm: alarm ?? AlarmQueries.read(s, from: columnCount))
     }
 
+    private static let alarmColumns = AlarmQueries.columnNames.map { "a." + $0 }.joined(separator: ", ")
+
     static func select(where condition: String) -> String {
-        let alarmColumns = AlarmQueries.columnNames.map { "a." + $0 }.joined(separator: ", ")
-        return
-            "SELECT \(columns), \(alarmColumns) FROM incidents i JOIN alarms a ON a.id = i.alarm_id WHERE \(condition)"
+        "SELECT \(columns), \(alarmColumns) FROM incidents i JOIN alarms a ON a.id = i.alarm_id WHERE \(condition)"
+    }
+
+    /// The incident columns alone, for a caller that has the alarm (the store writer, on an alarm change):
+    /// no join, no alarm row read back on the hot path.
+    static func selectWithoutAlarm(where condition: String) -> String {
+        "SELECT \(columns) FROM incidents i WHERE \(condition)"
     }
 
     static func load(_ c: Connection, id: Int64) throws(StoreError) -> Incident? {
@@ -42,40 +51,64 @@ enum IncidentRecords {
     }
 
     /// Writes the fields a transition changed (and only those: a column this version does not model, or a
-    /// state it read as closed, is left as it was when nothing changed it).
-    static func save(_ c: Connection, before: Incident, after: Incident) throws(StoreError) {
-        var sets: [String] = []
-        var values: [Statement.Value] = []
-        func column<T: Equatable>(_ name: String, _ path: KeyPath<Incident, T>, _ value: (T) -> Statement.Value) {
-            guard before[keyPath: path] != after[keyPath: path] else { return }
-            values.append(value(after[keyPath: path]))
-            sets.append("\(name) = ?\(values.count + 1)")
-        }
-        func time(_ t: EventTime?) -> Statement.Value { t.map { .int($0.nanoseconds) } ?? .null }
-        func flag(_ b: Bool) -> Statement.Value { .int(b ? 1 : 0) }
-        column("state", \.state) { .text($0.rawValue) }
-        column("alarm_id", \.alarm.id) { .int(Int64(bitPattern: $0)) }
-        column("severity", \.severity) { .text($0.name) }
-        column("title", \.title) { .text($0) }
-        column("priority", \.priority) { .int(Int64($0)) }
-        column("owner", \.owner) { $0.map(Statement.Value.text) ?? .null }
-        column("assignment_group", \.assignmentGroup) { $0.map(Statement.Value.text) ?? .null }
-        column("acknowledged_at", \.acknowledgedAt, time)
-        column("resolved_at", \.resolvedAt, time)
-        column("closed_at", \.closedAt, time)
-        column("reopen_count", \.reopenCount) { .int($0) }
-        column("follow_up_done", \.followUpDone, flag)
-        column("response_breached", \.responseBreached, flag)
-        column("resolution_breached", \.resolutionBreached, flag)
-        column("response_warned", \.responseWarned, flag)
-        column("resolution_warned", \.resolutionWarned, flag)
-        column("updated_at", \.updatedAt) { .int($0.nanoseconds) }
-        guard !sets.isEmpty else { return }
-        let s = try c.cached("UPDATE incidents SET \(sets.joined(separator: ", ")) WHERE id = ?1")
+    /// state it read as closed, is left as it was when nothing changed it). On the store writer's hot path
+    /// (every clear resolves an incident): the fields are compared directly and the statement's text is
+    /// made once per set of changed columns, each column bound at a fixed parameter (its index + 2).
+    static func save(_ c: Connection, before b: Incident, after a: Incident) throws(StoreError) {
+        let changed: [Bool] = [
+            b.state != a.state, b.alarm.id != a.alarm.id, b.severity != a.severity, b.title != a.title,
+            b.priority != a.priority, b.owner != a.owner, b.assignmentGroup != a.assignmentGroup,
+            b.acknowledgedAt != a.acknowledgedAt, b.resolvedAt != a.resolvedAt, b.closedAt != a.closedAt,
+            b.reopenCount != a.reopenCount, b.followUpDone != a.followUpDone,
+            b.responseBreached != a.responseBreached, b.resolutionBreached != a.resolutionBreached,
+            b.responseWarned != a.responseWarned, b.resolutionWarned != a.resolutionWarned, b.updatedAt != a.updatedAt,
+        ]
+        var mask: UInt32 = 0
+        for (i, c) in changed.enumerated() where c { mask |= 1 << i }
+        guard mask != 0 else { return }
+        let s = try c.cached(updateSQL(mask))
         defer { s.reset() }
-        s.bind(1, before.id)
-        for (n, v) in values.enumerated() { s.bind(Int32(n + 2), v) }
+        s.bind(1, b.id)
+        func flag(_ v: Bool) -> Int64 { v ? 1 : 0 }
+        for i in 0..<changed.count where changed[i] {
+            let n = Int32(i + 2)
+            switch i {
+            case 0: s.bind(n, a.state)
+            case 1: s.bind(n, Int64(bitPattern: a.alarm.id))
+            case 2: s.bind(n, a.severity.name)
+            case 3: s.bind(n, a.title)
+            case 4: s.bind(n, Int64(a.priority))
+            case 5: s.bind(n, a.owner)
+            case 6: s.bind(n, a.assignmentGroup)
+            case 7: s.bind(n, a.acknowledgedAt?.nanoseconds)
+            case 8: s.bind(n, a.resolvedAt?.nanoseconds)
+            case 9: s.bind(n, a.closedAt?.nanoseconds)
+            case 10: s.bind(n, a.reopenCount)
+            case 11: s.bind(n, flag(a.followUpDone))
+            case 12: s.bind(n, flag(a.responseBreached))
+            case 13: s.bind(n, flag(a.resolutionBreached))
+            case 14: s.bind(n, flag(a.responseWarned))
+            case 15: s.bind(n, flag(a.resolutionWarned))
+            default: s.bind(n, a.updatedAt.nanoseconds)
+            }
+        }
         try s.run()
+    }
+
+    /// The columns ``save(_:before:after:)`` writes, in the order of its comparisons.
+    private static let savedColumns = [
+        "state", "alarm_id", "severity", "title", "priority", "owner", "assignment_group", "acknowledged_at",
+        "resolved_at", "closed_at", "reopen_count", "follow_up_done", "response_breached", "resolution_breached",
+        "response_warned", "resolution_warned", "updated_at",
+    ]
+    private static let updates = Mutex<[UInt32: String]>([:])
+
+    private static func updateSQL(_ mask: UInt32) -> String {
+        if let sql = updates.withLock({ $0[mask] }) { return sql }
+        let sets = savedColumns.indices.filter { mask & (1 << $0) != 0 }.map { "\(savedColumns[$0]) = ?\($0 + 2)" }
+        let sql = "UPDATE incidents SET \(sets.joined(separator: ", ")) WHERE id = ?1"
+        updates.withLock { $0[mask] = sql }
+        return sql
     }
 
     /// Appends a transition's journal line.

@@ -138,21 +138,6 @@ public final class Statement {
         if let v { bind(i, v) } else { sqlite3_bind_null(stmt, i) }
     }
 
-    /// A value whose column is chosen at run time (an UPDATE of the fields that changed).
-    public enum Value: Sendable {
-        case int(Int64)
-        case text(String)
-        case null
-    }
-
-    public func bind(_ i: Int32, _ v: Value) {
-        switch v {
-        case .int(let n): bind(i, n)
-        case .text(let t): bind(i, t)
-        case .null: sqlite3_bind_null(stmt, i)
-        }
-    }
-
     /// Steps once: true when a row is available, false when done.
     @discardableResult
     public func step() throws(StoreError) -> Bool {
