@@ -24,11 +24,7 @@ extension IncidentLifecycle {
     public static func alarmCleared(_ incident: Incident, at now: EventTime) -> IncidentTransition? {
         guard incident.state.isOpen else { return nil }
         var i = incident
-        var effects: [IncidentEffect] = []
-        if let due = SLAClock.missed(.resolution, of: i, at: now) {
-            effects += SLAClock.markBreached(&i, .resolution, due: due, at: now).map(IncidentEffect.journal)
-            effects.append(.queueBreachEvent(.resolution, due: due))
-        }
+        var effects = SLAClock.markIfMissed(&i, .resolution, at: now)
         effects.append(
             .journal(
                 JournalLine(

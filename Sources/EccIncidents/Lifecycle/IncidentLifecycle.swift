@@ -59,6 +59,11 @@ public struct IncidentTransition: Sendable, Equatable {
     public var incident: Incident
     public var effects: [IncidentEffect]
 
+    public init(incident: Incident, effects: [IncidentEffect]) {
+        self.incident = incident
+        self.effects = effects
+    }
+
     /// The journal lines among the effects, in order.
     public var journal: [JournalLine] {
         effects.compactMap { if case .journal(let line) = $0 { line } else { nil } }
@@ -94,6 +99,11 @@ public enum IncidentLifecycle {
         case .acknowledge, .close:
             break
         }
+        try requireActor(actor)
+    }
+
+    /// Every action names who does it (the journal's actor), incidents and ITSM records alike.
+    public static func requireActor(_ actor: String) throws(IncidentRefusal) {
         guard !actor.trimmed.isEmpty else { throw .invalid("say who you are (actor)") }
     }
 
@@ -114,11 +124,7 @@ public enum IncidentLifecycle {
             journal(action, "state", i.state.rawValue, new.rawValue, note)
             i.state = new
         }
-        func breach(_ target: SLAClock.Target) {
-            guard let due = SLAClock.missed(target, of: i, at: now) else { return }
-            effects += SLAClock.markBreached(&i, target, due: due, at: now).map(IncidentEffect.journal)
-            effects.append(.queueBreachEvent(target, due: due))
-        }
+        func breach(_ target: SLAClock.Target) { effects += SLAClock.markIfMissed(&i, target, at: now) }
         let reopenFirst = IncidentRefusal.conflict("incident \(id) is \(i.state); reopen it first")
 
         switch command {
@@ -202,5 +208,5 @@ public enum IncidentLifecycle {
 
 extension String {
     /// Without leading blanks: a note of only spaces is empty.
-    package var trimmed: String { String(self.drop { $0 == " " || $0 == "\n" || $0 == "\t" }) }
+    var trimmed: String { String(self.drop { $0 == " " || $0 == "\n" || $0 == "\t" }) }
 }

@@ -55,6 +55,14 @@ public enum SLAClock {
         return .nearBreach(due: due)
     }
 
+    /// A target an action or an alarm clear finds passed and not yet marked (the sweep had not seen it):
+    /// marked, journalled, and its event queued for the next sweep. No effects when it is not missed.
+    static func markIfMissed(_ i: inout Incident, _ target: Target, at now: EventTime) -> [IncidentEffect] {
+        guard let due = missed(target, of: i, at: now) else { return [] }
+        return markBreached(&i, target, due: due, at: now).map(IncidentEffect.journal)
+            + [.queueBreachEvent(target, due: due)]
+    }
+
     /// Marks `target` missed (its near-breach counts as announced too) and returns the journal line.
     public static func markBreached(_ i: inout Incident, _ target: Target, due: EventTime, at now: EventTime)
         -> [JournalLine]

@@ -72,14 +72,13 @@ extension AlarmStore {
         find.reset()
         guard let before = found else { return false }
         let t = IncidentLifecycle.alarmReturned(before, as: a, at: at)
-        try IncidentRecords.save(c, before: before, after: t.incident)
         let relink = try c.cached(
             "UPDATE incident_alarms SET role = '\(IncidentAlarmRole.reopen.rawValue)' WHERE alarm_id = ?1")
         defer { relink.reset() }
         relink.bind(1, Int64(bitPattern: before.alarm.id))
         try relink.run()
         try IncidentRecords.link(c, incident: before.id, alarm: a.id, role: .alarm)
-        try execute(t, at: at)
+        try IncidentRecords.apply(c, before: before, t, at: at)
         return true
     }
 
@@ -89,21 +88,6 @@ extension AlarmStore {
             i.rule = ?1 AND i.alarm_key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
             ORDER BY i.resolved_at DESC LIMIT 1
             """)
-
-    /// A transition's effects, in the alarm change's transaction.
-    private func execute(_ t: IncidentTransition, at: EventTime) throws(StoreError) {
-        for effect in t.effects {
-            switch effect {
-            case .journal(let line): try IncidentRecords.journal(connection, incident: t.incident.id, at: at, line)
-            case .stopEscalations(let reason):
-                try OutboxRecords.stopEscalations(
-                    connection, alarm: nil, incident: t.incident.id, reason: reason, at: at)
-            case .queueBreachEvent(let target, let due):
-                try IncidentRecords.queueSLAEvent(
-                    connection, incident: t.incident.id, target: target, breached: true, due: due)
-            }
-        }
-    }
 
     /// The open incident whose current alarm is `alarm`, if any (with `alarm` as it is now).
     private func openIncident(ofAlarm alarm: Alarm) throws(StoreError) -> Incident? {
@@ -140,16 +124,14 @@ extension AlarmStore {
         guard let t = IncidentLifecycle.severityChanged(before, to: a.severity, priority: priority, at: at) else {
             return
         }
-        try IncidentRecords.save(connection, before: before, after: t.incident)
-        try execute(t, at: at)
+        try IncidentRecords.apply(connection, before: before, t, at: at)
     }
 
     /// The alarm cleared: its open incident is resolved (``IncidentLifecycle/alarmCleared(_:at:)``).
     func resolveIncident(for a: Alarm, at: EventTime) throws(StoreError) {
         guard let before = try openIncident(ofAlarm: a), let t = IncidentLifecycle.alarmCleared(before, at: at)
         else { return }
-        try IncidentRecords.save(connection, before: before, after: t.incident)
-        try execute(t, at: at)
+        try IncidentRecords.apply(connection, before: before, t, at: at)
     }
 
     /// The raising event stored with an alarm.

@@ -111,6 +111,22 @@ enum IncidentRecords {
         return sql
     }
 
+    /// Writes a transition: the fields it changed, then its effects in order, on `c` (in the caller's
+    /// transaction). The desk's actions, the SLA sweep and the alarm-driven transitions all end here.
+    static func apply(_ c: Connection, before: Incident, _ t: IncidentTransition, at: EventTime) throws(StoreError) {
+        try save(c, before: before, after: t.incident)
+        let id = t.incident.id
+        for effect in t.effects {
+            switch effect {
+            case .journal(let line): try journal(c, incident: id, at: at, line)
+            case .stopEscalations(let reason):
+                try OutboxRecords.stopEscalations(c, alarm: nil, incident: id, reason: reason, at: at)
+            case .queueBreachEvent(let target, let due):
+                try queueSLAEvent(c, incident: id, target: target, breached: true, due: due)
+            }
+        }
+    }
+
     /// Appends a transition's journal line.
     static func journal(_ c: Connection, incident: Int64, at: EventTime, _ line: JournalLine) throws(StoreError) {
         try journal(

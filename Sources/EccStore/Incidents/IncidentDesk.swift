@@ -85,25 +85,9 @@ public final class IncidentDesk: Sendable {
                 else { throw .notFound("no incident \(id)") }
                 let t = try IncidentLifecycle.apply(command, to: before, by: actor, at: at)
                 try store { () throws(StoreError) in
-                    try IncidentRecords.save(c, before: before, after: t.incident)
-                    try execute(c, t.effects, incident: t.incident, at: at)
+                    try IncidentRecords.apply(c, before: before, t, at: at)
                 }
                 return t.incident
-            }
-        }
-    }
-
-    /// A transition's effects, in order, on the same connection and transaction.
-    private func execute(_ c: Connection, _ effects: [IncidentEffect], incident i: Incident, at: EventTime)
-        throws(StoreError)
-    {
-        for effect in effects {
-            switch effect {
-            case .journal(let line): try IncidentRecords.journal(c, incident: i.id, at: at, line)
-            case .stopEscalations(let reason):
-                try OutboxRecords.stopEscalations(c, alarm: nil, incident: i.id, reason: reason, at: at)
-            case .queueBreachEvent(let target, let due):
-                try IncidentRecords.queueSLAEvent(c, incident: i.id, target: target, breached: true, due: due)
             }
         }
     }
@@ -153,8 +137,8 @@ public final class IncidentDesk: Sendable {
                             lines = SLAClock.markWarned(&after, target, due: due)
                             out.append(SLAClock.event(before, target, due: due, breached: false))
                         }
-                        try IncidentRecords.save(c, before: before, after: after)
-                        for line in lines { try IncidentRecords.journal(c, incident: before.id, at: now, line) }
+                        let t = IncidentTransition(incident: after, effects: lines.map(IncidentEffect.journal))
+                        try IncidentRecords.apply(c, before: before, t, at: now)
                     }
                 }
                 return out
@@ -192,7 +176,7 @@ public final class IncidentDesk: Sendable {
     func write<R: Sendable>(actor: String, _ body: (Connection) throws(IncidentRefusal) -> R) throws(IncidentRefusal)
         -> R
     {
-        guard !actor.trimmed.isEmpty else { throw .invalid("say who you are (actor)") }
+        try IncidentLifecycle.requireActor(actor)
         return try connection.withLock { (c: inout Connection) throws(IncidentRefusal) -> R in
             try c.transactionRefusing { () throws(IncidentRefusal) -> R in try body(c) }
         }
