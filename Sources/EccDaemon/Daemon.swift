@@ -86,10 +86,8 @@ public final class Daemon: Sendable {
         self.rulesInForce = rulesInForce
         let selfAlarm = SelfAlarms(clock: clock)
         self.selfAlarm = selfAlarm
-        var policy = IncidentClassifier.policy(config.incidents, rules: rulesInForce)
-        if config.notify != nil {
-            policy.routeBook = { [rulesInForce] in rulesInForce.get().routeBook }
-        } else {
+        let policy = IncidentClassifier.policy(config.incidents, rules: rulesInForce)
+        if config.notify == nil {
             logger.notice(
                 "notifications off: the configuration has no notify section; routes are evaluated, nothing is sent")
         }
@@ -108,7 +106,7 @@ public final class Daemon: Sendable {
         do {
             writer = try StoreWriter(
                 path: config.database.path, synchronous: config.database.synchronous,
-                policy: policy, maxSizeBytes: config.database.maxSizeMB.map { Int64($0) << 20 }, logger: logger,
+                policy: policy, queuesNotifications: config.notify != nil, maxSizeBytes: config.database.maxSizeMB.map { Int64($0) << 20 }, logger: logger,
                 onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) },
                 onTransaction: { commitTimes.record($0) },
                 onCommitted: { [alarms] changes in

@@ -111,13 +111,12 @@ struct NotifyDispatchTests {
             rules = try compileRules(text)
             engine = Engine(rules: rules)
             // As eccd classifies: a rule with `incident: false` opens none.
-            var policy = IncidentPolicy(classify: { [rules] alarm, _ in
+            let policy = IncidentPolicy(classify: { [rules] alarm, _ in
                 IncidentClassification(
                     ci: alarm.host, opensIncident: rules.rule(named: alarm.rule)?.opensIncident ?? true)
             })
             let book = rules.routeBook
-            policy.routeBook = { book }
-            store = try AlarmStore(path: dir + "/ecc.db", policy: policy)
+            store = try AlarmStore(path: dir + "/ecc.db", policy: policy, queuesNotifications: true)
             desk = try IncidentDesk(path: dir + "/ecc.db", policy: policy)
             outbox = try Outbox(path: dir + "/ecc.db")
             var channels: [String: RecordingChannel] = [:]

@@ -194,6 +194,36 @@ struct RouteParserTests {
         #expect(routes(["owner_group": "db"]) == ["default"])
     }
 
+    @Test("the engine's route decisions carry the group, its timing and the escalation's first step")
+    func decisions() throws {
+        let rules = try compileRules(Self.tree)
+        func decide(source: String, _ attrs: [String: String]) -> [RouteDecision] {
+            var e = Event.make("x", host: "sw1", at: 0, attrs)
+            e.source = source
+            let a = Alarm(
+                id: 7, rule: "r", key: "k", state: .active, severity: .major, summary: "s", source: e.source,
+                host: e.host, type: e.type, firstSeen: e.time, lastSeen: e.time, count: 1)
+            return rules.routeDecisions(for: a, origin: e)
+        }
+        let core = decide(source: "snmp", ["owner_group": "network", "site": "dc1"])
+        #expect(core.map(\.route) == ["network-core"])
+        #expect(
+            core.first?.group
+                == RouteDecision.Group(
+                    key: "host=sw1", labels: [RouteDecision.Label(name: "host", value: "sw1")], wait: 60_000_000_000,
+                    interval: 300_000_000_000, sendResolved: true))
+        #expect(core.first?.escalation == RouteDecision.Escalation(policy: "oncall", step: 0, after: 0))
+        let edge = decide(source: "snmp", ["owner_group": "network", "site": "edge"])
+        #expect(edge.first?.group?.key == "alarm:7")
+        #expect(edge.first?.group?.sendResolved == false)
+        #expect(edge.first?.escalation == nil)
+        // eccd's own alarms were sent at once to the route's receivers and to a first step without delay:
+        // no group, and the escalation goes on from its second step.
+        let own = decide(source: Event.eccdSource, ["owner_group": "network", "site": "dc1"])
+        #expect(own.first?.group == nil)
+        #expect(own.first?.escalation == RouteDecision.Escalation(policy: "oncall", step: 1, after: 900_000_000_000))
+    }
+
     @Test("errors point at the file, line and column")
     func errors() {
         func error(_ text: String) -> String {

@@ -108,6 +108,47 @@ struct AlarmStoreTests {
         }
     }
 
+    @Test("a database of schema 7 migrates: its notification groups take the default timing, and a clear is planned without rules")
+    func groupTimingMigration() throws {
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            let group = RouteDecision.Group(
+                key: "host=sw1", labels: [RouteDecision.Label(name: "host", value: "sw1")], wait: 0,
+                interval: 60_000_000_000, sendResolved: false)
+            do {
+                let store = try AlarmStore(path: path, queuesNotifications: true)
+                var b = ChangeBatch()
+                b.append(
+                    AlarmChange(
+                        kind: .raised, alarm: alarm(1), at: testEpoch, routes: [RouteDecision(route: "noc", group: group)]))
+                try store.apply(b)
+            }
+            // As schema 7 left it: no timing on the group, which has notified the alarm at testEpoch.
+            do {
+                let c = try Connection(path: path)
+                try c.execute(
+                    """
+                    ALTER TABLE notify_groups DROP COLUMN group_interval;
+                    ALTER TABLE notify_groups DROP COLUMN send_resolved;
+                    UPDATE notify_groups SET flush_at = NULL, last_flush = \(testEpoch.nanoseconds);
+                    UPDATE notify_group_alarms SET notified = 1, pending = 0;
+                    PRAGMA user_version = 7;
+                    """)
+            }
+            let store = try AlarmStore(path: path, queuesNotifications: true)
+            let at = testEpoch.adding(nanoseconds: 10_000_000_000)
+            var b = ChangeBatch()
+            b.append(AlarmChange(kind: .cleared, alarm: alarm(1, state: .cleared), at: at))
+            try store.apply(b)
+            let c = try Connection(path: path, readOnly: true, create: false)
+            #expect(try c.scalarInt("PRAGMA user_version") == 8)
+            // Resolved sent (the default, where the route's decision said no), at the default interval of 5 min.
+            #expect(try c.scalarInt("SELECT count(*) FROM notify_group_alarms WHERE state = 'resolved'") == 1)
+            #expect(
+                try c.scalarInt("SELECT flush_at FROM notify_groups") == testEpoch.nanoseconds + 300_000_000_000)
+        }
+    }
+
     @Test("someone else's SQLite database is refused and left untouched")
     func foreignDatabase() throws {
         try withTempDir { dir in

@@ -22,41 +22,44 @@ public struct AlarmChange: Sendable, Hashable {
     /// Raises: the event that raised the alarm (for `eccctl alarms why`).
     public var origin: Event? {
         get { context?.origin }
-        set { context = Self.context(newValue, notify) }
+        set { context = Self.context(newValue, routes) }
     }
-    /// The routes (``Route``) to notify; empty when the change notifies no one (suppressed, repeats).
-    public var notify: [String] {
-        get { context?.notify ?? [] }
+    /// What the routes to notify decided (``RouteDecision``); empty when the change notifies no one
+    /// (suppressed, repeats, clears).
+    public var routes: [RouteDecision] {
+        get { context?.routes ?? [] }
         set { context = Self.context(origin, newValue) }
     }
+    /// The names of the routes to notify.
+    public var notify: [String] { routes.map(\.route) }
     // Boxed together: raises and notifying changes are rare next to repeats, and every change in a batch
     // would carry the space (and the reference counting) otherwise.
     private var context: ChangeContext?
 
-    private static func context(_ origin: Event?, _ notify: [String]) -> ChangeContext? {
-        origin == nil && notify.isEmpty ? nil : ChangeContext(origin: origin, notify: notify)
+    private static func context(_ origin: Event?, _ routes: [RouteDecision]) -> ChangeContext? {
+        origin == nil && routes.isEmpty ? nil : ChangeContext(origin: origin, routes: routes)
     }
 
-    public init(kind: Kind, alarm: Alarm, at: EventTime, origin: Event? = nil, notify: [String] = []) {
+    public init(kind: Kind, alarm: Alarm, at: EventTime, origin: Event? = nil, routes: [RouteDecision] = []) {
         self.kind = kind
         self.alarm = alarm
         self.at = at
-        self.context = Self.context(origin, notify)
+        self.context = Self.context(origin, routes)
     }
 }
 
 final class ChangeContext: Sendable, Hashable {
     let origin: Event?
-    let notify: [String]
+    let routes: [RouteDecision]
 
-    init(origin: Event?, notify: [String]) {
+    init(origin: Event?, routes: [RouteDecision]) {
         self.origin = origin
-        self.notify = notify
+        self.routes = routes
     }
 
-    static func == (a: ChangeContext, b: ChangeContext) -> Bool { a.origin == b.origin && a.notify == b.notify }
+    static func == (a: ChangeContext, b: ChangeContext) -> Bool { a.origin == b.origin && a.routes == b.routes }
     func hash(into h: inout Hasher) {
         h.combine(origin)
-        h.combine(notify)
+        h.combine(routes)
     }
 }

@@ -73,9 +73,9 @@ public struct ChangeBatch: Sendable {
 
     /// Records a raise and returns the hint for later repeats of the alarm.
     public mutating func appendRaised(
-        _ alarm: Alarm, at now: EventTime, origin: Event? = nil, notify: [String] = []
+        _ alarm: Alarm, at now: EventTime, origin: Event? = nil, routes: [RouteDecision] = []
     ) -> EntryHint {
-        append(AlarmChange(kind: .raised, alarm: alarm, at: now, origin: origin, notify: notify))
+        append(AlarmChange(kind: .raised, alarm: alarm, at: now, origin: origin, routes: routes))
         var hint = EntryHint()
         hint.generation = shortGeneration
         hint.index = Int32(changes.count - 1)

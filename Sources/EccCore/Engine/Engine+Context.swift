@@ -64,8 +64,8 @@ extension Engine {
     }
 
     /// Decides suppression and routes for a new alarm, registers it as a root cause or inhibitor, and
-    /// returns the routes to notify. `at` is the event time of the raise.
-    mutating func raiseContext(_ i: Int, _ alarm: inout Alarm, origin: Event, at time: EventTime) -> [String] {
+    /// returns what the routes to notify decide. `at` is the event time of the raise.
+    mutating func raiseContext(_ i: Int, _ alarm: inout Alarm, origin: Event, at time: EventTime) -> [RouteDecision] {
         let rule = rules.rules[i]
         let ci = configurationItem(i, origin)
         var t = Tracked(rule: rule.name, key: alarm.key, origin: origin, ci: ci)
@@ -87,7 +87,7 @@ extension Engine {
         {
             schedule("", s.name, .release, at: end)
         }
-        return t.suppression == nil ? rules.routes.routes(for: alarm, origin: origin) : []
+        return t.suppression == nil ? rules.routeDecisions(for: alarm, origin: origin) : []
     }
 
     /// What matchers of inhibitions, maintenance windows and routes see of an alarm: its raising event with
@@ -193,9 +193,9 @@ extension Engine {
         _ alarm: Alarm, rule i: Int, at time: EventTime, origin: Event? = nil, into batch: inout ChangeBatch
     ) {
         let a = decorated(alarm, rule: i)
-        let notify =
-            a.suppression == nil ? rules.routes.routes(for: a, origin: origin ?? tracked[a.id]?.origin) : []
-        batch.append(AlarmChange(kind: .updated, alarm: a, at: time, notify: notify))
+        let routes =
+            a.suppression == nil ? rules.routeDecisions(for: a, origin: origin ?? tracked[a.id]?.origin) : []
+        batch.append(AlarmChange(kind: .updated, alarm: a, at: time, routes: routes))
     }
 
     /// Whether a restored alarm's context depends on its raising event: routing (escalation, flapping,

@@ -181,12 +181,12 @@ extension Engine {
         let timing = rules.rules[i].timing
         if timing.flap != nil { a.flapping = flapOnRaise(i, key: a.key, at: a.lastSeen) }
         let origin = origin ?? Event(standingInFor: a)
-        let notify = rules.hasRaiseContext ? raiseContext(i, &a, origin: origin, at: eventTime) : []
+        let routes = rules.hasRaiseContext ? raiseContext(i, &a, origin: origin, at: eventTime) : []
         if tracksRouting(i) && tracked[a.id] == nil {
             // It may notify again (escalation, flapping): keep its raising event for routing.
             tracked[a.id] = Tracked(rule: a.rule, key: a.key, origin: origin, ci: configurationItem(i, origin))
         }
-        let hint = batch.appendRaised(a, at: time, origin: origin, notify: notify)
+        let hint = batch.appendRaised(a, at: time, origin: origin, routes: routes)
         states[i].active.insert(a, hash: AlarmTable.hash(a.key), hint: hint)
         if let quiet = timing.autoClear {
             schedule(a.rule, a.key, .autoClear, at: max(a.lastSeen.adding(nanoseconds: quiet), time))

@@ -244,8 +244,8 @@ public struct Engine: Sendable {
                     source: event.source, host: event.host, type: event.type, firstSeen: event.time,
                     lastSeen: event.time)
                 nextAlarmID += 1
-                let notify = hasContext ? raiseContext(i, &alarm, origin: event, at: event.time) : []
-                let hint = batch.appendRaised(alarm, at: now, origin: event, notify: notify)
+                let routes = hasContext ? raiseContext(i, &alarm, origin: event, at: event.time) : []
+                let hint = batch.appendRaised(alarm, at: now, origin: event, routes: routes)
                 states[i].active.insert(alarm, hash: hash, hint: hint)
             }
         }

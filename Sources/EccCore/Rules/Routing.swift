@@ -85,26 +85,127 @@ public struct EscalationPolicy: Sendable, Hashable {
 extension Array where Element == Route {
     /// The names of the routes an alarm takes, in order (the deepest matching route of each branch).
     public func routes(for alarm: Alarm, origin: Event?) -> [String] {
-        guard !isEmpty else { return [] }
-        let e = Engine.view(alarm, origin: origin ?? Event(standingInFor: alarm))
-        var out: [String] = []
-        _ = Self.take(self, e, into: &out)
-        return out
+        taken(by: alarm, origin: origin).routes.map(\.name)
     }
 
-    private static func take(_ routes: [Route], _ e: Event, into out: inout [String]) -> Bool {
+    /// The routes an alarm takes, in order, and the view their matchers saw.
+    func taken(by alarm: Alarm, origin: Event?) -> (routes: [Route], view: Event?) {
+        guard !isEmpty else { return ([], nil) }
+        let e = Engine.view(alarm, origin: origin ?? Event(standingInFor: alarm))
+        var out: [Route] = []
+        _ = Self.take(self, e, into: &out)
+        return (out, e)
+    }
+
+    private static func take(_ routes: [Route], _ e: Event, into out: inout [Route]) -> Bool {
         var matched = false
         for r in routes where r.match.matches(e) {
             matched = true
-            if r.children.isEmpty || !take(r.children, e, into: &out) { out.append(r.name) }
+            if r.children.isEmpty || !take(r.children, e, into: &out) { out.append(r) }
             if !r.continue { break }
         }
         return matched
     }
 }
 
-/// The route tree and escalation policies by name, built once per rule set: what the store's outbox
-/// planner and the dispatcher look names up in.
+/// What one route decides for a notifying alarm change, made by the engine from the rules in force when
+/// the change happens (``RuleSet/routeDecisions(for:origin:)``) and carried by the change: the store's
+/// outbox writes it as it is and reads no rules, so a reload between the change and its write changes
+/// nothing, and the planner has one source of truth.
+public struct RouteDecision: Sendable, Hashable {
+    /// The notification group the alarm joins on this route.
+    public struct Group: Sendable, Hashable {
+        /// `group_by` values, `name=value` joined by U+001F (`alarm:<id>` when each alarm is a group).
+        public var key: String
+        /// `group_by` names and values, sorted by name (empty when each alarm is a group).
+        public var labels: [Label]
+        /// A new group's first notification waits this long (nanoseconds).
+        public var wait: Int64
+        /// A group speaks again no sooner than this after its last notification (nanoseconds).
+        public var interval: Int64
+        /// The group is told when its alarms clear.
+        public var sendResolved: Bool
+
+        public init(key: String, labels: [Label], wait: Int64, interval: Int64, sendResolved: Bool) {
+            self.key = key
+            self.labels = labels
+            self.wait = wait
+            self.interval = interval
+            self.sendResolved = sendResolved
+        }
+    }
+
+    public struct Label: Sendable, Hashable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The escalation the alarm starts on this route.
+    public struct Escalation: Sendable, Hashable {
+        public var policy: String
+        /// The first step still to send (1 when step 0 went out at once: eccd's own alarms).
+        public var step: Int
+        /// The delay of that step from the raise (nanoseconds).
+        public var after: Int64
+
+        public init(policy: String, step: Int, after: Int64) {
+            self.policy = policy
+            self.step = step
+            self.after = after
+        }
+    }
+
+    public var route: String
+    /// nil: the route has no receivers of its own (escalation only), or the alarm is eccd's own, sent at
+    /// once to the route's receivers without the outbox (which may be what is failing).
+    public var group: Group?
+    /// nil: the route starts no escalation (or eccd's own alarm was sent its only step at once).
+    public var escalation: Escalation?
+
+    public init(route: String, group: Group? = nil, escalation: Escalation? = nil) {
+        self.route = route
+        self.group = group
+        self.escalation = escalation
+    }
+}
+
+extension RuleSet {
+    /// What each route an alarm takes decides (``RouteDecision``), in route order.
+    public func routeDecisions(for alarm: Alarm, origin: Event?) -> [RouteDecision] {
+        let (taken, view) = routes.taken(by: alarm, origin: origin)
+        guard let view else { return [] }
+        let own = alarm.source == Event.eccdSource
+        return taken.map { route in
+            var d = RouteDecision(route: route.name)
+            if !route.receivers.isEmpty && !own {
+                let labels = route.groupLabels(view).map { $0.map { RouteDecision.Label(name: $0.0, value: $0.1) } }
+                d.group = RouteDecision.Group(
+                    key: labels.map { l in l.map { "\($0.name)=\($0.value)" }.joined(separator: "\u{1F}") }
+                        ?? "alarm:\(alarm.id)",
+                    labels: labels ?? [], wait: route.groupWait, interval: route.groupInterval,
+                    sendResolved: route.sendResolved)
+            }
+            if let name = route.escalation {
+                // eccd's own alarms were sent at once to a first step without delay too.
+                let steps = routeBook.escalations[name]?.steps ?? []
+                let first = own && (steps.first?.after ?? 1) <= 0 ? 1 : 0
+                if first < max(steps.count, 1) {
+                    d.escalation = RouteDecision.Escalation(
+                        policy: name, step: first, after: first < steps.count ? max(0, steps[first].after) : 0)
+                }
+            }
+            return d
+        }
+    }
+}
+
+/// The route tree and escalation policies by name, built once per rule set: what the engine's route
+/// decisions and the dispatcher look names up in.
 public final class RouteBook: Sendable {
     public let routes: [String: Route]
     public let escalations: [String: EscalationPolicy]

@@ -180,12 +180,12 @@ public struct ReplayRun {
                     + "writes into an existing database)")
         }
         let inForce = RulesInForce(rules)
-        var policy = IncidentClassifier.policy(config.incidents, rules: inForce)
-        if config.notify != nil { policy.routeBook = { [inForce] in inForce.get().routeBook } }
+        let policy = IncidentClassifier.policy(config.incidents, rules: inForce)
         do {
             var logger = Logger(label: "eccd.replay")
             logger.logLevel = .warning  // the summary says what the store holds; its open and close are noise here
-            let w = try StoreWriter(path: path, policy: policy, logger: logger)
+            let w = try StoreWriter(
+                path: path, policy: policy, queuesNotifications: config.notify != nil, logger: logger)
             w.start()
             return w
         } catch {

@@ -136,9 +136,6 @@ public struct IncidentPolicy: Sendable {
     public var symptomIncidents = false
     /// CI, criticality and follow-up of an alarm (given its raising event when known).
     public var classify: @Sendable (Alarm, Event?) -> IncidentClassification
-    /// The routes and escalation policies in force, for the notification outbox; nil turns the outbox off
-    /// (no receivers configured): routes are still evaluated, nothing is queued.
-    public var routeBook: (@Sendable () -> RouteBook)?
 
     public init(
         sla: [Int: SLATarget] = IncidentPolicy.defaultSLA, reopenWindow: Int64 = 3_600_000_000_000,

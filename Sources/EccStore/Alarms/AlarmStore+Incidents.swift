@@ -73,7 +73,7 @@ extension AlarmStore {
         guard let before = found else { return false }
         let t = IncidentLifecycle.alarmReturned(before, as: a, at: at)
         let relink = try c.cached(
-            "UPDATE incident_alarms SET role = '\(IncidentAlarmRole.reopen.rawValue)' WHERE alarm_id = ?1")
+            text: "UPDATE incident_alarms SET role = '\(IncidentAlarmRole.reopen.rawValue)' WHERE alarm_id = ?1")
         defer { relink.reset() }
         relink.bind(1, Int64(bitPattern: before.alarm.id))
         try relink.run()
@@ -83,11 +83,11 @@ extension AlarmStore {
     }
 
     /// Asked on every raise; made once (the statement cache is keyed by its text).
-    private static let resolvedIncidentOfKey = IncidentRecords.select(
+    private static let resolvedIncidentOfKey = SQL(IncidentRecords.select(
         where: """
             i.rule = ?1 AND i.alarm_key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
             ORDER BY i.resolved_at DESC LIMIT 1
-            """)
+            """))
 
     /// The open incident whose current alarm is `alarm`, if any (with `alarm` as it is now).
     private func openIncident(ofAlarm alarm: Alarm) throws(StoreError) -> Incident? {
@@ -97,8 +97,8 @@ extension AlarmStore {
         return try find.step() ? IncidentRecords.read(find, alarm: alarm) : nil
     }
 
-    private static let openIncidentOfAlarm = IncidentRecords.selectWithoutAlarm(
-        where: "i.alarm_id = ?1 AND i.state IN ('new', 'acknowledged', 'in_progress')")
+    private static let openIncidentOfAlarm = SQL(
+        IncidentRecords.selectWithoutAlarm(where: "i.alarm_id = ?1 AND i.state IN ('new', 'acknowledged', 'in_progress')"))
 
     /// A symptom (suppressed by a root cause) is linked to the root cause's incident.
     func linkSymptom(_ a: Alarm, at: EventTime) throws(StoreError) {

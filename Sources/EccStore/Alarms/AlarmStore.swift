@@ -16,6 +16,9 @@ public final class AlarmStore {
     let connection: Connection
     /// How incidents are opened, prioritised and timed.
     public var policy: IncidentPolicy
+    /// Notifying changes are queued in the outbox for the dispatcher (false when no receivers are
+    /// configured: the engine still decides routes, nothing is queued).
+    public var queuesNotifications: Bool
     /// Repeats are journalled at most once per alarm per this interval (processing time); the alarm row
     /// itself always carries the exact count and last-seen time.
     public var repeatJournalInterval: Int64 = 1_000_000_000
@@ -29,10 +32,12 @@ public final class AlarmStore {
     private let updateContext: Statement
 
     /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
-    public init(path: String, synchronous: Synchronous = .normal, policy: IncidentPolicy = IncidentPolicy())
-        throws(StoreError)
-    {
+    public init(
+        path: String, synchronous: Synchronous = .normal, policy: IncidentPolicy = IncidentPolicy(),
+        queuesNotifications: Bool = false
+    ) throws(StoreError) {
         self.policy = policy
+        self.queuesNotifications = queuesNotifications
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {

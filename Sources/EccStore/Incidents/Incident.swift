@@ -43,8 +43,10 @@ enum IncidentRecords {
         "SELECT \(columns) FROM incidents i WHERE \(condition)"
     }
 
+    private static let byID = SQL(select(where: "i.id = ?1"))
+
     static func load(_ c: Connection, id: Int64) throws(StoreError) -> Incident? {
-        let s = try c.cached(select(where: "i.id = ?1"))
+        let s = try c.cached(byID)
         defer { s.reset() }
         s.bind(1, id)
         return try s.step() ? read(s) : nil
@@ -101,14 +103,17 @@ enum IncidentRecords {
         "resolved_at", "closed_at", "reopen_count", "follow_up_done", "response_breached", "resolution_breached",
         "response_warned", "resolution_warned", "updated_at",
     ]
-    private static let updates = Mutex<[UInt32: String]>([:])
+    private static let updates = Mutex<[UInt32: SQL]>([:])
 
-    private static func updateSQL(_ mask: UInt32) -> String {
+    private static func updateSQL(_ mask: UInt32) -> SQL {
         if let sql = updates.withLock({ $0[mask] }) { return sql }
         let sets = savedColumns.indices.filter { mask & (1 << $0) != 0 }.map { "\(savedColumns[$0]) = ?\($0 + 2)" }
-        let sql = "UPDATE incidents SET \(sets.joined(separator: ", ")) WHERE id = ?1"
-        updates.withLock { $0[mask] = sql }
-        return sql
+        let sql = SQL("UPDATE incidents SET \(sets.joined(separator: ", ")) WHERE id = ?1")
+        return updates.withLock { cache in
+            if let made = cache[mask] { return made }
+            cache[mask] = sql
+            return sql
+        }
     }
 
     /// Writes a transition: the fields it changed, then its effects in order, on `c` (in the caller's

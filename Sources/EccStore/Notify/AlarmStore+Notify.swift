@@ -1,26 +1,27 @@
 import EccCore
 import EccIncidents
 
-/// The write side of the notification outbox, in the transaction of the alarm change that causes it: a
-/// notifying change puts its alarm into the group of each route it takes (due after `group_wait`, or at
-/// the group's next `group_interval`) and starts the route's escalation policy; a clear marks the alarm
-/// resolved in its groups (sent with `send_resolved`) and stops its escalations; a suppressed raise is
-/// recorded with the reason it notifies no one. Nothing here sends: the dispatcher does, from these rows.
-/// eccd's own alarms (source `eccd`) join no group, and skip an escalation's first step when it has no
-/// delay: the dispatcher sent them at once to both (``RuleSet/receivers(ofRoutes:)``) and records that.
+/// The write side of the notification outbox, in the transaction of the alarm change that causes it. It
+/// reads no rules: it writes what the engine's routes decided (``RouteDecision``, carried by the change).
+/// A notifying change puts its alarm into the group of each route it takes (due after the group's wait, or
+/// at its next interval) and starts the route's escalation; a clear marks the alarm resolved in its groups
+/// (when their route sends resolved notifications, as recorded on the group) and stops its escalations; a
+/// suppressed raise is recorded with the reason it notifies no one. Nothing here sends: the dispatcher
+/// does, from these rows. eccd's own alarms have no group and may skip an escalation's first step: the
+/// dispatcher sent them at once (``RuleSet/receivers(ofRoutes:)``) and records that.
 extension AlarmStore {
     func planNotifications(_ change: AlarmChange) throws(StoreError) {
-        // Repeats are most changes and notify no one: out before the route book is even looked at.
-        guard change.kind != .repeated, let book = policy.routeBook?() else { return }
+        // Repeats are most changes and notify no one.
+        guard change.kind != .repeated, queuesNotifications else { return }
         let a = change.alarm
         switch change.kind {
         case .repeated: return
         case .cleared:
-            try resolveInGroups(a, book: book, at: change.at)
+            try resolveInGroups(a, at: change.at)
             try OutboxRecords.stopEscalations(
                 connection, alarm: a.id, incident: nil, reason: "alarm cleared", at: change.at)
         case .raised, .updated:
-            guard !change.notify.isEmpty else {
+            guard !change.routes.isEmpty else {
                 if change.kind == .raised, let s = a.suppression {
                     try OutboxRecords.skip(
                         connection, alarm: a, reason: "suppressed (\(s)): suppressed alarms notify no one",
@@ -28,66 +29,52 @@ extension AlarmStore {
                 }
                 return
             }
-            let origin = change.origin ?? storedOrigin(a.id)
-            let view = Engine.view(a, origin: origin ?? Event(standingInFor: a))
-            for name in change.notify {
-                guard let route = book.routes[name] else {
-                    try OutboxRecords.skip(
-                        connection, alarm: a, reason: "route '\(name)' is no longer in the rules", at: change.at)
-                    continue
-                }
-                // eccd's own alarms went to the route's receivers at once, without the outbox (which may be
-                // what is failing); the dispatcher records those messages here once it can.
-                if !route.receivers.isEmpty && a.source != Event.eccdSource {
-                    try joinGroup(a, route: route, view: view, at: change.at)
-                }
-                if let policy = route.escalation {
-                    // eccd's own alarms were sent at once to a first step without delay too.
-                    let steps = book.escalations[policy]?.steps ?? []
-                    let first = a.source == Event.eccdSource && (steps.first?.after ?? 1) <= 0 ? 1 : 0
-                    if first < max(steps.count, 1) {
-                        try startEscalation(
-                            a, policy: policy, step: first, firstAfter: first < steps.count ? steps[first].after : 0,
-                            route: route.name, origin: origin, at: change.at)
-                    }
+            for d in change.routes {
+                if let g = d.group { try joinGroup(a, route: d.route, g, at: change.at) }
+                if let e = d.escalation {
+                    try startEscalation(a, e, route: d.route, origin: change.origin, at: change.at)
                 }
             }
         }
     }
 
-    private func joinGroup(_ a: Alarm, route: Route, view: Event, at: EventTime) throws(StoreError) {
+    private func joinGroup(_ a: Alarm, route: String, _ g: RouteDecision.Group, at: EventTime) throws(StoreError) {
         let c = connection
-        let labels = route.groupLabels(view)
-        let key = labels.map { l in l.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{1F}") } ?? "alarm:\(a.id)"
         let find = try c.cached(
-            "SELECT id, flush_at, last_flush FROM notify_groups WHERE route = ?1 AND group_key = ?2")
-        find.bind(1, route.name)
-        find.bind(2, key)
+            """
+            SELECT id, flush_at, last_flush, group_interval, send_resolved FROM notify_groups
+                WHERE route = ?1 AND group_key = ?2
+            """)
+        find.bind(1, route)
+        find.bind(2, g.key)
         var group: Int64
         if try find.step() {
             group = find.int(0)
             let flush = find.optionalInt(1)
             let last = find.optionalInt(2)
+            let same = find.int(3) == g.interval && (find.int(4) != 0) == g.sendResolved
             find.reset()
-            if flush == nil {
-                let due =
-                    last.map { max(at.nanoseconds, $0 &+ route.groupInterval) } ?? at.nanoseconds &+ route.groupWait
-                let u = try c.cached("UPDATE notify_groups SET flush_at = ?2 WHERE id = ?1")
-                defer { u.reset() }
-                u.bind(1, group)
-                u.bind(2, due)
-                try u.run()
+            // The group keeps the timing of the route's latest decision (a reload may have changed it).
+            if flush == nil || !same {
+                try updateGroup(
+                    group, due: flush ?? last.map { max(at.nanoseconds, $0 &+ g.interval) } ?? at.nanoseconds &+ g.wait,
+                    g)
             }
         } else {
             find.reset()
             let ins = try c.cached(
-                "INSERT INTO notify_groups(route, group_key, labels, created_at, flush_at) VALUES(?1, ?2, ?3, ?4, ?5)")
+                """
+                INSERT INTO notify_groups(route, group_key, labels, created_at, flush_at, group_interval, send_resolved)
+                    VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                """)
             defer { ins.reset() }
-            ins.bind(1, route.name)
-            ins.bind(2, key)
-            ins.bind(3, OutboxRecords.labelsJSON(labels ?? []))
+            ins.bind(1, route)
+            ins.bind(2, g.key)
+            ins.bind(3, OutboxRecords.labelsJSON(g.labels))
             ins.bind(4, at.nanoseconds)
-            ins.bind(5, at.nanoseconds &+ route.groupWait)
+            ins.bind(5, at.nanoseconds &+ g.wait)
+            ins.bind(6, g.interval)
+            ins.bind(7, Int64(g.sendResolved ? 1 : 0))
             try ins.run()
             group = c.lastInsertRowID
         }
@@ -100,7 +87,7 @@ extension AlarmStore {
             """)
         old.bind(1, Int64(bitPattern: a.id))
         old.bind(2, group)
-        old.bind(3, route.name)
+        old.bind(3, route)
         var left: [Int64] = []
         while try old.step() { left.append(old.int(0)) }
         old.reset()
@@ -116,25 +103,37 @@ extension AlarmStore {
         try member.run()
     }
 
+    private func updateGroup(_ group: Int64, due: Int64, _ g: RouteDecision.Group) throws(StoreError) {
+        let u = try connection.cached(
+            "UPDATE notify_groups SET flush_at = ?2, group_interval = ?3, send_resolved = ?4 WHERE id = ?1")
+        defer { u.reset() }
+        u.bind(1, group)
+        u.bind(2, due)
+        u.bind(3, g.interval)
+        u.bind(4, Int64(g.sendResolved ? 1 : 0))
+        try u.run()
+    }
+
     /// The alarm cleared: in groups that were told it fired and whose route sends resolved notifications,
     /// it waits for the group's next interval as resolved; elsewhere it leaves the group (a blip that
     /// cleared within `group_wait` notifies no one, and that is recorded).
-    private func resolveInGroups(_ a: Alarm, book: RouteBook, at: EventTime) throws(StoreError) {
+    private func resolveInGroups(_ a: Alarm, at: EventTime) throws(StoreError) {
         let c = connection
         let find = try c.cached(
             """
-            SELECT g.id, g.route, g.flush_at, g.last_flush, m.notified FROM notify_group_alarms m
-                CROSS JOIN notify_groups g ON g.id = m.group_id WHERE m.alarm_id = ?1
+            SELECT g.id, g.route, g.flush_at, g.last_flush, m.notified, g.group_interval, g.send_resolved
+                FROM notify_group_alarms m CROSS JOIN notify_groups g ON g.id = m.group_id WHERE m.alarm_id = ?1
             """)
         find.bind(1, Int64(bitPattern: a.id))
-        var rows: [(Int64, String, Int64?, Int64?, Bool)] = []
+        var rows: [(group: Int64, route: String, flush: Int64?, last: Int64?, notified: Bool, interval: Int64, resolved: Bool)] = []
         while try find.step() {
-            rows.append((find.int(0), find.text(1), find.optionalInt(2), find.optionalInt(3), find.int(4) != 0))
+            rows.append(
+                (find.int(0), find.text(1), find.optionalInt(2), find.optionalInt(3), find.int(4) != 0, find.int(5),
+                 find.int(6) != 0))
         }
         find.reset()
-        for (group, routeName, flush, last, notified) in rows {
-            let route = book.routes[routeName]
-            if notified && (route?.sendResolved ?? true) {
+        for (group, routeName, flush, last, notified, interval, sendResolved) in rows {
+            if notified && sendResolved {
                 let u = try c.cached(
                     "UPDATE notify_group_alarms SET state = 'resolved', pending = 1 WHERE group_id = ?1 AND alarm_id = ?2"
                 )
@@ -143,7 +142,6 @@ extension AlarmStore {
                 try u.run()
                 u.reset()
                 if flush == nil {
-                    let interval = route?.groupInterval ?? 300_000_000_000
                     let due = last.map { max(at.nanoseconds, $0 &+ interval) } ?? at.nanoseconds
                     let g = try c.cached("UPDATE notify_groups SET flush_at = ?2 WHERE id = ?1")
                     g.bind(1, group)
@@ -180,10 +178,8 @@ extension AlarmStore {
     }
 
     private func startEscalation(
-        _ a: Alarm, policy: String, step: Int, firstAfter: Int64, route: String, origin: Event?, at: EventTime
-    )
-        throws(StoreError)
-    {
+        _ a: Alarm, _ e: RouteDecision.Escalation, route: String, origin: Event?, at: EventTime
+    ) throws(StoreError) {
         let c = connection
         // The incident whose acknowledgement stops it: the alarm's own, or, for alarms about an incident
         // (the SLA breach events of the store, source itsm), the incident they name.
@@ -192,7 +188,7 @@ extension AlarmStore {
         own.bind(1, Int64(bitPattern: a.id))
         if try own.step() { incident = own.int(0) }
         own.reset()
-        if incident == nil, let text = origin?.attributes["incident"]?.text, let id = Int64(text) { incident = id }
+        if incident == nil, let text = (origin ?? storedOrigin(a.id))?.attributes["incident"]?.text, let id = Int64(text) { incident = id }
         let s = try c.cached(
             """
             INSERT INTO escalations(alarm_id, incident_id, policy, route, started_at, step, next_at)
@@ -202,11 +198,11 @@ extension AlarmStore {
         defer { s.reset() }
         s.bind(1, Int64(bitPattern: a.id))
         s.bind(2, incident)
-        s.bind(3, policy)
+        s.bind(3, e.policy)
         s.bind(4, route)
         s.bind(5, at.nanoseconds)
-        s.bind(6, at.nanoseconds &+ max(0, firstAfter))
-        s.bind(7, Int64(step))
+        s.bind(6, at.nanoseconds &+ e.after)
+        s.bind(7, Int64(e.step))
         try s.run()
     }
 }
@@ -255,10 +251,10 @@ enum OutboxRecords {
         try s.run()
     }
 
-    static func labelsJSON(_ labels: [(String, String)]) -> String {
+    static func labelsJSON(_ labels: [RouteDecision.Label]) -> String {
         var w = JSONWriter()
         w.beginObject()
-        for (k, v) in labels { w.field(k, v) }
+        for l in labels { w.field(l.name, l.value) }
         w.endObject()
         return w.string
     }

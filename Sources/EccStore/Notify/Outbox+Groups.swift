@@ -23,7 +23,7 @@ extension Outbox {
 
     func dueIDs(_ sql: String, _ now: EventTime, _ limit: Int) throws(StoreError) -> [Int64] {
         try with { (c) throws(StoreError) -> [Int64] in
-            let s = try c.cached(sql)
+            let s = try c.cached(text: sql)
             defer { s.reset() }
             s.bind(1, now.nanoseconds)
             s.bind(2, Int64(limit))
@@ -107,7 +107,7 @@ extension Outbox {
     private static func load(_ c: Connection, group id: Int64, due column: String, _ now: EventTime)
         throws(StoreError) -> OutboxGroup?
     {
-        let s = try c.cached("SELECT route, labels FROM notify_groups WHERE id = ?1 AND \(column) <= ?2")
+        let s = try c.cached(text: "SELECT route, labels FROM notify_groups WHERE id = ?1 AND \(column) <= ?2")
         s.bind(1, id)
         s.bind(2, now.nanoseconds)
         guard try s.step() else {

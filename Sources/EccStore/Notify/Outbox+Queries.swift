@@ -28,7 +28,7 @@ extension Outbox {
     /// One message by row id.
     public func message(rowID: Int64) throws(StoreError) -> OutboxMessage? {
         try with { (c) throws(StoreError) -> OutboxMessage? in
-            let s = try c.cached("SELECT \(Self.messageColumns) FROM notifications WHERE id = ?1")
+            let s = try c.cached(text: "SELECT \(Self.messageColumns) FROM notifications WHERE id = ?1")
             defer { s.reset() }
             s.bind(1, rowID)
             return try s.step() ? message(s) : nil

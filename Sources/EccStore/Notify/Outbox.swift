@@ -89,7 +89,7 @@ public final class Outbox: Sendable {
     {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
             let s = try c.cached(
-                "SELECT \(Self.messageColumns) FROM notifications WHERE receiver = ?1 AND state IN ('pending', 'retrying') "
+                text: "SELECT \(Self.messageColumns) FROM notifications WHERE receiver = ?1 AND state IN ('pending', 'retrying') "
                     + "AND next_attempt <= ?2 ORDER BY next_attempt, id LIMIT ?3")
             defer { s.reset() }
             s.bind(1, receiver)
@@ -110,7 +110,7 @@ public final class Outbox: Sendable {
     {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
             let s = try c.cached(
-                "SELECT \(Self.messageColumns) FROM notifications WHERE state IN ('pending', 'retrying') "
+                text: "SELECT \(Self.messageColumns) FROM notifications WHERE state IN ('pending', 'retrying') "
                     + "AND next_attempt <= ?1 ORDER BY next_attempt, id")
             defer { s.reset() }
             s.bind(1, now.nanoseconds)
@@ -210,7 +210,7 @@ public final class Outbox: Sendable {
     public func held(receiver: String) throws(StoreError) -> [OutboxMessage] {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
             let s = try c.cached(
-                "SELECT \(Self.messageColumns) FROM notifications WHERE state = 'held' AND receiver = ?1 ORDER BY id")
+                text: "SELECT \(Self.messageColumns) FROM notifications WHERE state = 'held' AND receiver = ?1 ORDER BY id")
             s.bind(1, receiver)
             var out: [OutboxMessage] = []
             while try s.step() { out.append(message(s)) }

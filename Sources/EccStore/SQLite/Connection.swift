@@ -1,6 +1,13 @@
 import CSQLite
 import EccIncidents
 
+/// SQL text composed once and kept for the life of the process (a `static let`): ``Connection/cached(_:)``
+/// finds its statement by the object's identity.
+public final class SQL: Sendable {
+    public let text: String
+    public init(_ text: String) { self.text = text }
+}
+
 /// A SQLite connection through the system libsqlite3. Confined to one thread at a time.
 public final class Connection {
     let db: OpaquePointer
@@ -57,17 +64,48 @@ public final class Connection {
         return Statement(stmt, connection: self)
     }
 
-    private var statements: [String: Statement] = [:]
+    // Three caches by what identifies the SQL cheaply. The store writer asks for five to ten statements per
+    // alarm change; keyed by text, each ask hashed and compared the whole text (hundreds of bytes for the
+    // incident queries), which was measurable in the store bench. A literal is found by its address, a
+    // composed ``SQL`` by its identity, and only text made per call is hashed.
+    private var literals: [UnsafeRawPointer: Statement] = [:]
+    private var composed: [ObjectIdentifier: Statement] = [:]
+    private var texts: [String: Statement] = [:]
 
-    /// A prepared statement kept for reuse by its SQL text, reset and ready for new bindings. (Not for two
-    /// uses of the same SQL at once: finish stepping one before asking again.)
-    public func cached(_ sql: String) throws(StoreError) -> Statement {
-        if let s = statements[sql] {
+    /// A prepared statement kept for reuse, reset and ready for new bindings. (Not for two uses of the same
+    /// SQL at once: finish stepping one before asking again.)
+    public func cached(_ sql: StaticString) throws(StoreError) -> Statement {
+        guard sql.hasPointerRepresentation else { return try cached(text: sql.description) }
+        let key = UnsafeRawPointer(sql.utf8Start)
+        if let s = literals[key] {
+            s.reset()
+            return s
+        }
+        let s = try prepare(sql.description)
+        literals[key] = s
+        return s
+    }
+
+    /// The statement of SQL composed once (from column lists, say) and kept in a `static let`.
+    public func cached(_ sql: SQL) throws(StoreError) -> Statement {
+        let key = ObjectIdentifier(sql)
+        if let s = composed[key] {
+            s.reset()
+            return s
+        }
+        let s = try prepare(sql.text)
+        composed[key] = s
+        return s
+    }
+
+    /// The statement of SQL text made at the call (found by hashing the text: not for hot paths).
+    public func cached(text sql: String) throws(StoreError) -> Statement {
+        if let s = texts[sql] {
             s.reset()
             return s
         }
         let s = try prepare(sql)
-        statements[sql] = s
+        texts[sql] = s
         return s
     }
 

@@ -53,7 +53,8 @@ public final class StoreWriter: Sendable {
     /// Opens the store at `path` (creating and migrating it) and reads the state the engine restores.
     public init(
         path: String, synchronous: AlarmStore.Synchronous = .normal,
-        policy: IncidentPolicy = IncidentPolicy(), maxSizeBytes: Int64? = nil, logger: Logger,
+        policy: IncidentPolicy = IncidentPolicy(), queuesNotifications: Bool = false, maxSizeBytes: Int64? = nil,
+        logger: Logger,
         onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in },
         onTransaction: @escaping @Sendable (Duration) -> Void = { _ in },
         onCommitted: @escaping @Sendable ([AlarmChange]) -> Void = { _ in }
@@ -62,7 +63,8 @@ public final class StoreWriter: Sendable {
         self.onTransaction = onTransaction
         self.onCommitted = onCommitted
         if let maxSizeBytes { pendingPageLimit.withLock { $0 = max(1, maxSizeBytes / 4096) } }
-        let s = try AlarmStore(path: path, synchronous: synchronous, policy: policy)
+        let s = try AlarmStore(
+            path: path, synchronous: synchronous, policy: policy, queuesNotifications: queuesNotifications)
         restored = (try s.activeAlarms(), try s.maxAlarmID() + 1, try s.loadSnapshot())
         store = Mutex(s)
         input = Ring(minimumCapacity: 4096)
