@@ -131,12 +131,13 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
         ),
-        // Notifications: the channels (e-mail, SMS over Kannel or an HTTP gateway, webhook), their
-        // Mustache templates, and the receiver configuration they are built from.
+        // Notifications: the dispatcher (its thread, what it decides, the outbox it reads and writes), the
+        // channels (e-mail, SMS over Kannel or an HTTP gateway, webhook), their Mustache templates, and the
+        // receiver configuration they are built from.
         .target(
             name: "EccNotify",
             dependencies: [
-                "EccCore", "EccRules", "EccYAML", "CCurl", "CEccCrypto",
+                "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccIncidents", "CCurl", "CEccCrypto",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -253,7 +254,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "EccNotifyTests",
-            dependencies: ["EccNotify", "EccCore", "EccRules", "EccYAML", "EccTestSupport"],
+            dependencies: [
+                "EccNotify", "EccCore", "EccRules", "EccYAML", "EccStore", "EccIncidents", "EccTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

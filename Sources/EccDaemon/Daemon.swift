@@ -5,6 +5,7 @@ import EccConfig
 import EccCore
 import EccHTTP
 import EccIncidents
+import EccNotify
 import EccRules
 import EccStore
 import EccYAML
@@ -106,7 +107,8 @@ public final class Daemon: Sendable {
         do {
             writer = try StoreWriter(
                 path: config.database.path, synchronous: config.database.synchronous,
-                policy: policy, queuesNotifications: config.notify != nil, maxSizeBytes: config.database.maxSizeMB.map { Int64($0) << 20 }, logger: logger,
+                policy: policy, queuesNotifications: config.notify != nil,
+                maxSizeBytes: config.database.maxSizeMB.map { Int64($0) << 20 }, logger: logger,
                 onHealth: { [selfAlarm] ok, error in selfAlarm.storeHealth(ok: ok, error: error) },
                 onTransaction: { commitTimes.record($0) },
                 onCommitted: { [alarms] changes in

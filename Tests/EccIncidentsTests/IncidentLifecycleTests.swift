@@ -163,8 +163,10 @@ struct IncidentLifecycleTests {
             #expect(c.refused == nil, "accepted, expected: \(c.refused ?? "")")
             if let state = c.state { #expect(t.incident.state == state) }
             if case .some(let owner) = c.owner { #expect(t.incident.owner == owner) }
-            #expect(t.journal.map(\.action) == c.journal)
-            #expect(t.journal.allSatisfy { $0.action.hasPrefix("sla_") ? $0.actor == "eccd" : $0.actor == c.actor })
+            #expect(t.journal.map(\.action.rawValue) == c.journal)
+            #expect(
+                t.journal.allSatisfy { $0.action.rawValue.hasPrefix("sla_") ? $0.actor == "eccd" : $0.actor == c.actor }
+            )
             #expect(t.effects.contains { if case .stopEscalations = $0 { true } else { false } } == c.stopsEscalations)
             let queued = t.effects.compactMap { if case .queueBreachEvent(let target, _) = $0 { target } else { nil } }
             #expect(queued == (c.breachEvent.map { [$0] } ?? []))
@@ -185,7 +187,7 @@ struct IncidentLifecycleTests {
         let noted = try IncidentLifecycle.apply(
             .note(text: "called the customer", followUp: true), to: Self.incident(.resolved, followUp: true), by: "bob",
             at: at)
-        #expect(noted.incident.followUpDone && noted.journal.map(\.action) == ["follow_up"])
+        #expect(noted.incident.followUpDone && noted.journal.map(\.action.rawValue) == ["follow_up"])
         let closed = try IncidentLifecycle.apply(.close(note: nil), to: noted.incident, by: "bob", at: at)
         #expect(closed.incident.closedAt == at)
         let reopened = try IncidentLifecycle.apply(.reopen(reason: "back"), to: closed.incident, by: "bob", at: at)
@@ -200,7 +202,7 @@ struct IncidentLifecycleTests {
         let cleared = try #require(
             IncidentLifecycle.alarmCleared(Self.incident(.acknowledged, owner: "alice"), at: late))
         #expect(cleared.incident.state == .resolved && cleared.incident.resolvedAt == late)
-        #expect(cleared.journal.map(\.action) == ["sla_breached", "resolved"])
+        #expect(cleared.journal.map(\.action.rawValue) == ["sla_breached", "resolved"])
         #expect(cleared.journal.allSatisfy { $0.actor == "eccd" })
         #expect(IncidentLifecycle.alarmCleared(Self.incident(.closed), at: late) == nil)
 
@@ -235,7 +237,7 @@ struct IncidentLifecycleTests {
         clock.advance(seconds: 23 * 60)  // 2 h
         #expect(SLAClock.check(.response, of: i, policy: policy, at: clock.now()) == .breached(due: due))
         let lines = SLAClock.markBreached(&i, .response, due: due, at: clock.now())
-        #expect(lines.map(\.action) == ["sla_breached"])
+        #expect(lines.map(\.action.rawValue) == ["sla_breached"])
         #expect(SLAClock.check(.response, of: i, policy: policy, at: clock.now()) == nil)
         // Acknowledged: the response clock stops; the resolution clock runs until resolved.
         var acked = Self.incident(.acknowledged, owner: "alice")

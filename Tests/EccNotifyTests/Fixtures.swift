@@ -5,7 +5,7 @@ enum Fixtures {
     static let t0 = EventTime(seconds: 1_796_292_000)  // 2026-12-03T10:00:00Z
 
     static func alarm(
-        _ id: UInt64 = 7, severity: String = "critical", summary: String = "Interface Gi0/1 down",
+        _ id: UInt64 = 7, severity: Severity = .critical, summary: String = "Interface Gi0/1 down",
         host: String = "core1", state: AlarmState = .active, incident: Int64? = 12, priority: Int? = 1
     ) -> AlarmInfo {
         AlarmInfo(

@@ -64,7 +64,7 @@ struct MIMETests {
     func composedMessageParsesBack() throws {
         let ch = try channel()
         let m = Fixtures.message(alarms: [
-            Fixtures.alarm(), Fixtures.alarm(8, severity: "major", summary: "BGP <down>"),
+            Fixtures.alarm(), Fixtures.alarm(8, severity: .major, summary: "BGP <down>"),
         ])
         let bytes = ch.compose(m, date: Fixtures.t0)
         let text = String(decoding: bytes, as: UTF8.self)

@@ -108,7 +108,7 @@ struct AlarmStoreTests {
         }
     }
 
-    @Test("a database of schema 7 migrates: its notification groups take the default timing, and a clear is planned without rules")
+    @Test("schema 7 migrates: its notification groups take the default timing; a clear is planned without rules")
     func groupTimingMigration() throws {
         try withTempDir { dir in
             let path = dir + "/ecc.db"
@@ -118,9 +118,8 @@ struct AlarmStoreTests {
             do {
                 let store = try AlarmStore(path: path, queuesNotifications: true)
                 var b = ChangeBatch()
-                b.append(
-                    AlarmChange(
-                        kind: .raised, alarm: alarm(1), at: testEpoch, routes: [RouteDecision(route: "noc", group: group)]))
+                let routes = [RouteDecision(route: "noc", group: group)]
+                b.append(AlarmChange(kind: .raised, alarm: alarm(1), at: testEpoch, routes: routes))
                 try store.apply(b)
             }
             // As schema 7 left it: no timing on the group, which has notified the alarm at testEpoch.

@@ -125,14 +125,14 @@ struct IncidentTests {
             #expect(!closed.breached, "acknowledged in 5 min and resolved in 12, inside P1's 15 min / 4 h")
 
             let detail = try #require(try reader.incident(id: id))
-            let lines = detail.journal.map { "\($0.actor) \($0.action) \($0.old ?? "-")→\($0.new ?? "-")" }
+            let lines = detail.journal.map { "\($0.actor) \($0.action.rawValue) \($0.old ?? "-")→\($0.new ?? "-")" }
             #expect(
                 lines == [
                     "eccd opened -→new", "alice acknowledged new→acknowledged", "alice owner -→alice",
                     "alice note -→-", "alice in_progress acknowledged→in_progress", "alice handed_over alice→bob",
                     "bob assigned -→network", "bob resolved in_progress→resolved", "bob closed resolved→closed",
                 ])
-            #expect(detail.journal.first { $0.action == "handed_over" }?.note == "shift change")
+            #expect(detail.journal.first { $0.action.rawValue == "handed_over" }?.note == "shift change")
             #expect(detail.alarms.map(\.role) == [.alarm])
             #expect(throws: IncidentRefusal.self) { try desk.acknowledge(999, by: "alice", at: Self.at(1)) }
             #expect(try reader.incidents(.init(owner: "bob")).map(\.id) == [id])
@@ -175,7 +175,7 @@ struct IncidentTests {
             #expect(try desk.sweep(at: Self.at(200)).map { $0.attributes["sla"] } == [.string("resolution")])
             #expect(try desk.sweep(at: Self.at(241)).map(\.type) == ["slaBreached"])
             let detail = try #require(try reader.incident(id: id))
-            #expect(detail.journal.filter { $0.action.hasPrefix("sla_") }.map(\.action).count == 4)
+            #expect(detail.journal.filter { $0.action.rawValue.hasPrefix("sla_") }.map(\.action.rawValue).count == 4)
         }
     }
 
@@ -227,7 +227,7 @@ struct IncidentTests {
             #expect(detail.incident.state == .inProgress && detail.incident.owner == "alice")
             #expect(detail.incident.reopenCount == 1 && detail.incident.alarm.id == 2)
             #expect(detail.alarms.map { "\($0.role) \($0.alarm.id)" } == ["reopen 1", "alarm 2"])
-            #expect(detail.journal.map(\.action).suffix(2) == ["resolved", "reopened"])
+            #expect(detail.journal.map(\.action.rawValue).suffix(2) == ["resolved", "reopened"])
             #expect(try reader.incidents().count == 1)
             try Self.clear(store, 2, at: 50)
             try Self.raise(store, 3, at: 200)  // more than an hour after
@@ -254,7 +254,7 @@ struct IncidentTests {
             #expect(all.count == 1)
             let detail = try #require(try reader.incident(id: all[0].id))
             #expect(detail.alarms.map { "\($0.role) \($0.alarm.id)" } == ["alarm 1", "symptom 2"])
-            #expect(detail.journal.last?.action == "symptom_linked")
+            #expect(detail.journal.last?.action.rawValue == "symptom_linked")
         }
     }
 
@@ -295,7 +295,9 @@ struct IncidentTests {
             let i = try #require(try reader.incidents().first)
             #expect(i.priority == 2 && i.severity == .critical)
             let detail = try #require(try reader.incident(id: i.id))
-            #expect(detail.journal.last.map { "\($0.action) \($0.old ?? "") → \($0.new ?? "")" } == "priority P4 → P2")
+            #expect(
+                detail.journal.last.map { "\($0.action.rawValue) \($0.old ?? "") → \($0.new ?? "")" }
+                    == "priority P4 → P2")
         }
     }
 

@@ -18,8 +18,8 @@ struct SLATests {
     }
 
     static func slaJournal(_ reader: StoreReader, _ id: Int64) throws -> [String] {
-        try #require(try reader.incident(id: id)).journal.filter { $0.action.hasPrefix("sla_") }.map {
-            "\($0.action) \($0.field ?? "")"
+        try #require(try reader.incident(id: id)).journal.filter { $0.action.rawValue.hasPrefix("sla_") }.map {
+            "\($0.action.rawValue) \($0.field ?? "")"
         }
     }
 

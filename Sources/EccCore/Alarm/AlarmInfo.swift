@@ -5,8 +5,8 @@ public struct AlarmInfo: Sendable, Hashable, Codable {
     public var rule: String
     public var key: String
     public var state: AlarmState
-    /// `critical`, `major`, `minor`, `warning`, `info` (``Severity/name``).
-    public var severity: String
+    /// Encoded by its name (``Severity/name``).
+    public var severity: Severity
     public var summary: String
     public var host: String
     public var source: String
@@ -19,7 +19,7 @@ public struct AlarmInfo: Sendable, Hashable, Codable {
     public var incident: Int64?
     public var priority: Int?
     public init(
-        id: UInt64, rule: String, key: String, state: AlarmState, severity: String, summary: String, host: String,
+        id: UInt64, rule: String, key: String, state: AlarmState, severity: Severity, summary: String, host: String,
         source: String, type: String, firstSeen: EventTime, lastSeen: EventTime, count: Int64,
         clearedAt: EventTime? = nil, incident: Int64? = nil, priority: Int? = nil
     ) {

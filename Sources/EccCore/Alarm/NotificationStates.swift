@@ -44,3 +44,32 @@ public enum AttemptResult: String, Sendable, Hashable, Codable, CaseIterable {
     /// Not an attempt: a delivery report (Kannel's dlr-url) for the message, recorded beside its attempts.
     case report
 }
+
+/// How one delivery attempt ended, as a channel says (the outbox records it as an ``AttemptResult`` and
+/// its detail).
+public enum DeliveryResult: Sendable, Hashable {
+    /// The server accepted the message; `detail` is what it said (SMTP reply, HTTP status and body start).
+    case delivered(detail: String)
+    /// Worth retrying: connection refused or reset, timeout, SMTP 4xx, HTTP 5xx/429, Kannel "queued" errors.
+    case temporary(String)
+    /// Retrying cannot help: SMTP 5xx, an invalid address, HTTP 4xx, a gateway rejecting the message.
+    case permanent(String)
+}
+
+extension DeliveryResult {
+    /// The result as the outbox records it.
+    public var result: AttemptResult {
+        switch self {
+        case .delivered: .delivered
+        case .temporary: .temporary
+        case .permanent: .permanent
+        }
+    }
+
+    /// What the server said, or why it failed.
+    public var detail: String {
+        switch self {
+        case .delivered(let d), .temporary(let d), .permanent(let d): d
+        }
+    }
+}

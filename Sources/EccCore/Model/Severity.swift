@@ -60,3 +60,20 @@ public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, Custo
     @inlinable
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rawValue < rhs.rawValue }
 }
+
+/// In JSON a severity is its name (`"major"`); any name ``init(name:)`` takes is read.
+extension Severity: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let name = try c.decode(String.self)
+        guard let s = Severity(name: name) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown severity '\(name)'")
+        }
+        self = s
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(name)
+    }
+}

@@ -3,6 +3,7 @@ import EccBus
 import EccCollectors
 import EccCore
 import EccIncidents
+import EccNotify
 import EccStore
 import Prometheus
 import Synchronization

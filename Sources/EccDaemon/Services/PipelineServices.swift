@@ -1,6 +1,7 @@
 import EccBus
 import EccCore
 import EccIncidents
+import EccNotify
 import EccStore
 import ServiceLifecycle
 

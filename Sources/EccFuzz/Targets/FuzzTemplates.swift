@@ -24,7 +24,7 @@ enum FuzzTemplates {
     /// A message with two alarms, a group and held messages, as the dispatcher builds it.
     nonisolated(unsafe) static let context: [String: Any] = {
         let t0 = FuzzEvents.receivedAt
-        func alarm(_ id: UInt64, _ severity: String, state: AlarmState) -> AlarmInfo {
+        func alarm(_ id: UInt64, _ severity: Severity, state: AlarmState) -> AlarmInfo {
             AlarmInfo(
                 id: id, rule: "link-down", key: "core1/Gi0/\(id)", state: state, severity: severity,
                 summary: "Interface <Gi0/\(id)> \"down\" & out", host: "core1", source: "snmp", type: "linkDown",
@@ -36,7 +36,7 @@ enum FuzzTemplates {
             id: "ecc-1f3a9c2e-42", attempt: 1,
             content: MessageContent(
                 kind: .firing, receiver: "noc-email", route: "core", group: ["site": "bj1", "team": "net"],
-                alarms: [alarm(7, "critical", state: .active), alarm(8, "minor", state: .cleared)],
+                alarms: [alarm(7, .critical, state: .active), alarm(8, .minor, state: .cleared)],
                 escalationStep: nil, held: [], createdAt: t0))
         return TemplateContext.make(message)
     }()

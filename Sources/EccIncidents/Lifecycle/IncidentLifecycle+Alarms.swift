@@ -12,7 +12,7 @@ extension IncidentLifecycle {
         let priority = IncidentPolicy.priority(severity: a.severity, criticality: cls.criticality)
         let due = policy.deadlines(priority: priority, opened: now)
         let line = JournalLine(
-            actor: "eccd", action: "opened", field: "state", new: IncidentState.new.rawValue,
+            actor: "eccd", action: .opened, field: "state", new: IncidentState.new.rawValue,
             note:
                 "P\(priority): \(a.severity.name) alarm #\(a.id) on \(cls.ci) (criticality \(cls.criticality.rawValue))"
                 + (cls.followUp ? "; follow-up required" : ""))
@@ -28,7 +28,7 @@ extension IncidentLifecycle {
         effects.append(
             .journal(
                 JournalLine(
-                    actor: "eccd", action: "resolved", field: "state", old: i.state.rawValue,
+                    actor: "eccd", action: .resolved, field: "state", old: i.state.rawValue,
                     new: IncidentState.resolved.rawValue, note: "alarm #\(i.alarm.id) cleared")))
         i.state = .resolved
         i.resolvedAt = now
@@ -48,7 +48,7 @@ extension IncidentLifecycle {
             effects.append(
                 .journal(
                     JournalLine(
-                        actor: "eccd", action: "priority", field: "priority", old: "P\(i.priority)",
+                        actor: "eccd", action: .priority, field: "priority", old: "P\(i.priority)",
                         new: "P\(priority)",
                         note: "alarm #\(i.alarm.id) is now \(severity.name)")))
         }
@@ -65,7 +65,7 @@ extension IncidentLifecycle {
         var i = incident
         let state: IncidentState = i.owner == nil ? .new : .inProgress
         let line = JournalLine(
-            actor: "eccd", action: "reopened", field: "state", old: i.state.rawValue, new: state.rawValue,
+            actor: "eccd", action: .reopened, field: "state", old: i.state.rawValue, new: state.rawValue,
             note: "alarm returned as #\(alarm.id) within the reopen window")
         i.state = state
         i.alarm = alarm

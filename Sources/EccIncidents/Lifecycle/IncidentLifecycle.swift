@@ -19,18 +19,16 @@ public enum IncidentCommand: Sendable, Equatable {
 }
 
 /// One line for an incident's journal: who (the transition's actor, or `eccd`), what, old → new, why.
-public struct JournalLine: Sendable, Equatable {
+public struct JournalLine: Sendable, Hashable {
     public var actor: String
-    /// `acknowledged`, `owner`, `assigned`, `handed_over`, `note`, `follow_up`, `in_progress`, `resolved`,
-    /// `closed`, `reopened`, `sla_breached`, …
-    public var action: String
+    public var action: JournalAction
     public var field: String?
     public var old: String?
     public var new: String?
     public var note: String?
 
     public init(
-        actor: String, action: String, field: String? = nil, old: String? = nil, new: String? = nil,
+        actor: String, action: JournalAction, field: String? = nil, old: String? = nil, new: String? = nil,
         note: String? = nil
     ) {
         self.actor = actor
@@ -116,11 +114,11 @@ public enum IncidentLifecycle {
         var i = incident
         var effects: [IncidentEffect] = []
         let id = i.id
-        func journal(_ action: String, _ field: String?, _ old: String?, _ new: String?, _ note: String?) {
+        func journal(_ action: JournalAction, _ field: String?, _ old: String?, _ new: String?, _ note: String?) {
             effects.append(
                 .journal(JournalLine(actor: actor, action: action, field: field, old: old, new: new, note: note)))
         }
-        func state(_ new: IncidentState, _ action: String, _ note: String?) {
+        func state(_ new: IncidentState, _ action: JournalAction, _ note: String?) {
             journal(action, "state", i.state.rawValue, new.rawValue, note)
             i.state = new
         }
@@ -141,19 +139,19 @@ public enum IncidentLifecycle {
                 effects.append(.stopEscalations(reason: "incident \(id) acknowledged again by \(actor)"))
                 break
             }
-            state(.acknowledged, "acknowledged", note)
+            state(.acknowledged, .acknowledged, note)
             i.acknowledgedAt = now
             effects.append(.stopEscalations(reason: "incident \(id) acknowledged by \(actor)"))
             if i.owner == nil {
                 i.owner = actor
-                journal("owner", "owner", nil, actor, "first acknowledgement takes ownership")
+                journal(.owner, "owner", nil, actor, "first acknowledgement takes ownership")
             }
             breach(.response)
 
         case .assign(let group, let reason):
             guard i.state.isOpen else { throw reopenFirst }
             guard i.assignmentGroup != group else { break }
-            journal("assigned", "assignment_group", i.assignmentGroup, group, reason)
+            journal(.assigned, "assignment_group", i.assignmentGroup, group, reason)
             i.assignmentGroup = group
 
         case .handOver(let newOwner, let reason, let override):
@@ -167,18 +165,18 @@ public enum IncidentLifecycle {
             }
             guard owner != newOwner else { throw .conflict("incident \(id) is already owned by \(newOwner)") }
             i.owner = newOwner
-            journal(override ? "handed_over (override)" : "handed_over", "owner", owner, newOwner, reason)
+            journal(override ? .handedOverByOverride : .handedOver, "owner", owner, newOwner, reason)
 
         case .note(let text, let followUp):
-            journal(followUp ? "follow_up" : "note", nil, nil, nil, text)
+            journal(followUp ? .followUp : .note, nil, nil, nil, text)
             if followUp { i.followUpDone = true }
             // The owner's first note on an acknowledged incident starts the work.
-            if i.state == .acknowledged, i.owner == actor { state(.inProgress, "in_progress", "work started") }
+            if i.state == .acknowledged, i.owner == actor { state(.inProgress, .inProgress, "work started") }
 
         case .resolve(let note):
             guard i.state.isOpen else { throw .conflict("incident \(id) is already \(i.state)") }
             breach(.resolution)
-            state(.resolved, "resolved", note)
+            state(.resolved, .resolved, note)
             i.resolvedAt = now
             effects.append(.stopEscalations(reason: "incident \(id) resolved by \(actor)"))
 
@@ -191,12 +189,12 @@ public enum IncidentLifecycle {
                     "incident \(id) needs a follow-up note before it can be closed "
                         + "(eccctl incidents note \(id) --follow-up \"...\")")
             }
-            state(.closed, "closed", note)
+            state(.closed, .closed, note)
             i.closedAt = now
 
         case .reopen(let reason):
             guard !i.state.isOpen else { throw .conflict("incident \(id) is open (\(i.state))") }
-            state(i.owner == nil ? .new : .inProgress, "reopened", reason)
+            state(i.owner == nil ? .new : .inProgress, .reopened, reason)
             i.resolvedAt = nil
             i.closedAt = nil
             i.reopenCount += 1

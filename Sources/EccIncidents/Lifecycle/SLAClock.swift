@@ -73,7 +73,7 @@ public enum SLAClock {
         }
         return [
             JournalLine(
-                actor: "eccd", action: "sla_breached", field: target.rawValue, new: due.description,
+                actor: "eccd", action: .slaBreached, field: target.rawValue, new: due.description,
                 note: "\(target.rawValue) target missed: was due \(due)")
         ]
     }
@@ -86,7 +86,7 @@ public enum SLAClock {
         }
         return [
             JournalLine(
-                actor: "eccd", action: "sla_near_breach", field: target.rawValue, new: due.description,
+                actor: "eccd", action: .slaNearBreach, field: target.rawValue, new: due.description,
                 note: "\(target.rawValue) target near: due \(due)")
         ]
     }

@@ -72,32 +72,42 @@ public struct Incident: Sendable, Hashable {
     }
 }
 
-/// One line of an incident's journal: who changed what, when, from what to what, and why.
+/// What a line of an incident's journal records (stored and shown as its raw value).
+public enum JournalAction: String, Sendable, Hashable, Codable, CaseIterable {
+    case opened, acknowledged, assigned, note, resolved, closed, reopened, priority
+    /// The first acknowledgement took ownership.
+    case owner
+    case handedOver = "handed_over"
+    /// Handed over by a supervisor, not by the owner.
+    case handedOverByOverride = "handed_over (override)"
+    case followUp = "follow_up"
+    case inProgress = "in_progress"
+    case symptomLinked = "symptom_linked"
+    case symptomReleased = "symptom_released"
+    case problemLinked = "problem_linked"
+    case slaNearBreach = "sla_near_breach"
+    case slaBreached = "sla_breached"
+    /// Written by a newer eccd (or by hand): this version reads it but does not know it.
+    case other
+
+    public var isSLA: Bool { self == .slaBreached || self == .slaNearBreach }
+}
+
+/// One line of an incident's journal as stored: its sequence number and time, and what a transition
+/// wrote (``JournalLine``: who changed what, from what to what, and why).
+@dynamicMemberLookup
 public struct JournalEntry: Sendable, Hashable {
     public var seq: Int64
     public var at: EventTime
-    public var actor: String
-    /// `opened`, `acknowledged`, `assigned`, `handed_over`, `note`, `follow_up`, `resolved`, `closed`,
-    /// `reopened`, `priority`, `symptom_linked`, `sla_near_breach`, `sla_breached`.
-    public var action: String
-    public var field: String?
-    public var old: String?
-    public var new: String?
-    public var note: String?
+    public var line: JournalLine
 
-    public init(
-        seq: Int64, at: EventTime, actor: String, action: String, field: String? = nil, old: String? = nil,
-        new: String? = nil, note: String? = nil
-    ) {
+    public init(seq: Int64, at: EventTime, _ line: JournalLine) {
         self.seq = seq
         self.at = at
-        self.actor = actor
-        self.action = action
-        self.field = field
-        self.old = old
-        self.new = new
-        self.note = note
+        self.line = line
     }
+
+    public subscript<T>(dynamicMember path: KeyPath<JournalLine, T>) -> T { line[keyPath: path] }
 }
 
 /// An incident with its timeline and its alarms.

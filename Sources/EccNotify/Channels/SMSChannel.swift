@@ -1,3 +1,4 @@
+import EccCore
 import Logging
 
 /// SMS through Kannel's `sendsms` interface or a commercial HTTP gateway. The text template's output is

@@ -111,7 +111,7 @@ public struct WebhookChannel: Channel {
             w.field("rule", a.rule)
             w.field("key", a.key)
             w.field("state", a.state.rawValue)
-            w.field("severity", a.severity)
+            w.field("severity", a.severity.name)
             w.field("summary", a.summary)
             w.field("host", a.host)
             w.field("source", a.source)
@@ -153,7 +153,7 @@ public struct WebhookChannel: Channel {
         let alerts = c.alarms.map { a -> (labels: [String: String], annotations: [String: String], a: AlarmInfo) in
             var labels = c.group
             labels["alertname"] = a.rule
-            labels["severity"] = a.severity
+            labels["severity"] = a.severity.name
             for (k, v) in [("host", a.host), ("key", a.key), ("source", a.source), ("type", a.type)] where !v.isEmpty {
                 labels[k] = v
             }

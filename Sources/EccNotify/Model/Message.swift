@@ -78,16 +78,6 @@ public struct OutgoingMessage: Sendable, Hashable {
     }
 }
 
-/// How one delivery attempt ended.
-public enum DeliveryResult: Sendable, Hashable {
-    /// The server accepted the message; `detail` is what it said (SMTP reply, HTTP status and body start).
-    case delivered(detail: String)
-    /// Worth retrying: connection refused or reset, timeout, SMTP 4xx, HTTP 5xx/429, Kannel "queued" errors.
-    case temporary(String)
-    /// Retrying cannot help: SMTP 5xx, an invalid address, HTTP 4xx, a gateway rejecting the message.
-    case permanent(String)
-}
-
 /// A configured receiver's way of delivering: e-mail, SMS, webhook. Called from the dispatcher's threads;
 /// may block (with a bounded timeout) but must never crash on what a server answers.
 public protocol Channel: Sendable {

@@ -65,14 +65,14 @@ public enum TemplateContext {
             "rule": a.rule,
             "key": a.key,
             "state": a.state.rawValue,
-            "severity": a.severity,
-            "severityUpper": a.severity.uppercased(),
+            "severity": a.severity.name,
+            "severityUpper": a.severity.name.uppercased(),
             "severityShort": short(a.severity),
-            "isCritical": a.severity == "critical",
-            "isMajor": a.severity == "major",
-            "isMinor": a.severity == "minor",
-            "isWarning": a.severity == "warning",
-            "isInfo": a.severity == "info",
+            "isCritical": a.severity == .critical,
+            "isMajor": a.severity == .major,
+            "isMinor": a.severity == .minor,
+            "isWarning": a.severity == .warning,
+            "isInfo": a.severity == .info,
             "isActive": a.state == .active,
             "isCleared": a.state == .cleared,
             "summary": a.summary,
@@ -111,19 +111,18 @@ public enum TemplateContext {
         return String(full[..<dot]) + "Z"
     }
 
-    static func short(_ severity: String) -> String {
+    static func short(_ severity: Severity) -> String {
         switch severity {
-        case "critical": "CRIT"
-        case "major": "MAJ"
-        case "minor": "MIN"
-        case "warning": "WARN"
-        case "info": "INFO"
-        default: severity.uppercased()
+        case .critical: "CRIT"
+        case .major: "MAJ"
+        case .minor: "MIN"
+        case .warning: "WARN"
+        case .info: "INFO"
         }
     }
 
     static func status(_ c: MessageContent) -> String {
-        let sev = (c.alarms.first?.severity ?? "").uppercased()
+        let sev = c.alarms.first?.severity.name.uppercased() ?? ""
         switch c.kind {
         case .firing: return sev.isEmpty ? "FIRING" : sev
         case .resolved: return "RESOLVED"
@@ -135,7 +134,7 @@ public enum TemplateContext {
     }
 
     static func smsTag(_ c: MessageContent) -> String {
-        let sev = short(c.alarms.first?.severity ?? "")
+        let sev = c.alarms.first.map { short($0.severity) } ?? ""
         switch c.kind {
         case .firing, .repeat: return sev.isEmpty ? "ALARM" : sev
         case .resolved: return "OK"

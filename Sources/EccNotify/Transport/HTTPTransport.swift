@@ -1,3 +1,4 @@
+import EccCore
 import Foundation
 
 /// One HTTP(S) request with libcurl. Blocking; safe to call from several threads at once.

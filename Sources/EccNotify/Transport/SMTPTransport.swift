@@ -1,3 +1,5 @@
+import EccCore
+
 /// Sends one message over SMTP with libcurl: STARTTLS (required or opportunistic) or implicit TLS, AUTH,
 /// several recipients. Blocking; safe to call from several threads at once (one easy handle per call).
 public struct SMTPTransport: Sendable {

@@ -29,7 +29,7 @@ extension AlarmStore {
             unlink.bind(1, Int64(bitPattern: a.id))
             try unlink.run()
             try IncidentRecords.journal(
-                c, incident: old, at: at, actor: "eccd", action: "symptom_released",
+                c, incident: old, at: at, actor: "eccd", action: .symptomReleased,
                 note: "alarm #\(a.id) outlived its root cause and gets an incident of its own")
         }
         if try reopenIncident(for: a, at: at) { return }
@@ -83,11 +83,12 @@ extension AlarmStore {
     }
 
     /// Asked on every raise; made once (the statement cache is keyed by its text).
-    private static let resolvedIncidentOfKey = SQL(IncidentRecords.select(
-        where: """
-            i.rule = ?1 AND i.alarm_key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
-            ORDER BY i.resolved_at DESC LIMIT 1
-            """))
+    private static let resolvedIncidentOfKey = SQL(
+        IncidentRecords.select(
+            where: """
+                i.rule = ?1 AND i.alarm_key = ?2 AND i.state = 'resolved' AND i.resolved_at >= ?3
+                ORDER BY i.resolved_at DESC LIMIT 1
+                """))
 
     /// The open incident whose current alarm is `alarm`, if any (with `alarm` as it is now).
     private func openIncident(ofAlarm alarm: Alarm) throws(StoreError) -> Incident? {
@@ -98,7 +99,8 @@ extension AlarmStore {
     }
 
     private static let openIncidentOfAlarm = SQL(
-        IncidentRecords.selectWithoutAlarm(where: "i.alarm_id = ?1 AND i.state IN ('new', 'acknowledged', 'in_progress')"))
+        IncidentRecords.selectWithoutAlarm(
+            where: "i.alarm_id = ?1 AND i.state IN ('new', 'acknowledged', 'in_progress')"))
 
     /// A symptom (suppressed by a root cause) is linked to the root cause's incident.
     func linkSymptom(_ a: Alarm, at: EventTime) throws(StoreError) {
@@ -111,7 +113,7 @@ extension AlarmStore {
         let id = find.int(0)
         try IncidentRecords.link(c, incident: id, alarm: a.id, role: .symptom)
         try IncidentRecords.journal(
-            c, incident: id, at: at, actor: "eccd", action: "symptom_linked",
+            c, incident: id, at: at, actor: "eccd", action: .symptomLinked,
             note: "alarm #\(a.id) (\(a.rule) [\(a.key)]) is a symptom of #\(cause)")
     }
 

@@ -141,7 +141,7 @@ enum IncidentRecords {
 
     /// Appends to the journal (the table refuses updates).
     static func journal(
-        _ c: Connection, incident: Int64, at: EventTime, actor: String, action: String, field: String? = nil,
+        _ c: Connection, incident: Int64, at: EventTime, actor: String, action: JournalAction, field: String? = nil,
         old: String? = nil, new: String? = nil, note: String? = nil
     ) throws(StoreError) {
         let s = try c.cached(
@@ -171,8 +171,10 @@ enum IncidentRecords {
         while try s.step() {
             out.append(
                 JournalEntry(
-                    seq: s.int(0), at: EventTime(nanoseconds: s.int(1)), actor: s.text(2), action: s.text(3),
-                    field: s.optionalText(4), old: s.optionalText(5), new: s.optionalText(6), note: s.optionalText(7)))
+                    seq: s.int(0), at: EventTime(nanoseconds: s.int(1)),
+                    JournalLine(
+                        actor: s.text(2), action: s.value(3, unknown: JournalAction.other), field: s.optionalText(4),
+                        old: s.optionalText(5), new: s.optionalText(6), note: s.optionalText(7))))
         }
         return out
     }

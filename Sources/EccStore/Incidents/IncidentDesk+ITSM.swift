@@ -255,7 +255,7 @@ extension IncidentDesk {
             try ITSMRecords.journal(
                 c, "problem", String(problem), at: at, actor: actor, action: "linked", note: "incident \(incident)")
             try IncidentRecords.journal(
-                c, incident: incident, at: at, actor: actor, action: "problem_linked", note: "problem \(problem)")
+                c, incident: incident, at: at, actor: actor, action: .problemLinked, note: "problem \(problem)")
         }
     }
 

@@ -125,11 +125,17 @@ extension AlarmStore {
                 FROM notify_group_alarms m CROSS JOIN notify_groups g ON g.id = m.group_id WHERE m.alarm_id = ?1
             """)
         find.bind(1, Int64(bitPattern: a.id))
-        var rows: [(group: Int64, route: String, flush: Int64?, last: Int64?, notified: Bool, interval: Int64, resolved: Bool)] = []
+        var rows:
+            [(
+                group: Int64, route: String, flush: Int64?, last: Int64?, notified: Bool, interval: Int64,
+                resolved: Bool
+            )] = []
         while try find.step() {
             rows.append(
-                (find.int(0), find.text(1), find.optionalInt(2), find.optionalInt(3), find.int(4) != 0, find.int(5),
-                 find.int(6) != 0))
+                (
+                    find.int(0), find.text(1), find.optionalInt(2), find.optionalInt(3), find.int(4) != 0, find.int(5),
+                    find.int(6) != 0
+                ))
         }
         find.reset()
         for (group, routeName, flush, last, notified, interval, sendResolved) in rows {
@@ -188,7 +194,11 @@ extension AlarmStore {
         own.bind(1, Int64(bitPattern: a.id))
         if try own.step() { incident = own.int(0) }
         own.reset()
-        if incident == nil, let text = (origin ?? storedOrigin(a.id))?.attributes["incident"]?.text, let id = Int64(text) { incident = id }
+        if incident == nil, let text = (origin ?? storedOrigin(a.id))?.attributes["incident"]?.text,
+            let id = Int64(text)
+        {
+            incident = id
+        }
         let s = try c.cached(
             """
             INSERT INTO escalations(alarm_id, incident_id, policy, route, started_at, step, next_at)

@@ -9,15 +9,14 @@ extension Outbox {
     static func insertAttempt(
         _ c: Connection, _ rowID: Int64, _ outcome: AttemptOutcome, milliseconds: Int64, at: EventTime
     ) throws(StoreError) {
-        let (result, detail, _, _) = outcome.recorded
         let a = try c.cached(
             "INSERT INTO notification_attempts(notification_id, at, result, detail, duration_ms) VALUES(?1, ?2, ?3, ?4, ?5)"
         )
         defer { a.reset() }
         a.bind(1, rowID)
         a.bind(2, at.nanoseconds)
-        a.bind(3, result)
-        a.bind(4, detail)
+        a.bind(3, outcome.delivery.result)
+        a.bind(4, outcome.delivery.detail)
         a.bind(5, milliseconds)
         try a.run()
     }
@@ -43,7 +42,7 @@ extension Outbox {
     public func recordSentAtOnce(
         _ m: NewMessage, id: String, attempts: [Attempt], progress: [String], createdAt: EventTime
     ) throws(StoreError) -> Int64 {
-        func delivered(_ a: Attempt) -> Bool { if case .delivered = a.outcome { true } else { false } }
+        func delivered(_ a: Attempt) -> Bool { a.outcome.delivery.result == .delivered }
         return try tx { (c) throws(StoreError) -> Int64 in
             let row = try Self.insert(c, m, at: createdAt)
             for a in attempts { try Self.insertAttempt(c, row, a.outcome, milliseconds: a.milliseconds, at: a.at) }
@@ -55,9 +54,9 @@ extension Outbox {
                 """)
             defer { u.reset() }
             u.bind(1, row)
-            u.bind(2, sent == nil ? "failed" : "sent")
+            u.bind(2, sent == nil ? MessageState.failed : .sent)
             u.bind(3, Int64(attempts.count))
-            u.bind(4, attempts.last { !delivered($0) }?.outcome.recorded.detail)
+            u.bind(4, attempts.last { !delivered($0) }?.outcome.delivery.detail)
             u.bind(5, sent?.at.nanoseconds)
             u.bind(6, "eccd's own alarm: sent at once as \(id), not through the outbox")
             u.bind(7, progress.joined(separator: "\u{1F}"))

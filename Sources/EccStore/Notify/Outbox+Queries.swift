@@ -83,7 +83,7 @@ extension Outbox {
         guard try s.step() else { return nil }
         return AlarmInfo(
             id: UInt64(bitPattern: s.int(0)), rule: s.text(1), key: s.text(2),
-            state: s.value(3, unknown: AlarmState.active), severity: s.text(4),
+            state: s.value(3, unknown: AlarmState.active), severity: Severity(name: s.text(4)) ?? .info,
             summary: s.text(5), host: s.text(6), source: s.text(7), type: s.text(8),
             firstSeen: EventTime(nanoseconds: s.int(9)), lastSeen: EventTime(nanoseconds: s.int(10)),
             count: s.int(11), clearedAt: s.optionalInt(12).map { EventTime(nanoseconds: $0) },

@@ -89,7 +89,8 @@ public final class Outbox: Sendable {
     {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
             let s = try c.cached(
-                text: "SELECT \(Self.messageColumns) FROM notifications WHERE receiver = ?1 AND state IN ('pending', 'retrying') "
+                text:
+                    "SELECT \(Self.messageColumns) FROM notifications WHERE receiver = ?1 AND state IN ('pending', 'retrying') "
                     + "AND next_attempt <= ?2 ORDER BY next_attempt, id LIMIT ?3")
             defer { s.reset() }
             s.bind(1, receiver)
@@ -130,7 +131,6 @@ public final class Outbox: Sendable {
     ) throws(StoreError) {
         try tx { (c) throws(StoreError) in
             try Self.insertAttempt(c, rowID, outcome, milliseconds: durationMilliseconds, at: now)
-            let (_, detail, state, next) = outcome.recorded
             let u = try c.cached(
                 """
                 UPDATE notifications SET state = ?2, attempts = attempts + 1, next_attempt = ?3,
@@ -139,9 +139,9 @@ public final class Outbox: Sendable {
                 """)
             defer { u.reset() }
             u.bind(1, rowID)
-            u.bind(2, state)
-            u.bind(3, next)
-            u.bind(4, detail)
+            u.bind(2, outcome.state)
+            u.bind(3, outcome.retryAt?.nanoseconds)
+            u.bind(4, outcome.delivery.detail)
             u.bind(5, now.nanoseconds)
             u.bind(6, progress.joined(separator: "\u{1F}"))
             try u.run()
@@ -180,7 +180,7 @@ public final class Outbox: Sendable {
     /// Marks a message as not sent because no receiver by its name is configured (or another reason the
     /// dispatcher cannot send it at all).
     public func fail(_ rowID: Int64, reason: String, at now: EventTime) throws(StoreError) {
-        try record(rowID, .permanent(reason), durationMilliseconds: 0, at: now)
+        try record(rowID, AttemptOutcome(.permanent(reason)), durationMilliseconds: 0, at: now)
     }
 
     /// Holds a message back: its receiver's rate limit is exhausted; a digest will list it.
@@ -210,7 +210,9 @@ public final class Outbox: Sendable {
     public func held(receiver: String) throws(StoreError) -> [OutboxMessage] {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
             let s = try c.cached(
-                text: "SELECT \(Self.messageColumns) FROM notifications WHERE state = 'held' AND receiver = ?1 ORDER BY id")
+                text:
+                    "SELECT \(Self.messageColumns) FROM notifications WHERE state = 'held' AND receiver = ?1 ORDER BY id"
+            )
             s.bind(1, receiver)
             var out: [OutboxMessage] = []
             while try s.step() { out.append(message(s)) }

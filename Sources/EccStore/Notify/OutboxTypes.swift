@@ -80,21 +80,23 @@ public struct OutboxAttempt: Sendable, Hashable {
 }
 
 /// How a delivery attempt ended, as the outbox records it.
-public enum AttemptOutcome: Sendable {
-    case delivered(String)
-    /// Retry at `retryAt` (nil: give up, the message failed).
-    case temporary(String, retryAt: EventTime?)
-    case permanent(String)
-}
+public struct AttemptOutcome: Sendable, Hashable {
+    /// What the channel said.
+    public var delivery: DeliveryResult
+    /// A temporary failure is tried again then (nil: given up, the message failed).
+    public var retryAt: EventTime?
 
-extension AttemptOutcome {
-    /// The attempt's `result` and `detail` as recorded, and the state it leaves its message in, with the
-    /// next attempt's time (`retrying` until then).
-    var recorded: (result: AttemptResult, detail: String, state: MessageState, next: Int64?) {
-        switch self {
-        case .delivered(let d): (.delivered, d, .sent, nil)
-        case .temporary(let d, let retry): (.temporary, d, retry == nil ? .failed : .retrying, retry?.nanoseconds)
-        case .permanent(let d): (.permanent, d, .failed, nil)
+    public init(_ delivery: DeliveryResult, retryAt: EventTime? = nil) {
+        self.delivery = delivery
+        self.retryAt = delivery.result == .temporary ? retryAt : nil
+    }
+
+    /// The state the attempt leaves its message in (`retrying` until ``retryAt``).
+    var state: MessageState {
+        switch delivery {
+        case .delivered: .sent
+        case .temporary: retryAt == nil ? .failed : .retrying
+        case .permanent: .failed
         }
     }
 }

@@ -94,15 +94,15 @@ extension Dispatcher {
     ) -> AttemptOutcome {
         let meta: Logger.Metadata = ["ecc.receiver": "\(receiver)", "ecc.kind": "\(kind.rawValue)", "ecc.id": "\(id)"]
         switch result {
-        case .delivered(let d):
+        case .delivered:
             count("sent", receiver)
             logger.info("notification sent", metadata: meta)
-            return .delivered(d)
+            return AttemptOutcome(result)
         case .permanent(let d):
             count("failed", receiver)
             logger.error(
                 "notification failed permanently; not retried", metadata: meta.merging(["ecc.error": "\(d)"]) { $1 })
-            return .permanent(d)
+            return AttemptOutcome(result)
         case .temporary(let d):
             let delay = retry.delay(afterAttempts: attempt, jitter: Double.random(in: 0...1))
             let next = now.adding(nanoseconds: delay)
@@ -115,7 +115,7 @@ extension Dispatcher {
                         "ecc.error": "\(d)", "ecc.attempt": "\(attempt)",
                         "ecc.retry_in_ms": "\(giveUp ? 0 : delay / 1_000_000)",
                     ]) { $1 })
-            return .temporary(d, retryAt: giveUp ? nil : next)
+            return AttemptOutcome(result, retryAt: giveUp ? nil : next)
         }
     }
 

@@ -72,7 +72,9 @@ extension Dispatcher {
                             s.atOnce[i].final = true
                             s.atOnce[i].attempts.append(
                                 .init(
-                                    at: now, outcome: .permanent("given up: the alarm cleared before it was delivered"),
+                                    at: now,
+                                    outcome: AttemptOutcome(
+                                        .permanent("given up: the alarm cleared before it was delivered")),
                                     milliseconds: 0))
                             continue
                         }
@@ -108,7 +110,7 @@ extension Dispatcher {
         _ kind: MessageContent.Kind, receiver: String, route: String, alarm a: Alarm, at now: EventTime, seq: inout Int
     ) -> AtOnce {
         let info = AlarmInfo(
-            id: a.id, rule: a.rule, key: a.key, state: a.state, severity: a.severity.name, summary: a.summary,
+            id: a.id, rule: a.rule, key: a.key, state: a.state, severity: a.severity, summary: a.summary,
             host: a.host, source: a.source, type: a.type, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count,
             clearedAt: a.clearedAt, incident: nil, priority: nil)
         let content = MessageContent(
@@ -172,7 +174,7 @@ extension Dispatcher {
             s.atOnce[i].sending = false
             s.atOnce[i].progress = progress
             s.atOnce[i].attempts.append(.init(at: now, outcome: outcome, milliseconds: milliseconds))
-            if case .temporary(_, let retryAt?) = outcome {
+            if let retryAt = outcome.retryAt {
                 s.atOnce[i].nextAt = retryAt
             } else {
                 s.atOnce[i].final = true

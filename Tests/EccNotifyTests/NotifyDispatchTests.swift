@@ -1,13 +1,12 @@
 import EccCore
 import EccIncidents
-import EccNotify
 import EccTestSupport
 import Foundation
 import Logging
 import Synchronization
 import Testing
 
-@testable import EccDaemon
+@testable import EccNotify
 @testable import EccStore
 
 /// A channel that records what it is given and answers from a script (delivered by default).

@@ -11,12 +11,12 @@ import Synchronization
 /// each receiver's rate limit (held messages go out as one digest), delivers on one serial queue per
 /// receiver, records every attempt and reschedules temporary failures. Runs on its own thread.
 public final class Dispatcher: Sendable {
-    let outbox: Outbox
-    let receivers: [String: ReceiverDefinition]
+    package let outbox: Outbox
+    package let receivers: [String: ReceiverDefinition]
     let routes: @Sendable () -> RouteBook
-    let clock: any EccCore.Clock
+    package let clock: any EccCore.Clock
     let retry: RetryPolicy
-    let logger: Logger
+    package let logger: Logger
     let queues: [String: DispatchQueue]
     let state = Mutex(State())
     let wake = DispatchSemaphore(value: 0)
@@ -244,7 +244,7 @@ public final class Dispatcher: Sendable {
             guard !held.isEmpty else { continue }
             let lines = held.prefix(DispatchDecisions.digestListed).map { m in
                 let c = decode(m.content)
-                let text = c?.alarms.map { "\($0.severity.uppercased()) \($0.host): \($0.summary)" }.joined(
+                let text = c?.alarms.map { "\($0.severity.name.uppercased()) \($0.host): \($0.summary)" }.joined(
                     separator: "; ")
                 return HeldMessage(
                     id: m.uid, kind: m.kind, route: m.route,
@@ -281,7 +281,7 @@ public final class Dispatcher: Sendable {
             receiver: receiver, kind: kind, route: route, alarmIDs: alarms.map(\.id), content: encode(content))
     }
 
-    func encode(_ c: MessageContent) -> String {
+    package func encode(_ c: MessageContent) -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         guard let data = try? e.encode(c) else { return "{}" }
