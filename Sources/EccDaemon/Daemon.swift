@@ -285,7 +285,7 @@ public final class Daemon: Sendable {
         let telemetry = self.telemetry
         var deps = APIDependencies(
             ring: bus, httpStats: httpStats, reader: reader, alarms: alarms, clock: clock,
-            status: { telemetry.statusJSON() },
+            status: { telemetry.status() },
             metrics: { [access] in
                 telemetry.countRefusals(access)
                 return telemetry.prometheusText()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccAPI
 import EccClient
 import Foundation
 
@@ -57,10 +58,7 @@ func cli(_ body: () async throws -> Void) async throws {
 
 /// Decodes a JSON error body `{"error": ...}` into a message.
 func errorMessage(_ body: [UInt8], status: Int) -> String {
-    if let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let e = obj["error"] as? String
-    {
-        return e
-    }
+    if let answer = try? APIJSON.decode(ErrorView.self, from: body) { return answer.error }
     return "HTTP \(status): \(String(decoding: body.prefix(300), as: UTF8.self))"
 }
 

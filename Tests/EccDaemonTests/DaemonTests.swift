@@ -1,3 +1,4 @@
+import EccAPI
 import EccClient
 import EccDaemon
 import EccIncidents
@@ -125,6 +126,35 @@ struct DaemonTests {
         let metrics = String(decoding: try await d.client.request(.GET, "/metrics").body, as: UTF8.self)
         #expect(metrics.contains("ecc_events_late_total 1"), "\(metrics)")
         #expect(metrics.contains("ecc_events_history_total 1"), "\(metrics)")
+        try await d.stop()
+    }
+
+    @Test("status, reload and error answers are EccAPI's StatusView, ReloadView and ErrorView")
+    func typedAnswers() async throws {
+        let dir = try TestDaemon.makeDir(rules: daemonRules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir)
+        _ = try await d.post(#"{"source":"demo","host":"sw1","type":"linkDown","attributes":{"ifIndex":1}}"#)
+        try await d.eventually { try await d.incidents().count == 1 }
+        let (s1, statusBody) = try await d.client.request(.GET, "/v1/status")
+        #expect(s1 == 200)
+        let status = try APIJSON.decode(StatusView.self, from: statusBody)
+        #expect(status.collectors["http"]?.accepted == 1)
+        #expect(status.alarmsActive == 1 && status.rules == 2 && status.notifications == .off)
+        #expect(status.store.changesCommitted >= 1 && !status.store.retrying)
+
+        let (s2, errorBody) = try await d.client.request(
+            .POST, "/v1/events", body: Array(#"{"source":"a","type":"x","severity":"huge"}"#.utf8))
+        #expect(s2 == 400)
+        let error = try APIJSON.decode(ErrorView.self, from: errorBody)
+        #expect(error.field == "severity" && error.error.contains("unknown severity 'huge'"))
+
+        let broken = daemonRules + "\n- rule: broken\n  when: {type: x}\n  alarm: {severity: huge}\n"
+        try broken.write(toFile: dir + "/rules/test.yaml", atomically: true, encoding: .utf8)
+        let (s3, reloadBody) = try await d.client.request(.POST, "/v1/rules/reload")
+        #expect(s3 == 422)
+        let reload = try APIJSON.decode(ReloadView.self, from: reloadBody)
+        #expect(!reload.applied && reload.report.contains("test.yaml:12:21: unknown severity 'huge'"))
         try await d.stop()
     }
 

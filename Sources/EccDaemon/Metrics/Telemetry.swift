@@ -1,4 +1,5 @@
 import CEccProcess
+import EccAPI
 import EccBus
 import EccCollectors
 import EccCore
@@ -50,62 +51,38 @@ final class Telemetry: Sendable {
         self.started = clock.now()
     }
 
-    /// Status as JSON for `GET /v1/status` and `eccctl status`.
-    func statusJSON() -> [UInt8] {
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("version", EccVersion.current)
-        w.field("started", started.description)
-        w.field("uptime_seconds", (clock.now().nanoseconds - started.nanoseconds) / 1_000_000_000)
-        w.key("collectors")
-        w.beginObject()
+    /// `GET /v1/status` (and `eccctl status`).
+    func status() -> StatusView {
+        var collectors: [String: StatusView.CollectorCounts] = [:]
         for p in producers {
-            w.key(p.name)
-            w.beginObject()
-            w.field("accepted", Int64(p.accepted))
-            w.field("dropped", Int64(p.dropped))
-            if let bad = badInputs.first(where: { $0.collector == p.name }) { w.field("bad_input", Int64(bad.count)) }
-            w.endObject()
+            collectors[p.name] = StatusView.CollectorCounts(
+                accepted: Int64(p.accepted), dropped: Int64(p.dropped),
+                badInput: badInputs.first(where: { $0.collector == p.name }).map { Int64($0.count) })
         }
-        w.endObject()
-        w.key("bus")
-        w.beginObject()
-        w.field("depth", Int64(bus.count))
-        w.field("capacity", Int64(bus.capacity))
-        w.endObject()
-        w.field("events_processed", Int64(runner.processed))
-        w.field("rules", Int64(runner.rules))
-        w.field("alarms_active", Int64(runner.activeAlarms))
-        w.field("events_late", Int64(runner.lateEvents))
-        w.field("events_history", Int64(runner.historyEvents))
-        w.field("events_future", Int64(runner.futureEvents))
-        w.field("history_senders", Int64(runner.historySenders))
-        w.key("store")
-        w.beginObject()
-        w.field("path", databasePath)
-        w.field("changes_committed", Int64(writer.committed))
-        w.field("changes_failed", Int64(writer.failed))
-        w.key("retrying")
-        w.value(writer.isRetrying)
-        w.field("changes_uncommitted", Int64(writer.uncommitted))
-        w.key("engine_waiting")
-        w.value(runner.isWaitingForStore)
-        w.endObject()
-        w.field("stream_subscribers", Int64(alarms.count))
-        w.key("notifications")
+        var notifications = StatusView.Notifications.off
         if let dispatcher {
-            w.beginObject()
             let waiting = (try? dispatcher.outbox.countsByState()) ?? [:]
-            for state in ["pending", "retrying", "held"] { w.field(state, Int64(waiting[state] ?? 0)) }
             var totals: [String: Int] = [:]
             for t in dispatcher.totals { totals[t.result, default: 0] += t.count }
-            for result in ["sent", "retried", "failed"] { w.field(result, Int64(totals[result] ?? 0)) }
-            w.endObject()
-        } else {
-            w.value("off")
+            func n(_ v: Int?) -> Int64 { Int64(v ?? 0) }
+            notifications = .on(
+                StatusView.NotificationCounts(
+                    pending: n(waiting[.pending]), retrying: n(waiting[.retrying]), held: n(waiting[.held]),
+                    sent: n(totals["sent"]), retried: n(totals["retried"]), failed: n(totals["failed"])))
         }
-        w.endObject()
-        return w.bytes
+        return StatusView(
+            version: EccVersion.current, started: started.description,
+            uptimeSeconds: (clock.now().nanoseconds - started.nanoseconds) / 1_000_000_000, collectors: collectors,
+            bus: StatusView.BusFill(depth: Int64(bus.count), capacity: Int64(bus.capacity)),
+            eventsProcessed: Int64(runner.processed), rules: Int64(runner.rules),
+            alarmsActive: Int64(runner.activeAlarms), eventsLate: Int64(runner.lateEvents),
+            eventsHistory: Int64(runner.historyEvents), eventsFuture: Int64(runner.futureEvents),
+            historySenders: Int64(runner.historySenders),
+            store: StatusView.StoreStatus(
+                path: databasePath, changesCommitted: Int64(writer.committed), changesFailed: Int64(writer.failed),
+                retrying: writer.isRetrying, changesUncommitted: Int64(writer.uncommitted),
+                engineWaiting: runner.isWaitingForStore),
+            streamSubscribers: Int64(alarms.count), notifications: notifications)
     }
 
     /// Prometheus text exposition.
@@ -208,9 +185,9 @@ final class Telemetry: Sendable {
                     "Notification attempts by receiver and result (sent, retried, failed, held)")
             }
             let waiting = (try? dispatcher.outbox.countsByState()) ?? [:]
-            for state in ["pending", "retrying", "held"] {
+            for state in [MessageState.pending, .retrying, .held] {
                 labelledGauge(
-                    "ecc_notifications_waiting", ["state": state], waiting[state] ?? 0,
+                    "ecc_notifications_waiting", ["state": state.rawValue], waiting[state] ?? 0,
                     "Notifications in the outbox not yet sent, by state")
             }
         }

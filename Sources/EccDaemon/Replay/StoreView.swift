@@ -1,3 +1,4 @@
+import EccAPI
 import EccBus
 import EccCollectors
 import EccConfig
@@ -56,16 +57,7 @@ public struct StoreView: Sendable {
         var deps = APIDependencies(
             ring: bus, httpStats: ProducerStats(name: "http"), reader: reader, alarms: Broadcast<AlarmChange>(),
             clock: WallClock(),
-            status: {
-                var w = JSONWriter()
-                w.beginObject()
-                w.field("version", EccVersion.current)
-                w.field("view", path)
-                w.key("read_only")
-                w.value(true)
-                w.endObject()
-                return w.bytes
-            },
+            status: { ReadOnlyStatusView(version: EccVersion.current, view: path) },
             metrics: { Array("# eccd --view \(path): a read-only view has no metrics\n".utf8) },
             reloadRules: { (false, "a read-only view has no rules to reload") },
             rules: { rules }, desk: nil, databasePath: path,

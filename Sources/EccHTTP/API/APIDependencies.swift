@@ -17,8 +17,8 @@ public struct APIDependencies: Sendable {
     public var alarms: Broadcast<AlarmChange>
     /// Receive timestamps.
     public var clock: any EccCore.Clock
-    /// The daemon's status as a JSON object.
-    public var status: @Sendable () -> [UInt8]
+    /// The daemon's status: EccAPI's `StatusView` (a read-only view's `ReadOnlyStatusView`).
+    public var status: @Sendable () -> any Encodable & Sendable
     /// Prometheus exposition text.
     public var metrics: @Sendable () -> [UInt8]
     /// Why eccd is not ready to take events now (empty: ready), for `GET /readyz`.
@@ -50,7 +50,8 @@ public struct APIDependencies: Sendable {
 
     public init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: any StoreQueries, alarms: Broadcast<AlarmChange>,
-        clock: any EccCore.Clock, status: @escaping @Sendable () -> [UInt8], metrics: @escaping @Sendable () -> [UInt8],
+        clock: any EccCore.Clock, status: @escaping @Sendable () -> any Encodable & Sendable,
+        metrics: @escaping @Sendable () -> [UInt8],
         reloadRules: @escaping @Sendable () async -> (applied: Bool, report: String), maxBodyBytes: Int = 64 << 20,
         rules: @escaping @Sendable () -> RuleSet = { .empty }, desk: (any DeskActions)? = nil,
         databasePath: String = "",

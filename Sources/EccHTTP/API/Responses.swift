@@ -1,3 +1,4 @@
+import EccAPI
 import EccCore
 import Hummingbird
 
@@ -14,14 +15,10 @@ enum Responses {
     static func error(
         _ status: HTTPResponse.Status, _ message: String, field: String? = nil, index: Int? = nil, offset: Int? = nil
     ) -> Response {
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("error", message)
-        if let field { w.field("field", field) }
-        if let index { w.field("index", Int64(index)) }
-        if let offset { w.field("offset", Int64(offset)) }
-        w.endObject()
-        return json(w.bytes, status: status)
+        let body = ErrorView(error: message, field: field, index: index, offset: offset)
+        // An error must always be answered: should encoding ever fail, the message alone, as plain text.
+        guard let bytes = try? APIJSON.encode(body) else { return text(Array(message.utf8), contentType: "text/plain") }
+        return json(bytes, status: status)
     }
 
     static func text(_ bytes: [UInt8], contentType: String) -> Response {

@@ -15,22 +15,13 @@ enum QueryRoutes {
         router.get("/readyz") { _, _ -> Response in
             let reasons = deps.notReady()
             guard !reasons.isEmpty else { return Responses.text(Array("ready\n".utf8), contentType: "text/plain") }
-            var w = JSONWriter()
-            w.beginObject()
-            w.key("ready")
-            w.value(false)
-            w.key("reasons")
-            w.beginArray()
-            for r in reasons { w.value(r) }
-            w.endArray()
-            w.endObject()
-            return Responses.json(w.bytes, status: .serviceUnavailable)
+            return Responses.encoded(NotReadyView(reasons: reasons), status: .serviceUnavailable)
         }
         router.get("/metrics") { _, _ -> Response in
             Responses.text(deps.metrics(), contentType: "text/plain; version=0.0.4")
         }
         router.get("/v1/status") { _, _ -> Response in
-            Responses.json(deps.status())
+            Responses.encoded(deps.status())
         }
         router.get("/v1/alarms") { request, _ -> Response in
             let q = request.uri.queryParameters
@@ -63,13 +54,8 @@ enum QueryRoutes {
         }
         router.post("/v1/rules/reload") { _, _ -> Response in
             let (applied, report) = await deps.reloadRules()
-            var w = JSONWriter()
-            w.beginObject()
-            w.key("applied")
-            w.value(applied)
-            w.field("report", report)
-            w.endObject()
-            return Responses.json(w.bytes, status: applied ? .ok : .unprocessableContent)
+            return Responses.encoded(
+                ReloadView(applied: applied, report: report), status: applied ? .ok : .unprocessableContent)
         }
     }
 

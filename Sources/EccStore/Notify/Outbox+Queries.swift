@@ -56,13 +56,13 @@ extension Outbox {
     }
 
     /// Messages waiting (pending, retrying, held), by state, for metrics.
-    public func countsByState() throws(StoreError) -> [String: Int] {
-        try with { (c) throws(StoreError) -> [String: Int] in
+    public func countsByState() throws(StoreError) -> [MessageState: Int] {
+        try with { (c) throws(StoreError) -> [MessageState: Int] in
             let s = try c.cached(
                 "SELECT state, count(*) FROM notifications WHERE state IN ('pending', 'retrying', 'held') GROUP BY state"
             )
-            var out: [String: Int] = [:]
-            while try s.step() { out[s.text(0)] = Int(s.int(1)) }
+            var out: [MessageState: Int] = [:]
+            while try s.step() { out[s.value(0, unknown: MessageState.pending)] = Int(s.int(1)) }
             s.reset()
             return out
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccAPI
 import EccClient
 import EccConfig
 import EccCore
@@ -226,8 +227,8 @@ extension Rules {
         func run() async throws {
             try await cli {
                 let (status, body) = try await server.client().request(.POST, "/v1/rules/reload")
-                let obj = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-                let report = (obj?["report"] as? String) ?? String(decoding: body, as: UTF8.self)
+                let report =
+                    (try? APIJSON.decode(ReloadView.self, from: body))?.report ?? String(decoding: body, as: UTF8.self)
                 if status == 200 {
                     print("reloaded: \(report)")
                 } else if status == 422 {
