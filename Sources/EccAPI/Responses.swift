@@ -231,8 +231,7 @@ public struct JournalEntryView: Codable, Sendable, Equatable {
 
 /// A fix suggested for an incident: a knowledge article or a known error's workaround.
 public struct SuggestionView: Codable, Sendable, Equatable {
-    /// `knowledge` or `known_error`.
-    public var kind: String
+    public var kind: SuggestionKind
     public var id: Int64
     public var title: String
     /// The article's body or the known error's workaround.
@@ -240,7 +239,7 @@ public struct SuggestionView: Codable, Sendable, Equatable {
     /// `rule interface-down`, `ci core1`, `text "optic"`.
     public var matchedBy: String
 
-    public init(kind: String, id: Int64, title: String, text: String, matchedBy: String) {
+    public init(kind: SuggestionKind, id: Int64, title: String, text: String, matchedBy: String) {
         self.kind = kind
         self.id = id
         self.title = title

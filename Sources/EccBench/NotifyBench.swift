@@ -75,10 +75,10 @@ enum NotifyBench {
         while rounds < 100_000 {
             d.settle(at: now)
             rounds += 1
-            if d.totals.filter({ $0.result == "sent" }).reduce(0, { $0 + $1.count }) >= 2 * alarms { break }
+            if d.totals.filter({ $0.result == .sent }).reduce(0, { $0 + $1.count }) >= 2 * alarms { break }
         }
         let s = (ContinuousClock.now - start).seconds
-        let sent = d.totals.filter { $0.result == "sent" }.reduce(0) { $0 + $1.count }
+        let sent = d.totals.filter { $0.result == .sent }.reduce(0) { $0 + $1.count }
         return (Double(sent) / s, sent)
     }
 }

@@ -31,7 +31,7 @@ struct SuggestionTests {
             try T.raise(store, 2, key: "sw7/1", host: "sw7", at: 3)
             let other = try #require(try reader.incidents().first { $0.alarm.id == 2 })
             #expect(other.title == "Interface down on sw7" && other.ci == "sw7")
-            let byText = try reader.suggestions(for: other).map { "\($0.kind) \($0.text) (\($0.matchedBy))" }
+            let byText = try reader.suggestions(for: other).map { "\($0.kind.rawValue) \($0.text) (\($0.matchedBy))" }
             #expect(byText == ["known_error reseat the SFP (text \"INTERFACE DOWN\")"])
             // Its own rule still matches by rule first.
             let own = try #require(try reader.incidents().first { $0.alarm.id == 1 })

@@ -13,3 +13,9 @@ public enum ProblemState: String, Sendable, Hashable, Codable, CaseIterable {
     case resolved
     case closed
 }
+
+/// What a fix suggested on an incident is: a knowledge article, or a problem's known error.
+public enum SuggestionKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case knowledge
+    case knownError = "known_error"
+}

@@ -62,13 +62,13 @@ final class Telemetry: Sendable {
         var notifications = StatusView.Notifications.off
         if let dispatcher {
             let waiting = (try? dispatcher.outbox.countsByState()) ?? [:]
-            var totals: [String: Int] = [:]
+            var totals: [Dispatcher.Tally: Int] = [:]
             for t in dispatcher.totals { totals[t.result, default: 0] += t.count }
             func n(_ v: Int?) -> Int64 { Int64(v ?? 0) }
             notifications = .on(
                 StatusView.NotificationCounts(
                     pending: n(waiting[.pending]), retrying: n(waiting[.retrying]), held: n(waiting[.held]),
-                    sent: n(totals["sent"]), retried: n(totals["retried"]), failed: n(totals["failed"])))
+                    sent: n(totals[.sent]), retried: n(totals[.retried]), failed: n(totals[.failed])))
         }
         return StatusView(
             version: EccVersion.current, started: started.description,
@@ -179,9 +179,9 @@ final class Telemetry: Sendable {
                 "1 while the notification outbox cannot be read or written")
         }
         if let dispatcher {
-            for t in dispatcher.totals.sorted(by: { ($0.receiver, $0.result) < ($1.receiver, $1.result) }) {
+            for t in dispatcher.totals.sorted(by: { ($0.receiver, $0.result.rawValue) < ($1.receiver, $1.result.rawValue) }) {
                 count(
-                    "ecc_notifications_total", ["receiver": t.receiver, "result": t.result], t.count,
+                    "ecc_notifications_total", ["receiver": t.receiver, "result": t.result.rawValue], t.count,
                     "Notification attempts by receiver and result (sent, retried, failed, held)")
             }
             let waiting = (try? dispatcher.outbox.countsByState()) ?? [:]

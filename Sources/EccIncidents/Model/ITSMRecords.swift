@@ -114,8 +114,7 @@ public struct KnowledgeArticle: Sendable, Hashable {
 
 /// A fix suggested on an incident: a knowledge article or a known error, and why it matched.
 public struct Suggestion: Sendable, Hashable {
-    /// `knowledge` or `known_error`.
-    public var kind: String
+    public var kind: SuggestionKind
     public var id: Int64
     public var title: String
     /// The article's body or the known error's workaround.
@@ -124,7 +123,7 @@ public struct Suggestion: Sendable, Hashable {
     public var matchedBy: String
 
     public init(
-        kind: String, id: Int64, title: String, text: String, matchedBy: String
+        kind: SuggestionKind, id: Int64, title: String, text: String, matchedBy: String
     ) {
         self.kind = kind
         self.id = id

@@ -27,7 +27,7 @@ extension Dispatcher {
                 m.rowID,
                 reason: "no receiver named '\(m.receiver)' in the configuration (notify.receivers) any more; not sent",
                 at: now)
-            count("failed", m.receiver)
+            count(.failed, m.receiver)
         }
     }
 
@@ -44,14 +44,14 @@ extension Dispatcher {
                         m.rowID,
                         reason: "the stored message cannot be read (written by another eccd version?); not sent",
                         at: now)
-                    count("failed", m.receiver)
+                    count(.failed, m.receiver)
                     continue
                 }
                 // Past the rate limit a message is held for the digest (digests and tests are never held,
                 // and a retry already had its token).
                 if m.kind != .digest, m.kind != .test, m.attempts == 0, !takeToken(r, at: now) {
                     try outbox.hold(m.rowID, at: now)
-                    count("held", m.receiver)
+                    count(.held, m.receiver)
                     continue
                 }
                 busy[m.rowID] = r.name
@@ -95,11 +95,11 @@ extension Dispatcher {
         let meta: Logger.Metadata = ["ecc.receiver": "\(receiver)", "ecc.kind": "\(kind.rawValue)", "ecc.id": "\(id)"]
         switch result {
         case .delivered:
-            count("sent", receiver)
+            count(.sent, receiver)
             logger.info("notification sent", metadata: meta)
             return AttemptOutcome(result)
         case .permanent(let d):
-            count("failed", receiver)
+            count(.failed, receiver)
             logger.error(
                 "notification failed permanently; not retried", metadata: meta.merging(["ecc.error": "\(d)"]) { $1 })
             return AttemptOutcome(result)
@@ -107,7 +107,7 @@ extension Dispatcher {
             let delay = retry.delay(afterAttempts: attempt, jitter: Double.random(in: 0...1))
             let next = now.adding(nanoseconds: delay)
             let giveUp = kind == .test || next.nanoseconds - createdAt.nanoseconds > retry.giveUpAfter
-            count(giveUp ? "failed" : "retried", receiver)
+            count(giveUp ? .failed : .retried, receiver)
             logger.warning(
                 giveUp ? "notification failed; not retried any more" : "notification failed; will retry",
                 metadata: meta.merging(

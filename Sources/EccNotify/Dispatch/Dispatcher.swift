@@ -21,11 +21,20 @@ public final class Dispatcher: Sendable {
     let state = Mutex(State())
     let wake = DispatchSemaphore(value: 0)
     private let thread = Mutex<DedicatedThread?>(nil)
-    struct Tally: Hashable {
-        var receiver: String
-        var result: String
+    /// How a message's turn ended, as counted (`ecc_notifications_total{result}` and `eccctl status`).
+    public enum Tally: String, Sendable, Hashable, CaseIterable {
+        case sent
+        /// A temporary failure, tried again later.
+        case retried
+        case failed
+        /// Held back by the receiver's rate limit, for the digest.
+        case held
     }
-    let counters = Mutex<[Tally: Int]>([:])
+    struct Counted: Hashable {
+        var receiver: String
+        var result: Tally
+    }
+    let counters = Mutex<[Counted: Int]>([:])
 
     struct State {
         var stopping = false
@@ -303,12 +312,12 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    func count(_ what: String, _ receiver: String) {
-        counters.withLock { $0[Tally(receiver: receiver, result: what), default: 0] += 1 }
+    func count(_ what: Tally, _ receiver: String) {
+        counters.withLock { $0[Counted(receiver: receiver, result: what), default: 0] += 1 }
     }
 
     /// Messages sent, retried (temporary failures), failed and held since start, by receiver and result.
-    public var totals: [(receiver: String, result: String, count: Int)] {
+    public var totals: [(receiver: String, result: Tally, count: Int)] {
         counters.withLock { c in c.map { ($0.key.receiver, $0.key.result, $0.value) } }
     }
 }

@@ -118,7 +118,7 @@ extension StoreReader {
                     ? "rule \(incident.alarm.rule)"
                     : k.optionalText(4) == incident.ci ? "ci \(incident.ci)" : "text \"\(k.optionalText(5) ?? "")\""
                 out.append(
-                    Suggestion(kind: "knowledge", id: k.int(0), title: k.text(1), text: k.text(2), matchedBy: why))
+                    Suggestion(kind: .knowledge, id: k.int(0), title: k.text(1), text: k.text(2), matchedBy: why))
             }
             let p = try c.prepare(
                 """
@@ -141,7 +141,7 @@ extension StoreReader {
                     ? "rule \(incident.alarm.rule)"
                     : p.int(4) != 0 ? "ci \(incident.ci)" : "text \"\(p.optionalText(5) ?? "")\""
                 out.append(
-                    Suggestion(kind: "known_error", id: p.int(0), title: p.text(1), text: p.text(2), matchedBy: why))
+                    Suggestion(kind: .knownError, id: p.int(0), title: p.text(1), text: p.text(2), matchedBy: why))
             }
             return out
         }
