@@ -1,19 +1,19 @@
 /// `POST /v1/cis`: configuration items to add or update (the CMDB import).
-public struct CIImportRequest: ActingRequest {
-    public var actor: String?
-    public var items: [Item]?
-    public init(actor: String? = nil, items: [Item]) {
+package struct CIImportRequest: ActingRequest {
+    package var actor: String?
+    package var items: [Item]?
+    package init(actor: String? = nil, items: [Item]) {
         self.actor = actor
         self.items = items
     }
 
     /// One item: its name, its parent, and any other fields as its attributes (numbers and booleans are
     /// kept as their text).
-    public struct Item: Codable, Sendable, Equatable {
-        public var name: String
-        public var parent: String?
-        public var attributes: [String: String]
-        public init(name: String, parent: String? = nil, attributes: [String: String] = [:]) {
+    package struct Item: Codable, Sendable, Equatable {
+        package var name: String
+        package var parent: String?
+        package var attributes: [String: String]
+        package init(name: String, parent: String? = nil, attributes: [String: String] = [:]) {
             self.name = name
             self.parent = parent
             self.attributes = attributes
@@ -27,7 +27,7 @@ public struct CIImportRequest: ActingRequest {
             init?(intValue: Int) { nil }
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: Key.self)
             name = try c.decodeIfPresent(String.self, forKey: Key("name")) ?? ""
             parent = try c.decodeIfPresent(String.self, forKey: Key("parent"))
@@ -51,7 +51,7 @@ public struct CIImportRequest: ActingRequest {
             }
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
             try c.encode(name, forKey: Key("name"))
             try c.encodeIfPresent(parent, forKey: Key("parent"))
@@ -61,24 +61,24 @@ public struct CIImportRequest: ActingRequest {
 }
 
 /// The answer to `POST /v1/cis`.
-public struct CIImportResult: Codable, Sendable {
-    public var added: Int
-    public var updated: Int
-    public init(added: Int, updated: Int) {
+package struct CIImportResult: Codable, Sendable {
+    package var added: Int
+    package var updated: Int
+    package init(added: Int, updated: Int) {
         self.added = added
         self.updated = updated
     }
 }
 
 /// `POST /v1/changes`: a change over configuration items, with its window (RFC 3339 start and end).
-public struct ChangeRequest: ActingRequest {
-    public var actor: String?
-    public var title: String?
-    public var description: String?
-    public var start: String?
-    public var end: String?
-    public var cis: [String]?
-    public init(
+package struct ChangeRequest: ActingRequest {
+    package var actor: String?
+    package var title: String?
+    package var description: String?
+    package var start: String?
+    package var end: String?
+    package var cis: [String]?
+    package init(
         actor: String? = nil, title: String, description: String? = nil, start: String, end: String, cis: [String]
     ) {
         self.actor = actor
@@ -91,27 +91,27 @@ public struct ChangeRequest: ActingRequest {
 }
 
 /// The decisions on a requested change: `POST /v1/changes/{id}/{decision}` with a ``ChangeDecisionRequest``.
-public enum ChangeDecision: String, CaseIterable, Sendable {
+package enum ChangeDecision: String, CaseIterable, Sendable {
     case approve, reject, cancel
-    public func path(_ id: Int64) -> String { "/v1/changes/\(id)/\(rawValue)" }
+    package func path(_ id: Int64) -> String { "/v1/changes/\(id)/\(rawValue)" }
 }
 
 /// The body of a change decision: an optional note.
-public struct ChangeDecisionRequest: ActingRequest {
-    public var actor: String?
-    public var note: String?
-    public init(actor: String? = nil, note: String? = nil) {
+package struct ChangeDecisionRequest: ActingRequest {
+    package var actor: String?
+    package var note: String?
+    package init(actor: String? = nil, note: String? = nil) {
         self.actor = actor
         self.note = note
     }
 }
 
 /// `POST /v1/problems`: a problem, with the incidents it explains.
-public struct ProblemRequest: ActingRequest {
-    public var actor: String?
-    public var title: String?
-    public var incidents: [Int64]?
-    public init(actor: String? = nil, title: String, incidents: [Int64]) {
+package struct ProblemRequest: ActingRequest {
+    package var actor: String?
+    package var title: String?
+    package var incidents: [Int64]?
+    package init(actor: String? = nil, title: String, incidents: [Int64]) {
         self.actor = actor
         self.title = title
         self.incidents = incidents
@@ -119,10 +119,10 @@ public struct ProblemRequest: ActingRequest {
 }
 
 /// `POST /v1/problems/{id}/link`: one more incident (required).
-public struct ProblemLinkRequest: ActingRequest {
-    public var actor: String?
-    public var incident: Int64?
-    public init(actor: String? = nil, incident: Int64) {
+package struct ProblemLinkRequest: ActingRequest {
+    package var actor: String?
+    package var incident: Int64?
+    package init(actor: String? = nil, incident: Int64) {
         self.actor = actor
         self.incident = incident
     }
@@ -130,13 +130,13 @@ public struct ProblemLinkRequest: ActingRequest {
 
 /// `POST /v1/problems/{id}/update`: its state (open, known_error, resolved, closed), root cause,
 /// workaround and the text that matches it to new incidents; fields left out stay as they are.
-public struct ProblemUpdateRequest: ActingRequest {
-    public var actor: String?
-    public var state: String?
-    public var rootCause: String?
-    public var workaround: String?
-    public var matchText: String?
-    public init(
+package struct ProblemUpdateRequest: ActingRequest {
+    package var actor: String?
+    package var state: String?
+    package var rootCause: String?
+    package var workaround: String?
+    package var matchText: String?
+    package init(
         actor: String? = nil, state: String? = nil, rootCause: String? = nil, workaround: String? = nil,
         matchText: String? = nil
     ) {
@@ -155,14 +155,14 @@ public struct ProblemUpdateRequest: ActingRequest {
 
 /// `POST /v1/knowledge`: an article, suggested on incidents from `rule`, on `ci` or whose summary
 /// contains `text`.
-public struct KnowledgeRequest: ActingRequest {
-    public var actor: String?
-    public var title: String?
-    public var body: String?
-    public var rule: String?
-    public var ci: String?
-    public var text: String?
-    public init(
+package struct KnowledgeRequest: ActingRequest {
+    package var actor: String?
+    package var title: String?
+    package var body: String?
+    package var rule: String?
+    package var ci: String?
+    package var text: String?
+    package init(
         actor: String? = nil, title: String, body: String, rule: String? = nil, ci: String? = nil, text: String? = nil
     ) {
         self.actor = actor

@@ -4,25 +4,25 @@ import EccCore
 // and decoded by eccctl. As for incidents, an optional field is written as null when it has no value.
 
 /// A configuration item: `GET /v1/cis` (an array).
-public struct CIView: Codable, Sendable, Equatable {
-    public var name: String
-    public var parent: String?
-    public var attributes: [String: String]
-    public var updatedAt: String
+package struct CIView: Codable, Sendable, Equatable {
+    package var name: String
+    package var parent: String?
+    package var attributes: [String: String]
+    package var updatedAt: String
 
     enum CodingKeys: String, CodingKey {
         case name, parent, attributes
         case updatedAt = "updated_at"
     }
 
-    public init(name: String, parent: String?, attributes: [String: String], updatedAt: String) {
+    package init(name: String, parent: String?, attributes: [String: String], updatedAt: String) {
         self.name = name
         self.parent = parent
         self.attributes = attributes
         self.updatedAt = updatedAt
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
         try c.encode(parent, forKey: .parent)
@@ -32,20 +32,20 @@ public struct CIView: Codable, Sendable, Equatable {
 }
 
 /// A planned change: `GET /v1/changes` (an array), and the answer to requesting or deciding one.
-public struct ChangeView: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var title: String
-    public var description: String?
-    public var state: ChangeState
-    public var start: String
-    public var end: String
-    public var cis: [String]
-    public var requestedBy: String
-    public var approvedBy: String?
+package struct ChangeView: Codable, Sendable, Equatable {
+    package var id: Int64
+    package var title: String
+    package var description: String?
+    package var state: ChangeState
+    package var start: String
+    package var end: String
+    package var cis: [String]
+    package var requestedBy: String
+    package var approvedBy: String?
     /// Its maintenance window's name in the engine (`change-ID`).
-    public var maintenanceWindow: String
-    public var createdAt: String
-    public var updatedAt: String
+    package var maintenanceWindow: String
+    package var createdAt: String
+    package var updatedAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, title, description, state, start, end, cis
@@ -56,7 +56,7 @@ public struct ChangeView: Codable, Sendable, Equatable {
         case updatedAt = "updated_at"
     }
 
-    public init(
+    package init(
         id: Int64, title: String, description: String?, state: ChangeState, start: String, end: String,
         cis: [String], requestedBy: String, approvedBy: String?, maintenanceWindow: String, createdAt: String,
         updatedAt: String
@@ -75,7 +75,7 @@ public struct ChangeView: Codable, Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(title, forKey: .title)
@@ -94,19 +94,19 @@ public struct ChangeView: Codable, Sendable, Equatable {
 
 /// A problem: `GET /v1/problems` (an array), `GET /v1/problems/{id}` (or null), and the answer to opening,
 /// linking or updating one.
-public struct ProblemView: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var title: String
-    public var state: ProblemState
-    public var rootCause: String?
-    public var workaround: String?
+package struct ProblemView: Codable, Sendable, Equatable {
+    package var id: Int64
+    package var title: String
+    package var state: ProblemState
+    package var rootCause: String?
+    package var workaround: String?
     /// As a known error, also offered on incidents whose title contains this.
-    public var matchText: String?
-    public var createdBy: String
-    public var createdAt: String
-    public var updatedAt: String
+    package var matchText: String?
+    package var createdBy: String
+    package var createdAt: String
+    package var updatedAt: String
     /// The incidents linked to it.
-    public var incidents: [Int64]
+    package var incidents: [Int64]
 
     enum CodingKeys: String, CodingKey {
         case id, title, state
@@ -119,7 +119,7 @@ public struct ProblemView: Codable, Sendable, Equatable {
         case incidents
     }
 
-    public init(
+    package init(
         id: Int64, title: String, state: ProblemState, rootCause: String?, workaround: String?, matchText: String?,
         createdBy: String, createdAt: String, updatedAt: String, incidents: [Int64]
     ) {
@@ -135,7 +135,7 @@ public struct ProblemView: Codable, Sendable, Equatable {
         self.incidents = incidents
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(title, forKey: .title)
@@ -151,16 +151,16 @@ public struct ProblemView: Codable, Sendable, Equatable {
 }
 
 /// A knowledge article: `GET /v1/knowledge` (an array), and the answer to adding one.
-public struct KnowledgeView: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var title: String
-    public var body: String
+package struct KnowledgeView: Codable, Sendable, Equatable {
+    package var id: Int64
+    package var title: String
+    package var body: String
     /// Suggested on incidents of this rule, on this CI, or whose title contains this text.
-    public var rule: String?
-    public var ci: String?
-    public var text: String?
-    public var createdBy: String
-    public var createdAt: String
+    package var rule: String?
+    package var ci: String?
+    package var text: String?
+    package var createdBy: String
+    package var createdAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, title, body, rule, ci, text
@@ -168,7 +168,7 @@ public struct KnowledgeView: Codable, Sendable, Equatable {
         case createdAt = "created_at"
     }
 
-    public init(
+    package init(
         id: Int64, title: String, body: String, rule: String?, ci: String?, text: String?, createdBy: String,
         createdAt: String
     ) {
@@ -182,7 +182,7 @@ public struct KnowledgeView: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(title, forKey: .title)
@@ -196,8 +196,8 @@ public struct KnowledgeView: Codable, Sendable, Equatable {
 }
 
 /// The answer (202) when a CI import or a change decision was stored but the rules did not reload.
-public struct ReloadWarning: Codable, Sendable, Equatable {
-    public var warning: String
+package struct ReloadWarning: Codable, Sendable, Equatable {
+    package var warning: String
 
-    public init(warning: String) { self.warning = warning }
+    package init(warning: String) { self.warning = warning }
 }

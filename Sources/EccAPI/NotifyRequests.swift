@@ -1,9 +1,9 @@
 /// `POST /v1/notify/test`: a test message to one receiver of eccd.yaml, waiting up to `wait_seconds`
 /// (0–300, default 60) for its first attempt's outcome.
-public struct NotifyTestRequest: Codable, Sendable {
-    public var receiver: String?
-    public var waitSeconds: Int?
-    public init(receiver: String, waitSeconds: Int? = nil) {
+package struct NotifyTestRequest: Codable, Sendable {
+    package var receiver: String?
+    package var waitSeconds: Int?
+    package init(receiver: String, waitSeconds: Int? = nil) {
         self.receiver = receiver
         self.waitSeconds = waitSeconds
     }

@@ -5,28 +5,28 @@ import EccCore
 
 /// A message in the outbox: `GET /v1/notify/queue` (an array) and `POST /v1/notify/test` (with its
 /// attempts).
-public struct NotificationView: Codable, Sendable, Equatable {
+package struct NotificationView: Codable, Sendable, Equatable {
     /// `ecc-<store id>-<row id>.<salt>`, the id an SMS gateway reports back.
-    public var id: String
-    public var receiver: String
-    public var kind: NotificationKind
-    public var route: String
-    public var state: MessageState
+    package var id: String
+    package var receiver: String
+    package var kind: NotificationKind
+    package var route: String
+    package var state: MessageState
     /// The alarms it is about.
-    public var alarms: [UInt64]
-    public var createdAt: String
-    public var nextAttempt: String?
-    public var attempts: Int
-    public var lastError: String?
-    public var sentAt: String?
+    package var alarms: [UInt64]
+    package var createdAt: String
+    package var nextAttempt: String?
+    package var attempts: Int
+    package var lastError: String?
+    package var sentAt: String?
     /// The digest that listed it (`digested`).
-    public var digestRow: Int64?
+    package var digestRow: Int64?
     /// Why it was not sent (`skipped`), or why it failed without an attempt.
-    public var reason: String?
+    package var reason: String?
     /// A skipped message's alarm, as the dispatcher encoded it.
-    public var alarm: String?
+    package var alarm: String?
     /// Its attempts and delivery reports, oldest first (only in the answer to a test).
-    public var attemptLog: [AttemptView]?
+    package var attemptLog: [AttemptView]?
 
     enum CodingKeys: String, CodingKey {
         case id, receiver, kind, route, state, alarms
@@ -40,7 +40,7 @@ public struct NotificationView: Codable, Sendable, Equatable {
         case attemptLog = "attempt_log"
     }
 
-    public init(
+    package init(
         id: String, receiver: String, kind: NotificationKind, route: String, state: MessageState, alarms: [UInt64],
         createdAt: String, nextAttempt: String?, attempts: Int, lastError: String?, sentAt: String?,
         digestRow: Int64?, reason: String?, alarm: String?, attemptLog: [AttemptView]?
@@ -64,18 +64,18 @@ public struct NotificationView: Codable, Sendable, Equatable {
 }
 
 /// One delivery attempt (or delivery report) of a notification.
-public struct AttemptView: Codable, Sendable, Equatable {
-    public var at: String
-    public var result: AttemptResult
-    public var detail: String
-    public var durationMs: Int64
+package struct AttemptView: Codable, Sendable, Equatable {
+    package var at: String
+    package var result: AttemptResult
+    package var detail: String
+    package var durationMs: Int64
 
     enum CodingKeys: String, CodingKey {
         case at, result, detail
         case durationMs = "duration_ms"
     }
 
-    public init(at: String, result: AttemptResult, detail: String, durationMs: Int64) {
+    package init(at: String, result: AttemptResult, detail: String, durationMs: Int64) {
         self.at = at
         self.result = result
         self.detail = detail
@@ -84,13 +84,13 @@ public struct AttemptView: Codable, Sendable, Equatable {
 }
 
 /// A configured receiver: `GET /v1/notify/receivers` (an array).
-public struct ReceiverView: Codable, Sendable, Equatable {
-    public var name: String
+package struct ReceiverView: Codable, Sendable, Equatable {
+    package var name: String
     /// `email`, `sms` or `webhook`.
-    public var channel: String
+    package var channel: String
     /// Its rate limit, when it has one.
-    public var ratePerMinute: Double?
-    public var burst: Int?
+    package var ratePerMinute: Double?
+    package var burst: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, channel
@@ -98,7 +98,7 @@ public struct ReceiverView: Codable, Sendable, Equatable {
         case burst
     }
 
-    public init(name: String, channel: String, ratePerMinute: Double?, burst: Int?) {
+    package init(name: String, channel: String, ratePerMinute: Double?, burst: Int?) {
         self.name = name
         self.channel = channel
         self.ratePerMinute = ratePerMinute

@@ -2,11 +2,11 @@ import Foundation
 
 /// Why a request body was refused: what is wrong, and the field it names (`items[2].name`; nil when the
 /// body as a whole is wrong). eccd answers it as a 400.
-public struct RequestRefusal: Error, Sendable, Equatable {
-    public var message: String
-    public var field: String?
+package struct RequestRefusal: Error, Sendable, Equatable {
+    package var message: String
+    package var field: String?
 
-    public init(_ message: String, field: String? = nil) {
+    package init(_ message: String, field: String? = nil) {
         self.message = message
         self.field = field
     }
@@ -15,7 +15,7 @@ public struct RequestRefusal: Error, Sendable, Equatable {
 extension APIJSON {
     /// A request body as EccAPI's `T` (an empty body is `{}`), or the refusal naming the field that is wrong
     /// and what it must be. Every POST route decodes its body with this; `EccFuzz api` drives it.
-    public static func decodeRequest<T: Decodable>(_: T.Type, from body: Data) -> Result<T, RequestRefusal> {
+    package static func decodeRequest<T: Decodable>(_: T.Type, from body: Data) -> Result<T, RequestRefusal> {
         do {
             return .success(try JSONDecoder().decode(T.self, from: body.isEmpty ? Data("{}".utf8) : body))
         } catch let error as DecodingError {

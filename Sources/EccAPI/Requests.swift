@@ -4,7 +4,7 @@
 ///
 /// Every body that changes state says who acts in `actor`; eccd reads it only when it runs without
 /// tokens (loopback only) and otherwise acts as the token's principal.
-public protocol ActingRequest: Codable, Sendable {
+package protocol ActingRequest: Codable, Sendable {
     /// Who acts, when eccd runs without tokens; ignored otherwise.
     var actor: String? { get }
 }

@@ -7,29 +7,29 @@ import EccCore
 // alarm carries only when they apply (`suppressed_by`, `cause`, `flapping`, `members`).
 
 /// An alarm: `GET /v1/alarms` (an array), inside incidents, `GET /v1/alarms/{id}/why`.
-public struct AlarmView: Codable, Sendable, Equatable {
-    public var id: UInt64
-    public var rule: String
-    public var key: String
-    public var state: AlarmState
+package struct AlarmView: Codable, Sendable, Equatable {
+    package var id: UInt64
+    package var rule: String
+    package var key: String
+    package var state: AlarmState
     /// ``Severity/name``.
-    public var severity: String
-    public var summary: String
-    public var source: String
-    public var host: String
-    public var type: String
-    public var firstSeen: String
-    public var lastSeen: String
-    public var count: Int64
-    public var clearedAt: String?
+    package var severity: String
+    package var summary: String
+    package var source: String
+    package var host: String
+    package var type: String
+    package var firstSeen: String
+    package var lastSeen: String
+    package var count: Int64
+    package var clearedAt: String?
     /// Why it is not notified (maintenance, a root cause, an inhibiting alarm); left out when it is.
-    public var suppressedBy: String?
+    package var suppressedBy: String?
     /// The alarm that causes it, for a symptom; left out otherwise.
-    public var cause: UInt64?
+    package var cause: UInt64?
     /// Present (true) only while it flaps.
-    public var flapping: Bool?
+    package var flapping: Bool?
     /// A group alarm's members' keys; left out for others.
-    public var members: [String]?
+    package var members: [String]?
 
     enum CodingKeys: String, CodingKey {
         case id, rule, key, state, severity, summary, source, host, type
@@ -42,7 +42,7 @@ public struct AlarmView: Codable, Sendable, Equatable {
     }
 
     /// The view of `a`, as eccd writes it.
-    public init(_ a: Alarm) {
+    package init(_ a: Alarm) {
         id = a.id
         rule = a.rule
         key = a.key
@@ -62,7 +62,7 @@ public struct AlarmView: Codable, Sendable, Equatable {
         members = a.members.isEmpty ? nil : a.members
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(rule, forKey: .rule)
@@ -85,32 +85,32 @@ public struct AlarmView: Codable, Sendable, Equatable {
 }
 
 /// An incident with its current alarm: `GET /v1/incidents` (an array) and the answer to every action.
-public struct IncidentView: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var state: IncidentState
+package struct IncidentView: Codable, Sendable, Equatable {
+    package var id: Int64
+    package var state: IncidentState
     /// `P1` (most urgent) to `P5`.
-    public var priority: String
-    public var severity: String
-    public var title: String
-    public var host: String
-    public var ci: String
-    public var assignmentGroup: String?
-    public var owner: String?
-    public var openedAt: String
-    public var updatedAt: String
-    public var acknowledgedAt: String?
-    public var resolvedAt: String?
-    public var closedAt: String?
-    public var responseDue: String?
-    public var resolutionDue: String?
-    public var responseBreached: Bool
-    public var resolutionBreached: Bool
-    public var reopenCount: Int64
-    public var followUpRequired: Bool
-    public var followUpDone: Bool
-    public var alarm: AlarmView
+    package var priority: String
+    package var severity: String
+    package var title: String
+    package var host: String
+    package var ci: String
+    package var assignmentGroup: String?
+    package var owner: String?
+    package var openedAt: String
+    package var updatedAt: String
+    package var acknowledgedAt: String?
+    package var resolvedAt: String?
+    package var closedAt: String?
+    package var responseDue: String?
+    package var resolutionDue: String?
+    package var responseBreached: Bool
+    package var resolutionBreached: Bool
+    package var reopenCount: Int64
+    package var followUpRequired: Bool
+    package var followUpDone: Bool
+    package var alarm: AlarmView
 
-    public init(
+    package init(
         id: Int64, state: IncidentState, priority: String, severity: String, title: String, host: String, ci: String,
         assignmentGroup: String?, owner: String?, openedAt: String, updatedAt: String, acknowledgedAt: String?,
         resolvedAt: String?, closedAt: String?, responseDue: String?, resolutionDue: String?, responseBreached: Bool,
@@ -141,7 +141,7 @@ public struct IncidentView: Codable, Sendable, Equatable {
     }
 
     /// True when either SLA target was missed.
-    public var breached: Bool { responseBreached || resolutionBreached }
+    package var breached: Bool { responseBreached || resolutionBreached }
 
     enum CodingKeys: String, CodingKey {
         case id, state, priority, severity, title, host, ci
@@ -162,7 +162,7 @@ public struct IncidentView: Codable, Sendable, Equatable {
         case alarm
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(state, forKey: .state)
@@ -190,19 +190,19 @@ public struct IncidentView: Codable, Sendable, Equatable {
 }
 
 /// One line of an incident's journal: who changed what, when, from what to what, and why.
-public struct JournalEntryView: Codable, Sendable, Equatable {
-    public var seq: Int64
-    public var at: String
-    public var actor: String
+package struct JournalEntryView: Codable, Sendable, Equatable {
+    package var seq: Int64
+    package var at: String
+    package var actor: String
     /// `opened`, `acknowledged`, `assigned`, `handed_over`, `note`, `follow_up`, `resolved`, `closed`,
     /// `reopened`, `priority`, `symptom_linked`, `sla_near_breach`, `sla_breached`.
-    public var action: String
-    public var field: String?
-    public var old: String?
-    public var new: String?
-    public var note: String?
+    package var action: String
+    package var field: String?
+    package var old: String?
+    package var new: String?
+    package var note: String?
 
-    public init(
+    package init(
         seq: Int64, at: String, actor: String, action: String, field: String?, old: String?, new: String?,
         note: String?
     ) {
@@ -216,7 +216,7 @@ public struct JournalEntryView: Codable, Sendable, Equatable {
         self.note = note
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(seq, forKey: .seq)
         try c.encode(at, forKey: .at)
@@ -230,16 +230,16 @@ public struct JournalEntryView: Codable, Sendable, Equatable {
 }
 
 /// A fix suggested for an incident: a knowledge article or a known error's workaround.
-public struct SuggestionView: Codable, Sendable, Equatable {
-    public var kind: SuggestionKind
-    public var id: Int64
-    public var title: String
+package struct SuggestionView: Codable, Sendable, Equatable {
+    package var kind: SuggestionKind
+    package var id: Int64
+    package var title: String
     /// The article's body or the known error's workaround.
-    public var text: String
+    package var text: String
     /// `rule interface-down`, `ci core1`, `text "optic"`.
-    public var matchedBy: String
+    package var matchedBy: String
 
-    public init(kind: SuggestionKind, id: Int64, title: String, text: String, matchedBy: String) {
+    package init(kind: SuggestionKind, id: Int64, title: String, text: String, matchedBy: String) {
         self.kind = kind
         self.id = id
         self.title = title
@@ -255,24 +255,24 @@ public struct SuggestionView: Codable, Sendable, Equatable {
 
 /// `GET /v1/incidents/{id}`: the incident, its timeline, its alarms (with their role), the fixes
 /// suggested for it and the problems it is linked to.
-public struct IncidentDetailView: Codable, Sendable, Equatable {
+package struct IncidentDetailView: Codable, Sendable, Equatable {
     /// One of the incident's alarms: `alarm` (its current one), `reopen` (earlier ones) or `symptom`.
-    public struct LinkedAlarm: Codable, Sendable, Equatable {
-        public var role: IncidentAlarmRole
-        public var alarm: AlarmView
-        public init(role: IncidentAlarmRole, alarm: AlarmView) {
+    package struct LinkedAlarm: Codable, Sendable, Equatable {
+        package var role: IncidentAlarmRole
+        package var alarm: AlarmView
+        package init(role: IncidentAlarmRole, alarm: AlarmView) {
             self.role = role
             self.alarm = alarm
         }
     }
 
-    public var suggestions: [SuggestionView]
-    public var problems: [Int64]
-    public var incident: IncidentView
-    public var journal: [JournalEntryView]
-    public var alarms: [LinkedAlarm]
+    package var suggestions: [SuggestionView]
+    package var problems: [Int64]
+    package var incident: IncidentView
+    package var journal: [JournalEntryView]
+    package var alarms: [LinkedAlarm]
 
-    public init(
+    package init(
         suggestions: [SuggestionView], problems: [Int64], incident: IncidentView, journal: [JournalEntryView],
         alarms: [LinkedAlarm]
     ) {
@@ -285,11 +285,11 @@ public struct IncidentDetailView: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/alarms/{id}/why`: the alarm, the routes it notified, and the trace of the engine's decisions.
-public struct AlarmWhyView: Codable, Sendable, Equatable {
-    public var alarm: AlarmView
-    public var notify: [String]
-    public var trace: [String]
-    public init(alarm: AlarmView, notify: [String], trace: [String]) {
+package struct AlarmWhyView: Codable, Sendable, Equatable {
+    package var alarm: AlarmView
+    package var notify: [String]
+    package var trace: [String]
+    package init(alarm: AlarmView, notify: [String], trace: [String]) {
         self.alarm = alarm
         self.notify = notify
         self.trace = trace

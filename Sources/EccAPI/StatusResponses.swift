@@ -1,13 +1,13 @@
 /// `GET /v1/status`: eccd's main counters (`eccctl status` prints them).
-public struct StatusView: Codable, Sendable, Equatable {
+package struct StatusView: Codable, Sendable, Equatable {
     /// Events each collector put on the bus, dropped, and refused as bad input.
-    public struct CollectorCounts: Codable, Sendable, Equatable {
-        public var accepted: Int64
-        public var dropped: Int64
+    package struct CollectorCounts: Codable, Sendable, Equatable {
+        package var accepted: Int64
+        package var dropped: Int64
         /// Only for collectors that report bad input.
-        public var badInput: Int64?
+        package var badInput: Int64?
 
-        public init(accepted: Int64, dropped: Int64, badInput: Int64? = nil) {
+        package init(accepted: Int64, dropped: Int64, badInput: Int64? = nil) {
             self.accepted = accepted
             self.dropped = dropped
             self.badInput = badInput
@@ -19,27 +19,27 @@ public struct StatusView: Codable, Sendable, Equatable {
         }
     }
 
-    public struct BusFill: Codable, Sendable, Equatable {
-        public var depth: Int64
-        public var capacity: Int64
+    package struct BusFill: Codable, Sendable, Equatable {
+        package var depth: Int64
+        package var capacity: Int64
 
-        public init(depth: Int64, capacity: Int64) {
+        package init(depth: Int64, capacity: Int64) {
             self.depth = depth
             self.capacity = capacity
         }
     }
 
-    public struct StoreStatus: Codable, Sendable, Equatable {
-        public var path: String
-        public var changesCommitted: Int64
-        public var changesFailed: Int64
+    package struct StoreStatus: Codable, Sendable, Equatable {
+        package var path: String
+        package var changesCommitted: Int64
+        package var changesFailed: Int64
         /// A write failed and is being retried.
-        public var retrying: Bool
-        public var changesUncommitted: Int64
+        package var retrying: Bool
+        package var changesUncommitted: Int64
         /// The engine takes no events: the store is behind (`database.max_uncommitted`).
-        public var engineWaiting: Bool
+        package var engineWaiting: Bool
 
-        public init(
+        package init(
             path: String, changesCommitted: Int64, changesFailed: Int64, retrying: Bool, changesUncommitted: Int64,
             engineWaiting: Bool
         ) {
@@ -61,15 +61,15 @@ public struct StatusView: Codable, Sendable, Equatable {
     }
 
     /// Messages waiting in the outbox by state, and attempts since start by result.
-    public struct NotificationCounts: Codable, Sendable, Equatable {
-        public var pending: Int64
-        public var retrying: Int64
-        public var held: Int64
-        public var sent: Int64
-        public var retried: Int64
-        public var failed: Int64
+    package struct NotificationCounts: Codable, Sendable, Equatable {
+        package var pending: Int64
+        package var retrying: Int64
+        package var held: Int64
+        package var sent: Int64
+        package var retried: Int64
+        package var failed: Int64
 
-        public init(pending: Int64, retrying: Int64, held: Int64, sent: Int64, retried: Int64, failed: Int64) {
+        package init(pending: Int64, retrying: Int64, held: Int64, sent: Int64, retried: Int64, failed: Int64) {
             self.pending = pending
             self.retrying = retrying
             self.held = held
@@ -80,11 +80,11 @@ public struct StatusView: Codable, Sendable, Equatable {
     }
 
     /// The outbox's counts; in JSON the string `"off"` when no receivers are configured.
-    public enum Notifications: Codable, Sendable, Equatable {
+    package enum Notifications: Codable, Sendable, Equatable {
         case off
         case on(NotificationCounts)
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let text = try? c.decode(String.self), text == "off" {
                 self = .off
@@ -93,7 +93,7 @@ public struct StatusView: Codable, Sendable, Equatable {
             }
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.singleValueContainer()
             switch self {
             case .off: try c.encode("off")
@@ -102,24 +102,24 @@ public struct StatusView: Codable, Sendable, Equatable {
         }
     }
 
-    public var version: String
-    public var started: String
-    public var uptimeSeconds: Int64
+    package var version: String
+    package var started: String
+    package var uptimeSeconds: Int64
     /// By collector name (`tcp`, `http`, `snmp`, `eccd`, `itsm`).
-    public var collectors: [String: CollectorCounts]
-    public var bus: BusFill
-    public var eventsProcessed: Int64
-    public var rules: Int64
-    public var alarmsActive: Int64
-    public var eventsLate: Int64
-    public var eventsHistory: Int64
-    public var eventsFuture: Int64
-    public var historySenders: Int64
-    public var store: StoreStatus
-    public var streamSubscribers: Int64
-    public var notifications: Notifications
+    package var collectors: [String: CollectorCounts]
+    package var bus: BusFill
+    package var eventsProcessed: Int64
+    package var rules: Int64
+    package var alarmsActive: Int64
+    package var eventsLate: Int64
+    package var eventsHistory: Int64
+    package var eventsFuture: Int64
+    package var historySenders: Int64
+    package var store: StoreStatus
+    package var streamSubscribers: Int64
+    package var notifications: Notifications
 
-    public init(
+    package init(
         version: String, started: String, uptimeSeconds: Int64, collectors: [String: CollectorCounts], bus: BusFill,
         eventsProcessed: Int64, rules: Int64, alarmsActive: Int64, eventsLate: Int64, eventsHistory: Int64,
         eventsFuture: Int64, historySenders: Int64, store: StoreStatus, streamSubscribers: Int64,
@@ -156,12 +156,12 @@ public struct StatusView: Codable, Sendable, Equatable {
 }
 
 /// `GET /v1/status` of a read-only view (`eccd --view`): which database it shows.
-public struct ReadOnlyStatusView: Codable, Sendable, Equatable {
-    public var version: String
-    public var view: String
-    public var readOnly: Bool
+package struct ReadOnlyStatusView: Codable, Sendable, Equatable {
+    package var version: String
+    package var view: String
+    package var readOnly: Bool
 
-    public init(version: String, view: String) {
+    package init(version: String, view: String) {
         self.version = version
         self.view = view
         self.readOnly = true
@@ -174,13 +174,13 @@ public struct ReadOnlyStatusView: Codable, Sendable, Equatable {
 }
 
 /// `GET /readyz` when eccd cannot take events (503): why. (Ready is the text `ready`.)
-public struct NotReadyView: Codable, Sendable, Equatable {
-    public var ready: Bool
+package struct NotReadyView: Codable, Sendable, Equatable {
+    package var ready: Bool
     /// `starting`, `store_failing`, `engine_waiting_for_store`, `bus_full`, `notify_outbox_failing`,
     /// `shutting_down`.
-    public var reasons: [String]
+    package var reasons: [String]
 
-    public init(reasons: [String]) {
+    package init(reasons: [String]) {
         self.ready = false
         self.reasons = reasons
     }
@@ -188,11 +188,11 @@ public struct NotReadyView: Codable, Sendable, Equatable {
 
 /// `POST /v1/rules/reload`: whether the new rules are in force (200) or refused (422), and the report:
 /// rule counts, or the `file:line:column: message` lines of what is wrong.
-public struct ReloadView: Codable, Sendable, Equatable {
-    public var applied: Bool
-    public var report: String
+package struct ReloadView: Codable, Sendable, Equatable {
+    package var applied: Bool
+    package var report: String
 
-    public init(applied: Bool, report: String) {
+    package init(applied: Bool, report: String) {
         self.applied = applied
         self.report = report
     }
@@ -200,13 +200,13 @@ public struct ReloadView: Codable, Sendable, Equatable {
 
 /// Every error answer: what is wrong, and where when a request's field (or a batch's element, or a
 /// byte offset of a body) is to blame.
-public struct ErrorView: Codable, Sendable, Equatable {
-    public var error: String
-    public var field: String?
-    public var index: Int?
-    public var offset: Int?
+package struct ErrorView: Codable, Sendable, Equatable {
+    package var error: String
+    package var field: String?
+    package var index: Int?
+    package var offset: Int?
 
-    public init(error: String, field: String? = nil, index: Int? = nil, offset: Int? = nil) {
+    package init(error: String, field: String? = nil, index: Int? = nil, offset: Int? = nil) {
         self.error = error
         self.field = field
         self.index = index

@@ -1,5 +1,5 @@
 /// What a token may do on eccd's API. Roles are ordered: each one may do everything the ones below it may.
-public enum Role: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
+package enum Role: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// Reads: alarms, incidents, status, the live stream, metrics.
     case viewer = 1
     /// Works incidents and problems (acknowledge, assign, note, resolve …) and sends events.
@@ -8,7 +8,7 @@ public enum Role: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStrin
     case admin = 3
 
     /// `viewer`, `operator` or `admin`.
-    public init?(name: String) {
+    package init?(name: String) {
         switch name {
         case "viewer": self = .viewer
         case "operator": self = .operator
@@ -17,7 +17,7 @@ public enum Role: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStrin
         }
     }
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .viewer: "viewer"
         case .operator: "operator"
@@ -25,29 +25,29 @@ public enum Role: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStrin
         }
     }
 
-    public var description: String { name }
+    package var description: String { name }
 
-    public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// Who a request acts as.
-public struct Principal: Sendable, Hashable, CustomStringConvertible {
+package struct Principal: Sendable, Hashable, CustomStringConvertible {
     /// The name recorded in journals (`alice`, `nagios-bridge`).
-    public var name: String
-    public var role: Role
+    package var name: String
+    package var role: Role
     /// False only in eccd's tokenless loopback mode, where the name is whatever the request says.
-    public var authenticated: Bool
+    package var authenticated: Bool
 
-    public init(name: String, role: Role, authenticated: Bool = true) {
+    package init(name: String, role: Role, authenticated: Bool = true) {
         self.name = name
         self.role = role
         self.authenticated = authenticated
     }
 
-    public var description: String { "\(name) (\(role))" }
+    package var description: String { "\(name) (\(role))" }
 
     /// Principal names: letters, digits and `. _ @ -`, 1 to 64 bytes (they end up in journals and logs).
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 64
             && name.unicodeScalars.allSatisfy { s in
                 s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "._@-".unicodeScalars.contains(s))

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Files that hold credentials (tokens, private keys): checked as ssh checks its keys.
-public enum SecretFile {
+package enum SecretFile {
     /// Refuses a file that is not a regular file or that others (not owner, not group) may read or write
     /// (mode & 0o007): `0600`, or `0640` with group `ecc`, are fine.
-    public static func checkPermissions(_ path: String) throws(CredentialFileError) {
+    package static func checkPermissions(_ path: String) throws(CredentialFileError) {
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw CredentialFileError("cannot read: \(String(cString: strerror(errno)))", file: path)

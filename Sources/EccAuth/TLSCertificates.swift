@@ -6,9 +6,9 @@ import Synchronization
 /// Listeners built from ``serverConfiguration()`` ask for the current pair at every TLS handshake (through
 /// swift-nio-ssl's `sslContextCallback`), so ``reload()`` on SIGHUP serves a renewed certificate to the next
 /// connection without a restart; connections already open keep theirs.
-public final class TLSCertificates: Sendable {
-    public let certFile: String
-    public let keyFile: String
+package final class TLSCertificates: Sendable {
+    package let certFile: String
+    package let keyFile: String
     private let current: Mutex<Pair>
 
     struct Pair: Sendable {
@@ -17,25 +17,25 @@ public final class TLSCertificates: Sendable {
     }
 
     /// Reads both files; the key file must not be readable by others.
-    public init(certFile: String, keyFile: String) throws(CredentialFileError) {
+    package init(certFile: String, keyFile: String) throws(CredentialFileError) {
         self.certFile = certFile
         self.keyFile = keyFile
         current = Mutex(try Self.load(certFile: certFile, keyFile: keyFile))
     }
 
     /// Reads the files again and, when they are good, serves them from the next handshake on.
-    public func reload() throws(CredentialFileError) {
+    package func reload() throws(CredentialFileError) {
         let pair = try Self.load(certFile: certFile, keyFile: keyFile)
         current.withLock { $0 = pair }
     }
 
     /// The subject of the first certificate in force (for logs).
-    public var subject: String {
+    package var subject: String {
         current.withLock { p in p.chain.first.map { "\($0)" } ?? "" }
     }
 
     /// A TLS server configuration whose certificate is looked up at every handshake.
-    public func serverConfiguration() -> TLSConfiguration {
+    package func serverConfiguration() -> TLSConfiguration {
         let pair = current.withLock { $0 }
         var c = TLSConfiguration.makeServerConfiguration(
             certificateChain: pair.chain.map { .certificate($0) }, privateKey: .privateKey(pair.key))

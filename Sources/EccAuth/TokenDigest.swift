@@ -1,9 +1,9 @@
 import CEccCrypto
 
 /// SHA-256 and random bytes for API tokens, from OpenSSL's libcrypto (through the CEccSNMP shim).
-public enum TokenDigest {
+package enum TokenDigest {
     /// The lowercase hex SHA-256 of the token's UTF-8 bytes: what a tokens file stores.
-    public static func sha256Hex(_ token: String) -> String {
+    package static func sha256Hex(_ token: String) -> String {
         let bytes = Array(token.utf8)
         var out = [UInt8](repeating: 0, count: 32)
         let rc = bytes.withUnsafeBufferPointer { b in
@@ -16,7 +16,7 @@ public enum TokenDigest {
     }
 
     /// A new token: `ecc_` and 32 random bytes in hex (256 bits from the system's CSPRNG).
-    public static func newToken() throws(CredentialFileError) -> String {
+    package static func newToken() throws(CredentialFileError) -> String {
         var out = [UInt8](repeating: 0, count: 32)
         let rc = out.withUnsafeMutableBufferPointer { ecc_random($0.baseAddress, $0.count) }
         guard rc == 0 else { throw CredentialFileError("no random bytes from libcrypto", file: "") }

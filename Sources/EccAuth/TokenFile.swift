@@ -1,18 +1,18 @@
 import Foundation
 
 /// A problem with a credentials file (tokens, certificate, key): its path and, for a bad line, the line number.
-public struct CredentialFileError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public var file: String
-    public var line: Int?
+package struct CredentialFileError: Error, CustomStringConvertible, Sendable {
+    package var message: String
+    package var file: String
+    package var line: Int?
 
-    public init(_ message: String, file: String, line: Int? = nil) {
+    package init(_ message: String, file: String, line: Int? = nil) {
         self.message = message
         self.file = file
         self.line = line
     }
 
-    public var description: String {
+    package var description: String {
         file.isEmpty ? message : "\(file)\(line.map { ":\($0)" } ?? ""): \(message)"
     }
 }
@@ -26,36 +26,36 @@ public struct CredentialFileError: Error, CustomStringConvertible, Sendable {
 /// Only the SHA-256 of each token is stored, so reading the file does not give a token away. Like ssh with
 /// its keys, eccd refuses a file that others (not owner, not group) may read or write: `chmod 0600` or
 /// `0640 root:ecc`.
-public struct TokenFile: Sendable, Equatable {
+package struct TokenFile: Sendable, Equatable {
     /// One line: the token's hash, who it is, what it may do.
-    public struct Entry: Sendable, Equatable {
-        public var hash: String
-        public var principal: String
-        public var role: Role
+    package struct Entry: Sendable, Equatable {
+        package var hash: String
+        package var principal: String
+        package var role: Role
 
-        public init(hash: String, principal: String, role: Role) {
+        package init(hash: String, principal: String, role: Role) {
             self.hash = hash
             self.principal = principal
             self.role = role
         }
 
         /// The line as the file holds it.
-        public var line: String { "\(hash) \(principal) \(role.name)" }
+        package var line: String { "\(hash) \(principal) \(role.name)" }
     }
 
-    public var entries: [Entry]
+    package var entries: [Entry]
 
-    public init(entries: [Entry] = []) { self.entries = entries }
+    package init(entries: [Entry] = []) { self.entries = entries }
 
     /// The principal a presented token stands for, or nil.
-    public func principal(forToken token: String) -> Principal? {
+    package func principal(forToken token: String) -> Principal? {
         let h = TokenDigest.sha256Hex(token)
         guard let e = entries.first(where: { $0.hash == h }) else { return nil }
         return Principal(name: e.principal, role: e.role)
     }
 
     /// Parses the file's text.
-    public static func parse(_ text: String, file: String) throws(CredentialFileError) -> TokenFile {
+    package static func parse(_ text: String, file: String) throws(CredentialFileError) -> TokenFile {
         var out = TokenFile()
         var seen = Set<String>()
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -90,7 +90,7 @@ public struct TokenFile: Sendable, Equatable {
     }
 
     /// Reads the file after checking that others cannot read or write it.
-    public static func load(path: String) throws(CredentialFileError) -> TokenFile {
+    package static func load(path: String) throws(CredentialFileError) -> TokenFile {
         try checkPermissions(path)
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -100,13 +100,13 @@ public struct TokenFile: Sendable, Equatable {
     }
 
     /// Refuses a file that is not a regular file or that others may read or write (mode & 0o007).
-    public static func checkPermissions(_ path: String) throws(CredentialFileError) {
+    package static func checkPermissions(_ path: String) throws(CredentialFileError) {
         try SecretFile.checkPermissions(path)
     }
 
     /// Appends one entry, creating the file with mode 0600 if it does not exist (an existing file keeps its
     /// mode, which must already be safe).
-    public static func append(_ entry: Entry, to path: String) throws(CredentialFileError) {
+    package static func append(_ entry: Entry, to path: String) throws(CredentialFileError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CredentialFileError("cannot open: \(String(cString: strerror(errno)))", file: path) }
         defer { close(fd) }

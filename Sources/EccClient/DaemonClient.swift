@@ -4,17 +4,17 @@ import NIOPosix
 import NIOSSL
 
 /// Talks HTTP/1.1 (or HTTPS) to a running eccd, on SwiftNIO's HTTP codec and swift-nio-ssl.
-public struct DaemonClient: Sendable {
-    public let host: String
-    public let port: Int
+package struct DaemonClient: Sendable {
+    package let host: String
+    package let port: Int
     /// Sent as `Authorization: Bearer TOKEN` (nil: no credentials, for eccd's tokenless loopback mode).
-    public var token: String?
+    package var token: String?
     /// HTTPS: the server's certificate is verified (chain and host name or IP address) against these roots.
-    public let tls: TLSConfiguration?
+    package let tls: TLSConfiguration?
 
     /// Parses `http://host:port` or `https://host:port` (the `--server` option / `ECC_SERVER`). For HTTPS,
     /// `caFile` (PEM) is trusted instead of the system's certificate authorities.
-    public init(server: String, token: String? = nil, caFile: String? = nil) throws {
+    package init(server: String, token: String? = nil, caFile: String? = nil) throws {
         self.token = token
         var rest = Substring(server)
         if rest.hasPrefix("http://") {
@@ -47,7 +47,7 @@ public struct DaemonClient: Sendable {
 
     /// Sends a request and collects the whole response.
     /// `headers` are sent as well (a `Host` among them replaces eccctl's own).
-    public func request(
+    package func request(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers extra: [(String, String)] = []
     ) async throws -> (status: Int, body: [UInt8]) {
         var collected: [UInt8] = []
@@ -56,7 +56,7 @@ public struct DaemonClient: Sendable {
     }
 
     /// Sends a request and hands each body chunk (with the status) to `onChunk` as it arrives; returns the status.
-    public func stream(
+    package func stream(
         _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers extra: [(String, String)] = [],
         onChunk: (Int, [UInt8]) throws -> Void
     ) async throws -> Int {
@@ -137,7 +137,7 @@ public struct DaemonClient: Sendable {
 }
 
 /// An error for the operator, e.g. eccd unreachable: eccctl prints it as `eccctl: message`.
-public struct CLIError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ message: String) { description = message }
+package struct CLIError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ message: String) { description = message }
 }

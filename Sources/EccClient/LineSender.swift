@@ -3,12 +3,12 @@
 #endif
 
 /// A blocking TCP client that writes raw bytes (JSON lines) to eccd's collector; for tests and benchmarks.
-public final class LineSender {
+package final class LineSender {
     private let fd: Int32
 
     /// Connects to an IPv4 `host:port`; `receiveBuffer` asks the kernel for a receive buffer that small
     /// (tests of a peer that stops reading).
-    public init(host: String, port: Int, receiveBuffer: Int32? = nil) throws {
+    package init(host: String, port: Int, receiveBuffer: Int32? = nil) throws {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard s >= 0 else { throw CLIError("socket: errno \(errno)") }
         if var size = receiveBuffer {
@@ -36,7 +36,7 @@ public final class LineSender {
     deinit { close(fd) }
 
     /// Writes all bytes (blocking).
-    public func send(_ bytes: [UInt8]) throws {
+    package func send(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
             var offset = 0
@@ -52,7 +52,7 @@ public final class LineSender {
     }
 
     /// Reads what the peer sends until it closes the connection or `seconds` pass; `closed` says which.
-    public func readUntilClosed(seconds: Double) -> (bytes: [UInt8], closed: Bool) {
+    package func readUntilClosed(seconds: Double) -> (bytes: [UInt8], closed: Bool) {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -70,7 +70,7 @@ public final class LineSender {
     }
 
     /// Closes the write side and waits until the peer closes (all data read by eccd).
-    public func finish() {
+    package func finish() {
         shutdown(fd, Int32(SHUT_WR))
         var buf = [UInt8](repeating: 0, count: 256)
         while read(fd, &buf, buf.count) > 0 {}

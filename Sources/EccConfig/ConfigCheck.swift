@@ -8,18 +8,18 @@ import EccYAML
 
 /// A configuration that passed the check, with what eccd starts from: the rules, who may call the API and
 /// the certificates, each read once.
-public struct CheckedConfig: Sendable {
-    public let config: DaemonConfig
-    public let rules: RuleSet
+package struct CheckedConfig: Sendable {
+    package let config: DaemonConfig
+    package let rules: RuleSet
     /// Who may call the API (tokens, or tokenless on loopback).
-    public let access: APIAccess
+    package let access: APIAccess
     /// The API's certificate (nil: plain HTTP).
-    public let tls: TLSCertificates?
+    package let tls: TLSCertificates?
     /// The JSON-lines collector's certificate (nil: plain TCP).
-    public let tcpTLS: TLSCertificates?
+    package let tcpTLS: TLSCertificates?
 
     /// What `eccd --check-config` prints: `configuration OK; 42 rules; …`.
-    public var summary: String {
+    package var summary: String {
         let notify = config.notify.map { "\($0.receivers.count) notification receivers" } ?? "notifications off"
         let api =
             (access.requiresTokens ? "API tokens required" : "API without tokens (loopback)")
@@ -39,7 +39,7 @@ extension DaemonConfig {
     /// the tokens file and the certificates read, the rules loaded from ``rulePaths`` (or `rules`, for
     /// `eccctl rules check --config`), and every receiver a route names present in `notify:`.
     /// `eccd --check-config`, eccd's start and `eccctl rules check --config` all call this.
-    public func check(rules given: RuleSet? = nil) throws(StartupError) -> CheckedConfig {
+    package func check(rules given: RuleSet? = nil) throws(StartupError) -> CheckedConfig {
         if let problem = snmpCommunityProblem { throw StartupError(description: problem) }
         if let problem = tcpListenProblem { throw StartupError(description: problem) }
         try DescriptorBudget.ensure(self)

@@ -5,23 +5,23 @@ import EccYAML
 
 extension DaemonConfig {
     /// The API's credentials: `http.tokens_file` and `http.allowed_origins`.
-    public struct HTTPAuthSettings: Sendable, Equatable {
+    package struct HTTPAuthSettings: Sendable, Equatable {
         /// The hashed tokens file (`eccctl token create`); nil: no tokens, allowed on loopback only.
-        public var tokensFile: String?
+        package var tokensFile: String?
         /// Browser origins besides eccd's own that may call the API (`https://console.example.net`).
-        public var allowedOrigins: [String] = []
+        package var allowedOrigins: [String] = []
         /// `http.tls`: HTTPS instead of HTTP when set.
-        public var tls: TLSFiles?
+        package var tls: TLSFiles?
 
-        public init() {}
+        package init() {}
     }
 
     /// A listener's certificate and key (`cert_file`, `key_file`, PEM), read at start and on SIGHUP.
-    public struct TLSFiles: Sendable, Equatable {
-        public var certFile: String
-        public var keyFile: String
+    package struct TLSFiles: Sendable, Equatable {
+        package var certFile: String
+        package var keyFile: String
 
-        public init(certFile: String, keyFile: String) {
+        package init(certFile: String, keyFile: String) {
             self.certFile = certFile
             self.keyFile = keyFile
         }
@@ -62,19 +62,19 @@ extension DaemonConfig {
     }
 
     /// The API's certificate and key (nil: plain HTTP), read and checked as eccd starts with them.
-    public func apiTLS() throws(ConfigError) -> TLSCertificates? {
+    package func apiTLS() throws(ConfigError) -> TLSCertificates? {
         try http.auth.tls?.load("http.tls")
     }
 
     /// The JSON-lines collector's certificate and key (nil: plain TCP).
-    public func tcpCertificates() throws(ConfigError) -> TLSCertificates? {
+    package func tcpCertificates() throws(ConfigError) -> TLSCertificates? {
         guard tcp.enabled else { return nil }
         return try tcp.tls?.load("tcp.tls")
     }
 
     /// The API's access policy, as eccd starts with it and `eccd --check-config` checks it: the tokens file
     /// read (and its permissions checked), and a listener off loopback refused when there are no tokens.
-    public func apiAccess() throws(ConfigError) -> APIAccess {
+    package func apiAccess() throws(ConfigError) -> APIAccess {
         guard let path = http.auth.tokensFile else {
             guard ListenAddress.isLoopback(http.host) else {
                 throw ConfigError(

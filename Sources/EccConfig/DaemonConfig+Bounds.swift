@@ -5,17 +5,17 @@ extension DaemonConfig {
     /// The largest value each numeric key accepts. A value past it is refused by `eccd --check-config` and
     /// at start, with its `file:line:column`, instead of overflowing or exhausting memory later (a huge
     /// `bus.capacity` used to pass the check and then hang eccd at start).
-    public enum Maximum {
+    package enum Maximum {
         /// `bus.capacity`: 4 Mi slots (about 400 MiB of events).
-        public static let busCapacity = 1 << 22
+        package static let busCapacity = 1 << 22
         /// `http.max_body_bytes`: 1 GiB.
-        public static let httpMaxBodyBytes = 1 << 30
+        package static let httpMaxBodyBytes = 1 << 30
         /// `tcp.max_line_bytes`: 64 MiB.
-        public static let tcpMaxLineBytes = 1 << 26
+        package static let tcpMaxLineBytes = 1 << 26
         /// `database.max_size_mb`: 16 TiB, SQLite's own limit with its default page size.
-        public static let databaseMaxSizeMB = 1 << 24
+        package static let databaseMaxSizeMB = 1 << 24
         /// `snmp.receive_buffer`: 1 GiB (the kernel caps it further at `net.core.rmem_max`).
-        public static let snmpReceiveBuffer = 1 << 30
+        package static let snmpReceiveBuffer = 1 << 30
     }
 
     /// A whole number from 1 to `max`.

@@ -7,33 +7,33 @@ import EccYAML
 
 /// What strangers may make eccd hold: the bounds of the collectors and the HTTP API. Every bound has a
 /// default here, a key in `docs/configuration.md`, a reason in `ecc_input_refused_total` and a test.
-public struct EdgeLimits: Sendable, Equatable {
+package struct EdgeLimits: Sendable, Equatable {
     /// What one event may hold (every collector): `input.*`.
-    public var input = InputLimits.outside
+    package var input = InputLimits.outside
     /// Most JSON-lines TCP connections at once: `tcp.max_connections`.
-    public var tcpMaxConnections = 1024
+    package var tcpMaxConnections = 1024
     /// A TCP connection silent this long is closed: `tcp.idle_timeout`.
-    public var tcpIdleTimeout: Duration = .seconds(300)
+    package var tcpIdleTimeout: Duration = .seconds(300)
     /// With tokens, a TCP connection not authenticated this long after it opened is closed:
     /// `tcp.auth_timeout`.
-    public var tcpAuthTimeout: Duration = .seconds(10)
+    package var tcpAuthTimeout: Duration = .seconds(10)
     /// Most HTTP connections at once: `http.max_connections`.
-    public var httpMaxConnections = 1024
+    package var httpMaxConnections = 1024
     /// An HTTP connection with no request in progress (or a request head not finished) this long is
     /// closed: `http.idle_timeout`.
-    public var httpIdleTimeout: Duration = .seconds(60)
+    package var httpIdleTimeout: Duration = .seconds(60)
     /// A request body must arrive within this: `http.body_timeout`.
-    public var httpBodyTimeout: Duration = .seconds(30)
+    package var httpBodyTimeout: Duration = .seconds(30)
     /// Most live-stream (SSE) subscribers at once: `http.stream.max_subscribers`.
-    public var streamMaxSubscribers = 64
+    package var streamMaxSubscribers = 64
     /// Alarm changes queued for one subscriber; one that falls further behind is dropped:
     /// `http.stream.backlog`.
-    public var streamBacklog = 1024
+    package var streamBacklog = 1024
 
-    public init() {}
+    package init() {}
 
     /// The TCP collector's limits.
-    public func tcp(maxLineBytes: Int) -> JSONLinesServer.Limits {
+    package func tcp(maxLineBytes: Int) -> JSONLinesServer.Limits {
         var l = JSONLinesServer.Limits()
         l.maxLineBytes = maxLineBytes
         l.maxConnections = tcpMaxConnections
@@ -47,7 +47,7 @@ public struct EdgeLimits: Sendable, Equatable {
 extension DaemonConfig {
     /// Why the JSON-lines TCP collector may not start as configured: off loopback it needs TLS (`tcp.tls`)
     /// and tokens (`http.tokens_file`), or anyone who can reach it could inject events. nil when it may.
-    public var tcpListenProblem: String? {
+    package var tcpListenProblem: String? {
         guard tcp.enabled, !ListenAddress.isLoopback(tcp.host) else { return nil }
         let missing = [
             tcp.tls == nil ? "tcp.tls (cert_file, key_file)" : nil,
@@ -137,16 +137,16 @@ extension DaemonConfig {
 
 /// What eccd watches in itself once a second (`self_monitoring:` in eccd.yaml), besides the store and the
 /// outbox, which report their own trouble.
-public struct SelfMonitoring: Sendable, Equatable {
+package struct SelfMonitoring: Sendable, Equatable {
     /// A collector that has received events and then none for this long is silent (nil: not watched):
     /// `self_monitoring.collector_silent_after`.
-    public var collectorSilentAfter: Duration? = .seconds(900)
+    package var collectorSilentAfter: Duration? = .seconds(900)
     /// The wall clock moving this much more or less than elapsed time between two looks is a jump:
     /// `self_monitoring.clock_jump`.
-    public var clockJump: Duration = .seconds(5)
+    package var clockJump: Duration = .seconds(5)
     /// Events dropped (bus full, kernel buffer overflow) raise `eventsDropped`; this long without a
     /// drop clears it.
-    public var dropsClearAfter: Duration = .seconds(60)
+    package var dropsClearAfter: Duration = .seconds(60)
 
-    public init() {}
+    package init() {}
 }

@@ -6,15 +6,15 @@ import EccYAML
 import Foundation
 
 /// Who may send SNMP notifications to eccd, and the limits on what they send.
-public struct SNMPPolicy: Sendable, Equatable {
+package struct SNMPPolicy: Sendable, Equatable {
     /// `communities: any`: every v1/v2c community, on any address (a decision, not a default).
-    public var anyCommunity = false
+    package var anyCommunity = false
     /// `v3_only: true`: v1 and v2c are refused and counted (`reason="v3_only"`).
-    public var v3Only = false
+    package var v3Only = false
     /// `max_varbinds`, `reports_per_second`, `responses_per_second`.
-    public var limits = SNMPLimits()
+    package var limits = SNMPLimits()
 
-    public init() {}
+    package init() {}
 }
 
 extension DaemonConfig {
@@ -78,7 +78,7 @@ extension DaemonConfig {
 
     /// Why the SNMP listener may not start as configured: off loopback, v1/v2c needs a community
     /// decision (a list, `any`, or `v3_only`). nil when it may.
-    public var snmpCommunityProblem: String? {
+    package var snmpCommunityProblem: String? {
         guard snmp.enabled, !snmp.policy.v3Only, !snmp.policy.anyCommunity, snmp.communities == nil,
             !ListenAddress.isLoopback(snmp.host)
         else { return nil }

@@ -11,128 +11,128 @@ import Logging
 ///
 /// Relative paths are relative to eccd's working directory. Every key is documented in
 /// `docs/configuration.md`; unknown keys are errors with `file:line:column`.
-public struct DaemonConfig: Sendable, Equatable {
+package struct DaemonConfig: Sendable, Equatable {
     /// `database:`.
-    public var database = DatabaseSection()
+    package var database = DatabaseSection()
     /// Rule files and directories (`rules:`).
-    public var rulePaths = ["./rules"]
+    package var rulePaths = ["./rules"]
     /// `http:` (its limits are in ``limits``).
-    public var http = HTTPSection()
+    package var http = HTTPSection()
     /// `tcp:`, the JSON-lines collector (its limits are in ``limits``).
-    public var tcp = TCPSection()
+    package var tcp = TCPSection()
     /// `snmp:`, the SNMP notification receiver (UDP).
-    public var snmp = SNMPSection()
+    package var snmp = SNMPSection()
     /// Bus slots (rounded up to a power of two): `bus.capacity`.
-    public var busCapacity = 65_536
+    package var busCapacity = 65_536
     /// `log.level`.
-    public var logLevel = Logger.Level.info
+    package var logLevel = Logger.Level.info
     /// Incident SLA targets, reopen window, near-breach point, business hours.
-    public var incidents = IncidentSettings()
+    package var incidents = IncidentSettings()
     /// How long closed incidents, cleared alarms and the alarm change journal are kept.
-    public var retention = RetentionPolicy(
+    package var retention = RetentionPolicy(
         closedIncidents: 730 * 86_400_000_000_000, clearedAlarms: 180 * 86_400_000_000_000,
         alarmChanges: 90 * 86_400_000_000_000, archiveDirectory: nil, notifications: 90 * 86_400_000_000_000)
     /// How often retention runs: `retention.interval`.
-    public var retentionInterval: Duration = .seconds(3600)
+    package var retentionInterval: Duration = .seconds(3600)
     /// Receivers and retries (nil: no `notify:` section, notifications off).
-    public var notify: NotifyConfig?
+    package var notify: NotifyConfig?
     /// Bounds on what strangers may make eccd hold (`input:`, and limit keys of `http:` and `tcp:`).
-    public var limits = EdgeLimits()
+    package var limits = EdgeLimits()
     /// What eccd watches in itself: `self_monitoring:`.
-    public var selfMonitoring = SelfMonitoring()
+    package var selfMonitoring = SelfMonitoring()
 
     /// The `database:` section.
-    public struct DatabaseSection: Sendable, Equatable {
+    package struct DatabaseSection: Sendable, Equatable {
         /// SQLite database file.
-        public var path = "./var/ecc.db"
+        package var path = "./var/ecc.db"
         /// How SQLite syncs: `normal` (survives kill -9) or `full` (survives power loss too).
-        public var synchronous = AlarmStore.Synchronous.normal
+        package var synchronous = AlarmStore.Synchronous.normal
         /// Largest database size in MiB (nil: as large as the disk allows). Past it, writes fail as on a
         /// full disk: eccd raises its self-alarm, queues within its bounds and retries.
-        public var maxSizeMB: Int?
+        package var maxSizeMB: Int?
         /// How far the engine may run ahead of the store: `max_uncommitted`, `max_uncommitted_age`.
-        public var lag = StoreLag()
+        package var lag = StoreLag()
 
-        public init() {}
+        package init() {}
     }
 
     /// The `http:` section: the API's address, body size and access (tokens, origins, TLS).
-    public struct HTTPSection: Sendable, Equatable {
-        public var host = "127.0.0.1"
-        public var port = 8470
+    package struct HTTPSection: Sendable, Equatable {
+        package var host = "127.0.0.1"
+        package var port = 8470
         /// Largest `POST /v1/events` body in bytes.
-        public var maxBodyBytes = 64 << 20
+        package var maxBodyBytes = 64 << 20
         /// API tokens, allowed browser origins and TLS (DaemonConfig+Auth.swift).
-        public var auth = HTTPAuthSettings()
+        package var auth = HTTPAuthSettings()
 
-        public init() {}
+        package init() {}
     }
 
     /// The `tcp:` section: the JSON-lines collector; `enabled: false` turns it off.
-    public struct TCPSection: Sendable, Equatable {
-        public var enabled = true
-        public var host = "127.0.0.1"
-        public var port = 8471
+    package struct TCPSection: Sendable, Equatable {
+        package var enabled = true
+        package var host = "127.0.0.1"
+        package var port = 8471
         /// The collector's TLS (`tcp.tls`); its tokens are the API's (`http.tokens_file`).
-        public var tls: TLSFiles?
+        package var tls: TLSFiles?
         /// Longest accepted JSON line in bytes.
-        public var maxLineBytes = 1 << 20
+        package var maxLineBytes = 1 << 20
 
-        public init() {}
+        package init() {}
     }
 
     /// The `snmp:` section: the notification receiver (UDP); `enabled: false` turns it off.
-    public struct SNMPSection: Sendable, Equatable {
-        public var enabled = true
-        public var host = "127.0.0.1"
+    package struct SNMPSection: Sendable, Equatable {
+        package var enabled = true
+        package var host = "127.0.0.1"
         /// 1162 for a demo (unprivileged); 162 under systemd with CAP_NET_BIND_SERVICE.
-        public var port = 1162
+        package var port = 1162
         /// Socket receive buffer asked of the kernel (bursts wait there while eccd reads).
-        public var receiveBuffer = 8 << 20
+        package var receiveBuffer = 8 << 20
         /// v1/v2c communities accepted (nil: none decided — any, allowed on loopback only).
-        public var communities: [String]?
+        package var communities: [String]?
         /// `communities: any`, `v3_only` and the SNMP limits (DaemonConfig+SNMP.swift).
-        public var policy = SNMPPolicy()
+        package var policy = SNMPPolicy()
         /// SNMPv3 users accepted (USM); none: v3 messages are dropped as from unknown users.
-        public var users: [USMUser] = []
+        package var users: [USMUser] = []
         /// eccd's SNMP engine ID (nil: generated once and kept in ``engineFile``).
-        public var engineID: [UInt8]?
+        package var engineID: [UInt8]?
         /// Where the engine ID and boot counter are kept (nil: `snmp-engine` beside the database).
-        public var engineFile: String?
+        package var engineFile: String?
         /// Directories of MIB modules to load for names (none: the built-in names of the generic traps).
-        public var mibDirectories: [String] = []
+        package var mibDirectories: [String] = []
 
-        public init() {}
+        package init() {}
     }
 
     /// The `incidents:` section.
-    public struct IncidentSettings: Sendable, Equatable {
+    package struct IncidentSettings: Sendable, Equatable {
         /// Targets by priority (1 = P1 … 5 = P5).
-        public var sla = IncidentPolicy.defaultSLA
-        public var reopenWindow: Int64 = 3_600_000_000_000
-        public var nearBreach = 0.8
-        public var businessHours: BusinessHours?
+        package var sla = IncidentPolicy.defaultSLA
+        package var reopenWindow: Int64 = 3_600_000_000_000
+        package var nearBreach = 0.8
+        package var businessHours: BusinessHours?
         /// How often SLA clocks are checked.
-        public var slaCheckInterval: Duration = .seconds(10)
+        package var slaCheckInterval: Duration = .seconds(10)
         /// Where a symptom's alarm goes: its root cause's incident, or one of its own.
-        public var symptoms = Symptoms.link
+        package var symptoms = Symptoms.link
 
         /// `incidents.symptoms`.
-        public enum Symptoms: String, Sendable, CaseIterable {
+        package enum Symptoms: String, Sendable, CaseIterable {
             /// Symptoms join their root cause's incident.
             case link
             /// Each alarm its own incident.
             case own
         }
 
-        public init() {}
+        package init() {}
     }
 
     /// The embedded defaults (what `make run` uses).
-    public init() {}
+    package init() {}
 
     /// Reads and validates a configuration file over the defaults.
-    public static func load(path: String) throws(ConfigErrors) -> DaemonConfig {
+    package static func load(path: String) throws(ConfigErrors) -> DaemonConfig {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigErrors([ConfigError("cannot read configuration: \(error.localizedDescription)", file: path)])
@@ -141,7 +141,7 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     /// Parses configuration text over the defaults.
-    public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
+    package static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
         var c = DaemonConfig()
         guard let doc = try YAMLValue.parse(text, file: file) else { return c }
         let top = try doc.mapping(

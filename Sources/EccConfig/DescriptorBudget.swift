@@ -7,7 +7,7 @@ import NIOCore
 /// File descriptors: eccd makes sure at start that its connection caps fit its descriptor limit, so a
 /// flood of connections is refused by the caps (counted as `connections`) instead of running the
 /// process out of descriptors, where `accept` fails and SwiftNIO's listener retries in a busy loop.
-public enum DescriptorBudget {
+package enum DescriptorBudget {
     /// Descriptors besides connections: SQLite (database, WAL, shared memory, one per reader), the
     /// listeners, the SNMP socket, the engine file, libcurl's sockets — and per core an event loop's epoll,
     /// eventfd and timerfd.
@@ -20,7 +20,7 @@ public enum DescriptorBudget {
 
     /// Raises the soft limit (`ulimit -n`, `LimitNOFILE=`) as far as needed, up to the hard limit; throws
     /// a message saying what to change when even the hard limit is too low.
-    public static func ensure(_ config: DaemonConfig) throws(StartupError) {
+    package static func ensure(_ config: DaemonConfig) throws(StartupError) {
         let need = needed(config)
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }

@@ -20,8 +20,8 @@ import UnixSignals
 /// The whole daemon, wired: collectors → bus → engine → store + live stream, and the HTTP API.
 ///
 /// `eccd` is a thin shell around this; tests run it in-process on ephemeral ports.
-public final class Daemon: Sendable {
-    public let config: DaemonConfig
+package final class Daemon: Sendable {
+    package let config: DaemonConfig
     let logger: Logger
     let bus: Ring<Event>
     let writer: StoreWriter
@@ -30,7 +30,7 @@ public final class Daemon: Sendable {
     let alarms: Broadcast<AlarmChange>
     let reader: StoreReader
     /// Operator actions on incidents and the SLA clock.
-    public let desk: IncidentDesk
+    package let desk: IncidentDesk
     let rulesInForce: RulesInForce
     let selfAlarm: SelfAlarms
     let augment: @Sendable (RuleSet) -> RuleSet
@@ -56,7 +56,7 @@ public final class Daemon: Sendable {
 
     /// Opens the store, loads the rules and restores active alarms. Throws ``StartupError`` with a clear
     /// message (rule errors as `file:line:column: message` lines).
-    public init(config: DaemonConfig, logger: Logger, clock: any EccCore.Clock = WallClock()) throws {
+    package init(config: DaemonConfig, logger: Logger, clock: any EccCore.Clock = WallClock()) throws {
         self.config = config
         self.logger = logger
         self.clock = clock
@@ -213,15 +213,15 @@ public final class Daemon: Sendable {
     }
 
     /// The HTTP port actually bound, once listening.
-    public var httpPort: Int? { httpBound.withLock { $0 } }
+    package var httpPort: Int? { httpBound.withLock { $0 } }
     /// The TCP collector port actually bound, once listening.
-    public var tcpPort: Int? { tcp?.boundPort }
+    package var tcpPort: Int? { tcp?.boundPort }
     /// The SNMP receiver's UDP port actually bound, once listening.
-    public var snmpPort: Int? { snmp?.boundPort }
+    package var snmpPort: Int? { snmp?.boundPort }
 
     /// Runs until SIGTERM/SIGINT (when `handleSignals`) or ``shutdown()``: then stops intake, drains the
     /// bus, commits the store and returns.
-    public func run(handleSignals: Bool = true) async throws {
+    package func run(handleSignals: Bool = true) async throws {
         let deps = apiDependencies()
         let slaService = SLAService(
             desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
@@ -311,43 +311,43 @@ public final class Daemon: Sendable {
     }
 
     /// Every route of the HTTP API as `METHOD /path` (the route × role test walks them).
-    public var apiRoutes: [String] { APIServer.routes(apiDependencies()) }
+    package var apiRoutes: [String] { APIServer.routes(apiDependencies()) }
 
     /// The alarm changes as the live stream gets them (once committed), for an in-process consumer (the
     /// latency benchmark); nil when no more subscribers are allowed.
-    public func subscribeCommitted(bufferLimit: Int) -> Broadcast<AlarmChange>.Subscription? {
+    package func subscribeCommitted(bufferLimit: Int) -> Broadcast<AlarmChange>.Subscription? {
         alarms.subscribe(bufferLimit: bufferLimit)
     }
 
     /// Live stream subscribers right now.
-    public var streamSubscribers: Int { alarms.count }
+    package var streamSubscribers: Int { alarms.count }
 
     /// Events the engine has processed so far.
-    public var processedEvents: Int { runner.processed }
+    package var processedEvents: Int { runner.processed }
 
     /// Alarm changes committed to the store so far.
-    public var committedChanges: Int { writer.committed }
+    package var committedChanges: Int { writer.committed }
     /// Store transactions committed so far (a bench divides the changes by them).
-    public var storeTransactions: Int { writer.transactionCount }
+    package var storeTransactions: Int { writer.transactionCount }
 
     /// Checks the SLA clocks now (as the SLA service does every interval) and puts breach events on the bus.
-    public func checkSLAs() {
+    package func checkSLAs() {
         SLAService(desk: desk, bus: bus, clock: clock, interval: config.incidents.slaCheckInterval, logger: logger)
             .check(at: clock.now())
     }
 
     /// The store writer (tests limit its database size to simulate a full disk).
-    public var storeWriter: StoreWriter { writer }
+    package var storeWriter: StoreWriter { writer }
 
     /// Starts a graceful shutdown, as SIGTERM does.
-    public func shutdown() async {
+    package func shutdown() async {
         let g = group.withLock { $0 }
         await g?.triggerGracefulShutdown()
     }
 
     /// Re-reads the API tokens file and the TLS certificates (API, TCP collector), as SIGHUP does; returns whether all were good.
     @discardableResult
-    public func reloadCredentials() -> Bool {
+    package func reloadCredentials() -> Bool {
         CredentialReloadService(
             access: access, tokensFile: config.http.auth.tokensFile, certificates: [tls, tcpTLS].compactMap { $0 },
             logger: logger
@@ -355,7 +355,7 @@ public final class Daemon: Sendable {
     }
 
     /// Reloads the rules, as SIGHUP does.
-    public func reloadRules() async -> (applied: Bool, report: String) {
+    package func reloadRules() async -> (applied: Bool, report: String) {
         await reloader.reload(trigger: "call")
     }
 }

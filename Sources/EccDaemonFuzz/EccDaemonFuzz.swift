@@ -36,7 +36,7 @@ enum DaemonFuzzTarget: String, CaseIterable {
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     DaemonFuzzTarget.selected.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

@@ -5,7 +5,7 @@ import EccFuzzDriver
 /// configuration (`EccDaemonFuzz`) have executables of their own. `make fuzz` runs each from its seed
 /// corpus in `Tests/fuzz/<target>`.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     FuzzTarget.selected.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

@@ -7,14 +7,14 @@ import Foundation
 /// The parsers are split over three executables because libFuzzer scans the coverage counters of every
 /// instrumented module on each input: a target that links the daemon (SwiftNIO, Hummingbird) runs several
 /// times slower than one that links only its parser.
-public enum FuzzDriver {
+package enum FuzzDriver {
     /// libFuzzer's per-input callback.
-    public typealias Entry = @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+    package typealias Entry = @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
 
     /// The body of an executable's `<Name>_main`: libFuzzer's driver with a fuzzing build, otherwise
     /// ``replay(_:)`` of every file (or directory of files) named on the command line, printing
     /// `replayed N inputs` and `summary` (when given) after.
-    public static func main(
+    package static func main(
         _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, entry: Entry,
         summary: () -> String = { "" }
     ) -> CInt {

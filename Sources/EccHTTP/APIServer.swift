@@ -6,9 +6,9 @@ import NIOCore
 public import NIOSSL
 
 /// Builds the HTTP API application (a ServiceLifecycle `Service`).
-public enum APIServer {
+package enum APIServer {
     /// The router with every route, each behind ``AccessMiddleware``.
-    public static func router(_ deps: APIDependencies) -> Router<APIRequestContext> {
+    package static func router(_ deps: APIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         // Before any route: middleware applies to the routes added after it.
         router.add(middleware: AccessMiddleware(access: deps.access, readOnly: deps.readOnly))
@@ -23,13 +23,13 @@ public enum APIServer {
     }
 
     /// Every route the router serves, as `METHOD /path` (paths as ``RouteAccess/table`` spells them).
-    public static func routes(_ deps: APIDependencies) -> [String] {
+    package static func routes(_ deps: APIDependencies) -> [String] {
         router(deps).routes.map { "\($0.method.rawValue) \($0.path.description)" }.sorted()
     }
 
     /// The application listening on `host:port`, HTTPS with `tls`; `onBound` receives the actual port (useful
     /// with port 0).
-    public static func application(
+    package static func application(
         _ deps: APIDependencies, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> some ApplicationProtocol {

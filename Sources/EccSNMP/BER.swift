@@ -3,16 +3,16 @@ import EccCore
 /// A bounds-checked reader of BER (X.690) as SNMP uses it: definite lengths only, at most 4 length
 /// octets, a nesting limit, every length checked against what is left. Hostile input is rejected with a
 /// reason; nothing is allocated from a length before the bytes are known to be there.
-public struct BERReader {
+package struct BERReader {
     let bytes: UnsafeRawBufferPointer
-    public private(set) var offset: Int
+    package private(set) var offset: Int
     let end: Int
     let depth: Int
 
     /// Deepest nesting accepted (an SNMPv2 trap needs 4: message, PDU, varbind list, varbind).
-    public static let maxDepth = 8
+    package static let maxDepth = 8
 
-    public init(_ bytes: UnsafeRawBufferPointer) {
+    package init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
         self.offset = 0
         self.end = bytes.count
@@ -26,7 +26,7 @@ public struct BERReader {
         self.depth = depth
     }
 
-    public var isAtEnd: Bool { offset >= end }
+    package var isAtEnd: Bool { offset >= end }
 
     /// Reads a tag and length; returns the tag and the content's range.
     @inline(__always)
@@ -157,7 +157,7 @@ public struct BERReader {
 }
 
 /// Why a packet was rejected (counted per reason).
-public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncated
     case tooLarge
     case tooDeep
@@ -175,7 +175,7 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
     case usm(USMFailure)
 
     /// A short label for counters (`ecc_snmp_dropped_total{reason}`).
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .truncated: "truncated"
         case .tooLarge: "too_large"
@@ -193,7 +193,7 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The reason in `ecc_input_refused_total{collector="snmp"}` (the detail is in ``reason``).
-    public var refusal: InputRefusal {
+    package var refusal: InputRefusal {
         switch self {
         case .truncated, .tooLarge, .unexpectedTag, .malformed, .unsupportedVersion, .unsupportedPDU, .notATrap:
             .syntax
@@ -203,7 +203,7 @@ public enum SNMPError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .truncated: "truncated packet (a length runs past its end)"
         case .tooLarge: "a length or OID too large"
@@ -321,7 +321,7 @@ struct BERWriter {
 }
 
 /// Why the User-based Security Model rejected a message; the raw values are the counter labels.
-public enum USMFailure: String, Sendable, Equatable, CustomStringConvertible {
+package enum USMFailure: String, Sendable, Equatable, CustomStringConvertible {
     case unknownEngineID = "unknown_engine_id"
     case unknownUser = "unknown_user"
     case unsupportedSecurityLevel = "unsupported_security_level"
@@ -330,7 +330,7 @@ public enum USMFailure: String, Sendable, Equatable, CustomStringConvertible {
     case decryptionError = "decryption_error"
     case unknownSecurityModel = "unknown_security_model"
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownEngineID: "SNMPv3: unknown engine ID (an inform must be sent to eccd's engine ID)"
         case .unknownUser: "SNMPv3: unknown user (not configured under snmp.users, or keys for another engine ID)"

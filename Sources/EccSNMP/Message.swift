@@ -1,10 +1,10 @@
 /// An object identifier.
-public struct OID: Hashable, Sendable, CustomStringConvertible, Comparable {
-    public var arcs: [UInt32]
+package struct OID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    package var arcs: [UInt32]
 
-    public init(_ arcs: [UInt32]) { self.arcs = arcs }
+    package init(_ arcs: [UInt32]) { self.arcs = arcs }
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: true)
         var arcs: [UInt32] = []
         for p in parts {
@@ -16,25 +16,25 @@ public struct OID: Hashable, Sendable, CustomStringConvertible, Comparable {
     }
 
     /// `1.3.6.1.2.1.1.3.0` (no leading dot).
-    public var description: String { arcs.map(String.init).joined(separator: ".") }
+    package var description: String { arcs.map(String.init).joined(separator: ".") }
 
-    public func hasPrefix(_ p: OID) -> Bool { arcs.count >= p.arcs.count && arcs.starts(with: p.arcs) }
+    package func hasPrefix(_ p: OID) -> Bool { arcs.count >= p.arcs.count && arcs.starts(with: p.arcs) }
 
-    public func appending(_ more: [UInt32]) -> OID { OID(arcs + more) }
+    package func appending(_ more: [UInt32]) -> OID { OID(arcs + more) }
 
-    public static func < (a: OID, b: OID) -> Bool { a.arcs.lexicographicallyPrecedes(b.arcs) }
+    package static func < (a: OID, b: OID) -> Bool { a.arcs.lexicographicallyPrecedes(b.arcs) }
 
-    public static let sysUpTime0 = OID([1, 3, 6, 1, 2, 1, 1, 3, 0])
-    public static let snmpTrapOID0 = OID([1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0])
-    public static let snmpTrapEnterprise0 = OID([1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0])
-    public static let snmpTrapAddress0 = OID([1, 3, 6, 1, 6, 3, 18, 1, 3, 0])
-    public static let snmpTrapCommunity0 = OID([1, 3, 6, 1, 6, 3, 18, 1, 4, 0])
+    package static let sysUpTime0 = OID([1, 3, 6, 1, 2, 1, 1, 3, 0])
+    package static let snmpTrapOID0 = OID([1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0])
+    package static let snmpTrapEnterprise0 = OID([1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0])
+    package static let snmpTrapAddress0 = OID([1, 3, 6, 1, 6, 3, 18, 1, 3, 0])
+    package static let snmpTrapCommunity0 = OID([1, 3, 6, 1, 6, 3, 18, 1, 4, 0])
     /// snmpTraps: the generic traps live under it (coldStart = .1 … enterpriseSpecific has none).
-    public static let snmpTraps = OID([1, 3, 6, 1, 6, 3, 1, 1, 5])
+    package static let snmpTraps = OID([1, 3, 6, 1, 6, 3, 1, 1, 5])
 }
 
 /// A varbind's value, typed as on the wire.
-public enum SNMPValue: Hashable, Sendable {
+package enum SNMPValue: Hashable, Sendable {
     case integer(Int64)
     case octets([UInt8])
     case null
@@ -50,11 +50,11 @@ public enum SNMPValue: Hashable, Sendable {
     case endOfMibView
 }
 
-public struct VarBind: Hashable, Sendable {
-    public var oid: OID
-    public var value: SNMPValue
+package struct VarBind: Hashable, Sendable {
+    package var oid: OID
+    package var value: SNMPValue
 
-    public init(_ oid: OID, _ value: SNMPValue) {
+    package init(_ oid: OID, _ value: SNMPValue) {
         self.oid = oid
         self.value = value
     }
@@ -62,34 +62,34 @@ public struct VarBind: Hashable, Sendable {
 
 /// A notification as eccd takes it in: always in the SNMPv2 form (a v1 Trap-PDU is converted per
 /// RFC 3584 §3.1), with where it came from.
-public struct SNMPNotification: Sendable, Equatable {
+package struct SNMPNotification: Sendable, Equatable {
     /// 0 (v1), 1 (v2c), 3 (v3).
-    public var version: Int64
-    public var community: [UInt8]
+    package var version: Int64
+    package var community: [UInt8]
     /// An InformRequest (answered with a Response) rather than a trap.
-    public var isInform: Bool
-    public var requestID: Int64
+    package var isInform: Bool
+    package var requestID: Int64
     /// snmpTrapOID.0.
-    public var trapOID: OID
+    package var trapOID: OID
     /// sysUpTime.0, in hundredths of a second.
-    public var uptime: UInt32?
+    package var uptime: UInt32?
     /// v1: the agent-addr field.
-    public var agentAddress: (UInt8, UInt8, UInt8, UInt8)?
+    package var agentAddress: (UInt8, UInt8, UInt8, UInt8)?
     /// Every varbind, in order, sysUpTime.0 and snmpTrapOID.0 first.
-    public var varbinds: [VarBind]
+    package var varbinds: [VarBind]
     /// v3: who sent it and how it was protected.
-    public var security: Security?
+    package var security: Security?
 
     /// What the User-based Security Model established about a v3 notification.
-    public struct Security: Sendable, Equatable {
-        public var user: [UInt8]
-        public var level: SecurityLevel
+    package struct Security: Sendable, Equatable {
+        package var user: [UInt8]
+        package var level: SecurityLevel
         /// The authoritative engine: the sender's for a trap, eccd's for an inform.
-        public var engineID: [UInt8]
-        public var contextName: [UInt8]
+        package var engineID: [UInt8]
+        package var contextName: [UInt8]
     }
 
-    public init(
+    package init(
         version: Int64, community: [UInt8], isInform: Bool, requestID: Int64, trapOID: OID, uptime: UInt32?,
         agentAddress: (UInt8, UInt8, UInt8, UInt8)?, varbinds: [VarBind], security: Security?
     ) {
@@ -104,7 +104,7 @@ public struct SNMPNotification: Sendable, Equatable {
         self.security = security
     }
 
-    public static func == (a: SNMPNotification, b: SNMPNotification) -> Bool {
+    package static func == (a: SNMPNotification, b: SNMPNotification) -> Bool {
         a.version == b.version && a.community == b.community && a.isInform == b.isInform && a.security == b.security
             && a.requestID == b.requestID && a.trapOID == b.trapOID && a.uptime == b.uptime
             && a.varbinds == b.varbinds
@@ -114,9 +114,9 @@ public struct SNMPNotification: Sendable, Equatable {
 }
 
 /// Decoding of SNMP messages carrying notifications (v1 Trap, v2c SNMPv2-Trap and InformRequest).
-public enum SNMPDecoder {
+package enum SNMPDecoder {
     /// The message's msgVersion (0 = v1, 1 = v2c, 3 = v3), read without decoding the rest.
-    public static func version(of bytes: UnsafeRawBufferPointer) -> Int64? {
+    package static func version(of bytes: UnsafeRawBufferPointer) -> Int64? {
         var top = BERReader(bytes)
         guard var msg = try? top.sequence(0x30) else { return nil }
         return try? msg.integer()
@@ -124,7 +124,7 @@ public enum SNMPDecoder {
 
     /// Decodes one UDP payload. `allowCommunity` (nil: any) is checked before the PDU is decoded; a
     /// notification with more than `maxVarbinds` varbinds is refused (``SNMPError/tooManyVarbinds(_:)``).
-    public static func decode(
+    package static func decode(
         _ bytes: UnsafeRawBufferPointer, allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil,
         maxVarbinds: Int = SNMPLimits().maxVarbinds
     ) throws(SNMPError) -> SNMPNotification {
@@ -148,7 +148,7 @@ public enum SNMPDecoder {
         }
     }
 
-    public static func decode(_ bytes: [UInt8], maxVarbinds: Int = SNMPLimits().maxVarbinds) throws(SNMPError)
+    package static func decode(_ bytes: [UInt8], maxVarbinds: Int = SNMPLimits().maxVarbinds) throws(SNMPError)
         -> SNMPNotification
     {
         let result: Result<SNMPNotification, SNMPError> = bytes.withUnsafeBytes { raw in
@@ -229,17 +229,17 @@ public enum SNMPDecoder {
     }
 
     /// An SNMPv2c SNMPv2-Trap message (for load generators and tests).
-    public static func encodeTrap(community: String, requestID: Int64, varbinds: [VarBind]) -> [UInt8] {
+    package static func encodeTrap(community: String, requestID: Int64, varbinds: [VarBind]) -> [UInt8] {
         message(version: 1, community: Array(community.utf8), pduTag: 0xA7, requestID: requestID, varbinds: varbinds)
     }
 
     /// An SNMPv2c InformRequest (for load generators and tests); a receiver answers it with a Response.
-    public static func encodeInform(community: String, requestID: Int64, varbinds: [VarBind]) -> [UInt8] {
+    package static func encodeInform(community: String, requestID: Int64, varbinds: [VarBind]) -> [UInt8] {
         message(version: 1, community: Array(community.utf8), pduTag: 0xA6, requestID: requestID, varbinds: varbinds)
     }
 
     /// An SNMPv1 Trap-PDU (RFC 1157 §4.1.6; for load generators and tests): `generic` 0…6, `specific` for 6.
-    public static func encodeV1Trap(
+    package static func encodeV1Trap(
         community: String, enterprise: OID, agent: (UInt8, UInt8, UInt8, UInt8), generic: Int64, specific: Int64,
         uptime: UInt32, varbinds: [VarBind]
     ) -> [UInt8] {
@@ -273,7 +273,7 @@ public enum SNMPDecoder {
     }
 
     /// The Response to an InformRequest (RFC 3416 §4.2.7): same request-id, the same varbinds.
-    public static func informResponse(to n: SNMPNotification) -> [UInt8] {
+    package static func informResponse(to n: SNMPNotification) -> [UInt8] {
         message(version: n.version, community: n.community, pduTag: 0xA2, requestID: n.requestID, varbinds: n.varbinds)
     }
 

@@ -39,7 +39,7 @@ nonisolated(unsafe) var decodedPlain = 0
 /// (SHA + AES-128) and authPriv (MD5 + DES), as traps from a sender's engine and as informs to eccd's —
 /// so that fuzzing reaches the scoped PDU's decoder behind authentication and decryption.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let version = SNMPDecoder.version(of: bytes)
     if version == 3 {

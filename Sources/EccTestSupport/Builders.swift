@@ -3,11 +3,11 @@ import EccRules
 import EccYAML
 
 /// A fixed base time for tests: 2025-11-25T10:00:00Z.
-public let testEpoch = EventTime(nanoseconds: 1_764_064_800_000_000_000)
+package let testEpoch = EventTime(nanoseconds: 1_764_064_800_000_000_000)
 
 extension Event {
     /// An event at `testEpoch + offset` seconds, with string attributes.
-    public static func make(
+    package static func make(
         _ type: String, host: String = "sw1", source: String = "test", severity: Severity = .info,
         at offset: Double = 0,
         _ attributes: [String: String] = [:]
@@ -20,7 +20,7 @@ extension Event {
 }
 
 /// Compiles rules from YAML text; fails the caller with the errors.
-public func compileRules(_ yaml: String, file: String = "test.yaml") throws -> RuleSet {
+package func compileRules(_ yaml: String, file: String = "test.yaml") throws -> RuleSet {
     let (c, errors) = RuleParser.parseFile(yaml, file: file)
     if !errors.isEmpty { throw ConfigErrors(errors) }
     return try RuleSet(

@@ -2,17 +2,17 @@ import EccCore
 import Synchronization
 
 /// A clock tests move by hand.
-public final class ManualClock: EccCore.Clock {
+package final class ManualClock: EccCore.Clock {
     private let current: Mutex<EventTime>
 
-    public init(_ start: EventTime = EventTime(nanoseconds: 1_764_064_800_000_000_000)) {
+    package init(_ start: EventTime = EventTime(nanoseconds: 1_764_064_800_000_000_000)) {
         current = Mutex(start)
     }
 
-    public func now() -> EventTime { current.withLock { $0 } }
+    package func now() -> EventTime { current.withLock { $0 } }
 
     /// Moves the clock forward.
-    public func advance(seconds: Double) {
+    package func advance(seconds: Double) {
         current.withLock { $0 = $0.adding(nanoseconds: Int64(seconds * 1e9)) }
     }
 }

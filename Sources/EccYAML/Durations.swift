@@ -1,13 +1,13 @@
 import EccCore
 
 /// Durations as written in rules and tests: `500ms`, `30s`, `5m`, `2h`, `1d`, and sums like `1h30m`.
-public enum Durations {
+package enum Durations {
     /// The longest duration accepted: 3650 days.
-    public static let maximum: Int64 = 3650 * 86_400 * 1_000_000_000
+    package static let maximum: Int64 = 3650 * 86_400 * 1_000_000_000
 
     /// Parses a duration into nanoseconds; nil when the text is not one (a bare number is refused: say
     /// the unit).
-    public static func parse(_ text: String) -> Int64? {
+    package static func parse(_ text: String) -> Int64? {
         var total: Int64 = 0
         var rest = Substring(text.trimmingSpaces())
         guard !rest.isEmpty else { return nil }
@@ -38,7 +38,7 @@ public enum Durations {
     }
 
     /// Formats nanoseconds compactly: `0s`, `1.5s`, `2m`, `1h30m`.
-    public static func format(_ ns: Int64) -> String {
+    package static func format(_ ns: Int64) -> String {
         if ns == 0 { return "0s" }
         if ns < 0 { return "-" + format(-ns) }
         var out = ""
@@ -59,7 +59,7 @@ public enum Durations {
 extension YAMLValue {
     /// The node as a duration in nanoseconds.
     /// A severity name or alias (`crit`, `warn`...); the error lists the names.
-    public func severity(_ what: String) throws(ConfigError) -> Severity {
+    package func severity(_ what: String) throws(ConfigError) -> Severity {
         let text = try string(what)
         guard let s = Severity(name: text) else {
             throw error("unknown severity '\(text)' (expected \(Severity.namesForHelp))")
@@ -67,7 +67,7 @@ extension YAMLValue {
         return s
     }
 
-    public func duration(_ what: String) throws(ConfigError) -> Int64 {
+    package func duration(_ what: String) throws(ConfigError) -> Int64 {
         let t = try string(what)
         guard let ns = Durations.parse(t) else {
             throw error("\(what): '\(t)' is not a duration of at most 3650d (e.g. 500ms, 30s, 5m, 1h30m)")

@@ -10,12 +10,12 @@ import EccCore
 /// a small graph that every walk over it (Yams' own duplicate-key check, the rule and config decoders)
 /// expands exponentially. Here each alias is counted as the nodes it stands for, and the file is refused
 /// at the alias that takes the total over ``maxAliasNodes``.
-public enum YAMLBounds {
+package enum YAMLBounds {
     /// The most nodes all aliases of one document may stand for together. Anchors and aliases keep
     /// working for what they are for (sharing a few matchers or a receiver's settings).
-    public static let maxAliasNodes = 100_000
+    package static let maxAliasNodes = 100_000
     /// The deepest nesting of lists and mappings (the rule and config decoders recurse on it).
-    public static let maxDepth = 64
+    package static let maxDepth = 64
 
     /// Throws at the first alias past the budget, the first list or mapping nested too deeply, or the
     /// first scalar holding a NUL character. A text libyaml cannot parse is left for Yams to report.

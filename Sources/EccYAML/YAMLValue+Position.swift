@@ -5,7 +5,7 @@ extension YAMLValue {
     /// An error located at a character inside this scalar's text, such as the part of a regular expression the
     /// engine refuses. Exact for a one-line plain or quoted scalar written with the usual escapes; otherwise
     /// the error is placed at the start of the node.
-    public func error(_ message: String, atScalar offset: Int?) -> ConfigError {
+    package func error(_ message: String, atScalar offset: Int?) -> ConfigError {
         guard let offset, case .scalar(let scalar) = node, !scalar.string.contains("\n") else {
             return error(message)
         }

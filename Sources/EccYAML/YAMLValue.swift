@@ -2,28 +2,28 @@ import EccCore
 import Yams
 
 /// A YAML node with the file it came from: the base of strict decoding with exact error positions.
-public struct YAMLValue {
-    public let node: Node
-    public let file: String
+package struct YAMLValue {
+    package let node: Node
+    package let file: String
 
-    public init(_ node: Node, file: String) {
+    package init(_ node: Node, file: String) {
         self.node = node
         self.file = file
     }
 
     /// Where the node starts.
-    public var location: SourceLocation {
+    package var location: SourceLocation {
         let m = node.mark
         return SourceLocation(file: file, line: m?.line ?? 1, column: m?.column ?? 1)
     }
 
     /// An error located at this node.
-    public func error(_ message: String) -> ConfigError {
+    package func error(_ message: String) -> ConfigError {
         ConfigError(message, file: file, at: location)
     }
 
     /// Parses a whole document; nil for an empty file. The text is checked against ``YAMLBounds`` first.
-    public static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLValue? {
+    package static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLValue? {
         try YAMLBounds.check(text, file: file)
         do {
             guard let node = try Yams.compose(yaml: text) else { return nil }
@@ -60,13 +60,13 @@ public struct YAMLValue {
     }
 
     /// The node as a string scalar.
-    public func string(_ what: String) throws(ConfigError) -> String {
+    package func string(_ what: String) throws(ConfigError) -> String {
         guard case .scalar(let s) = node else { throw error("\(what) must be a single value, not a \(kind)") }
         return s.string
     }
 
     /// The node as a boolean.
-    public func bool(_ what: String) throws(ConfigError) -> Bool {
+    package func bool(_ what: String) throws(ConfigError) -> Bool {
         switch try string(what) {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -75,27 +75,27 @@ public struct YAMLValue {
     }
 
     /// The node as an integer.
-    public func int(_ what: String) throws(ConfigError) -> Int {
+    package func int(_ what: String) throws(ConfigError) -> Int {
         let v = try string(what)
         guard let i = Int(v.replacingUnderscores()) else { throw error("\(what) must be a whole number, not '\(v)'") }
         return i
     }
 
     /// The node as a list.
-    public func list(_ what: String) throws(ConfigError) -> [YAMLValue] {
+    package func list(_ what: String) throws(ConfigError) -> [YAMLValue] {
         guard case .sequence(let seq) = node else { throw error("\(what) must be a list, not a \(kind)") }
         return seq.map { YAMLValue($0, file: file) }
     }
 
     /// The node as a mapping whose keys are checked against `known`.
-    public func mapping(_ what: String, known: [String]) throws(ConfigError) -> YAMLMapping {
+    package func mapping(_ what: String, known: [String]) throws(ConfigError) -> YAMLMapping {
         AcceptedKeys.note(what, known)
         guard case .mapping(let map) = node else { throw error("\(what) must be a mapping, not a \(kind)") }
         return try YAMLMapping(map, file: file, what: what, known: known)
     }
 
     /// The node as a mapping with any keys.
-    public func anyMapping(_ what: String) throws(ConfigError) -> YAMLMapping {
+    package func anyMapping(_ what: String) throws(ConfigError) -> YAMLMapping {
         guard case .mapping(let map) = node else { throw error("\(what) must be a mapping, not a \(kind)") }
         return try YAMLMapping(map, file: file, what: what, known: nil)
     }
@@ -111,10 +111,10 @@ public struct YAMLValue {
 }
 
 /// A mapping decoded strictly: unknown keys are errors at their position.
-public struct YAMLMapping {
+package struct YAMLMapping {
     /// Keys and values in file order.
-    public let entries: [(key: YAMLValue, name: String, value: YAMLValue)]
-    public let file: String
+    package let entries: [(key: YAMLValue, name: String, value: YAMLValue)]
+    package let file: String
 
     init(_ map: Node.Mapping, file: String, what: String, known: [String]?) throws(ConfigError) {
         var entries: [(key: YAMLValue, name: String, value: YAMLValue)] = []
@@ -132,7 +132,7 @@ public struct YAMLMapping {
     }
 
     /// The value under `name`, if present.
-    public subscript(name: String) -> YAMLValue? {
+    package subscript(name: String) -> YAMLValue? {
         entries.first { $0.name == name }?.value
     }
 

@@ -9,29 +9,29 @@ import Synchronization
 /// before (a store transaction that commits a storm's worth of changes at once must not end every reader,
 /// nor one whose reader has not run since the last transaction), so the memory held per subscriber is at
 /// most its limit plus two publishes. Subscriptions past a cap are refused.
-public final class Broadcast<Value: Sendable>: Sendable {
+package final class Broadcast<Value: Sendable>: Sendable {
     /// What subscribers receive: each publish's values together (a reader writes them out in one go),
     /// heartbeats that let a writer notice a dead client, and a last `overrun` when the subscriber fell too
     /// far behind and was ended.
-    public enum Item: Sendable {
+    package enum Item: Sendable {
         case values([Value])
         case heartbeat
         case overrun
     }
 
     /// One subscriber's values, in order; reading them is what counts them as read.
-    public struct Subscription: AsyncSequence, Sendable {
-        public typealias Element = Item
+    package struct Subscription: AsyncSequence, Sendable {
+        package typealias Element = Item
         let stream: AsyncStream<Item>
         let unread: Unread
 
-        public func makeAsyncIterator() -> Iterator { Iterator(base: stream.makeAsyncIterator(), unread: unread) }
+        package func makeAsyncIterator() -> Iterator { Iterator(base: stream.makeAsyncIterator(), unread: unread) }
 
-        public struct Iterator: AsyncIteratorProtocol {
+        package struct Iterator: AsyncIteratorProtocol {
             var base: AsyncStream<Item>.AsyncIterator
             let unread: Unread
 
-            public mutating func next() async -> Item? {
+            package mutating func next() async -> Item? {
                 let item = await base.next()
                 if case .values(let v) = item {
                     unread.count.subtract(v.count, ordering: .relaxed)
@@ -68,19 +68,19 @@ public final class Broadcast<Value: Sendable>: Sendable {
     private let subscriberCount = Atomic<Int>(0)
     private let overrunCount = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
     /// Number of current subscribers.
-    public var count: Int { subscriberCount.load(ordering: .relaxed) }
+    package var count: Int { subscriberCount.load(ordering: .relaxed) }
 
     /// Subscribers ended so far because they fell behind by more than their buffer.
-    public var overruns: Int { overrunCount.load(ordering: .relaxed) }
+    package var overruns: Int { overrunCount.load(ordering: .relaxed) }
 
     /// Subscribes; the subscription ends when ``finish()`` is called, or with ``Item/overrun`` when more than
     /// `bufferLimit` values are unread as more are published (then `onOverrun` runs, on the publisher's
     /// thread: a reader blocked on a client that stopped reading would only see the overrun much later).
     /// Nil when `maxSubscribers` are subscribed already.
-    public func subscribe(
+    package func subscribe(
         bufferLimit: Int = 1024, maxSubscribers: Int = .max, onOverrun: @escaping @Sendable () -> Void = {}
     ) -> Subscription? {
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
@@ -144,21 +144,21 @@ public final class Broadcast<Value: Sendable>: Sendable {
     }
 
     /// Sends values to every subscriber, in order, as one item (shared, not copied, between subscribers).
-    public func publish(_ values: [Value]) {
+    package func publish(_ values: [Value]) {
         if count == 0 || values.isEmpty { return }
         let subs = state.withLock { Array($0.subscribers.values) }
         for s in subs { send(values, to: s) }
     }
 
     /// Sends a heartbeat to every subscriber.
-    public func heartbeat() {
+    package func heartbeat() {
         if count == 0 { return }
         let subs = state.withLock { Array($0.subscribers.values) }
         for s in subs { s.continuation.yield(.heartbeat) }
     }
 
     /// Ends every subscription and refuses new ones (on shutdown).
-    public func finish() {
+    package func finish() {
         let subs = state.withLock { s in
             s.finished = true
             return Array(s.subscribers.values)

@@ -1,5 +1,5 @@
 /// What a producer does when the bus is full.
-public enum OverflowPolicy: String, Sendable, Hashable {
+package enum OverflowPolicy: String, Sendable, Hashable {
     /// Wait for room: backpressure. For sources that can be slowed down (TCP, HTTP, files).
     case wait
     /// Drop the newest events and count them. For sources that cannot wait (UDP).

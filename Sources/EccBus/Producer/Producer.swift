@@ -2,22 +2,22 @@
 ///
 /// Confined: use a producer from one thread, event loop or task at a time (it is deliberately not
 /// `Sendable`). Make one per connection, request or receive loop; they are cheap.
-public final class Producer<Element> {
+package final class Producer<Element> {
     /// The bus this producer feeds.
-    public let ring: Ring<Element>
+    package let ring: Ring<Element>
     /// What happens when the bus is full.
-    public let policy: OverflowPolicy
+    package let policy: OverflowPolicy
     /// Shared counters for this kind of producer.
-    public let stats: ProducerStats
+    package let stats: ProducerStats
     /// Pending events are published once this many are batched.
-    public let batchSize: Int
+    package let batchSize: Int
     @usableFromInline var buffer: UnsafeMutablePointer<Element>
     @usableFromInline var bufferCapacity: Int
     @usableFromInline var start = 0
     @usableFromInline var end = 0
 
     /// Creates a producer that publishes in batches of `batchSize`.
-    public init(ring: Ring<Element>, policy: OverflowPolicy, stats: ProducerStats, batchSize: Int = 256) {
+    package init(ring: Ring<Element>, policy: OverflowPolicy, stats: ProducerStats, batchSize: Int = 256) {
         self.ring = ring
         self.policy = policy
         self.stats = stats
@@ -36,13 +36,13 @@ public final class Producer<Element> {
 
     /// Events batched but not yet on the bus.
     @inlinable
-    public var pendingCount: Int { end - start }
+    package var pendingCount: Int { end - start }
 
     /// Adds an event to the local batch, publishing the batch when it is full. With the `dropNewest`
     /// policy a full bus drops the batch's remainder (counted); with `wait` the batch grows until the next
     /// ``tryFlush()``/``flush()`` succeeds.
     @inlinable
-    public func append(_ element: consuming Element) {
+    package func append(_ element: consuming Element) {
         if end - start >= batchSize {
             _ = tryFlush()
         }
@@ -71,7 +71,7 @@ public final class Producer<Element> {
     /// bus drops everything pending under either policy.
     @inlinable
     @discardableResult
-    public func tryFlush() -> Bool {
+    package func tryFlush() -> Bool {
         let keepFree = policy == .wait ? ring.headroom : 0
         while end > start {
             let n = ring.publish(movingFrom: buffer + start, count: end - start, keepFree: keepFree)
@@ -94,7 +94,7 @@ public final class Producer<Element> {
 
     /// Publishes everything pending, blocking this thread while the bus is full (spin, yield, then short
     /// sleeps). For dedicated threads only; never call it on an event loop or in a task.
-    public func flush() {
+    package func flush() {
         var attempt = 0
         while !tryFlush() {
             attempt += 1
@@ -103,7 +103,7 @@ public final class Producer<Element> {
     }
 
     /// Publishes everything pending, suspending while the bus is full. For tasks (HTTP handlers).
-    public func flushAsync() async {
+    package func flushAsync() async {
         var attempt = 0
         while !tryFlush() {
             attempt += 1

@@ -12,14 +12,14 @@ import Atomics
 /// then sleeps on a condition variable until `signalled`. A producer publishes, then reads `parked`; if set,
 /// it sets `signalled` under the mutex and signals. Either the consumer's re-check sees the producer's
 /// element, or the producer sees `parked` — never neither.
-public final class Parker: @unchecked Sendable {
+package final class Parker: @unchecked Sendable {
     // Safety: `signalled` is only touched with `mutex` held; `parked` is an atomic.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let cond: UnsafeMutablePointer<pthread_cond_t>
     private var signalled = false
     @usableFromInline let parked = ManagedAtomic<Bool>(false)
 
-    public init() {
+    package init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -41,13 +41,13 @@ public final class Parker: @unchecked Sendable {
 
     /// Producer side: wakes the consumer if it is parked. Costs one fence and one load otherwise.
     @inlinable
-    public func wakeIfParked() {
+    package func wakeIfParked() {
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         if parked.load(ordering: .sequentiallyConsistent) { wake() }
     }
 
     /// Wakes the consumer unconditionally.
-    public func wake() {
+    package func wake() {
         pthread_mutex_lock(mutex)
         signalled = true
         pthread_cond_signal(cond)
@@ -56,7 +56,7 @@ public final class Parker: @unchecked Sendable {
 
     /// Consumer side: sleeps until woken or the timeout passes, unless `ready()` already holds after
     /// announcing the park. Returns `ready()` as seen last.
-    public func park(timeoutNanoseconds: Int64, ready: () -> Bool) -> Bool {
+    package func park(timeoutNanoseconds: Int64, ready: () -> Bool) -> Bool {
         parked.store(true, ordering: .sequentiallyConsistent)
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         if ready() {
@@ -80,12 +80,12 @@ public final class Parker: @unchecked Sendable {
 }
 
 /// Gives the rest of this thread's time slice to another thread.
-public func yieldThread() {
+package func yieldThread() {
     sched_yield()
 }
 
 /// Sleeps the calling thread for a short time (producer back-off when the ring is full).
-public func sleepThread(nanoseconds: Int) {
+package func sleepThread(nanoseconds: Int) {
     var ts = timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
     nanosleep(&ts, nil)
 }

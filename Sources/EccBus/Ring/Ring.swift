@@ -10,14 +10,14 @@ import Atomics
 /// batches are claimed in program order, so per-producer order is preserved.
 ///
 /// The consumer waits spin → yield → park (see ``Parker``), so an idle bus costs ~0 % CPU.
-public final class Ring<Element>: @unchecked Sendable {
+package final class Ring<Element>: @unchecked Sendable {
     // Safety: `slots[i]` is written only by the producer that claimed position p (i = p & mask) through the
     // CAS on `tail`, and read only by the consumer after it observed `sequences[i] == p` (acquire),
     // which the producer stored (release) after writing. The producer may claim p only once `head` (acquire)
     // shows the consumer moved the previous occupant out (release). All shared words are atomics.
 
     /// Number of slots.
-    public let capacity: Int
+    package let capacity: Int
     @usableFromInline let mask: Int
     @usableFromInline let slots: UnsafeMutablePointer<Element>
     @usableFromInline let sequences: UnsafeMutablePointer<UnsafeAtomic<Int>.Storage>
@@ -27,10 +27,10 @@ public final class Ring<Element>: @unchecked Sendable {
     @usableFromInline let head: UnsafeAtomic<Int>
     @usableFromInline let closedFlag: UnsafeAtomic<Bool>
     /// Wakes the consumer when it parked.
-    public let parker = Parker()
+    package let parker = Parker()
 
     /// Creates a ring with at least `minimumCapacity` slots (rounded up to a power of two, at least 2).
-    public init(minimumCapacity: Int) {
+    package init(minimumCapacity: Int) {
         var cap = 2
         while cap < minimumCapacity { cap <<= 1 }
         capacity = cap
@@ -62,13 +62,13 @@ public final class Ring<Element>: @unchecked Sendable {
     }
 
     /// Events in the ring (approximate while producers run).
-    public var count: Int { max(0, tail.load(ordering: .relaxed) - head.load(ordering: .relaxed)) }
+    package var count: Int { max(0, tail.load(ordering: .relaxed) - head.load(ordering: .relaxed)) }
 
     /// True once ``close()`` was called: producers are refused, the consumer drains what is left.
-    public var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
+    package var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
     /// Stops intake. Elements already published are still delivered.
-    public func close() {
+    package func close() {
         closedFlag.store(true, ordering: .sequentiallyConsistent)
         parker.wake()
     }
@@ -76,7 +76,7 @@ public final class Ring<Element>: @unchecked Sendable {
     /// Slots kept free for producers that cannot wait (``OverflowPolicy/dropNewest``, UDP): producers that
     /// wait stop publishing at `capacity - headroom`, so a flood on a waiting input (TCP, HTTP) fills the
     /// bus only so far and an SNMP trap still finds room; only a flood of non-waiting input can fill it.
-    public var headroom: Int { capacity / 8 }
+    package var headroom: Int { capacity / 8 }
 
     /// Claims up to `wanted` consecutive positions, leaving `keepFree` slots unclaimed; returns
     /// (first position, count), count 0 when full.
@@ -98,7 +98,7 @@ public final class Ring<Element>: @unchecked Sendable {
     /// ``headroom``); returns how many it took (0 when full or closed). The elements taken are left
     /// uninitialized in `source`.
     @inlinable
-    public func publish(movingFrom source: UnsafeMutablePointer<Element>, count: Int, keepFree: Int = 0) -> Int {
+    package func publish(movingFrom source: UnsafeMutablePointer<Element>, count: Int, keepFree: Int = 0) -> Int {
         if count == 0 || closedFlag.load(ordering: .relaxed) { return 0 }
         let (start, n) = claim(count, keepFree: keepFree)
         if n == 0 { return 0 }
@@ -113,7 +113,7 @@ public final class Ring<Element>: @unchecked Sendable {
 
     /// True when the slot at the consumer's position has been published.
     @inlinable
-    public var hasPublished: Bool {
+    package var hasPublished: Bool {
         let h = head.load(ordering: .relaxed)
         return UnsafeAtomic<Int>(at: sequences + (h & mask)).load(ordering: .acquiring) == h
     }
@@ -121,7 +121,7 @@ public final class Ring<Element>: @unchecked Sendable {
     /// Consumer only: moves out up to `maximum` published elements in order, handing each to `body`.
     /// Returns how many were consumed.
     @inlinable
-    public func drain(maximum: Int, _ body: (consuming Element) -> Void) -> Int {
+    package func drain(maximum: Int, _ body: (consuming Element) -> Void) -> Int {
         let h = head.load(ordering: .relaxed)
         var n = 0
         while n < maximum {
@@ -137,7 +137,7 @@ public final class Ring<Element>: @unchecked Sendable {
 
     /// Consumer only: waits until something is published, the ring is closed, or `timeoutNanoseconds`
     /// passed; spins briefly, then yields, then parks. Returns true when something is ready.
-    public func waitForPublished(timeoutNanoseconds: Int64 = 1_000_000_000) -> Bool {
+    package func waitForPublished(timeoutNanoseconds: Int64 = 1_000_000_000) -> Bool {
         for _ in 0..<256 where hasPublished { return true }
         for _ in 0..<16 {
             if hasPublished { return true }

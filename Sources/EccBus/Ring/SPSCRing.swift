@@ -10,7 +10,7 @@ import Atomics
 /// its ordering argument, and all such code in ECC is in EccBus, under its tests and TSan.
 ///
 /// One thread may call ``push(_:count:)`` and one other thread ``drain(_:)``; nothing else is safe.
-public final class SPSCRing<Element>: @unchecked Sendable {
+package final class SPSCRing<Element>: @unchecked Sendable {
     // Safety: `head` is written only by the consumer and `tail` only by the producer; each publishes the
     // slots it hands over with a releasing store that the other side reads with an acquiring load, so a
     // slot is never accessed by both threads at once.
@@ -20,7 +20,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     private let tail = ManagedAtomic<Int>(0)
 
     /// A ring of `capacity` slots, a power of two.
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         precondition(capacity > 0 && capacity & (capacity - 1) == 0, "capacity must be a power of two")
         mask = capacity - 1
         slots = .allocate(capacity: capacity)
@@ -34,7 +34,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     }
 
     /// Producer: moves `count` elements in from `source`, waiting (yielding the CPU) while the ring is full.
-    public func push(_ source: UnsafeMutablePointer<Element>, count: Int) {
+    package func push(_ source: UnsafeMutablePointer<Element>, count: Int) {
         var done = 0
         while done < count {
             let t = tail.load(ordering: .relaxed)
@@ -51,7 +51,7 @@ public final class SPSCRing<Element>: @unchecked Sendable {
     }
 
     /// Consumer: moves out everything there is, in order; returns how many.
-    public func drain(_ body: (consuming Element) -> Void) -> Int {
+    package func drain(_ body: (consuming Element) -> Void) -> Int {
         let h = head.load(ordering: .relaxed)
         let t = tail.load(ordering: .acquiring)
         for p in h..<t { body((slots + (p & mask)).move()) }

@@ -8,12 +8,12 @@ import Synchronization
 /// setting Foundation's `Thread.name` from inside the thread did not always reach the kernel (a CI
 /// run under TSan saw the creator's name), so the thread names itself through
 /// `/proc/thread-self/comm`, which is what `pthread_setname_np` writes on Linux.
-public final class DedicatedThread: Sendable {
+package final class DedicatedThread: Sendable {
     private let state = Mutex<(finished: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
     private let ended = DispatchSemaphore(value: 0)
 
     /// Starts `body` on a new thread called `name`.
-    public init(name: String, _ body: @escaping @Sendable () -> Void) {
+    package init(name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
             Self.nameCurrentThread(name)
             body()
@@ -43,10 +43,10 @@ public final class DedicatedThread: Sendable {
     }
 
     /// Whether the body has returned.
-    public var isFinished: Bool { state.withLock { $0.finished } }
+    package var isFinished: Bool { state.withLock { $0.finished } }
 
     /// Waits until the body has returned; any number of tasks may wait.
-    public func join() async {
+    package func join() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let finished = state.withLock { s in
                 if !s.finished { s.waiting.append(c) }
@@ -58,7 +58,7 @@ public final class DedicatedThread: Sendable {
 
     /// Waits until the body has returned, blocking the calling thread (for a dedicated thread that
     /// stops another, never for a task).
-    public func joinBlocking() {
+    package func joinBlocking() {
         ended.wait()
         ended.signal()  // for the next caller
     }

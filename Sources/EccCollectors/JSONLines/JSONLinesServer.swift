@@ -20,49 +20,49 @@ import Synchronization
 /// With ``Credentials`` it is safe off loopback: TLS (the certificate reloaded with the API's on SIGHUP) and
 /// a token per connection, sent as the first line (``JSONLinesHello``); the token's principal becomes the
 /// `sender` attribute of every event the connection sends.
-public final class JSONLinesServer: Service, Sendable {
+package final class JSONLinesServer: Service, Sendable {
     /// Who may send: TLS, and a token per connection.
-    public struct Credentials: Sendable {
+    package struct Credentials: Sendable {
         /// The certificate to serve; nil: plain TCP.
-        public var tls: TLSCertificates?
+        package var tls: TLSCertificates?
         /// Who a presented token stands for (the API's tokens, as reloaded); nil: connections send no
         /// token (tokenless loopback mode).
-        public var principal: (@Sendable (String) -> Principal?)?
+        package var principal: (@Sendable (String) -> Principal?)?
 
-        public init(tls: TLSCertificates? = nil, principal: (@Sendable (String) -> Principal?)? = nil) {
+        package init(tls: TLSCertificates? = nil, principal: (@Sendable (String) -> Principal?)? = nil) {
             self.tls = tls
             self.principal = principal
         }
 
         /// Plain TCP, no tokens.
-        public static let none = Credentials()
+        package static let none = Credentials()
     }
 
     /// Bounds on what connections may make the collector hold.
-    public struct Limits: Sendable, Equatable {
+    package struct Limits: Sendable, Equatable {
         /// Longest line in bytes.
-        public var maxLineBytes = 1 << 20
+        package var maxLineBytes = 1 << 20
         /// Most connections open at once; more are closed as soon as they are accepted.
-        public var maxConnections = 1024
+        package var maxConnections = 1024
         /// A connection that sends nothing for this long is closed.
-        public var idleTimeout: Duration = .seconds(300)
+        package var idleTimeout: Duration = .seconds(300)
         /// With tokens, a connection that has not authenticated this long after it opened (TLS handshake
         /// included) is closed.
-        public var authTimeout: Duration = .seconds(10)
+        package var authTimeout: Duration = .seconds(10)
         /// What one event may hold.
-        public var input = InputLimits.outside
+        package var input = InputLimits.outside
 
-        public init() {}
+        package init() {}
     }
 
     /// Where to listen.
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
     private let ring: Ring<Event>
     /// Counters of events this collector put on the bus.
-    public let stats: ProducerStats
+    package let stats: ProducerStats
     /// Counter and rate-limited log of bad lines.
-    public let badLines: BadInputReporter
+    package let badLines: BadInputReporter
     private let clock: any EccCore.Clock
     private let logger: Logger
     private let limits: Limits
@@ -71,7 +71,7 @@ public final class JSONLinesServer: Service, Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let open = Atomic<Int>(0)
 
-    public init(
+    package init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
         limits: Limits = Limits(), credentials: Credentials = .none, group: MultiThreadedEventLoopGroup = .singleton
     ) {
@@ -88,10 +88,10 @@ public final class JSONLinesServer: Service, Sendable {
     }
 
     /// The port actually bound (differs from ``port`` when that is 0), once running.
-    public var boundPort: Int? { bound.withLock { $0 } }
+    package var boundPort: Int? { bound.withLock { $0 } }
 
     /// Connections open now.
-    public var connections: Int { open.load(ordering: .relaxed) }
+    package var connections: Int { open.load(ordering: .relaxed) }
 
     /// Admits a new connection under the cap; false when it must be closed.
     private func admit() -> Bool {
@@ -101,7 +101,7 @@ public final class JSONLinesServer: Service, Sendable {
         return false
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let quiesce = ServerQuiescingHelper(group: group)
         let ring = self.ring
         let stats = self.stats
@@ -184,14 +184,14 @@ public final class JSONLinesServer: Service, Sendable {
 }
 
 /// A collector could not start or run.
-public struct CollectorError: Error, Sendable, CustomStringConvertible {
-    public var collector: String
-    public var message: String
+package struct CollectorError: Error, Sendable, CustomStringConvertible {
+    package var collector: String
+    package var message: String
 
-    public init(collector: String, message: String) {
+    package init(collector: String, message: String) {
         self.collector = collector
         self.message = message
     }
 
-    public var description: String { "\(collector) collector: \(message)" }
+    package var description: String { "\(collector) collector: \(message)" }
 }

@@ -4,11 +4,11 @@ import Foundation
 /// eccd's SNMP engine ID and boot counter, kept in a small text file (like net-snmp's persistent
 /// `snmptrapd.conf`): the engine ID stays the same across restarts and the boot counter grows with
 /// each, as SNMPv3 informs' timeliness needs (RFC 3414 §2.2).
-public enum SNMPEngineFile {
+package enum SNMPEngineFile {
     /// Reads the file (if any), counts this boot and writes it back. A configured engine ID that differs
     /// from the kept one starts a new engine (boots 1). A file that cannot be written costs only the
     /// counter's persistence: senders of informs rediscover eccd's boots after a restart.
-    public static func boot(path: String, configuredID: [UInt8]?) throws(CollectorError) -> (
+    package static func boot(path: String, configuredID: [UInt8]?) throws(CollectorError) -> (
         engine: LocalEngine, persisted: Bool
     ) {
         var kept: LocalEngine?

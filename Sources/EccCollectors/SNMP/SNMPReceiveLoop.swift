@@ -229,21 +229,21 @@ final class SNMPReceiveLoop {
 
 /// Notifications accepted and rejected per sender address, for `/metrics`: at most
 /// ``maxSources`` addresses, the rest counted under `other`.
-public final class SNMPSourceCounters: Sendable {
-    public struct Count: Sendable, Equatable {
-        public var accepted = 0
-        public var rejected = 0
+package final class SNMPSourceCounters: Sendable {
+    package struct Count: Sendable, Equatable {
+        package var accepted = 0
+        package var rejected = 0
 
-        public init(accepted: Int = 0, rejected: Int = 0) {
+        package init(accepted: Int = 0, rejected: Int = 0) {
             self.accepted = accepted
             self.rejected = rejected
         }
     }
 
-    public static let maxSources = 1024
+    package static let maxSources = 1024
     private let counts = Mutex<[String: Count]>([:])
 
-    public init() {}
+    package init() {}
 
     func merge(_ more: [String: Count]) {
         counts.withLock { all in
@@ -256,5 +256,5 @@ public final class SNMPSourceCounters: Sendable {
     }
 
     /// Sender address → counts.
-    public var bySource: [String: Count] { counts.withLock { $0 } }
+    package var bySource: [String: Count] { counts.withLock { $0 } }
 }

@@ -11,41 +11,41 @@ import Synchronization
 /// Response), SNMPv3 through the USM. A packet that cannot be
 /// decoded, or whose community is not allowed, is dropped and counted by reason; the receiver never stops
 /// on input. UDP cannot be slowed down: when the bus is full, events are dropped and counted.
-public final class SNMPTrapReceiver: Service, Sendable {
-    public let host: String
-    public let port: Int
+package final class SNMPTrapReceiver: Service, Sendable {
+    package let host: String
+    package let port: Int
     /// Requested socket receive buffer (the kernel may grant less: see ``grantedReceiveBuffer``).
-    public let receiveBuffer: Int
+    package let receiveBuffer: Int
     private let ring: Ring<Event>
     /// Events this receiver put on the bus (and dropped because the bus was full).
-    public let stats = ProducerStats(name: "snmp")
+    package let stats = ProducerStats(name: "snmp")
     /// Bad packets, by reason.
-    public let drops = SNMPDropCounters()
-    public let badPackets: BadInputReporter
+    package let drops = SNMPDropCounters()
+    package let badPackets: BadInputReporter
     private let clock: any EccCore.Clock
     private let logger: Logger
     private let communities: Set<[UInt8]>?
     private let v3Only: Bool
     /// Varbinds per notification and the reply rates.
-    public let limits: SNMPLimits
+    package let limits: SNMPLimits
     private let usm: USMSettings
     private let mibDirectories: [String]
     /// Set when the service is asked to stop; the receive thread checks it.
     private let stop = Box(Atomic<Bool>(false))
     /// Notifications accepted and rejected per sender address.
-    public let sources = SNMPSourceCounters()
+    package let sources = SNMPSourceCounters()
     private let bound = Mutex<(port: Int, buffer: Int)?>(nil)
     private let engineState = Mutex<LocalEngine?>(nil)
 
     /// SNMPv3: the users accepted, and where eccd's engine ID and boot counter are kept.
-    public struct USMSettings: Sendable {
-        public var users: [USMUser]
+    package struct USMSettings: Sendable {
+        package var users: [USMUser]
         /// nil: an engine ID generated once and kept in ``engineFile``.
-        public var engineID: [UInt8]?
+        package var engineID: [UInt8]?
         /// nil: nothing kept (a new engine ID each start; for tests).
-        public var engineFile: String?
+        package var engineFile: String?
 
-        public init(users: [USMUser] = [], engineID: [UInt8]? = nil, engineFile: String? = nil) {
+        package init(users: [USMUser] = [], engineID: [UInt8]? = nil, engineFile: String? = nil) {
             self.users = users
             self.engineID = engineID
             self.engineFile = engineFile
@@ -53,7 +53,7 @@ public final class SNMPTrapReceiver: Service, Sendable {
     }
 
     /// `communities` nil accepts any community (v1/v2c); `v3Only` refuses v1 and v2c altogether.
-    public init(
+    package init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
         communities: Set<String>? = nil, v3Only: Bool = false, usm: USMSettings = USMSettings(),
         mibDirectories: [String] = [], receiveBuffer: Int = 8 << 20, limits: SNMPLimits = SNMPLimits()
@@ -73,15 +73,15 @@ public final class SNMPTrapReceiver: Service, Sendable {
     }
 
     /// The port actually bound (differs from ``port`` when that is 0), once running.
-    public var boundPort: Int? { bound.withLock { $0?.port } }
+    package var boundPort: Int? { bound.withLock { $0?.port } }
     /// eccd's SNMP engine (ID and boots), once running.
-    public var engine: LocalEngine? { engineState.withLock { $0 } }
+    package var engine: LocalEngine? { engineState.withLock { $0 } }
     /// The receive buffer the kernel granted (Linux reports twice the usable size), once running.
-    public var grantedReceiveBuffer: Int? { bound.withLock { $0?.buffer } }
+    package var grantedReceiveBuffer: Int? { bound.withLock { $0?.buffer } }
 
     /// Datagrams the kernel dropped on this socket (its receive buffer was full), from /proc/net/udp{,6};
     /// nil when not running or not on Linux.
-    public var kernelDrops: Int? {
+    package var kernelDrops: Int? {
         guard let port = boundPort else { return nil }
         let hexPort = String(format: "%04X", port)
         var total: Int?
@@ -96,7 +96,7 @@ public final class SNMPTrapReceiver: Service, Sendable {
         return total
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let engine: LocalEngine
         if let file = usm.engineFile {
             let (booted, persisted) = try SNMPEngineFile.boot(path: file, configuredID: usm.engineID)
@@ -163,27 +163,27 @@ public final class SNMPTrapReceiver: Service, Sendable {
 }
 
 /// Bad packets by reason, informs answered, and replies held back by the rate limits.
-public final class SNMPDropCounters: Sendable {
+package final class SNMPDropCounters: Sendable {
     private let counts = Mutex<[String: Int]>([:])
     private let limitedCounts = Mutex<[Reply: [String: Int]]>([:])
 
     /// What eccd sends back: a Report (discovery, USM failures) or the Response to an inform.
-    public enum Reply: String, Sendable, Hashable {
+    package enum Reply: String, Sendable, Hashable {
         case report
         case response
     }
     private let informCount = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
     private let discoveryCount = Atomic<Int>(0)
 
     func answeredInform() { informCount.add(1, ordering: .relaxed) }
     func answeredDiscovery() { discoveryCount.add(1, ordering: .relaxed) }
     /// SNMPv3 engine-ID discovery probes answered with a Report.
-    public var discoveriesAnswered: Int { discoveryCount.load(ordering: .relaxed) }
+    package var discoveriesAnswered: Int { discoveryCount.load(ordering: .relaxed) }
     /// Informs answered with a Response.
-    public var informsAnswered: Int { informCount.load(ordering: .relaxed) }
+    package var informsAnswered: Int { informCount.load(ordering: .relaxed) }
 
     func add(_ reason: String) { counts.withLock { $0[reason, default: 0] += 1 } }
 
@@ -193,11 +193,11 @@ public final class SNMPDropCounters: Sendable {
 
     /// Replies not sent because their rate limit was reached: reply → reason → count (a Report's reason
     /// is the USM failure it would have reported; an unanswered inform, `inform`, was dropped).
-    public var limitedByReason: [Reply: [String: Int]] { limitedCounts.withLock { $0 } }
+    package var limitedByReason: [Reply: [String: Int]] { limitedCounts.withLock { $0 } }
 
     /// Reason → count.
-    public var byReason: [String: Int] { counts.withLock { $0 } }
-    public var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+    package var byReason: [String: Int] { counts.withLock { $0 } }
+    package var total: Int { counts.withLock { $0.values.reduce(0, +) } }
 }
 
 /// A shared, immutable home for a non-copyable value (the stop flag the receive thread reads).

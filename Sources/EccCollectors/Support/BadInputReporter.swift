@@ -4,16 +4,16 @@ import Synchronization
 
 /// Counts refused input (malformed lines and packets, limits exceeded) by ``InputRefusal`` reason and logs
 /// it without flooding the log: at most one line per interval, saying how many were suppressed since.
-public final class BadInputReporter: Sendable {
+package final class BadInputReporter: Sendable {
     private let logger: Logger
     /// The collector's name (`tcp`, `http`): the metrics' `collector` label.
-    public let collector: String
+    package let collector: String
     private let interval: Duration
     private let total = Atomic<Int>(0)
     private let byReason: Mutex<[Int]>
     private let state = Mutex<(lastLog: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
 
-    public init(collector: String, logger: Logger, intervalSeconds: Double = 1) {
+    package init(collector: String, logger: Logger, intervalSeconds: Double = 1) {
         self.collector = collector
         self.logger = logger
         interval = .milliseconds(Int(intervalSeconds * 1000))
@@ -21,15 +21,15 @@ public final class BadInputReporter: Sendable {
     }
 
     /// Refusals seen so far.
-    public var count: Int { total.load(ordering: .relaxed) }
+    package var count: Int { total.load(ordering: .relaxed) }
 
     /// Refusals seen so far for one reason.
-    public func count(_ reason: InputRefusal) -> Int {
+    package func count(_ reason: InputRefusal) -> Int {
         byReason.withLock { $0[Self.index(reason)] }
     }
 
     /// Every reason with its count, in declaration order.
-    public var counts: [(reason: InputRefusal, count: Int)] {
+    package var counts: [(reason: InputRefusal, count: Int)] {
         let counts = byReason.withLock { $0 }
         return zip(InputRefusal.allCases, counts).map { ($0, $1) }
     }
@@ -40,7 +40,7 @@ public final class BadInputReporter: Sendable {
     }
 
     /// Counts one refused input and maybe logs it. `detail` may quote the input: the log handler escapes it.
-    public func report(_ message: String, peer: String, detail: String, reason: InputRefusal) {
+    package func report(_ message: String, peer: String, detail: String, reason: InputRefusal) {
         total.add(1, ordering: .relaxed)
         byReason.withLock { $0[Self.index(reason)] += 1 }
         let now = ContinuousClock.now

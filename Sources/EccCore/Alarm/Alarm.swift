@@ -1,43 +1,43 @@
 /// Whether an alarm still needs attention.
-public enum AlarmState: String, Sendable, Hashable, Codable {
+package enum AlarmState: String, Sendable, Hashable, Codable {
     case active
     case cleared
 }
 
 /// An alarm: the state of one (rule, key) pair, raised by the first matching event and updated by repeats.
-public struct Alarm: Sendable, Hashable {
+package struct Alarm: Sendable, Hashable {
     /// Unique and increasing over the life of a store.
-    public var id: UInt64
+    package var id: UInt64
     /// The name of the rule that raised it.
-    public var rule: String
+    package var rule: String
     /// The rendered key template: one alarm per (rule, key).
-    public var key: String
-    public var state: AlarmState
-    public var severity: Severity
-    public var summary: String
+    package var key: String
+    package var state: AlarmState
+    package var severity: Severity
+    package var summary: String
     /// Source, host and type of the event that raised it.
-    public var source: String
-    public var host: String
-    public var type: String
+    package var source: String
+    package var host: String
+    package var type: String
     /// Event time of the first and the latest matching event.
-    public var firstSeen: EventTime
-    public var lastSeen: EventTime
+    package var firstSeen: EventTime
+    package var lastSeen: EventTime
     /// How many matching events it has absorbed, including the first.
-    public var count: Int64
+    package var count: Int64
     /// Event time of the clearing event, when cleared.
-    public var clearedAt: EventTime?
+    package var clearedAt: EventTime?
     /// Why the alarm is not notified (maintenance, a root cause, an inhibiting alarm); nil when it is.
-    public var suppression: Suppression? {
+    package var suppression: Suppression? {
         get { extras?.suppression }
         set { setExtras(newValue, flapping, members) }
     }
     /// True while the alarm flaps (raised and cleared too often); clears are absorbed until it settles.
-    public var flapping: Bool {
+    package var flapping: Bool {
         get { extras?.flapping ?? false }
         set { setExtras(suppression, newValue, members) }
     }
     /// Group alarms: the keys of the members that make it up, sorted.
-    public var members: [String] {
+    package var members: [String] {
         get { extras?.members ?? [] }
         set { setExtras(suppression, flapping, newValue) }
     }
@@ -51,7 +51,7 @@ public struct Alarm: Sendable, Hashable {
             ? nil : AlarmExtras(suppression: suppression, flapping: flapping, members: members)
     }
 
-    public init(
+    package init(
         id: UInt64, rule: String, key: String, state: AlarmState = .active, severity: Severity, summary: String,
         source: String, host: String, type: String, firstSeen: EventTime, lastSeen: EventTime, count: Int64 = 1,
         clearedAt: EventTime? = nil, suppression: Suppression? = nil, flapping: Bool = false, members: [String] = []
@@ -99,7 +99,7 @@ final class AlarmExtras: Sendable, Hashable {
 extension Event {
     /// A stand-in for an alarm's raising event when that is not at hand (restored after a restart, or a
     /// prototype from a snapshot): the alarm's own source, host, type, severity, summary and first-seen time.
-    public init(standingInFor a: Alarm) {
+    package init(standingInFor a: Alarm) {
         self.init(
             time: a.firstSeen, source: a.source, host: a.host, type: a.type, severity: a.severity, summary: a.summary)
     }
@@ -110,8 +110,8 @@ extension Event {
 ///
 /// A class with immutable fields (so a value in every respect): an optional reference keeps ``Alarm`` — copied
 /// into every change — small.
-public final class Suppression: Sendable, Hashable, CustomStringConvertible {
-    public enum Reason: String, Sendable, Hashable {
+package final class Suppression: Sendable, Hashable, CustomStringConvertible {
+    package enum Reason: String, Sendable, Hashable {
         /// Raised inside a maintenance window (`name` is the window).
         case maintenance
         /// A symptom of a root-cause alarm on the same configuration item or a parent (`cause`).
@@ -120,13 +120,13 @@ public final class Suppression: Sendable, Hashable, CustomStringConvertible {
         case inhibited
     }
 
-    public let reason: Reason
+    package let reason: Reason
     /// The maintenance window, the inhibition rule, or the root cause's rule.
-    public let name: String
+    package let name: String
     /// The alarm that causes it (root cause or inhibitor); nil for maintenance.
-    public let cause: UInt64?
+    package let cause: UInt64?
 
-    public init(reason: Reason, name: String, cause: UInt64? = nil) {
+    package init(reason: Reason, name: String, cause: UInt64? = nil) {
         self.reason = reason
         self.name = name
         self.cause = cause
@@ -134,22 +134,22 @@ public final class Suppression: Sendable, Hashable, CustomStringConvertible {
 
     /// `maintenance:core-upgrade`, `symptom:node-down#12`, `inhibited:site-power#7` — the form rule tests
     /// and the API use.
-    public var description: String {
+    package var description: String {
         "\(reason.rawValue):\(name)" + (cause.map { "#\($0)" } ?? "")
     }
 
-    public static func == (a: Suppression, b: Suppression) -> Bool {
+    package static func == (a: Suppression, b: Suppression) -> Bool {
         a.reason == b.reason && a.name == b.name && a.cause == b.cause
     }
 
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(reason)
         h.combine(name)
         h.combine(cause)
     }
 
     /// Parses ``description`` back.
-    public convenience init?(text: String) {
+    package convenience init?(text: String) {
         guard let colon = text.firstIndex(of: ":"), let reason = Reason(rawValue: String(text[..<colon])) else {
             return nil
         }

@@ -1,7 +1,7 @@
 /// One state change of an alarm, as fanned out to the store, the live stream and (later) notifiers.
-public struct AlarmChange: Sendable, Hashable {
+package struct AlarmChange: Sendable, Hashable {
     /// What happened to the alarm.
-    public enum Kind: String, Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable {
         /// First matching event: a new alarm.
         case raised
         /// More matching events for an active alarm (count and last-seen moved on).
@@ -13,25 +13,25 @@ public struct AlarmChange: Sendable, Hashable {
         case updated
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The alarm as it stands after the change.
-    public var alarm: Alarm
+    package var alarm: Alarm
     /// Processing time (from the engine's clock) of the change.
-    public var at: EventTime
+    package var at: EventTime
 
     /// Raises: the event that raised the alarm (for `eccctl alarms why`).
-    public var origin: Event? {
+    package var origin: Event? {
         get { context?.origin }
         set { context = Self.context(newValue, routes) }
     }
     /// What the routes to notify decided (``RouteDecision``); empty when the change notifies no one
     /// (suppressed, repeats, clears).
-    public var routes: [RouteDecision] {
+    package var routes: [RouteDecision] {
         get { context?.routes ?? [] }
         set { context = Self.context(origin, newValue) }
     }
     /// The names of the routes to notify.
-    public var notify: [String] { routes.map(\.route) }
+    package var notify: [String] { routes.map(\.route) }
     // Boxed together: raises and notifying changes are rare next to repeats, and every change in a batch
     // would carry the space (and the reference counting) otherwise.
     private var context: ChangeContext?
@@ -40,7 +40,7 @@ public struct AlarmChange: Sendable, Hashable {
         origin == nil && routes.isEmpty ? nil : ChangeContext(origin: origin, routes: routes)
     }
 
-    public init(kind: Kind, alarm: Alarm, at: EventTime, origin: Event? = nil, routes: [RouteDecision] = []) {
+    package init(kind: Kind, alarm: Alarm, at: EventTime, origin: Event? = nil, routes: [RouteDecision] = []) {
         self.kind = kind
         self.alarm = alarm
         self.at = at

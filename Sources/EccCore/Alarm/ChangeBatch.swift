@@ -6,9 +6,9 @@ import Synchronization
 /// within a batch, a `repeated` change replaces the previous `raised` or `repeated` entry of the same
 /// alarm (keeping its kind), so the batch holds at most one entry per alarm between raise and clear and
 /// the latest snapshot always carries the exact count. Raises and clears are never merged away.
-public struct ChangeBatch: Sendable {
+package struct ChangeBatch: Sendable {
     /// The changes in the order they happened.
-    public private(set) var changes: [AlarmChange] = []
+    package private(set) var changes: [AlarmChange] = []
     // alarm id -> index of its latest raised/repeated entry in `changes`.
     private var latest: [UInt64: Int] = [:]
     // alarm id -> index of its latest `updated` entry: a repeat must not fold into an entry before it.
@@ -20,16 +20,16 @@ public struct ChangeBatch: Sendable {
 
     /// Where an alarm's entry sits in a batch; the engine keeps one per active alarm so a repeat finds its
     /// entry without a hash lookup. A stale hint (another batch) is simply ignored.
-    public struct EntryHint: Sendable, Hashable {
+    package struct EntryHint: Sendable, Hashable {
         // 8 bytes in all: it sits beside every active alarm. A truncated generation may repeat after 2^32
         // batches; the alarm-id check on use makes such a match harmless.
         var generation: UInt32 = 0
         var index: Int32 = -1
 
-        public init() {}
+        package init() {}
     }
 
-    public init() {}
+    package init() {}
 
     private static let generations = Atomic<UInt64>(1)
 
@@ -37,11 +37,11 @@ public struct ChangeBatch: Sendable {
         generations.add(1, ordering: .relaxed).newValue
     }
 
-    public var isEmpty: Bool { changes.isEmpty }
-    public var count: Int { changes.count }
+    package var isEmpty: Bool { changes.isEmpty }
+    package var count: Int { changes.count }
 
     /// Adds a change, coalescing repeats.
-    public mutating func append(_ change: AlarmChange) {
+    package mutating func append(_ change: AlarmChange) {
         // A repeat with its event (`record: every`) stays a change of its own, however batches are merged.
         if change.kind == .repeated, change.origin != nil { return appendRecorded(change) }
         switch change.kind {
@@ -65,14 +65,14 @@ public struct ChangeBatch: Sendable {
 
     /// A repeat recorded on its own (`record: every`, with the event as its origin): never coalesced, and no
     /// later repeat folds into it or into an entry before it.
-    public mutating func appendRecorded(_ change: AlarmChange) {
+    package mutating func appendRecorded(_ change: AlarmChange) {
         latest[change.alarm.id] = nil
         barriers[change.alarm.id] = changes.count
         changes.append(change)
     }
 
     /// Records a raise and returns the hint for later repeats of the alarm.
-    public mutating func appendRaised(
+    package mutating func appendRaised(
         _ alarm: Alarm, at now: EventTime, origin: Event? = nil, routes: [RouteDecision] = []
     ) -> EntryHint {
         append(AlarmChange(kind: .raised, alarm: alarm, at: now, origin: origin, routes: routes))
@@ -87,7 +87,7 @@ public struct ChangeBatch: Sendable {
     /// appended here may leave an earlier entry of the same alarm in the batch; applying both in order
     /// gives the same result.)
     @inline(__always)
-    public mutating func appendRepeat(
+    package mutating func appendRepeat(
         id: UInt64, count: Int64, lastSeen: EventTime, severity: Severity, summary: String, at now: EventTime,
         hint: inout EntryHint, alarm: () -> Alarm
     ) {
@@ -108,7 +108,7 @@ public struct ChangeBatch: Sendable {
     }
 
     /// ``appendRepeat(id:count:lastSeen:severity:summary:at:hint:alarm:)`` for a whole alarm value.
-    public mutating func appendRepeat(of alarm: Alarm, at now: EventTime, hint: inout EntryHint) {
+    package mutating func appendRepeat(of alarm: Alarm, at now: EventTime, hint: inout EntryHint) {
         appendRepeat(
             id: alarm.id, count: alarm.count, lastSeen: alarm.lastSeen, severity: alarm.severity,
             summary: alarm.summary, at: now, hint: &hint, alarm: { alarm })
@@ -116,7 +116,7 @@ public struct ChangeBatch: Sendable {
 
     /// Takes the changes out, leaving this batch empty (with a new generation) and its lookup storage
     /// ready for reuse.
-    public mutating func take() -> ChangeBatch {
+    package mutating func take() -> ChangeBatch {
         var out = ChangeBatch()
         out.changes = changes
         changes = []
@@ -129,7 +129,7 @@ public struct ChangeBatch: Sendable {
 
     /// Records a repeat of an active alarm: updates the batch's entry for it in place (no copy of the whole
     /// alarm) or appends one. Same result as `append(AlarmChange(kind: .repeated, ...))`, cheaper.
-    public mutating func appendRepeat(of alarm: borrowing Alarm, at now: EventTime) {
+    package mutating func appendRepeat(of alarm: borrowing Alarm, at now: EventTime) {
         if let i = latest[alarm.id] {
             changes[i].alarm.count = alarm.count
             changes[i].alarm.lastSeen = alarm.lastSeen
@@ -143,12 +143,12 @@ public struct ChangeBatch: Sendable {
     }
 
     /// Appends every change of another batch, coalescing across the two.
-    public mutating func append(contentsOf other: ChangeBatch) {
+    package mutating func append(contentsOf other: ChangeBatch) {
         for c in other.changes { append(c) }
     }
 
     /// Empties the batch, keeping its storage for the next one.
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         changes.removeAll(keepingCapacity: true)
         latest.removeAll(keepingCapacity: true)
         barriers.removeAll()

@@ -1,5 +1,5 @@
 /// Where a planned change stands; an approved change's window is a maintenance window.
-public enum ChangeState: String, Sendable, Hashable, Codable, CaseIterable {
+package enum ChangeState: String, Sendable, Hashable, Codable, CaseIterable {
     case requested
     case approved
     case rejected
@@ -7,7 +7,7 @@ public enum ChangeState: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// Where a problem stands; a known error once its workaround is recorded.
-public enum ProblemState: String, Sendable, Hashable, Codable, CaseIterable {
+package enum ProblemState: String, Sendable, Hashable, Codable, CaseIterable {
     case open
     case knownError = "known_error"
     case resolved
@@ -15,7 +15,7 @@ public enum ProblemState: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// What a fix suggested on an incident is: a knowledge article, or a problem's known error.
-public enum SuggestionKind: String, Sendable, Hashable, Codable, CaseIterable {
+package enum SuggestionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case knowledge
     case knownError = "known_error"
 }

@@ -1,6 +1,6 @@
 /// Where an incident stands. New → Acknowledged → In progress → Resolved → Closed; a resolved or closed
 /// incident can be reopened (by an operator, or by its alarm returning within the reopen window).
-public enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+package enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
     case new
     case acknowledged
     case inProgress = "in_progress"
@@ -8,14 +8,14 @@ public enum IncidentState: String, Sendable, Hashable, Codable, CaseIterable, Cu
     case closed
 
     /// Still someone's work: not resolved or closed.
-    public var isOpen: Bool { self == .new || self == .acknowledged || self == .inProgress }
+    package var isOpen: Bool { self == .new || self == .acknowledged || self == .inProgress }
 
     /// As stored and shown: `in_progress`, not the case's name.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// How an alarm is linked to an incident (stored as the raw value).
-public enum IncidentAlarmRole: String, Sendable, Hashable, Codable, CaseIterable {
+package enum IncidentAlarmRole: String, Sendable, Hashable, Codable, CaseIterable {
     /// Its current alarm.
     case alarm
     /// An earlier alarm of the incident, before it was reopened by the alarm's return.

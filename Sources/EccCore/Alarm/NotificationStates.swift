@@ -1,6 +1,6 @@
 /// Why a notification goes out: the kind of a message in the outbox and of the content a channel
 /// renders (stored as its raw value in both).
-public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable {
+package enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// Alarms of a group started (or joined it): the first message of a group after `group_wait`, and
     /// later ones every `group_interval` while alarms are added.
     case firing
@@ -17,7 +17,7 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
 }
 
 /// Where a message stands in the outbox (stored as the raw value).
-public enum MessageState: String, Sendable, Hashable, Codable, CaseIterable {
+package enum MessageState: String, Sendable, Hashable, Codable, CaseIterable {
     /// Waiting for its first attempt.
     case pending
     /// An attempt failed for a reason worth retrying; the next is due at `next_attempt`.
@@ -35,7 +35,7 @@ public enum MessageState: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// How one delivery attempt ended (stored as the raw value).
-public enum AttemptResult: String, Sendable, Hashable, Codable, CaseIterable {
+package enum AttemptResult: String, Sendable, Hashable, Codable, CaseIterable {
     case delivered
     /// Worth retrying.
     case temporary
@@ -47,7 +47,7 @@ public enum AttemptResult: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// How one delivery attempt ended, as a channel says (the outbox records it as an ``AttemptResult`` and
 /// its detail).
-public enum DeliveryResult: Sendable, Hashable {
+package enum DeliveryResult: Sendable, Hashable {
     /// The server accepted the message; `detail` is what it said (SMTP reply, HTTP status and body start).
     case delivered(detail: String)
     /// Worth retrying: connection refused or reset, timeout, SMTP 4xx, HTTP 5xx/429, Kannel "queued" errors.
@@ -58,7 +58,7 @@ public enum DeliveryResult: Sendable, Hashable {
 
 extension DeliveryResult {
     /// The result as the outbox records it.
-    public var result: AttemptResult {
+    package var result: AttemptResult {
         switch self {
         case .delivered: .delivered
         case .temporary: .temporary
@@ -67,7 +67,7 @@ extension DeliveryResult {
     }
 
     /// What the server said, or why it failed.
-    public var detail: String {
+    package var detail: String {
         switch self {
         case .delivered(let d), .temporary(let d), .permanent(let d): d
         }

@@ -1,6 +1,6 @@
 extension JSONWriter {
     /// Writes an event as the object ``JSONEventDecoder`` reads back.
-    public mutating func write(_ event: Event) {
+    package mutating func write(_ event: Event) {
         beginObject()
         field("time", event.time.description)
         field("source", event.source)
@@ -58,14 +58,14 @@ extension JSONWriter {
     }
 
     /// Writes an alarm as an object.
-    public mutating func write(_ alarm: Alarm) {
+    package mutating func write(_ alarm: Alarm) {
         beginObject()
         writeAlarmFields(alarm)
         endObject()
     }
 
     /// Writes an alarm change as one flat object: `change` and `at`, then the alarm's fields.
-    public mutating func write(_ change: AlarmChange) {
+    package mutating func write(_ change: AlarmChange) {
         beginObject()
         field("change", change.kind.rawValue)
         field("at", change.at.description)

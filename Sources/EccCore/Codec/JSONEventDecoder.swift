@@ -10,9 +10,9 @@
 /// (told apart by magnitude, see ``EventTime/epoch(_:)-(Double)``) and defaults to the receive time. Unknown
 /// fields are refused so typos do not silently lose data. What one event may hold is bounded by
 /// ``InputLimits``; a refusal names its ``InputRefusal`` reason.
-public enum JSONEventDecoder {
+package enum JSONEventDecoder {
     /// Decodes exactly one event object.
-    public static func decodeEvent(
+    package static func decodeEvent(
         _ bytes: UnsafeRawBufferPointer, receivedAt: EventTime, limits: InputLimits = .standard
     ) throws(EventDecodingError) -> Event {
         var s = JSONScanner(bytes, limits: limits)
@@ -26,7 +26,7 @@ public enum JSONEventDecoder {
     }
 
     /// Decodes one event object or an array of them.
-    public static func decodeEvents(
+    package static func decodeEvents(
         _ bytes: UnsafeRawBufferPointer, receivedAt: EventTime, limits: InputLimits = .standard
     ) throws(EventDecodingError) -> [Event] {
         var s = JSONScanner(bytes, limits: limits)
@@ -54,7 +54,7 @@ public enum JSONEventDecoder {
     }
 
     /// Convenience for strings (tests, CLI).
-    public static func decodeEvent(_ text: String, receivedAt: EventTime, limits: InputLimits = .standard)
+    package static func decodeEvent(_ text: String, receivedAt: EventTime, limits: InputLimits = .standard)
         throws(EventDecodingError) -> Event
     {
         var copy = text

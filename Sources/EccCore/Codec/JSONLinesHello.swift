@@ -1,13 +1,13 @@
 /// The first line of a JSON-lines TCP connection when eccd requires credentials there:
 /// `{"auth":"TOKEN"}` (whitespace allowed, no other field). eccd answers `{"auth":"ok","principal":"NAME"}`
 /// and reads events from the next line on, or `{"error":"…"}` and closes.
-public enum JSONLinesHello {
+package enum JSONLinesHello {
     /// Longest first line eccd reads before the sender has authenticated (a token is far shorter), so a
     /// stranger cannot make it hold the collector's full line length.
-    public static let maxLineBytes = 4096
+    package static let maxLineBytes = 4096
 
     /// The token of an auth line, or nil when the line is anything else (an event, bad JSON, extra fields).
-    public static func token(in line: UnsafeRawBufferPointer) -> String? {
+    package static func token(in line: UnsafeRawBufferPointer) -> String? {
         guard line.count <= maxLineBytes else { return nil }
         var s = JSONScanner(line, limits: InputLimits(maxDepth: 2, maxAttributes: 1, maxStringBytes: maxLineBytes))
         do throws(JSONScanner.Failure) {
@@ -24,7 +24,7 @@ public enum JSONLinesHello {
     }
 
     /// eccd's answer to a good auth line.
-    public static func accepted(principal: String) -> [UInt8] {
+    package static func accepted(principal: String) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.field("auth", "ok")
@@ -34,7 +34,7 @@ public enum JSONLinesHello {
     }
 
     /// eccd's answer before it closes a connection it refuses.
-    public static func refused(_ message: String) -> [UInt8] {
+    package static func refused(_ message: String) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.field("error", message)

@@ -1,80 +1,80 @@
 /// Builds compact JSON text by appending to a byte buffer; used for the stream, the API and the CLI.
-public struct JSONWriter: Sendable {
+package struct JSONWriter: Sendable {
     /// The bytes written so far.
-    public var bytes: [UInt8] = []
+    package var bytes: [UInt8] = []
     private var needsComma = false
 
-    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
     /// The output as a string.
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
+    package var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         comma()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         comma()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes `"name":` inside an object.
-    public mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         comma()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    public mutating func value(_ s: String) {
+    package mutating func value(_ s: String) {
         comma()
         appendQuoted(s)
         needsComma = true
     }
 
-    public mutating func value(_ i: Int64) {
+    package mutating func value(_ i: Int64) {
         comma()
         bytes.append(contentsOf: String(i).utf8)
         needsComma = true
     }
 
-    public mutating func value(_ d: Double) {
+    package mutating func value(_ d: Double) {
         comma()
         bytes.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
         needsComma = true
     }
 
-    public mutating func value(_ b: Bool) {
+    package mutating func value(_ b: Bool) {
         comma()
         bytes.append(contentsOf: (b ? "true" : "false").utf8)
         needsComma = true
     }
 
-    public mutating func null() {
+    package mutating func null() {
         comma()
         bytes.append(contentsOf: "null".utf8)
         needsComma = true
     }
 
-    public mutating func field(_ name: String, _ s: String) {
+    package mutating func field(_ name: String, _ s: String) {
         key(name)
         value(s)
     }
 
-    public mutating func field(_ name: String, _ i: Int64) {
+    package mutating func field(_ name: String, _ i: Int64) {
         key(name)
         value(i)
     }

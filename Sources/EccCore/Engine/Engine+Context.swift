@@ -92,7 +92,7 @@ extension Engine {
 
     /// What matchers of inhibitions, maintenance windows and routes see of an alarm: its raising event with
     /// the alarm's severity and summary, plus the fields `rule` and `key`.
-    public static func view(_ alarm: Alarm, origin: Event) -> Event {
+    package static func view(_ alarm: Alarm, origin: Event) -> Event {
         var e = origin
         e.severity = alarm.severity
         e.summary = alarm.summary

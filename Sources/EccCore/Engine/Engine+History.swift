@@ -8,17 +8,17 @@
 /// set run on that clock. When the sender catches up (an event that arrives in time) or falls silent for
 /// ``idle``, its clock joins the engine's again: timers due by then fire, each as of its own deadline, and
 /// the rest move to the engine's timers.
-public struct HistoryPolicy: Sendable, Equatable {
+package struct HistoryPolicy: Sendable, Equatable {
     /// An event that arrived more than this after its own time (or the lateness, if that is longer) is history.
-    public var after: Int64 = 10_000_000_000
+    package var after: Int64 = 10_000_000_000
     /// A sender delivering history that sends nothing for this long (eccd's clock) has delivered it.
-    public var idle: Int64 = 2_000_000_000
+    package var idle: Int64 = 2_000_000_000
     /// An event timed more than this ahead of eccd's clock takes eccd's clock (counted).
-    public var maxFuture: Int64 = 60_000_000_000
+    package var maxFuture: Int64 = 60_000_000_000
     /// Most senders on clocks of their own at once; the history of more is handled as late events.
-    public var maxSenders = 1024
+    package var maxSenders = 1024
 
-    public init() {}
+    package init() {}
 }
 
 /// A sender delivering history: its clock and the timers its events set.
@@ -32,7 +32,7 @@ struct HistoryLane: Sendable {
 
 extension Engine {
     /// Senders now delivering history on clocks of their own.
-    public var historySenders: Int { lanes.count }
+    package var historySenders: Int { lanes.count }
 
     /// How long after its own time an event arrived (0 when it arrived before it, or when a time is a marker
     /// out of range: no wrapped subtraction may make an event look late).
@@ -110,7 +110,7 @@ extension Engine {
     /// their history is delivered, and time has passed for them as for every other sender. Call when the
     /// events waiting have been handled (a backlog still queued is not silence); `flowingSince` is when events
     /// last flowed freely (the engine waiting for the store holds senders back: that is not silence either).
-    public mutating func closeIdleHistory(
+    package mutating func closeIdleHistory(
         at now: EventTime, flowingSince: EventTime = .zero, into batch: inout ChangeBatch
     ) {
         guard !lanes.isEmpty else { return }
@@ -122,7 +122,7 @@ extension Engine {
     }
 
     /// Ends every sender's own clock at `time` (the end of a replay).
-    public mutating func closeAllHistory(at time: EventTime, into batch: inout ChangeBatch) {
+    package mutating func closeAllHistory(at time: EventTime, into batch: inout ChangeBatch) {
         for sender in lanes.keys.sorted() { closeHistory(sender, at: time, into: &batch) }
     }
 }

@@ -1,20 +1,20 @@
 /// What a rule reload did to each rule, for the log.
-public struct ReloadReport: Sendable, Equatable {
+package struct ReloadReport: Sendable, Equatable {
     /// Rules whose definition did not change: state kept.
-    public var unchanged: [String] = []
+    package var unchanged: [String] = []
     /// Rules whose definition changed: they start fresh, except that active alarms are kept when the key
     /// template is the same (so a changed summary does not raise duplicates); with a new key template
     /// their active alarms are cleared.
-    public var changed: [String] = []
+    package var changed: [String] = []
     /// New rules.
-    public var added: [String] = []
+    package var added: [String] = []
     /// Rules that are gone; their active alarms are cleared.
-    public var removed: [String] = []
+    package var removed: [String] = []
 
     /// Active alarms cleared because their rule is gone or its key template changed.
-    public var clearedAlarms = 0
+    package var clearedAlarms = 0
 
-    public init() {}
+    package init() {}
 }
 
 extension Engine {
@@ -22,7 +22,7 @@ extension Engine {
     ///
     /// Active alarms that no rule can clear any more (their rule is gone, or its key template changed) are
     /// cleared at `now` and appended to `batch`, so the store and operators never keep alarms nothing tracks.
-    public mutating func replaceRules(_ newRules: RuleSet, at now: EventTime, into batch: inout ChangeBatch)
+    package mutating func replaceRules(_ newRules: RuleSet, at now: EventTime, into batch: inout ChangeBatch)
         -> ReloadReport
     {
         var report = ReloadReport()
@@ -89,7 +89,7 @@ extension Engine {
     }
 
     /// Clears alarms the engine cannot track (their rule is gone), e.g. those ``restore(_:)`` returned.
-    public static func clearOrphans(_ alarms: [Alarm], at now: EventTime) -> ChangeBatch {
+    package static func clearOrphans(_ alarms: [Alarm], at now: EventTime) -> ChangeBatch {
         var batch = ChangeBatch()
         for var a in alarms.sorted(by: { $0.id < $1.id }) {
             a.state = .cleared

@@ -1,9 +1,9 @@
 /// Correlation state that is not an alarm yet — held alarms, threshold counts, threshold windows,
 /// heartbeats — so a restart does not forget it: a threshold half-filled before a restart still fires
 /// after it. Active alarms themselves live in the store and are restored from there.
-public struct EngineSnapshot: Sendable, Equatable {
+package struct EngineSnapshot: Sendable, Equatable {
     /// What an entry holds.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         /// A held alarm (`hold`): `deadline` is when it raises.
         case held
         /// Events counting towards a threshold: `times`.
@@ -25,18 +25,18 @@ public struct EngineSnapshot: Sendable, Equatable {
     }
 
     /// One piece of state of one rule and key.
-    public struct Entry: Sendable, Equatable {
-        public var rule: String
+    package struct Entry: Sendable, Equatable {
+        package var rule: String
         /// ``Rule/fingerprint`` when the snapshot was taken: state of a rule that changed is not restored.
-        public var fingerprint: UInt64
-        public var key: String
-        public var kind: Kind
+        package var fingerprint: UInt64
+        package var key: String
+        package var kind: Kind
         /// The alarm it would raise (held, counting, heartbeat); id 0.
-        public var prototype: Alarm?
-        public var times: [EventTime]
-        public var deadline: EventTime
+        package var prototype: Alarm?
+        package var times: [EventTime]
+        package var deadline: EventTime
 
-        public init(
+        package init(
             rule: String, fingerprint: UInt64, key: String, kind: Kind, prototype: Alarm?, times: [EventTime],
             deadline: EventTime
         ) {
@@ -51,10 +51,10 @@ public struct EngineSnapshot: Sendable, Equatable {
     }
 
     /// The engine's event time when the snapshot was taken.
-    public var watermark: EventTime
-    public var entries: [Entry]
+    package var watermark: EventTime
+    package var entries: [Entry]
 
-    public init(watermark: EventTime, entries: [Entry]) {
+    package init(watermark: EventTime, entries: [Entry]) {
         self.watermark = watermark
         self.entries = entries
     }
@@ -63,7 +63,7 @@ public struct EngineSnapshot: Sendable, Equatable {
 extension Rule {
     /// A stable 64-bit fingerprint of the rule's behaviour (not its location), the same in every process:
     /// FNV-1a over a canonical description.
-    public var fingerprint: UInt64 {
+    package var fingerprint: UInt64 {
         var text = "\(name)|\(when.conditions.map(\.description).sorted())|\(key.source)|"
         text += "\(clearWhen.map { $0.conditions.map(\.description).sorted() } ?? [])|"
         text += "\(alarm.severity?.name ?? "event")|\(alarm.summary.source)|\(stop)|"
@@ -94,7 +94,7 @@ extension Rule {
 
 extension Engine {
     /// The not-yet-alarm state of every rule, in a deterministic order.
-    public func snapshot() -> EngineSnapshot {
+    package func snapshot() -> EngineSnapshot {
         var entries: [EngineSnapshot.Entry] = []
         for (i, rule) in rules.rules.enumerated() where !rule.timing.isPlain {
             let fp = rule.fingerprint
@@ -151,7 +151,7 @@ extension Engine {
     /// Restores a snapshot taken by an earlier run; entries of rules that are gone or changed are skipped.
     /// Returns how many entries were restored and skipped. Call after ``restore(_:)`` (active alarms).
     @discardableResult
-    public mutating func restore(_ snapshot: EngineSnapshot) -> (restored: Int, skipped: Int) {
+    package mutating func restore(_ snapshot: EngineSnapshot) -> (restored: Int, skipped: Int) {
         if snapshot.watermark > watermark { watermark = snapshot.watermark }
         var restored = 0
         var skipped = 0

@@ -27,10 +27,10 @@ extension Engine {
     }
 
     /// The earliest time a timer is due, if any: the caller should tick by then.
-    public var nextDeadline: EventTime? { timers.next?.deadline }
+    package var nextDeadline: EventTime? { timers.next?.deadline }
 
     /// Advances the engine's event time to `now` and fires every timer that is due.
-    public mutating func tick(at now: EventTime, into batch: inout ChangeBatch) {
+    package mutating func tick(at now: EventTime, into batch: inout ChangeBatch) {
         if now > watermark { watermark = now }
         if !calendarArmed { armCalendars() }
         fireDue(into: &batch)

@@ -3,13 +3,13 @@
 /// The engine performs no I/O and never reads a clock; the caller hands it each event and the current
 /// processing time, and performs whatever the resulting ``ChangeBatch`` asks for (store, stream, notify).
 /// Given the same rules, events and times it produces the same changes, whatever the batch sizes.
-public struct Engine: Sendable {
+package struct Engine: Sendable {
     /// The rules in force.
-    public internal(set) var rules: RuleSet
+    package internal(set) var rules: RuleSet
     // Parallel to `rules.rules`: the active alarms of each rule by key.
     var states: [RuleState]
     /// The id the next raised alarm gets.
-    public internal(set) var nextAlarmID: UInt64
+    package internal(set) var nextAlarmID: UInt64
 
     struct RuleState: Sendable {
         var active = AlarmTable()
@@ -56,16 +56,16 @@ public struct Engine: Sendable {
     var inhibitors: [[String: [UInt64]]] = []
     /// Events that arrived later than the allowed lateness (placed as well as possible, but timers for
     /// their time may have fired already).
-    public internal(set) var lateEvents: UInt64 = 0
+    package internal(set) var lateEvents: UInt64 = 0
     /// Events handled on their sender's own clock as history (see ``HistoryPolicy``).
-    public internal(set) var historyEvents: UInt64 = 0
+    package internal(set) var historyEvents: UInt64 = 0
     /// History events handled as late ones because ``HistoryPolicy/maxSenders`` senders had clocks already.
-    public internal(set) var historyRefused: UInt64 = 0
+    package internal(set) var historyRefused: UInt64 = 0
     /// Events timed more than ``HistoryPolicy/maxFuture`` ahead of the processing time, given that time.
-    public internal(set) var futureEvents: UInt64 = 0
+    package internal(set) var futureEvents: UInt64 = 0
 
     /// Creates an engine with no active alarms.
-    public init(rules: RuleSet, nextAlarmID: UInt64 = 1) {
+    package init(rules: RuleSet, nextAlarmID: UInt64 = 1) {
         self.rules = rules
         self.states = Array(repeating: RuleState(), count: rules.rules.count)
         self.nextAlarmID = max(1, nextAlarmID)
@@ -74,10 +74,10 @@ public struct Engine: Sendable {
     }
 
     /// How many alarms are active.
-    public var activeAlarmCount: Int { states.reduce(0) { $0 + $1.active.count } }
+    package var activeAlarmCount: Int { states.reduce(0) { $0 + $1.active.count } }
 
     /// The active alarms, by rule order then key.
-    public var activeAlarms: [Alarm] {
+    package var activeAlarms: [Alarm] {
         states.indices.flatMap { i in states[i].active.alarms.sorted { $0.key < $1.key }.map { decorated($0, rule: i) }
         }
     }
@@ -89,7 +89,7 @@ public struct Engine: Sendable {
     /// the raising event of an alarm (the store keeps it); without one, an event made from the alarm stands
     /// in. Alarms of rules that no longer exist are returned, not restored.
     @discardableResult
-    public mutating func restore(_ alarms: [Alarm], origins: (UInt64) -> Event? = { _ in nil }) -> [Alarm] {
+    package mutating func restore(_ alarms: [Alarm], origins: (UInt64) -> Event? = { _ in nil }) -> [Alarm] {
         var orphans: [Alarm] = []
         for a in alarms where a.state == .active {
             nextAlarmID = max(nextAlarmID, a.id + 1)
@@ -117,7 +117,7 @@ public struct Engine: Sendable {
     }
 
     /// Raises the id counter so new alarms never reuse an id already in the store.
-    public mutating func reserveAlarmIDs(below id: UInt64) {
+    package mutating func reserveAlarmIDs(below id: UInt64) {
         nextAlarmID = max(nextAlarmID, id)
     }
 
@@ -129,7 +129,7 @@ public struct Engine: Sendable {
     ///
     /// An event timed more than ``HistoryPolicy/maxFuture`` ahead of `now` takes `now` as its time; history
     /// (an event far behind the watermark) is handled on its sender's own clock (``HistoryPolicy``).
-    public mutating func handle(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
+    package mutating func handle(_ event: Event, at now: EventTime, into batch: inout ChangeBatch) {
         if event.time.nanoseconds > now.nanoseconds &+ rules.history.maxFuture {
             var e = event
             e.time = now

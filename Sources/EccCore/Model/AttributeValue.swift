@@ -1,5 +1,5 @@
 /// A typed attribute value. Matching and templates use its ``text`` form.
-public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
+package enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
     case string(String)
     case int(Int64)
     case double(Double)
@@ -7,7 +7,7 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
 
     /// The value as text, the form rules compare against.
     @inlinable
-    public var text: String {
+    package var text: String {
         switch self {
         case .string(let s): s
         case .int(let i): String(i)
@@ -18,7 +18,7 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
 
     /// True when the text form equals `other`, without building a string for strings.
     @inlinable
-    public func textEquals(_ other: String) -> Bool {
+    package func textEquals(_ other: String) -> Bool {
         switch self {
         case .string(let s): s == other
         case .int(let i): Int64(other) == i
@@ -27,18 +27,18 @@ public enum AttributeValue: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { text }
+    package var description: String { text }
 }
 
 /// One named attribute.
-public struct Attribute: Sendable, Hashable {
+package struct Attribute: Sendable, Hashable {
     /// The attribute's name, e.g. `ifIndex`.
-    public var key: String
+    package var key: String
     /// Its typed value.
-    public var value: AttributeValue
+    package var value: AttributeValue
 
     @inlinable
-    public init(_ key: String, _ value: AttributeValue) {
+    package init(_ key: String, _ value: AttributeValue) {
         self.key = key
         self.value = value
     }

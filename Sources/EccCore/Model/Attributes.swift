@@ -2,35 +2,35 @@
 ///
 /// Events carry few attributes (typically under a dozen), so a flat array searched linearly beats a
 /// dictionary: one allocation instead of a hash table, and a cheaper copy across the bus.
-public struct Attributes: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
+package struct Attributes: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
     @usableFromInline
     var storage: [Attribute]
 
     /// Creates an empty attribute list; it does not allocate.
     @inlinable
-    public init() { storage = [] }
+    package init() { storage = [] }
 
     /// Creates attributes from pairs; a later duplicate key replaces the earlier value.
-    public init(_ pairs: [(String, AttributeValue)]) {
+    package init(_ pairs: [(String, AttributeValue)]) {
         storage = []
         storage.reserveCapacity(pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 
-    public init(dictionaryLiteral elements: (String, AttributeValue)...) {
+    package init(dictionaryLiteral elements: (String, AttributeValue)...) {
         self.init(elements)
     }
 
-    public var startIndex: Int { storage.startIndex }
-    public var endIndex: Int { storage.endIndex }
-    public subscript(position: Int) -> Attribute { storage[position] }
+    package var startIndex: Int { storage.startIndex }
+    package var endIndex: Int { storage.endIndex }
+    package subscript(position: Int) -> Attribute { storage[position] }
 
     /// Reserves room for `n` attributes.
-    public mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(n) }
+    package mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(n) }
 
     /// The value for `key`, or nil.
     @inlinable
-    public subscript(key: String) -> AttributeValue? {
+    package subscript(key: String) -> AttributeValue? {
         get {
             for a in storage where a.key == key { return a.value }
             return nil
@@ -46,7 +46,7 @@ public struct Attributes: Sendable, Hashable, RandomAccessCollection, Expressibl
 
     /// Appends without checking for an existing key; for decoders that already checked.
     @inlinable
-    public mutating func appendUnchecked(_ key: String, _ value: AttributeValue) {
+    package mutating func appendUnchecked(_ key: String, _ value: AttributeValue) {
         storage.append(Attribute(key, value))
     }
 }

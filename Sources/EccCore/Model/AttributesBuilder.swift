@@ -5,28 +5,28 @@
 /// builder searches linearly while the list is short and switches to an index (key → position) past
 /// ``linearUpTo``, so adding a new key and replacing an existing one both cost one hash lookup however
 /// many attributes there are; past `limit` new keys are refused.
-public struct AttributesBuilder: Sendable {
+package struct AttributesBuilder: Sendable {
     /// The attributes built so far.
-    public private(set) var attributes: Attributes
+    package private(set) var attributes: Attributes
     /// Most attributes accepted.
-    public let limit: Int
+    package let limit: Int
     private var index: [String: Int]?
 
     /// Up to this many attributes a linear search is cheaper than hashing.
-    public static let linearUpTo = 16
+    package static let linearUpTo = 16
 
     /// Starts from `attributes` (usually empty).
-    public init(_ attributes: Attributes = Attributes(), limit: Int) {
+    package init(_ attributes: Attributes = Attributes(), limit: Int) {
         self.attributes = attributes
         self.limit = limit
     }
 
     /// Reserves room for `n` attributes.
-    public mutating func reserveCapacity(_ n: Int) { attributes.reserveCapacity(Swift.min(n, limit)) }
+    package mutating func reserveCapacity(_ n: Int) { attributes.reserveCapacity(Swift.min(n, limit)) }
 
     /// Sets `key` (a later value for a key replaces the earlier one, in its place). Returns false,
     /// changing nothing, when `key` is new and the limit is reached.
-    public mutating func set(_ key: String, _ value: AttributeValue) -> Bool {
+    package mutating func set(_ key: String, _ value: AttributeValue) -> Bool {
         if index == nil && attributes.count >= Self.linearUpTo {
             var positions: [String: Int] = [:]
             positions.reserveCapacity(attributes.count * 2)

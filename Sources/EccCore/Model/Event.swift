@@ -3,31 +3,31 @@
 /// Designed for the hot path: short strings (up to 15 UTF-8 bytes, e.g. most host names, sources and
 /// types) live inline without allocation, attributes are one flat array, and the whole value moves
 /// across the bus with a handful of reference-count operations.
-public struct Event: Sendable, Hashable {
+package struct Event: Sendable, Hashable {
     /// When the event happened, as the sender says (or `receivedAt` when it did not say).
-    public var time: EventTime
+    package var time: EventTime
     /// When eccd received it.
-    public var receivedAt: EventTime
+    package var receivedAt: EventTime
     /// The collector or sending system, e.g. `snmp`, `syslog`, `demo`.
-    public var source: String
+    package var source: String
     /// The host or device the event is about.
-    public var host: String
+    package var host: String
     /// What happened, e.g. `linkDown`, `auth_failure`, `heartbeat`.
-    public var type: String
+    package var type: String
     /// How bad the sender thinks it is.
-    public var severity: Severity
+    package var severity: Severity
     /// Free text from the sender; may be empty.
-    public var summary: String
+    package var summary: String
     /// Everything else, typed.
-    public var attributes: Attributes
+    package var attributes: Attributes
 
     /// The source of eccd's own events (its self-monitoring: store unwritable, bus full, clock jump…).
     /// Events from outside may not claim it (``InputLimits/reservedSource``).
-    public static let eccdSource = "eccd"
+    package static let eccdSource = "eccd"
 
     /// Creates an event; `receivedAt` defaults to `time`.
     @inlinable
-    public init(
+    package init(
         time: EventTime,
         receivedAt: EventTime? = nil,
         source: String,

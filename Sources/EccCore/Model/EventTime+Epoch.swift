@@ -7,7 +7,7 @@
 /// (negative, or past 2262) is refused, never wrapped around.
 extension EventTime {
     /// The unit a numeric epoch time was read in.
-    public enum EpochUnit: Sendable, Equatable {
+    package enum EpochUnit: Sendable, Equatable {
         case seconds, milliseconds, microseconds, nanoseconds
 
         /// The unit for a magnitude (absolute value).
@@ -42,7 +42,7 @@ extension EventTime {
 
     /// An integer epoch time in the unit its magnitude names, or nil when it is outside the range.
     @inlinable
-    public static func epoch(_ value: Int64) -> EventTime? {
+    package static func epoch(_ value: Int64) -> EventTime? {
         guard value >= 0 else { return nil }
         let unit = EpochUnit.forMagnitude(value.magnitude)
         let (ns, overflow) = value.multipliedReportingOverflow(by: unit.nanoseconds)
@@ -52,7 +52,7 @@ extension EventTime {
     /// A fractional epoch time in the unit its magnitude names, or nil when it is outside the range
     /// (or not a finite number).
     @inlinable
-    public static func epoch(_ value: Double) -> EventTime? {
+    package static func epoch(_ value: Double) -> EventTime? {
         guard value.isFinite, value >= 0 else { return nil }
         let unit = EpochUnit.forMagnitude(value.magnitude)
         guard let ns = Int64(exactly: (value * Double(unit.nanoseconds)).rounded()) else { return nil }

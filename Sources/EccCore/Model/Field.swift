@@ -1,5 +1,5 @@
 /// A reference to one field of an event, resolved once when rules are compiled.
-public enum Field: Sendable, Hashable, CustomStringConvertible {
+package enum Field: Sendable, Hashable, CustomStringConvertible {
     case source
     case host
     case type
@@ -10,7 +10,7 @@ public enum Field: Sendable, Hashable, CustomStringConvertible {
 
     /// Resolves a field name as written in rules and templates: the built-in fields by name, anything
     /// else is an attribute (`attributes.x` and `attr.x` are accepted as explicit forms).
-    public init(name: String) {
+    package init(name: String) {
         switch name {
         case "source": self = .source
         case "host": self = .host
@@ -29,7 +29,7 @@ public enum Field: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .source: "source"
         case .host: "host"
@@ -45,7 +45,7 @@ public enum Field: Sendable, Hashable, CustomStringConvertible {
 extension Event {
     /// The text of a field, or nil when the event does not have it (an absent attribute).
     @inlinable
-    public func text(of field: Field) -> String? {
+    package func text(of field: Field) -> String? {
         switch field {
         case .source: source
         case .host: host
@@ -59,7 +59,7 @@ extension Event {
 
     /// True when the field's text equals `value`; false when the field is absent.
     @inlinable
-    public func field(_ field: Field, equals value: String) -> Bool {
+    package func field(_ field: Field, equals value: String) -> Bool {
         switch field {
         case .source: source == value
         case .host: host == value

@@ -1,32 +1,32 @@
 /// Bounds on what one event from outside may hold, so no sender can make eccd spend unbounded memory or
 /// time on it. Every collector decodes with these; each refusal is counted by ``InputRefusal``.
-public struct InputLimits: Sendable, Equatable {
+package struct InputLimits: Sendable, Equatable {
     /// Deepest JSON nesting accepted anywhere in an event (only ignored values such as `receivedAt` nest).
-    public var maxDepth = 32
+    package var maxDepth = 32
     /// Most attributes one event may carry.
-    public var maxAttributes = 256
+    package var maxAttributes = 256
     /// Longest string (a field, an attribute name or value) in bytes.
-    public var maxStringBytes = 65_536
+    package var maxStringBytes = 65_536
 
     /// A source events from outside may not claim (nil: any): eccd's own, so no sender can forge or clear
     /// its self-alarms. Set for every collector (``outside``), not for eccd's own reading of its store.
-    public var reservedSource: String?
+    package var reservedSource: String?
 
     /// The defaults.
-    public init() {}
+    package init() {}
 
     /// Limits with the given bounds.
-    public init(maxDepth: Int, maxAttributes: Int, maxStringBytes: Int) {
+    package init(maxDepth: Int, maxAttributes: Int, maxStringBytes: Int) {
         self.maxDepth = maxDepth
         self.maxAttributes = maxAttributes
         self.maxStringBytes = maxStringBytes
     }
 
     /// The defaults, as a value.
-    public static let standard = InputLimits()
+    package static let standard = InputLimits()
 
     /// The defaults for events from outside: ``standard``, and eccd's own source reserved.
-    public static let outside: InputLimits = {
+    package static let outside: InputLimits = {
         var l = InputLimits()
         l.reservedSource = Event.eccdSource
         return l
@@ -34,7 +34,7 @@ public struct InputLimits: Sendable, Equatable {
 }
 
 /// Why input from outside was refused: the `reason` label of `ecc_input_refused_total`.
-public enum InputRefusal: String, Sendable, CaseIterable {
+package enum InputRefusal: String, Sendable, CaseIterable {
     /// Not well-formed JSON, or a field of the wrong kind (unknown field, bad severity, missing source).
     case syntax
     /// A time that is not a real date, or outside what eccd accepts (1970–2262).

@@ -4,9 +4,9 @@
 /// ``EventTime/earliest``) are accepted: an impossible date (`2026-02-31`) or a date outside that range
 /// (`9999-12-31`, the usual ITSM "no end"; `1900-01-01`) is refused, never normalised or wrapped around.
 /// A leap second is accepted as `23:59:60` only, and counted as the first second of the next day.
-public enum RFC3339 {
+package enum RFC3339 {
     /// Why a text is not a time eccd accepts.
-    public enum Problem: Error, Sendable, Equatable {
+    package enum Problem: Error, Sendable, Equatable {
         /// Not of the form `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
         case syntax
         /// A day that does not exist (`2026-02-31`) or a field out of its range (hour 25).
@@ -15,7 +15,7 @@ public enum RFC3339 {
         case outOfRange
 
         /// A sentence about `text`, for error messages.
-        public func message(_ text: String) -> String {
+        package func message(_ text: String) -> String {
             let shown = text.count > 64 ? String(text.prefix(64)) + "…" : text
             switch self {
             case .syntax: return "'\(shown)' is not an RFC 3339 time (e.g. 2026-11-25T10:00:00Z)"
@@ -28,13 +28,13 @@ public enum RFC3339 {
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t` and a space are accepted for `T`.
     /// Returns nil when the bytes are not such a timestamp. Allocation-free: it runs for every event.
-    public static func parse(_ b: UnsafeRawBufferPointer) -> EventTime? {
+    package static func parse(_ b: UnsafeRawBufferPointer) -> EventTime? {
         if case .success(let t) = check(b) { return t }
         return nil
     }
 
     /// Parses like ``parse(_:)-(UnsafeRawBufferPointer)`` and says why a text is refused.
-    public static func check(_ b: UnsafeRawBufferPointer) -> Result<EventTime, Problem> {
+    package static func check(_ b: UnsafeRawBufferPointer) -> Result<EventTime, Problem> {
         let n = b.count
         var i = 0
         @inline(__always) func digits(_ count: Int) -> Int64? {
@@ -94,14 +94,14 @@ public enum RFC3339 {
     }
 
     /// Parses a string, saying why it is refused.
-    public static func check(_ text: String) -> Result<EventTime, Problem> {
+    package static func check(_ text: String) -> Result<EventTime, Problem> {
         var copy = text
         return copy.withUTF8 { check(UnsafeRawBufferPointer($0)) }
     }
 
     /// Parses a calendar day `YYYY-MM-DD` as its midnight UTC, refusing days that do not exist and days
     /// outside the range eccd represents.
-    public static func checkDay(_ text: String) -> Result<EventTime, Problem> {
+    package static func checkDay(_ text: String) -> Result<EventTime, Problem> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]), y >= 0, m >= 0, d >= 0
@@ -119,13 +119,13 @@ public enum RFC3339 {
     }
 
     /// Parses a string; see ``parse(_:)-(UnsafeRawBufferPointer)``.
-    public static func parse(_ text: String) -> EventTime? {
+    package static func parse(_ text: String) -> EventTime? {
         if case .success(let t) = check(text) { return t }
         return nil
     }
 
     /// Formats as UTC with milliseconds: `2026-11-25T10:00:00.123Z`.
-    public static func format(_ time: EventTime) -> String {
+    package static func format(_ time: EventTime) -> String {
         let ns = time.nanoseconds
         var secs = ns / 1_000_000_000
         var rem = ns % 1_000_000_000

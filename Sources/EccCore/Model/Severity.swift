@@ -1,5 +1,5 @@
 /// How bad an event or alarm is, ordered from least to most severe.
-public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
+package enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     case info = 1
     case warning = 2
     case minor = 3
@@ -7,7 +7,7 @@ public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, Custo
     case critical = 5
 
     /// The canonical lower-case name, as used in rules, JSON and the CLI.
-    public var name: String {
+    package var name: String {
         switch self {
         case .info: "info"
         case .warning: "warning"
@@ -17,10 +17,10 @@ public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, Custo
         }
     }
 
-    public var description: String { name }
+    package var description: String { name }
 
     /// Parses a canonical name or a common alias (`informational`, `notice`, `warn`, `error`, `crit`, ...).
-    public init?(name: String) {
+    package init?(name: String) {
         switch name {
         case "info", "informational", "information", "notice", "debug": self = .info
         case "warning", "warn": self = .warning
@@ -36,7 +36,7 @@ public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, Custo
 
     /// Parses a canonical name from raw UTF-8 (the decoder's fast path); nil for anything else.
     @inlinable
-    public init?(_ raw: UnsafeRawBufferPointer) {
+    package init?(_ raw: UnsafeRawBufferPointer) {
         switch raw.count {
         case 4 where Self.equal(raw, "info"): self = .info
         case 5 where Self.equal(raw, "minor"): self = .minor
@@ -55,15 +55,15 @@ public enum Severity: UInt8, Sendable, Hashable, Comparable, CaseIterable, Custo
     }
 
     /// The accepted canonical names, for error messages.
-    public static let namesForHelp = "info, warning, minor, major, critical"
+    package static let namesForHelp = "info, warning, minor, major, critical"
 
     @inlinable
-    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// In JSON a severity is its name (`"major"`); any name ``init(name:)`` takes is read.
 extension Severity: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let name = try c.decode(String.self)
         guard let s = Severity(name: name) else {
@@ -72,7 +72,7 @@ extension Severity: Codable {
         self = s
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(name)
     }

@@ -15,9 +15,9 @@
 /// A time without a year (`%b %e %H:%M:%S`) takes the year that puts it at most a day after the reference
 /// (the time the line arrived; in a replay, the file's modification time). A time without an offset is local
 /// time in the parser's time zone (UTC unless given).
-public struct TimeFormat: Sendable, Hashable, CustomStringConvertible {
+package struct TimeFormat: Sendable, Hashable, CustomStringConvertible {
     /// The format as written.
-    public let source: String
+    package let source: String
     let kind: Kind
     /// Local time's offsets from UTC, for formats without `%z`.
     let zone: UTCOffsets
@@ -37,11 +37,11 @@ public struct TimeFormat: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A format that cannot be read.
-    public struct FormatError: Error, Sendable, Equatable {
-        public var message: String
+    package struct FormatError: Error, Sendable, Equatable {
+        package var message: String
     }
 
-    public init(_ text: String, zone: UTCOffsets = .utc) throws(FormatError) {
+    package init(_ text: String, zone: UTCOffsets = .utc) throws(FormatError) {
         source = text
         self.zone = zone
         switch text {
@@ -57,7 +57,7 @@ public struct TimeFormat: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { source }
+    package var description: String { source }
 
     private static func compile(_ f: [UInt8], _ text: String) throws(FormatError) -> Kind {
         var out: [Directive] = []
@@ -126,12 +126,12 @@ public struct TimeFormat: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The time `text` gives, or nil when it does not fit the format (or lies outside 1970–2262).
-    public func parse(_ text: String, reference: EventTime) -> EventTime? {
+    package func parse(_ text: String, reference: EventTime) -> EventTime? {
         var text = text
         return text.withUTF8 { parse(UnsafeRawBufferPointer($0), reference: reference) }
     }
 
-    public func parse(_ b: UnsafeRawBufferPointer, reference: EventTime) -> EventTime? {
+    package func parse(_ b: UnsafeRawBufferPointer, reference: EventTime) -> EventTime? {
         switch kind {
         case .rfc3339:
             return RFC3339.parse(b)
@@ -358,17 +358,17 @@ public struct TimeFormat: Sendable, Hashable, CustomStringConvertible {
 /// A time zone's offsets from UTC over time, for local times in logs: the offset in force from each
 /// transition on (UTC seconds), built at load from the system's time zone database (see
 /// `EccRules`), so the engine's core needs no Foundation.
-public struct UTCOffsets: Sendable, Hashable {
+package struct UTCOffsets: Sendable, Hashable {
     /// The zone's name (`Europe/Berlin`, `UTC`).
-    public let name: String
+    package let name: String
     /// Transition instants (UTC seconds since the epoch), ascending; `offsets[i]` holds from `starts[i]`.
     let starts: [Int64]
     /// Seconds east of UTC; `offsets[0]` also holds before the first transition.
     let offsets: [Int64]
 
-    public static let utc = UTCOffsets(name: "UTC", starts: [Int64.min], offsets: [0])
+    package static let utc = UTCOffsets(name: "UTC", starts: [Int64.min], offsets: [0])
 
-    public init(name: String, starts: [Int64], offsets: [Int64]) {
+    package init(name: String, starts: [Int64], offsets: [Int64]) {
         precondition(!starts.isEmpty && starts.count == offsets.count)
         self.name = name
         self.starts = starts
@@ -376,7 +376,7 @@ public struct UTCOffsets: Sendable, Hashable {
     }
 
     /// The offset in force at `utc`.
-    public func offset(atUTC utc: Int64) -> Int64 {
+    package func offset(atUTC utc: Int64) -> Int64 {
         var lo = 0
         var hi = starts.count - 1
         while lo < hi {
@@ -388,7 +388,7 @@ public struct UTCOffsets: Sendable, Hashable {
 
     /// The UTC instant of a local wall-clock time (seconds as if the local time were UTC). In a gap (clocks
     /// went forward) the time is read with the offset before it; in an overlap, as the earlier instant.
-    public func utc(fromLocal local: Int64) -> Int64 {
+    package func utc(fromLocal local: Int64) -> Int64 {
         // Offsets change at most once within a day here: the one before and the one after.
         let before = offset(atUTC: local &- 86_400)
         let after = offset(atUTC: local &+ 86_400)

@@ -1,12 +1,12 @@
 /// A table of rows by key, for enrichment lookups (`host` → site, CI, owner group).
-public struct LookupTable: Sendable, Hashable {
-    public var name: String
+package struct LookupTable: Sendable, Hashable {
+    package var name: String
     /// The column names other than the key, in file order.
-    public var columns: [String]
+    package var columns: [String]
     /// key → column → value.
-    public var rows: [String: [String: String]]
+    package var rows: [String: [String: String]]
 
-    public init(name: String, columns: [String], rows: [String: [String: String]]) {
+    package init(name: String, columns: [String], rows: [String: [String: String]]) {
         self.name = name
         self.columns = columns
         self.rows = rows
@@ -14,15 +14,15 @@ public struct LookupTable: Sendable, Hashable {
 }
 
 /// Normalisation and enrichment applied to every event before the rules see it, in file order.
-public struct Transform: Sendable, Hashable {
+package struct Transform: Sendable, Hashable {
     /// Copy the columns of a table's row found by a key template into the event.
-    public struct Lookup: Sendable, Hashable {
-        public var table: String
-        public var key: Template
+    package struct Lookup: Sendable, Hashable {
+        package var table: String
+        package var key: Template
         /// Columns to copy (nil: all); a column that exists in the event already is overwritten.
-        public var fields: [String]?
+        package var fields: [String]?
 
-        public init(table: String, key: Template, fields: [String]?) {
+        package init(table: String, key: Template, fields: [String]?) {
             self.table = table
             self.key = key
             self.fields = fields
@@ -30,28 +30,28 @@ public struct Transform: Sendable, Hashable {
     }
 
     /// Map a field's value to a severity (`trapSeverity: {"1": critical}`).
-    public struct SeverityMap: Sendable, Hashable {
-        public var field: Field
-        public var values: [String: Severity]
-        public var otherwise: Severity?
+    package struct SeverityMap: Sendable, Hashable {
+        package var field: Field
+        package var values: [String: Severity]
+        package var otherwise: Severity?
 
-        public init(field: Field, values: [String: Severity], otherwise: Severity?) {
+        package init(field: Field, values: [String: Severity], otherwise: Severity?) {
             self.field = field
             self.values = values
             self.otherwise = otherwise
         }
     }
 
-    public var name: String
-    public var when: Matcher
-    public var rename: [[String]]  // [from, to] pairs, in order
-    public var set: [String: Template]
-    public var drop: [String]
-    public var severity: SeverityMap?
-    public var lookups: [Lookup]
-    public var location: SourceLocation?
+    package var name: String
+    package var when: Matcher
+    package var rename: [[String]]  // [from, to] pairs, in order
+    package var set: [String: Template]
+    package var drop: [String]
+    package var severity: SeverityMap?
+    package var lookups: [Lookup]
+    package var location: SourceLocation?
 
-    public init(
+    package init(
         name: String, when: Matcher, rename: [[String]] = [], set: [String: Template] = [:], drop: [String] = [],
         severity: SeverityMap? = nil, lookups: [Lookup] = [], location: SourceLocation? = nil
     ) {
@@ -66,7 +66,7 @@ public struct Transform: Sendable, Hashable {
     }
 
     /// The fields a transform can add to an event (for `rules check`).
-    public func producedFields(tables: [String: LookupTable]) -> Set<String> {
+    package func producedFields(tables: [String: LookupTable]) -> Set<String> {
         var out = Set(set.keys)
         for r in rename { out.insert(r[1]) }
         for l in lookups { out.formUnion(l.fields ?? tables[l.table]?.columns ?? []) }
@@ -74,7 +74,7 @@ public struct Transform: Sendable, Hashable {
     }
 
     /// Applies the transform: rename, then set (templates see the renamed event), drop, severity, lookups.
-    public func apply(to event: inout Event, tables: [String: LookupTable]) {
+    package func apply(to event: inout Event, tables: [String: LookupTable]) {
         for pair in rename {
             if let v = event.attributes[pair[0]] {
                 event.attributes[pair[0]] = nil
@@ -110,15 +110,15 @@ public struct Transform: Sendable, Hashable {
 }
 
 /// Configuration items with parents: the topology that turns child alarms into symptoms.
-public struct CMDB: Sendable, Hashable {
-    public struct Item: Sendable, Hashable {
-        public var name: String
-        public var parent: String?
+package struct CMDB: Sendable, Hashable {
+    package struct Item: Sendable, Hashable {
+        package var name: String
+        package var parent: String?
         /// Other attributes (site, criticality, owner group...): also a lookup table named `cmdb`.
-        public var attributes: [String: String]
-        public var location: SourceLocation?
+        package var attributes: [String: String]
+        package var location: SourceLocation?
 
-        public init(name: String, parent: String?, attributes: [String: String], location: SourceLocation? = nil) {
+        package init(name: String, parent: String?, attributes: [String: String], location: SourceLocation? = nil) {
             self.name = name
             self.parent = parent
             self.attributes = attributes
@@ -126,16 +126,16 @@ public struct CMDB: Sendable, Hashable {
         }
     }
 
-    public private(set) var items: [String: Item] = [:]
+    package private(set) var items: [String: Item] = [:]
 
-    public init(_ items: [Item] = []) {
+    package init(_ items: [Item] = []) {
         for i in items { self.items[i.name] = i }
     }
 
-    public var isEmpty: Bool { items.isEmpty }
+    package var isEmpty: Bool { items.isEmpty }
 
     /// The item itself, then its parent, grandparent... (stops at a cycle).
-    public func lineage(of ci: String) -> [String] {
+    package func lineage(of ci: String) -> [String] {
         var out = [ci]
         var seen: Set<String> = [ci]
         var cur = items[ci]?.parent
@@ -147,7 +147,7 @@ public struct CMDB: Sendable, Hashable {
     }
 
     /// The CMDB as a lookup table (`lookup: {table: cmdb, key: "{host}"}`).
-    public var table: LookupTable {
+    package var table: LookupTable {
         var rows: [String: [String: String]] = [:]
         var columns = Set<String>()
         for (name, i) in items {
@@ -162,20 +162,20 @@ public struct CMDB: Sendable, Hashable {
 
 /// While an active alarm of a `source` rule exists, alarms of `target` rules with equal `equal` fields are
 /// inhibited (Alertmanager's inhibit rules, on rules and event fields).
-public struct Inhibition: Sendable, Hashable {
-    public var name: String
-    public var sources: Set<String>
+package struct Inhibition: Sendable, Hashable {
+    package var name: String
+    package var sources: Set<String>
     /// Further condition on the source alarm's raising event.
-    public var sourceMatch: Matcher?
+    package var sourceMatch: Matcher?
     /// Target rules; nil means every rule (except the sources).
-    public var targets: Set<String>?
+    package var targets: Set<String>?
     /// Further condition on the target alarm's raising event.
-    public var targetMatch: Matcher?
+    package var targetMatch: Matcher?
     /// Fields that must be equal in both raising events (empty: any source inhibits every target).
-    public var equal: [Field]
-    public var location: SourceLocation?
+    package var equal: [Field]
+    package var location: SourceLocation?
 
-    public init(
+    package init(
         name: String, sources: Set<String>, sourceMatch: Matcher? = nil, targets: Set<String>?,
         targetMatch: Matcher? = nil, equal: [Field], location: SourceLocation? = nil
     ) {
@@ -207,27 +207,27 @@ public struct Inhibition: Sendable, Hashable {
 }
 
 /// A time window in which alarms on some hosts/CIs (or matching events) are raised suppressed.
-public struct MaintenanceWindow: Sendable, Hashable {
-    public var name: String
+package struct MaintenanceWindow: Sendable, Hashable {
+    package var name: String
     /// The concrete intervals [start, end), sorted; recurring windows are expanded up to their mandatory end.
-    public var intervals: [Interval]
+    package var intervals: [Interval]
     /// Hosts or configuration items it covers (an alarm's CI or host); empty with `match` = match only.
-    public var hosts: Set<String>
+    package var hosts: Set<String>
     /// Further or alternative condition on the raising event.
-    public var match: Matcher?
-    public var location: SourceLocation?
+    package var match: Matcher?
+    package var location: SourceLocation?
 
-    public struct Interval: Sendable, Hashable {
-        public var start: EventTime
-        public var end: EventTime
+    package struct Interval: Sendable, Hashable {
+        package var start: EventTime
+        package var end: EventTime
 
-        public init(start: EventTime, end: EventTime) {
+        package init(start: EventTime, end: EventTime) {
             self.start = start
             self.end = end
         }
     }
 
-    public init(
+    package init(
         name: String, intervals: [Interval], hosts: Set<String>, match: Matcher?, location: SourceLocation? = nil
     ) {
         self.name = name
@@ -248,7 +248,7 @@ public struct MaintenanceWindow: Sendable, Hashable {
     }
 
     /// The interval containing `t`, if any.
-    public func interval(at t: EventTime) -> Interval? {
+    package func interval(at t: EventTime) -> Interval? {
         // Binary search for the last interval starting at or before t.
         var lo = 0
         var hi = intervals.count
@@ -262,7 +262,7 @@ public struct MaintenanceWindow: Sendable, Hashable {
     }
 
     /// The end of the first interval that ends after `t` (intervals do not overlap, so ends are sorted).
-    public func firstEnd(after t: EventTime) -> EventTime? {
+    package func firstEnd(after t: EventTime) -> EventTime? {
         var lo = 0
         var hi = intervals.count
         while lo < hi {

@@ -5,9 +5,9 @@
 ///
 /// Written by hand: the engine's core needs the next occurrence on event time without Foundation, and no
 /// package in the mirror offers cron parsing.
-public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
-    public let source: String
-    public let zone: UTCOffsets
+package struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
+    package let source: String
+    package let zone: UTCOffsets
     let minutes: [Int]
     let hours: [Int]
     let days: Set<Int>
@@ -16,13 +16,13 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     let anyDay: Bool
     let anyWeekday: Bool
 
-    public struct ParseError: Error, Sendable, Equatable {
-        public var message: String
+    package struct ParseError: Error, Sendable, Equatable {
+        package var message: String
     }
 
-    public var description: String { zone.name == "UTC" ? source : "\(source) (\(zone.name))" }
+    package var description: String { zone.name == "UTC" ? source : "\(source) (\(zone.name))" }
 
-    public init(_ text: String, zone: UTCOffsets = .utc) throws(ParseError) {
+    package init(_ text: String, zone: UTCOffsets = .utc) throws(ParseError) {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
             throw ParseError(
@@ -83,7 +83,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The first occurrence strictly after `time` (nil if none within eight years: `0 0 30 2 *`).
-    public func next(after time: EventTime) -> EventTime? {
+    package func next(after time: EventTime) -> EventTime? {
         let after = time.nanoseconds / 1_000_000_000
         // Start from the local day of `after` (a day before, for zones ahead of UTC), and walk days.
         var day = (after + zone.offset(atUTC: after)) / 86_400 - 1

@@ -1,6 +1,6 @@
 extension RuleSet {
     /// What the transforms do to an event: the transformed event and one line per transform that applied.
-    public func explainTransforms(_ event: Event) -> (Event, [String]) {
+    package func explainTransforms(_ event: Event) -> (Event, [String]) {
         var e = event
         var lines: [String] = []
         for t in transforms where t.when.matches(e) {
@@ -22,7 +22,7 @@ extension RuleSet {
 
     /// What would happen around an alarm that rule `name` raises from `event` (already transformed), at the
     /// event's time: maintenance, possible root causes, inhibitions, routes.
-    public func explainContext(rule name: String, event: Event, key: String) -> [String] {
+    package func explainContext(rule name: String, event: Event, key: String) -> [String] {
         guard let i = rules.firstIndex(where: { $0.name == name }) else { return [] }
         let rule = rules[i]
         var lines: [String] = []

@@ -1,31 +1,31 @@
 /// Why a rule does or does not take an event: the answer to `eccctl rules explain`.
-public struct RuleExplanation: Sendable {
+package struct RuleExplanation: Sendable {
     /// One condition and whether it held.
-    public struct Check: Sendable, Hashable {
-        public var condition: String
-        public var passed: Bool
+    package struct Check: Sendable, Hashable {
+        package var condition: String
+        package var passed: Bool
     }
 
-    public var rule: String
-    public var location: SourceLocation?
+    package var rule: String
+    package var location: SourceLocation?
     /// False when the type index ruled the rule out without testing it.
-    public var candidate: Bool
-    public var when: [Check]
-    public var matched: Bool
-    public var clear: [Check]
-    public var clears: Bool
+    package var candidate: Bool
+    package var when: [Check]
+    package var matched: Bool
+    package var clear: [Check]
+    package var clears: Bool
     /// Sequence rules: the conditions of the follow-up event (`then`), and whether they held.
-    public var then: [Check] = []
-    public var follows = false
+    package var then: [Check] = []
+    package var follows = false
     /// An earlier rule with `stop: true` took the event first.
-    public var stoppedBy: String?
+    package var stoppedBy: String?
     /// The rendered key and what the rule would do, when it matched or clears.
-    public var key: String?
-    public var outcome: String
+    package var key: String?
+    package var outcome: String
 }
 
 extension Matcher.Condition: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         switch self {
         case .equals(let f, let v): "\(f) = \(v)"
         case .oneOf(let f, let vs): "\(f) in [\(vs.sorted().joined(separator: ", "))]"
@@ -61,7 +61,7 @@ extension Double {
 
 extension Matcher {
     /// Each condition with its result, and what the event's field held.
-    public func explain(_ event: Event) -> [RuleExplanation.Check] {
+    package func explain(_ event: Event) -> [RuleExplanation.Check] {
         conditions.map { c in
             let passed = Matcher([c]).matches(event)
             var text = c.description
@@ -86,7 +86,7 @@ extension Matcher.Condition {
 
 extension RuleSet {
     /// How every rule treats `event`, in evaluation order, without changing any state.
-    public func explain(_ event: Event) -> [RuleExplanation] {
+    package func explain(_ event: Event) -> [RuleExplanation] {
         let c = candidates(type: event.type)
         let whenCandidates = Set(c.when)
         let clearCandidates = Set(c.clear)

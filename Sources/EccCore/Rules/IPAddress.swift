@@ -1,10 +1,10 @@
 /// An IPv4 or IPv6 address as bytes, parsed without Foundation or libc (the core is standard library only).
-public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// Parses dotted IPv4 (`10.1.2.3`) or IPv6 (`2001:db8::1`, `::ffff:10.1.2.3`); nil otherwise.
-    public init?(_ text: Substring) {
+    package init?(_ text: Substring) {
         if let v4 = Self.parseIPv4(text) {
             bytes = v4
         } else if let v6 = Self.parseIPv6(text) {
@@ -14,9 +14,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public init?(_ text: String) { self.init(Substring(text)) }
+    package init?(_ text: String) { self.init(Substring(text)) }
 
-    public var description: String {
+    package var description: String {
         if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
         return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
             .joined(separator: ":")
@@ -72,12 +72,12 @@ extension StringProtocol {
 }
 
 /// A network in CIDR notation, e.g. `10.0.0.0/8` or `2001:db8::/32`.
-public struct CIDR: Sendable, Hashable, CustomStringConvertible {
-    public let network: IPAddress
-    public let prefix: Int
+package struct CIDR: Sendable, Hashable, CustomStringConvertible {
+    package let network: IPAddress
+    package let prefix: Int
 
     /// Parses `address/prefix` (a bare address is a host route).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1)
         guard let first = parts.first, let address = IPAddress(first) else { return nil }
         let maxPrefix = address.bytes.count * 8
@@ -91,7 +91,7 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when `address` is inside the network (IPv4 never matches an IPv6 network and vice versa).
-    public func contains(_ address: IPAddress) -> Bool {
+    package func contains(_ address: IPAddress) -> Bool {
         guard address.bytes.count == network.bytes.count else { return false }
         var bits = prefix
         var i = 0
@@ -104,5 +104,5 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    public var description: String { "\(network)/\(prefix)" }
+    package var description: String { "\(network)/\(prefix)" }
 }

@@ -4,34 +4,34 @@ import CEccRE2
 /// files. Its regular expression's named captures become attributes; one of them may give the event's time
 /// (with a ``TimeFormat``) and one may be split into `key=value` attributes; templates over them give the
 /// source, host, type, severity and summary.
-public struct LineParser: Sendable, Hashable {
-    public var name: String
+package struct LineParser: Sendable, Hashable {
+    package var name: String
     /// Matched anywhere in the line (anchor with `^`); its named captures become attributes.
-    public var pattern: Pattern
+    package var pattern: Pattern
     /// The capture that holds the event's time, and how to read it; without one the event takes the time the
     /// line arrived (and a replay refuses the line).
-    public var time: TimeField?
+    package var time: TimeField?
     /// The event's fields. A capture named `source`, `host`, `type`, `severity` or `summary` gives the field
     /// (not an attribute); a template given here is rendered afterwards, over the captures, and wins. Without
     /// either, the source is `text`, the host empty, the severity `info` and the summary the whole line. A
     /// severity must be one of eccd's names.
-    public var source: Template?
-    public var host: Template?
-    public var type: Template?
-    public var severity: Template?
-    public var summary: Template?
+    package var source: Template?
+    package var host: Template?
+    package var type: Template?
+    package var severity: Template?
+    package var summary: Template?
     /// A capture split into `key=value` attributes.
-    public var split: KeyValueSplit?
+    package var split: KeyValueSplit?
     /// Attributes set on every event the parser makes (`service: sshd`), templates over the captures.
-    public var set: [String: Template] = [:]
-    public var location: SourceLocation?
+    package var set: [String: Template] = [:]
+    package var location: SourceLocation?
 
-    public struct TimeField: Sendable, Hashable {
-        public var capture: String
+    package struct TimeField: Sendable, Hashable {
+        package var capture: String
         /// Tried in order (a syslog file may hold RFC 3339 and traditional timestamps).
-        public var formats: [TimeFormat]
+        package var formats: [TimeFormat]
 
-        public init(capture: String, formats: [TimeFormat]) {
+        package init(capture: String, formats: [TimeFormat]) {
             self.capture = capture
             self.formats = formats
         }
@@ -45,19 +45,19 @@ public struct LineParser: Sendable, Hashable {
     /// `user=alice src="10.0.0.1" action=deny`: pairs split at `separator` (runs of it count as one), key and
     /// value at the first `equals`; a value in double quotes may hold the separator. At most
     /// ``InputLimits/maxAttributes`` attributes are taken in all.
-    public struct KeyValueSplit: Sendable, Hashable {
-        public var capture: String
-        public var separator: UInt8
-        public var equals: UInt8
+    package struct KeyValueSplit: Sendable, Hashable {
+        package var capture: String
+        package var separator: UInt8
+        package var equals: UInt8
 
-        public init(capture: String, separator: UInt8 = 0x20, equals: UInt8 = UInt8(ascii: "=")) {
+        package init(capture: String, separator: UInt8 = 0x20, equals: UInt8 = UInt8(ascii: "=")) {
             self.capture = capture
             self.separator = separator
             self.equals = equals
         }
     }
 
-    public init(
+    package init(
         name: String, pattern: Pattern, time: TimeField? = nil, source: Template? = nil, host: Template? = nil,
         type: Template? = nil, severity: Template? = nil, summary: Template? = nil, split: KeyValueSplit? = nil,
         location: SourceLocation? = nil
@@ -74,13 +74,13 @@ public struct LineParser: Sendable, Hashable {
         self.location = location
     }
 
-    public static func == (a: LineParser, b: LineParser) -> Bool {
+    package static func == (a: LineParser, b: LineParser) -> Bool {
         a.name == b.name && a.pattern == b.pattern && a.time == b.time && a.source == b.source && a.host == b.host
             && a.type == b.type && a.severity == b.severity && a.summary == b.summary && a.split == b.split
             && a.set == b.set
     }
 
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(name)
         h.combine(pattern)
     }
@@ -91,8 +91,8 @@ public struct LineParser: Sendable, Hashable {
 /// Every expression is also in one RE2 set, so a line is scanned once to learn which parser (if any)
 /// matches, and only that parser's expression then runs again for its captures: a line no parser wants
 /// costs one linear pass, however many parsers there are.
-public struct LineParsers: Sendable {
-    public let parsers: [LineParser]
+package struct LineParsers: Sendable {
+    package let parsers: [LineParser]
     private let set: PatternSet?
     /// Per parser, what each capture (by group index) is for; worked out once, not per line.
     private let plans: [Plan]
@@ -127,7 +127,7 @@ public struct LineParsers: Sendable {
     }
 
     /// What became of a line.
-    public enum Outcome: Sendable {
+    package enum Outcome: Sendable {
         case event(Event)
         /// No parser's expression matches.
         case unmatched
@@ -136,7 +136,7 @@ public struct LineParsers: Sendable {
         case refused(parser: String, reason: String)
     }
 
-    public static let none = LineParsers()
+    package static let none = LineParsers()
 
     private init() {
         parsers = []
@@ -145,7 +145,7 @@ public struct LineParsers: Sendable {
     }
 
     /// Builds the set; nil only when RE2 runs out of memory for it.
-    public init?(_ parsers: [LineParser]) {
+    package init?(_ parsers: [LineParser]) {
         self.parsers = parsers
         plans = parsers.map(Plan.init)
         guard !parsers.isEmpty else {
@@ -156,16 +156,16 @@ public struct LineParsers: Sendable {
         set = s
     }
 
-    public var isEmpty: Bool { parsers.isEmpty }
+    package var isEmpty: Bool { parsers.isEmpty }
 
     /// Parses one line (without its newline). `receivedAt` is the event's time when the parser reads none;
     /// `reference` places year-less times (the arrival, or a replayed file's modification time).
-    public func parse(_ line: String, receivedAt: EventTime, reference: EventTime? = nil) -> Outcome {
+    package func parse(_ line: String, receivedAt: EventTime, reference: EventTime? = nil) -> Outcome {
         var line = line
         return line.withUTF8 { parse($0, receivedAt: receivedAt, reference: reference ?? receivedAt) }
     }
 
-    public func parse(_ line: UnsafeBufferPointer<UInt8>, receivedAt: EventTime, reference: EventTime) -> Outcome {
+    package func parse(_ line: UnsafeBufferPointer<UInt8>, receivedAt: EventTime, reference: EventTime) -> Outcome {
         guard let set else { return .unmatched }
         var i = set.first(line)
         if i == -2 { i = parsers.firstIndex { $0.pattern.matches(line) } ?? -1 }

@@ -1,7 +1,7 @@
 /// A compiled `when` / `clear_when` clause: every condition must hold.
-public struct Matcher: Sendable, Hashable {
+package struct Matcher: Sendable, Hashable {
     /// Numeric comparisons.
-    public enum Comparison: String, Sendable, Hashable, CaseIterable {
+    package enum Comparison: String, Sendable, Hashable, CaseIterable {
         case eq, ne, gt, ge, lt, le
 
         @inlinable
@@ -18,7 +18,7 @@ public struct Matcher: Sendable, Hashable {
     }
 
     /// One condition.
-    public indirect enum Condition: Sendable, Hashable {
+    package indirect enum Condition: Sendable, Hashable {
         /// The field's text equals the value.
         case equals(Field, String)
         /// The field's text is one of the values.
@@ -40,11 +40,11 @@ public struct Matcher: Sendable, Hashable {
     }
 
     /// All conditions; an empty list matches every event.
-    public let conditions: [Condition]
+    package let conditions: [Condition]
     /// True when some regular expression has named groups, so a match yields fields.
-    public let capturesFields: Bool
+    package let capturesFields: Bool
 
-    public init(_ conditions: [Condition]) {
+    package init(_ conditions: [Condition]) {
         // Cheap tests first; regular expressions last (they are the expensive ones).
         self.conditions = conditions.sorted { Self.cost($0) < Self.cost($1) }
         capturesFields = conditions.contains { Self.captures($0) }
@@ -70,7 +70,7 @@ public struct Matcher: Sendable, Hashable {
     }
 
     /// The values an event's `type` must have for this matcher to match, if it says so; used to index rules.
-    public var requiredTypes: [String]? {
+    package var requiredTypes: [String]? {
         for c in conditions {
             switch c {
             case .equals(.type, let v): return [v]
@@ -83,13 +83,13 @@ public struct Matcher: Sendable, Hashable {
 
     /// Tests an event.
     @inlinable
-    public func matches(_ event: Event) -> Bool {
+    package func matches(_ event: Event) -> Bool {
         var ignored: [(String, String)] = []
         return matches(event, captures: &ignored, wantCaptures: false)
     }
 
     /// Tests an event and collects named regex captures (when it matches).
-    public func matches(_ event: Event, captures: inout [(String, String)]) -> Bool {
+    package func matches(_ event: Event, captures: inout [(String, String)]) -> Bool {
         matches(event, captures: &captures, wantCaptures: capturesFields)
     }
 
@@ -141,7 +141,7 @@ public struct Matcher: Sendable, Hashable {
 extension Event {
     /// A field as a number: integer and floating-point attributes directly, text when it parses.
     @inlinable
-    public func number(of field: Field) -> Double? {
+    package func number(of field: Field) -> Double? {
         if case .attribute(let k) = field {
             switch attributes[k] {
             case .int(let i)?: return Double(i)

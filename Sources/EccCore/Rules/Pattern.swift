@@ -6,11 +6,11 @@ import CEccRE2
 /// text cannot hold the engine thread (Swift's backtracking `Regex` took 97 s for `^(a+)+$` on a 21-character
 /// host name). RE2 refuses what needs backtracking (backreferences, lookaround); ``CompileError`` says which.
 /// Named groups (`(?<site>[a-z]+)`) become event fields for the rule's key and summary templates.
-public struct Pattern: Sendable, Hashable, CustomStringConvertible {
+package struct Pattern: Sendable, Hashable, CustomStringConvertible {
     /// The expression as written.
-    public let source: String
+    package let source: String
     /// Named capture groups, in the order they open in the pattern.
-    public let captureNames: [String]
+    package let captureNames: [String]
     /// The expression in RE2's syntax (for a ``PatternSet``).
     let re2Source: String
     // A compiled RE2 is immutable and documented thread-safe for matching, which is all this type does with
@@ -18,13 +18,13 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
     nonisolated(unsafe) private let compiled: Compiled
 
     /// Why a pattern is refused: RE2's reason in words, and where in the pattern.
-    public struct CompileError: Error, Sendable {
-        public var message: String
+    package struct CompileError: Error, Sendable {
+        package var message: String
         /// Where the problem is, in Unicode scalars from the start of the pattern; nil when not known.
-        public var offset: Int?
+        package var offset: Int?
     }
 
-    public init(_ source: String) throws(CompileError) {
+    package init(_ source: String) throws(CompileError) {
         let syntax = try PatternSyntax.translate(source)
         var re2Source = syntax.re2
         let made = re2Source.withUTF8 { bytes in ecc_re2_new(Self.chars(bytes), bytes.count) }
@@ -44,7 +44,7 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when `text` matches anywhere (use `^`/`$` to anchor). Runs RE2's DFA only: no captures are made.
-    public func matches(_ text: String) -> Bool {
+    package func matches(_ text: String) -> Bool {
         let re = compiled.re
         var text = text
         return text.withUTF8 { utf8 in ecc_re2_match(re, Self.chars(utf8), utf8.count, nil) != 0 }
@@ -52,7 +52,7 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches `text` anywhere (use `^`/`$` to anchor); returns the named captures that took part, or nil for
     /// no match.
-    public func match(_ text: String) -> [(String, String)]? {
+    package func match(_ text: String) -> [(String, String)]? {
         if captureNames.isEmpty { return matches(text) ? [] : nil }
         let re = compiled.re
         let names = captureNames
@@ -89,9 +89,9 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
         utf8.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
     }
 
-    public static func == (a: Pattern, b: Pattern) -> Bool { a.source == b.source }
-    public func hash(into h: inout Hasher) { h.combine(source) }
-    public var description: String { source }
+    package static func == (a: Pattern, b: Pattern) -> Bool { a.source == b.source }
+    package func hash(into h: inout Hasher) { h.combine(source) }
+    package var description: String { source }
 }
 
 /// Owns one compiled RE2 and frees it.

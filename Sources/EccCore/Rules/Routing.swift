@@ -2,31 +2,31 @@
 /// alarm (and later ones while `continue`); a route with child routes hands the alarm to the first child
 /// that matches, and keeps it when none does. Children inherit their parent's receivers, grouping,
 /// timing, `send_resolved` and escalation unless they set their own (the parser applies that).
-public struct Route: Sendable, Hashable {
-    public var name: String
+package struct Route: Sendable, Hashable {
+    package var name: String
     /// Tested against the raising event with the alarm's severity, plus fields `rule` and `key`.
-    public var match: Matcher
+    package var match: Matcher
     /// Receivers (defined in the daemon's configuration) of the group notifications.
-    public var receivers: [String]
-    public var `continue`: Bool
+    package var receivers: [String]
+    package var `continue`: Bool
     /// Fields whose values form the notification group (`host`, `rule`, `owner_group`, …); nil: each
     /// alarm is a group of its own; empty: all alarms of the route are one group.
-    public var groupBy: [String]?
+    package var groupBy: [String]?
     /// How long a new group waits for more alarms before its first notification (nanoseconds).
-    public var groupWait: Int64
+    package var groupWait: Int64
     /// How long after a group's last notification the next one (new or cleared alarms) may go out.
-    public var groupInterval: Int64
+    package var groupInterval: Int64
     /// Re-notify a group whose alarms are still active after this long (0: never).
-    public var repeatInterval: Int64
+    package var repeatInterval: Int64
     /// Notify when a group's alarms clear.
-    public var sendResolved: Bool
+    package var sendResolved: Bool
     /// The escalation policy started for each alarm the route takes.
-    public var escalation: String?
-    public var children: [Route]
-    public var location: SourceLocation?
+    package var escalation: String?
+    package var children: [Route]
+    package var location: SourceLocation?
 
     /// Defaults: one group per alarm, 30s group wait, 5m group interval, 4h repeat, resolved sent.
-    public init(
+    package init(
         name: String, match: Matcher, receivers: [String], continue: Bool, groupBy: [String]? = nil,
         groupWait: Int64 = 30_000_000_000, groupInterval: Int64 = 300_000_000_000,
         repeatInterval: Int64 = 14_400_000_000_000, sendResolved: Bool = true, escalation: String? = nil,
@@ -47,11 +47,11 @@ public struct Route: Sendable, Hashable {
     }
 
     /// This route and all routes below it, depth first.
-    public var flattened: [Route] { [self] + children.flatMap(\.flattened) }
+    package var flattened: [Route] { [self] + children.flatMap(\.flattened) }
 
     /// The group an alarm belongs to on this route: `group_by` field names and values (sorted by name),
     /// or nil when each alarm is a group of its own.
-    public func groupLabels(_ view: Event) -> [(String, String)]? {
+    package func groupLabels(_ view: Event) -> [(String, String)]? {
         guard let groupBy else { return nil }
         return groupBy.sorted().map { ($0, view.text(of: Field(name: $0)) ?? "") }
     }
@@ -59,23 +59,23 @@ public struct Route: Sendable, Hashable {
 
 /// Who is told, and when, while an alarm stays unacknowledged: steps with delays from the raise. Started
 /// by a route's `escalation`; stopped when the alarm clears or its incident is acknowledged (or resolved).
-public struct EscalationPolicy: Sendable, Hashable {
-    public struct Step: Sendable, Hashable {
+package struct EscalationPolicy: Sendable, Hashable {
+    package struct Step: Sendable, Hashable {
         /// Delay from the start of the escalation (nanoseconds).
-        public var after: Int64
-        public var receivers: [String]
+        package var after: Int64
+        package var receivers: [String]
 
-        public init(after: Int64, receivers: [String]) {
+        package init(after: Int64, receivers: [String]) {
             self.after = after
             self.receivers = receivers
         }
     }
 
-    public var name: String
-    public var steps: [Step]
-    public var location: SourceLocation?
+    package var name: String
+    package var steps: [Step]
+    package var location: SourceLocation?
 
-    public init(name: String, steps: [Step], location: SourceLocation? = nil) {
+    package init(name: String, steps: [Step], location: SourceLocation? = nil) {
         self.name = name
         self.steps = steps
         self.location = location
@@ -84,7 +84,7 @@ public struct EscalationPolicy: Sendable, Hashable {
 
 extension Array where Element == Route {
     /// The names of the routes an alarm takes, in order (the deepest matching route of each branch).
-    public func routes(for alarm: Alarm, origin: Event?) -> [String] {
+    package func routes(for alarm: Alarm, origin: Event?) -> [String] {
         taken(by: alarm, origin: origin).routes.map(\.name)
     }
 
@@ -112,21 +112,21 @@ extension Array where Element == Route {
 /// the change happens (``RuleSet/routeDecisions(for:origin:)``) and carried by the change: the store's
 /// outbox writes it as it is and reads no rules, so a reload between the change and its write changes
 /// nothing, and the planner has one source of truth.
-public struct RouteDecision: Sendable, Hashable {
+package struct RouteDecision: Sendable, Hashable {
     /// The notification group the alarm joins on this route.
-    public struct Group: Sendable, Hashable {
+    package struct Group: Sendable, Hashable {
         /// `group_by` values, `name=value` joined by U+001F (`alarm:<id>` when each alarm is a group).
-        public var key: String
+        package var key: String
         /// `group_by` names and values, sorted by name (empty when each alarm is a group).
-        public var labels: [Label]
+        package var labels: [Label]
         /// A new group's first notification waits this long (nanoseconds).
-        public var wait: Int64
+        package var wait: Int64
         /// A group speaks again no sooner than this after its last notification (nanoseconds).
-        public var interval: Int64
+        package var interval: Int64
         /// The group is told when its alarms clear.
-        public var sendResolved: Bool
+        package var sendResolved: Bool
 
-        public init(key: String, labels: [Label], wait: Int64, interval: Int64, sendResolved: Bool) {
+        package init(key: String, labels: [Label], wait: Int64, interval: Int64, sendResolved: Bool) {
             self.key = key
             self.labels = labels
             self.wait = wait
@@ -135,39 +135,39 @@ public struct RouteDecision: Sendable, Hashable {
         }
     }
 
-    public struct Label: Sendable, Hashable {
-        public var name: String
-        public var value: String
+    package struct Label: Sendable, Hashable {
+        package var name: String
+        package var value: String
 
-        public init(name: String, value: String) {
+        package init(name: String, value: String) {
             self.name = name
             self.value = value
         }
     }
 
     /// The escalation the alarm starts on this route.
-    public struct Escalation: Sendable, Hashable {
-        public var policy: String
+    package struct Escalation: Sendable, Hashable {
+        package var policy: String
         /// The first step still to send (1 when step 0 went out at once: eccd's own alarms).
-        public var step: Int
+        package var step: Int
         /// The delay of that step from the raise (nanoseconds).
-        public var after: Int64
+        package var after: Int64
 
-        public init(policy: String, step: Int, after: Int64) {
+        package init(policy: String, step: Int, after: Int64) {
             self.policy = policy
             self.step = step
             self.after = after
         }
     }
 
-    public var route: String
+    package var route: String
     /// nil: the route has no receivers of its own (escalation only), or the alarm is eccd's own, sent at
     /// once to the route's receivers without the outbox (which may be what is failing).
-    public var group: Group?
+    package var group: Group?
     /// nil: the route starts no escalation (or eccd's own alarm was sent its only step at once).
-    public var escalation: Escalation?
+    package var escalation: Escalation?
 
-    public init(route: String, group: Group? = nil, escalation: Escalation? = nil) {
+    package init(route: String, group: Group? = nil, escalation: Escalation? = nil) {
         self.route = route
         self.group = group
         self.escalation = escalation
@@ -176,7 +176,7 @@ public struct RouteDecision: Sendable, Hashable {
 
 extension RuleSet {
     /// What each route an alarm takes decides (``RouteDecision``), in route order.
-    public func routeDecisions(for alarm: Alarm, origin: Event?) -> [RouteDecision] {
+    package func routeDecisions(for alarm: Alarm, origin: Event?) -> [RouteDecision] {
         let (taken, view) = routes.taken(by: alarm, origin: origin)
         guard let view else { return [] }
         let own = alarm.source == Event.eccdSource
@@ -206,11 +206,11 @@ extension RuleSet {
 
 /// The route tree and escalation policies by name, built once per rule set: what the engine's route
 /// decisions and the dispatcher look names up in.
-public final class RouteBook: Sendable {
-    public let routes: [String: Route]
-    public let escalations: [String: EscalationPolicy]
+package final class RouteBook: Sendable {
+    package let routes: [String: Route]
+    package let escalations: [String: EscalationPolicy]
 
-    public init(routes: [Route], escalations: [EscalationPolicy]) {
+    package init(routes: [Route], escalations: [EscalationPolicy]) {
         var r: [String: Route] = [:]
         for x in routes.flatMap(\.flattened) { r[x.name] = x }
         self.routes = r
@@ -219,16 +219,16 @@ public final class RouteBook: Sendable {
         self.escalations = e
     }
 
-    public static let empty = RouteBook(routes: [], escalations: [])
+    package static let empty = RouteBook(routes: [], escalations: [])
 }
 
 extension RuleSet {
     /// Every route of the tree by name.
-    public var routeIndex: [String: Route] { routeBook.routes }
+    package var routeIndex: [String: Route] { routeBook.routes }
 
     /// The receivers an alarm that takes `routes` is sent to at once: the routes' own and the first step
     /// of their escalation policies when it has no delay. Sorted, each once.
-    public func receivers(ofRoutes names: [String]) -> [String] {
+    package func receivers(ofRoutes names: [String]) -> [String] {
         let index = routeIndex
         var out = Set<String>()
         for n in names {
@@ -242,10 +242,10 @@ extension RuleSet {
     }
 
     /// The escalation policy with this name.
-    public func escalation(named name: String) -> EscalationPolicy? { routeBook.escalations[name] }
+    package func escalation(named name: String) -> EscalationPolicy? { routeBook.escalations[name] }
 
     /// Every receiver name the routes and escalation policies use, with where it is used.
-    public var receiverUses: [(receiver: String, location: SourceLocation?, user: String)] {
+    package var receiverUses: [(receiver: String, location: SourceLocation?, user: String)] {
         var out: [(String, SourceLocation?, String)] = []
         for r in routes.flatMap(\.flattened) {
             for n in r.receivers { out.append((n, r.location, "route '\(r.name)'")) }

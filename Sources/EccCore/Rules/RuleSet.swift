@@ -2,63 +2,63 @@
 ///
 /// Rules are evaluated in file order (files sorted by name, rules in the order written). The index
 /// only narrows which rules are looked at; it never changes that order.
-public struct RuleSet: Sendable {
+package struct RuleSet: Sendable {
     /// The rules in evaluation order.
-    public let rules: [Rule]
+    package let rules: [Rule]
     /// Index into ``rules`` by rule name.
-    public let ruleIndex: [String: Int]
+    package let ruleIndex: [String: Int]
     /// Rules that may apply to an event of one type: indices ascending, so evaluation order is kept.
-    public struct Candidates: Sendable {
+    package struct Candidates: Sendable {
         /// Rules whose `when` may match.
-        public var when: [Int]
+        package var when: [Int]
         /// Rules whose `clear_when` may match.
-        public var clear: [Int]
+        package var clear: [Int]
         /// Sequence rules whose second event (`then`) may match.
-        public var then: [Int]
+        package var then: [Int]
     }
 
     /// Normalisation and enrichment, applied to every event before the rules, in order.
-    public let transforms: [Transform]
+    package let transforms: [Transform]
     /// Lookup tables by name (the CMDB is also the table `cmdb`).
-    public let tables: [String: LookupTable]
+    package let tables: [String: LookupTable]
     /// Configuration items and their parents.
-    public let cmdb: CMDB
-    public let inhibitions: [Inhibition]
-    public let maintenance: [MaintenanceWindow]
+    package let cmdb: CMDB
+    package let inhibitions: [Inhibition]
+    package let maintenance: [MaintenanceWindow]
     /// The top of the route tree.
-    public let routes: [Route]
+    package let routes: [Route]
     /// Escalation policies routes start.
-    public let escalations: [EscalationPolicy]
+    package let escalations: [EscalationPolicy]
     /// Routes (the whole tree) and escalation policies by name.
-    public let routeBook: RouteBook
+    package let routeBook: RouteBook
     /// How far behind the newest event time an event may arrive and still be placed correctly: timers fire
     /// only once the watermark is this far past their deadline (nanoseconds).
-    public let lateness: Int64
+    package let lateness: Int64
     /// Raw text lines into events (`- parser:` entries), tried in order.
-    public let parsers: LineParsers
+    package let parsers: LineParsers
     /// What the engine does with history arriving late (a spool, a backlog) and with clocks far ahead.
-    public let history: HistoryPolicy
+    package let history: HistoryPolicy
     /// True when raises must consult topology, inhibition, maintenance or routes.
-    public let hasRaiseContext: Bool
+    package let hasRaiseContext: Bool
     /// Why ``adding(cis:maintenance:)`` could not add what it was given (empty when it could): for the
     /// daemon to log, so that configuration items or windows left out never go unnoticed.
-    public private(set) var mergeWarnings: [String] = []
+    package private(set) var mergeWarnings: [String] = []
 
     // One lookup per event: type value -> candidates; events of other types get `anyType`.
     private let byType: [String: Candidates]
     private let anyType: Candidates
 
     /// A problem with the set as a whole.
-    public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
-        public var message: String
-        public var location: SourceLocation?
+    package struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+        package var message: String
+        package var location: SourceLocation?
 
         /// `file:line:column: message`, or the message alone.
-        public var description: String { location.map { "\($0): \(message)" } ?? message }
+        package var description: String { location.map { "\($0): \(message)" } ?? message }
     }
 
     /// Builds the set; throws on duplicate rule names.
-    public init(
+    package init(
         _ rules: [Rule], transforms: [Transform] = [], tables: [LookupTable] = [], cmdb: CMDB = CMDB(),
         inhibitions: [Inhibition] = [], maintenance: [MaintenanceWindow] = [], routes: [Route] = [],
         escalations: [EscalationPolicy] = [], lateness: Int64 = 0, history: HistoryPolicy = HistoryPolicy(),
@@ -150,7 +150,7 @@ public struct RuleSet: Sendable {
     }
 
     /// An empty rule set.
-    public static let empty: RuleSet = {
+    package static let empty: RuleSet = {
         do { return try RuleSet([]) } catch { preconditionFailure("an empty rule set is always valid") }
     }()
 
@@ -171,19 +171,19 @@ public struct RuleSet: Sendable {
     }
 
     /// The rules that may apply to an event of this type, in evaluation order.
-    public func candidates(type: String) -> Candidates {
+    package func candidates(type: String) -> Candidates {
         byType[type] ?? anyType
     }
 }
 
 extension RuleSet {
     /// The rule with this name.
-    public func rule(named name: String) -> Rule? { ruleIndex[name].map { rules[$0] } }
+    package func rule(named name: String) -> Rule? { ruleIndex[name].map { rules[$0] } }
 
     /// The same rules with configuration items and maintenance windows from elsewhere (the incident
     /// store's CMDB and approved changes) added. On a name clash the rule files' own entries win (a
     /// window repeated in `extra` is taken once). Throws, saying why, when they cannot be added.
-    public func merging(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) throws(ValidationError) -> RuleSet {
+    package func merging(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) throws(ValidationError) -> RuleSet {
         guard !cis.isEmpty || !extra.isEmpty else { return self }
         var items = cis.filter { cmdb.items[$0.name] == nil }
         if !items.isEmpty, cmdb.isEmpty, tables["cmdb"] != nil {
@@ -207,7 +207,7 @@ extension RuleSet {
     /// ``merging(cis:maintenance:)`` that never fails: when the configuration items cannot be added, the
     /// result has the windows alone (or, failing that too, nothing added), and says why in
     /// ``mergeWarnings``.
-    public func adding(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) -> RuleSet {
+    package func adding(cis: [CMDB.Item], maintenance extra: [MaintenanceWindow]) -> RuleSet {
         do { return try merging(cis: cis, maintenance: extra) } catch {
             var kept: RuleSet
             var warnings = [error.message]

@@ -2,21 +2,21 @@
 ///
 /// `{name}` inserts an event field (missing fields render as empty text); `{count}` inserts the
 /// alarm's event count; `{{` and `}}` are literal braces.
-public struct Template: Sendable, Hashable, CustomStringConvertible {
+package struct Template: Sendable, Hashable, CustomStringConvertible {
     /// One piece of a template.
-    public enum Part: Sendable, Hashable {
+    package enum Part: Sendable, Hashable {
         case literal(String)
         case field(Field)
         case count
     }
 
     /// The parts in order.
-    public let parts: [Part]
+    package let parts: [Part]
     /// The template as written.
-    public let source: String
+    package let source: String
 
     /// True when it names a field of a sequence's second event (`{then.time}`).
-    public var usesThen: Bool {
+    package var usesThen: Bool {
         parts.contains {
             if case .field(.attribute(let name)) = $0 { return name.hasPrefix("then.") }
             return false
@@ -24,7 +24,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The text it always renders when it has no fields (and no count): worked out once by callers on hot paths.
-    public var constant: String? {
+    package var constant: String? {
         var out = ""
         for p in parts {
             guard case .literal(let t) = p else { return nil }
@@ -34,13 +34,13 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A problem in a template, with the offset (in characters) where it was found.
-    public struct ParseError: Error, Sendable, Equatable {
-        public var message: String
-        public var offset: Int
+    package struct ParseError: Error, Sendable, Equatable {
+        package var message: String
+        package var offset: Int
     }
 
     /// Compiles a template; throws on an unclosed or empty `{}`.
-    public init(_ text: String) throws(ParseError) {
+    package init(_ text: String) throws(ParseError) {
         var parts: [Part] = []
         var literal = ""
         var chars = Array(text)
@@ -87,16 +87,16 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// True when the template uses `{count}`, so it must be re-rendered on every repeat.
-    public let usesCount: Bool
+    package let usesCount: Bool
 
     /// The event fields the template reads.
-    public var fields: [Field] {
+    package var fields: [Field] {
         parts.compactMap { if case .field(let f) = $0 { f } else { nil } }
     }
 
     /// Renders the template for an event (and the alarm count, for `{count}`).
     @inlinable
-    public func render(_ event: Event, count: Int64 = 1) -> String {
+    package func render(_ event: Event, count: Int64 = 1) -> String {
         if parts.count == 1, case .literal(let s) = parts[0] { return s }
         var out = ""
         for part in parts {
@@ -112,7 +112,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 
     /// Renders into a byte buffer (UTF-8), without allocating when the buffer has room.
     @inlinable
-    public func render(_ event: Event, into out: inout [UInt8]) {
+    package func render(_ event: Event, into out: inout [UInt8]) {
         for part in parts {
             switch part {
             case .literal(let s): out.append(contentsOf: s.utf8)
@@ -136,7 +136,7 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { source }
+    package var description: String { source }
 }
 
 /// Appends the decimal digits of `v`.
@@ -166,7 +166,7 @@ func appendDecimal(_ v: Int64, to out: inout [UInt8]) {
 
 extension String {
     /// The string without leading and trailing spaces.
-    public func trimmingSpaces() -> String {
+    package func trimmingSpaces() -> String {
         var s = Substring(self)
         while s.first == " " { s = s.dropFirst() }
         while s.last == " " { s = s.dropLast() }

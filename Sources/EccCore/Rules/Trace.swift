@@ -2,7 +2,7 @@ extension RuleSet {
     /// Why an alarm exists and what was decided about it: the answer to `eccctl alarms why`. `origin` is the
     /// recorded raising event (after transforms), `notify` the routes its raise notified; the conditions and
     /// the context are evaluated on the rules in force now, and the answer says when the rule has changed.
-    public func trace(alarm a: Alarm, origin: Event?, notify: [String], ruleFingerprint: UInt64? = nil) -> [String] {
+    package func trace(alarm a: Alarm, origin: Event?, notify: [String], ruleFingerprint: UInt64? = nil) -> [String] {
         var lines: [String] = []
         lines.append("alarm #\(a.id) \(a.rule) [\(a.key)] \(a.state.rawValue), \(a.severity.name): \(a.summary)")
         lines.append("first seen \(a.firstSeen), last seen \(a.lastSeen), \(a.count) event\(a.count == 1 ? "" : "s")")

@@ -17,7 +17,7 @@ import Synchronization
 ///
 /// The engine is owned by this thread alone; rule reloads are handed over through a mutex-protected
 /// mailbox and applied between batches, so a reload is atomic with respect to events.
-public final class EngineRunner: Sendable {
+package final class EngineRunner: Sendable {
     private let bus: Ring<Event>
     private let store: StoreWriter
     private let alarms: Broadcast<AlarmChange>
@@ -57,7 +57,7 @@ public final class EngineRunner: Sendable {
     static let snapshotInterval: Int64 = 60_000_000_000
 
     /// `startup` holds changes to hand on before the first event (alarms cleared at start).
-    public init(
+    package init(
         engine: Engine, startup: ChangeBatch = ChangeBatch(), bus: Ring<Event>, store: StoreWriter,
         alarms: Broadcast<AlarmChange>, lag: StoreLag = StoreLag(), clock: any EccCore.Clock, logger: Logger,
         saveSnapshot: @escaping @Sendable (EngineSnapshot) -> Void = { _ in }, current: RulesInForce? = nil,
@@ -87,33 +87,33 @@ public final class EngineRunner: Sendable {
     private let current: RulesInForce
 
     /// The rules in force.
-    public var ruleSet: RuleSet { current.get() }
+    package var ruleSet: RuleSet { current.get() }
 
     /// Events the engine has processed.
-    public var processed: Int { processedCount.load(ordering: .relaxed) }
+    package var processed: Int { processedCount.load(ordering: .relaxed) }
     /// Events that arrived later than the allowed lateness (see ``Engine/lateEvents``).
-    public var lateEvents: Int { lateCount.load(ordering: .relaxed) }
+    package var lateEvents: Int { lateCount.load(ordering: .relaxed) }
     /// Events handled on their sender's own clock as history (see ``HistoryPolicy``).
-    public var historyEvents: Int { historyCount.load(ordering: .relaxed) }
+    package var historyEvents: Int { historyCount.load(ordering: .relaxed) }
     /// History handled as late events because too many senders were delivering history at once.
-    public var historyRefused: Int { historyRefusedCount.load(ordering: .relaxed) }
+    package var historyRefused: Int { historyRefusedCount.load(ordering: .relaxed) }
     /// Events timed too far ahead of eccd's clock, given eccd's clock.
-    public var futureEvents: Int { futureCount.load(ordering: .relaxed) }
+    package var futureEvents: Int { futureCount.load(ordering: .relaxed) }
     /// Senders now delivering history on clocks of their own.
-    public var historySenders: Int { historySenderCount.load(ordering: .relaxed) }
+    package var historySenders: Int { historySenderCount.load(ordering: .relaxed) }
     /// Alarms active after the last batch.
-    public var activeAlarms: Int { activeCount.load(ordering: .relaxed) }
+    package var activeAlarms: Int { activeCount.load(ordering: .relaxed) }
     /// Rules in force.
-    public var rules: Int { ruleCount.load(ordering: .relaxed) }
+    package var rules: Int { ruleCount.load(ordering: .relaxed) }
     /// True while the engine takes no events because the store is behind (``StoreLag``).
-    public var isWaitingForStore: Bool { waitingForStore.load(ordering: .relaxed) }
+    package var isWaitingForStore: Bool { waitingForStore.load(ordering: .relaxed) }
 
     /// Most self-alarm events waiting at once; more are dropped (they repeat while the trouble lasts).
     static let maxUrgent = 64
 
     /// Hands one of eccd's own events to the engine ahead of the bus; false when too many are waiting.
     @discardableResult
-    public func submitUrgent(_ event: Event) -> Bool {
+    package func submitUrgent(_ event: Event) -> Bool {
         let taken = urgent.withLock { q in
             guard !q.closed, q.events.count < Self.maxUrgent else { return false }
             q.events.append(event)
@@ -127,7 +127,7 @@ public final class EngineRunner: Sendable {
     }
 
     /// Starts the engine thread.
-    public func start() {
+    package func start() {
         precondition(thread.withLock { $0 == nil }, "the engine runner is started once")
         let t = DedicatedThread(name: "ecc-engine") { [self] in
             guard
@@ -144,7 +144,7 @@ public final class EngineRunner: Sendable {
     }
 
     /// Swaps the rules between two batches; returns what happened per rule.
-    public func replaceRules(_ rules: RuleSet) async -> ReloadReport {
+    package func replaceRules(_ rules: RuleSet) async -> ReloadReport {
         await withCheckedContinuation { c in
             reloads.withLock { $0.append((rules, c)) }
             reloadPending.store(true, ordering: .releasing)
@@ -153,7 +153,7 @@ public final class EngineRunner: Sendable {
     }
 
     /// Waits until the engine drained the closed bus and closed the store's input.
-    public func waitUntilFinished() async {
+    package func waitUntilFinished() async {
         await thread.withLock { $0 }?.join()
     }
 
@@ -288,12 +288,12 @@ public final class EngineRunner: Sendable {
 
 /// The rules in force, shared by whoever needs to read them off the engine thread (explanations, the
 /// store's incident policy); the engine runner replaces them on every applied reload.
-public final class RulesInForce: Sendable {
+package final class RulesInForce: Sendable {
     private let rules: Mutex<RuleSet>
 
-    public init(_ rules: RuleSet) { self.rules = Mutex(rules) }
+    package init(_ rules: RuleSet) { self.rules = Mutex(rules) }
 
-    public func get() -> RuleSet { rules.withLock { $0 } }
+    package func get() -> RuleSet { rules.withLock { $0 } }
 
     func set(_ new: RuleSet) { rules.withLock { $0 = new } }
 }

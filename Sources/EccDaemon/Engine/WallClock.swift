@@ -5,10 +5,10 @@ import EccCore
 #endif
 
 /// The live clock: real time from the system.
-public struct WallClock: EccCore.Clock {
-    public init() {}
+package struct WallClock: EccCore.Clock {
+    package init() {}
 
-    public func now() -> EventTime {
+    package func now() -> EventTime {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return EventTime(nanoseconds: Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec))

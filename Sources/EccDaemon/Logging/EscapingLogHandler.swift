@@ -6,33 +6,33 @@ import Logging
 /// visible escapes (`\n`, `\u{1B}`) in the message, metadata keys and values; a metadata value with a space,
 /// `=` or `"` in it is written in double quotes (with `"` and `\` escaped), so it reads as one field.
 /// eccd logs through it; `main` bootstraps it.
-public struct EscapingLogHandler<Inner: LogHandler>: LogHandler {
+package struct EscapingLogHandler<Inner: LogHandler>: LogHandler {
     private var inner: Inner
 
     /// Wraps `inner`.
-    public init(_ inner: Inner) { self.inner = inner }
+    package init(_ inner: Inner) { self.inner = inner }
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { inner.logLevel }
         set { inner.logLevel = newValue }
     }
 
-    public var metadataProvider: Logger.MetadataProvider? {
+    package var metadataProvider: Logger.MetadataProvider? {
         get { inner.metadataProvider }
         set { inner.metadataProvider = newValue }
     }
 
-    public var metadata: Logger.Metadata {
+    package var metadata: Logger.Metadata {
         get { inner.metadata }
         set { inner.metadata = newValue.mapValues(Self.escape) }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { inner[metadataKey: key] }
         set { inner[metadataKey: key] = newValue.map(Self.escape) }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var event = event
         event.message = "\(Self.escape(event.message.description))"
         if let metadata = event.metadata {
@@ -68,7 +68,7 @@ public struct EscapingLogHandler<Inner: LogHandler>: LogHandler {
     }
 
     /// The text with controls escaped; text without any is returned as it is (no copy).
-    public static func escape(_ s: String) -> String {
+    package static func escape(_ s: String) -> String {
         guard s.unicodeScalars.contains(where: needsEscape) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 8)

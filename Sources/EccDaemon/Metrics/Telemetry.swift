@@ -179,7 +179,9 @@ final class Telemetry: Sendable {
                 "1 while the notification outbox cannot be read or written")
         }
         if let dispatcher {
-            for t in dispatcher.totals.sorted(by: { ($0.receiver, $0.result.rawValue) < ($1.receiver, $1.result.rawValue) }) {
+            for t in dispatcher.totals.sorted(by: {
+                ($0.receiver, $0.result.rawValue) < ($1.receiver, $1.result.rawValue)
+            }) {
                 count(
                     "ecc_notifications_total", ["receiver": t.receiver, "result": t.result.rawValue], t.count,
                     "Notification attempts by receiver and result (sent, retried, failed, held)")
@@ -218,6 +220,6 @@ final class Telemetry: Sendable {
 }
 
 /// eccd's version string.
-public enum EccVersion {
-    public static let current = "0.1.0"
+package enum EccVersion {
+    package static let current = "0.1.0"
 }

@@ -16,50 +16,50 @@ import EccIncidents
 /// change. (Live, how many events a batch holds depends on how fast they arrive; 50 ms of event time stands
 /// for that.) So a raise shows the count and summary it would have had live, not those of the repeats
 /// that followed it in the next hours of the recording.
-public struct Replay {
+package struct Replay {
     /// What is replayed.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Events before this are skipped.
-        public var from: EventTime?
+        package var from: EventTime?
         /// Events after this are skipped; at the end the clock moves here (timers due by then fire).
-        public var to: EventTime?
+        package var to: EventTime?
 
-        public init(from: EventTime? = nil, to: EventTime? = nil) {
+        package init(from: EventTime? = nil, to: EventTime? = nil) {
             self.from = from
             self.to = to
         }
     }
 
     /// What a replay went through.
-    public struct Summary: Sendable, Equatable {
+    package struct Summary: Sendable, Equatable {
         /// Events handled.
-        public var events = 0
+        package var events = 0
         /// Events outside `from`…`to`.
-        public var skipped = 0
+        package var skipped = 0
         /// Events older than the watermark less the rules' lateness (placed as well as possible).
-        public var late = 0
+        package var late = 0
         /// Changes made, by kind.
-        public var changes: [AlarmChange.Kind: Int] = [:]
+        package var changes: [AlarmChange.Kind: Int] = [:]
         /// The first and last event time handled.
-        public var first: EventTime?
-        public var last: EventTime?
+        package var first: EventTime?
+        package var last: EventTime?
 
-        public init() {}
+        package init() {}
     }
 
     /// Most events per batch of changes: the engine runner's.
-    public static let batchSize = EngineRunner.batchSize
+    package static let batchSize = EngineRunner.batchSize
     /// Most event time per batch of changes (50 ms).
-    public static let window: Int64 = 50_000_000
+    package static let window: Int64 = 50_000_000
 
     private var engine: Engine
     private let options: Options
     private var batch = ChangeBatch()
     private var inBatch = 0
     private var batchStart: EventTime?
-    public private(set) var summary = Summary()
+    package private(set) var summary = Summary()
 
-    public init(rules: RuleSet, options: Options = Options()) {
+    package init(rules: RuleSet, options: Options = Options()) {
         engine = Engine(rules: rules)
         self.options = options
     }
@@ -67,7 +67,7 @@ public struct Replay {
     /// Handles one event on its own time; `emit` receives each batch of changes that ends before it. Returns
     /// true when a batch ended (two replays over the same events end theirs at the same events).
     @discardableResult
-    public mutating func feed(_ event: Event, emit: (ChangeBatch) -> Void) -> Bool {
+    package mutating func feed(_ event: Event, emit: (ChangeBatch) -> Void) -> Bool {
         if let from = options.from, event.time < from {
             summary.skipped += 1
             return false
@@ -97,7 +97,7 @@ public struct Replay {
 
     /// Ends the replay: the clock moves to `to` (or the last event's time) plus the rules' lateness, so timers
     /// due by then fire; then the last changes are handed on.
-    public mutating func finish(emit: (ChangeBatch) -> Void) {
+    package mutating func finish(emit: (ChangeBatch) -> Void) {
         if let end = options.to ?? summary.last {
             engine.closeAllHistory(at: end, into: &batch)
             engine.tick(at: end.adding(nanoseconds: engine.rules.lateness), into: &batch)
@@ -107,7 +107,7 @@ public struct Replay {
     }
 
     /// Alarms active at this point of the replay.
-    public var activeAlarms: Int { engine.activeAlarmCount }
+    package var activeAlarms: Int { engine.activeAlarmCount }
 
     private mutating func flush(_ emit: (ChangeBatch) -> Void) {
         inBatch = 0

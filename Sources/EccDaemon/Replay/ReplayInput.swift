@@ -7,9 +7,9 @@ import EccSNMP
 
 /// Recorded events for a ``Replay``, read as a stream (memory stays flat in the input size): JSON lines
 /// (the TCP collector's format, each with its `time`) or a pcap capture of SNMP traps.
-public enum ReplayInput {
+package enum ReplayInput {
     /// The formats, told apart by the first bytes (a pcap file starts with its magic number).
-    public enum Format: String, Sendable, CaseIterable {
+    package enum Format: String, Sendable, CaseIterable {
         case jsonLines = "json"
         case pcap
         /// Raw text lines, made events by the rule set's parsers (`- parser:` entries).
@@ -17,25 +17,25 @@ public enum ReplayInput {
     }
 
     /// How raw text lines are read (``Format/text``).
-    public struct TextLines: Sendable {
-        public var parsers: LineParsers
+    package struct TextLines: Sendable {
+        package var parsers: LineParsers
         /// Year-less times are placed at most a day after this (the file's modification time).
-        public var reference: EventTime
+        package var reference: EventTime
 
-        public init(parsers: LineParsers, reference: EventTime) {
+        package init(parsers: LineParsers, reference: EventTime) {
             self.parsers = parsers
             self.reference = reference
         }
     }
 
     /// A line or packet that gave no event, for the error report.
-    public struct Refusal: Sendable, CustomStringConvertible {
+    package struct Refusal: Sendable, CustomStringConvertible {
         /// Line number (JSON lines) or packet number (pcap), from 1.
-        public var position: Int
-        public var format: Format
-        public var message: String
+        package var position: Int
+        package var format: Format
+        package var message: String
 
-        public var description: String {
+        package var description: String {
             "\(format == .pcap ? "packet" : "line") \(position): \(message)"
         }
     }
@@ -46,7 +46,7 @@ public enum ReplayInput {
     /// `format` nil tells JSON lines and pcap apart by the first bytes; ``Format/text`` needs `text` (the
     /// parsers), and calls `unmatched` for each line no parser takes.
     @discardableResult
-    public static func read(
+    package static func read(
         fd: Int32, format: Format? = nil, text: TextLines? = nil, names: OIDNameCache = OIDNameCache(mibs: nil),
         event: (Event) -> Void, refused: (Refusal) -> Void, unmatched: () -> Void = {}
     ) -> Format {
@@ -103,7 +103,7 @@ public enum ReplayInput {
 
     /// The same over bytes in memory (the fuzz target's entry).
     @discardableResult
-    public static func read(
+    package static func read(
         bytes: [UInt8], names: OIDNameCache = OIDNameCache(mibs: nil), event: (Event) -> Void,
         refused: (Refusal) -> Void
     ) -> Format {
@@ -123,7 +123,7 @@ public enum ReplayInput {
     }
 
     /// Longest JSON line taken (a recording is a local file, but a line without end must not take the memory).
-    public static let maxLineBytes = 1 << 20
+    package static let maxLineBytes = 1 << 20
 
     static func readJSONLines(_ reader: inout ChunkReader, event: (Event) -> Void, refused: (Refusal) -> Void) {
         eachLine(&reader, .jsonLines, refused: refused) { number, raw in

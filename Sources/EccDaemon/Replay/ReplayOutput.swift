@@ -4,19 +4,19 @@ import EccRules
 import EccYAML
 
 /// How replayed alarm changes are written: JSON lines (the live stream's objects) or one compact line each.
-public enum ReplayFormat: String, Sendable, CaseIterable {
+package enum ReplayFormat: String, Sendable, CaseIterable {
     case json
     case text
 
     /// In a diff, which rule set alone made a change: `--rules` (the configuration's) or `--diff-rules`.
-    public enum Side: Sendable {
+    package enum Side: Sendable {
         case first, second
     }
 
     /// Appends one change to `out`; `side` marks a diff line (`-` only with the first rules, `+` only with the
     /// second). The text form is the rule tests' line with the change's time, and the receivers its routes
     /// page (`receiversOf`).
-    public func write(
+    package func write(
         _ c: AlarmChange, side: Side? = nil, receiversOf: ([String]) -> [String] = { _ in [] }, to out: inout [UInt8]
     ) {
         switch self {

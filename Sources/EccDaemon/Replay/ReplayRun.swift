@@ -15,28 +15,28 @@ import Logging
 /// `eccd --replay`: reads a recording, runs it through the daemon's rules on event time (``Replay``), and
 /// writes the alarm changes to standard output and a summary to standard error. With `diffRules`, two rule
 /// sets run side by side over the same events and only the changes that differ are written.
-public struct ReplayRun {
+package struct ReplayRun {
     /// `-` for standard input.
-    public var input: String
+    package var input: String
     /// Rule files or directories; empty: the configuration's.
-    public var rules: [String] = []
+    package var rules: [String] = []
     /// A second rule set to compare with the first.
-    public var diffRules: [String] = []
+    package var diffRules: [String] = []
     /// The input's format; nil tells JSON lines and pcap apart by the first bytes. ``ReplayInput/Format/text``
     /// reads raw lines through the (first) rule set's parsers.
-    public var inputFormat: ReplayInput.Format?
-    public var options = Replay.Options()
-    public var format = ReplayFormat.text
+    package var inputFormat: ReplayInput.Format?
+    package var options = Replay.Options()
+    package var format = ReplayFormat.text
     /// Also write repeats (by default only raises, clears and updates).
-    public var repeats = false
+    package var repeats = false
     /// A new database file the changes are also written to, by the daemon's own store writer: alarms and
     /// their journal, incidents (with their priority and SLA) and the notification groups their routes open.
-    public var store: String?
+    package var store: String?
 
-    public init(input: String) { self.input = input }
+    package init(input: String) { self.input = input }
 
     /// Runs the replay; returns the process's exit status (0, or 1 when lines were refused).
-    public func run(config: DaemonConfig) async throws(StartupError) -> Int32 {
+    package func run(config: DaemonConfig) async throws(StartupError) -> Int32 {
         let first = try load(rules.isEmpty ? config.rulePaths : rules, config: config)
         let second = try diffRules.isEmpty ? nil : load(diffRules, config: config)
         let writer = try store.map { path throws(StartupError) in

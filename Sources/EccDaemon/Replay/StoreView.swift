@@ -18,17 +18,17 @@ import ServiceLifecycle
 /// `alarms list`, `alarms why`, `incidents show`. Nothing runs but the API: no collectors, no engine, no
 /// timers, no notifications; the file is opened read-only and every request but GET and HEAD is refused
 /// with 405. Tokenless, so it listens on loopback only.
-public struct StoreView: Sendable {
+package struct StoreView: Sendable {
     /// The database file.
-    public let path: String
+    package let path: String
     /// A loopback address to listen on.
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
     /// The rules `alarms why` explains with (the configuration's, or `--rules`).
-    public let rules: RuleSet
+    package let rules: RuleSet
 
     /// A view of `path` on `host:port`; throws when the file is not an ECC database or `host` is not loopback.
-    public init(path: String, host: String = "127.0.0.1", port: Int, rules: RuleSet) throws(StartupError) {
+    package init(path: String, host: String = "127.0.0.1", port: Int, rules: RuleSet) throws(StartupError) {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StartupError(description: "view: \(path) does not exist")
         }
@@ -43,7 +43,7 @@ public struct StoreView: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT (when `handleSignals`); `onBound` receives the port actually bound.
-    public func run(logger: Logger, handleSignals: Bool = true, onBound: @escaping @Sendable (Int) -> Void = { _ in })
+    package func run(logger: Logger, handleSignals: Bool = true, onBound: @escaping @Sendable (Int) -> Void = { _ in })
         async throws
     {
         let reader: StoreReader

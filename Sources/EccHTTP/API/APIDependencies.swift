@@ -6,49 +6,49 @@ import EccIncidents
 import EccStore
 
 /// What the HTTP API needs from the daemon; the daemon library fills it in.
-public struct APIDependencies: Sendable {
+package struct APIDependencies: Sendable {
     /// The event bus, for `POST /v1/events`.
-    public var ring: Ring<Event>
+    package var ring: Ring<Event>
     /// Counters for events accepted over HTTP.
-    public var httpStats: ProducerStats
+    package var httpStats: ProducerStats
     /// Read access to alarms, incidents and the rest of the store.
-    public var reader: any StoreQueries
+    package var reader: any StoreQueries
     /// Live alarm changes.
-    public var alarms: Broadcast<AlarmChange>
+    package var alarms: Broadcast<AlarmChange>
     /// Receive timestamps.
-    public var clock: any EccCore.Clock
+    package var clock: any EccCore.Clock
     /// The daemon's status: EccAPI's `StatusView` (a read-only view's `ReadOnlyStatusView`).
-    public var status: @Sendable () -> any Encodable & Sendable
+    package var status: @Sendable () -> any Encodable & Sendable
     /// Prometheus exposition text.
-    public var metrics: @Sendable () -> [UInt8]
+    package var metrics: @Sendable () -> [UInt8]
     /// Why eccd is not ready to take events now (empty: ready), for `GET /readyz`.
-    public var notReady: @Sendable () -> [String] = { [] }
+    package var notReady: @Sendable () -> [String] = { [] }
     /// Reloads the rules; returns whether they were applied and a human-readable report.
-    public var reloadRules: @Sendable () async -> (applied: Bool, report: String)
+    package var reloadRules: @Sendable () async -> (applied: Bool, report: String)
     /// Largest accepted request body.
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     /// The rules in force (to explain alarms).
-    public var rules: @Sendable () -> RuleSet
+    package var rules: @Sendable () -> RuleSet
     /// Operator actions on incidents (nil: read-only API).
-    public var desk: (any DeskActions)?
+    package var desk: (any DeskActions)?
     /// The database file (for `GET /v1/backup`; empty: no backups).
-    public var databasePath: String
+    package var databasePath: String
     /// The notification outbox (nil: notifications are off, no receivers configured).
-    public var notify: NotifyEndpoints?
+    package var notify: NotifyEndpoints?
     /// What one event may hold.
-    public var input = InputLimits.outside
+    package var input = InputLimits.outside
     /// Connection bounds and the refusal counter of the HTTP listener.
-    public var edge: HTTPEdge
+    package var edge: HTTPEdge
     /// Live-stream bounds: most subscribers, and changes queued for one before it is dropped.
-    public var streamMaxSubscribers = 64
-    public var streamBacklog = 1024
+    package var streamMaxSubscribers = 64
+    package var streamBacklog = 1024
     /// Who may call what (default: tokenless loopback mode).
-    public var access: APIAccess = .open
+    package var access: APIAccess = .open
     /// Set for a read-only API (`eccd --view`): why nothing can be changed. Every request but GET and HEAD
     /// is then refused with 405 and this text, before its route runs.
-    public var readOnly: String?
+    package var readOnly: String?
 
-    public init(
+    package init(
         ring: Ring<Event>, httpStats: ProducerStats, reader: any StoreQueries, alarms: Broadcast<AlarmChange>,
         clock: any EccCore.Clock, status: @escaping @Sendable () -> any Encodable & Sendable,
         metrics: @escaping @Sendable () -> [UInt8],
@@ -74,22 +74,22 @@ public struct APIDependencies: Sendable {
 }
 
 /// What `/v1/notify/...` needs: the daemon's outbox and dispatcher, as closures giving EccAPI's answers.
-public struct NotifyEndpoints: Sendable {
+package struct NotifyEndpoints: Sendable {
     /// `GET /v1/notify/queue`: messages in these states (all when empty), for one receiver or all.
-    public var queue:
+    package var queue:
         @Sendable (_ states: [MessageState], _ receiver: String?, _ limit: Int) throws -> [NotificationView]
     /// `POST /v1/notify/test`: sends a test message to a receiver and waits (bounded) for its outcome.
     /// Nil when there is no such receiver; throws when the outbox cannot take or show it.
-    public var test: @Sendable (_ receiver: String, _ wait: Duration) async throws -> NotificationView?
+    package var test: @Sendable (_ receiver: String, _ wait: Duration) async throws -> NotificationView?
     /// `GET /v1/notify/receivers`: the receivers configured.
-    public var receivers: @Sendable () -> [ReceiverView]
+    package var receivers: @Sendable () -> [ReceiverView]
     /// `GET /v1/notify/dlr`: an SMS gateway's delivery report (message id, Kannel's status, number, the
     /// SMSC's answer, the receiver's `dlr_secret` as the gateway was given it).
-    public var report:
+    package var report:
         @Sendable (_ id: String, _ status: Int, _ to: String?, _ answer: String?, _ secret: String?) async ->
             DeliveryReportOutcome
 
-    public init(
+    package init(
         queue: @escaping @Sendable ([MessageState], String?, Int) throws -> [NotificationView],
         test: @escaping @Sendable (String, Duration) async throws -> NotificationView?,
         receivers: @escaping @Sendable () -> [ReceiverView],
@@ -105,7 +105,7 @@ public struct NotifyEndpoints: Sendable {
 }
 
 /// What became of a delivery report.
-public enum DeliveryReportOutcome: Sendable {
+package enum DeliveryReportOutcome: Sendable {
     /// Recorded with the message's attempts.
     case recorded
     /// No message with that id.

@@ -8,20 +8,20 @@ import Synchronization
 
 /// The HTTP listener's bounds, shared by its connections: how many may be open at once and how long one
 /// may sit without progress. Refusals are counted in ``reporter`` by reason.
-public final class HTTPEdge: Sendable {
+package final class HTTPEdge: Sendable {
     /// Most connections open at once.
-    public let maxConnections: Int
+    package let maxConnections: Int
     /// How long a connection may go without a request in progress, or with a request head or body not
     /// progressing, before it is closed.
-    public let idleTimeout: Duration
+    package let idleTimeout: Duration
     /// Refusals (`collector="http"`).
-    public let reporter: BadInputReporter
+    package let reporter: BadInputReporter
     private let open = Atomic<Int>(0)
 
     /// A request's head and body must arrive whole within this.
-    public let bodyTimeout: Duration
+    package let bodyTimeout: Duration
 
-    public init(maxConnections: Int, idleTimeout: Duration, bodyTimeout: Duration, reporter: BadInputReporter) {
+    package init(maxConnections: Int, idleTimeout: Duration, bodyTimeout: Duration, reporter: BadInputReporter) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.bodyTimeout = bodyTimeout
@@ -29,7 +29,7 @@ public final class HTTPEdge: Sendable {
     }
 
     /// Connections open now.
-    public var connections: Int { open.load(ordering: .relaxed) }
+    package var connections: Int { open.load(ordering: .relaxed) }
 
     func admit() -> Bool {
         guard open.add(1, ordering: .relaxed).newValue > maxConnections else { return true }

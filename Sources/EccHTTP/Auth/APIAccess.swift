@@ -2,10 +2,10 @@ public import EccAuth
 import Synchronization
 
 /// Who may use the API: the tokens (or, on loopback only, nobody needs one) and the browser origins allowed.
-public final class APIAccess: Sendable {
+package final class APIAccess: Sendable {
     /// Why a request was refused before its handler ran (the `reason` label of
     /// `ecc_http_refused_total`).
-    public enum Refusal: String, Sendable, CaseIterable {
+    package enum Refusal: String, Sendable, CaseIterable {
         /// No `Authorization: Bearer` header on a route that needs a token.
         case missingToken = "missing_token"
         /// A token no tokens-file line matches.
@@ -26,34 +26,34 @@ public final class APIAccess: Sendable {
     /// itself in the request body).
     private let tokens: Mutex<TokenFile?>
     /// Extra origins a browser may send requests from (`https://console.example.net`).
-    public let allowedOrigins: Set<String>
+    package let allowedOrigins: Set<String>
     private let refusals = Mutex<[Refusal: Int]>([:])
 
-    public init(tokens: TokenFile?, allowedOrigins: [String] = []) {
+    package init(tokens: TokenFile?, allowedOrigins: [String] = []) {
         self.tokens = Mutex(tokens)
         self.allowedOrigins = Set(allowedOrigins)
     }
 
     /// Tokenless loopback mode.
-    public static var open: APIAccess { APIAccess(tokens: nil) }
+    package static var open: APIAccess { APIAccess(tokens: nil) }
 
     /// Whether requests need tokens.
-    public var requiresTokens: Bool { tokens.withLock { $0 != nil } }
+    package var requiresTokens: Bool { tokens.withLock { $0 != nil } }
 
     /// Who a presented token stands for.
-    public func principal(forToken token: String) -> Principal? {
+    package func principal(forToken token: String) -> Principal? {
         tokens.withLock { $0?.principal(forToken: token) }
     }
 
     /// Replaces the tokens (SIGHUP). Tokenless mode stays tokenless and a token mode never becomes tokenless.
-    public func replaceTokens(_ file: TokenFile) {
+    package func replaceTokens(_ file: TokenFile) {
         tokens.withLock { if $0 != nil { $0 = file } }
     }
 
     func count(_ r: Refusal) { refusals.withLock { $0[r, default: 0] += 1 } }
 
     /// Refusals so far, by reason (every reason, zeros included).
-    public var refusalCounts: [(Refusal, Int)] {
+    package var refusalCounts: [(Refusal, Int)] {
         let now = refusals.withLock { $0 }
         return Refusal.allCases.map { ($0, now[$0] ?? 0) }
     }

@@ -4,9 +4,9 @@
 
 /// Loopback listen addresses: where eccd may run without credentials (the HTTP API without tokens, the
 /// SNMP receiver without a community decision, the JSON-lines TCP collector at all).
-public enum ListenAddress {
+package enum ListenAddress {
     /// `127.0.0.0/8`, `::1` (in any spelling) and `localhost`.
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         if host.lowercased() == "localhost" { return true }
         var v4 = in_addr()
         if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }

@@ -1,7 +1,7 @@
 public import EccAuth
 
 /// What a route needs before its handler runs.
-public enum Requirement: Sendable, Hashable, CustomStringConvertible {
+package enum Requirement: Sendable, Hashable, CustomStringConvertible {
     /// Nothing (`/healthz`, `/readyz`).
     case anyone
     /// A token whose role is at least this.
@@ -10,7 +10,7 @@ public enum Requirement: Sendable, Hashable, CustomStringConvertible {
     /// that the route checks.
     case receiverSecret
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .anyone: "anyone"
         case .role(let r): r.name
@@ -23,8 +23,8 @@ public enum Requirement: Sendable, Hashable, CustomStringConvertible {
 ///
 /// A route the router has but this table lacks is refused to everyone (and fails the route × role test),
 /// so a new route cannot be born open.
-public enum RouteAccess {
-    public static let table: [String: Requirement] = {
+package enum RouteAccess {
+    package static let table: [String: Requirement] = {
         var t: [String: Requirement] = [
             "GET /healthz": .anyone,
             "GET /readyz": .anyone,
@@ -64,7 +64,7 @@ public enum RouteAccess {
     }()
 
     /// The requirement for a matched route, nil when the table has no entry.
-    public static func requirement(method: String, path: String) -> Requirement? {
+    package static func requirement(method: String, path: String) -> Requirement? {
         table["\(method) \(path)"]
     }
 }

@@ -6,7 +6,7 @@ import EccCore
 extension IncidentLifecycle {
     /// What a new incident for alarm `a` starts with: its priority (from the severity and the CI's
     /// criticality), SLA deadlines, and the `opened` journal line.
-    public static func opening(
+    package static func opening(
         for a: Alarm, _ cls: IncidentClassification, policy: IncidentPolicy, at now: EventTime
     ) -> (priority: Int, response: EventTime?, resolution: EventTime?, journal: JournalLine) {
         let priority = IncidentPolicy.priority(severity: a.severity, criticality: cls.criticality)
@@ -21,7 +21,7 @@ extension IncidentLifecycle {
 
     /// The alarm cleared: an open incident is resolved; a resolution target it missed unseen is marked
     /// now. Nil when the incident is not open.
-    public static func alarmCleared(_ incident: Incident, at now: EventTime) -> IncidentTransition? {
+    package static func alarmCleared(_ incident: Incident, at now: EventTime) -> IncidentTransition? {
         guard incident.state.isOpen else { return nil }
         var i = incident
         var effects = SLAClock.markIfMissed(&i, .resolution, at: now)
@@ -38,7 +38,7 @@ extension IncidentLifecycle {
 
     /// The alarm's severity changed (escalation): an open incident's severity and priority follow, the
     /// priority journalled when it moves. Nil when nothing changes.
-    public static func severityChanged(
+    package static func severityChanged(
         _ incident: Incident, to severity: Severity, priority: Int, at now: EventTime
     ) -> IncidentTransition? {
         guard incident.state.isOpen, incident.severity != severity else { return nil }
@@ -61,7 +61,7 @@ extension IncidentLifecycle {
     /// A resolved incident's alarm returned as `alarm` within the reopen window: the same incident is
     /// reopened with it (its SLA clocks keep running from the first opening; its owner keeps it, in
     /// progress).
-    public static func alarmReturned(_ incident: Incident, as alarm: Alarm, at now: EventTime) -> IncidentTransition {
+    package static func alarmReturned(_ incident: Incident, as alarm: Alarm, at now: EventTime) -> IncidentTransition {
         var i = incident
         let state: IncidentState = i.owner == nil ? .new : .inProgress
         let line = JournalLine(

@@ -1,7 +1,7 @@
 import EccCore
 
 /// What an operator does to an incident (`POST /v1/incidents/{id}/…`, `eccctl incidents …`).
-public enum IncidentCommand: Sendable, Equatable {
+package enum IncidentCommand: Sendable, Equatable {
     /// A new incident becomes acknowledged and, if nobody owns it, owned by the actor.
     case acknowledge(note: String?)
     /// To an assignment group (its owner stays until a hand-over).
@@ -19,15 +19,15 @@ public enum IncidentCommand: Sendable, Equatable {
 }
 
 /// One line for an incident's journal: who (the transition's actor, or `eccd`), what, old → new, why.
-public struct JournalLine: Sendable, Hashable {
-    public var actor: String
-    public var action: JournalAction
-    public var field: String?
-    public var old: String?
-    public var new: String?
-    public var note: String?
+package struct JournalLine: Sendable, Hashable {
+    package var actor: String
+    package var action: JournalAction
+    package var field: String?
+    package var old: String?
+    package var new: String?
+    package var note: String?
 
-    public init(
+    package init(
         actor: String, action: JournalAction, field: String? = nil, old: String? = nil, new: String? = nil,
         note: String? = nil
     ) {
@@ -42,7 +42,7 @@ public struct JournalLine: Sendable, Hashable {
 
 /// What a transition asks of the store besides the incident's new fields, in the order given, in the same
 /// transaction.
-public enum IncidentEffect: Sendable, Equatable {
+package enum IncidentEffect: Sendable, Equatable {
     /// Append to the incident's journal.
     case journal(JournalLine)
     /// End the escalations running for the incident (someone answered).
@@ -53,17 +53,17 @@ public enum IncidentEffect: Sendable, Equatable {
 }
 
 /// An incident after a command, and what the store must do besides writing its changed fields.
-public struct IncidentTransition: Sendable, Equatable {
-    public var incident: Incident
-    public var effects: [IncidentEffect]
+package struct IncidentTransition: Sendable, Equatable {
+    package var incident: Incident
+    package var effects: [IncidentEffect]
 
-    public init(incident: Incident, effects: [IncidentEffect]) {
+    package init(incident: Incident, effects: [IncidentEffect]) {
         self.incident = incident
         self.effects = effects
     }
 
     /// The journal lines among the effects, in order.
-    public var journal: [JournalLine] {
+    package var journal: [JournalLine] {
         effects.compactMap { if case .journal(let line) = $0 { line } else { nil } }
     }
 }
@@ -79,9 +79,9 @@ public struct IncidentTransition: Sendable, Equatable {
 ///                                                         ▲   │                │
 ///                                      reopen (owner kept) └───┴──── reopen ────┘
 /// ```
-public enum IncidentLifecycle {
+package enum IncidentLifecycle {
     /// Refuses a command that is incomplete in itself, before any incident is looked at (HTTP 400).
-    public static func validate(_ command: IncidentCommand, actor: String) throws(IncidentRefusal) {
+    package static func validate(_ command: IncidentCommand, actor: String) throws(IncidentRefusal) {
         switch command {
         case .assign(let group, _):
             guard !group.isEmpty else { throw .invalid("give the assignment group") }
@@ -101,13 +101,13 @@ public enum IncidentLifecycle {
     }
 
     /// Every action names who does it (the journal's actor), incidents and ITSM records alike.
-    public static func requireActor(_ actor: String) throws(IncidentRefusal) {
+    package static func requireActor(_ actor: String) throws(IncidentRefusal) {
         guard !actor.trimmed.isEmpty else { throw .invalid("say who you are (actor)") }
     }
 
     /// `command` by `actor` at `now` on `incident`: the incident after (its `updatedAt` is `now` even when
     /// nothing else changes) and the effects, or why it is refused (nothing changes then).
-    public static func apply(_ command: IncidentCommand, to incident: Incident, by actor: String, at now: EventTime)
+    package static func apply(_ command: IncidentCommand, to incident: Incident, by actor: String, at now: EventTime)
         throws(IncidentRefusal) -> IncidentTransition
     {
         try validate(command, actor: actor)

@@ -1,7 +1,7 @@
 import EccCore
 
 /// Why an action on an incident, change, problem, CI or article was refused.
-public enum IncidentRefusal: Error, CustomStringConvertible, Sendable {
+package enum IncidentRefusal: Error, CustomStringConvertible, Sendable {
     /// No such incident.
     case notFound(String)
     /// The incident's state or ownership does not allow it (HTTP 409).
@@ -11,7 +11,7 @@ public enum IncidentRefusal: Error, CustomStringConvertible, Sendable {
     /// The database failed (HTTP 503).
     case store(StoreError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notFound(let m), .conflict(let m), .invalid(let m): m
         case .store(let e): "\(e)"

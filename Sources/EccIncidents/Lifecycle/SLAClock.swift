@@ -3,9 +3,9 @@ import EccCore
 /// The SLA clock's decisions on one incident: a target missed or close, what that marks, and the event
 /// rules and routes see (`slaBreached`, `slaNearBreach`, source `itsm`). The store's sweep selects the
 /// candidates and executes these.
-public enum SLAClock {
+package enum SLAClock {
     /// The two targets every priority has.
-    public enum Target: String, Sendable, CaseIterable {
+    package enum Target: String, Sendable, CaseIterable {
         /// Time to the first acknowledgement.
         case response
         /// Time to resolution.
@@ -13,40 +13,40 @@ public enum SLAClock {
     }
 
     /// What the sweep finds on a target.
-    public enum Finding: Sendable, Equatable {
+    package enum Finding: Sendable, Equatable {
         /// The target passed at `due` and was not yet marked missed.
         case breached(due: EventTime)
         /// ``IncidentPolicy/nearBreach`` of the target has passed, not yet announced.
         case nearBreach(due: EventTime)
     }
 
-    public static func due(_ target: Target, of i: Incident) -> EventTime? {
+    package static func due(_ target: Target, of i: Incident) -> EventTime? {
         target == .response ? i.responseDue : i.resolutionDue
     }
 
-    public static func isBreached(_ target: Target, of i: Incident) -> Bool {
+    package static func isBreached(_ target: Target, of i: Incident) -> Bool {
         target == .response ? i.responseBreached : i.resolutionBreached
     }
 
-    public static func isWarned(_ target: Target, of i: Incident) -> Bool {
+    package static func isWarned(_ target: Target, of i: Incident) -> Bool {
         target == .response ? i.responseWarned : i.resolutionWarned
     }
 
     /// Whether the clock of `target` runs for an incident in this state: the response clock until the
     /// first acknowledgement, the resolution clock while the incident is open.
-    public static func runs(_ target: Target, in state: IncidentState) -> Bool {
+    package static func runs(_ target: Target, in state: IncidentState) -> Bool {
         target == .response ? state == .new : state.isOpen
     }
 
     /// The due time of `target` when an action at `now` finds it passed and not yet marked (a breach the
     /// sweep has not seen).
-    public static func missed(_ target: Target, of i: Incident, at now: EventTime) -> EventTime? {
+    package static func missed(_ target: Target, of i: Incident, at now: EventTime) -> EventTime? {
         guard let due = due(target, of: i), now > due, !isBreached(target, of: i) else { return nil }
         return due
     }
 
     /// What the sweep at `now` finds on `target` of `i`, if anything.
-    public static func check(_ target: Target, of i: Incident, policy: IncidentPolicy, at now: EventTime) -> Finding? {
+    package static func check(_ target: Target, of i: Incident, policy: IncidentPolicy, at now: EventTime) -> Finding? {
         guard runs(target, in: i.state), let due = due(target, of: i), !isBreached(target, of: i) else { return nil }
         if due <= now { return .breached(due: due) }
         guard policy.nearBreach > 0, !isWarned(target, of: i),
@@ -64,7 +64,7 @@ public enum SLAClock {
     }
 
     /// Marks `target` missed (its near-breach counts as announced too) and returns the journal line.
-    public static func markBreached(_ i: inout Incident, _ target: Target, due: EventTime, at now: EventTime)
+    package static func markBreached(_ i: inout Incident, _ target: Target, due: EventTime, at now: EventTime)
         -> [JournalLine]
     {
         switch target {
@@ -79,7 +79,7 @@ public enum SLAClock {
     }
 
     /// Marks the near-breach of `target` announced and returns the journal line.
-    public static func markWarned(_ i: inout Incident, _ target: Target, due: EventTime) -> [JournalLine] {
+    package static func markWarned(_ i: inout Incident, _ target: Target, due: EventTime) -> [JournalLine] {
         switch target {
         case .response: i.responseWarned = true
         case .resolution: i.resolutionWarned = true
@@ -92,7 +92,7 @@ public enum SLAClock {
     }
 
     /// The event for the bus: `slaBreached` (major) or `slaNearBreach` (warning), at the due time.
-    public static func event(_ i: Incident, _ target: Target, due: EventTime, breached: Bool) -> Event {
+    package static func event(_ i: Incident, _ target: Target, due: EventTime, breached: Bool) -> Event {
         var e = Event(
             time: due, source: "itsm", host: i.host, type: breached ? "slaBreached" : "slaNearBreach",
             severity: breached ? .major : .warning,

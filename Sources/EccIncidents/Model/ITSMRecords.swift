@@ -2,14 +2,14 @@ import EccCore
 import Foundation
 
 /// A configuration item as the incident store keeps it (`eccctl cis import`).
-public struct ConfigurationItem: Sendable, Hashable {
-    public var name: String
-    public var parent: String?
+package struct ConfigurationItem: Sendable, Hashable {
+    package var name: String
+    package var parent: String?
     /// `criticality`, `follow_up`, `type`, `site`... as imported.
-    public var attributes: [String: String]
-    public var updatedAt: EventTime
+    package var attributes: [String: String]
+    package var updatedAt: EventTime
 
-    public init(name: String, parent: String?, attributes: [String: String], updatedAt: EventTime = .zero) {
+    package init(name: String, parent: String?, attributes: [String: String], updatedAt: EventTime = .zero) {
         self.name = name
         self.parent = parent
         self.attributes = attributes
@@ -19,23 +19,23 @@ public struct ConfigurationItem: Sendable, Hashable {
 
 /// A planned change over configuration items. Once approved, its window is a maintenance window for
 /// the correlation engine: alarms on its CIs inside it are marked suppressed and open no incident.
-public struct Change: Sendable, Hashable {
-    public var id: Int64
-    public var title: String
-    public var description: String?
-    public var state: ChangeState
-    public var start: EventTime
-    public var end: EventTime
-    public var cis: [String]
-    public var requestedBy: String
-    public var approvedBy: String?
-    public var createdAt: EventTime
-    public var updatedAt: EventTime
+package struct Change: Sendable, Hashable {
+    package var id: Int64
+    package var title: String
+    package var description: String?
+    package var state: ChangeState
+    package var start: EventTime
+    package var end: EventTime
+    package var cis: [String]
+    package var requestedBy: String
+    package var approvedBy: String?
+    package var createdAt: EventTime
+    package var updatedAt: EventTime
 
     /// The name of its maintenance window in the engine.
-    public var windowName: String { "change-\(id)" }
+    package var windowName: String { "change-\(id)" }
 
-    public init(
+    package init(
         id: Int64, title: String, description: String? = nil, state: ChangeState, start: EventTime, end: EventTime,
         cis: [String], requestedBy: String, approvedBy: String? = nil, createdAt: EventTime, updatedAt: EventTime
     ) {
@@ -54,21 +54,21 @@ public struct Change: Sendable, Hashable {
 }
 
 /// A problem: the common cause behind incidents; a known error once its workaround is recorded.
-public struct Problem: Sendable, Hashable {
-    public var id: Int64
-    public var title: String
-    public var state: ProblemState
-    public var rootCause: String?
-    public var workaround: String?
-    public var createdBy: String
-    public var createdAt: EventTime
-    public var updatedAt: EventTime
-    public var incidents: [Int64]
+package struct Problem: Sendable, Hashable {
+    package var id: Int64
+    package var title: String
+    package var state: ProblemState
+    package var rootCause: String?
+    package var workaround: String?
+    package var createdBy: String
+    package var createdAt: EventTime
+    package var updatedAt: EventTime
+    package var incidents: [Int64]
     /// As a known error, also offered on incidents whose title contains this (case-insensitively), beside
     /// those sharing a rule or CI with its incidents.
-    public var matchText: String? = nil
+    package var matchText: String? = nil
 
-    public init(
+    package init(
         id: Int64, title: String, state: ProblemState, rootCause: String? = nil, workaround: String? = nil,
         createdBy: String, createdAt: EventTime, updatedAt: EventTime, incidents: [Int64], matchText: String? = nil
     ) {
@@ -86,18 +86,18 @@ public struct Problem: Sendable, Hashable {
 }
 
 /// A knowledge article, suggested on incidents whose rule, CI or title it matches.
-public struct KnowledgeArticle: Sendable, Hashable {
-    public var id: Int64
-    public var title: String
-    public var body: String
-    public var matchRule: String?
-    public var matchCI: String?
+package struct KnowledgeArticle: Sendable, Hashable {
+    package var id: Int64
+    package var title: String
+    package var body: String
+    package var matchRule: String?
+    package var matchCI: String?
     /// Matched case-insensitively inside the incident's title.
-    public var matchText: String?
-    public var createdBy: String
-    public var createdAt: EventTime
+    package var matchText: String?
+    package var createdBy: String
+    package var createdAt: EventTime
 
-    public init(
+    package init(
         id: Int64, title: String, body: String, matchRule: String? = nil, matchCI: String? = nil,
         matchText: String? = nil, createdBy: String, createdAt: EventTime
     ) {
@@ -113,16 +113,16 @@ public struct KnowledgeArticle: Sendable, Hashable {
 }
 
 /// A fix suggested on an incident: a knowledge article or a known error, and why it matched.
-public struct Suggestion: Sendable, Hashable {
-    public var kind: SuggestionKind
-    public var id: Int64
-    public var title: String
+package struct Suggestion: Sendable, Hashable {
+    package var kind: SuggestionKind
+    package var id: Int64
+    package var title: String
     /// The article's body or the known error's workaround.
-    public var text: String
+    package var text: String
     /// `rule interface-down`, `ci core1`, `text "optic"`.
-    public var matchedBy: String
+    package var matchedBy: String
 
-    public init(
+    package init(
         kind: SuggestionKind, id: Int64, title: String, text: String, matchedBy: String
     ) {
         self.kind = kind

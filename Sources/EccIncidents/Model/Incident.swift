@@ -1,42 +1,42 @@
 import EccCore
 
 /// An incident: the work item opened for an alarm, with its owner, priority and SLA clocks.
-public struct Incident: Sendable, Hashable {
-    public var id: Int64
-    public var state: IncidentState
-    public var severity: Severity
-    public var title: String
-    public var host: String
-    public var openedAt: EventTime
-    public var updatedAt: EventTime
-    public var resolvedAt: EventTime?
+package struct Incident: Sendable, Hashable {
+    package var id: Int64
+    package var state: IncidentState
+    package var severity: Severity
+    package var title: String
+    package var host: String
+    package var openedAt: EventTime
+    package var updatedAt: EventTime
+    package var resolvedAt: EventTime?
     /// 1 (P1, most urgent) to 5.
-    public var priority: Int = 3
+    package var priority: Int = 3
     /// The configuration item it is about.
-    public var ci: String = ""
-    public var assignmentGroup: String?
+    package var ci: String = ""
+    package var assignmentGroup: String?
     /// Whoever acknowledged it first, until an explicit hand-over.
-    public var owner: String?
-    public var acknowledgedAt: EventTime?
-    public var closedAt: EventTime?
-    public var responseDue: EventTime?
-    public var resolutionDue: EventTime?
+    package var owner: String?
+    package var acknowledgedAt: EventTime?
+    package var closedAt: EventTime?
+    package var responseDue: EventTime?
+    package var resolutionDue: EventTime?
     /// Near-breach was announced for the response / resolution target.
-    public var responseWarned = false
-    public var resolutionWarned = false
-    public var responseBreached = false
-    public var resolutionBreached = false
-    public var reopenCount: Int64 = 0
+    package var responseWarned = false
+    package var resolutionWarned = false
+    package var responseBreached = false
+    package var resolutionBreached = false
+    package var reopenCount: Int64 = 0
     /// Closing needs a follow-up note (the CI or customer is flagged "follow-up required").
-    public var followUpRequired = false
-    public var followUpDone = false
+    package var followUpRequired = false
+    package var followUpDone = false
     /// Its current alarm, as it stands now.
-    public var alarm: Alarm
+    package var alarm: Alarm
 
     /// True when either SLA target was missed.
-    public var breached: Bool { responseBreached || resolutionBreached }
+    package var breached: Bool { responseBreached || resolutionBreached }
 
-    public init(
+    package init(
         id: Int64, state: IncidentState, severity: Severity, title: String, host: String, openedAt: EventTime,
         updatedAt: EventTime, resolvedAt: EventTime? = nil, priority: Int = 3, ci: String = "",
         assignmentGroup: String? = nil, owner: String? = nil, acknowledgedAt: EventTime? = nil,
@@ -73,7 +73,7 @@ public struct Incident: Sendable, Hashable {
 }
 
 /// What a line of an incident's journal records (stored and shown as its raw value).
-public enum JournalAction: String, Sendable, Hashable, Codable, CaseIterable {
+package enum JournalAction: String, Sendable, Hashable, Codable, CaseIterable {
     case opened, acknowledged, assigned, note, resolved, closed, reopened, priority
     /// The first acknowledgement took ownership.
     case owner
@@ -90,34 +90,34 @@ public enum JournalAction: String, Sendable, Hashable, Codable, CaseIterable {
     /// Written by a newer eccd (or by hand): this version reads it but does not know it.
     case other
 
-    public var isSLA: Bool { self == .slaBreached || self == .slaNearBreach }
+    package var isSLA: Bool { self == .slaBreached || self == .slaNearBreach }
 }
 
 /// One line of an incident's journal as stored: its sequence number and time, and what a transition
 /// wrote (``JournalLine``: who changed what, from what to what, and why).
 @dynamicMemberLookup
-public struct JournalEntry: Sendable, Hashable {
-    public var seq: Int64
-    public var at: EventTime
-    public var line: JournalLine
+package struct JournalEntry: Sendable, Hashable {
+    package var seq: Int64
+    package var at: EventTime
+    package var line: JournalLine
 
-    public init(seq: Int64, at: EventTime, _ line: JournalLine) {
+    package init(seq: Int64, at: EventTime, _ line: JournalLine) {
         self.seq = seq
         self.at = at
         self.line = line
     }
 
-    public subscript<T>(dynamicMember path: KeyPath<JournalLine, T>) -> T { line[keyPath: path] }
+    package subscript<T>(dynamicMember path: KeyPath<JournalLine, T>) -> T { line[keyPath: path] }
 }
 
 /// An incident with its timeline and its alarms.
-public struct IncidentDetail: Sendable {
-    public var incident: Incident
-    public var journal: [JournalEntry]
+package struct IncidentDetail: Sendable {
+    package var incident: Incident
+    package var journal: [JournalEntry]
     /// Every alarm linked to it: `alarm` (current), `reopen` (earlier alarms), `symptom`.
-    public var alarms: [(role: IncidentAlarmRole, alarm: Alarm)]
+    package var alarms: [(role: IncidentAlarmRole, alarm: Alarm)]
 
-    public init(
+    package init(
         incident: Incident, journal: [JournalEntry], alarms: [(role: IncidentAlarmRole, alarm: Alarm)]
     ) {
         self.incident = incident

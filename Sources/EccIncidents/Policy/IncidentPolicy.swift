@@ -2,7 +2,7 @@ import EccCore
 import Foundation
 
 /// How much a configuration item matters: with the alarm's severity, it gives the incident's priority.
-public enum Criticality: String, Sendable, CaseIterable {
+package enum Criticality: String, Sendable, CaseIterable {
     case high
     case medium
     case low
@@ -17,15 +17,15 @@ public enum Criticality: String, Sendable, CaseIterable {
 }
 
 /// Response and resolution targets of one priority.
-public struct SLATarget: Sendable, Equatable {
+package struct SLATarget: Sendable, Equatable {
     /// Time to the first acknowledgement (nanoseconds).
-    public var response: Int64
+    package var response: Int64
     /// Time to resolution (nanoseconds).
-    public var resolution: Int64
+    package var resolution: Int64
     /// Counted in business hours (``IncidentPolicy/businessHours``) rather than around the clock.
-    public var businessHours: Bool
+    package var businessHours: Bool
 
-    public init(response: Int64, resolution: Int64, businessHours: Bool = false) {
+    package init(response: Int64, resolution: Int64, businessHours: Bool = false) {
         self.response = response
         self.resolution = resolution
         self.businessHours = businessHours
@@ -33,15 +33,15 @@ public struct SLATarget: Sendable, Equatable {
 }
 
 /// Working days and hours in a time zone, for SLA clocks that stop outside them.
-public struct BusinessHours: Sendable, Equatable {
+package struct BusinessHours: Sendable, Equatable {
     /// Weekdays (1 = Sunday … 7 = Saturday, as `Calendar` numbers them).
-    public var days: Set<Int>
+    package var days: Set<Int>
     /// Minutes after local midnight.
-    public var start: Int
-    public var end: Int
-    public var timeZone: TimeZone
+    package var start: Int
+    package var end: Int
+    package var timeZone: TimeZone
 
-    public init(days: Set<Int>, start: Int, end: Int, timeZone: TimeZone) {
+    package init(days: Set<Int>, start: Int, end: Int, timeZone: TimeZone) {
         self.days = days
         self.start = start
         self.end = end
@@ -49,7 +49,7 @@ public struct BusinessHours: Sendable, Equatable {
     }
 
     /// The time `duration` business nanoseconds after `from`.
-    public func adding(_ duration: Int64, to from: EventTime) -> EventTime {
+    package func adding(_ duration: Int64, to from: EventTime) -> EventTime {
         guard !days.isEmpty, end > start else { return from.adding(nanoseconds: duration) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -78,7 +78,7 @@ public struct BusinessHours: Sendable, Equatable {
 
     /// The business nanoseconds between `from` and `to` (0 when `to` is not later): the inverse of
     /// ``adding(_:to:)``.
-    public func duration(from: EventTime, to: EventTime) -> Int64 {
+    package func duration(from: EventTime, to: EventTime) -> Int64 {
         guard to > from else { return 0 }
         guard !days.isEmpty, end > start else { return to.nanoseconds - from.nanoseconds }
         var calendar = Calendar(identifier: .gregorian)
@@ -104,16 +104,16 @@ public struct BusinessHours: Sendable, Equatable {
 }
 
 /// What the store needs to know about an alarm to open an incident for it.
-public struct IncidentClassification: Sendable, Equatable {
+package struct IncidentClassification: Sendable, Equatable {
     /// The configuration item the incident is about.
-    public var ci: String
-    public var criticality: Criticality
+    package var ci: String
+    package var criticality: Criticality
     /// The CI or customer requires a follow-up note before the incident can be closed.
-    public var followUp: Bool
+    package var followUp: Bool
     /// False for alarms whose rule says `incident: false` (e.g. SLA breach alarms): notified, no incident.
-    public var opensIncident: Bool
+    package var opensIncident: Bool
 
-    public init(ci: String, criticality: Criticality = .medium, followUp: Bool = false, opensIncident: Bool = true) {
+    package init(ci: String, criticality: Criticality = .medium, followUp: Bool = false, opensIncident: Bool = true) {
         self.ci = ci
         self.criticality = criticality
         self.followUp = followUp
@@ -122,22 +122,22 @@ public struct IncidentClassification: Sendable, Equatable {
 }
 
 /// How incidents are opened, prioritised and timed.
-public struct IncidentPolicy: Sendable {
+package struct IncidentPolicy: Sendable {
     /// Targets by priority (1 = P1 … 5 = P5).
-    public var sla: [Int: SLATarget]
+    package var sla: [Int: SLATarget]
     /// A resolved incident whose alarm returns within this time (nanoseconds) is reopened, not duplicated.
-    public var reopenWindow: Int64
+    package var reopenWindow: Int64
     /// Near-breach is announced when this fraction of a target has passed (0 turns it off).
-    public var nearBreach: Double
+    package var nearBreach: Double
     /// Used by targets with ``SLATarget/businessHours``.
-    public var businessHours: BusinessHours?
+    package var businessHours: BusinessHours?
     /// True: symptoms of a root cause get incidents of their own (one per alarm); false (the default):
     /// they are linked to the root cause's incident (one per root cause).
-    public var symptomIncidents = false
+    package var symptomIncidents = false
     /// CI, criticality and follow-up of an alarm (given its raising event when known).
-    public var classify: @Sendable (Alarm, Event?) -> IncidentClassification
+    package var classify: @Sendable (Alarm, Event?) -> IncidentClassification
 
-    public init(
+    package init(
         sla: [Int: SLATarget] = IncidentPolicy.defaultSLA, reopenWindow: Int64 = 3_600_000_000_000,
         nearBreach: Double = 0.8, businessHours: BusinessHours? = nil,
         classify: @escaping @Sendable (Alarm, Event?) -> IncidentClassification = IncidentPolicy.classifyByEvent
@@ -153,7 +153,7 @@ public struct IncidentPolicy: Sendable {
 
     /// P1 15 min / 4 h, P2 30 min / 8 h, P3 2 h / 48 h (the classic line-repair target), P4 8 h / 5 days,
     /// P5 1 day / 10 days; around the clock.
-    public static let defaultSLA: [Int: SLATarget] = [
+    package static let defaultSLA: [Int: SLATarget] = [
         1: SLATarget(response: 15 * minute, resolution: 240 * minute),
         2: SLATarget(response: 30 * minute, resolution: 480 * minute),
         3: SLATarget(response: 120 * minute, resolution: 48 * 60 * minute),
@@ -162,7 +162,7 @@ public struct IncidentPolicy: Sendable {
     ]
 
     /// Without rules at hand: the event's `ci`, `criticality` and `follow_up` fields, else the host.
-    public static let classifyByEvent: @Sendable (Alarm, Event?) -> IncidentClassification = { alarm, event in
+    package static let classifyByEvent: @Sendable (Alarm, Event?) -> IncidentClassification = { alarm, event in
         let ci = event?.text(of: .attribute("ci")) ?? alarm.host
         let crit = event?.text(of: .attribute("criticality")).flatMap(Criticality.init(rawValue:)) ?? .medium
         let followUp = event?.text(of: .attribute("follow_up")).map { ["true", "yes", "1"].contains($0) } ?? false
@@ -171,7 +171,7 @@ public struct IncidentPolicy: Sendable {
 
     /// Priority 1 (P1, most urgent) to 5 from the alarm's severity and the CI's criticality: critical on a
     /// high-criticality CI is P1, each step down in either is one priority lower.
-    public static func priority(severity: Severity, criticality: Criticality) -> Int {
+    package static func priority(severity: Severity, criticality: Criticality) -> Int {
         let impact: Int
         switch severity {
         case .critical: impact = 1
@@ -184,7 +184,7 @@ public struct IncidentPolicy: Sendable {
     }
 
     /// True when the targets of `priority` are counted in business hours (and business hours are set).
-    public func countsBusinessHours(priority: Int) -> Bool {
+    package func countsBusinessHours(priority: Int) -> Bool {
         businessHours != nil && sla[priority]?.businessHours == true
     }
 
@@ -192,7 +192,7 @@ public struct IncidentPolicy: Sendable {
     /// ``nearBreach`` of the time between them has passed — counted in business hours for a priority
     /// whose targets are, so that (say) 80 % of a Friday-evening P3's two business hours fall on
     /// Monday morning, not on Sunday.
-    public func nearBreachPoint(priority: Int, opened: EventTime, due: EventTime) -> EventTime {
+    package func nearBreachPoint(priority: Int, opened: EventTime, due: EventTime) -> EventTime {
         let fraction = min(1, max(0, nearBreach))
         if countsBusinessHours(priority: priority), let bh = businessHours {
             let total = bh.duration(from: opened, to: due)
@@ -202,7 +202,7 @@ public struct IncidentPolicy: Sendable {
     }
 
     /// Response and resolution deadlines of an incident of `priority` opened at `opened`.
-    public func deadlines(priority: Int, opened: EventTime) -> (response: EventTime?, resolution: EventTime?) {
+    package func deadlines(priority: Int, opened: EventTime) -> (response: EventTime?, resolution: EventTime?) {
         guard let t = sla[priority] else { return (nil, nil) }
         if t.businessHours, let bh = businessHours {
             return (bh.adding(t.response, to: opened), bh.adding(t.resolution, to: opened))

@@ -1,21 +1,21 @@
 import EccCore
 
 /// Filters for ``StoreQueries/incidents(_:)``; nil matches everything.
-public struct IncidentFilter: Sendable {
+package struct IncidentFilter: Sendable {
     /// Open incidents (new, acknowledged, in progress), or those in one state.
-    public var state: StateFilter?
-    public var severity: Severity?
-    public var host: String?
+    package var state: StateFilter?
+    package var severity: Severity?
+    package var host: String?
     /// 1 (P1) to 5.
-    public var priority: Int?
-    public var owner: String?
-    public var group: String?
-    public var ci: String?
+    package var priority: Int?
+    package var owner: String?
+    package var group: String?
+    package var ci: String?
     /// Only incidents that missed (true) or met so far (false) their SLA targets.
-    public var breached: Bool?
-    public var limit: Int
+    package var breached: Bool?
+    package var limit: Int
 
-    public init(
+    package init(
         state: StateFilter? = nil, severity: Severity? = nil, host: String? = nil, priority: Int? = nil,
         owner: String? = nil, group: String? = nil, ci: String? = nil, breached: Bool? = nil, limit: Int = 1000
     ) {
@@ -31,12 +31,12 @@ public struct IncidentFilter: Sendable {
     }
 
     /// `?state=open` or `?state=STATE`.
-    public enum StateFilter: Sendable, Equatable {
+    package enum StateFilter: Sendable, Equatable {
         case open
         case only(IncidentState)
 
         /// `open`, or a state's name; nil for anything else.
-        public init?(_ text: String) {
+        package init?(_ text: String) {
             if text == "open" {
                 self = .open
             } else if let s = IncidentState(rawValue: text) {

@@ -2,7 +2,7 @@ import EccCore
 
 /// The read side of the store as the API and the daemon use it. SQLite implements it (`StoreReader` in
 /// EccStore); another backend (PostgreSQL) implements the same narrow surface on this model.
-public protocol StoreQueries: Sendable {
+package protocol StoreQueries: Sendable {
     func alarms(state: AlarmState?, limit: Int) throws(StoreError) -> [Alarm]
     func alarmOrigin(id: UInt64) throws(StoreError) -> (alarm: Alarm, event: String?, notify: [String])?
     func incidents(_ filter: IncidentFilter) throws(StoreError) -> [Incident]
@@ -21,7 +21,7 @@ public protocol StoreQueries: Sendable {
 /// What people (and eccd's clocks) do to incidents, changes, problems, CIs and knowledge. SQLite
 /// implements it (`IncidentDesk` in EccStore), executing ``IncidentLifecycle``'s transitions. Every action
 /// is one transaction and one or more journal rows.
-public protocol DeskActions: Sendable {
+package protocol DeskActions: Sendable {
     func acknowledge(_ id: Int64, by actor: String, note: String?, at: EventTime) throws(IncidentRefusal)
         -> Incident
     func assign(_ id: Int64, group: String, by actor: String, reason: String?, at: EventTime)
@@ -58,9 +58,9 @@ public protocol DeskActions: Sendable {
 }
 
 extension StoreQueries {
-    public func changes(state: ChangeState? = nil) throws(StoreError) -> [Change] {
+    package func changes(state: ChangeState? = nil) throws(StoreError) -> [Change] {
         try changes(state: state, limit: 1000)
     }
 
-    public func problems() throws(StoreError) -> [Problem] { try problems(state: nil, limit: 1000) }
+    package func problems() throws(StoreError) -> [Problem] { try problems(state: nil, limit: 1000) }
 }

@@ -3,21 +3,21 @@ import Foundation
 
 /// E-mail over SMTP: a `multipart/alternative` message (text and HTML) rendered from the receiver's
 /// templates, sent to every `to`, `cc` and `bcc` address in one SMTP transaction.
-public struct EmailChannel: Channel {
+package struct EmailChannel: Channel {
     /// The receiver's templates.
-    public struct Templates: Sendable {
-        public var subject: NotificationTemplate
-        public var text: NotificationTemplate
-        public var html: NotificationTemplate
+    package struct Templates: Sendable {
+        package var subject: NotificationTemplate
+        package var text: NotificationTemplate
+        package var html: NotificationTemplate
 
-        public init(subject: NotificationTemplate, text: NotificationTemplate, html: NotificationTemplate) {
+        package init(subject: NotificationTemplate, text: NotificationTemplate, html: NotificationTemplate) {
             self.subject = subject
             self.text = text
             self.html = html
         }
 
         /// The shipped defaults (``DefaultTemplates``).
-        public static func defaults() -> Templates {
+        package static func defaults() -> Templates {
             // The defaults are tested; a failure here would be a bug caught by the unit tests.
             let s = (try? NotificationTemplate(DefaultTemplates.subject, escaping: .text))
             let t = (try? NotificationTemplate(DefaultTemplates.text, escaping: .text))
@@ -28,17 +28,17 @@ public struct EmailChannel: Channel {
     }
 
     /// `From:` and the envelope sender (`Name <addr>` or a bare address).
-    public var from: String
-    public var to: [String]
-    public var cc: [String]
+    package var from: String
+    package var to: [String]
+    package var cc: [String]
     /// Envelope recipients only: never in a header.
-    public var bcc: [String]
+    package var bcc: [String]
     /// The host part of `Message-ID: <ID@HOST>`.
-    public var messageIDDomain: String
-    public var templates: Templates
-    public var smtp: SMTPTransport
+    package var messageIDDomain: String
+    package var templates: Templates
+    package var smtp: SMTPTransport
 
-    public init(
+    package init(
         from: String, to: [String], cc: [String] = [], bcc: [String] = [], messageIDDomain: String? = nil,
         templates: Templates, smtp: SMTPTransport
     ) {
@@ -51,21 +51,21 @@ public struct EmailChannel: Channel {
         self.smtp = smtp
     }
 
-    public var kind: String { "email" }
+    package var kind: String { "email" }
 
     /// Every envelope recipient (to, cc, bcc; bare addresses, duplicates removed).
-    public var recipients: [String] {
+    package var recipients: [String] {
         var seen = Set<String>()
         return (to + cc + bcc).map(MIME.address).filter { seen.insert($0.lowercased()).inserted }
     }
 
-    public func deliver(_ message: OutgoingMessage) -> DeliveryResult {
+    package func deliver(_ message: OutgoingMessage) -> DeliveryResult {
         let now = EventTime(seconds: Date().timeIntervalSince1970)
         return smtp.send(from: MIME.address(from), recipients: recipients, message: compose(message, date: now))
     }
 
     /// The RFC 5322 message for `message`, dated `date`.
-    public func compose(_ message: OutgoingMessage, date: EventTime) -> [UInt8] {
+    package func compose(_ message: OutgoingMessage, date: EventTime) -> [UInt8] {
         let ctx = TemplateContext.make(message)
         let subject = templates.subject.render(ctx).split(whereSeparator: \.isNewline).joined(separator: " ")
         var headers: [(String, String)] = [

@@ -1,9 +1,9 @@
 import EccCore
 
 /// Writes RFC 5322 / MIME messages: encoded-word headers (RFC 2047), base64 bodies, CRLF line ends.
-public enum MIME {
+package enum MIME {
     /// The bare address of `Name <addr@host>` (or the text itself when it has no angle brackets).
-    public static func address(_ mailbox: String) -> String {
+    package static func address(_ mailbox: String) -> String {
         if let open = mailbox.lastIndex(of: "<"), let close = mailbox.lastIndex(of: ">"), open < close {
             return String(mailbox[mailbox.index(after: open)..<close]).trimmingCharacters(in: " ")
         }
@@ -11,7 +11,7 @@ public enum MIME {
     }
 
     /// The domain of a mailbox's address (`example.com`), nil without an `@`.
-    public static func domain(_ mailbox: String) -> String? {
+    package static func domain(_ mailbox: String) -> String? {
         let a = address(mailbox)
         guard let at = a.lastIndex(of: "@") else { return nil }
         let d = a[a.index(after: at)...]
@@ -19,7 +19,7 @@ public enum MIME {
     }
 
     /// A mailbox for a header: a non-ASCII display name becomes encoded words, the address stays.
-    public static func mailboxHeader(_ mailbox: String) -> String {
+    package static func mailboxHeader(_ mailbox: String) -> String {
         let m = singleLine(mailbox)
         guard !m.allSatisfy(\.isASCII), let open = m.lastIndex(of: "<") else { return m }
         let name = m[..<open].trimmingCharacters(in: " \"")
@@ -28,7 +28,7 @@ public enum MIME {
 
     /// A header value: ASCII text as is; anything else (or an overlong value) as RFC 2047 encoded words
     /// (`=?UTF-8?B?…?=`, at most 75 characters each, split between characters), folded one per line.
-    public static func headerValue(_ text: String) -> String {
+    package static func headerValue(_ text: String) -> String {
         let t = singleLine(text)
         if t.allSatisfy(\.isASCII) && t.utf8.count <= 900 { return t }
         return encodedWords(t).joined(separator: "\r\n ")
@@ -36,7 +36,7 @@ public enum MIME {
 
     /// RFC 2047 B-encoded words of UTF-8 text, each at most 75 characters: 45 bytes of text (60 of
     /// base64) plus `=?UTF-8?B?` and `?=`. A character (even a multi-scalar emoji) is never split.
-    public static func encodedWords(_ text: String) -> [String] {
+    package static func encodedWords(_ text: String) -> [String] {
         var words: [String] = []
         var chunk: [UInt8] = []
         for c in text {
@@ -59,7 +59,7 @@ public enum MIME {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Standard base64 with padding.
-    public static func base64(_ bytes: [UInt8]) -> String {
+    package static func base64(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -81,7 +81,7 @@ public enum MIME {
     }
 
     /// Base64 of `text` in lines of 76 characters, each ending in CRLF.
-    public static func base64Body(_ text: String) -> String {
+    package static func base64Body(_ text: String) -> String {
         let b = Array(base64(Array(text.utf8)).utf8)
         var out = ""
         var i = 0
@@ -97,7 +97,7 @@ public enum MIME {
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// RFC 5322 date-time in UTC with the numeric zone: `Thu, 03 Dec 2026 10:00:00 +0000`.
-    public static func date(_ t: EventTime) -> String {
+    package static func date(_ t: EventTime) -> String {
         let secs = t.nanoseconds >= 0 ? t.nanoseconds / 1_000_000_000 : (t.nanoseconds - 999_999_999) / 1_000_000_000
         let dayNumber = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
         let sod = secs - dayNumber * 86_400
@@ -119,7 +119,7 @@ public enum MIME {
 
     /// A `multipart/alternative` message with a text/plain and a text/html part (UTF-8, base64).
     /// `headers` come first in order (values already encoded); MIME headers are added after them.
-    public static func alternative(headers: [(String, String)], text: String, html: String, boundary: String)
+    package static func alternative(headers: [(String, String)], text: String, html: String, boundary: String)
         -> [UInt8]
     {
         var out = ""

@@ -5,24 +5,24 @@ import Logging
 /// split into parts (``SMSText/split(_:numbered:)``); each part goes to each number as its own request,
 /// numbers in order, parts in order. The first failure stops the delivery and decides the result; a
 /// retry sends every part to every number again (a gateway has no idempotency key for SMS).
-public struct SMSChannel: Channel {
+package struct SMSChannel: Channel {
     /// Where the parts go.
-    public enum Gateway: Sendable {
+    package enum Gateway: Sendable {
         case kannel(KannelGateway)
         case http(HTTPSMSGateway)
     }
 
     /// Phone numbers, e.g. `+8613800000000`.
-    public var to: [String]
-    public var text: NotificationTemplate
+    package var to: [String]
+    package var text: NotificationTemplate
     /// `(1/3) ` before each part of a long text.
-    public var numbered: Bool
+    package var numbered: Bool
     /// The most parts sent for one message; the rest is dropped (logged).
-    public var maxParts: Int
-    public var gateway: Gateway
+    package var maxParts: Int
+    package var gateway: Gateway
     var logger: Logger
 
-    public init(
+    package init(
         to: [String], text: NotificationTemplate, numbered: Bool = true, maxParts: Int = 6, gateway: Gateway,
         logger: Logger = Logger(label: "ecc.notify.sms")
     ) {
@@ -34,10 +34,10 @@ public struct SMSChannel: Channel {
         self.logger = logger
     }
 
-    public var kind: String { "sms" }
+    package var kind: String { "sms" }
 
     /// The parts of the message's text (after `max_parts`).
-    public func parts(_ message: OutgoingMessage) -> [String] {
+    package func parts(_ message: OutgoingMessage) -> [String] {
         let all = SMSText.split(text.render(TemplateContext.make(message)), numbered: numbered)
         if all.count > maxParts {
             logger.warning(
@@ -47,11 +47,11 @@ public struct SMSChannel: Channel {
         return Array(all.prefix(maxParts))
     }
 
-    public func deliver(_ message: OutgoingMessage) -> DeliveryResult { deliver(message, accepted: { _ in }) }
+    package func deliver(_ message: OutgoingMessage) -> DeliveryResult { deliver(message, accepted: { _ in }) }
 
     /// One request per number and part; parts an earlier attempt got accepted (``OutgoingMessage/done``,
     /// keys `NUMBER#I/N`) are not sent again, so a retry after a failure halfway does not duplicate SMS.
-    public func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult {
+    package func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult {
         let parts = parts(message)
         guard !to.isEmpty else { return .permanent("SMS receiver without numbers") }
         var sent = 0
@@ -90,15 +90,15 @@ public struct SMSChannel: Channel {
 }
 
 /// One SMS part to one number, as a gateway sends it.
-public struct SMSPart: Sendable, Hashable {
-    public var message: OutgoingMessage
-    public var to: String
-    public var text: String
+package struct SMSPart: Sendable, Hashable {
+    package var message: OutgoingMessage
+    package var to: String
+    package var text: String
     /// 1-based.
-    public var index: Int
-    public var count: Int
+    package var index: Int
+    package var count: Int
 
-    public init(message: OutgoingMessage, to: String, text: String, index: Int, count: Int) {
+    package init(message: OutgoingMessage, to: String, text: String, index: Int, count: Int) {
         self.message = message
         self.to = to
         self.text = text
@@ -108,7 +108,7 @@ public struct SMSPart: Sendable, Hashable {
 
     /// The message's template context plus `to`, `text` (this part), `part`, `parts`, `coding`
     /// (`gsm7`/`ucs2`), `isUnicode`.
-    public var context: [String: Any] {
+    package var context: [String: Any] {
         var c = TemplateContext.make(message)
         c["to"] = to
         c["text"] = text

@@ -9,26 +9,26 @@ import Foundation
 /// gateway has it), 403 on an authorisation failure and 400 on missing or invalid parameters (permanent),
 /// 5xx, refused connections and timeouts are temporary. The status class decides; the body is kept in the
 /// result's text.
-public struct KannelGateway: Sendable {
+package struct KannelGateway: Sendable {
     /// `http://127.0.0.1:13013/cgi-bin/sendsms`.
-    public var url: String
-    public var username: String
-    public var password: String
+    package var url: String
+    package var username: String
+    package var password: String
     /// The sender (`from`); nil lets Kannel use its default.
-    public var from: String?
+    package var from: String?
     /// The SMSC id to route through (`smsc`).
-    public var smsc: String?
+    package var smsc: String?
     /// `dlr-mask` (e.g. 31 for all reports); sent when set.
-    public var dlrMask: Int?
+    package var dlrMask: Int?
     /// `dlr-url`, a template over ``SMSPart/context`` (e.g. `http://ecc:8080/v1/sms/dlr?id={{id}}&s=%d`);
     /// Kannel's `%` escapes pass through.
-    public var dlrURL: NotificationTemplate?
+    package var dlrURL: NotificationTemplate?
     /// eccd's per-receiver secret for its delivery-report callback (`dlr_secret`): appended to the rendered
     /// `dlr-url` as `secret=…`; `/v1/notify/dlr` refuses a report without it.
-    public var dlrSecret: String?
-    public var http: HTTPTransport
+    package var dlrSecret: String?
+    package var http: HTTPTransport
 
-    public init(
+    package init(
         url: String, username: String, password: String, from: String? = nil, smsc: String? = nil,
         dlrMask: Int? = nil, dlrURL: NotificationTemplate? = nil, dlrSecret: String? = nil,
         http: HTTPTransport = HTTPTransport()
@@ -45,7 +45,7 @@ public struct KannelGateway: Sendable {
     }
 
     /// The request URL for one part.
-    public func requestURL(_ part: SMSPart) -> String {
+    package func requestURL(_ part: SMSPart) -> String {
         var q: [(String, String)] = [("username", username), ("password", password)]
         if let from { q.append(("from", from)) }
         q += [("to", part.to), ("text", part.text), ("charset", "UTF-8")]
@@ -61,7 +61,7 @@ public struct KannelGateway: Sendable {
         return url + (url.contains("?") ? "&" : "?") + query
     }
 
-    public func send(_ part: SMSPart) -> DeliveryResult {
+    package func send(_ part: SMSPart) -> DeliveryResult {
         HTTPTransport.classify(http.request(method: "GET", url: requestURL(part)), what: "Kannel")
     }
 }
@@ -70,23 +70,23 @@ public struct KannelGateway: Sendable {
 /// A response is a success when its status is in `success.statuses` and the body passes the optional
 /// `body_contains` / `body_matches` checks; a 2xx that fails them is permanent (the gateway rejected the
 /// message), any other status is classified as for every HTTP service.
-public struct HTTPSMSGateway: Sendable {
+package struct HTTPSMSGateway: Sendable {
     /// What counts as accepted.
-    public struct SuccessRule: Sendable {
-        public var statuses: [Int]
-        public var bodyContains: String?
+    package struct SuccessRule: Sendable {
+        package var statuses: [Int]
+        package var bodyContains: String?
         /// A regular expression that must match somewhere in the body: the gateway's answer is outside input,
         /// so it runs on RE2 (linear time, the syntax of rules' regexes), compiled once at load.
-        public var bodyMatches: Pattern?
+        package var bodyMatches: Pattern?
 
-        public init(statuses: [Int] = [200, 201, 202, 204], bodyContains: String? = nil, bodyMatches: Pattern? = nil) {
+        package init(statuses: [Int] = [200, 201, 202, 204], bodyContains: String? = nil, bodyMatches: Pattern? = nil) {
             self.statuses = statuses
             self.bodyContains = bodyContains
             self.bodyMatches = bodyMatches
         }
 
         /// Nil when `body` passes, else why not.
-        public func failure(status: Int, body: String) -> String? {
+        package func failure(status: Int, body: String) -> String? {
             if !statuses.contains(status) { return "status \(status) is not one of \(statuses)" }
             if let c = bodyContains, !body.contains(c) { return "the body does not contain '\(c)'" }
             if let pattern = bodyMatches, !pattern.matches(body) {
@@ -96,17 +96,17 @@ public struct HTTPSMSGateway: Sendable {
         }
     }
 
-    public var method: String
+    package var method: String
     /// URL template (values percent-encoded).
-    public var url: NotificationTemplate
+    package var url: NotificationTemplate
     /// Header name and value template (values not escaped).
-    public var headers: [(name: String, value: NotificationTemplate)]
+    package var headers: [(name: String, value: NotificationTemplate)]
     /// Body template (values escaped for the body's Content-Type: JSON, form or none); nil = no body.
-    public var body: NotificationTemplate?
-    public var success: SuccessRule
-    public var http: HTTPTransport
+    package var body: NotificationTemplate?
+    package var success: SuccessRule
+    package var http: HTTPTransport
 
-    public init(
+    package init(
         method: String = "POST", url: NotificationTemplate, headers: [(name: String, value: NotificationTemplate)] = [],
         body: NotificationTemplate? = nil, success: SuccessRule = SuccessRule(), http: HTTPTransport = HTTPTransport()
     ) {
@@ -119,7 +119,7 @@ public struct HTTPSMSGateway: Sendable {
     }
 
     /// The escaping a body template needs for its request's `Content-Type`.
-    public static func bodyEscaping(contentType: String?) -> NotificationTemplate.Escaping {
+    package static func bodyEscaping(contentType: String?) -> NotificationTemplate.Escaping {
         let t = (contentType ?? "").lowercased()
         if t.contains("json") { return .json }
         // With no Content-Type libcurl sends a body as a form; values are escaped for one (an alarm summary
@@ -128,7 +128,7 @@ public struct HTTPSMSGateway: Sendable {
         return .text
     }
 
-    public func send(_ part: SMSPart) -> DeliveryResult {
+    package func send(_ part: SMSPart) -> DeliveryResult {
         let ctx = part.context
         let target = url.render(ctx)
         // One line per header whatever the alarm's text holds (no header injection through CR/LF).

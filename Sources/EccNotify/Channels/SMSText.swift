@@ -1,5 +1,5 @@
 /// SMS text rules: the GSM 03.38 default alphabet, UCS-2, and splitting a text into parts.
-public enum SMSText {
+package enum SMSText {
     /// The GSM 03.38 basic character set (without ESC), one septet each.
     static let basic: Set<Unicode.Scalar> = Set(
         ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -8,25 +8,25 @@ public enum SMSText {
     static let extended: Set<Unicode.Scalar> = Set("^{}\\[~]|€\u{0C}".unicodeScalars)
 
     /// How a text is encoded on the air.
-    public enum Coding: Sendable, Hashable {
+    package enum Coding: Sendable, Hashable {
         /// GSM 03.38 7-bit default alphabet: 160 septets in one SMS, 153 per part of a long one.
         case gsm7
         /// UCS-2: 70 UTF-16 code units in one SMS, 67 per part.
         case ucs2
 
         /// Characters of one single SMS.
-        public var single: Int { self == .gsm7 ? 160 : 70 }
+        package var single: Int { self == .gsm7 ? 160 : 70 }
         /// Characters per part of a multipart SMS (the rest is the concatenation header).
-        public var multipart: Int { self == .gsm7 ? 153 : 67 }
+        package var multipart: Int { self == .gsm7 ? 153 : 67 }
     }
 
     /// GSM-7 when every character is in the default alphabet (basic set or extension table).
-    public static func coding(_ text: String) -> Coding {
+    package static func coding(_ text: String) -> Coding {
         text.unicodeScalars.allSatisfy { basic.contains($0) || extended.contains($0) } ? .gsm7 : .ucs2
     }
 
     /// Septets (GSM-7) or UTF-16 code units (UCS-2) that `text` takes.
-    public static func length(_ text: String, _ coding: Coding) -> Int {
+    package static func length(_ text: String, _ coding: Coding) -> Int {
         switch coding {
         case .gsm7: text.unicodeScalars.reduce(0) { $0 + (extended.contains($1) ? 2 : 1) }
         case .ucs2: text.utf16.count
@@ -37,7 +37,7 @@ public enum SMSText {
     /// (GSM-7) or 67 (UCS-2) characters, each starting with `(i/n) ` when `numbered` (counted within the
     /// limit). Breaks at the last space of a part when there is one in its second half, otherwise between
     /// characters (never inside a character, so never inside a surrogate pair or an ESC sequence).
-    public static func split(_ text: String, numbered: Bool = true) -> [String] {
+    package static func split(_ text: String, numbered: Bool = true) -> [String] {
         let coding = coding(text)
         if length(text, coding) <= coding.single { return [text] }
         var guess = 1

@@ -11,25 +11,25 @@ import Foundation
 /// body it read, compares in constant time, and refuses timestamps more than a few minutes from its clock
 /// (against replays); `Idempotency-Key` (the message id, the same on every retry) lets it drop duplicates.
 /// For example: `printf '%s.%s' "$T" "$BODY" | openssl dgst -sha256 -hmac "$SECRET"`.
-public struct WebhookChannel: Channel {
+package struct WebhookChannel: Channel {
     /// The body's shape.
-    public enum Format: String, Sendable, Hashable, CaseIterable {
+    package enum Format: String, Sendable, Hashable, CaseIterable {
         /// ECC's JSON: id, kind, receiver, route, group, alarms, held, created_at.
         case ecc
         /// Alertmanager's webhook payload, version 4.
         case alertmanager
     }
 
-    public var url: String
-    public var format: Format
-    public var secret: [UInt8]?
+    package var url: String
+    package var format: Format
+    package var secret: [UInt8]?
     /// Extra request headers (name, value), sent after ECC's own.
-    public var headers: [(name: String, value: String)]
+    package var headers: [(name: String, value: String)]
     /// `externalURL` of Alertmanager bodies and the base of `generatorURL` (`…/v1/alarms/ID/why`).
-    public var externalURL: String
-    public var http: HTTPTransport
+    package var externalURL: String
+    package var http: HTTPTransport
 
-    public init(
+    package init(
         url: String, format: Format = .ecc, secret: [UInt8]? = nil, headers: [(name: String, value: String)] = [],
         externalURL: String = "", http: HTTPTransport = HTTPTransport()
     ) {
@@ -41,9 +41,9 @@ public struct WebhookChannel: Channel {
         self.http = http
     }
 
-    public var kind: String { "webhook" }
+    package var kind: String { "webhook" }
 
-    public func deliver(_ message: OutgoingMessage) -> DeliveryResult {
+    package func deliver(_ message: OutgoingMessage) -> DeliveryResult {
         let body = self.body(message)
         let request = requestHeaders(message, body: body, timestamp: Int64(Date().timeIntervalSince1970))
         return HTTPTransport.classify(
@@ -52,7 +52,7 @@ public struct WebhookChannel: Channel {
     }
 
     /// The request headers for `body` signed at `timestamp`.
-    public func requestHeaders(_ message: OutgoingMessage, body: [UInt8], timestamp: Int64)
+    package func requestHeaders(_ message: OutgoingMessage, body: [UInt8], timestamp: Int64)
         -> [(name: String, value: String)]
     {
         var h: [(name: String, value: String)] = [
@@ -68,7 +68,7 @@ public struct WebhookChannel: Channel {
     }
 
     /// Lowercase hex HMAC-SHA256(secret, "TIMESTAMP." + body); empty if libcrypto fails.
-    public static func signature(secret: [UInt8], timestamp: Int64, body: [UInt8]) -> String {
+    package static func signature(secret: [UInt8], timestamp: Int64, body: [UInt8]) -> String {
         let data = Array("\(timestamp).".utf8) + body
         var out = [UInt8](repeating: 0, count: 32)
         let rc = secret.withUnsafeBufferPointer { k in
@@ -83,7 +83,7 @@ public struct WebhookChannel: Channel {
     }
 
     /// The JSON body in the configured format.
-    public func body(_ message: OutgoingMessage) -> [UInt8] {
+    package func body(_ message: OutgoingMessage) -> [UInt8] {
         switch format {
         case .ecc: Self.eccBody(message)
         case .alertmanager: alertmanagerBody(message)
@@ -91,7 +91,7 @@ public struct WebhookChannel: Channel {
     }
 
     /// ECC's body: keys in a fixed order, times RFC 3339 UTC.
-    public static func eccBody(_ message: OutgoingMessage) -> [UInt8] {
+    package static func eccBody(_ message: OutgoingMessage) -> [UInt8] {
         let c = message.content
         var w = JSONWriter()
         w.beginObject()
@@ -148,7 +148,7 @@ public struct WebhookChannel: Channel {
     /// Alertmanager's webhook v4 body. Labels: `alertname` (the rule), `severity`, `host`, `key`, `source`,
     /// `type`, `incident`, and the group's `group_by` values; annotations: `summary`, `count`,
     /// `first_seen`, `last_seen`, `priority`. Maps are written with sorted keys, as Alertmanager does.
-    public func alertmanagerBody(_ message: OutgoingMessage) -> [UInt8] {
+    package func alertmanagerBody(_ message: OutgoingMessage) -> [UInt8] {
         let c = message.content
         let alerts = c.alarms.map { a -> (labels: [String: String], annotations: [String: String], a: AlarmInfo) in
             var labels = c.group

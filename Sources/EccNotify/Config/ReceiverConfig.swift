@@ -5,15 +5,15 @@ import Foundation
 
 /// A receiver's rate limit: a token bucket that fills at `rate` tokens per second up to `burst`; each
 /// message takes one. Parsed from `rate_limit: {rate: 10, per: 1m, burst: 20}`; the dispatcher applies it.
-public struct RateLimit: Sendable, Hashable {
+package struct RateLimit: Sendable, Hashable {
     /// Tokens per second (`rate` / `per`).
-    public var rate: Double
+    package var rate: Double
     /// The bucket's size: how many messages may go out at once after a quiet time.
-    public var burst: Int
+    package var burst: Int
     /// How long held messages wait before one digest lists them (nanoseconds; `digest_after`, default 1m).
-    public var digestAfter: Int64
+    package var digestAfter: Int64
 
-    public init(rate: Double, burst: Int, digestAfter: Int64 = 60_000_000_000) {
+    package init(rate: Double, burst: Int, digestAfter: Int64 = 60_000_000_000) {
         self.rate = rate
         self.burst = burst
         self.digestAfter = digestAfter
@@ -21,17 +21,17 @@ public struct RateLimit: Sendable, Hashable {
 }
 
 /// A configured receiver: its name, how it delivers, where it was defined.
-public struct ReceiverDefinition: Sendable {
+package struct ReceiverDefinition: Sendable {
     /// Unique among receivers; routes and escalation policies name it.
-    public var name: String
+    package var name: String
     /// `EmailChannel`, `SMSChannel` or `WebhookChannel`.
-    public var channel: any Channel
+    package var channel: any Channel
     /// Where the receiver's entry starts in the config file.
-    public var location: SourceLocation
+    package var location: SourceLocation
     /// `rate_limit:` (nil = none). DISPATCHER: consume this.
-    public var rateLimit: RateLimit?
+    package var rateLimit: RateLimit?
 
-    public init(name: String, channel: any Channel, location: SourceLocation, rateLimit: RateLimit? = nil) {
+    package init(name: String, channel: any Channel, location: SourceLocation, rateLimit: RateLimit? = nil) {
         self.name = name
         self.channel = channel
         self.location = location
@@ -75,30 +75,30 @@ public struct ReceiverDefinition: Sendable {
 ///   `connect_timeout`, `timeout` (default 10s).
 ///
 /// Templates are compiled at load; a syntax error is reported at the template's value (or in its file).
-public struct NotifyConfig: Sendable, Equatable {
+package struct NotifyConfig: Sendable, Equatable {
     /// In file order.
-    public var receivers: [ReceiverDefinition]
+    package var receivers: [ReceiverDefinition]
     /// `external_url`.
-    public var externalURL: String
+    package var externalURL: String
     /// `retry`: how temporary failures are retried.
-    public var retry = RetryPolicy()
+    package var retry = RetryPolicy()
 
-    public init(receivers: [ReceiverDefinition] = [], externalURL: String = "") {
+    package init(receivers: [ReceiverDefinition] = [], externalURL: String = "") {
         self.receivers = receivers
         self.externalURL = externalURL
     }
 
     /// The receiver called `name`.
-    public func receiver(_ name: String) -> ReceiverDefinition? { receivers.first { $0.name == name } }
+    package func receiver(_ name: String) -> ReceiverDefinition? { receivers.first { $0.name == name } }
 
     /// Equal when they define the same receivers (by name, in order), retries and external URL.
-    public static func == (a: NotifyConfig, b: NotifyConfig) -> Bool {
+    package static func == (a: NotifyConfig, b: NotifyConfig) -> Bool {
         a.receivers.map(\.name) == b.receivers.map(\.name) && a.retry == b.retry && a.externalURL == b.externalURL
     }
 
     /// Every receiver the rules' routes and escalation policies name that is not defined here, as
     /// `file:line:column` errors (eccd refuses such rules at start and on reload).
-    public func unknownReceivers(in rules: RuleSet) -> [ConfigError] {
+    package func unknownReceivers(in rules: RuleSet) -> [ConfigError] {
         let known = Set(receivers.map(\.name))
         var seen = Set<String>()
         var out: [ConfigError] = []
@@ -115,7 +115,7 @@ public struct NotifyConfig: Sendable, Equatable {
 
     /// Parses the `notify:` mapping strictly: unknown keys, missing required keys, bad values, template
     /// syntax errors and duplicate receiver names are errors at their position.
-    public static func parseNotify(_ v: YAMLValue) throws(ConfigError) -> NotifyConfig {
+    package static func parseNotify(_ v: YAMLValue) throws(ConfigError) -> NotifyConfig {
         let m = try v.mapping("notify", known: ["external_url", "smtp", "kannel", "receivers", "retry"])
         var out = NotifyConfig()
         if let r = m["retry"] {
@@ -171,7 +171,7 @@ public struct NotifyConfig: Sendable, Equatable {
     }
 
     /// The largest `rate` and `burst` of a rate limit.
-    public static let maxRateLimit = 1_000_000
+    package static let maxRateLimit = 1_000_000
 
     /// `rate_limit: {rate: 10, per: 1m, burst: 20}`.
     static func rateLimit(_ v: YAMLValue, _ name: String) throws(ConfigError) -> RateLimit {

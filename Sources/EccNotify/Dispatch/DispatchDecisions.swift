@@ -5,23 +5,23 @@ import EccCore
 /// escalation stops, whether a receiver's rate limit lets a message go, and what a digest lists. The
 /// dispatcher (EccDaemon/Notify) reads the outbox, calls these, and writes what they return in the same
 /// transaction; they are tested without SQLite (`DispatchDecisionsTests`).
-public enum DispatchDecisions {
+package enum DispatchDecisions {
     /// A due group's messages: for each receiver of its route, one `firing` message listing every firing
     /// alarm when some are new or changed, and one `resolved` message for the alarms that cleared; then
     /// when the group may speak again and when it repeats.
-    public struct GroupFlush: Sendable, Equatable {
-        public var messages: [MessageContent]
+    package struct GroupFlush: Sendable, Equatable {
+        package var messages: [MessageContent]
         /// `group_interval`: the group speaks again no sooner.
-        public var interval: Int64
+        package var interval: Int64
         /// When its firing alarms are told again (`repeat_interval`; nil: never).
-        public var repeatAt: EventTime?
+        package var repeatAt: EventTime?
     }
 
     /// How often a group of a route no longer in the rules is looked at again.
-    public static let orphanInterval: Int64 = 300_000_000_000
+    package static let orphanInterval: Int64 = 300_000_000_000
 
     /// The flush of group `labels` of `route` (nil: the route is no longer in the rules, nothing is sent).
-    public static func flush(
+    package static func flush(
         _ route: Route?, named name: String, labels: [String: String], changed: Bool, firing: [AlarmInfo],
         resolved: [AlarmInfo], at now: EventTime
     ) -> GroupFlush {
@@ -46,7 +46,7 @@ public enum DispatchDecisions {
 
     /// A group's repeat: its firing alarms told again to every receiver, and the next repeat (none when the
     /// route is gone or no longer repeats).
-    public static func `repeat`(
+    package static func `repeat`(
         _ route: Route?, named name: String, labels: [String: String], firing: [AlarmInfo], at now: EventTime
     ) -> (messages: [MessageContent], next: EventTime?) {
         guard let route, route.repeatInterval > 0 else { return ([], nil) }
@@ -57,7 +57,7 @@ public enum DispatchDecisions {
     }
 
     /// What a due escalation step comes to.
-    public enum EscalationStep: Sendable, Equatable {
+    package enum EscalationStep: Sendable, Equatable {
         /// The escalation ends without a message, for this reason.
         case stop(String)
         /// These messages go out; `nextAt` nil ends the escalation (`reason` says why).
@@ -65,17 +65,17 @@ public enum DispatchDecisions {
     }
 
     /// Where an escalation stands when its step `step` (0-based) is due.
-    public struct Escalation: Sendable, Equatable {
-        public var policy: String
-        public var step: Int
-        public var startedAt: EventTime
+    package struct Escalation: Sendable, Equatable {
+        package var policy: String
+        package var step: Int
+        package var startedAt: EventTime
         /// The alarm now (nil: gone).
-        public var alarm: AlarmInfo?
-        public var incidentID: Int64?
-        public var incidentState: IncidentState?
-        public var incidentAcknowledgedAt: EventTime?
+        package var alarm: AlarmInfo?
+        package var incidentID: Int64?
+        package var incidentState: IncidentState?
+        package var incidentAcknowledgedAt: EventTime?
 
-        public init(
+        package init(
             policy: String, step: Int, startedAt: EventTime, alarm: AlarmInfo?, incidentID: Int64? = nil,
             incidentState: IncidentState? = nil, incidentAcknowledgedAt: EventTime? = nil
         ) {
@@ -93,7 +93,7 @@ public enum DispatchDecisions {
     /// cleared, the incident ended, or it was acknowledged after the escalation started (one acknowledged
     /// before, as one whose resolution target is missed usually is, still escalates); otherwise the step's
     /// receivers are told and the next step is timed from the start.
-    public static func escalate(_ e: Escalation, policy: EscalationPolicy?, at now: EventTime) -> EscalationStep {
+    package static func escalate(_ e: Escalation, policy: EscalationPolicy?, at now: EventTime) -> EscalationStep {
         guard let policy, e.step < policy.steps.count else {
             return .stop("escalation policy '\(e.policy)' is no longer in the rules")
         }
@@ -116,18 +116,18 @@ public enum DispatchDecisions {
 
     /// A receiver's token bucket (its `rate_limit`): it fills at `rate` per second up to `burst`; a message
     /// takes one token, and one that finds none is held for the digest.
-    public struct TokenBucket: Sendable, Equatable {
-        public var tokens: Double
-        public var at: Int64
+    package struct TokenBucket: Sendable, Equatable {
+        package var tokens: Double
+        package var at: Int64
 
         /// A full bucket at `now`.
-        public init(_ limit: RateLimit, at now: EventTime) {
+        package init(_ limit: RateLimit, at now: EventTime) {
             tokens = Double(limit.burst)
             at = now.nanoseconds
         }
 
         /// Refills for the time since the last take, then takes a token if there is one.
-        public mutating func take(_ limit: RateLimit, at now: EventTime) -> Bool {
+        package mutating func take(_ limit: RateLimit, at now: EventTime) -> Bool {
             let elapsed = Double(max(0, now.nanoseconds - at)) / 1e9
             tokens = min(Double(limit.burst), tokens + elapsed * limit.rate)
             at = now.nanoseconds
@@ -138,15 +138,15 @@ public enum DispatchDecisions {
     }
 
     /// Most held messages a digest lists; it says how many it stands for.
-    public static let digestListed = 500
+    package static let digestListed = 500
 
     /// Whether `receiver`'s held messages, the oldest held since `oldest`, are due as a digest.
-    public static func digestDue(_ limit: RateLimit?, oldest: EventTime, at now: EventTime) -> Bool {
+    package static func digestDue(_ limit: RateLimit?, oldest: EventTime, at now: EventTime) -> Bool {
         now.nanoseconds - oldest.nanoseconds >= (limit?.digestAfter ?? 60_000_000_000)
     }
 
     /// The digest for `receiver` listing `held` (the first ``digestListed``; `total` is how many were held).
-    public static func digest(receiver: String, held: [HeldMessage], total: Int, at now: EventTime) -> MessageContent {
+    package static func digest(receiver: String, held: [HeldMessage], total: Int, at now: EventTime) -> MessageContent {
         var content = MessageContent(
             kind: .digest, receiver: receiver, held: Array(held.prefix(digestListed)), createdAt: now)
         content.heldTotal = total

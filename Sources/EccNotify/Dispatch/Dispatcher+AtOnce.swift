@@ -37,7 +37,7 @@ extension Dispatcher {
     static let maxAtOnce = 256
 
     /// Sends the notifying changes of eccd's own alarms among `changes` at once (others are ignored).
-    public func sendAtOnce(_ changes: [AlarmChange]) {
+    package func sendAtOnce(_ changes: [AlarmChange]) {
         let book = routes()
         let now = clock.now()
         var forgotten: [AtOnce] = []
@@ -218,5 +218,5 @@ extension Dispatcher {
     }
 
     /// Messages sent (or being sent) at once and not yet recorded in the outbox.
-    public var unrecordedAtOnce: Int { state.withLock { $0.atOnce.count } }
+    package var unrecordedAtOnce: Int { state.withLock { $0.atOnce.count } }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// Sends what the outbox holds: turns due groups, repeats and escalation steps into messages, applies
 /// each receiver's rate limit (held messages go out as one digest), delivers on one serial queue per
 /// receiver, records every attempt and reschedules temporary failures. Runs on its own thread.
-public final class Dispatcher: Sendable {
+package final class Dispatcher: Sendable {
     package let outbox: Outbox
     package let receivers: [String: ReceiverDefinition]
     let routes: @Sendable () -> RouteBook
@@ -22,7 +22,7 @@ public final class Dispatcher: Sendable {
     let wake = DispatchSemaphore(value: 0)
     private let thread = Mutex<DedicatedThread?>(nil)
     /// How a message's turn ended, as counted (`ecc_notifications_total{result}` and `eccctl status`).
-    public enum Tally: String, Sendable, Hashable, CaseIterable {
+    package enum Tally: String, Sendable, Hashable, CaseIterable {
         case sent
         /// A temporary failure, tried again later.
         case retried
@@ -70,7 +70,7 @@ public final class Dispatcher: Sendable {
     /// at most one send per receiver (the queued ones return unsent and stay in the outbox).
     static let maxInFlight = 4
 
-    public init(
+    package init(
         outbox: Outbox, receivers: [ReceiverDefinition], routes: @escaping @Sendable () -> RouteBook,
         clock: any EccCore.Clock, retry: RetryPolicy = RetryPolicy(), logger: Logger,
         onHealth: @escaping @Sendable (Bool, String) -> Void = { _, _ in }
@@ -92,7 +92,7 @@ public final class Dispatcher: Sendable {
     }
 
     /// Starts the dispatcher thread.
-    public func start() {
+    package func start() {
         state.withLock { $0.running = true }
         let t = DedicatedThread(name: "ecc-notify") { [self] in run() }
         thread.withLock { $0 = t }
@@ -100,7 +100,7 @@ public final class Dispatcher: Sendable {
 
     /// Stops after the current round; messages being sent finish first (bounded by their timeouts), the
     /// rest stay in the outbox for the next start.
-    public func stop() async {
+    package func stop() async {
         let running = state.withLock { s -> Bool in
             s.stopping = true
             return s.running
@@ -111,7 +111,7 @@ public final class Dispatcher: Sendable {
     }
 
     /// Wakes the dispatcher (a test message was queued).
-    public func poke() { wake.signal() }
+    package func poke() { wake.signal() }
 
     private func run() {
         logger.info("notification dispatcher started", metadata: ["ecc.receivers": "\(receivers.keys.sorted())"])
@@ -146,7 +146,7 @@ public final class Dispatcher: Sendable {
     }
 
     /// True while the outbox cannot be read or written.
-    public var isOutboxFailing: Bool { state.withLock { $0.firstFailedRound != nil } }
+    package var isOutboxFailing: Bool { state.withLock { $0.firstFailedRound != nil } }
 
     /// A round failed: the first failure is logged, then at most one line a minute, with how many rounds
     /// failed meanwhile; rounds failing for ``outboxAlarmAfter`` raise the self-alarm.
@@ -198,7 +198,7 @@ public final class Dispatcher: Sendable {
 
     /// One round, then waits for the sends it started and records them: tests and benchmarks drive time
     /// with this instead of ``start()``.
-    public func settle(at now: EventTime) {
+    package func settle(at now: EventTime) {
         round(at: now)
         for q in queues.values { q.sync {} }
     }
@@ -317,7 +317,7 @@ public final class Dispatcher: Sendable {
     }
 
     /// Messages sent, retried (temporary failures), failed and held since start, by receiver and result.
-    public var totals: [(receiver: String, result: Tally, count: Int)] {
+    package var totals: [(receiver: String, result: Tally, count: Int)] {
         counters.withLock { c in c.map { ($0.key.receiver, $0.key.result, $0.value) } }
     }
 }

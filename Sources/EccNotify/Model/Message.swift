@@ -2,29 +2,29 @@ import EccCore
 
 /// What a notification says: the content the dispatcher builds from the outbox and a channel renders
 /// through its templates. Plain values, so a message can be stored (JSON) and rendered again unchanged.
-public struct MessageContent: Sendable, Hashable, Codable {
+package struct MessageContent: Sendable, Hashable, Codable {
     /// Why the message goes out.
-    public typealias Kind = NotificationKind
+    package typealias Kind = NotificationKind
 
-    public var kind: Kind
+    package var kind: Kind
     /// The receiver the message is for (its name in eccd.yaml).
-    public var receiver: String
+    package var receiver: String
     /// The route (or escalation policy) that sent it; empty for tests and digests.
-    public var route: String
+    package var route: String
     /// The group's `group_by` values (name → value), for templates and the webhook body.
-    public var group: [String: String]
+    package var group: [String: String]
     /// The alarms the message is about, newest change last.
-    public var alarms: [AlarmInfo]
+    package var alarms: [AlarmInfo]
     /// Escalations: the policy's step (1-based) and the delay it waited.
-    public var escalationStep: Int?
+    package var escalationStep: Int?
     /// Digests: the messages that the rate limit held back, oldest first (at most 500 are listed).
-    public var held: [HeldMessage]
+    package var held: [HeldMessage]
     /// Digests: how many messages it stands for (more than `held` lists when a storm held thousands).
-    public var heldTotal: Int?
+    package var heldTotal: Int?
     /// When the message was made (processing time).
-    public var createdAt: EventTime
+    package var createdAt: EventTime
 
-    public init(
+    package init(
         kind: Kind, receiver: String, route: String = "", group: [String: String] = [:], alarms: [AlarmInfo] = [],
         escalationStep: Int? = nil, held: [HeldMessage] = [], createdAt: EventTime
     ) {
@@ -40,16 +40,16 @@ public struct MessageContent: Sendable, Hashable, Codable {
 }
 
 /// A message a rate limit held back, as a digest lists it.
-public struct HeldMessage: Sendable, Hashable, Codable {
+package struct HeldMessage: Sendable, Hashable, Codable {
     /// The held message's stable id.
-    public var id: String
-    public var kind: MessageContent.Kind
-    public var route: String
+    package var id: String
+    package var kind: MessageContent.Kind
+    package var route: String
     /// One line: the alarm summaries it carried (or its kind when it had none).
-    public var line: String
-    public var createdAt: EventTime
+    package var line: String
+    package var createdAt: EventTime
 
-    public init(id: String, kind: MessageContent.Kind, route: String, line: String, createdAt: EventTime) {
+    package init(id: String, kind: MessageContent.Kind, route: String, line: String, createdAt: EventTime) {
         self.id = id
         self.kind = kind
         self.route = route
@@ -60,17 +60,17 @@ public struct HeldMessage: Sendable, Hashable, Codable {
 
 /// One message handed to a channel: its content and its stable id, which is the same on every attempt
 /// (and after a restart): the e-mail Message-ID, the webhook idempotency key, Kannel's dlr reference.
-public struct OutgoingMessage: Sendable, Hashable {
+package struct OutgoingMessage: Sendable, Hashable {
     /// Stable id, e.g. `ecc-1f3a9c2e-42` (unique across databases: it starts with the store's id).
-    public var id: String
+    package var id: String
     /// 1 for the first attempt.
-    public var attempt: Int
-    public var content: MessageContent
+    package var attempt: Int
+    package var content: MessageContent
     /// Pieces earlier attempts had accepted (keys a channel reported through
     /// ``Channel/deliver(_:accepted:)``, e.g. one SMS part to one number): not to be sent again.
-    public var done: Set<String>
+    package var done: Set<String>
 
-    public init(id: String, attempt: Int, content: MessageContent, done: Set<String> = []) {
+    package init(id: String, attempt: Int, content: MessageContent, done: Set<String> = []) {
         self.id = id
         self.attempt = attempt
         self.content = content
@@ -80,7 +80,7 @@ public struct OutgoingMessage: Sendable, Hashable {
 
 /// A configured receiver's way of delivering: e-mail, SMS, webhook. Called from the dispatcher's threads;
 /// may block (with a bounded timeout) but must never crash on what a server answers.
-public protocol Channel: Sendable {
+package protocol Channel: Sendable {
     /// `email`, `sms`, `webhook` (for logs, metrics and `eccctl notify queue`).
     var kind: String { get }
     /// Renders the message with the receiver's templates and delivers it once.
@@ -92,5 +92,5 @@ public protocol Channel: Sendable {
 
 extension Channel {
     /// Channels that send a message in one piece have nothing to report.
-    public func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult { deliver(message) }
+    package func deliver(_ message: OutgoingMessage, accepted: (String) -> Void) -> DeliveryResult { deliver(message) }
 }

@@ -1,9 +1,9 @@
 /// The default templates: what an operator reads at 3 a.m. Each is a Mustache template over
 /// ``TemplateContext``; receivers override any of them.
-public enum DefaultTemplates {
+package enum DefaultTemplates {
     /// `[ECC] CRITICAL: Interface Gi0/1 down on core1 (+2 more)`, `[ECC] RESOLVED: …`,
     /// `[ECC] ESCALATION step 2: …`, `[ECC] Digest: 37 notifications held by the rate limit`.
-    public static let subject = """
+    package static let subject = """
         [ECC] {{status}}: {{#isDigest}}{{heldCount}} notifications held by the rate limit{{/isDigest}}\
         {{^isDigest}}{{#firstAlarm}}{{headline}}{{/firstAlarm}}{{^hasAlarms}}{{#isTest}}test message for \
         receiver {{receiver}}{{/isTest}}{{^isTest}}{{kind}} notification{{/isTest}}{{/hasAlarms}}\
@@ -11,7 +11,7 @@ public enum DefaultTemplates {
         """
 
     /// The plain-text body: one block per alarm, or the held messages of a digest.
-    public static let text = """
+    package static let text = """
         {{#isDigest}}
         The rate limit of receiver {{receiver}} held back {{heldCount}} notifications:
 
@@ -46,7 +46,7 @@ public enum DefaultTemplates {
         """
 
     /// The HTML body: the same content as a table (every value HTML-escaped).
-    public static let html = """
+    package static let html = """
         <!DOCTYPE html>
         <html><head><meta charset="utf-8"><title>ECC {{status}}</title></head>
         <body style="font-family: sans-serif; font-size: 14px;">
@@ -77,7 +77,7 @@ public enum DefaultTemplates {
         """
 
     /// `CRIT core1: Interface Gi0/1 down (inc #12 P1)`; `OK core1: …` when resolved.
-    public static let sms = """
+    package static let sms = """
         {{#isDigest}}ECC DIGEST: {{heldCount}} notifications held for {{receiver}}{{/isDigest}}\
         {{^isDigest}}{{smsTag}} {{#firstAlarm}}{{#hasHost}}{{host}}: {{/hasHost}}{{summary}}\
         {{#hasIncident}} (inc #{{incident}} P{{priority}}){{/hasIncident}}{{/firstAlarm}}\

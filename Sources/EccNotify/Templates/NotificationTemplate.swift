@@ -2,9 +2,9 @@ import Mustache
 
 /// A compiled Mustache template with the escaping its output needs. Compiled once (at config load);
 /// rendering is thread-safe.
-public struct NotificationTemplate: Sendable {
+package struct NotificationTemplate: Sendable {
     /// How `{{name}}` escapes values (`{{{name}}}` never escapes).
-    public enum Escaping: String, Sendable, Hashable {
+    package enum Escaping: String, Sendable, Hashable {
         /// No escaping: subjects, text bodies, SMS.
         case text = "TEXT"
         /// HTML: `<`, `>`, `&`, `"`, `'`.
@@ -16,20 +16,20 @@ public struct NotificationTemplate: Sendable {
     }
 
     /// A template syntax error: its position within the template text (1-based).
-    public struct SyntaxError: Error, Sendable, CustomStringConvertible {
-        public var line: Int
-        public var column: Int
-        public var message: String
-        public var description: String { "template line \(line) column \(column): \(message)" }
+    package struct SyntaxError: Error, Sendable, CustomStringConvertible {
+        package var line: Int
+        package var column: Int
+        package var message: String
+        package var description: String { "template line \(line) column \(column): \(message)" }
     }
 
     /// The template's source as written.
-    public let source: String
-    public let escaping: Escaping
+    package let source: String
+    package let escaping: Escaping
     private let template: MustacheTemplate
 
     /// Compiles `source`; a syntax error says where.
-    public init(_ source: String, escaping: Escaping) throws(SyntaxError) {
+    package init(_ source: String, escaping: Escaping) throws(SyntaxError) {
         _ = Self.registered
         self.source = source
         self.escaping = escaping
@@ -46,7 +46,7 @@ public struct NotificationTemplate: Sendable {
     }
 
     /// Renders with a context from ``TemplateContext``.
-    public func render(_ context: [String: Any]) -> String { template.render(context) }
+    package func render(_ context: [String: Any]) -> String { template.render(context) }
 
     private static func describe(_ e: any Error) -> String {
         guard let m = e as? MustacheTemplate.Error else {

@@ -16,9 +16,9 @@ import EccCore
 /// `isWarning`, `isInfo`, `isActive`, `isCleared`, `summary`, `host`, `hasHost`, `source`, `type`,
 /// `headline` (`Interface Gi0/1 down on core1`), `firstSeen`, `lastSeen`, `clearedAt`, `hasClearedAt`,
 /// `count`, `incident`, `priority`, `hasIncident`, `incidentLabel` (`incident #12 P1`).
-public enum TemplateContext {
+package enum TemplateContext {
     /// The context of one message.
-    public static func make(_ message: OutgoingMessage) -> [String: Any] {
+    package static func make(_ message: OutgoingMessage) -> [String: Any] {
         let c = message.content
         let alarms = c.alarms.enumerated().map { alarm($0.element, index: $0.offset + 1) }
         var ctx: [String: Any] = [
@@ -105,7 +105,7 @@ public enum TemplateContext {
     }
 
     /// RFC 3339 in UTC to the second: `2026-12-03T10:00:00Z`.
-    public static func time(_ t: EventTime) -> String {
+    package static func time(_ t: EventTime) -> String {
         let full = RFC3339.format(t)
         guard let dot = full.firstIndex(of: ".") else { return full }
         return String(full[..<dot]) + "Z"

@@ -2,17 +2,17 @@ import EccCore
 import Foundation
 
 /// One HTTP(S) request with libcurl. Blocking; safe to call from several threads at once.
-public struct HTTPTransport: Sendable {
+package struct HTTPTransport: Sendable {
     /// A CA bundle for the server's certificate (nil = the system's).
-    public var caFile: String?
+    package var caFile: String?
     /// Verify the server's certificate and name.
-    public var verify: Bool
+    package var verify: Bool
     /// Connect timeout in nanoseconds.
-    public var connectTimeout: Int64
+    package var connectTimeout: Int64
     /// Whole-request timeout in nanoseconds.
-    public var timeout: Int64
+    package var timeout: Int64
 
-    public init(
+    package init(
         caFile: String? = nil, verify: Bool = true, connectTimeout: Int64 = 10_000_000_000,
         timeout: Int64 = 30_000_000_000
     ) {
@@ -23,46 +23,46 @@ public struct HTTPTransport: Sendable {
     }
 
     /// What the server answered.
-    public struct Response: Sendable, Hashable {
-        public var status: Int
+    package struct Response: Sendable, Hashable {
+        package var status: Int
         /// Headers of the final response in order (names as sent).
-        public var headers: [(name: String, value: String)]
-        public var body: [UInt8]
+        package var headers: [(name: String, value: String)]
+        package var body: [UInt8]
 
-        public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+        package init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
             self.status = status
             self.headers = headers
             self.body = body
         }
 
         /// The body as UTF-8 text (invalid bytes replaced).
-        public var text: String { String(decoding: body, as: UTF8.self) }
+        package var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The first header called `name` (case-insensitive).
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
 
-        public static func == (a: Response, b: Response) -> Bool {
+        package static func == (a: Response, b: Response) -> Bool {
             a.status == b.status && a.body == b.body && a.headers.map(\.name) == b.headers.map(\.name)
                 && a.headers.map(\.value) == b.headers.map(\.value)
         }
 
-        public func hash(into h: inout Hasher) {
+        package func hash(into h: inout Hasher) {
             h.combine(status)
             h.combine(body)
         }
     }
 
     /// Why no response came.
-    public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
         /// Retrying cannot help (malformed URL, a scheme other than http/https).
-        public var permanent: Bool
-        public var description: String
+        package var permanent: Bool
+        package var description: String
     }
 
     /// Sends one request; a response with any status is a success here (see ``classify(_:)``).
-    public func request(
+    package func request(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil
     ) -> Result<Response, Failure> {
         guard let t = CurlTransfer() else {
@@ -104,7 +104,7 @@ public struct HTTPTransport: Sendable {
 
     /// 2xx delivered; 408, 425, 429 and 5xx temporary; other statuses permanent; transport failures
     /// temporary unless retrying cannot help. `what` names the service for the message.
-    public static func classify(_ result: Result<Response, Failure>, what: String = "HTTP") -> DeliveryResult {
+    package static func classify(_ result: Result<Response, Failure>, what: String = "HTTP") -> DeliveryResult {
         switch result {
         case .failure(let f): return f.permanent ? .permanent(f.description) : .temporary(f.description)
         case .success(let r): return classify(status: r.status, body: r.text, what: what)
@@ -112,7 +112,7 @@ public struct HTTPTransport: Sendable {
     }
 
     /// The status-based classification, with the body's start in the detail.
-    public static func classify(status: Int, body: String, what: String = "HTTP") -> DeliveryResult {
+    package static func classify(status: Int, body: String, what: String = "HTTP") -> DeliveryResult {
         let detail = "\(what) \(status)" + (body.isEmpty ? "" : ": " + excerpt(body))
         switch status {
         case 200..<300: return .delivered(detail: detail)
@@ -122,7 +122,7 @@ public struct HTTPTransport: Sendable {
     }
 
     /// The start of a body on one line, for messages and logs.
-    public static func excerpt(_ body: String, limit: Int = 200) -> String {
+    package static func excerpt(_ body: String, limit: Int = 200) -> String {
         let flat = body.split(whereSeparator: \.isNewline).joined(separator: " ")
         return flat.count > limit ? String(flat.prefix(limit)) + "…" : flat
     }
@@ -130,7 +130,7 @@ public struct HTTPTransport: Sendable {
     /// The URL as logs and the outbox show it: scheme, host and port only. Kannel's sendsms takes its
     /// password as a query parameter, webhook URLs often carry a token in the path, and an SMTP URL may
     /// hold user and password: none of it may reach a log line or `eccctl notify queue`.
-    public static func redacted(_ url: String) -> String {
+    package static func redacted(_ url: String) -> String {
         guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return "(a URL)" }
         let port = c.port.map { ":\($0)" } ?? ""
         let rest = (c.path.isEmpty || c.path == "/") && c.query == nil ? "" : "/…"

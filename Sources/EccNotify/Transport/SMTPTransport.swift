@@ -2,9 +2,9 @@ import EccCore
 
 /// Sends one message over SMTP with libcurl: STARTTLS (required or opportunistic) or implicit TLS, AUTH,
 /// several recipients. Blocking; safe to call from several threads at once (one easy handle per call).
-public struct SMTPTransport: Sendable {
+package struct SMTPTransport: Sendable {
     /// How `smtp://` URLs use TLS (`smtps://` is always implicit TLS).
-    public enum TLSMode: String, Sendable, Hashable, CaseIterable {
+    package enum TLSMode: String, Sendable, Hashable, CaseIterable {
         /// STARTTLS is required: the message is not sent in clear text (CURLUSESSL_ALL).
         case starttls
         /// STARTTLS when the server offers it (CURLUSESSL_TRY).
@@ -14,27 +14,27 @@ public struct SMTPTransport: Sendable {
     }
 
     /// Forces an AUTH mechanism (libcurl otherwise picks the best the server offers).
-    public enum AuthMechanism: String, Sendable, Hashable, CaseIterable {
+    package enum AuthMechanism: String, Sendable, Hashable, CaseIterable {
         case plain = "PLAIN"
         case login = "LOGIN"
     }
 
     /// `smtp://host:port` or `smtps://host:port`.
-    public var url: String
-    public var tls: TLSMode
-    public var username: String?
-    public var password: String?
-    public var auth: AuthMechanism?
+    package var url: String
+    package var tls: TLSMode
+    package var username: String?
+    package var password: String?
+    package var auth: AuthMechanism?
     /// A CA bundle for the server's certificate (nil = the system's).
-    public var caFile: String?
+    package var caFile: String?
     /// Verify the server's certificate and name.
-    public var verify: Bool
+    package var verify: Bool
     /// Connect timeout in nanoseconds.
-    public var connectTimeout: Int64
+    package var connectTimeout: Int64
     /// Whole-transaction timeout in nanoseconds.
-    public var timeout: Int64
+    package var timeout: Int64
 
-    public init(
+    package init(
         url: String, tls: TLSMode = .starttls, username: String? = nil, password: String? = nil,
         auth: AuthMechanism? = nil, caFile: String? = nil, verify: Bool = true,
         connectTimeout: Int64 = 10_000_000_000, timeout: Int64 = 30_000_000_000
@@ -53,7 +53,7 @@ public struct SMTPTransport: Sendable {
     /// Sends `message` (RFC 5322 bytes, CRLF line ends) from `from` to every address in `recipients`
     /// (bare addresses, e.g. `noc@example.com`). Every recipient must be accepted: one refused recipient
     /// fails the whole transaction (as SMTP reports it: 4xx temporary, 5xx permanent).
-    public func send(from: String, recipients: [String], message: [UInt8]) -> DeliveryResult {
+    package func send(from: String, recipients: [String], message: [UInt8]) -> DeliveryResult {
         guard !recipients.isEmpty else { return .permanent("no recipients") }
         guard let t = CurlTransfer() else { return .temporary("libcurl could not make a transfer handle") }
         t.url(url)

@@ -4,8 +4,8 @@ import EccYAML
 /// Configuration items to import into the incident store (`eccctl cis import FILE`): a YAML list of
 /// `- ci: name` entries (as in rule files: `parent` and any other attributes), or a CSV file whose
 /// header starts with the item's name column (`ci` or `name`), then `parent` and attributes.
-public enum CMDBFile {
-    public static func parse(_ text: String, file: String) throws(ConfigErrors) -> [CMDB.Item] {
+package enum CMDBFile {
+    package static func parse(_ text: String, file: String) throws(ConfigErrors) -> [CMDB.Item] {
         if file.lowercased().hasSuffix(".csv") {
             do {
                 let table = try ContextParser.csvTable(name: "cis", text: text, file: file)

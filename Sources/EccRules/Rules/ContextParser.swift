@@ -3,28 +3,28 @@ import EccYAML
 import Foundation
 
 /// The `- engine: settings` entry: lateness and what to do with history (see ``HistoryPolicy``).
-public struct EngineSettings: Sendable, Equatable {
-    public var lateness: Int64?
-    public var history = HistoryPolicy()
+package struct EngineSettings: Sendable, Equatable {
+    package var lateness: Int64?
+    package var history = HistoryPolicy()
 
-    public init() {}
+    package init() {}
 }
 
 /// Everything one rule file holds.
-public struct RuleFileContents: Sendable {
-    public var rules: [Rule] = []
-    public var transforms: [Transform] = []
-    public var tables: [LookupTable] = []
-    public var cis: [CMDB.Item] = []
-    public var inhibitions: [Inhibition] = []
-    public var maintenance: [MaintenanceWindow] = []
-    public var routes: [Route] = []
-    public var escalations: [EscalationPolicy] = []
-    public var parsers: [LineParser] = []
+package struct RuleFileContents: Sendable {
+    package var rules: [Rule] = []
+    package var transforms: [Transform] = []
+    package var tables: [LookupTable] = []
+    package var cis: [CMDB.Item] = []
+    package var inhibitions: [Inhibition] = []
+    package var maintenance: [MaintenanceWindow] = []
+    package var routes: [Route] = []
+    package var escalations: [EscalationPolicy] = []
+    package var parsers: [LineParser] = []
     /// `- engine: settings`, with where it was written.
-    public var engine: (EngineSettings, SourceLocation)?
+    package var engine: (EngineSettings, SourceLocation)?
 
-    public init() {}
+    package init() {}
 }
 
 /// Parses the entries of a rule file other than rules, and the correlation patterns of rules.

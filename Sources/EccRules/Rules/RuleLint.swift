@@ -3,19 +3,19 @@ import EccYAML
 
 /// Checks a loaded rule set for mistakes the parser cannot see: rules that can never match, and template
 /// fields that nothing produces.
-public enum RuleLint {
+package enum RuleLint {
     /// A finding; errors make `rules check` fail, warnings are printed with `--strict`.
-    public struct Finding: Sendable, CustomStringConvertible {
-        public var error: Bool
-        public var location: SourceLocation?
-        public var message: String
+    package struct Finding: Sendable, CustomStringConvertible {
+        package var error: Bool
+        package var location: SourceLocation?
+        package var message: String
 
-        public var description: String {
+        package var description: String {
             (location.map { "\($0): " } ?? "") + (error ? "" : "warning: ") + message
         }
     }
 
-    public static func check(_ set: RuleSet) -> [Finding] {
+    package static func check(_ set: RuleSet) -> [Finding] {
         var out: [Finding] = []
         out += unreachable(set)
         out += templateFields(set)

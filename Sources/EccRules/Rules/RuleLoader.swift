@@ -4,9 +4,9 @@ import Foundation
 
 /// Loads rule files from files and directories into one validated ``RuleSet``: the same code serves
 /// `eccd` (start and SIGHUP) and `eccctl rules check`.
-public enum RuleLoader {
+package enum RuleLoader {
     /// The rule files under `paths`: files as given, directories' `*.yaml` / `*.yml` sorted by name.
-    public static func ruleFiles(in paths: [String]) throws(ConfigErrors) -> [String] {
+    package static func ruleFiles(in paths: [String]) throws(ConfigErrors) -> [String] {
         var files: [String] = []
         var errors: [ConfigError] = []
         let fm = FileManager.default
@@ -31,7 +31,7 @@ public enum RuleLoader {
     }
 
     /// Loads and validates every rule under `paths`. Throws every error found; nothing partial.
-    public static func load(paths: [String]) throws(ConfigErrors) -> RuleSet {
+    package static func load(paths: [String]) throws(ConfigErrors) -> RuleSet {
         var sources: [(file: String, text: String)] = []
         var errors: [ConfigError] = []
         for file in try ruleFiles(in: paths) {
@@ -46,7 +46,7 @@ public enum RuleLoader {
 
     /// Loads and validates rule files given as text (the fuzz target's way in; ``load(paths:)`` reads the
     /// files and comes here). Throws every error found, `errors` (from reading) included; nothing partial.
-    public static func load(
+    package static func load(
         sources: [(file: String, text: String)], errors readErrors: [ConfigError] = []
     ) throws(ConfigErrors) -> RuleSet {
         var all = RuleFileContents()

@@ -11,7 +11,7 @@ import EccYAML
 ///   clear_when: {type: linkUp}
 ///   alarm: {severity: major, summary: "Interface {ifIndex} down on {host}"}
 /// ```
-public enum RuleParser {
+package enum RuleParser {
     static let ruleKeys = [
         "rule", "description", "when", "expect", "absent_for", "key", "clear_when", "alarm", "stop", "hold",
         "auto_clear", "threshold", "escalate", "flap", "sequence", "group", "ci", "root_cause", "incident",
@@ -21,7 +21,7 @@ public enum RuleParser {
     static let alarmKeys = ["severity", "summary"]
 
     /// Parses one file's text. Returns the rules that parsed and every error found.
-    public static func parse(_ text: String, file: String) -> (rules: [Rule], errors: [ConfigError]) {
+    package static func parse(_ text: String, file: String) -> (rules: [Rule], errors: [ConfigError]) {
         let (contents, errors) = parseFile(text, file: file)
         return (contents.rules, errors)
     }
@@ -32,7 +32,7 @@ public enum RuleParser {
     ]
 
     /// Parses one file's text into every kind of entry. Returns what parsed and every error found.
-    public static func parseFile(_ text: String, file: String) -> (RuleFileContents, [ConfigError]) {
+    package static func parseFile(_ text: String, file: String) -> (RuleFileContents, [ConfigError]) {
         var out = RuleFileContents()
         let doc: YAMLValue?
         do { doc = try YAMLValue.parse(text, file: file) } catch { return (out, [error]) }

@@ -15,50 +15,50 @@ import EccYAML
 ///       - {at: 0s, change: raised, rule: interface-down, key: sw1/7, severity: major}
 ///       - {at: 30s, change: cleared, rule: interface-down, key: sw1/7}
 /// ```
-public struct RuleTestFile: Sendable {
-    public var path: String
+package struct RuleTestFile: Sendable {
+    package var path: String
     /// Rule files or directories, resolved against the test file's directory.
-    public var rulePaths: [String]
-    public var cases: [RuleTestCase]
+    package var rulePaths: [String]
+    package var cases: [RuleTestCase]
 }
 
 /// One test: events in, expected changes out.
-public struct RuleTestCase: Sendable {
-    public var name: String
-    public var location: SourceLocation
+package struct RuleTestCase: Sendable {
+    package var name: String
+    package var location: SourceLocation
     /// Events with their offsets from the test's start (nanoseconds).
-    public var events: [(offset: Int64, event: Event)]
+    package var events: [(offset: Int64, event: Event)]
     /// Run the clock to this offset after the last event, so timers (hold, absence, auto-clear) fire.
-    public var until: Int64?
-    public var expect: [ExpectedChange]
+    package var until: Int64?
+    package var expect: [ExpectedChange]
     /// Compare `repeated` changes too (default: only when `expect` lists one).
-    public var includeRepeats: Bool
+    package var includeRepeats: Bool
     /// Feed events in the order written (late arrivals) rather than sorted by time.
-    public var arrivalAsListed = false
+    package var arrivalAsListed = false
 }
 
 /// An expected alarm change; only the fields given are compared.
-public struct ExpectedChange: Sendable, CustomStringConvertible {
-    public var location: SourceLocation
-    public var offset: Int64?
-    public var change: AlarmChange.Kind?
-    public var rule: String?
-    public var key: String?
-    public var severity: Severity?
-    public var summary: String?
-    public var count: Int64?
+package struct ExpectedChange: Sendable, CustomStringConvertible {
+    package var location: SourceLocation
+    package var offset: Int64?
+    package var change: AlarmChange.Kind?
+    package var rule: String?
+    package var key: String?
+    package var severity: Severity?
+    package var summary: String?
+    package var count: Int64?
     /// `maintenance:<window>`, `symptom:<root rule>`, `inhibited:<inhibition>` (a `#id` suffix compares the
     /// cause's alarm id too), or `none`.
-    public var suppressed: String?
+    package var suppressed: String?
     /// The routes notified, in order (`[]`: none).
-    public var notify: [String]?
+    package var notify: [String]?
     /// The receivers told at once (the routes' receivers and escalation steps without delay), sorted.
-    public var receivers: [String]?
-    public var members: [String]?
-    public var flapping: Bool?
+    package var receivers: [String]?
+    package var members: [String]?
+    package var flapping: Bool?
 
     /// True when `actual` (at `offset` from the test's start) has every field given here.
-    public func matches(
+    package func matches(
         _ actual: AlarmChange, offset actualOffset: Int64, receiversOf: ([String]) -> [String] = { _ in [] }
     ) -> Bool {
         if let offset, offset != actualOffset { return false }
@@ -85,7 +85,7 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
         return true
     }
 
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         parts.append(offset.map { "+" + Durations.format($0) } ?? "+?")
         parts.append((change?.rawValue ?? "*").padding(8))
@@ -105,13 +105,13 @@ public struct ExpectedChange: Sendable, CustomStringConvertible {
 
 extension AlarmChange {
     /// One line for test diffs, in the same shape as ``ExpectedChange/description``.
-    public func testLine(offset: Int64, receiversOf: ([String]) -> [String] = { _ in [] }) -> String {
+    package func testLine(offset: Int64, receiversOf: ([String]) -> [String] = { _ in [] }) -> String {
         line(at: "+" + Durations.format(offset), receiversOf: receiversOf)
     }
 
     /// One line per change, as rule tests and `eccd --replay` print them: `when` (an offset or a time), the
     /// kind, rule and key, then what the alarm looks like and who the change notifies.
-    public func line(at when: String, receiversOf: ([String]) -> [String] = { _ in [] }) -> String {
+    package func line(at when: String, receiversOf: ([String]) -> [String] = { _ in [] }) -> String {
         var line =
             "\(when) \(kind.rawValue.padding(8)) \(alarm.rule) [\(alarm.key)] "
             + "severity=\(alarm.severity.name) count=\(alarm.count) summary=\"\(alarm.summary)\""

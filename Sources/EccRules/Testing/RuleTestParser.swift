@@ -3,11 +3,11 @@ import EccYAML
 import Foundation
 
 /// Reads rule test files (`*.test.yaml`), strictly, with `file:line:column` errors.
-public enum RuleTestParser {
+package enum RuleTestParser {
     /// Test events start at this time (2026-01-01T00:00:00Z) unless they give `time`.
-    public static let epoch = EventTime(nanoseconds: 1_767_225_600_000_000_000)
+    package static let epoch = EventTime(nanoseconds: 1_767_225_600_000_000_000)
 
-    public static func parse(_ text: String, file: String) throws(ConfigError) -> RuleTestFile {
+    package static func parse(_ text: String, file: String) throws(ConfigError) -> RuleTestFile {
         guard let doc = try YAMLValue.parse(text, file: file) else {
             throw ConfigError("empty test file", file: file)
         }

@@ -3,18 +3,18 @@ import EccYAML
 import Foundation
 
 /// Runs rule tests on the pure engine, on event time: the same code path as the daemon, minus I/O.
-public enum RuleTestRunner {
+package enum RuleTestRunner {
     /// The outcome of one test.
-    public struct Result: Sendable {
-        public var file: String
-        public var name: String
-        public var location: SourceLocation
+    package struct Result: Sendable {
+        package var file: String
+        package var name: String
+        package var location: SourceLocation
         /// Empty when the test passed; otherwise a readable report of expected vs. got.
-        public var failure: String?
+        package var failure: String?
     }
 
     /// Loads a test file and its rules and runs every test in it.
-    public static func run(file: String) throws(ConfigErrors) -> [Result] {
+    package static func run(file: String) throws(ConfigErrors) -> [Result] {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw ConfigErrors([ConfigError("cannot read: \(error.localizedDescription)", file: file)])
@@ -31,7 +31,7 @@ public enum RuleTestRunner {
     }
 
     /// Runs one test against compiled rules.
-    public static func run(_ test: RuleTestCase, rules: RuleSet, file: String) -> Result {
+    package static func run(_ test: RuleTestCase, rules: RuleSet, file: String) -> Result {
         var engine = Engine(rules: rules)
         var got: [(Int64, AlarmChange)] = []
         // Events in time order (stable for equal times), or as listed; each processed at the latest event
@@ -79,7 +79,7 @@ public enum RuleTestRunner {
     }
 
     /// The test files under `paths`: files as given, `*.test.yaml` / `*.test.yml` in directories.
-    public static func testFiles(in paths: [String]) -> [String] {
+    package static func testFiles(in paths: [String]) -> [String] {
         var out: [String] = []
         let fm = FileManager.default
         for p in paths {

@@ -1,14 +1,14 @@
 /// A token bucket: `rate` tokens a second, holding at most `burst`; time is given by the caller
 /// (nanoseconds of a monotonic clock), so it is a pure value.
-public struct TokenBucket: Sendable {
-    public let rate: Int
-    public let burst: Int
+package struct TokenBucket: Sendable {
+    package let rate: Int
+    package let burst: Int
     private var tokens: Int
     private var last: UInt64?
     /// Nanoseconds carried over that did not yet make a whole token.
     private var remainder: UInt64 = 0
 
-    public init(rate: Int, burst: Int? = nil) {
+    package init(rate: Int, burst: Int? = nil) {
         precondition(rate > 0, "a token bucket needs a positive rate")
         self.rate = rate
         self.burst = max(1, burst ?? rate)
@@ -16,7 +16,7 @@ public struct TokenBucket: Sendable {
     }
 
     /// Takes one token if there is one at `now` (nanoseconds, never going back).
-    public mutating func take(at now: UInt64) -> Bool {
+    package mutating func take(at now: UInt64) -> Bool {
         if let last, now > last {
             // Whole tokens earned since `last`; what is left over counts toward the next one.
             let elapsed = (now - last) + remainder

@@ -1,7 +1,7 @@
 /// Engine IDs and keys as configuration and state files spell them: `0x80001f88…`.
-public enum Hex {
+package enum Hex {
     /// `0x` and two lower-case digits a byte.
-    public static func text(_ bytes: [UInt8]) -> String {
+    package static func text(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = Array("0x".utf8)
         for b in bytes {
@@ -12,7 +12,7 @@ public enum Hex {
     }
 
     /// The bytes of `0x…` or bare hex digits (`:` and spaces between bytes allowed); nil if not hex.
-    public static func bytes(_ text: String) -> [UInt8]? {
+    package static func bytes(_ text: String) -> [UInt8]? {
         var digits = Substring(text)
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
         let clean = Array(digits.utf8.filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: " ") })

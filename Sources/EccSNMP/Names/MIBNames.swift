@@ -4,21 +4,21 @@ import Synchronization
 /// OID names from MIB modules, read by net-snmp's own parser (libnetsnmp) from the configured
 /// directories. net-snmp keeps one parse tree per process and is not thread-safe, so every call goes
 /// through one lock; ``OIDNameCache`` keeps the answers, so each object is looked up here once.
-public final class MIBNames: Sendable {
+package final class MIBNames: Sendable {
     private static let lock = Mutex<Int>(0)
     /// The directories loaded, in order.
-    public let directories: [String]
+    package let directories: [String]
     /// Nodes of the MIB tree known after loading (a rough measure of what was found).
-    public let nodes: Int
+    package let nodes: Int
 
     /// Loads every module in `directories` (on top of what an earlier instance loaded).
-    public init(directories: [String]) {
+    package init(directories: [String]) {
         self.directories = directories
         nodes = Self.lock.withLock { _ in Int(ecc_mib_load(directories.joined(separator: ":"))) }
     }
 
     /// `MODULE::name` of the node `oid` names exactly, and the arcs it covers.
-    public func node(_ oid: OID) -> (name: String, depth: Int)? {
+    package func node(_ oid: OID) -> (name: String, depth: Int)? {
         Self.lock.withLock { _ -> (name: String, depth: Int)? in
             var module = [CChar](repeating: 0, count: 128)
             var label = [CChar](repeating: 0, count: 128)
@@ -34,7 +34,7 @@ public final class MIBNames: Sendable {
 
 /// Names for one receiver thread: the built-in table first, then the MIBs; the keys an event needs of
 /// each OID (also "not known") cached by OID, within a bound.
-public final class OIDNameCache: OIDNaming {
+package final class OIDNameCache: OIDNaming {
     private let builtIn: OIDNames
     private let mibs: MIBNames?
     private var trapKeyCache: [OID: TrapKeys] = [:]
@@ -43,14 +43,14 @@ public final class OIDNameCache: OIDNaming {
     var encodedObjects = EncodedOIDTable<ObjectEntry>(limit: OIDNameCache.capacity)
     var encodedTraps = EncodedOIDTable<TrapEntry>(limit: OIDNameCache.capacity)
     /// Entries kept before the cache starts afresh (instances make many distinct OIDs).
-    public static let capacity = 65_536
+    package static let capacity = 65_536
 
-    public init(builtIn: OIDNames = .builtIn, mibs: MIBNames?) {
+    package init(builtIn: OIDNames = .builtIn, mibs: MIBNames?) {
         self.builtIn = builtIn
         self.mibs = mibs
     }
 
-    public func trapKeys(_ oid: OID) -> TrapKeys {
+    package func trapKeys(_ oid: OID) -> TrapKeys {
         if let k = trapKeyCache[oid] { return k }
         let k = TrapKeys(oid, full: trapName(oid))
         if trapKeyCache.count >= Self.capacity { trapKeyCache.removeAll(keepingCapacity: true) }
@@ -58,7 +58,7 @@ public final class OIDNameCache: OIDNaming {
         return k
     }
 
-    public func objectKeys(_ oid: OID) -> ObjectKeys {
+    package func objectKeys(_ oid: OID) -> ObjectKeys {
         if let k = objectKeyCache[oid] { return k }
         let k = ObjectKeys(oid, named: object(oid))
         if objectKeyCache.count >= Self.capacity { objectKeyCache.removeAll(keepingCapacity: true) }
@@ -67,13 +67,13 @@ public final class OIDNameCache: OIDNaming {
     }
 
     /// Uncached: ``trapKeys(_:)`` keeps the answer.
-    public func trapName(_ oid: OID) -> String? {
+    package func trapName(_ oid: OID) -> String? {
         if let known = builtIn.trapName(oid) { return known }
         return mibs?.node(oid).flatMap { $0.depth == oid.arcs.count ? $0.name : nil }
     }
 
     /// Uncached: ``objectKeys(_:)`` keeps the answer.
-    public func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)? {
+    package func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)? {
         if let known = builtIn.object(oid) { return known }
         return mibs?.node(oid).map { ($0.name, oid.arcs[$0.depth...]) }
     }

@@ -1,7 +1,7 @@
 import EccCore
 
 /// What names OIDs: a trap's `MODULE::name`, an object's `MODULE::name` with its instance arcs.
-public protocol OIDNaming {
+package protocol OIDNaming {
     func trapName(_ oid: OID) -> String?
     func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)?
     /// Everything an event needs of a trap OID (a cache keeps these).
@@ -11,11 +11,11 @@ public protocol OIDNaming {
 }
 
 /// A trap OID's texts: dotted, full name, short name (the event type), the summary's start.
-public struct TrapKeys: Sendable {
-    public var dotted: String
-    public var full: String?
-    public var type: String
-    public var summaryPrefix: String
+package struct TrapKeys: Sendable {
+    package var dotted: String
+    package var full: String?
+    package var type: String
+    package var summaryPrefix: String
 
     init(_ oid: OID, full: String?) {
         dotted = oid.description
@@ -27,11 +27,11 @@ public struct TrapKeys: Sendable {
 
 /// A varbind OID's attribute keys: dotted, and when named the short name, its `.instance` key and the
 /// instance text.
-public struct ObjectKeys: Sendable {
-    public var dotted: String
-    public var name: String?
-    public var instanceKey: String?
-    public var instance: String?
+package struct ObjectKeys: Sendable {
+    package var dotted: String
+    package var name: String?
+    package var instanceKey: String?
+    package var instance: String?
 
     init(_ oid: OID, named: (name: String, instance: ArraySlice<UInt32>)?) {
         dotted = oid.description
@@ -47,26 +47,26 @@ public struct ObjectKeys: Sendable {
 }
 
 extension OIDNaming {
-    public func trapKeys(_ oid: OID) -> TrapKeys { TrapKeys(oid, full: trapName(oid)) }
-    public func objectKeys(_ oid: OID) -> ObjectKeys { ObjectKeys(oid, named: object(oid)) }
+    package func trapKeys(_ oid: OID) -> TrapKeys { TrapKeys(oid, full: trapName(oid)) }
+    package func objectKeys(_ oid: OID) -> ObjectKeys { ObjectKeys(oid, named: object(oid)) }
 }
 
 /// Names for OIDs without any MIB loaded: the generic traps (RFC 3418 / RFC 2863) and the objects their
 /// varbinds carry, so `coldStart`, `linkDown`… are named on a machine with no MIB files at all.
-public struct OIDNames: Sendable, OIDNaming {
+package struct OIDNames: Sendable, OIDNaming {
     /// Trap OID → `MODULE::name`.
     var traps: [OID: String]
     /// Object (column or scalar) OID → `MODULE::name`.
     var objects: [OID: String]
     let maxObjectLength: Int
 
-    public init(traps: [OID: String], objects: [OID: String]) {
+    package init(traps: [OID: String], objects: [OID: String]) {
         self.traps = traps
         self.objects = objects
         maxObjectLength = objects.keys.map(\.arcs.count).max() ?? 0
     }
 
-    public static let builtIn = OIDNames(
+    package static let builtIn = OIDNames(
         traps: [
             OID([1, 3, 6, 1, 6, 3, 1, 1, 5, 1]): "SNMPv2-MIB::coldStart",
             OID([1, 3, 6, 1, 6, 3, 1, 1, 5, 2]): "SNMPv2-MIB::warmStart",
@@ -99,10 +99,10 @@ public struct OIDNames: Sendable, OIDNaming {
     }
 
     /// The trap's `MODULE::name`, if known.
-    public func trapName(_ oid: OID) -> String? { traps[oid] }
+    package func trapName(_ oid: OID) -> String? { traps[oid] }
 
     /// The object's `MODULE::name` and the instance arcs after it (`ifIndex.7` → ("IF-MIB::ifIndex", [7])).
-    public func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)? {
+    package func object(_ oid: OID) -> (name: String, instance: ArraySlice<UInt32>)? {
         var n = min(oid.arcs.count, maxObjectLength)
         while n >= 2 {
             if let name = objects[OID(Array(oid.arcs[..<n]))] { return (name, oid.arcs[n...]) }
@@ -115,7 +115,7 @@ public struct OIDNames: Sendable, OIDNaming {
 extension SNMPValue {
     /// The value as an event attribute: numbers stay numbers; text that is valid, printable UTF-8 stays
     /// text, other octets become `0A 1B …` (as net-snmp's Hex-STRING).
-    public var attribute: AttributeValue {
+    package var attribute: AttributeValue {
         switch self {
         case .integer(let i): .int(i)
         case .counter32(let x), .gauge32(let x), .timeticks(let x): .int(Int64(x))
@@ -155,7 +155,7 @@ extension SNMPNotification {
     /// type the trap's name (`linkDown`) or its OID; attributes `snmpTrapOID`, `trapName`, `snmpVersion`,
     /// `sysUpTime`, and for every other varbind its value under the numeric OID and, when known, under
     /// the object's name (`ifIndex`) with the instance beside it (`ifIndex.instance` = `7`).
-    public func event(from sender: String, at time: EventTime, names: some OIDNaming = OIDNames.builtIn) -> Event {
+    package func event(from sender: String, at time: EventTime, names: some OIDNaming = OIDNames.builtIn) -> Event {
         let host = agentAddress.map { "\($0.0).\($0.1).\($0.2).\($0.3)" } ?? sender
         let trap = names.trapKeys(trapOID)
         var e = Event(

@@ -128,7 +128,7 @@ extension SNMPDecoder {
     /// Returns nil for anything else — another version or PDU (informs need their notification to be
     /// answered), a community `allowCommunity` refuses, more than `maxVarbinds` varbinds, any irregularity — and the caller then takes the
     /// general path, which also says why a packet is rejected.
-    public static func trapEvent(
+    package static func trapEvent(
         _ bytes: UnsafeRawBufferPointer, from sender: String, at time: EventTime, names: OIDNameCache,
         allowCommunity: ((ArraySlice<UInt8>) -> Bool)? = nil, maxVarbinds: Int = SNMPLimits().maxVarbinds
     ) -> Event? {

@@ -1,10 +1,10 @@
 /// eccd's SNMP engine identity: its engine ID and how often it has booted (RFC 3414 §2.2). Boots is
 /// kept across restarts by the collector (it must grow with every start for informs' timeliness).
-public struct LocalEngine: Sendable, Equatable {
-    public var engineID: [UInt8]
-    public var boots: UInt32
+package struct LocalEngine: Sendable, Equatable {
+    package var engineID: [UInt8]
+    package var boots: UInt32
 
-    public init(engineID: [UInt8], boots: UInt32) {
+    package init(engineID: [UInt8], boots: UInt32) {
         self.engineID = engineID
         self.boots = boots
     }
@@ -19,8 +19,8 @@ public struct LocalEngine: Sendable, Equatable {
 /// they are made, a message's keys are localized from them with a few hashes, and only a message whose
 /// MAC checks out puts its engine's keys in the cache (so made-up engine IDs can neither fill it nor
 /// push a real sender's keys out).
-public final class USMProcessor {
-    public enum Outcome {
+package final class USMProcessor {
+    package enum Outcome {
         /// A trap or inform; `reply` is the Response an inform gets.
         case notification(SNMPNotification, reply: [UInt8]?)
         /// An engine-ID discovery probe, answered with a Report (not an error).
@@ -29,7 +29,7 @@ public final class USMProcessor {
         case rejected(SNMPError, reply: [UInt8]?)
     }
 
-    public let engine: LocalEngine
+    package let engine: LocalEngine
     private let users: [[UInt8]: [USMUser]]
     private var keys: [KeyID: USMUser.Keys] = [:]
     private let maxVarbinds: Int
@@ -39,7 +39,7 @@ public final class USMProcessor {
     private var saltCounter: UInt64
 
     /// How far an authenticated message's time may lag (RFC 3414: 150 seconds).
-    public static let timeWindow: Int64 = 150
+    package static let timeWindow: Int64 = 150
     /// Bounds on the caches. Only authenticated messages add to them; past the bound, further engines'
     /// keys are localized for each message instead (a few hashes).
     static let maxCachedEngines = 4096
@@ -50,7 +50,7 @@ public final class USMProcessor {
         var engineID: [UInt8]
     }
 
-    public init(engine: LocalEngine, users: [USMUser], maxVarbinds: Int = SNMPLimits().maxVarbinds) {
+    package init(engine: LocalEngine, users: [USMUser], maxVarbinds: Int = SNMPLimits().maxVarbinds) {
         self.engine = engine
         self.maxVarbinds = maxVarbinds
         self.users = Dictionary(grouping: users, by: \.name)
@@ -58,7 +58,7 @@ public final class USMProcessor {
     }
 
     /// Processes one SNMPv3 message. `now` is eccd's engine time: seconds since this boot.
-    public func process(_ bytes: UnsafeRawBufferPointer, now: UInt32) -> Outcome {
+    package func process(_ bytes: UnsafeRawBufferPointer, now: UInt32) -> Outcome {
         let m: V3Message
         do throws(SNMPError) { m = try V3Message.parse(bytes) } catch { return .rejected(error, reply: nil) }
         guard m.securityModel == 3 else { return .rejected(.usm(.unknownSecurityModel), reply: nil) }
@@ -151,7 +151,7 @@ public final class USMProcessor {
     }
 
     /// Counters by failure, as the usmStats… objects count (reported back in Reports).
-    public func count(of f: USMFailure) -> UInt32 { stats[f, default: 0] }
+    package func count(of f: USMFailure) -> UInt32 { stats[f, default: 0] }
 
     private func count(_ f: USMFailure) -> UInt32 {
         stats[f, default: 0] &+= 1
@@ -301,5 +301,5 @@ public final class USMProcessor {
 
 extension OID {
     /// usmStats (RFC 3414): the counters Reports carry.
-    public static let usmStats = OID([1, 3, 6, 1, 6, 3, 15, 1, 1])
+    package static let usmStats = OID([1, 3, 6, 1, 6, 3, 15, 1, 1])
 }

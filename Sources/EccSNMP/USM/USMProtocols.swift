@@ -1,7 +1,7 @@
 import CEccCrypto
 
 /// A USM authentication protocol: HMAC-MD5-96 and HMAC-SHA-96 (RFC 3414), HMAC-SHA-2 (RFC 7860).
-public enum AuthProtocol: String, Sendable, CaseIterable {
+package enum AuthProtocol: String, Sendable, CaseIterable {
     case md5 = "MD5"
     case sha1 = "SHA"
     case sha224 = "SHA-224"
@@ -10,7 +10,7 @@ public enum AuthProtocol: String, Sendable, CaseIterable {
     case sha512 = "SHA-512"
 
     /// Accepts net-snmp's spellings (`-a MD5|SHA|SHA-224|…`), case-insensitively, and `SHA-1`/`SHA1`.
-    public init?(name: String) {
+    package init?(name: String) {
         let n = name.uppercased()
         if n == "SHA-1" || n == "SHA1" {
             self = .sha1
@@ -33,7 +33,7 @@ public enum AuthProtocol: String, Sendable, CaseIterable {
     }
 
     /// Length of the localized key: the digest length.
-    public var keyLength: Int {
+    package var keyLength: Int {
         switch self {
         case .md5: 16
         case .sha1: 20
@@ -45,7 +45,7 @@ public enum AuthProtocol: String, Sendable, CaseIterable {
     }
 
     /// Length of msgAuthenticationParameters: the truncated HMAC.
-    public var macLength: Int {
+    package var macLength: Int {
         switch self {
         case .md5, .sha1: 12
         case .sha224: 16
@@ -58,14 +58,14 @@ public enum AuthProtocol: String, Sendable, CaseIterable {
 
 /// A USM privacy protocol: DES-CBC (RFC 3414), AES-128-CFB (RFC 3826), and AES-192/256-CFB with the
 /// key extension of draft-blumenthal-aes-usm-04 (what net-snmp's `-x AES-192|AES-256` do).
-public enum PrivProtocol: String, Sendable, CaseIterable {
+package enum PrivProtocol: String, Sendable, CaseIterable {
     case des = "DES"
     case aes128 = "AES"
     case aes192 = "AES-192"
     case aes256 = "AES-256"
 
     /// Accepts net-snmp's spellings (`-x DES|AES|AES-192|AES-256`), case-insensitively, and `AES-128`.
-    public init?(name: String) {
+    package init?(name: String) {
         let n = name.uppercased()
         if n == "AES-128" || n == "AES128" {
             self = .aes128
@@ -77,7 +77,7 @@ public enum PrivProtocol: String, Sendable, CaseIterable {
     }
 
     /// Key material the cipher needs: DES takes 8 bytes of key and 8 of pre-IV.
-    public var keyLength: Int {
+    package var keyLength: Int {
         switch self {
         case .des, .aes128: 16
         case .aes192: 24

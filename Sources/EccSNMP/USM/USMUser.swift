@@ -1,10 +1,10 @@
 /// Security levels of SNMPv3 (RFC 3411): what a message is protected with.
-public enum SecurityLevel: Int, Sendable, Comparable, CustomStringConvertible {
+package enum SecurityLevel: Int, Sendable, Comparable, CustomStringConvertible {
     case noAuthNoPriv = 0
     case authNoPriv = 1
     case authPriv = 3
 
-    public init?(name: String) {
+    package init?(name: String) {
         switch name.lowercased() {
         case "noauthnopriv", "noauth": self = .noAuthNoPriv
         case "authnopriv", "auth": self = .authNoPriv
@@ -13,9 +13,9 @@ public enum SecurityLevel: Int, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
-    public static func < (a: SecurityLevel, b: SecurityLevel) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: SecurityLevel, b: SecurityLevel) -> Bool { a.rawValue < b.rawValue }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noAuthNoPriv: "noAuthNoPriv"
         case .authNoPriv: "authNoPriv"
@@ -28,21 +28,21 @@ public enum SecurityLevel: Int, Sendable, Comparable, CustomStringConvertible {
 /// when the user is made, then localized to each sender's engine ID with one hash, RFC 3414 A.2) or
 /// keys already localized to one engine ID. No secret is ever printed: descriptions and mirrors of
 /// users and keys show the protocols only.
-public struct USMUser: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+package struct USMUser: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     /// A secret as configured.
-    public enum Secret: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+    package enum Secret: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
         /// Localized to whichever engine ID a message carries.
         case passphrase([UInt8])
         /// Already localized (`0x…` in the configuration) for `engineID`.
         case localizedKey([UInt8])
 
-        public var description: String { "<secret>" }
-        public var customMirror: Mirror { Mirror(self, children: []) }
+        package var description: String { "<secret>" }
+        package var customMirror: Mirror { Mirror(self, children: []) }
     }
 
     /// A secret as eccd keeps it: a passphrase only as its master key Ku (the ~1 MiB password hash of
     /// RFC 3414 A.2.1, done once), a localized key as it is.
-    public struct Key: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
+    package struct Key: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
         enum Form: Hashable {
             case master([UInt8])
             case localized([UInt8])
@@ -68,20 +68,20 @@ public struct USMUser: Sendable, Hashable, CustomStringConvertible, CustomReflec
             }
         }
 
-        public var description: String { "<secret>" }
-        public var customMirror: Mirror { Mirror(self, children: []) }
+        package var description: String { "<secret>" }
+        package var customMirror: Mirror { Mirror(self, children: []) }
     }
 
-    public let name: [UInt8]
-    public let auth: (protocol: AuthProtocol, key: Key)?
-    public let priv: (protocol: PrivProtocol, key: Key)?
+    package let name: [UInt8]
+    package let auth: (protocol: AuthProtocol, key: Key)?
+    package let priv: (protocol: PrivProtocol, key: Key)?
     /// For localized keys: the engine they belong to (messages from other engines are unknown users).
-    public let engineID: [UInt8]?
+    package let engineID: [UInt8]?
     /// The lowest level accepted from this user; by default the highest its secrets allow.
-    public let minimumLevel: SecurityLevel
+    package let minimumLevel: SecurityLevel
 
     /// Makes a user; passphrases are hashed into master keys here (about 1 MiB of hashing each).
-    public init(
+    package init(
         name: String, auth: (AuthProtocol, Secret)? = nil, priv: (PrivProtocol, Secret)? = nil,
         engineID: [UInt8]? = nil, minimumLevel: SecurityLevel? = nil
     ) {
@@ -99,28 +99,28 @@ public struct USMUser: Sendable, Hashable, CustomStringConvertible, CustomReflec
     }
 
     /// The highest level this user's secrets allow.
-    public var level: SecurityLevel { priv != nil ? .authPriv : auth != nil ? .authNoPriv : .noAuthNoPriv }
+    package var level: SecurityLevel { priv != nil ? .authPriv : auth != nil ? .authNoPriv : .noAuthNoPriv }
 
-    public static func == (a: USMUser, b: USMUser) -> Bool {
+    package static func == (a: USMUser, b: USMUser) -> Bool {
         a.name == b.name && a.auth?.protocol == b.auth?.protocol && a.auth?.key == b.auth?.key
             && a.priv?.protocol == b.priv?.protocol && a.priv?.key == b.priv?.key && a.engineID == b.engineID
             && a.minimumLevel == b.minimumLevel
     }
 
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(name)
         h.combine(engineID)
     }
 
     /// `USMUser(netops, SHA-256/AES, authPriv)`: the name, protocols and level, never a secret.
-    public var description: String {
+    package var description: String {
         let protocols = [auth.map(\.protocol.rawValue), priv.map(\.protocol.rawValue)].compactMap { $0 }
         let engine = engineID.map { ", engine \(Hex.text($0))" } ?? ""
         return "USMUser(\(String(decoding: name, as: UTF8.self)), "
             + "\(protocols.isEmpty ? "no auth" : protocols.joined(separator: "/")), \(minimumLevel)\(engine))"
     }
 
-    public var customMirror: Mirror {
+    package var customMirror: Mirror {
         Mirror(
             self,
             children: [

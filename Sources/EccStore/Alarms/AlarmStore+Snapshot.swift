@@ -3,7 +3,7 @@ import EccIncidents
 
 extension AlarmStore {
     /// Replaces the stored engine snapshot, in one transaction.
-    public func saveSnapshot(_ snapshot: EngineSnapshot) throws(StoreError) {
+    package func saveSnapshot(_ snapshot: EngineSnapshot) throws(StoreError) {
         let insert = try connection.prepare(
             """
             INSERT INTO engine_state(rule, fingerprint, key, kind, times, deadline, severity, summary, source, host,
@@ -40,7 +40,7 @@ extension AlarmStore {
     }
 
     /// The stored engine snapshot (empty when there is none).
-    public func loadSnapshot() throws(StoreError) -> EngineSnapshot {
+    package func loadSnapshot() throws(StoreError) -> EngineSnapshot {
         let watermark = try connection.scalarInt("SELECT value FROM engine_meta WHERE name = 'watermark'") ?? 0
         let s = try connection.prepare(
             """

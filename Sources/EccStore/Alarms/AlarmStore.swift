@@ -4,9 +4,9 @@ import Foundation
 
 /// The write side of the store: applies alarm change batches in transactions. Confined to one thread
 /// (the ``StoreWriter``'s).
-public final class AlarmStore {
+package final class AlarmStore {
     /// How SQLite syncs the WAL.
-    public enum Synchronous: String, Sendable {
+    package enum Synchronous: String, Sendable {
         /// Durable against a crash of eccd (kill -9); the last transactions may be lost on power failure.
         case normal = "NORMAL"
         /// Durable against power failure too, at the cost of an fsync per transaction.
@@ -15,13 +15,13 @@ public final class AlarmStore {
 
     let connection: Connection
     /// How incidents are opened, prioritised and timed.
-    public var policy: IncidentPolicy
+    package var policy: IncidentPolicy
     /// Notifying changes are queued in the outbox for the dispatcher (false when no receivers are
     /// configured: the engine still decides routes, nothing is queued).
-    public var queuesNotifications: Bool
+    package var queuesNotifications: Bool
     /// Repeats are journalled at most once per alarm per this interval (processing time); the alarm row
     /// itself always carries the exact count and last-seen time.
-    public var repeatJournalInterval: Int64 = 1_000_000_000
+    package var repeatJournalInterval: Int64 = 1_000_000_000
     // alarm id -> processing time of its last journalled change.
     private var lastJournalled: [UInt64: Int64] = [:]
     private let insertAlarm: Statement
@@ -32,7 +32,7 @@ public final class AlarmStore {
     private let updateContext: Statement
 
     /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
-    public init(
+    package init(
         path: String, synchronous: Synchronous = .normal, policy: IncidentPolicy = IncidentPolicy(),
         queuesNotifications: Bool = false
     ) throws(StoreError) {
@@ -118,7 +118,7 @@ public final class AlarmStore {
     }
 
     /// Writes a batch of changes in one transaction; all or nothing.
-    public func apply(_ batch: ChangeBatch) throws(StoreError) {
+    package func apply(_ batch: ChangeBatch) throws(StoreError) {
         guard !batch.isEmpty else { return }
         try connection.transaction { () throws(StoreError) in
             for change in batch.changes {
@@ -213,18 +213,18 @@ public final class AlarmStore {
     }
 
     /// Active alarms, to restore the engine's dedup state at start.
-    public func activeAlarms() throws(StoreError) -> [Alarm] {
+    package func activeAlarms() throws(StoreError) -> [Alarm] {
         try AlarmQueries.alarms(connection, state: .active, limit: Int.max)
     }
 
     /// The highest alarm id ever written (0 for an empty store).
-    public func maxAlarmID() throws(StoreError) -> UInt64 {
+    package func maxAlarmID() throws(StoreError) -> UInt64 {
         UInt64(try connection.scalarInt("SELECT max(id) FROM alarms") ?? 0)
     }
 
     /// Checkpoints the WAL into the main file and truncates it (on shutdown); throws when another connection
     /// kept it from completing (SQLite reports that in the result row, not as an error).
-    public func checkpoint() throws(StoreError) {
+    package func checkpoint() throws(StoreError) {
         let result = try connection.prepare("PRAGMA wal_checkpoint(TRUNCATE)")
         guard try result.step() else { return }
         if result.int(0) != 0 {

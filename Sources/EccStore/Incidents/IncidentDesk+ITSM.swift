@@ -8,7 +8,7 @@ extension IncidentDesk {
 
     /// Adds or replaces configuration items. Parents must be known (imported now or before), and the
     /// parent relation must stay free of cycles. Returns how many were added and updated.
-    public func importCIs(_ items: [ConfigurationItem], by actor: String, at: EventTime) throws(IncidentRefusal) -> (
+    package func importCIs(_ items: [ConfigurationItem], by actor: String, at: EventTime) throws(IncidentRefusal) -> (
         added: Int, updated: Int
     ) {
         guard !items.isEmpty else { throw .invalid("no configuration items to import") }
@@ -70,7 +70,7 @@ extension IncidentDesk {
     // MARK: Changes
 
     /// Requests a change: a planned window (with an end) over configuration items.
-    public func requestChange(
+    package func requestChange(
         title: String, description: String? = nil, start: EventTime, end: EventTime, cis: [String], by actor: String,
         at: EventTime
     ) throws(IncidentRefusal) -> Change {
@@ -111,7 +111,7 @@ extension IncidentDesk {
 
     /// Approves (requested → approved; not by its requester), rejects, or cancels a change. An approved
     /// change's window becomes a maintenance window once the rules are reloaded.
-    public func decideChange(
+    package func decideChange(
         _ id: Int64, _ decision: ChangeState, by actor: String, note: String? = nil, at: EventTime
     )
         throws(IncidentRefusal) -> Change
@@ -157,7 +157,7 @@ extension IncidentDesk {
     // MARK: Problems
 
     /// Opens a problem linking incidents with a common cause.
-    public func openProblem(title: String, incidents: [Int64], by actor: String, at: EventTime) throws(IncidentRefusal)
+    package func openProblem(title: String, incidents: [Int64], by actor: String, at: EventTime) throws(IncidentRefusal)
         -> Problem
     {
         guard !title.isEmpty else { throw .invalid("a problem needs a title") }
@@ -182,7 +182,7 @@ extension IncidentDesk {
     }
 
     /// Links an incident to a problem.
-    public func linkIncident(_ incident: Int64, toProblem id: Int64, by actor: String, at: EventTime)
+    package func linkIncident(_ incident: Int64, toProblem id: Int64, by actor: String, at: EventTime)
         throws(IncidentRefusal)
         -> Problem
     {
@@ -196,7 +196,7 @@ extension IncidentDesk {
     /// Records a problem's root cause, workaround, state and match text (nil keeps each, an empty match
     /// text removes it). A known error needs a workaround: it is what incidents of the same rule or CI, or
     /// whose title contains the match text, are offered as a suggested fix.
-    public func updateProblem(
+    package func updateProblem(
         _ id: Int64, state: ProblemState?, rootCause: String?, workaround: String?, matchText: String? = nil,
         by actor: String, at: EventTime
     ) throws(IncidentRefusal) -> Problem {
@@ -262,7 +262,7 @@ extension IncidentDesk {
     // MARK: Knowledge
 
     /// Adds a knowledge article, matched to incidents by rule, CI or text in the title (at least one).
-    public func addArticle(
+    package func addArticle(
         title: String, body: String, rule: String?, ci: String?, text: String?, by actor: String, at: EventTime
     ) throws(IncidentRefusal) -> KnowledgeArticle {
         guard !title.isEmpty, !body.isEmpty else { throw .invalid("an article needs a title and a body") }

@@ -6,7 +6,7 @@ import Foundation
 extension IncidentDesk {
     /// Prunes (and archives) what the policy no longer keeps, in chunks of a few thousand rows, each its own
     /// short transaction so the alarm writer is never held up for long.
-    public func prune(_ policy: RetentionPolicy, at now: EventTime) throws(IncidentRefusal) -> Pruned {
+    package func prune(_ policy: RetentionPolicy, at now: EventTime) throws(IncidentRefusal) -> Pruned {
         var out = Pruned()
         let chunk = 2000
         if let keep = policy.closedIncidents {

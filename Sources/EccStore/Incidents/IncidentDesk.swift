@@ -8,12 +8,12 @@ import Synchronization
 /// alarm writer's transactions; WAL keeps readers going) and is journalled: who, when, old → new, why.
 /// Ownership follows first contact: whoever acknowledges an incident first owns it until it is resolved
 /// or explicitly handed over.
-public final class IncidentDesk: Sendable {
+package final class IncidentDesk: Sendable {
     private let connection: Mutex<Connection>
     private let policy: IncidentPolicy
 
     /// Opens a read-write connection to an existing store (the alarm writer creates and migrates it).
-    public init(path: String, policy: IncidentPolicy = IncidentPolicy()) throws(StoreError) {
+    package init(path: String, policy: IncidentPolicy = IncidentPolicy()) throws(StoreError) {
         let c = try Connection(path: path, create: false)
         try c.execute("PRAGMA foreign_keys=ON")
         connection = Mutex(c)
@@ -23,14 +23,14 @@ public final class IncidentDesk: Sendable {
     // MARK: Actions
 
     /// Acknowledges: a new incident becomes acknowledged and, if nobody owns it, owned by `actor`.
-    public func acknowledge(_ id: Int64, by actor: String, note: String? = nil, at: EventTime)
+    package func acknowledge(_ id: Int64, by actor: String, note: String? = nil, at: EventTime)
         throws(IncidentRefusal) -> Incident
     {
         try perform(.acknowledge(note: note), on: id, by: actor, at: at)
     }
 
     /// Assigns the incident to a group (its owner stays until a hand-over).
-    public func assign(_ id: Int64, group: String, by actor: String, reason: String? = nil, at: EventTime)
+    package func assign(_ id: Int64, group: String, by actor: String, reason: String? = nil, at: EventTime)
         throws(IncidentRefusal) -> Incident
     {
         try perform(.assign(group: group, reason: reason), on: id, by: actor, at: at)
@@ -38,7 +38,7 @@ public final class IncidentDesk: Sendable {
 
     /// Hands ownership over, with a reason. Only the owner hands over, unless `override` (a supervisor
     /// taking it back), which the journal says.
-    public func handOver(
+    package func handOver(
         _ id: Int64, to newOwner: String, by actor: String, reason: String, override: Bool = false, at: EventTime
     ) throws(IncidentRefusal) -> Incident {
         try perform(.handOver(to: newOwner, reason: reason, override: override), on: id, by: actor, at: at)
@@ -46,28 +46,28 @@ public final class IncidentDesk: Sendable {
 
     /// Adds a work note; `followUp` records the follow-up a flagged CI or customer requires. The owner's
     /// first note on an acknowledged incident starts the work (in progress).
-    public func addNote(_ id: Int64, text: String, followUp: Bool = false, by actor: String, at: EventTime)
+    package func addNote(_ id: Int64, text: String, followUp: Bool = false, by actor: String, at: EventTime)
         throws(IncidentRefusal) -> Incident
     {
         try perform(.note(text: text, followUp: followUp), on: id, by: actor, at: at)
     }
 
     /// Resolves an open incident with a resolution note.
-    public func resolve(_ id: Int64, by actor: String, note: String, at: EventTime) throws(IncidentRefusal)
+    package func resolve(_ id: Int64, by actor: String, note: String, at: EventTime) throws(IncidentRefusal)
         -> Incident
     {
         try perform(.resolve(note: note), on: id, by: actor, at: at)
     }
 
     /// Closes a resolved incident; refused while a required follow-up note is missing.
-    public func close(_ id: Int64, by actor: String, note: String? = nil, at: EventTime) throws(IncidentRefusal)
+    package func close(_ id: Int64, by actor: String, note: String? = nil, at: EventTime) throws(IncidentRefusal)
         -> Incident
     {
         try perform(.close(note: note), on: id, by: actor, at: at)
     }
 
     /// Reopens a resolved or closed incident, with a reason. Its owner (if any) keeps it, in progress.
-    public func reopen(_ id: Int64, by actor: String, reason: String, at: EventTime) throws(IncidentRefusal)
+    package func reopen(_ id: Int64, by actor: String, reason: String, at: EventTime) throws(IncidentRefusal)
         -> Incident
     {
         try perform(.reopen(reason: reason), on: id, by: actor, at: at)
@@ -75,7 +75,7 @@ public final class IncidentDesk: Sendable {
 
     /// Runs `command` through ``IncidentLifecycle`` in one transaction: loads the incident, writes the
     /// fields the transition changed, executes its effects in order, and returns the incident after.
-    public func perform(_ command: IncidentCommand, on id: Int64, by actor: String, at: EventTime)
+    package func perform(_ command: IncidentCommand, on id: Int64, by actor: String, at: EventTime)
         throws(IncidentRefusal) -> Incident
     {
         try IncidentLifecycle.validate(command, actor: actor)
@@ -100,7 +100,7 @@ public final class IncidentDesk: Sendable {
     /// acknowledgement, a resolution or an alarm clear (queued in `sla_outbox`). Each breach and each
     /// near-breach is returned by exactly one sweep. The decisions are ``SLAClock``'s; the SQL only
     /// narrows the candidates.
-    public func sweep(at now: EventTime) throws(StoreError) -> [Event] {
+    package func sweep(at now: EventTime) throws(StoreError) -> [Event] {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> [Event] in
             try c.transaction { () throws(StoreError) -> [Event] in
                 var out = try queuedEvents(c)

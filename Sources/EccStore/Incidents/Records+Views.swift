@@ -6,7 +6,7 @@ import EccIncidents
 // one place where that shape meets the model.
 
 extension IncidentView {
-    public init(_ i: Incident) {
+    package init(_ i: Incident) {
         self.init(
             id: i.id, state: i.state, priority: "P\(i.priority)", severity: i.severity.name, title: i.title,
             host: i.host, ci: i.ci, assignmentGroup: i.assignmentGroup, owner: i.owner,
@@ -20,7 +20,7 @@ extension IncidentView {
 }
 
 extension IncidentDetailView {
-    public init(_ d: IncidentDetail, suggestions: [Suggestion] = [], problems: [Int64] = []) {
+    package init(_ d: IncidentDetail, suggestions: [Suggestion] = [], problems: [Int64] = []) {
         self.init(
             suggestions: suggestions.map {
                 SuggestionView(kind: $0.kind, id: $0.id, title: $0.title, text: $0.text, matchedBy: $0.matchedBy)
@@ -36,13 +36,13 @@ extension IncidentDetailView {
 }
 
 extension CIView {
-    public init(_ ci: ConfigurationItem) {
+    package init(_ ci: ConfigurationItem) {
         self.init(name: ci.name, parent: ci.parent, attributes: ci.attributes, updatedAt: ci.updatedAt.description)
     }
 }
 
 extension ChangeView {
-    public init(_ c: Change) {
+    package init(_ c: Change) {
         self.init(
             id: c.id, title: c.title, description: c.description, state: c.state, start: c.start.description,
             end: c.end.description, cis: c.cis, requestedBy: c.requestedBy, approvedBy: c.approvedBy,
@@ -51,7 +51,7 @@ extension ChangeView {
 }
 
 extension ProblemView {
-    public init(_ p: Problem) {
+    package init(_ p: Problem) {
         self.init(
             id: p.id, title: p.title, state: p.state, rootCause: p.rootCause, workaround: p.workaround,
             matchText: p.matchText, createdBy: p.createdBy, createdAt: p.createdAt.description,
@@ -60,7 +60,7 @@ extension ProblemView {
 }
 
 extension KnowledgeView {
-    public init(_ k: KnowledgeArticle) {
+    package init(_ k: KnowledgeArticle) {
         self.init(
             id: k.id, title: k.title, body: k.body, rule: k.matchRule, ci: k.matchCI, text: k.matchText,
             createdBy: k.createdBy, createdAt: k.createdAt.description)

@@ -3,7 +3,7 @@ import EccIncidents
 
 extension StoreReader {
     /// Every configuration item, by name.
-    public func cis() throws(StoreError) -> [ConfigurationItem] {
+    package func cis() throws(StoreError) -> [ConfigurationItem] {
         try read { (c) throws(StoreError) -> [ConfigurationItem] in
             let s = try c.prepare("SELECT name, parent, attributes, updated_at FROM cis ORDER BY name")
             var out: [ConfigurationItem] = []
@@ -18,12 +18,12 @@ extension StoreReader {
     }
 
     /// The configuration items as the engine's CMDB entries.
-    public func cmdbItems() throws(StoreError) -> [CMDB.Item] {
+    package func cmdbItems() throws(StoreError) -> [CMDB.Item] {
         try cis().map { CMDB.Item(name: $0.name, parent: $0.parent, attributes: $0.attributes) }
     }
 
     /// Changes, newest first; `state` nil for all.
-    public func changes(state: ChangeState? = nil, limit: Int = 1000) throws(StoreError) -> [Change] {
+    package func changes(state: ChangeState? = nil, limit: Int = 1000) throws(StoreError) -> [Change] {
         try read { (c) throws(StoreError) -> [Change] in
             let s = try c.prepare(
                 "SELECT \(ITSMRecords.changeColumns) FROM changes \(state == nil ? "" : "WHERE state = ?1") "
@@ -36,7 +36,7 @@ extension StoreReader {
     }
 
     /// The maintenance windows of approved changes that have not ended before `since`.
-    public func changeWindows(since: EventTime) throws(StoreError) -> [MaintenanceWindow] {
+    package func changeWindows(since: EventTime) throws(StoreError) -> [MaintenanceWindow] {
         try read { (c) throws(StoreError) -> [MaintenanceWindow] in
             let s = try c.prepare(
                 "SELECT \(ITSMRecords.changeColumns) FROM changes WHERE state = 'approved' AND end_at > ?1 ORDER BY id")
@@ -53,12 +53,12 @@ extension StoreReader {
         }
     }
 
-    public func change(id: Int64) throws(StoreError) -> Change? {
+    package func change(id: Int64) throws(StoreError) -> Change? {
         try read { (c) throws(StoreError) -> Change? in try ITSMRecords.change(c, id: id) }
     }
 
     /// Problems, newest first, with their incidents.
-    public func problems(state: ProblemState? = nil, limit: Int = 1000) throws(StoreError) -> [Problem] {
+    package func problems(state: ProblemState? = nil, limit: Int = 1000) throws(StoreError) -> [Problem] {
         try read { (c) throws(StoreError) -> [Problem] in
             let s = try c.prepare(
                 "SELECT id FROM problems \(state == nil ? "" : "WHERE state = ?1") ORDER BY id DESC LIMIT \(max(0, limit))"
@@ -72,12 +72,12 @@ extension StoreReader {
         }
     }
 
-    public func problem(id: Int64) throws(StoreError) -> Problem? {
+    package func problem(id: Int64) throws(StoreError) -> Problem? {
         try read { (c) throws(StoreError) -> Problem? in try ITSMRecords.problem(c, id: id) }
     }
 
     /// Knowledge articles, newest first.
-    public func knowledge() throws(StoreError) -> [KnowledgeArticle] {
+    package func knowledge() throws(StoreError) -> [KnowledgeArticle] {
         try read { (c) throws(StoreError) -> [KnowledgeArticle] in
             let s = try c.prepare(
                 """
@@ -99,7 +99,7 @@ extension StoreReader {
     /// Fixes to suggest on an incident: knowledge articles and known errors (problems with a workaround)
     /// matching its alarm's rule, its CI or a text in its title — an article by its own rule and CI, a
     /// known error by those of its incidents.
-    public func suggestions(for incident: Incident) throws(StoreError) -> [Suggestion] {
+    package func suggestions(for incident: Incident) throws(StoreError) -> [Suggestion] {
         try read { (c) throws(StoreError) -> [Suggestion] in
             var out: [Suggestion] = []
             let k = try c.prepare(
@@ -148,7 +148,7 @@ extension StoreReader {
     }
 
     /// The problems an incident is linked to.
-    public func problems(ofIncident id: Int64) throws(StoreError) -> [Int64] {
+    package func problems(ofIncident id: Int64) throws(StoreError) -> [Int64] {
         try read { (c) throws(StoreError) -> [Int64] in
             let s = try c.prepare("SELECT problem_id FROM problem_incidents WHERE incident_id = ?1 ORDER BY problem_id")
             s.bind(1, id)

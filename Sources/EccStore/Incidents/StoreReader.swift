@@ -4,11 +4,11 @@ import Synchronization
 
 /// The read side of the store for the API and CLI: its own connection (WAL lets it read while the writer
 /// writes), serialised by a mutex. Safe to share.
-public final class StoreReader: Sendable {
+package final class StoreReader: Sendable {
     private let connection: Mutex<Connection>
 
     /// Opens a read connection to an existing store.
-    public init(path: String) throws(StoreError) {
+    package init(path: String) throws(StoreError) {
         let c = try Connection(path: path, readOnly: true, create: false)
         connection = Mutex(c)
     }
@@ -19,7 +19,7 @@ public final class StoreReader: Sendable {
     }
 
     /// Incidents, newest first.
-    public func incidents(_ filter: IncidentFilter = IncidentFilter()) throws(StoreError) -> [Incident] {
+    package func incidents(_ filter: IncidentFilter = IncidentFilter()) throws(StoreError) -> [Incident] {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> [Incident] in
             var conditions: [String] = []
             switch filter.state {
@@ -56,7 +56,7 @@ public final class StoreReader: Sendable {
     }
 
     /// One incident with its journal (oldest first) and every alarm linked to it.
-    public func incident(id: Int64) throws(StoreError) -> IncidentDetail? {
+    package func incident(id: Int64) throws(StoreError) -> IncidentDetail? {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> IncidentDetail? in
             guard let i = try IncidentRecords.load(c, id: id) else { return nil }
             let journal = try IncidentRecords.journal(c, incident: id)
@@ -73,14 +73,14 @@ public final class StoreReader: Sendable {
     }
 
     /// Alarms, newest first; `state` nil for all.
-    public func alarms(state: AlarmState?, limit: Int = 1000) throws(StoreError) -> [Alarm] {
+    package func alarms(state: AlarmState?, limit: Int = 1000) throws(StoreError) -> [Alarm] {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> [Alarm] in
             try AlarmQueries.alarms(c, state: state, limit: limit)
         }
     }
 
     /// One alarm with the event that raised it (JSON) and the routes its raise notified.
-    public func alarmOrigin(id: UInt64) throws(StoreError) -> (alarm: Alarm, event: String?, notify: [String])? {
+    package func alarmOrigin(id: UInt64) throws(StoreError) -> (alarm: Alarm, event: String?, notify: [String])? {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> (Alarm, String?, [String])? in
             let s = try c.prepare(
                 "SELECT \(AlarmQueries.columns), o.event, o.notify FROM alarms a LEFT JOIN alarm_origins o "
@@ -96,7 +96,7 @@ public final class StoreReader: Sendable {
     }
 
     /// Total events absorbed by stored alarms (the sum of counts), e.g. to reconcile with ingest counters.
-    public func totalAlarmCount() throws(StoreError) -> Int64 {
+    package func totalAlarmCount() throws(StoreError) -> Int64 {
         try connection.withLock { (c: inout Connection) throws(StoreError) -> Int64 in
             try c.scalarInt("SELECT coalesce(sum(count), 0) FROM alarms") ?? 0
         }

@@ -22,12 +22,12 @@ extension Outbox {
     }
 
     /// One try of a message sent without the outbox (see ``recordSentAtOnce(_:id:attempts:progress:createdAt:)``).
-    public struct Attempt: Sendable {
-        public var at: EventTime
-        public var outcome: AttemptOutcome
-        public var milliseconds: Int64
+    package struct Attempt: Sendable {
+        package var at: EventTime
+        package var outcome: AttemptOutcome
+        package var milliseconds: Int64
 
-        public init(at: EventTime, outcome: AttemptOutcome, milliseconds: Int64) {
+        package init(at: EventTime, outcome: AttemptOutcome, milliseconds: Int64) {
             self.at = at
             self.outcome = outcome
             self.milliseconds = milliseconds
@@ -39,7 +39,7 @@ extension Outbox {
     /// lists it like any other: `sent` when an attempt delivered it, else `failed`. `id` is the stable id it
     /// was sent with (the row's own differs), `progress` the pieces accepted. Returns the row id.
     @discardableResult
-    public func recordSentAtOnce(
+    package func recordSentAtOnce(
         _ m: NewMessage, id: String, attempts: [Attempt], progress: [String], createdAt: EventTime
     ) throws(StoreError) -> Int64 {
         func delivered(_ a: Attempt) -> Bool { a.outcome.delivery.result == .delivered }

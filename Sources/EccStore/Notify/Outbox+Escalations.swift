@@ -8,7 +8,7 @@ extension Outbox {
     // MARK: Escalations
 
     /// What an escalation step that is due comes to.
-    public enum EscalationStep: Sendable {
+    package enum EscalationStep: Sendable {
         /// The escalation ends without a message (its alarm cleared, its incident was acknowledged).
         case stop(String)
         /// These messages go out; `nextAt` nil ends the escalation (`reason` says why).
@@ -19,7 +19,7 @@ extension Outbox {
     /// stops it) and committed with what `decide` makes of it in one transaction, so an acknowledgement
     /// committed first always wins: no step goes out after it. Returns how many steps were sent.
     @discardableResult
-    public func escalateDue(at now: EventTime, limit: Int = 200, _ decide: (OutboxEscalation) -> EscalationStep)
+    package func escalateDue(at now: EventTime, limit: Int = 200, _ decide: (OutboxEscalation) -> EscalationStep)
         throws(StoreError) -> Int
     {
         let ids = try dueIDs("SELECT id FROM escalations WHERE next_at <= ?1 ORDER BY next_at LIMIT ?2", now, limit)

@@ -9,12 +9,12 @@ extension Outbox {
 
     /// What to do with a due group: the messages to add, how long until the group's next message, and
     /// when to repeat (nil: no repeat).
-    public struct GroupPlan: Sendable {
-        public var messages: [NewMessage]
-        public var interval: Int64
-        public var repeatAt: EventTime?
+    package struct GroupPlan: Sendable {
+        package var messages: [NewMessage]
+        package var interval: Int64
+        package var repeatAt: EventTime?
 
-        public init(messages: [NewMessage], interval: Int64, repeatAt: EventTime?) {
+        package init(messages: [NewMessage], interval: Int64, repeatAt: EventTime?) {
             self.messages = messages
             self.interval = interval
             self.repeatAt = repeatAt
@@ -39,7 +39,7 @@ extension Outbox {
     /// pending, resolved ones leave the group, the repeat is set or cleared, an empty group is removed.
     /// Returns how many groups were flushed.
     @discardableResult
-    public func flushDueGroups(at now: EventTime, limit: Int = 200, _ plan: (OutboxGroup) -> GroupPlan)
+    package func flushDueGroups(at now: EventTime, limit: Int = 200, _ plan: (OutboxGroup) -> GroupPlan)
         throws(StoreError) -> Int
     {
         let ids = try dueIDs(
@@ -80,7 +80,7 @@ extension Outbox {
     /// Each group whose repeat is due: read and committed with its repeat messages and the next repeat in
     /// one transaction. A group with no firing alarm left gets no repeat.
     @discardableResult
-    public func repeatDueGroups(
+    package func repeatDueGroups(
         at now: EventTime, limit: Int = 200, _ plan: (OutboxGroup) -> (messages: [NewMessage], next: EventTime?)
     ) throws(StoreError) -> Int {
         let ids = try dueIDs(

@@ -8,7 +8,7 @@ extension Outbox {
     // MARK: Queries
 
     /// Messages in these states (all when empty), newest first.
-    public func messages(states: [MessageState], receiver: String? = nil, limit: Int = 100) throws(StoreError)
+    package func messages(states: [MessageState], receiver: String? = nil, limit: Int = 100) throws(StoreError)
         -> [OutboxMessage]
     {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
@@ -26,7 +26,7 @@ extension Outbox {
     }
 
     /// One message by row id.
-    public func message(rowID: Int64) throws(StoreError) -> OutboxMessage? {
+    package func message(rowID: Int64) throws(StoreError) -> OutboxMessage? {
         try with { (c) throws(StoreError) -> OutboxMessage? in
             let s = try c.cached(text: "SELECT \(Self.messageColumns) FROM notifications WHERE id = ?1")
             defer { s.reset() }
@@ -36,7 +36,7 @@ extension Outbox {
     }
 
     /// The attempts of a message, oldest first.
-    public func attempts(rowID: Int64) throws(StoreError) -> [OutboxAttempt] {
+    package func attempts(rowID: Int64) throws(StoreError) -> [OutboxAttempt] {
         try with { (c) throws(StoreError) -> [OutboxAttempt] in
             let s = try c.cached(
                 "SELECT at, result, detail, duration_ms FROM notification_attempts WHERE notification_id = ?1 ORDER BY seq"
@@ -56,7 +56,7 @@ extension Outbox {
     }
 
     /// Messages waiting (pending, retrying, held), by state, for metrics.
-    public func countsByState() throws(StoreError) -> [MessageState: Int] {
+    package func countsByState() throws(StoreError) -> [MessageState: Int] {
         try with { (c) throws(StoreError) -> [MessageState: Int] in
             let s = try c.cached(
                 "SELECT state, count(*) FROM notifications WHERE state IN ('pending', 'retrying', 'held') GROUP BY state"

@@ -5,7 +5,7 @@ import EccCore
 
 extension NotificationView {
     /// The view of `m`; `attempts` (for a test's answer) become its `attempt_log`.
-    public init(_ m: OutboxMessage, attempts: [OutboxAttempt]? = nil) {
+    package init(_ m: OutboxMessage, attempts: [OutboxAttempt]? = nil) {
         self.init(
             id: m.uid, receiver: m.receiver, kind: m.kind, route: m.route, state: m.state, alarms: m.alarmIDs,
             createdAt: RFC3339.format(m.createdAt), nextAttempt: m.nextAttempt.map(RFC3339.format),

@@ -7,13 +7,13 @@ import Synchronization
 /// escalation steps become messages (one row per receiver) in one transaction each; messages are sent,
 /// every attempt recorded, temporary failures rescheduled. The alarm writer fills it (in the transaction
 /// of each alarm change, see ``AlarmStore``); the incident desk stops escalations.
-public final class Outbox: Sendable {
+package final class Outbox: Sendable {
     private let connection: Mutex<Connection>
     /// This database's id, the middle part of every message's stable id.
-    public let storeID: String
+    package let storeID: String
 
     /// Opens a read-write connection to an existing store (the alarm writer creates and migrates it).
-    public init(path: String) throws(StoreError) {
+    package init(path: String) throws(StoreError) {
         let c = try Connection(path: path, create: false)
         try c.execute("PRAGMA foreign_keys=ON")
         storeID = try c.scalarText("SELECT value FROM store_meta WHERE name = 'store_id'") ?? "0"
@@ -21,10 +21,10 @@ public final class Outbox: Sendable {
     }
 
     /// The stable id of a row.
-    public func uid(_ rowID: Int64, salt: String) -> String { "ecc-\(storeID)-\(rowID).\(salt)" }
+    package func uid(_ rowID: Int64, salt: String) -> String { "ecc-\(storeID)-\(rowID).\(salt)" }
 
     /// The row of a stable id of this store.
-    public func rowID(_ uid: String) -> Int64? {
+    package func rowID(_ uid: String) -> Int64? {
         let prefix = "ecc-\(storeID)-"
         guard uid.hasPrefix(prefix) else { return nil }
         return Int64(uid.dropFirst(prefix.count).prefix { $0 != "." })
@@ -42,7 +42,7 @@ public final class Outbox: Sendable {
 
     /// Adds a message due now (tests, digests); returns its row id.
     @discardableResult
-    public func enqueue(_ m: NewMessage, at now: EventTime) throws(StoreError) -> Int64 {
+    package func enqueue(_ m: NewMessage, at now: EventTime) throws(StoreError) -> Int64 {
         try tx { (c) throws(StoreError) -> Int64 in try Self.insert(c, m, at: now) }
     }
 
@@ -84,7 +84,7 @@ public final class Outbox: Sendable {
 
     /// A receiver's messages due for an attempt, oldest first, leaving out those in `excluding` (being
     /// sent); at most `limit`.
-    public func dueMessages(at now: EventTime, receiver: String, excluding: Set<Int64>, limit: Int) throws(StoreError)
+    package func dueMessages(at now: EventTime, receiver: String, excluding: Set<Int64>, limit: Int) throws(StoreError)
         -> [OutboxMessage]
     {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
@@ -106,7 +106,7 @@ public final class Outbox: Sendable {
     }
 
     /// Messages due for receivers other than `known` (no longer configured), at most `limit`.
-    public func dueMessages(at now: EventTime, notFor known: Set<String>, limit: Int = 100) throws(StoreError)
+    package func dueMessages(at now: EventTime, notFor known: Set<String>, limit: Int = 100) throws(StoreError)
         -> [OutboxMessage]
     {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
@@ -125,7 +125,7 @@ public final class Outbox: Sendable {
     }
 
     /// Records an attempt and what follows from it: sent, rescheduled, or failed.
-    public func record(
+    package func record(
         _ rowID: Int64, _ outcome: AttemptOutcome, durationMilliseconds: Int64, progress: [String] = [],
         at now: EventTime
     ) throws(StoreError) {
@@ -151,7 +151,7 @@ public final class Outbox: Sendable {
     /// Records a delivery report (Kannel's dlr-url) for a sent message; a report that the message was not
     /// delivered marks it failed (it is not sent again: parts may have reached the phone). Returns false
     /// when there is no such message.
-    public func report(_ rowID: Int64, detail: String, failed: Bool, at now: EventTime) throws(StoreError) -> Bool {
+    package func report(_ rowID: Int64, detail: String, failed: Bool, at now: EventTime) throws(StoreError) -> Bool {
         try tx { (c) throws(StoreError) -> Bool in
             let q = try c.cached("SELECT 1 FROM notifications WHERE id = ?1")
             q.bind(1, rowID)
@@ -179,12 +179,12 @@ public final class Outbox: Sendable {
 
     /// Marks a message as not sent because no receiver by its name is configured (or another reason the
     /// dispatcher cannot send it at all).
-    public func fail(_ rowID: Int64, reason: String, at now: EventTime) throws(StoreError) {
+    package func fail(_ rowID: Int64, reason: String, at now: EventTime) throws(StoreError) {
         try record(rowID, AttemptOutcome(.permanent(reason)), durationMilliseconds: 0, at: now)
     }
 
     /// Holds a message back: its receiver's rate limit is exhausted; a digest will list it.
-    public func hold(_ rowID: Int64, at now: EventTime) throws(StoreError) {
+    package func hold(_ rowID: Int64, at now: EventTime) throws(StoreError) {
         try with { (c) throws(StoreError) in
             let u = try c.cached(
                 "UPDATE notifications SET state = 'held', next_attempt = NULL, reason = 'rate limit' WHERE id = ?1")
@@ -195,7 +195,7 @@ public final class Outbox: Sendable {
     }
 
     /// Receivers with held messages: how many, and when the oldest was made.
-    public func heldReceivers() throws(StoreError) -> [(receiver: String, count: Int, oldest: EventTime)] {
+    package func heldReceivers() throws(StoreError) -> [(receiver: String, count: Int, oldest: EventTime)] {
         try with { (c) throws(StoreError) -> [(receiver: String, count: Int, oldest: EventTime)] in
             let s = try c.cached(
                 "SELECT receiver, count(*), min(created_at) FROM notifications WHERE state = 'held' GROUP BY receiver")
@@ -207,7 +207,7 @@ public final class Outbox: Sendable {
     }
 
     /// A receiver's held messages, oldest first.
-    public func held(receiver: String) throws(StoreError) -> [OutboxMessage] {
+    package func held(receiver: String) throws(StoreError) -> [OutboxMessage] {
         try with { (c) throws(StoreError) -> [OutboxMessage] in
             let s = try c.cached(
                 text:
@@ -223,7 +223,7 @@ public final class Outbox: Sendable {
 
     /// Adds a digest for held messages and marks them as listed in it; returns the digest's row id.
     @discardableResult
-    public func digest(_ m: NewMessage, listing held: [OutboxMessage], at now: EventTime) throws(StoreError) -> Int64 {
+    package func digest(_ m: NewMessage, listing held: [OutboxMessage], at now: EventTime) throws(StoreError) -> Int64 {
         try tx { (c) throws(StoreError) -> Int64 in
             let id = try Self.insert(c, m, at: now)
             let u = try c.cached(

@@ -1,46 +1,46 @@
 import EccCore
 
 /// A notification group that is due: its route, `group_by` values and alarms.
-public struct OutboxGroup: Sendable {
-    public var id: Int64
-    public var route: String
-    public var labels: [String: String]
+package struct OutboxGroup: Sendable {
+    package var id: Int64
+    package var route: String
+    package var labels: [String: String]
     /// Every firing alarm of the group (the message lists them all).
-    public var firing: [AlarmInfo]
+    package var firing: [AlarmInfo]
     /// True when some firing alarm is new or changed since the group's last message.
-    public var changed: Bool
+    package var changed: Bool
     /// Alarms that cleared since the last message (routes with `send_resolved`).
-    public var resolved: [AlarmInfo]
+    package var resolved: [AlarmInfo]
 }
 
 /// An escalation whose next step is due.
-public struct OutboxEscalation: Sendable {
-    public var id: Int64
-    public var alarmID: UInt64
-    public var incidentID: Int64?
-    public var policy: String
-    public var route: String
-    public var startedAt: EventTime
+package struct OutboxEscalation: Sendable {
+    package var id: Int64
+    package var alarmID: UInt64
+    package var incidentID: Int64?
+    package var policy: String
+    package var route: String
+    package var startedAt: EventTime
     /// The index of the step that is due (0-based).
-    public var step: Int
+    package var step: Int
     /// The alarm now (nil when it is gone: pruned).
-    public var alarm: AlarmInfo?
+    package var alarm: AlarmInfo?
     /// The state of the incident whose acknowledgement stops the escalation.
-    public var incidentState: IncidentState?
+    package var incidentState: IncidentState?
     /// When that incident was (last) acknowledged.
-    public var incidentAcknowledgedAt: EventTime?
+    package var incidentAcknowledgedAt: EventTime?
 }
 
 /// A message to add to the outbox.
-public struct NewMessage: Sendable {
-    public var receiver: String
-    public var kind: NotificationKind
-    public var route: String
-    public var alarmIDs: [UInt64]
+package struct NewMessage: Sendable {
+    package var receiver: String
+    package var kind: NotificationKind
+    package var route: String
+    package var alarmIDs: [UInt64]
     /// What the message says, as JSON (the dispatcher's encoding of its content).
-    public var content: String
+    package var content: String
 
-    public init(receiver: String, kind: NotificationKind, route: String, alarmIDs: [UInt64], content: String) {
+    package init(receiver: String, kind: NotificationKind, route: String, alarmIDs: [UInt64], content: String) {
         self.receiver = receiver
         self.kind = kind
         self.route = route
@@ -50,43 +50,43 @@ public struct NewMessage: Sendable {
 }
 
 /// A message in the outbox.
-public struct OutboxMessage: Sendable, Hashable {
-    public var rowID: Int64
+package struct OutboxMessage: Sendable, Hashable {
+    package var rowID: Int64
     /// The stable id: `ecc-<store id>-<row id>.<salt>`.
-    public var uid: String
-    public var receiver: String
-    public var kind: NotificationKind
-    public var route: String
-    public var alarmIDs: [UInt64]
-    public var content: String
-    public var state: MessageState
-    public var createdAt: EventTime
-    public var nextAttempt: EventTime?
-    public var attempts: Int
-    public var lastError: String?
-    public var sentAt: EventTime?
-    public var digestID: Int64?
-    public var reason: String?
+    package var uid: String
+    package var receiver: String
+    package var kind: NotificationKind
+    package var route: String
+    package var alarmIDs: [UInt64]
+    package var content: String
+    package var state: MessageState
+    package var createdAt: EventTime
+    package var nextAttempt: EventTime?
+    package var attempts: Int
+    package var lastError: String?
+    package var sentAt: EventTime?
+    package var digestID: Int64?
+    package var reason: String?
     /// Pieces accepted by earlier attempts (SMS parts per number), skipped by the next.
-    public var progress: [String] = []
+    package var progress: [String] = []
 }
 
 /// One delivery attempt of a message.
-public struct OutboxAttempt: Sendable, Hashable {
-    public var at: EventTime
-    public var result: AttemptResult
-    public var detail: String
-    public var durationMilliseconds: Int64
+package struct OutboxAttempt: Sendable, Hashable {
+    package var at: EventTime
+    package var result: AttemptResult
+    package var detail: String
+    package var durationMilliseconds: Int64
 }
 
 /// How a delivery attempt ended, as the outbox records it.
-public struct AttemptOutcome: Sendable, Hashable {
+package struct AttemptOutcome: Sendable, Hashable {
     /// What the channel said.
-    public var delivery: DeliveryResult
+    package var delivery: DeliveryResult
     /// A temporary failure is tried again then (nil: given up, the message failed).
-    public var retryAt: EventTime?
+    package var retryAt: EventTime?
 
-    public init(_ delivery: DeliveryResult, retryAt: EventTime? = nil) {
+    package init(_ delivery: DeliveryResult, retryAt: EventTime? = nil) {
         self.delivery = delivery
         self.retryAt = delivery.result == .temporary ? retryAt : nil
     }

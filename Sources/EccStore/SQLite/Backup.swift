@@ -10,17 +10,17 @@ import Foundation
 /// `sqlite3_backup_step(-1)`. Stepping a few pages at a time without that snapshot would restart the
 /// copy at every commit by another connection — and the store writer commits continually, so a large,
 /// busy database would never finish.
-public enum Backup {
+package enum Backup {
     /// What a backup file holds.
-    public struct Summary: Sendable {
-        public var schemaVersion: Int64
-        public var alarms: Int64
-        public var incidents: Int64
-        public var bytes: Int
+    package struct Summary: Sendable {
+        package var schemaVersion: Int64
+        package var alarms: Int64
+        package var incidents: Int64
+        package var bytes: Int
     }
 
     /// Copies the database at `source` into `destination` (replaced if it exists), then checks the copy.
-    public static func copy(from source: String, to destination: String) throws(StoreError) -> Summary {
+    package static func copy(from source: String, to destination: String) throws(StoreError) -> Summary {
         let operation = "back up \(source) to \(destination)"
         try? FileManager.default.removeItem(atPath: destination)
         let src = try Connection(path: source, readOnly: true, create: false)
@@ -56,7 +56,7 @@ public enum Backup {
     }
 
     /// Opens a backup file read-only and checks it: integrity, schema version, what it holds.
-    public static func verify(_ path: String) throws(StoreError) -> Summary {
+    package static func verify(_ path: String) throws(StoreError) -> Summary {
         try check(try Connection(path: path, readOnly: true, create: false))
     }
 

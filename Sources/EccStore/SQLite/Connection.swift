@@ -3,23 +3,23 @@ import EccIncidents
 
 /// SQL text composed once and kept for the life of the process (a `static let`): ``Connection/cached(_:)``
 /// finds its statement by the object's identity.
-public final class SQL: Sendable {
-    public let text: String
-    public init(_ text: String) { self.text = text }
+package final class SQL: Sendable {
+    package let text: String
+    package init(_ text: String) { self.text = text }
 }
 
 /// A SQLite connection through the system libsqlite3. Confined to one thread at a time.
-public final class Connection {
+package final class Connection {
     let db: OpaquePointer
     /// The file this connection opened.
-    public let path: String
+    package let path: String
 
     /// Bytes of heap SQLite holds in this process, every connection together (page caches, statements):
     /// bounded by the connections' `cache_size`.
-    public static var memoryUsed: Int64 { sqlite3_memory_used() }
+    package static var memoryUsed: Int64 { sqlite3_memory_used() }
 
     /// Opens (and with `create`, creates) a database file.
-    public init(path: String, readOnly: Bool = false, create: Bool = true) throws(StoreError) {
+    package init(path: String, readOnly: Bool = false, create: Bool = true) throws(StoreError) {
         var handle: OpaquePointer?
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
@@ -46,7 +46,7 @@ public final class Connection {
     }
 
     /// Runs one or more statements without results.
-    public func execute(_ sql: String) throws(StoreError) {
+    package func execute(_ sql: String) throws(StoreError) {
         var err: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(db, sql, nil, nil, &err)
         if rc != SQLITE_OK {
@@ -57,7 +57,7 @@ public final class Connection {
     }
 
     /// Prepares a statement for repeated use.
-    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+    package func prepare(_ sql: String) throws(StoreError) -> Statement {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc, "prepare \(sql.prefix(60))") }
@@ -74,7 +74,7 @@ public final class Connection {
 
     /// A prepared statement kept for reuse, reset and ready for new bindings. (Not for two uses of the same
     /// SQL at once: finish stepping one before asking again.)
-    public func cached(_ sql: StaticString) throws(StoreError) -> Statement {
+    package func cached(_ sql: StaticString) throws(StoreError) -> Statement {
         guard sql.hasPointerRepresentation else { return try cached(text: sql.description) }
         let key = UnsafeRawPointer(sql.utf8Start)
         if let s = literals[key] {
@@ -87,7 +87,7 @@ public final class Connection {
     }
 
     /// The statement of SQL composed once (from column lists, say) and kept in a `static let`.
-    public func cached(_ sql: SQL) throws(StoreError) -> Statement {
+    package func cached(_ sql: SQL) throws(StoreError) -> Statement {
         let key = ObjectIdentifier(sql)
         if let s = composed[key] {
             s.reset()
@@ -99,7 +99,7 @@ public final class Connection {
     }
 
     /// The statement of SQL text made at the call (found by hashing the text: not for hot paths).
-    public func cached(text sql: String) throws(StoreError) -> Statement {
+    package func cached(text sql: String) throws(StoreError) -> Statement {
         if let s = texts[sql] {
             s.reset()
             return s
@@ -111,30 +111,30 @@ public final class Connection {
 
     /// True when SQLite could open the file for reading only (its permissions or its file system do
     /// not let this process write it), whatever was asked for.
-    public var isReadOnly: Bool { sqlite3_db_readonly(db, "main") == 1 }
+    package var isReadOnly: Bool { sqlite3_db_readonly(db, "main") == 1 }
 
     /// The rowid of the last row inserted on this connection.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
-    public var changes: Int { Int(sqlite3_changes(db)) }
+    package var changes: Int { Int(sqlite3_changes(db)) }
 
     /// Reads a single integer (e.g. a PRAGMA or `SELECT count(*)`).
-    public func scalarInt(_ sql: String) throws(StoreError) -> Int64? {
+    package func scalarInt(_ sql: String) throws(StoreError) -> Int64? {
         let s = try prepare(sql)
         guard try s.step() else { return nil }
         return s.isNull(0) ? nil : s.int(0)
     }
 
     /// Reads a single text value.
-    public func scalarText(_ sql: String) throws(StoreError) -> String? {
+    package func scalarText(_ sql: String) throws(StoreError) -> String? {
         let s = try prepare(sql)
         guard try s.step() else { return nil }
         return s.isNull(0) ? nil : s.text(0)
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    public func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+    package func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
         try execute("BEGIN IMMEDIATE")
         do {
             let r = try body()
@@ -148,7 +148,7 @@ public final class Connection {
 }
 
 /// A prepared statement; positional parameters start at 1, columns at 0.
-public final class Statement {
+package final class Statement {
     let stmt: OpaquePointer
     unowned let connection: Connection
 
@@ -162,23 +162,23 @@ public final class Statement {
     // SQLITE_TRANSIENT: SQLite copies the bytes before bind returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    public func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
-    public func bind(_ i: Int32, _ v: Int64?) {
+    package func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+    package func bind(_ i: Int32, _ v: Int64?) {
         if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
     }
-    public func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
-    public func bind(_ i: Int32, _ v: String) {
+    package func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
+    package func bind(_ i: Int32, _ v: String) {
         sqlite3_bind_text(stmt, i, v, -1, Self.transient)
     }
     /// Binds an enum as its raw value.
-    public func bind<T: RawRepresentable>(_ i: Int32, _ v: T) where T.RawValue == String { bind(i, v.rawValue) }
-    public func bind(_ i: Int32, _ v: String?) {
+    package func bind<T: RawRepresentable>(_ i: Int32, _ v: T) where T.RawValue == String { bind(i, v.rawValue) }
+    package func bind(_ i: Int32, _ v: String?) {
         if let v { bind(i, v) } else { sqlite3_bind_null(stmt, i) }
     }
 
     /// Steps once: true when a row is available, false when done.
     @discardableResult
-    public func step() throws(StoreError) -> Bool {
+    package func step() throws(StoreError) -> Bool {
         let rc = sqlite3_step(stmt)
         switch rc {
         case SQLITE_ROW: return true
@@ -191,30 +191,30 @@ public final class Statement {
     }
 
     /// Runs to completion and resets for reuse.
-    public func run() throws(StoreError) {
+    package func run() throws(StoreError) {
         defer { reset() }
         while try step() {}
     }
 
-    public func reset() {
+    package func reset() {
         sqlite3_reset(stmt)
         sqlite3_clear_bindings(stmt)
     }
 
-    public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
-    public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
-    public func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
+    package func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    package func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    package func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
     /// Column `col` as an enum stored as its raw value (the SQL edge of ECC's states and kinds); `unknown`
     /// for a value this version does not know, such as one a newer eccd wrote.
-    public func value<T: RawRepresentable>(_ col: Int32, unknown: T) -> T where T.RawValue == String {
+    package func value<T: RawRepresentable>(_ col: Int32, unknown: T) -> T where T.RawValue == String {
         T(rawValue: text(col)) ?? unknown
     }
     /// ``value(_:unknown:)``, nil for NULL.
-    public func optionalValue<T: RawRepresentable>(_ col: Int32, unknown: T) -> T? where T.RawValue == String {
+    package func optionalValue<T: RawRepresentable>(_ col: Int32, unknown: T) -> T? where T.RawValue == String {
         isNull(col) ? nil : value(col, unknown: unknown)
     }
-    public func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
-    public func text(_ col: Int32) -> String {
+    package func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
+    package func text(_ col: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, col) else { return "" }
         let n = Int(sqlite3_column_bytes(stmt, col))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)

@@ -8,17 +8,17 @@ import Synchronization
 /// One eccd per database: an exclusive `flock` on `<database>.lock`, held for the daemon's life, with the
 /// holder's pid in the file so the second one can say who has it. The kernel releases the lock when the
 /// process dies, `kill -9` included, so a stale file never blocks a restart.
-public final class DatabaseLock: Sendable {
+package final class DatabaseLock: Sendable {
     /// Why the lock was not taken: another eccd holds it, or the lock file cannot be opened.
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public let path: String
+    package let path: String
     private let fd = Mutex<Int32>(-1)
 
     /// Takes the lock or throws, naming the pid that holds it.
-    public init(database: String) throws(Failure) {
+    package init(database: String) throws(Failure) {
         path = database + ".lock"
         var f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         // A lock file eccd may not write (left by a run as root, a read-only directory) still locks.
@@ -43,7 +43,7 @@ public final class DatabaseLock: Sendable {
     }
 
     /// Lets the next eccd have the database (also done when this object goes away or the process ends).
-    public func release() {
+    package func release() {
         fd.withLock { f in
             if f >= 0 { close(f) }
             f = -1

@@ -15,12 +15,12 @@ import Synchronization
 /// the engine (and from there on the event bus) instead of growing memory. Transient errors (busy, full disk, I/O, read-only) are retried with
 /// back-off and logged; a batch that fails for any other reason is retried change by change so one bad
 /// change cannot wedge the daemon or take its neighbours down with it.
-public final class StoreWriter: Sendable {
+package final class StoreWriter: Sendable {
     /// One batch handed to the writer; `shown`: already on the live stream (eccd's self-alarms, which
     /// cannot wait for a store that is in trouble), so not published again once committed.
-    public struct Submission: Sendable {
-        public var changes: ChangeBatch
-        public var shown: Bool
+    package struct Submission: Sendable {
+        package var changes: ChangeBatch
+        package var shown: Bool
     }
 
     /// Where batches arrive; use ``makeSubmitter()`` (one producer: the engine thread).
@@ -46,12 +46,12 @@ public final class StoreWriter: Sendable {
     private let onTransaction: @Sendable (Duration) -> Void
 
     /// Active alarms, the next free alarm id and the engine's snapshot, read when the store was opened.
-    public let restored: (alarms: [Alarm], nextAlarmID: UInt64, snapshot: EngineSnapshot)
+    package let restored: (alarms: [Alarm], nextAlarmID: UInt64, snapshot: EngineSnapshot)
     // The newest engine snapshot not yet written; written after the changes submitted before it.
     private let pendingSnapshot = Mutex<EngineSnapshot?>(nil)
 
     /// Opens the store at `path` (creating and migrating it) and reads the state the engine restores.
-    public init(
+    package init(
         path: String, synchronous: AlarmStore.Synchronous = .normal,
         policy: IncidentPolicy = IncidentPolicy(), queuesNotifications: Bool = false, maxSizeBytes: Int64? = nil,
         logger: Logger,
@@ -72,22 +72,22 @@ public final class StoreWriter: Sendable {
     }
 
     /// Changes committed so far.
-    public var committed: Int { committedChanges.load(ordering: .relaxed) }
+    package var committed: Int { committedChanges.load(ordering: .relaxed) }
     /// Changes handed to the writer and not yet committed (or dropped as unstorable).
-    public var uncommitted: Int { lag.withLock { $0.changes } }
+    package var uncommitted: Int { lag.withLock { $0.changes } }
     /// How long the oldest uncommitted change has waited (about: measured from the first change handed over
     /// after the last commit that left none), zero when there are none.
-    public var uncommittedAge: Duration { lag.withLock { l in l.since.map { ContinuousClock.now - $0 } ?? .zero } }
+    package var uncommittedAge: Duration { lag.withLock { l in l.since.map { ContinuousClock.now - $0 } ?? .zero } }
 
     /// Hands batches to the writer from one thread, waiting while its ring is full.
     ///
     /// Ordinary batches leave the ring's headroom free (``Ring/headroom``); batches already shown (eccd's
     /// self-alarms) may use it, so they never wait behind a store that is stuck retrying.
-    public struct Submitter: ~Copyable {
+    package struct Submitter: ~Copyable {
         fileprivate let writer: StoreWriter
 
         /// Hands over `changes` (blocking while the ring is full); `shown`: already on the live stream.
-        public func submit(_ changes: ChangeBatch, shown: Bool = false) {
+        package func submit(_ changes: ChangeBatch, shown: Bool = false) {
             guard !changes.isEmpty else { return }
             let ring = writer.input
             writer.lag.withLock { l in
@@ -110,14 +110,14 @@ public final class StoreWriter: Sendable {
         }
 
         /// Whether an ordinary ``submit(_:shown:)`` could block now (the ring is at its headroom).
-        public var isFull: Bool { writer.input.count >= writer.input.capacity - writer.input.headroom - 1 }
+        package var isFull: Bool { writer.input.count >= writer.input.capacity - writer.input.headroom - 1 }
 
         /// No more batches: the writer commits what it has, then stops.
-        public consuming func close() { writer.input.close() }
+        package consuming func close() { writer.input.close() }
     }
 
     /// The submitter for the one thread that hands batches over.
-    public func makeSubmitter() -> Submitter {
+    package func makeSubmitter() -> Submitter {
         Submitter(writer: self)
     }
 
@@ -129,29 +129,29 @@ public final class StoreWriter: Sendable {
         }
     }
     /// Changes that could not be written and were dropped (each logged).
-    public var failed: Int { failedChanges.load(ordering: .relaxed) }
+    package var failed: Int { failedChanges.load(ordering: .relaxed) }
     /// Transactions committed.
-    public var transactionCount: Int { transactions.load(ordering: .relaxed) }
+    package var transactionCount: Int { transactions.load(ordering: .relaxed) }
     /// True while the writer is retrying after a transient error (disk full, read-only, busy).
-    public var isRetrying: Bool { retrying.load(ordering: .relaxed) }
+    package var isRetrying: Bool { retrying.load(ordering: .relaxed) }
     /// Failed write attempts so far (each retried).
-    public var writeErrorCount: Int { writeErrors.load(ordering: .relaxed) }
+    package var writeErrorCount: Int { writeErrors.load(ordering: .relaxed) }
 
     /// Caps the database at `pages` pages of 4 KiB (SQLite's `max_page_count`; never below its current
     /// size): past it, writes fail as on a full disk. Applied by the writer before its next write.
-    public func limitDatabase(pages: Int64) {
+    package func limitDatabase(pages: Int64) {
         pendingPageLimit.withLock { $0 = pages }
     }
 
     /// Hands over an engine snapshot; it is written after every change submitted before it (a newer one
     /// replaces one not yet written).
-    public func submit(_ snapshot: EngineSnapshot) {
+    package func submit(_ snapshot: EngineSnapshot) {
         pendingSnapshot.withLock { $0 = snapshot }
         input.parker.wake()
     }
 
     /// Starts the writer thread, and the checkpointer beside it.
-    public func start() {
+    package func start() {
         let stopped = Atomic<Bool>(false)
         precondition(thread.withLock { $0 == nil }, "the store writer is started once")
         let t = DedicatedThread(name: "ecc-store") { [self] in
@@ -213,7 +213,7 @@ public final class StoreWriter: Sendable {
 
     /// Waits (without blocking a concurrency thread) until the writer committed everything submitted
     /// before ``Ring/close()`` was called on ``input`` and closed the database.
-    public func waitUntilFinished() async {
+    package func waitUntilFinished() async {
         await thread.withLock { $0 }?.join()
     }
 

@@ -7,12 +7,12 @@ import Foundation
 #endif
 
 /// Why a test server did not start (or a helper failed), with what its logs said.
-public struct TestServerError: Error, CustomStringConvertible {
+package struct TestServerError: Error, CustomStringConvertible {
     /// What went wrong, including the tail of the server's logs where there are any.
-    public let description: String
+    package let description: String
 
     /// An error with this text.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }
 
 /// A program the tests started, known by its pid. It is spawned with posix_spawn and reaped with waitpid
@@ -20,13 +20,13 @@ public struct TestServerError: Error, CustomStringConvertible {
 /// races with it) and its wait depends on a run loop that test threads lack. The child gets an empty signal
 /// mask and default dispositions, since the test process blocks signals on some threads and a child
 /// inheriting that would ignore SIGTERM.
-public struct ChildProcess: Sendable, Hashable {
+package struct ChildProcess: Sendable, Hashable {
     /// The child's process id.
-    public let pid: pid_t
+    package let pid: pid_t
 
     /// Starts `path` with `arguments`, stdout into `stdoutPath` and stderr into `stderrPath` (both appended
     /// to, created when missing).
-    public static func spawn(
+    package static func spawn(
         _ path: String, _ arguments: [String], stdoutPath: String, stderrPath: String,
         environment: [String: String] = [:]
     ) throws -> ChildProcess {
@@ -64,14 +64,14 @@ public struct ChildProcess: Sendable, Hashable {
     }
 
     /// Whether the child has exited; reaps it if so (call only for children not yet reaped).
-    public func hasExited() -> Bool {
+    package func hasExited() -> Bool {
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
         return r == pid || (r < 0 && errno == ECHILD)
     }
 
     /// Stops the child: SIGTERM, up to `grace` seconds for it to exit, then SIGKILL; reaps it.
-    public func stop(grace: TimeInterval = 10) {
+    package func stop(grace: TimeInterval = 10) {
         if hasExited() { return }
         kill(pid, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
@@ -89,7 +89,7 @@ public struct ChildProcess: Sendable, Hashable {
     /// for its load generators does not take CPU from what it measures. Returns the exit status (128 + the
     /// signal when killed; -1 when it could not be waited for) and the resource usage from wait4. Past
     /// `timeout` seconds the child is stopped (SIGTERM, then SIGKILL) and the wait throws.
-    public func wait(timeout: TimeInterval, sampling sample: (() -> Void)? = nil) throws -> (
+    package func wait(timeout: TimeInterval, sampling sample: (() -> Void)? = nil) throws -> (
         status: Int32, usage: rusage
     ) {
         var status: Int32 = 0
@@ -111,7 +111,7 @@ public struct ChildProcess: Sendable, Hashable {
 
     /// Runs a program to its end; returns its exit status and combined output.
     @discardableResult
-    public static func run(_ path: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (
+    package static func run(_ path: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (
         status: Int32, output: String
     ) {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-run-\(UUID()).out").path
@@ -127,12 +127,12 @@ public struct ChildProcess: Sendable, Hashable {
 }
 
 /// Small helpers the test servers share.
-public enum TestServers {
+package enum TestServers {
     /// Debian's Python, which has python3-aiosmtpd (the `python3` on PATH may be another one).
-    public static let python = "/usr/bin/python3"
+    package static let python = "/usr/bin/python3"
 
     /// The repository's `Tests/servers` folder (the helper scripts), found from this source file's path.
-    public static let scriptsDirectory: URL = URL(fileURLWithPath: #filePath)
+    package static let scriptsDirectory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // Servers
         .deletingLastPathComponent()  // EccTestSupport
         .deletingLastPathComponent()  // Sources
@@ -140,20 +140,20 @@ public enum TestServers {
         .appendingPathComponent("Tests/servers")
 
     /// Whether /usr/bin/python3 can import `module`.
-    public static func pythonHas(_ module: String) -> Bool {
+    package static func pythonHas(_ module: String) -> Bool {
         guard FileManager.default.isExecutableFile(atPath: python) else { return false }
         return (try? ChildProcess.run(python, ["-c", "import \(module)"], timeout: 60).status) == 0
     }
 
     /// A new empty folder under the temporary directory.
-    public static func makeTemporaryDirectory(_ prefix: String) throws -> URL {
+    package static func makeTemporaryDirectory(_ prefix: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice for port 0).
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError("socket(): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -171,7 +171,7 @@ public enum TestServers {
     }
 
     /// Distinct free ports.
-    public static func freePorts(_ count: Int) throws -> [Int] {
+    package static func freePorts(_ count: Int) throws -> [Int] {
         var ports: [Int] = []
         var attempts = 0
         while ports.count < count {
@@ -184,7 +184,7 @@ public enum TestServers {
     }
 
     /// Whether a TCP connection to 127.0.0.1:`port` is accepted now.
-    public static func acceptsConnections(port: Int) -> Bool {
+    package static func acceptsConnections(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -198,7 +198,7 @@ public enum TestServers {
 
     /// A plain HTTP/1.0 GET to 127.0.0.1:`port` over a raw socket (no URLSession, no run loop): the status
     /// code and body, or nil when the connection fails or `timeout` seconds pass.
-    public static func httpGet(port: Int, path: String, timeout: TimeInterval = 5) -> (status: Int, body: String)? {
+    package static func httpGet(port: Int, path: String, timeout: TimeInterval = 5) -> (status: Int, body: String)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -233,7 +233,7 @@ public enum TestServers {
 
     /// Reads `read` until it returns at least `count` items, and returns the last read; returns what
     /// there is when `timeout` seconds pass first.
-    public static func waitFor<T>(count: Int, timeout: TimeInterval, _ read: () -> [T]) -> [T] {
+    package static func waitFor<T>(count: Int, timeout: TimeInterval, _ read: () -> [T]) -> [T] {
         var got: [T] = []
         _ = poll(timeout: timeout) {
             got = read()
@@ -243,7 +243,7 @@ public enum TestServers {
     }
 
     /// Polls `condition` every 20 ms until it holds (true) or `timeout` seconds pass (false).
-    public static func poll(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
+    package static func poll(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if try condition() { return true }
@@ -253,14 +253,14 @@ public enum TestServers {
     }
 
     /// The last `lines` lines of a text file ("" when it cannot be read).
-    public static func tail(_ path: String, lines: Int = 30) -> String {
+    package static func tail(_ path: String, lines: Int = 30) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
         let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
     /// Reads a file as UTF-8 text ("" when missing).
-    public static func read(_ path: String) -> String {
+    package static func read(_ path: String) -> String {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 

@@ -30,32 +30,32 @@ import Synchronization
 /// ``stop()`` ends all three processes by pid; ``start()`` runs them again on the same ports, for outage
 /// tests. ``stopSMSC()`` / ``startSMSC()`` stop and start only fakesmsc, for the "queued" case.
 /// Deinitialising stops everything and removes the temporary folder.
-public final class KannelTestGateway: Sendable {
+package final class KannelTestGateway: Sendable {
     /// The sendsms user.
-    public let username: String
+    package let username: String
     /// Its password.
-    public let password: String
+    package let password: String
     /// The admin (and status) password of bearerbox's HTTP admin interface.
-    public let adminPassword: String
+    package let adminPassword: String
     /// The sender smsbox uses when a request has no `from`; nil: such requests get 400.
-    public let globalSender: String?
+    package let globalSender: String?
     /// bearerbox's HTTP admin port (`/status?password=...`).
-    public let adminPort: Int
+    package let adminPort: Int
     /// bearerbox's port for smsbox.
-    public let smsboxPort: Int
+    package let smsboxPort: Int
     /// bearerbox's port for the fake SMSC (fakesmsc connects to it).
-    public let smscPort: Int
+    package let smscPort: Int
     /// smsbox's sendsms HTTP port.
-    public let sendsmsPort: Int
+    package let sendsmsPort: Int
     /// The temporary folder: kannel.conf and the logs.
-    public let directory: URL
+    package let directory: URL
 
     /// `http://127.0.0.1:PORT/cgi-bin/sendsms`.
-    public var sendsmsURL: String { "http://127.0.0.1:\(sendsmsPort)/cgi-bin/sendsms" }
+    package var sendsmsURL: String { "http://127.0.0.1:\(sendsmsPort)/cgi-bin/sendsms" }
     /// The config file bearerbox and smsbox read.
-    public var configPath: String { path("kannel.conf") }
+    package var configPath: String { path("kannel.conf") }
     /// fakesmsc's output: one `Got message N: <from to type text>` line per MT message, across restarts.
-    public var smscLogPath: String { path("fakesmsc.log") }
+    package var smscLogPath: String { path("fakesmsc.log") }
 
     private static let bearerbox = "/usr/sbin/bearerbox"
     private static let smsbox = "/usr/sbin/smsbox"
@@ -91,13 +91,13 @@ public final class KannelTestGateway: Sendable {
     }
 
     /// Whether this machine has Kannel's bearerbox and smsbox (package kannel) and fakesmsc (kannel-extras).
-    public static var isAvailable: Bool {
+    package static var isAvailable: Bool {
         [bearerbox, smsbox, fakesmsc].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// Starts bearerbox, fakesmsc and smsbox on free ports and waits until a message can go through: the
     /// sendsms port accepts connections, smsbox is connected to bearerbox and the fake SMSC is online.
-    public static func start(
+    package static func start(
         username: String = "ecc", password: String = "ecc-sms-pw", globalSender: String? = nil,
         timeout: TimeInterval = 60
     ) throws -> KannelTestGateway {
@@ -164,22 +164,22 @@ public final class KannelTestGateway: Sendable {
     }
 
     /// bearerbox's status page (`/status?password=...`), nil when bearerbox does not answer.
-    public func status() -> String? {
+    package func status() -> String? {
         TestServers.httpGet(port: adminPort, path: "/status?password=\(adminPassword)").map(\.body)
     }
 
     /// Whether bearerbox reports the fake SMSC online.
-    public var smscOnline: Bool { status()?.contains("FAKE:\(smscPort) (online") ?? false }
+    package var smscOnline: Bool { status()?.contains("FAKE:\(smscPort) (online") ?? false }
 
     /// Whether all three processes run.
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         children.withLock { c in
             [c.bearerbox, c.smsbox, c.fakesmsc].allSatisfy { $0.map { !$0.hasExited() } ?? false }
         }
     }
 
     /// The tails of the Kannel logs, for error messages.
-    public func logTails(lines: Int = 15) -> String {
+    package func logTails(lines: Int = 15) -> String {
         ["bearerbox.stderr", "bearerbox.log", "smsbox.stderr", "smsbox.log", "fakesmsc.log"].map { name in
             "--- \(name):\n" + TestServers.tail(path(name), lines: lines)
         }.joined(separator: "\n")
@@ -187,7 +187,7 @@ public final class KannelTestGateway: Sendable {
 
     /// Starts the gateway again (after ``stop()``) on the same ports; does nothing for processes that run.
     /// Waits until a message can go through, or throws with the tails of the logs.
-    public func start(timeout: TimeInterval = 60) throws {
+    package func start(timeout: TimeInterval = 60) throws {
         try children.withLock { c in
             let deadline = Date().addingTimeInterval(timeout)
             func fail(_ what: String) -> TestServerError {
@@ -243,7 +243,7 @@ public final class KannelTestGateway: Sendable {
 
     /// Stops only fakesmsc (by pid): bearerbox and smsbox stay up and sendsms queues messages
     /// (`202 3: Queued for later delivery`). Waits until bearerbox sees the SMSC gone.
-    public func stopSMSC(timeout: TimeInterval = 30) {
+    package func stopSMSC(timeout: TimeInterval = 30) {
         children.withLock { c in
             c.fakesmsc?.stop()
             c.fakesmsc = nil
@@ -253,7 +253,7 @@ public final class KannelTestGateway: Sendable {
 
     /// Starts fakesmsc again after ``stopSMSC()``; waits until bearerbox reports it online (queued messages
     /// are then delivered to it).
-    public func startSMSC(timeout: TimeInterval = 60) throws {
+    package func startSMSC(timeout: TimeInterval = 60) throws {
         try children.withLock { c in
             if c.fakesmsc.map({ !$0.hasExited() }) ?? false { return }
             let f = try spawnFakeSMSC()
@@ -267,7 +267,7 @@ public final class KannelTestGateway: Sendable {
 
     /// Stops smsbox, fakesmsc and bearerbox, each by pid (SIGTERM, SIGKILL after `grace` seconds). The
     /// received messages stay readable.
-    public func stop(grace: TimeInterval = 10) {
+    package func stop(grace: TimeInterval = 10) {
         children.withLock { Self.stopAll(&$0, grace: grace) }
     }
 
@@ -279,13 +279,13 @@ public final class KannelTestGateway: Sendable {
     }
 
     /// The MT messages fakesmsc received so far (across restarts), in order.
-    public func messages() -> [ReceivedSMS] {
+    package func messages() -> [ReceivedSMS] {
         ReceivedSMS.parse(fakesmscLog: TestServers.read(smscLogPath))
     }
 
     /// Waits until at least `count` messages arrived (polling), and returns all of them; returns what there is
     /// when `timeout` seconds pass first.
-    public func waitForMessages(count: Int, timeout: TimeInterval = 30) -> [ReceivedSMS] {
+    package func waitForMessages(count: Int, timeout: TimeInterval = 30) -> [ReceivedSMS] {
         TestServers.waitFor(count: count, timeout: timeout) { messages() }
     }
 }

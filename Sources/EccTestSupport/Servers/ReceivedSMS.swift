@@ -9,20 +9,20 @@ import Foundation
 ///   is printed `N%3Bg%3A%5B%95g%3A` (0x4E 'N', 0x3B as %3B, ...).
 /// The fake SMSC protocol is one message per line, so a text with a line break reaches fakesmsc as two
 /// "messages"; the parser joins a line that is not `from to type ...` to the message before it (with `\n`).
-public struct ReceivedSMS: Sendable, Hashable {
+package struct ReceivedSMS: Sendable, Hashable {
     /// The sender (`from`).
-    public let from: String
+    package let from: String
     /// The receiver (`to`).
-    public let to: String
+    package let to: String
     /// The decoded text.
-    public let text: String
+    package let text: String
     /// fakesmsc's type word: `text`, `data`, `ucs-2` (or `udh-...` for messages with a UDH).
-    public let coding: String
+    package let coding: String
     /// What fakesmsc printed between `<` and `>` (lines joined with `\n`).
-    public let raw: String
+    package let raw: String
 
     /// Creates a message.
-    public init(from: String, to: String, text: String, coding: String, raw: String) {
+    package init(from: String, to: String, text: String, coding: String, raw: String) {
         self.from = from
         self.to = to
         self.text = text
@@ -33,7 +33,7 @@ public struct ReceivedSMS: Sendable, Hashable {
     static let types: Set<String> = ["text", "data", "ucs-2", "ucs2", "udh", "udh-data", "udh-text", "route"]
 
     /// The messages in fakesmsc's log text, in order.
-    public static func parse(fakesmscLog log: String) -> [ReceivedSMS] {
+    package static func parse(fakesmscLog log: String) -> [ReceivedSMS] {
         var out: [ReceivedSMS] = []
         for line in log.split(separator: "\n", omittingEmptySubsequences: false) {
             guard let got = line.range(of: "Got message "),
@@ -61,7 +61,7 @@ public struct ReceivedSMS: Sendable, Hashable {
     }
 
     /// The text of fakesmsc's data field for its type.
-    public static func decode(_ data: String, coding: String) -> String {
+    package static func decode(_ data: String, coding: String) -> String {
         switch coding {
         case "ucs-2", "ucs2":
             let bytes = urlDecode(data)
@@ -78,7 +78,7 @@ public struct ReceivedSMS: Sendable, Hashable {
     }
 
     /// Kannel's URL decoding: `%XX` is a byte, `+` a space, anything else itself.
-    public static func urlDecode(_ s: String) -> [UInt8] {
+    package static func urlDecode(_ s: String) -> [UInt8] {
         let u = Array(s.utf8)
         var out: [UInt8] = []
         var i = 0

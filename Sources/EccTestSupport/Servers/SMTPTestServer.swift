@@ -8,9 +8,9 @@ import Synchronization
 /// ``stop()`` ends the server (SIGTERM by pid, SIGKILL after a grace period) and ``start()`` runs it again on
 /// the same port with the same output folder, for outage tests. Deinitialising stops it and removes its
 /// temporary folder (certificate, logs, messages).
-public final class SMTPTestServer: Sendable {
+package final class SMTPTestServer: Sendable {
     /// How the server speaks TLS.
-    public enum Mode: String, Sendable, CaseIterable {
+    package enum Mode: String, Sendable, CaseIterable {
         /// Plain SMTP until STARTTLS, which is required before MAIL; AUTH only over TLS.
         case starttls
         /// TLS from the first byte (smtps, port 465 style).
@@ -20,29 +20,29 @@ public final class SMTPTestServer: Sendable {
     }
 
     /// The TLS mode.
-    public let mode: Mode
+    package let mode: Mode
     /// The user AUTH PLAIN / LOGIN accepts; nil: no AUTH, none required.
-    public let user: String?
+    package let user: String?
     /// That user's password.
-    public let password: String?
+    package let password: String?
     /// Recipients refused at RCPT with `550 5.1.1 no such user`.
-    public let rejecting: [String]
+    package let rejecting: [String]
     /// Recipients refused at RCPT with `451 4.3.0 try again later`.
-    public let deferring: [String]
+    package let deferring: [String]
     /// The TCP port on 127.0.0.1, the same across ``stop()`` and ``start()``.
-    public let port: Int
+    package let port: Int
     /// The server's self-signed certificate (PEM; CN and subjectAltName 127.0.0.1 and localhost), for a
     /// client to trust as its CA file.
-    public let caFile: String
+    package let caFile: String
     /// Where the received messages are kept, one JSON file each.
-    public let outputDirectory: URL
+    package let outputDirectory: URL
     /// The server's temporary folder (certificate, key, logs, the output folder).
-    public let directory: URL
+    package let directory: URL
 
     private let child = Mutex<ChildProcess?>(nil)
     private var stdoutPath: String { directory.appendingPathComponent("smtp.stdout").path }
     /// The server's log (Python's stderr: aiosmtpd's messages and any traceback).
-    public var logPath: String { directory.appendingPathComponent("smtp.log").path }
+    package var logPath: String { directory.appendingPathComponent("smtp.log").path }
 
     private init(
         mode: Mode, user: String?, password: String?, rejecting: [String], deferring: [String], port: Int,
@@ -65,7 +65,7 @@ public final class SMTPTestServer: Sendable {
     }
 
     /// Whether this machine can run the server: /usr/bin/python3 with aiosmtpd, and the `openssl` CLI.
-    public static var isAvailable: Bool {
+    package static var isAvailable: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") && TestServers.pythonHas("aiosmtpd")
     }
 
@@ -77,7 +77,7 @@ public final class SMTPTestServer: Sendable {
     ///   - deferring: recipients answered `451 4.3.0 try again later` at RCPT.
     ///   - port: the port on 127.0.0.1; nil: a free one.
     ///   - timeout: how long to wait for it to come up.
-    public static func start(
+    package static func start(
         mode: Mode = .starttls, user: String? = nil, password: String? = nil, rejecting: [String] = [],
         deferring: [String] = [], port: Int? = nil, timeout: TimeInterval = 60
     ) throws -> SMTPTestServer {
@@ -116,11 +116,11 @@ public final class SMTPTestServer: Sendable {
     }
 
     /// Whether the server process is running.
-    public var isRunning: Bool { child.withLock { $0.map { !$0.hasExited() } ?? false } }
+    package var isRunning: Bool { child.withLock { $0.map { !$0.hasExited() } ?? false } }
 
     /// Starts the server again (after ``stop()``) on the same port with the same output folder; does nothing
     /// when it runs. Waits until it accepts connections, or throws with the tail of its log.
-    public func start(timeout: TimeInterval = 60) throws {
+    package func start(timeout: TimeInterval = 60) throws {
         try child.withLock { current in
             if let c = current, !c.hasExited() { return }
             current = nil
@@ -159,7 +159,7 @@ public final class SMTPTestServer: Sendable {
     }
 
     /// Stops the server: SIGTERM by pid, SIGKILL after `grace` seconds. Received messages stay.
-    public func stop(grace: TimeInterval = 10) {
+    package func stop(grace: TimeInterval = 10) {
         child.withLock { current in
             current?.stop(grace: grace)
             current = nil
@@ -167,59 +167,59 @@ public final class SMTPTestServer: Sendable {
     }
 
     /// The messages received so far (across restarts), in order of arrival.
-    public func messages() -> [ReceivedMail] {
+    package func messages() -> [ReceivedMail] {
         TestServers.decodeAll(ReceivedMail.self, in: outputDirectory)
     }
 
     /// Waits until at least `count` messages arrived (polling), and returns all of them; returns what there
     /// is when `timeout` seconds pass first.
-    public func waitForMessages(count: Int, timeout: TimeInterval = 30) -> [ReceivedMail] {
+    package func waitForMessages(count: Int, timeout: TimeInterval = 30) -> [ReceivedMail] {
         TestServers.waitFor(count: count, timeout: timeout) { messages() }
     }
 }
 
 /// A message the SMTP test server accepted, as `smtp_server.py` recorded it.
-public struct ReceivedMail: Decodable, Sendable, Hashable {
+package struct ReceivedMail: Decodable, Sendable, Hashable {
     /// The message's number since the server (re)started.
-    public let seq: Int
+    package let seq: Int
     /// When it arrived (nanoseconds since the epoch).
-    public let receivedAtNanoseconds: Int64
+    package let receivedAtNanoseconds: Int64
     /// The envelope sender (MAIL FROM).
-    public let mailFrom: String
+    package let mailFrom: String
     /// The accepted envelope recipients (RCPT TO), refused ones excluded.
-    public let rcptTos: [String]
+    package let rcptTos: [String]
     /// The user that authenticated, nil without AUTH.
-    public let authUser: String?
+    package let authUser: String?
     /// Whether the session was TLS (after STARTTLS, or implicit).
-    public let tls: Bool
+    package let tls: Bool
     /// The message as received (UTF-8, invalid bytes replaced).
-    public let raw: String
+    package let raw: String
     /// Decoded headers (RFC 2047 words decoded): Subject, From, To, Cc, Date, Message-ID, Content-Type and
     /// MIME-Version, those present.
-    public let headers: [String: String]
+    package let headers: [String: String]
     /// The decoded text/plain body (line ends `\n`), nil when there is none.
-    public let text: String?
+    package let text: String?
     /// The decoded text/html body (line ends `\n`), nil when there is none.
-    public let html: String?
+    package let html: String?
     /// The content types of all parts, the message itself first (`multipart/alternative`, `text/plain`, ...).
-    public let parts: [String]
+    package let parts: [String]
 
     /// The decoded Subject.
-    public var subject: String? { headers["Subject"] }
+    package var subject: String? { headers["Subject"] }
     /// The From header.
-    public var from: String? { headers["From"] }
+    package var from: String? { headers["From"] }
     /// The To header.
-    public var to: String? { headers["To"] }
+    package var to: String? { headers["To"] }
     /// The Cc header.
-    public var cc: String? { headers["Cc"] }
+    package var cc: String? { headers["Cc"] }
     /// The Date header.
-    public var date: String? { headers["Date"] }
+    package var date: String? { headers["Date"] }
     /// The Message-ID header.
-    public var messageID: String? { headers["Message-ID"] }
+    package var messageID: String? { headers["Message-ID"] }
     /// The Content-Type header.
-    public var contentType: String? { headers["Content-Type"] }
+    package var contentType: String? { headers["Content-Type"] }
     /// The MIME-Version header.
-    public var mimeVersion: String? { headers["MIME-Version"] }
+    package var mimeVersion: String? { headers["MIME-Version"] }
 
     enum CodingKeys: String, CodingKey {
         case seq, tls, raw, headers, text, html, parts

@@ -8,29 +8,29 @@ import Synchronization
 /// ``stop()`` ends it (SIGTERM by pid, SIGKILL after a grace period) and ``start()`` runs it again on the same
 /// port with the same output folder. The answer counter starts again from zero on every start. Deinitialising
 /// stops it and removes its temporary folder.
-public final class WebhookTestServer: Sendable {
+package final class WebhookTestServer: Sendable {
     /// The status of requests after the first `failCount`.
-    public let status: Int
+    package let status: Int
     /// How many requests (counted from each start) get `failStatus`.
-    public let failCount: Int
+    package let failCount: Int
     /// The status of the first `failCount` requests (503 answers carry `Retry-After: 1`).
-    public let failStatus: Int
+    package let failStatus: Int
     /// The response body.
-    public let body: String
+    package let body: String
     /// The TCP port on 127.0.0.1, the same across ``stop()`` and ``start()``.
-    public let port: Int
+    package let port: Int
     /// Where the requests are kept, one JSON file each.
-    public let outputDirectory: URL
+    package let outputDirectory: URL
     /// The server's temporary folder (logs and the output folder).
-    public let directory: URL
+    package let directory: URL
 
     private let child = Mutex<ChildProcess?>(nil)
     private var stdoutPath: String { directory.appendingPathComponent("webhook.stdout").path }
     /// The server's log (one line per request, and any traceback).
-    public var logPath: String { directory.appendingPathComponent("webhook.log").path }
+    package var logPath: String { directory.appendingPathComponent("webhook.log").path }
 
     /// `http://127.0.0.1:PORT` followed by `path`.
-    public func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
+    package func url(_ path: String = "/hook") -> String { "http://127.0.0.1:\(port)\(path)" }
 
     private init(status: Int, failCount: Int, failStatus: Int, body: String, port: Int, directory: URL) {
         self.status = status
@@ -48,7 +48,7 @@ public final class WebhookTestServer: Sendable {
     }
 
     /// Whether this machine can run the server (/usr/bin/python3).
-    public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: TestServers.python) }
+    package static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: TestServers.python) }
 
     /// Starts a server and waits until it accepts connections.
     /// - Parameters:
@@ -58,7 +58,7 @@ public final class WebhookTestServer: Sendable {
     ///   - body: the response body.
     ///   - port: the port on 127.0.0.1; nil: a free one.
     ///   - timeout: how long to wait for it to come up.
-    public static func start(
+    package static func start(
         status: Int = 200, failCount: Int = 0, failStatus: Int = 503, body: String = "ok", port: Int? = nil,
         timeout: TimeInterval = 60
     ) throws -> WebhookTestServer {
@@ -80,11 +80,11 @@ public final class WebhookTestServer: Sendable {
     }
 
     /// Whether the server process is running.
-    public var isRunning: Bool { child.withLock { $0.map { !$0.hasExited() } ?? false } }
+    package var isRunning: Bool { child.withLock { $0.map { !$0.hasExited() } ?? false } }
 
     /// Starts the server again (after ``stop()``) on the same port with the same output folder; does nothing
     /// when it runs. Waits until it accepts connections, or throws with the tail of its log.
-    public func start(timeout: TimeInterval = 60) throws {
+    package func start(timeout: TimeInterval = 60) throws {
         try child.withLock { current in
             if let c = current, !c.hasExited() { return }
             current = nil
@@ -117,7 +117,7 @@ public final class WebhookTestServer: Sendable {
     }
 
     /// Stops the server: SIGTERM by pid, SIGKILL after `grace` seconds. Recorded requests stay.
-    public func stop(grace: TimeInterval = 10) {
+    package func stop(grace: TimeInterval = 10) {
         child.withLock { current in
             current?.stop(grace: grace)
             current = nil
@@ -125,41 +125,41 @@ public final class WebhookTestServer: Sendable {
     }
 
     /// The requests received so far (across restarts), in order of arrival.
-    public func requests() -> [ReceivedRequest] {
+    package func requests() -> [ReceivedRequest] {
         TestServers.decodeAll(ReceivedRequest.self, in: outputDirectory)
     }
 
     /// Waits until at least `count` requests arrived (polling), and returns all of them; returns what there is
     /// when `timeout` seconds pass first.
-    public func waitForRequests(count: Int, timeout: TimeInterval = 30) -> [ReceivedRequest] {
+    package func waitForRequests(count: Int, timeout: TimeInterval = 30) -> [ReceivedRequest] {
         TestServers.waitFor(count: count, timeout: timeout) { requests() }
     }
 }
 
 /// A request the webhook test server received, as `webhook_server.py` recorded it.
-public struct ReceivedRequest: Decodable, Sendable, Hashable {
+package struct ReceivedRequest: Decodable, Sendable, Hashable {
     /// The request's number since the server (re)started, from 1.
-    public let seq: Int
+    package let seq: Int
     /// When it arrived (nanoseconds since the epoch).
-    public let receivedAtNanoseconds: Int64
+    package let receivedAtNanoseconds: Int64
     /// `POST`, `GET`, ...
-    public let method: String
+    package let method: String
     /// The request target: path and query, e.g. `/hook?x=1`.
-    public let path: String
+    package let path: String
     /// The headers in the order sent, names as sent.
-    public let headerList: [[String]]
+    package let headerList: [[String]]
     /// The body as UTF-8 text; nil when it is not valid UTF-8 (see ``bodyData``).
-    public let body: String?
+    package let body: String?
     /// The body, base64.
-    public let bodyBase64: String
+    package let bodyBase64: String
     /// The status the server answered with.
-    public let status: Int
+    package let status: Int
 
     /// The body's bytes.
-    public var bodyData: Data { Data(base64Encoded: bodyBase64) ?? Data() }
+    package var bodyData: Data { Data(base64Encoded: bodyBase64) ?? Data() }
 
     /// The first value of a header, its name compared case-insensitively.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headerList.first { $0.first?.lowercased() == name.lowercased() }.flatMap { $0.count > 1 ? $0[1] : nil }
     }
 

@@ -102,7 +102,9 @@ extension Incidents {
                 }
                 if !d.suggestions.isEmpty {
                     print("\nsuggested fixes:")
-                    for f in d.suggestions { print("  \(f.kind.rawValue) \(f.id)  \(f.title)  (\(f.matchedBy))\n    \(f.text)") }
+                    for f in d.suggestions {
+                        print("  \(f.kind.rawValue) \(f.id)  \(f.title)  (\(f.matchedBy))\n    \(f.text)")
+                    }
                 }
                 if !d.problems.isEmpty { print("\nproblems: \(d.problems.map(String.init).joined(separator: ", "))") }
                 print("\nalarms:")
