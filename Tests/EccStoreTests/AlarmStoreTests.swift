@@ -108,43 +108,69 @@ struct AlarmStoreTests {
         }
     }
 
+    /// A database as schema 7 left it: alarm 1 in a group of route `noc`, notified at testEpoch, and no
+    /// timing on the group.
+    static func schema7(_ path: String) throws {
+        let group = RouteDecision.Group(
+            key: "host=sw1", labels: [RouteDecision.Label(name: "host", value: "sw1")], wait: 0,
+            interval: 60_000_000_000, sendResolved: false)
+        do {
+            let store = try AlarmStore(path: path, queuesNotifications: true)
+            var b = ChangeBatch()
+            let routes = [RouteDecision(route: "noc", group: group)]
+            b.append(AlarmChange(kind: .raised, alarm: alarm(1), at: testEpoch, routes: routes))
+            try store.apply(b)
+        }
+        let c = try Connection(path: path)
+        try c.execute(
+            """
+            ALTER TABLE notify_groups DROP COLUMN group_interval;
+            ALTER TABLE notify_groups DROP COLUMN send_resolved;
+            UPDATE notify_groups SET flush_at = NULL, last_flush = \(testEpoch.nanoseconds);
+            UPDATE notify_group_alarms SET notified = 1, pending = 0;
+            PRAGMA user_version = 7;
+            """)
+    }
+
+    static func clearAlarm1(_ path: String) throws {
+        let store = try AlarmStore(path: path, queuesNotifications: true)
+        var b = ChangeBatch()
+        b.append(
+            AlarmChange(
+                kind: .cleared, alarm: alarm(1, state: .cleared), at: testEpoch.adding(nanoseconds: 10_000_000_000)))
+        try store.apply(b)
+    }
+
     @Test("schema 7 migrates: its notification groups take the default timing; a clear is planned without rules")
     func groupTimingMigration() throws {
         try withTempDir { dir in
             let path = dir + "/ecc.db"
-            let group = RouteDecision.Group(
-                key: "host=sw1", labels: [RouteDecision.Label(name: "host", value: "sw1")], wait: 0,
-                interval: 60_000_000_000, sendResolved: false)
-            do {
-                let store = try AlarmStore(path: path, queuesNotifications: true)
-                var b = ChangeBatch()
-                let routes = [RouteDecision(route: "noc", group: group)]
-                b.append(AlarmChange(kind: .raised, alarm: alarm(1), at: testEpoch, routes: routes))
-                try store.apply(b)
-            }
-            // As schema 7 left it: no timing on the group, which has notified the alarm at testEpoch.
-            do {
-                let c = try Connection(path: path)
-                try c.execute(
-                    """
-                    ALTER TABLE notify_groups DROP COLUMN group_interval;
-                    ALTER TABLE notify_groups DROP COLUMN send_resolved;
-                    UPDATE notify_groups SET flush_at = NULL, last_flush = \(testEpoch.nanoseconds);
-                    UPDATE notify_group_alarms SET notified = 1, pending = 0;
-                    PRAGMA user_version = 7;
-                    """)
-            }
-            let store = try AlarmStore(path: path, queuesNotifications: true)
-            let at = testEpoch.adding(nanoseconds: 10_000_000_000)
-            var b = ChangeBatch()
-            b.append(AlarmChange(kind: .cleared, alarm: alarm(1, state: .cleared), at: at))
-            try store.apply(b)
+            try Self.schema7(path)
+            try Self.clearAlarm1(path)
             let c = try Connection(path: path, readOnly: true, create: false)
             #expect(try c.scalarInt("PRAGMA user_version") == 8)
             // Resolved sent (the default, where the route's decision said no), at the default interval of 5 min.
             #expect(try c.scalarInt("SELECT count(*) FROM notify_group_alarms WHERE state = 'resolved'") == 1)
             #expect(
                 try c.scalarInt("SELECT flush_at FROM notify_groups") == testEpoch.nanoseconds + 300_000_000_000)
+        }
+    }
+
+    @Test("the dispatcher's start gives groups from before schema 8 their route's timing")
+    func groupTimingFromRules() throws {
+        try withTempDir { dir in
+            let path = dir + "/ecc.db"
+            try Self.schema7(path)
+            _ = try AlarmStore(path: path)  // migrated
+            let route = Route(
+                name: "noc", match: Matcher([]), receivers: ["mail"], continue: false, groupInterval: 60_000_000_000,
+                sendResolved: false)
+            try Outbox(path: path).updateGroupTiming(RouteBook(routes: [route], escalations: []))
+            try Self.clearAlarm1(path)
+            // The route sends no resolved notifications: the cleared alarm leaves its group, which goes.
+            let c = try Connection(path: path, readOnly: true, create: false)
+            #expect(try c.scalarInt("SELECT count(*) FROM notify_group_alarms") == 0)
+            #expect(try c.scalarInt("SELECT count(*) FROM notify_groups") == 0)
         }
     }
 

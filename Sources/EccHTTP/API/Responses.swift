@@ -17,14 +17,16 @@ enum Responses {
     ) -> Response {
         let body = ErrorView(error: message, field: field, index: index, offset: offset)
         // An error must always be answered: should encoding ever fail, the message alone, as plain text.
-        guard let bytes = try? APIJSON.encode(body) else { return text(Array(message.utf8), contentType: "text/plain") }
+        guard let bytes = try? APIJSON.encode(body) else {
+            return text(Array(message.utf8), contentType: "text/plain", status: status)
+        }
         return json(bytes, status: status)
     }
 
-    static func text(_ bytes: [UInt8], contentType: String) -> Response {
+    static func text(_ bytes: [UInt8], contentType: String, status: HTTPResponse.Status = .ok) -> Response {
         var buffer = ByteBuffer()
         buffer.writeBytes(bytes)
         return Response(
-            status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: buffer))
+            status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: buffer))
     }
 }

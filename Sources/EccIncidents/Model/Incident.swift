@@ -100,12 +100,18 @@ package struct JournalEntry: Sendable, Hashable {
     package var seq: Int64
     package var at: EventTime
     package var line: JournalLine
+    /// The stored text of an action this version does not know (the line's action is then `other`).
+    package var unknownAction: String?
 
-    package init(seq: Int64, at: EventTime, _ line: JournalLine) {
+    package init(seq: Int64, at: EventTime, _ line: JournalLine, unknownAction: String? = nil) {
         self.seq = seq
         self.at = at
         self.line = line
+        self.unknownAction = unknownAction
     }
+
+    /// The action as stored: its raw value, or the text this version does not know.
+    package var actionText: String { unknownAction ?? line.action.rawValue }
 
     package subscript<T>(dynamicMember path: KeyPath<JournalLine, T>) -> T { line[keyPath: path] }
 }

@@ -3,7 +3,7 @@ import EccCore
 /// What the notification dispatcher decides, as pure functions of the rules in force, what the outbox
 /// holds and the time: which messages a due group, a repeat or an escalation step makes, when an
 /// escalation stops, whether a receiver's rate limit lets a message go, and what a digest lists. The
-/// dispatcher (EccDaemon/Notify) reads the outbox, calls these, and writes what they return in the same
+/// dispatcher (``Dispatcher``, beside them) reads the outbox, calls these, and writes what they return in the same
 /// transaction; they are tested without SQLite (`DispatchDecisionsTests`).
 package enum DispatchDecisions {
     /// A due group's messages: for each receiver of its route, one `firing` message listing every firing
@@ -15,6 +15,9 @@ package enum DispatchDecisions {
         package var interval: Int64
         /// When its firing alarms are told again (`repeat_interval`; nil: never).
         package var repeatAt: EventTime?
+        /// The route's `send_resolved`, kept on the group with ``interval`` for the clears that follow (nil:
+        /// the route is gone, the group keeps what it had).
+        package var sendResolved: Bool?
     }
 
     /// How often a group of a route no longer in the rules is looked at again.
@@ -25,7 +28,9 @@ package enum DispatchDecisions {
         _ route: Route?, named name: String, labels: [String: String], changed: Bool, firing: [AlarmInfo],
         resolved: [AlarmInfo], at now: EventTime
     ) -> GroupFlush {
-        guard let route else { return GroupFlush(messages: [], interval: orphanInterval, repeatAt: nil) }
+        guard let route else {
+            return GroupFlush(messages: [], interval: orphanInterval, repeatAt: nil, sendResolved: nil)
+        }
         var messages: [MessageContent] = []
         for r in route.receivers {
             if changed, !firing.isEmpty {
@@ -41,7 +46,8 @@ package enum DispatchDecisions {
         }
         return GroupFlush(
             messages: messages, interval: route.groupInterval,
-            repeatAt: route.repeatInterval > 0 ? now.adding(nanoseconds: route.repeatInterval) : nil)
+            repeatAt: route.repeatInterval > 0 ? now.adding(nanoseconds: route.repeatInterval) : nil,
+            sendResolved: route.sendResolved)
     }
 
     /// A group's repeat: its firing alarms told again to every receiver, and the next repeat (none when the

@@ -115,6 +115,11 @@ package final class Dispatcher: Sendable {
 
     private func run() {
         logger.info("notification dispatcher started", metadata: ["ecc.receivers": "\(receivers.keys.sorted())"])
+        // Groups keep the timing their route decided when alarms joined; after an upgrade (groups from before
+        // schema 8) or a restart with changed rules, they take the rules in force now.
+        do { try outbox.updateGroupTiming(routes()) } catch {
+            logger.warning("notification groups keep their timing for now", metadata: ["ecc.error": "\(error)"])
+        }
         while !state.withLock({ $0.stopping }) {
             round(at: clock.now())
             _ = wake.wait(timeout: .now() + .milliseconds(250))
@@ -217,7 +222,8 @@ package final class Dispatcher: Sendable {
                 route, named: g.route, labels: g.labels, changed: g.changed, firing: g.firing, resolved: g.resolved,
                 at: now)
             return Outbox.GroupPlan(
-                messages: plan.messages.map(message), interval: plan.interval, repeatAt: plan.repeatAt)
+                messages: plan.messages.map(message), interval: plan.interval, repeatAt: plan.repeatAt,
+                sendResolved: plan.sendResolved)
         }
     }
 

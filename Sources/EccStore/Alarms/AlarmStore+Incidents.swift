@@ -82,7 +82,7 @@ extension AlarmStore {
         return true
     }
 
-    /// Asked on every raise; made once (the statement cache is keyed by its text).
+    /// Asked on every raise; composed once (the statement cache finds it by identity).
     private static let resolvedIncidentOfKey = SQL(
         IncidentRecords.select(
             where: """

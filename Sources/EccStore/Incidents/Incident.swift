@@ -169,12 +169,15 @@ enum IncidentRecords {
         s.bind(1, incident)
         var out: [JournalEntry] = []
         while try s.step() {
+            let text = s.text(3)
+            let action = JournalAction(rawValue: text) ?? .other
             out.append(
                 JournalEntry(
                     seq: s.int(0), at: EventTime(nanoseconds: s.int(1)),
                     JournalLine(
-                        actor: s.text(2), action: s.value(3, unknown: JournalAction.other), field: s.optionalText(4),
-                        old: s.optionalText(5), new: s.optionalText(6), note: s.optionalText(7))))
+                        actor: s.text(2), action: action, field: s.optionalText(4), old: s.optionalText(5),
+                        new: s.optionalText(6), note: s.optionalText(7)),
+                    unknownAction: action == .other ? text : nil))
         }
         return out
     }

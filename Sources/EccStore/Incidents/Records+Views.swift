@@ -28,7 +28,7 @@ extension IncidentDetailView {
             problems: problems, incident: IncidentView(d.incident),
             journal: d.journal.map {
                 JournalEntryView(
-                    seq: $0.seq, at: $0.at.description, actor: $0.actor, action: $0.action.rawValue, field: $0.field,
+                    seq: $0.seq, at: $0.at.description, actor: $0.actor, action: $0.actionText, field: $0.field,
                     old: $0.old, new: $0.new, note: $0.note)
             },
             alarms: d.alarms.map { LinkedAlarm(role: $0.role, alarm: AlarmView($0.alarm)) })

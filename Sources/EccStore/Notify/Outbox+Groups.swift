@@ -13,11 +13,15 @@ extension Outbox {
         package var messages: [NewMessage]
         package var interval: Int64
         package var repeatAt: EventTime?
+        /// The route's `send_resolved`: with ``interval``, the timing the group keeps for the clears that
+        /// follow (nil: the route is gone, the group keeps what it had).
+        package var sendResolved: Bool?
 
-        package init(messages: [NewMessage], interval: Int64, repeatAt: EventTime?) {
+        package init(messages: [NewMessage], interval: Int64, repeatAt: EventTime?, sendResolved: Bool?) {
             self.messages = messages
             self.interval = interval
             self.repeatAt = repeatAt
+            self.sendResolved = sendResolved
         }
     }
 
@@ -70,6 +74,9 @@ extension Outbox {
                     gone.reset()
                 }
                 try Self.settle(c, group: g.id, interval: p.interval, repeatAt: p.repeatAt, at: now)
+                if let resolved = p.sendResolved {
+                    try Self.keepTiming(c, group: g.id, interval: p.interval, sendResolved: resolved)
+                }
                 return true
             }
             if done { flushed += 1 }
@@ -176,5 +183,34 @@ extension Outbox {
         u.bind(3, now.nanoseconds)
         u.bind(4, firing > 0 ? repeatAt?.nanoseconds : nil)
         try u.run()
+    }
+
+    /// The group keeps its route's latest timing, which a clear reads (the store writer reads no rules).
+    static func keepTiming(_ c: Connection, group: Int64, interval: Int64, sendResolved: Bool) throws(StoreError) {
+        let u = try c.cached("UPDATE notify_groups SET group_interval = ?2, send_resolved = ?3 WHERE id = ?1")
+        defer { u.reset() }
+        u.bind(1, group)
+        u.bind(2, interval)
+        u.bind(3, Int64(sendResolved ? 1 : 0))
+        try u.run()
+    }
+
+    /// Every group of a route in `book` takes the route's interval and `send_resolved` (at the dispatcher's
+    /// start: groups made before schema 8 had defaults, and the rules may have changed while eccd was down).
+    package func updateGroupTiming(_ book: RouteBook) throws(StoreError) {
+        try tx { (c) throws(StoreError) in
+            let u = try c.cached(
+                """
+                UPDATE notify_groups SET group_interval = ?2, send_resolved = ?3
+                    WHERE route = ?1 AND (group_interval != ?2 OR send_resolved != ?3)
+                """)
+            for route in book.routes.values {
+                u.bind(1, route.name)
+                u.bind(2, route.groupInterval)
+                u.bind(3, Int64(route.sendResolved ? 1 : 0))
+                try u.run()
+                u.reset()
+            }
+        }
     }
 }

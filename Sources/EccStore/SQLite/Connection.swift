@@ -69,7 +69,8 @@ package final class Connection {
     // incident queries), which was measurable in the store bench. A literal is found by its address, a
     // composed ``SQL`` by its identity, and only text made per call is hashed.
     private var literals: [UnsafeRawPointer: Statement] = [:]
-    private var composed: [ObjectIdentifier: Statement] = [:]
+    // The SQL is kept with its statement: an identifier is only unique while its object lives.
+    private var composed: [ObjectIdentifier: (SQL, Statement)] = [:]
     private var texts: [String: Statement] = [:]
 
     /// A prepared statement kept for reuse, reset and ready for new bindings. (Not for two uses of the same
@@ -89,12 +90,12 @@ package final class Connection {
     /// The statement of SQL composed once (from column lists, say) and kept in a `static let`.
     package func cached(_ sql: SQL) throws(StoreError) -> Statement {
         let key = ObjectIdentifier(sql)
-        if let s = composed[key] {
+        if let (_, s) = composed[key] {
             s.reset()
             return s
         }
         let s = try prepare(sql.text)
-        composed[key] = s
+        composed[key] = (sql, s)
         return s
     }
 

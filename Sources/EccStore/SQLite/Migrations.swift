@@ -298,7 +298,7 @@ enum Migrations {
         """,
         // 8: a notification group keeps the interval and send_resolved its route decided when alarms joined
         // it, so a clear is planned without reading the rules. Groups made before take the defaults (5 min,
-        // resolved sent) until an alarm joins them again.
+        // resolved sent) until the dispatcher starts and gives every group its route's values.
         """
         ALTER TABLE notify_groups ADD COLUMN group_interval INTEGER NOT NULL DEFAULT 300000000000;
         ALTER TABLE notify_groups ADD COLUMN send_resolved INTEGER NOT NULL DEFAULT 1;

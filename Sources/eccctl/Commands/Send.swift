@@ -1,4 +1,5 @@
 import ArgumentParser
+import EccAPI
 import EccClient
 import EccCore
 import Foundation
@@ -100,12 +101,11 @@ struct Send: AsyncParsableCommand {
                     return
                 }
                 // One bad event refuses the request: report its line, drop it, resend the rest.
-                guard status == 400,
-                    let obj = try? JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any]
-                else { throw CLIError(errorMessage(reply, status: status)) }
-                let message = (obj["error"] as? String) ?? "refused"
-                let at = min(max(lineIndex(obj, lines.map(\.text)), 0), lines.count - 1)
-                printError("stdin:\(lines[at].number): \(message)")
+                guard status == 400, let refusal = try? APIJSON.decode(ErrorView.self, from: reply) else {
+                    throw CLIError(errorMessage(reply, status: status))
+                }
+                let at = min(max(lineIndex(refusal, lines.map(\.text)), 0), lines.count - 1)
+                printError("stdin:\(lines[at].number): \(refusal.error)")
                 bad += 1
                 lines.remove(at: at)
             }
@@ -125,9 +125,9 @@ struct Send: AsyncParsableCommand {
 }
 
 /// Which line of a batch a 400 answer is about: its event index, or else the byte offset mapped to a line.
-func lineIndex(_ answer: [String: Any], _ lines: [String]) -> Int {
-    if let index = answer["index"] as? Int { return index }
-    guard let offset = answer["offset"] as? Int else { return 0 }
+func lineIndex(_ answer: ErrorView, _ lines: [String]) -> Int {
+    if let index = answer.index { return index }
+    guard let offset = answer.offset else { return 0 }
     var start = 1  // after "["
     for (i, l) in lines.enumerated() {
         let end = start + l.utf8.count
