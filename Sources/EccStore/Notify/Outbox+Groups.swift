@@ -73,10 +73,8 @@ extension Outbox {
                     try gone.run()
                     gone.reset()
                 }
-                try Self.settle(c, group: g.id, interval: p.interval, repeatAt: p.repeatAt, at: now)
-                if let resolved = p.sendResolved {
-                    try Self.keepTiming(c, group: g.id, interval: p.interval, sendResolved: resolved)
-                }
+                try Self.settle(
+                    c, group: g.id, interval: p.interval, repeatAt: p.repeatAt, sendResolved: p.sendResolved, at: now)
                 return true
             }
             if done { flushed += 1 }
@@ -157,9 +155,12 @@ extension Outbox {
     }
 
     // After a flush: alarms that joined while it was prepared wait one interval; an empty group goes.
-    private static func settle(_ c: Connection, group: Int64, interval: Int64, repeatAt: EventTime?, at now: EventTime)
-        throws(StoreError)
-    {
+    /// After a flush: the group goes when it has no alarms left; otherwise its next flush (when alarms
+    /// wait), repeat, and the timing of its route's latest decision (kept for the clears that follow;
+    /// `sendResolved` nil: the route is gone, the group keeps what it had), in one statement.
+    private static func settle(
+        _ c: Connection, group: Int64, interval: Int64, repeatAt: EventTime?, sendResolved: Bool?, at now: EventTime
+    ) throws(StoreError) {
         let count = try c.cached(
             """
             SELECT count(*), coalesce(sum(pending), 0), coalesce(sum(state = 'firing'), 0)
@@ -176,22 +177,19 @@ extension Outbox {
             try d.run()
             return
         }
-        let u = try c.cached("UPDATE notify_groups SET flush_at = ?2, last_flush = ?3, repeat_at = ?4 WHERE id = ?1")
+        let u = try c.cached(
+            """
+            UPDATE notify_groups SET flush_at = ?2, last_flush = ?3, repeat_at = ?4,
+                group_interval = CASE WHEN ?6 IS NULL THEN group_interval ELSE ?5 END,
+                send_resolved = coalesce(?6, send_resolved) WHERE id = ?1
+            """)
         defer { u.reset() }
         u.bind(1, group)
         u.bind(2, pending > 0 ? now.nanoseconds &+ interval : nil)
         u.bind(3, now.nanoseconds)
         u.bind(4, firing > 0 ? repeatAt?.nanoseconds : nil)
-        try u.run()
-    }
-
-    /// The group keeps its route's latest timing, which a clear reads (the store writer reads no rules).
-    static func keepTiming(_ c: Connection, group: Int64, interval: Int64, sendResolved: Bool) throws(StoreError) {
-        let u = try c.cached("UPDATE notify_groups SET group_interval = ?2, send_resolved = ?3 WHERE id = ?1")
-        defer { u.reset() }
-        u.bind(1, group)
-        u.bind(2, interval)
-        u.bind(3, Int64(sendResolved ? 1 : 0))
+        u.bind(5, interval)
+        u.bind(6, sendResolved.map { Int64($0 ? 1 : 0) })
         try u.run()
     }
 
