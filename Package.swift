@@ -86,6 +86,8 @@ let package = Package(
             dependencies: ["EccCore", "CEccCrypto", "CEccSNMP"],
             swiftSettings: strict
         ),
+        // Syslog messages (RFC 5424, RFC 3164 and vendor variants) into events: no I/O, fuzzable alone.
+        .target(name: "EccSyslog", dependencies: ["EccCore"], swiftSettings: strict),
         // What the libFuzzer executables share: libFuzzer's driver, or replaying files in an ordinary build.
         .target(name: "EccFuzzDriver", swiftSettings: strict),
         // libFuzzer target for the SNMP decoder: `make fuzz` builds it with -sanitize=fuzzer.
@@ -97,7 +99,7 @@ let package = Package(
         // libFuzzer targets for the other parsers that need no daemon, picked by ECC_FUZZ_TARGET (`make fuzz`).
         .executableTarget(
             name: "EccFuzz",
-            dependencies: ["EccAPI", "EccCore", "EccRules", "EccYAML", "EccNotify", "EccFuzzDriver"],
+            dependencies: ["EccAPI", "EccCore", "EccRules", "EccYAML", "EccNotify", "EccSyslog", "EccFuzzDriver"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]
         ),
         // libFuzzer target for eccd's configuration file (it links the daemon, so it runs apart).
@@ -116,7 +118,7 @@ let package = Package(
         .target(
             name: "EccCollectors",
             dependencies: [
-                "EccCore", "EccBus", "EccSNMP", "CEccNet", "EccAuth",
+                "EccCore", "EccBus", "EccSNMP", "EccSyslog", "CEccNet", "EccAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -171,7 +173,7 @@ let package = Package(
             name: "EccDaemon",
             dependencies: [
                 "EccConfig", "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccIncidents", "EccCollectors",
-                "EccHTTP", "EccSNMP",
+                "EccHTTP", "EccSNMP", "EccSyslog",
                 "EccNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
                 "EccAuth", "CEccProcess",
@@ -220,7 +222,7 @@ let package = Package(
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccIncidents", "EccConfig", "EccDaemon",
                 "EccClient",
-                "EccSNMP", "CEccPCRE2",
+                "EccSNMP", "EccSyslog", "CEccPCRE2",
                 "EccTestSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
@@ -236,6 +238,10 @@ let package = Package(
         ),
         .testTarget(name: "EccCoreTests", dependencies: ["EccCore", "EccTestSupport"], swiftSettings: strict),
         .testTarget(name: "EccBusTests", dependencies: ["EccBus"], swiftSettings: strict),
+        .testTarget(
+            name: "EccSyslogTests", dependencies: ["EccSyslog", "EccCore", "EccRules", "EccTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EccSNMPTests",
             dependencies: [

@@ -13,6 +13,7 @@ func benchConfig(dir: String) -> DaemonConfig {
     config.http.port = 0
     config.tcp.port = 0
     config.snmp.enabled = false
+    config.syslog.enabled = false
     return config
 }
 

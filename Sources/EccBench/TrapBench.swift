@@ -199,6 +199,7 @@ enum TrapBench {
         config.http.port = 0
         config.tcp.enabled = false
         config.snmp.port = freePort()
+        config.syslog.enabled = false
         // The mixed load's informs (14 of 240 packets: 1,750/s at 30 k traps/s) would pass the default limit on
         // inform Responses (snmp.responses_per_second, 1,000/s; past it an inform is dropped, unanswered, for the
         // sender to retry): raised, as a site with that many informs would, so the figure is eccd's throughput.

@@ -1,4 +1,5 @@
 import EccCore
+import EccRules
 import Foundation
 
 // `make bench`: one `bench: <name> <value> <unit>` line per figure. Release build only.
@@ -12,7 +13,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|syslog|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -258,6 +259,17 @@ if enabled("snmp") || only == "snmp-one-thread" {
 if enabled("sec") { await group("sec") { SECBench.run(lines: max(50_000, Int(1_000_000 * scale))) } }
 // Raw lines through parsers.
 if enabled("sec") || enabled("lines") { await group("lines") { ParserBench.run(scale: scale) } }
+
+// Syslog messages into events: the parser alone, and parsed into events with and without the shipped parsers.
+if enabled("syslog") {
+    await group("syslog") {
+        do {
+            SyslogBench.run(scale: scale, shipped: try RuleLoader.load(paths: ["rules/parsers.yaml"]).parsers)
+        } catch {
+            harnessBroken("syslog: rules/parsers.yaml did not load (run from the repository): \(error)")
+        }
+    }
+}
 
 // Rule regexes: RE2 vs PCRE2 vs Swift's `Regex`, speed on rule patterns and safety on a pathological one.
 // Last, because its Swift-`Regex` child may be killed after a timeout.

@@ -34,13 +34,14 @@ package struct CheckedConfig: Sendable {
 }
 
 extension DaemonConfig {
-    /// The one check of a configuration, as eccd starts with it: the listeners' policies (SNMP communities
-    /// and the TCP collector off loopback), the descriptor budget (the soft limit is raised as at start),
+    /// The one check of a configuration, as eccd starts with it: the listeners' policies (SNMP communities,
+    /// syslog senders and the TCP collector off loopback), the descriptor budget (the soft limit is raised as at start),
     /// the tokens file and the certificates read, the rules loaded from ``rulePaths`` (or `rules`, for
     /// `eccctl rules check --config`), and every receiver a route names present in `notify:`.
     /// `eccd --check-config`, eccd's start and `eccctl rules check --config` all call this.
     package func check(rules given: RuleSet? = nil) throws(StartupError) -> CheckedConfig {
         if let problem = snmpCommunityProblem { throw StartupError(description: problem) }
+        if let problem = syslogSenderProblem { throw StartupError(description: problem) }
         if let problem = tcpListenProblem { throw StartupError(description: problem) }
         try DescriptorBudget.ensure(self)
         let access: APIAccess

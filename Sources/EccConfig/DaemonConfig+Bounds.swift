@@ -16,6 +16,10 @@ extension DaemonConfig {
         package static let databaseMaxSizeMB = 1 << 24
         /// `snmp.receive_buffer`: 1 GiB (the kernel caps it further at `net.core.rmem_max`).
         package static let snmpReceiveBuffer = 1 << 30
+        /// `syslog.receive_buffer`: 1 GiB, as for SNMP.
+        package static let syslogReceiveBuffer = 1 << 30
+        /// `syslog.max_message_bytes`: the largest UDP payload.
+        package static let syslogMessageBytes = 65_507
     }
 
     /// A whole number from 1 to `max`.

@@ -1,3 +1,4 @@
+import EccCore
 import EccIncidents
 import EccNotify
 import EccRules
@@ -22,6 +23,8 @@ package struct DaemonConfig: Sendable, Equatable {
     package var tcp = TCPSection()
     /// `snmp:`, the SNMP notification receiver (UDP).
     package var snmp = SNMPSection()
+    /// `syslog:`, the syslog receiver (UDP).
+    package var syslog = SyslogSection()
     /// Bus slots (rounded up to a power of two): `bus.capacity`.
     package var busCapacity = 65_536
     /// `log.level`.
@@ -105,6 +108,27 @@ package struct DaemonConfig: Sendable, Equatable {
         package init() {}
     }
 
+    /// The `syslog:` section: the syslog receiver over UDP (RFC 5424 and RFC 3164); `enabled: false` turns it
+    /// off (DaemonConfig+Syslog.swift).
+    package struct SyslogSection: Sendable, Equatable {
+        package var enabled = true
+        package var host = "127.0.0.1"
+        /// 1514 for a demo (unprivileged); 514 under systemd with CAP_NET_BIND_SERVICE.
+        package var port = 1514
+        /// Socket receive buffer asked of the kernel.
+        package var receiveBuffer = 8 << 20
+        /// Longest message taken, in bytes; a longer one is dropped and counted (`line_length`).
+        package var maxMessageBytes = 8192
+        /// Sender networks accepted (nil: none decided: any sender, allowed on loopback only).
+        package var allow: [CIDR]?
+        /// `allow: any`: every sender, on any address (a decision, not a default).
+        package var allowAny = false
+        /// The zone of RFC 3164 times, which say none.
+        package var timezone = UTCOffsets.utc
+
+        package init() {}
+    }
+
     /// The `incidents:` section.
     package struct IncidentSettings: Sendable, Equatable {
         /// Targets by priority (1 = P1 … 5 = P5).
@@ -147,7 +171,8 @@ package struct DaemonConfig: Sendable, Equatable {
         let top = try doc.mapping(
             "the configuration",
             known: [
-                "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "notify", "input",
+                "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "syslog", "notify",
+                "input",
                 "self_monitoring",
             ])
         if let v = top["self_monitoring"] { c.selfMonitoring = try selfMonitoring(v) }
@@ -211,6 +236,7 @@ package struct DaemonConfig: Sendable, Equatable {
             if let problem = c.tcpListenProblem { throw (m["listen"] ?? t).error(problem) }
         }
         if let sn = top["snmp"] { try snmpSettings(sn, into: &c) }
+        if let sl = top["syslog"] { try syslogSettings(sl, into: &c) }
         if let b = top["bus"] {
             let m = try b.mapping("bus", known: ["capacity"])
             if let cap = m["capacity"] { c.busCapacity = try positive(cap, "bus.capacity", max: Maximum.busCapacity) }

@@ -38,6 +38,7 @@ package final class Daemon: Sendable {
     let telemetry: Telemetry
     let tcp: JSONLinesServer?
     let snmp: SNMPTrapReceiver?
+    let syslog: SyslogReceiver?
     let dispatcher: Dispatcher?
     let httpStats = ProducerStats(name: "http")
     /// The HTTP listener's connection bounds and refusal counter.
@@ -201,13 +202,24 @@ package final class Daemon: Sendable {
                         .appendingPathComponent("snmp-engine").path),
                 mibDirectories: config.snmp.mibDirectories, receiveBuffer: config.snmp.receiveBuffer,
                 limits: config.snmp.policy.limits) : nil
+        var syslogSettings = SyslogReceiver.Settings(host: config.syslog.host, port: config.syslog.port)
+        syslogSettings.receiveBuffer = config.syslog.receiveBuffer
+        syslogSettings.maxMessageBytes = config.syslog.maxMessageBytes
+        syslogSettings.allow = config.syslog.allow
+        syslogSettings.timezone = config.syslog.timezone
+        syslog =
+            config.syslog.enabled
+            ? SyslogReceiver(
+                syslogSettings, ring: bus, clock: clock, logger: logger,
+                parsers: { [rulesInForce] in rulesInForce.get().parsers }) : nil
         httpEdge = HTTPEdge(
             maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
             bodyTimeout: config.limits.httpBodyTimeout, reporter: BadInputReporter(collector: "http", logger: logger))
         telemetry = Telemetry(
-            bus: bus, producers: [tcp?.stats, snmp?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
-            badInputs: [tcp?.badLines, snmp?.badPackets, httpEdge.reporter].compactMap { $0 },
-            snmp: snmp, runner: runner, reloader: reloader, writer: writer,
+            bus: bus,
+            producers: [tcp?.stats, snmp?.stats, syslog?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
+            badInputs: [tcp?.badLines, snmp?.badPackets, syslog?.badInput, httpEdge.reporter].compactMap { $0 },
+            snmp: snmp, syslog: syslog, runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
             databasePath: config.database.path, clock: clock, dispatcher: dispatcher, registry: registry)
     }
@@ -218,6 +230,8 @@ package final class Daemon: Sendable {
     package var tcpPort: Int? { tcp?.boundPort }
     /// The SNMP receiver's UDP port actually bound, once listening.
     package var snmpPort: Int? { snmp?.boundPort }
+    /// The syslog receiver's UDP port, once listening.
+    package var syslogPort: Int? { syslog?.boundPort }
 
     /// Runs until SIGTERM/SIGINT (when `handleSignals`) or ``shutdown()``: then stops intake, drains the
     /// bus, commits the store and returns.
@@ -251,11 +265,12 @@ package final class Daemon: Sendable {
         ]
         if let tcp { services.append(.init(service: tcp)) }
         if let snmp { services.append(.init(service: snmp)) }
+        if let syslog { services.append(.init(service: syslog)) }
         services.append(
             .init(
                 service: SelfWatch(
                     settings: config.selfMonitoring, selfAlarm: selfAlarm,
-                    collectors: [tcp?.stats, snmp?.stats, httpStats].compactMap { $0 },
+                    collectors: [tcp?.stats, snmp?.stats, syslog?.stats, httpStats].compactMap { $0 },
                     kernelDrops: { [snmp] in snmp?.kernelDrops }, logger: logger)))
         services.append(.init(service: HeapTrim(logger: logger)))
         var configuration = ServiceGroupConfiguration(
@@ -269,6 +284,7 @@ package final class Daemon: Sendable {
                 "ecc.http": "\(tls == nil ? "http" : "https")://\(config.http.host):\(config.http.port)",
                 "ecc.tcp": "\(config.tcp.enabled ? "\(config.tcp.host):\(config.tcp.port)" : "off")",
                 "ecc.snmp": "\(config.snmp.enabled ? "udp \(config.snmp.host):\(config.snmp.port)" : "off")",
+                "ecc.syslog": "\(config.syslog.enabled ? "udp \(config.syslog.host):\(config.syslog.port)" : "off")",
                 "ecc.database": "\(config.database.path)",
             ])
         // The store writer is the last service to stop: once the group returns, another eccd may have the file.

@@ -19,6 +19,8 @@ enum FuzzTarget: String, CaseIterable {
     /// HTTP API request bodies (EccAPI's request types), as the POST routes decode them; the first byte
     /// picks the type.
     case api
+    /// Syslog messages (RFC 5424, RFC 3164 and vendor variants) and the events they become.
+    case syslog
 
     /// The target of this process; libFuzzer runs inputs on one thread.
     nonisolated(unsafe) static var selected = FuzzTarget.json
@@ -45,6 +47,7 @@ enum FuzzTarget: String, CaseIterable {
         case .mustache: FuzzTemplates.mustache(bytes)
         case .lines: FuzzLines.lines(bytes)
         case .api: FuzzAPI.requests(bytes)
+        case .syslog: FuzzSyslog.messages(bytes)
         }
     }
 }

@@ -34,6 +34,7 @@ final class TestDaemon: Sendable {
         config.http.port = 0
         config.tcp.port = 0
         config.snmp.port = 0
+        config.syslog.port = 0
         config.busCapacity = busCapacity
         try configure(&config)
         var logger = Logger(label: "test")

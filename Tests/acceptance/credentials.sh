@@ -36,7 +36,7 @@ RULES
 cd "$work"
 
 # 1. Off loopback without tokens: refused, with the way out.
-printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp: {listen: "0.0.0.0:%s"}\ntcp: {enabled: false}\nsnmp: {enabled: false}\n' \
+printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp: {listen: "0.0.0.0:%s"}\ntcp: {enabled: false}\nsnmp: {enabled: false}\nsyslog: {enabled: false}\n' \
     "$work" "$work" "$port" >open.yaml
 if "$bin/eccd" --config open.yaml --check-config 2>check.err; then fail "--check-config accepted 0.0.0.0 without tokens"; fi
 grep -q "eccctl token create" check.err || fail "no hint how to create a token: $(cat check.err)"
@@ -45,7 +45,7 @@ if "$bin/eccctl" rules check rules --config open.yaml >ctl.out 2>&1; then fail "
 grep -q "eccctl token create" ctl.out || fail "eccctl rules check --config said otherwise: $(cat ctl.out)"
 if "$bin/eccd" --config open.yaml >open.log 2>&1; then fail "eccd started on 0.0.0.0 without tokens"; fi
 grep -q "eccctl token create" open.log || fail "eccd's refusal has no hint: $(cat open.log)"
-printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\ntcp: {listen: "0.0.0.0:%s"}\nsnmp: {enabled: false}\n' \
+printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\ntcp: {listen: "0.0.0.0:%s"}\nsnmp: {enabled: false}\nsyslog: {enabled: false}\n' \
     "$work" "$work" "$tport" >opentcp.yaml
 if "$bin/eccd" --config opentcp.yaml --check-config 2>check.err; then fail "--check-config accepted tcp on 0.0.0.0"; fi
 grep -q "tcp.tls (cert_file, key_file) and http.tokens_file" check.err || fail "tcp refusal: $(cat check.err)"
@@ -67,7 +67,7 @@ cert() {
 cert first
 cert second
 cp first.pem live.pem && cp first.key live.key
-printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp:\n  listen: "0.0.0.0:%s"\n  tokens_file: %s/tokens\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\ntcp:\n  listen: "0.0.0.0:%s"\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\nsnmp: {enabled: false}\n' \
+printf 'database: {path: %s/ecc.db}\nrules: [%s/rules]\nhttp:\n  listen: "0.0.0.0:%s"\n  tokens_file: %s/tokens\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\ntcp:\n  listen: "0.0.0.0:%s"\n  tls: {cert_file: %s/live.pem, key_file: %s/live.key}\nsnmp: {enabled: false}\nsyslog: {enabled: false}\n' \
     "$work" "$work" "$port" "$work" "$work" "$work" "$tport" "$work" "$work" >eccd.yaml
 "$bin/eccd" --config eccd.yaml --check-config >check.out || fail "--check-config refused the token + TLS config"
 "$bin/eccctl" rules check rules --config eccd.yaml >ctl.out || fail "eccctl rules check --config refused it: $(cat ctl.out)"

@@ -81,6 +81,7 @@ rules: [{work}/rules]
 http: {{listen: "127.0.0.1:{http_port}"}}
 tcp: {{listen: "127.0.0.1:{tcp_port}"}}
 snmp: {{enabled: false}}
+syslog: {{enabled: false}}
 notify:
   retry: {{initial: 1s, max: 2s}}
   smtp:

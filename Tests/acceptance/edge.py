@@ -32,7 +32,7 @@ def start(name, extra="", nofile=None, http_extra=""):
         f.write("- rule: flood\n  when: {type: flood}\n  key: \"{host}\"\n  alarm: {severity: minor}\n")
     with open(f"{work}/{name}/eccd.yaml", "w") as f:
         f.write(f"database: {{path: {work}/{name}/ecc.db}}\nrules: [{work}/{name}/rules]\n"
-                f"http:\n  listen: 127.0.0.1:{http}\n{http_extra}snmp: {{listen: 127.0.0.1:{udp}}}\n"
+                f"http:\n  listen: 127.0.0.1:{http}\n{http_extra}snmp: {{listen: 127.0.0.1:{udp}}}\nsyslog: {{enabled: false}}\n"
                 f"tcp:\n  listen: 127.0.0.1:{tcp}\n{extra}")
     log = f"{work}/{name}/eccd.log"
 
@@ -139,7 +139,7 @@ def descriptors():
     with open(f"{work}/nofile/rules/r.yaml", "w") as f:
         f.write("- rule: flood\n  when: {type: flood}\n  key: \"{host}\"\n  alarm: {severity: minor}\n")
     cfg = (f"database: {{path: {work}/nofile/ecc.db}}\nrules: [{work}/nofile/rules]\n"
-           f"http: {{listen: 127.0.0.1:{http2}}}\nsnmp: {{listen: 127.0.0.1:{udp2}}}\n")
+           f"http: {{listen: 127.0.0.1:{http2}}}\nsnmp: {{listen: 127.0.0.1:{udp2}}}\nsyslog: {{enabled: false}}\n")
     with open(f"{work}/nofile/too-many.yaml", "w") as f:
         f.write(cfg + f"tcp: {{listen: 127.0.0.1:{tcp2}}}\n")
 

@@ -51,6 +51,7 @@ rules: [$work/rules]
 http: {listen: 127.0.0.1:$port}
 tcp: {listen: 127.0.0.1:$tport}
 snmp: {listen: 127.0.0.1:$uport}
+syslog: {enabled: false}
 YAML
 export ECC_SERVER=http://127.0.0.1:$port
 

@@ -85,6 +85,7 @@ rules: [{work}/{name}/rules]
 http: {{listen: "127.0.0.1:{http_port}"}}
 tcp: {{listen: "127.0.0.1:{tcp_port}"}}
 snmp: {{enabled: false}}
+syslog: {{enabled: false}}
 """)
     log = open(f"{work}/eccd.log", "w")
     eccd = subprocess.Popen([f"{BIN}/eccd", "--config", f"{work}/{name}/eccd.yaml"], stdout=log, stderr=log)

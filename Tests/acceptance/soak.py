@@ -71,6 +71,7 @@ rules: [{ROOT}/rules]
 http: {{listen: "127.0.0.1:{http_port}"}}
 tcp: {{listen: "127.0.0.1:{tcp_port}"}}
 snmp: {{listen: "127.0.0.1:{udp_port}"}}
+syslog: {{enabled: false}}
 incidents:
   # No SLA wave inside the run: the soak's incidents are never acknowledged, so with the default targets
   # every one of them would reach near-breach at minute 24 and breach at 30 together (a real phase, but

@@ -45,6 +45,7 @@ rules: [{ROOT}/rules]
 http: {{listen: "127.0.0.1:{http_port}"}}
 tcp: {{listen: "127.0.0.1:{tcp_port}"}}
 snmp: {{listen: "127.0.0.1:{udp_port}"}}
+syslog: {{enabled: false}}
 """)
 log = open(f"{work}/eccd.log", "w")
 eccd = subprocess.Popen([f"{BIN}/eccd", "--config", f"{work}/eccd.yaml"], stdout=log, stderr=log)

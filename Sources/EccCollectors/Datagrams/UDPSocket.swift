@@ -4,14 +4,19 @@ import Foundation
     import Glibc
 #endif
 
-/// A bound UDP socket for the SNMP receiver (IPv4 or IPv6), with the receive buffer asked of the kernel.
+/// A bound UDP socket for a datagram receiver (SNMP, syslog; IPv4 or IPv6), with the receive buffer asked of
+/// the kernel.
 struct UDPSocket: Sendable {
     let fd: Int32
     let port: Int
     /// What the kernel granted for SO_RCVBUF (Linux reports twice the usable size).
     let receiveBuffer: Int
 
-    static func bind(host: String, port: Int, receiveBuffer: Int) throws(CollectorError) -> UDPSocket {
+    /// Errors name `collector` (`snmp`, `syslog`).
+    static func bind(collector: String, host: String, port: Int, receiveBuffer: Int) throws(CollectorError)
+        -> UDPSocket
+    {
+        func error(_ message: String) -> CollectorError { CollectorError(collector: collector, message: message) }
         var storage = sockaddr_storage()
         var length: socklen_t
         let family: Int32
@@ -63,8 +68,6 @@ struct UDPSocket: Sendable {
         }
         return UDPSocket(fd: fd, port: actual, receiveBuffer: Int(granted))
     }
-
-    static func error(_ message: String) -> CollectorError { CollectorError(collector: "snmp", message: message) }
 
     /// The sender's address as text (`192.0.2.1`, `2001:db8::1`), from a received sockaddr.
     static func text(_ address: UnsafePointer<sockaddr_storage>) -> String {

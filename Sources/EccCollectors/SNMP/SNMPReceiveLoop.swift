@@ -14,14 +14,13 @@ import Synchronization
 /// events on the bus in batches; informs, discovery probes and failures answered with `sendto`.
 /// Confined to its thread: it owns the USM state and the name cache.
 final class SNMPReceiveLoop {
-    static let batch = 64
     static let slot = 65_536
 
     struct Shared: Sendable {
         let ring: Ring<Event>
         let stats: ProducerStats
         let drops: SNMPDropCounters
-        let sources: SNMPSourceCounters
+        let sources: SourceCounters
         let reporter: BadInputReporter
         let clock: any EccCore.Clock
         let communities: Set<[UInt8]>?
@@ -38,16 +37,8 @@ final class SNMPReceiveLoop {
     private let usm: USMProcessor
     private let names: OIDNameCache
     private let booted = ContinuousClock.now
-    private let buffers: UnsafeMutableRawPointer
-    private let addresses: UnsafeMutablePointer<sockaddr_storage>
-    private var addressLengths = [UInt32](repeating: 0, count: SNMPReceiveLoop.batch)
-    private var lengths = [Int32](repeating: 0, count: SNMPReceiveLoop.batch)
-    private var truncated = [Int32](repeating: 0, count: SNMPReceiveLoop.batch)
-    /// The last sender's address bytes and text: bursts come from few senders.
-    private var lastAddress: (family: sa_family_t, high: UInt64, low: UInt64) = (0, 0, 0)
-    private var lastText = ""
-    private var perSource: [String: SNMPSourceCounters.Count] = [:]
-    private var published = ContinuousClock.now
+    private let batch = DatagramBatch(slot: SNMPReceiveLoop.slot)
+    private var tally = SourceCounters.Tally()
     /// Reports and inform Responses sent, bounded (eccd must not become a reflector).
     private var reports: TokenBucket
     private var responses: TokenBucket
@@ -60,13 +51,6 @@ final class SNMPReceiveLoop {
         reports = TokenBucket(rate: shared.limits.reportsPerSecond)
         responses = TokenBucket(rate: shared.limits.responsesPerSecond)
         names = OIDNameCache(mibs: shared.mibs)
-        buffers = .allocate(byteCount: Self.batch * Self.slot, alignment: 16)
-        addresses = .allocate(capacity: Self.batch)
-    }
-
-    deinit {
-        buffers.deallocate()
-        addresses.deallocate()
     }
 
     /// Seconds since this engine booted (snmpEngineTime).
@@ -81,49 +65,28 @@ final class SNMPReceiveLoop {
     /// Receives until `stop` is set (checked at least every 100 ms).
     func run(stop: borrowing Atomic<Bool>) {
         while !stop.load(ordering: .relaxed) {
-            var p = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 100) <= 0 {
-                publishSources(force: false)
+            if !DatagramBatch.wait(socket.fd, timeoutMilliseconds: 100) {
+                tally.publish(to: shared.sources, force: false)
                 continue
             }
-            var n: Int32
+            var n: Int
             repeat {
-                n = ecc_udp_receive(
-                    socket.fd, buffers, Self.slot, Int32(Self.batch), addresses, MemoryLayout<sockaddr_storage>.size,
-                    &addressLengths, &lengths, &truncated)
+                n = batch.receive(socket.fd)
                 guard n > 0 else { break }
                 let now = shared.clock.now()
-                for i in 0..<Int(n) { handle(i, at: now) }
+                for i in 0..<n { handle(i, at: now) }
                 _ = producer.tryFlush()
-            } while n == Self.batch && !stop.load(ordering: .relaxed)
-            publishSources(force: false)
+            } while n == DatagramBatch.capacity && !stop.load(ordering: .relaxed)
+            tally.publish(to: shared.sources, force: false)
         }
         _ = producer.tryFlush()
-        publishSources(force: true)
-    }
-
-    /// The sender's address as text; the last one's is reused (the port is not part of it).
-    private func sender(_ i: Int) -> String {
-        let a = addresses + i
-        // sin_addr at offset 4 (4 bytes), sin6_addr at offset 8 (16 bytes).
-        let (offset, size) = Int32(a.pointee.ss_family) == AF_INET6 ? (8, 16) : (4, 4)
-        var bytes: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &bytes) {
-            $0.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(a) + offset, count: size))
-        }
-        let key = (family: a.pointee.ss_family, high: bytes.0, low: bytes.1)
-        if lastText.isEmpty || key != lastAddress {
-            lastAddress = key
-            lastText = UDPSocket.text(a)
-        }
-        return lastText
+        tally.publish(to: shared.sources, force: true)
     }
 
     private func handle(_ i: Int, at now: EventTime) {
-        let length = Int(lengths[i])
-        let bytes = UnsafeRawBufferPointer(start: buffers + i * Self.slot, count: length)
-        let sender = self.sender(i)
-        if truncated[i] != 0 {
+        let bytes = batch.bytes(i)
+        let sender = batch.sender(i)
+        if batch.isTruncated(i) {
             reject(.tooLarge, from: sender)
             return
         }
@@ -200,61 +163,7 @@ final class SNMPReceiveLoop {
         count(sender, accepted: false)
     }
 
-    private func send(_ bytes: [UInt8], to i: Int) {
-        _ = bytes.withUnsafeBytes { raw in
-            sendto(
-                socket.fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT),
-                UnsafeRawPointer(addresses + i).assumingMemoryBound(to: sockaddr.self), addressLengths[i])
-        }
-    }
+    private func send(_ bytes: [UInt8], to i: Int) { batch.reply(bytes, to: i, on: socket.fd) }
 
-    private func count(_ sender: String, accepted: Bool) {
-        let key = perSource[sender] != nil || perSource.count < SNMPSourceCounters.maxSources ? sender : "other"
-        if accepted {
-            perSource[key, default: .init()].accepted += 1
-        } else {
-            perSource[key, default: .init()].rejected += 1
-        }
-    }
-
-    /// Hands the per-source counts to the shared table about once a second (and at the end).
-    private func publishSources(force: Bool) {
-        let now = ContinuousClock.now
-        guard force || now - published >= .seconds(1), !perSource.isEmpty else { return }
-        published = now
-        shared.sources.merge(perSource)
-        perSource.removeAll(keepingCapacity: true)
-    }
-}
-
-/// Notifications accepted and rejected per sender address, for `/metrics`: at most
-/// ``maxSources`` addresses, the rest counted under `other`.
-package final class SNMPSourceCounters: Sendable {
-    package struct Count: Sendable, Equatable {
-        package var accepted = 0
-        package var rejected = 0
-
-        package init(accepted: Int = 0, rejected: Int = 0) {
-            self.accepted = accepted
-            self.rejected = rejected
-        }
-    }
-
-    package static let maxSources = 1024
-    private let counts = Mutex<[String: Count]>([:])
-
-    package init() {}
-
-    func merge(_ more: [String: Count]) {
-        counts.withLock { all in
-            for (source, c) in more {
-                let key = all[source] != nil || all.count < Self.maxSources ? source : "other"
-                all[key, default: Count()].accepted += c.accepted
-                all[key, default: Count()].rejected += c.rejected
-            }
-        }
-    }
-
-    /// Sender address → counts.
-    package var bySource: [String: Count] { counts.withLock { $0 } }
+    private func count(_ sender: String, accepted: Bool) { tally.count(sender, accepted: accepted) }
 }

@@ -33,7 +33,7 @@ package final class SNMPTrapReceiver: Service, Sendable {
     /// Set when the service is asked to stop; the receive thread checks it.
     private let stop = Box(Atomic<Bool>(false))
     /// Notifications accepted and rejected per sender address.
-    package let sources = SNMPSourceCounters()
+    package let sources = SourceCounters()
     private let bound = Mutex<(port: Int, buffer: Int)?>(nil)
     private let engineState = Mutex<LocalEngine?>(nil)
 
@@ -123,7 +123,7 @@ package final class SNMPTrapReceiver: Service, Sendable {
                 ])
             mibs = loaded
         }
-        let socket = try UDPSocket.bind(host: host, port: port, receiveBuffer: receiveBuffer)
+        let socket = try UDPSocket.bind(collector: "snmp", host: host, port: port, receiveBuffer: receiveBuffer)
         bound.withLock { $0 = (socket.port, socket.receiveBuffer) }
         if socket.receiveBuffer < receiveBuffer {
             logger.warning(

@@ -67,4 +67,6 @@ package enum InputRefusal: String, Sendable, CaseIterable {
     case tls
     /// An event claiming eccd's own source (``Event/eccdSource``), which only eccd itself may use.
     case reservedSource = "reserved_source"
+    /// A sender whose address the collector's allow list does not hold (`syslog.allow`).
+    case notAllowed = "not_allowed"
 }

@@ -6,6 +6,7 @@ import EccCore
 import EccIncidents
 import EccNotify
 import EccStore
+import EccSyslog
 import Prometheus
 import Synchronization
 
@@ -17,6 +18,7 @@ final class Telemetry: Sendable {
     let producers: [ProducerStats]
     let badInputs: [BadInputReporter]
     let snmp: SNMPTrapReceiver?
+    let syslog: SyslogReceiver?
     let runner: EngineRunner
     let reloader: RuleReloader
     let writer: StoreWriter
@@ -31,7 +33,7 @@ final class Telemetry: Sendable {
 
     init(
         bus: Ring<Event>, producers: [ProducerStats], badInputs: [BadInputReporter],
-        snmp: SNMPTrapReceiver? = nil, runner: EngineRunner,
+        snmp: SNMPTrapReceiver? = nil, syslog: SyslogReceiver? = nil, runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
         clock: any EccCore.Clock, dispatcher: Dispatcher? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
@@ -42,6 +44,7 @@ final class Telemetry: Sendable {
         self.producers = producers
         self.badInputs = badInputs
         self.snmp = snmp
+        self.syslog = syslog
         self.runner = runner
         self.reloader = reloader
         self.writer = writer
@@ -131,6 +134,22 @@ final class Telemetry: Sendable {
                 count("ecc_snmp_kernel_drops_total", [:], k, "SNMP datagrams the kernel dropped (receive buffer full)")
             }
             gauge("ecc_snmp_receive_buffer_bytes", snmp.grantedReceiveBuffer ?? 0, "Receive buffer the kernel granted")
+        }
+        if let syslog {
+            let malformed = syslog.malformed.byProblem
+            for problem in SyslogMessage.Problem.allCases {
+                count(
+                    "ecc_syslog_malformed_total", ["reason": problem.rawValue], malformed[problem] ?? 0,
+                    "Syslog messages taken although malformed (their text kept as raw), by why")
+            }
+            for (source, c) in syslog.sources.bySource.sorted(by: { $0.key < $1.key }) {
+                count(
+                    "ecc_syslog_messages_total", ["source": source], c.accepted,
+                    "Syslog messages accepted, by sender address (at most 1024; the rest as other)")
+                count(
+                    "ecc_syslog_rejected_total", ["source": source], c.rejected,
+                    "Syslog messages dropped (sender not allowed, too long), by sender address")
+            }
         }
         gauge(
             "ecc_heap_in_use_bytes", Int(ecc_heap_in_use()),

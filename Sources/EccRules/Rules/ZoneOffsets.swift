@@ -4,9 +4,9 @@ import Foundation
 
 /// A time zone's offsets from UTC as the engine's core reads them (``UTCOffsets``), from the system's time
 /// zone database through Foundation: every transition from 1970 to 2200.
-enum ZoneOffsets {
+package enum ZoneOffsets {
     /// A `timezone:` setting's offsets (UTC when absent); an unknown name is refused at its position.
-    static func table(_ node: YAMLValue?) throws(ConfigError) -> UTCOffsets {
+    package static func table(_ node: YAMLValue?) throws(ConfigError) -> UTCOffsets {
         guard let node else { return .utc }
         let id = try node.string("timezone")
         guard let offsets = table(id) else {
@@ -15,7 +15,7 @@ enum ZoneOffsets {
         return offsets
     }
 
-    static func table(_ id: String) -> UTCOffsets? {
+    package static func table(_ id: String) -> UTCOffsets? {
         if id == "UTC" || id == "Etc/UTC" { return .utc }
         guard let zone = TimeZone(identifier: id) else { return nil }
         var starts: [Int64] = [Int64.min]

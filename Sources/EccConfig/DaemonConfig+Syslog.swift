@@ -1,0 +1,51 @@
+import EccCore
+import EccHTTP
+import EccRules
+import EccYAML
+
+extension DaemonConfig {
+    /// The `syslog:` section: listener, who may send, message size, the zone of RFC 3164 times.
+    static func syslogSettings(_ sl: YAMLValue, into c: inout DaemonConfig) throws(ConfigError) {
+        let m = try sl.mapping(
+            "syslog", known: ["enabled", "listen", "receive_buffer", "max_message_bytes", "allow", "timezone"])
+        if let e = m["enabled"] { c.syslog.enabled = try e.bool("syslog.enabled") }
+        if let l = m["listen"] { (c.syslog.host, c.syslog.port) = try listen(l, "syslog.listen") }
+        if let b = m["receive_buffer"] {
+            c.syslog.receiveBuffer = try positive(b, "syslog.receive_buffer", max: Maximum.syslogReceiveBuffer)
+        }
+        if let b = m["max_message_bytes"] {
+            c.syslog.maxMessageBytes = try within(b, "syslog.max_message_bytes", 480...Maximum.syslogMessageBytes)
+        }
+        if let list = m["allow"] {
+            if case .scalar = list.node, try list.string("syslog.allow") == "any" {
+                c.syslog.allowAny = true
+                c.syslog.allow = nil
+            } else {
+                let networks = try list.list("syslog.allow").map { v throws(ConfigError) -> CIDR in
+                    let text = try v.string("a sender network")
+                    guard let n = CIDR(text) else {
+                        throw v.error("'\(text)' is not an address or a network (192.0.2.7, 10.0.0.0/8, 2001:db8::/32)")
+                    }
+                    return n
+                }
+                guard !networks.isEmpty else {
+                    throw list.error("syslog.allow is empty: list sender networks, or 'allow: any'")
+                }
+                c.syslog.allow = networks
+            }
+        }
+        if m["timezone"] != nil { c.syslog.timezone = try ZoneOffsets.table(m["timezone"]) }
+        if let problem = c.syslogSenderProblem { throw (m["listen"] ?? sl).error(problem) }
+    }
+
+    /// Why the syslog listener may not start as configured: off loopback it needs a decision on who may
+    /// send (a list of networks, or `any`). nil when it may.
+    package var syslogSenderProblem: String? {
+        guard syslog.enabled, !syslog.allowAny, syslog.allow == nil, !ListenAddress.isLoopback(syslog.host) else {
+            return nil
+        }
+        let address = syslog.host.contains(":") ? "[\(syslog.host)]:\(syslog.port)" : "\(syslog.host):\(syslog.port)"
+        return "syslog.listen \(address) is not a loopback address, so anyone who can reach it could send "
+            + "messages: list the senders to accept with 'allow: [192.0.2.0/24, ...]' (or 'allow: any')"
+    }
+}
