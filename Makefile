@@ -38,7 +38,7 @@ release: deps ## Optimised build of eccd and eccctl (.build/release)
 
 run: release ## Build and run eccd in the foreground (CONFIG=deploy/eccd.yaml to use a file)
 	@mkdir -p var
-	@echo "eccd: HTTP API http://127.0.0.1:8470, JSON-lines TCP 127.0.0.1:8471, SNMP traps udp 127.0.0.1:1162, database ./var/ecc.db, rules ./rules"
+	@echo "eccd: HTTP API http://127.0.0.1:8470, JSON-lines TCP 127.0.0.1:8471, SNMP traps udp 127.0.0.1:1162, syslog udp 127.0.0.1:1514, database ./var/ecc.db, rules ./rules"
 	@echo "eccd: try 'eccctl tail' in another terminal (.build/release/eccctl); Ctrl-C stops it"
 	exec .build/release/eccd $(if $(CONFIG),--config $(CONFIG),)
 

@@ -207,6 +207,7 @@ package final class Daemon: Sendable {
         syslogSettings.maxMessageBytes = config.syslog.maxMessageBytes
         syslogSettings.allow = config.syslog.allow
         syslogSettings.timezone = config.syslog.timezone
+        syslogSettings.limits = config.limits.input
         syslog =
             config.syslog.enabled
             ? SyslogReceiver(
@@ -271,7 +272,10 @@ package final class Daemon: Sendable {
                 service: SelfWatch(
                     settings: config.selfMonitoring, selfAlarm: selfAlarm,
                     collectors: [tcp?.stats, snmp?.stats, syslog?.stats, httpStats].compactMap { $0 },
-                    kernelDrops: { [snmp] in snmp?.kernelDrops }, logger: logger)))
+                    kernelDrops: { [snmp, syslog] in
+                        let drops = [snmp?.kernelDrops, syslog?.kernelDrops].compactMap { $0 }
+                        return drops.isEmpty ? nil : drops.reduce(0, +)
+                    }, logger: logger)))
         services.append(.init(service: HeapTrim(logger: logger)))
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)

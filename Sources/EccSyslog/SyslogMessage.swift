@@ -121,30 +121,40 @@ extension SyslogMessage {
     /// attributes and `limits.maxStringBytes` bytes a string.
     package func event(sender: String, receivedAt: EventTime, raw: String?, limits: InputLimits = .outside) -> Event {
         let cap = limits.maxStringBytes
-        func clip(_ s: String) -> String {
-            s.utf8.count <= cap ? s : String(decoding: s.utf8.prefix(cap), as: UTF8.self)
-        }
         var attributes = Attributes()
-        attributes["facility"] = .string(Self.facilityNames[min(max(facility, 0), 23)])
-        attributes["syslog_severity"] = .int(Int64(severity))
-        attributes["sender"] = .string(sender)
-        attributes["syslog_format"] = .string(format.rawValue)
-        if let appName { attributes["app"] = .string(clip(appName)) }
-        if let procID { attributes["procid"] = .string(clip(procID)) }
-        if let msgID { attributes["msgid"] = .string(clip(msgID)) }
-        if let sequence { attributes["sequence"] = .string(sequence) }
-        if let problem {
-            attributes["syslog_problem"] = .string(problem.rawValue)
-            if let raw { attributes["raw"] = .string(clip(raw)) }
+        func add(_ key: String, _ value: AttributeValue) {
+            guard attributes.count < limits.maxAttributes else { return }
+            attributes[Self.clip(key, cap)] = value
         }
-        structured: for element in structuredData {
-            for p in element.parameters {
-                guard attributes.count < limits.maxAttributes else { break structured }
-                attributes[clip(element.id + "." + p.name)] = .string(clip(p.value))
-            }
+        func text(_ key: String, _ value: String?) {
+            if let value { add(key, .string(Self.clip(value, cap))) }
+        }
+        text("facility", Self.facilityNames[min(max(facility, 0), 23)])
+        add("syslog_severity", .int(Int64(severity)))
+        text("sender", sender)
+        text("syslog_format", format.rawValue)
+        if let problem {
+            text("syslog_problem", problem.rawValue)
+            text("raw", raw)
+        }
+        text("app", appName)
+        text("procid", procID)
+        text("msgid", msgID)
+        text("sequence", sequence)
+        for element in structuredData {
+            for p in element.parameters { text(element.id + "." + p.name, p.value) }
         }
         return Event(
-            time: time ?? receivedAt, receivedAt: receivedAt, source: "syslog", host: clip(hostname ?? sender),
-            type: "syslog", severity: Self.severity(severity), summary: clip(message), attributes: attributes)
+            time: time ?? receivedAt, receivedAt: receivedAt, source: "syslog",
+            host: Self.clip(hostname ?? sender, cap),
+            type: "syslog", severity: Self.severity(severity), summary: Self.clip(message, cap), attributes: attributes)
+    }
+
+    /// `s` cut to at most `cap` bytes, at a character boundary.
+    static func clip(_ s: String, _ cap: Int) -> String {
+        guard s.utf8.count > cap else { return s }
+        var end = s.utf8.index(s.utf8.startIndex, offsetBy: cap)
+        while end > s.utf8.startIndex, end.samePosition(in: s.unicodeScalars) == nil { s.utf8.formIndex(before: &end) }
+        return String(decoding: s.utf8[..<end], as: UTF8.self)
     }
 }

@@ -46,9 +46,12 @@ package struct SyslogParser: Sendable {
         }
         let facility = pri >> 3
         let severity = pri & 7
-        // RFC 5424: a version (1 or 2 digits, not 0) and a space.
+        // RFC 5424: a version (1 to 3 digits, not 0), a space, and a timestamp or "-" (so that plain text
+        // such as "<13>2 links down" stays text).
         let afterPRI = s.i
-        if let d = s.peek, d >= UInt8(ascii: "1"), d <= UInt8(ascii: "9"), let v = s.digits(max: 2), s.peek == 0x20 {
+        if let d = s.peek, d >= UInt8(ascii: "1"), d <= UInt8(ascii: "9"), let v = s.digits(max: 3), s.peek == 0x20,
+            s.i + 1 < s.end, isDigit(s.b[s.i + 1]) || s.b[s.i + 1] == UInt8(ascii: "-")
+        {
             s.i += 1
             var m = rfc5424(&s, facility: facility, severity: severity)
             if v != 1 { m.problem = m.problem ?? .badVersion }
@@ -78,7 +81,7 @@ package struct SyslogParser: Sendable {
         if let t = fields.first ?? nil {
             var text = t
             m.time = text.withUTF8 { RFC3339.parse(UnsafeRawBufferPointer($0)) }
-            if m.time == nil { m.problem = .badTimestamp }
+            if m.time == nil { m.problem = m.problem ?? .badTimestamp }
         }
         if fields.count > 1 { m.hostname = fields[1] }
         if fields.count > 2 { m.appName = fields[2] }
@@ -154,9 +157,10 @@ package struct SyslogParser: Sendable {
         _ s: inout Scanner, facility: Int, severity: Int, reference: EventTime
     ) -> SyslogMessage {
         var m = SyslogMessage(format: .rfc3164, facility: facility, severity: severity, message: "")
-        // Cisco: "123: " (a sequence number), then perhaps "host: ", before the time.
+        // Cisco: "123: " (a sequence number), then perhaps "host: ", before the time (or the uptime, or the
+        // mnemonic). A number and a colon followed by anything else is text ("<13>404: not found").
         let start = s.i
-        if let n = s.digitText(), s.take(UInt8(ascii: ":")), s.take(0x20) {
+        if let n = s.digitText(), s.take(UInt8(ascii: ":")), s.take(0x20), ciscoAhead(s) {
             m.sequence = n
         } else {
             s.i = start
@@ -176,6 +180,8 @@ package struct SyslogParser: Sendable {
             if !timeStarts(s) { s.i = before }
         }
         m.time = time(&s, reference: reference)
+        // Cisco's uptime instead of a time ("00:01:02: ", "1w2d: "): skipped, the event takes its arrival.
+        if m.time == nil, m.sequence != nil { skipUptime(&s) }
         if m.time != nil {
             _ = s.take(UInt8(ascii: ":"))  // Cisco ends its time with a colon
             _ = s.take(0x20)
@@ -193,12 +199,14 @@ package struct SyslogParser: Sendable {
             m.format = .unknown
         }
         // TAG[PID]: — an app name (or a vendor mnemonic: %LINK-3-UPDOWN, %%01IFNET/4/LINK_STATE(l)), a
-        // process id, then a colon.
+        // process id, then a colon. A tag does not start with a digit ("<13>404: not found" is text).
         let tagStart = s.i
         var tag: [UInt8] = []
-        while let c = s.peek, c != 0x20, c != UInt8(ascii: "["), c != UInt8(ascii: ":"), tag.count < 128 {
-            tag.append(c)
-            s.i += 1
+        if let first = s.peek, !isDigit(first) {
+            while let c = s.peek, c != 0x20, c != UInt8(ascii: "["), c != UInt8(ascii: ":"), tag.count < 128 {
+                tag.append(c)
+                s.i += 1
+            }
         }
         var pid: String?
         if !tag.isEmpty, s.take(UInt8(ascii: "[")) {
@@ -219,6 +227,40 @@ package struct SyslogParser: Sendable {
         m.message = s.message()
         return m
     }
+
+    /// What may follow a Cisco sequence number: a time (with its clock marker), an uptime, a hostname and a
+    /// time, or the mnemonic.
+    private func ciscoAhead(_ s: Scanner) -> Bool {
+        guard let c = s.peek else { return false }
+        if c == UInt8(ascii: "*") || c == UInt8(ascii: ".") || c == UInt8(ascii: "%") || timeStarts(s) { return true }
+        var t = s
+        if uptime(&t) { return true }
+        t = s
+        guard let host = t.token(), host.hasSuffix(":"), t.take(0x20) else { return false }
+        return timeStarts(t) || t.peek == UInt8(ascii: "*") || t.peek == UInt8(ascii: ".")
+    }
+
+    /// Cisco's uptime stamp (`00:01:02:`, `1w2d:`, `3d04h:`) and its space: consumed, true; else `s` unmoved.
+    @discardableResult
+    private func uptime(_ s: inout Scanner) -> Bool {
+        let start = s.i
+        var n = 0
+        while let c = s.peek, n < 16,
+            isDigit(c) || c == UInt8(ascii: ":") || c == UInt8(ascii: ".") || c == UInt8(ascii: "w")
+                || c == UInt8(ascii: "d") || c == UInt8(ascii: "h")
+        {
+            s.i += 1
+            n += 1
+        }
+        // Ends with a colon and a space, and starts with a digit.
+        guard n >= 3, isDigit(s.b[start]), s.b[s.i - 1] == UInt8(ascii: ":"), s.take(0x20) else {
+            s.i = start
+            return false
+        }
+        return true
+    }
+
+    private func skipUptime(_ s: inout Scanner) { uptime(&s) }
 
     /// A token that starts the message rather than naming a host: it ends with a colon or holds a `[`.
     private func looksLikeTag(_ token: String) -> Bool {
@@ -379,6 +421,10 @@ struct Scanner {
             }
             let hours = digits[0] * 10 + digits[1]
             let minutes = digits.count == 4 ? digits[2] * 10 + digits[3] : 0
+            guard hours <= 14, minutes < 60 else {
+                i = start
+                return nil
+            }
             let seconds = (hours * 60 + minutes) * 60
             return c == UInt8(ascii: "-") ? -seconds : seconds
         }

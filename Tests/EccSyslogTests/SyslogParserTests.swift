@@ -66,8 +66,8 @@ struct SyslogParserTests {
             message: "disk almost full"),
         Case(
             name: "RFC 5424 with a timestamp that is not RFC 3339",
-            text: "<13>1 yesterday web1 app - - - hello", format: .rfc5424, host: "web1", app: "app", message: "hello",
-            problem: .badTimestamp),
+            text: "<13>1 2026-13-45T99:00:00Z web1 app - - - hello", format: .rfc5424, host: "web1", app: "app",
+            message: "hello", problem: .badTimestamp),
         Case(
             name: "RFC 5424 cut short in its header", text: "<13>1 2026-12-07T11:00:00Z web1", format: .rfc5424,
             time: "2026-12-07T11:00:00Z", host: "web1", message: "", problem: .truncatedHeader),
@@ -149,6 +149,21 @@ struct SyslogParserTests {
             problem: .badPriority),
         Case(name: "nothing but line ends", text: "\r\n", format: .unknown, message: "", problem: .empty),
         Case(name: "a priority and plain text", text: "<13>hello world", format: .unknown, message: "hello world"),
+        Case(
+            name: "plain text that starts with a number", text: "<13>2 links down", format: .unknown,
+            message: "2 links down"),
+        Case(
+            name: "a number and a colon are text", text: "<13>404: not found", format: .unknown,
+            message: "404: not found"),
+        Case(
+            name: "Cisco with its uptime instead of a time",
+            text: "<189>12: 00:01:02: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down", format: .rfc3164,
+            facility: 23, severity: 5, app: "%LINK-3-UPDOWN", sequence: "12",
+            message: "Interface Gi0/1, changed state to down"),
+        Case(
+            name: "an offset out of range is not a zone", text: "<13>Dec  7 11:00:00+99:99 web1 app: x",
+            format: .rfc3164,
+            time: "2026-12-07T11:00:00Z", host: "+99:99", message: "web1 app: x"),
         Case(
             name: "a tag and text without a time", text: "<13>sshd[1]: hello", format: .unknown, app: "sshd",
             procID: "1", message: "hello"),

@@ -69,6 +69,22 @@ struct UDPSocket: Sendable {
         return UDPSocket(fd: fd, port: actual, receiveBuffer: Int(granted))
     }
 
+    /// Datagrams the kernel dropped on the UDP sockets bound to `port` (their receive buffers were full),
+    /// from /proc/net/udp{,6}; nil when there is none to read (not Linux).
+    static func kernelDrops(port: Int) -> Int? {
+        let hexPort = String(format: "%04X", port)
+        var total: Int?
+        for file in ["/proc/net/udp", "/proc/net/udp6"] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard f.count >= 13, f[1].hasSuffix(":" + hexPort), let d = Int(f[f.count - 1]) else { continue }
+                total = (total ?? 0) + d
+            }
+        }
+        return total
+    }
+
     /// The sender's address as text (`192.0.2.1`, `2001:db8::1`), from a received sockaddr.
     static func text(_ address: UnsafePointer<sockaddr_storage>) -> String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))

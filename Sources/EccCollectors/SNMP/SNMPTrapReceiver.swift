@@ -79,22 +79,9 @@ package final class SNMPTrapReceiver: Service, Sendable {
     /// The receive buffer the kernel granted (Linux reports twice the usable size), once running.
     package var grantedReceiveBuffer: Int? { bound.withLock { $0?.buffer } }
 
-    /// Datagrams the kernel dropped on this socket (its receive buffer was full), from /proc/net/udp{,6};
-    /// nil when not running or not on Linux.
-    package var kernelDrops: Int? {
-        guard let port = boundPort else { return nil }
-        let hexPort = String(format: "%04X", port)
-        var total: Int?
-        for file in ["/proc/net/udp", "/proc/net/udp6"] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let f = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard f.count >= 13, f[1].hasSuffix(":" + hexPort), let d = Int(f[f.count - 1]) else { continue }
-                total = (total ?? 0) + d
-            }
-        }
-        return total
-    }
+    /// Datagrams the kernel dropped on this socket (its receive buffer was full); nil when not running or
+    /// not on Linux.
+    package var kernelDrops: Int? { boundPort.flatMap(UDPSocket.kernelDrops(port:)) }
 
     package func run() async throws {
         let engine: LocalEngine

@@ -27,6 +27,8 @@ package final class SyslogReceiver: Service, Sendable {
         package var allow: [CIDR]?
         /// The zone of RFC 3164 times.
         package var timezone = UTCOffsets.utc
+        /// What one event may hold (`input:`).
+        package var limits = InputLimits.outside
 
         package init(host: String, port: Int) {
             self.host = host
@@ -65,6 +67,11 @@ package final class SyslogReceiver: Service, Sendable {
 
     /// The port actually bound (differs from the configured one when that is 0), once running.
     package var boundPort: Int? { bound.withLock { $0?.port } }
+    /// The receive buffer the kernel granted (Linux reports twice the usable size), once running.
+    package var grantedReceiveBuffer: Int? { bound.withLock { $0?.buffer } }
+    /// Datagrams the kernel dropped on this socket (its receive buffer was full); nil when not running or
+    /// not on Linux.
+    package var kernelDrops: Int? { boundPort.flatMap(UDPSocket.kernelDrops(port:)) }
 
     package func run() async throws {
         let socket = try UDPSocket.bind(
@@ -174,11 +181,12 @@ final class SyslogReceiveLoop {
                 let now = clock.now()
                 let lineParsers = parsers()
                 for i in 0..<n { handle(i, at: now, parsers: lineParsers) }
-                _ = producer.tryFlush()
+                // Counted before the events are published: what a reader sees on the bus is counted already.
                 if !problems.isEmpty {
                     malformed.add(problems)
                     problems.removeAll(keepingCapacity: true)
                 }
+                _ = producer.tryFlush()
             } while n == DatagramBatch.capacity && !stop.load(ordering: .relaxed)
             tally.publish(to: sources, force: false)
         }
@@ -208,7 +216,8 @@ final class SyslogReceiveLoop {
         }
         let m = parser.parse(bytes, reference: now)
         if let p = m.problem { problems[p, default: 0] += 1 }
-        producer.append(SyslogEvents.event(m, bytes: bytes, sender: sender, at: now, parsers: parsers))
+        producer.append(
+            SyslogEvents.event(m, bytes: bytes, sender: sender, at: now, parsers: parsers, limits: settings.limits))
         tally.count(sender, accepted: true)
     }
 }

@@ -136,6 +136,14 @@ final class Telemetry: Sendable {
             gauge("ecc_snmp_receive_buffer_bytes", snmp.grantedReceiveBuffer ?? 0, "Receive buffer the kernel granted")
         }
         if let syslog {
+            if let k = syslog.kernelDrops {
+                count(
+                    "ecc_syslog_kernel_drops_total", [:], k, "Syslog datagrams the kernel dropped (receive buffer full)"
+                )
+            }
+            gauge(
+                "ecc_syslog_receive_buffer_bytes", syslog.grantedReceiveBuffer ?? 0,
+                "Syslog receive buffer the kernel granted")
             let malformed = syslog.malformed.byProblem
             for problem in SyslogMessage.Problem.allCases {
                 count(
