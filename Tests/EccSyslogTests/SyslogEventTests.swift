@@ -98,3 +98,27 @@ struct SyslogEventTests {
             event("<38>Dec  7 11:00:00 web1 sshd[1]: Server listening on 0.0.0.0", parsers: parsers).type == "syslog")
     }
 }
+
+extension SyslogEventTests {
+    @Test("docs/syslog.md's example rule raises on a diskwatch error and not on a notice")
+    func docsExample() throws {
+        let rules = try compileRules(
+            """
+            - rule: disk-almost-full
+              description: A host's disk watcher says a file system is almost full (warning or worse).
+              when: {source: syslog, app: diskwatch, syslog_severity: {le: 4}}
+              key: "{host}"
+              alarm: {severity: major, summary: "{host}: {summary}"}
+            """)
+        var engine = Engine(rules: rules)
+        var batch = ChangeBatch()
+        for text in [
+            "<29>1 2026-12-07T11:00:00Z web1 diskwatch - - - /home is 80% full",  // daemon.notice
+            "<27>1 2026-12-07T11:00:01Z web1 diskwatch - - - /var is 97% full",  // daemon.err
+        ] {
+            let e = event(text)
+            engine.handle(e, at: e.time, into: &batch)
+        }
+        #expect(batch.changes.map(\.alarm.summary) == ["web1: /var is 97% full"])
+    }
+}
