@@ -1,4 +1,4 @@
-public import NIOSSL
+import NIOSSL
 import Synchronization
 
 /// A server certificate chain and its private key, read from PEM files and replaceable while serving.

@@ -1,5 +1,5 @@
 import NIOCore
-public import NIOHTTP1
+import NIOHTTP1
 import NIOPosix
 import NIOSSL
 

@@ -3,7 +3,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
-public import NIOSSL
+import NIOSSL
 
 /// Builds the HTTP API application (a ServiceLifecycle `Service`).
 package enum APIServer {

@@ -1,4 +1,4 @@
-public import EccAuth
+import EccAuth
 import Synchronization
 
 /// Who may use the API: the tokens (or, on loopback only, nobody needs one) and the browser origins allowed.

@@ -1,5 +1,5 @@
-public import EccAuth
-public import Hummingbird
+import EccAuth
+import Hummingbird
 
 /// The request context of eccd's API: Hummingbird's core storage and who is asking.
 package struct APIRequestContext: RequestContext {

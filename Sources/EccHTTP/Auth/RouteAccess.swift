@@ -1,4 +1,4 @@
-public import EccAuth
+import EccAuth
 
 /// What a route needs before its handler runs.
 package enum Requirement: Sendable, Hashable, CustomStringConvertible {
