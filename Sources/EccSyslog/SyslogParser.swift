@@ -181,7 +181,7 @@ package struct SyslogParser: Sendable {
         }
         m.time = time(&s, reference: reference)
         // Cisco's uptime instead of a time ("00:01:02: ", "1w2d: "): skipped, the event takes its arrival.
-        if m.time == nil, m.sequence != nil { skipUptime(&s) }
+        if m.time == nil, m.sequence != nil { uptime(&s) }
         if m.time != nil {
             _ = s.take(UInt8(ascii: ":"))  // Cisco ends its time with a colon
             _ = s.take(0x20)
@@ -259,8 +259,6 @@ package struct SyslogParser: Sendable {
         }
         return true
     }
-
-    private func skipUptime(_ s: inout Scanner) { uptime(&s) }
 
     /// A token that starts the message rather than naming a host: it ends with a colon or holds a `[`.
     private func looksLikeTag(_ token: String) -> Bool {

@@ -130,19 +130,9 @@ package final class SNMPTrapReceiver: Service, Sendable {
             ring: ring, stats: stats, drops: drops, sources: sources, reporter: badPackets, clock: clock,
             communities: communities, v3Only: v3Only, limits: limits, engine: engine, users: usm.users, mibs: mibs)
         let stop = self.stop
-        // The thread stops on graceful shutdown (SIGTERM) or when this task is cancelled.
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await DedicatedThread(name: "ecc-snmp-recv") {
-                    SNMPReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
-                }.join()
-            } onGracefulShutdown: {
-                stop.value.store(true, ordering: .relaxed)
-            }
-        } onCancel: {
-            stop.value.store(true, ordering: .relaxed)
+        await socket.serve(thread: "ecc-snmp-recv", stop: stop) {
+            SNMPReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
         }
-        close(socket.fd)
         logger.info(
             "SNMP trap receiver stopped",
             metadata: ["ecc.accepted": "\(stats.accepted)", "ecc.dropped_bad": "\(drops.total)"])
@@ -185,10 +175,4 @@ package final class SNMPDropCounters: Sendable {
     /// Reason → count.
     package var byReason: [String: Int] { counts.withLock { $0 } }
     package var total: Int { counts.withLock { $0.values.reduce(0, +) } }
-}
-
-/// A shared, immutable home for a non-copyable value (the stop flag the receive thread reads).
-final class Box<Value: ~Copyable & Sendable>: Sendable {
-    let value: Value
-    init(_ value: consuming Value) { self.value = value }
 }

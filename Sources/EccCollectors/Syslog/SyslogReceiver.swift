@@ -93,18 +93,9 @@ package final class SyslogReceiver: Service, Sendable {
             settings: settings, ring: ring, stats: stats, reporter: badInput, malformed: malformed, sources: sources,
             clock: clock, parsers: parsers)
         let stop = self.stop
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await DedicatedThread(name: "ecc-syslog-recv") {
-                    SyslogReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
-                }.join()
-            } onGracefulShutdown: {
-                stop.value.store(true, ordering: .relaxed)
-            }
-        } onCancel: {
-            stop.value.store(true, ordering: .relaxed)
+        await socket.serve(thread: "ecc-syslog-recv", stop: stop) {
+            SyslogReceiveLoop(socket: socket, shared: shared).run(stop: stop.value)
         }
-        close(socket.fd)
         logger.info(
             "syslog receiver stopped",
             metadata: [
@@ -143,13 +134,8 @@ final class SyslogReceiveLoop {
     }
 
     private let socket: UDPSocket
-    private let settings: SyslogReceiver.Settings
+    private let shared: Shared
     private let producer: Producer<Event>
-    private let reporter: BadInputReporter
-    private let malformed: SyslogMalformedCounters
-    private let sources: SourceCounters
-    private let clock: any EccCore.Clock
-    private let parsers: @Sendable () -> LineParsers
     private let parser: SyslogParser
     private let batch = DatagramBatch(slot: 65_536)
     private var tally = SourceCounters.Tally()
@@ -157,13 +143,8 @@ final class SyslogReceiveLoop {
 
     init(socket: UDPSocket, shared: Shared) {
         self.socket = socket
-        settings = shared.settings
+        self.shared = shared
         producer = Producer(ring: shared.ring, policy: .dropNewest, stats: shared.stats, batchSize: 256)
-        reporter = shared.reporter
-        malformed = shared.malformed
-        sources = shared.sources
-        clock = shared.clock
-        parsers = shared.parsers
         parser = SyslogParser(zone: shared.settings.timezone)
     }
 
@@ -171,45 +152,46 @@ final class SyslogReceiveLoop {
     func run(stop: borrowing Atomic<Bool>) {
         while !stop.load(ordering: .relaxed) {
             if !DatagramBatch.wait(socket.fd, timeoutMilliseconds: 100) {
-                tally.publish(to: sources, force: false)
+                tally.publish(to: shared.sources, force: false)
                 continue
             }
             var n: Int
             repeat {
                 n = batch.receive(socket.fd)
                 guard n > 0 else { break }
-                let now = clock.now()
-                let lineParsers = parsers()
+                let now = shared.clock.now()
+                let lineParsers = shared.parsers()
                 for i in 0..<n { handle(i, at: now, parsers: lineParsers) }
                 // Counted before the events are published: what a reader sees on the bus is counted already.
                 if !problems.isEmpty {
-                    malformed.add(problems)
+                    shared.malformed.add(problems)
                     problems.removeAll(keepingCapacity: true)
                 }
                 _ = producer.tryFlush()
             } while n == DatagramBatch.capacity && !stop.load(ordering: .relaxed)
-            tally.publish(to: sources, force: false)
+            tally.publish(to: shared.sources, force: false)
         }
         _ = producer.tryFlush()
-        tally.publish(to: sources, force: true)
+        tally.publish(to: shared.sources, force: true)
     }
 
     private func handle(_ i: Int, at now: EventTime, parsers: LineParsers) {
         let sender = batch.sender(i)
-        if let allow = settings.allow {
+        if let allow = shared.settings.allow {
             guard let address = IPAddress(sender), allow.contains(where: { $0.contains(address) }) else {
-                reporter.report(
-                    "syslog message from a sender not allowed dropped", peer: sender, detail: "not in syslog.allow",
+                shared.reporter.report(
+                    "syslog message dropped: its sender is not in syslog.allow", peer: sender,
+                    detail: "add the sender's network to syslog.allow to take its messages",
                     reason: .notAllowed)
                 tally.count(sender, accepted: false)
                 return
             }
         }
         let bytes = batch.bytes(i)
-        guard bytes.count <= settings.maxMessageBytes, !batch.isTruncated(i) else {
-            reporter.report(
-                "over-long syslog message dropped", peer: sender,
-                detail: "\(bytes.count) bytes, syslog.max_message_bytes is \(settings.maxMessageBytes)",
+        guard bytes.count <= shared.settings.maxMessageBytes, !batch.isTruncated(i) else {
+            shared.reporter.report(
+                "syslog message dropped: longer than syslog.max_message_bytes", peer: sender,
+                detail: "\(bytes.count) bytes, syslog.max_message_bytes is \(shared.settings.maxMessageBytes)",
                 reason: .lineLength)
             tally.count(sender, accepted: false)
             return
@@ -217,7 +199,8 @@ final class SyslogReceiveLoop {
         let m = parser.parse(bytes, reference: now)
         if let p = m.problem { problems[p, default: 0] += 1 }
         producer.append(
-            SyslogEvents.event(m, bytes: bytes, sender: sender, at: now, parsers: parsers, limits: settings.limits))
+            SyslogEvents.event(
+                m, bytes: bytes, sender: sender, at: now, parsers: parsers, limits: shared.settings.limits))
         tally.count(sender, accepted: true)
     }
 }
