@@ -9,6 +9,9 @@ import Synchronization
 package final class TLSCertificates: Sendable {
     package let certFile: String
     package let keyFile: String
+    /// When set, clients must show a certificate signed by one of this file's CAs (read when a listener
+    /// starts).
+    package let clientCAFile: String?
     private let current: Mutex<Pair>
 
     struct Pair: Sendable {
@@ -16,10 +19,18 @@ package final class TLSCertificates: Sendable {
         var key: NIOSSLPrivateKey
     }
 
-    /// Reads both files; the key file must not be readable by others.
-    package init(certFile: String, keyFile: String) throws(CredentialFileError) {
+    /// Reads the files; the key file must not be readable by others.
+    package init(certFile: String, keyFile: String, clientCAFile: String? = nil) throws(CredentialFileError) {
         self.certFile = certFile
         self.keyFile = keyFile
+        self.clientCAFile = clientCAFile
+        if let clientCAFile {
+            let cas: [NIOSSLCertificate]
+            do { cas = try NIOSSLCertificate.fromPEMFile(clientCAFile) } catch {
+                throw CredentialFileError("not a PEM certificate file (\(error))", file: clientCAFile)
+            }
+            guard !cas.isEmpty else { throw CredentialFileError("no CA certificate in the file", file: clientCAFile) }
+        }
         current = Mutex(try Self.load(certFile: certFile, keyFile: keyFile))
     }
 
@@ -34,12 +45,17 @@ package final class TLSCertificates: Sendable {
         current.withLock { p in p.chain.first.map { "\($0)" } ?? "" }
     }
 
-    /// A TLS server configuration whose certificate is looked up at every handshake.
+    /// A TLS server configuration whose certificate is looked up at every handshake (and that asks for and
+    /// verifies client certificates with ``clientCAFile``).
     package func serverConfiguration() -> TLSConfiguration {
         let pair = current.withLock { $0 }
         var c = TLSConfiguration.makeServerConfiguration(
             certificateChain: pair.chain.map { .certificate($0) }, privateKey: .privateKey(pair.key))
         c.minimumTLSVersion = .tlsv12
+        if let clientCAFile {
+            c.trustRoots = .file(clientCAFile)
+            c.certificateVerification = .noHostnameVerification
+        }
         c.sslContextCallback = { [self] _, promise in
             let now = current.withLock { $0 }
             var o = NIOSSLContextConfigurationOverride()

@@ -17,6 +17,11 @@ package struct CheckedConfig: Sendable {
     package let tls: TLSCertificates?
     /// The JSON-lines collector's certificate (nil: plain TCP).
     package let tcpTLS: TLSCertificates?
+    /// The syslog TLS listener's certificate and client CA (nil: no TLS listener).
+    package let syslogTLS: TLSCertificates?
+
+    /// Every certificate eccd serves, reloaded on SIGHUP.
+    package var certificates: [TLSCertificates] { [tls, tcpTLS, syslogTLS].compactMap { $0 } }
 
     /// What `eccd --check-config` prints: `configuration OK; 42 rules; …`.
     package var summary: String {
@@ -47,10 +52,12 @@ extension DaemonConfig {
         let access: APIAccess
         let tls: TLSCertificates?
         let tcpTLS: TLSCertificates?
+        let syslogTLS: TLSCertificates?
         do {
             access = try apiAccess()
             tls = try apiTLS()
             tcpTLS = try tcpCertificates()
+            syslogTLS = try syslogCertificates()
         } catch {
             throw StartupError(description: error.description)
         }
@@ -68,6 +75,6 @@ extension DaemonConfig {
                 throw StartupError(description: "rules refused:\n\(ConfigErrors(unknown).description)")
             }
         }
-        return CheckedConfig(config: self, rules: rules, access: access, tls: tls, tcpTLS: tcpTLS)
+        return CheckedConfig(config: self, rules: rules, access: access, tls: tls, tcpTLS: tcpTLS, syslogTLS: syslogTLS)
     }
 }

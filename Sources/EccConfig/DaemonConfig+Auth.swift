@@ -16,31 +16,41 @@ extension DaemonConfig {
         package init() {}
     }
 
-    /// A listener's certificate and key (`cert_file`, `key_file`, PEM), read at start and on SIGHUP.
+    /// A listener's certificate and key (`cert_file`, `key_file`, PEM), read at start and on SIGHUP; where
+    /// allowed, `client_ca_file`: clients must show a certificate signed by it.
     package struct TLSFiles: Sendable, Equatable {
         package var certFile: String
         package var keyFile: String
+        package var clientCAFile: String?
 
-        package init(certFile: String, keyFile: String) {
+        package init(certFile: String, keyFile: String, clientCAFile: String? = nil) {
             self.certFile = certFile
             self.keyFile = keyFile
+            self.clientCAFile = clientCAFile
         }
 
-        /// Reads and checks both files, as eccd starts with them; `section` (`http.tls`) names them in errors.
+        /// Reads and checks the files, as eccd starts with them; `section` (`http.tls`) names them in errors.
         func load(_ section: String) throws(ConfigError) -> TLSCertificates {
-            do { return try TLSCertificates(certFile: certFile, keyFile: keyFile) } catch {
+            do {
+                return try TLSCertificates(certFile: certFile, keyFile: keyFile, clientCAFile: clientCAFile)
+            } catch {
                 throw ConfigError("\(section): \(error.description)", file: "the configuration")
             }
         }
 
-        /// The `tls:` mapping of `section`.
-        static func parse(_ v: YAMLValue, _ section: String) throws(ConfigError) -> TLSFiles {
-            let tls = try v.mapping(section, known: ["cert_file", "key_file"])
+        /// The `tls:` mapping of `section`; `more` are the section's other keys (`listen`), and
+        /// `clientCertificates` whether it may name a client CA.
+        static func parse(_ v: YAMLValue, _ section: String, more: [String] = [], clientCertificates: Bool = false)
+            throws(ConfigError) -> TLSFiles
+        {
+            let tls = try v.mapping(
+                section, known: ["cert_file", "key_file"] + (clientCertificates ? ["client_ca_file"] : []) + more)
             guard let cert = tls["cert_file"], let key = tls["key_file"] else {
                 throw v.error("\(section) needs cert_file and key_file (PEM)")
             }
             return TLSFiles(
-                certFile: try cert.string("\(section).cert_file"), keyFile: try key.string("\(section).key_file"))
+                certFile: try cert.string("\(section).cert_file"), keyFile: try key.string("\(section).key_file"),
+                clientCAFile: try tls["client_ca_file"]?.string("\(section).client_ca_file"))
         }
     }
 
@@ -70,6 +80,12 @@ extension DaemonConfig {
     package func tcpCertificates() throws(ConfigError) -> TLSCertificates? {
         guard tcp.enabled else { return nil }
         return try tcp.tls?.load("tcp.tls")
+    }
+
+    /// The syslog TLS listener's certificate, key and client CA (nil: no TLS listener).
+    package func syslogCertificates() throws(ConfigError) -> TLSCertificates? {
+        guard syslog.enabled else { return nil }
+        return try syslog.tls?.files.load("syslog.tls")
     }
 
     /// The API's access policy, as eccd starts with it and `eccd --check-config` checks it: the tokens file

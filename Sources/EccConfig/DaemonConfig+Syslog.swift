@@ -1,3 +1,4 @@
+import EccCollectors
 import EccCore
 import EccHTTP
 import EccRules
@@ -7,9 +8,42 @@ extension DaemonConfig {
     /// The `syslog:` section: listener, who may send, message size, the zone of RFC 3164 times.
     static func syslogSettings(_ sl: YAMLValue, into c: inout DaemonConfig) throws(ConfigError) {
         let m = try sl.mapping(
-            "syslog", known: ["enabled", "listen", "receive_buffer", "max_message_bytes", "allow", "timezone"])
+            "syslog",
+            known: [
+                "enabled", "listen", "tcp_listen", "tls", "max_connections", "idle_timeout", "receive_buffer",
+                "max_message_bytes", "allow", "timezone",
+            ])
         if let e = m["enabled"] { c.syslog.enabled = try e.bool("syslog.enabled") }
-        if let l = m["listen"] { (c.syslog.host, c.syslog.port) = try listen(l, "syslog.listen") }
+        if let l = m["listen"] {
+            if case .scalar = l.node, try l.string("syslog.listen") == "off" {
+                c.syslog.udp = false
+            } else {
+                (c.syslog.host, c.syslog.port) = try listen(l, "syslog.listen")
+            }
+        }
+        if let l = m["tcp_listen"] {
+            let (host, port) = try listen(l, "syslog.tcp_listen")
+            c.syslog.tcp = ListenEndpoint(host: host, port: port)
+        }
+        if let t = m["tls"] {
+            let files = try TLSFiles.parse(t, "syslog.tls", more: ["listen"], clientCertificates: true)
+            let keys = try t.mapping("syslog.tls", known: ["listen", "cert_file", "key_file", "client_ca_file"])
+            guard let l = keys["listen"] else {
+                throw t.error("syslog.tls needs listen (host:port, 6514 is syslog over TLS's port)")
+            }
+            let (host, port) = try listen(l, "syslog.tls.listen")
+            c.syslog.tls = TLSListener(endpoint: ListenEndpoint(host: host, port: port), files: files)
+        }
+        guard !c.syslog.listeners.isEmpty || !c.syslog.enabled else {
+            throw sl.error("syslog listens nowhere: give listen, tcp_listen or tls, or say 'enabled: false'")
+        }
+        if let n = m["max_connections"] {
+            c.syslog.maxConnections = try within(n, "syslog.max_connections", 1...100_000)
+        }
+        if let t = m["idle_timeout"] {
+            let second: Int64 = 1_000_000_000
+            c.syslog.idleTimeout = try duration(t, "syslog.idle_timeout", min: second, max: 7 * 86_400 * second)
+        }
         if let b = m["receive_buffer"] {
             c.syslog.receiveBuffer = try positive(b, "syslog.receive_buffer", max: Maximum.syslogReceiveBuffer)
         }
@@ -41,11 +75,10 @@ extension DaemonConfig {
     /// Why the syslog listener may not start as configured: off loopback it needs a decision on who may
     /// send (a list of networks, or `any`). nil when it may.
     package var syslogSenderProblem: String? {
-        guard syslog.enabled, !syslog.allowAny, syslog.allow == nil, !ListenAddress.isLoopback(syslog.host) else {
-            return nil
-        }
-        let address = syslog.host.contains(":") ? "[\(syslog.host)]:\(syslog.port)" : "\(syslog.host):\(syslog.port)"
-        return "syslog.listen \(address) is not a loopback address, so anyone who can reach it could send "
+        guard syslog.enabled, !syslog.allowAny, syslog.allow == nil,
+            let open = syslog.listeners.first(where: { !ListenAddress.isLoopback($0.host) })
+        else { return nil }
+        return "syslog listens on \(open), which is not a loopback address, so anyone who can reach it could send "
             + "messages: list the senders to accept with 'allow: [192.0.2.0/24, ...]' (or 'allow: any')"
     }
 }

@@ -1,3 +1,4 @@
+import EccCollectors
 import EccCore
 import EccIncidents
 import EccNotify
@@ -23,7 +24,7 @@ package struct DaemonConfig: Sendable, Equatable {
     package var tcp = TCPSection()
     /// `snmp:`, the SNMP notification receiver (UDP).
     package var snmp = SNMPSection()
-    /// `syslog:`, the syslog receiver (UDP).
+    /// `syslog:`, the syslog receiver (UDP, TCP, TLS).
     package var syslog = SyslogSection()
     /// Bus slots (rounded up to a power of two): `bus.capacity`.
     package var busCapacity = 65_536
@@ -112,9 +113,19 @@ package struct DaemonConfig: Sendable, Equatable {
     /// off (DaemonConfig+Syslog.swift).
     package struct SyslogSection: Sendable, Equatable {
         package var enabled = true
+        /// `listen: off`: no UDP listener (TCP or TLS only).
+        package var udp = true
         package var host = "127.0.0.1"
         /// 1514 for a demo (unprivileged); 514 under systemd with CAP_NET_BIND_SERVICE.
         package var port = 1514
+        /// `tcp_listen`: syslog over TCP (RFC 6587); nil: none.
+        package var tcp: ListenEndpoint?
+        /// `tls`: syslog over TLS (RFC 5425), optionally with client certificates; nil: none.
+        package var tls: TLSListener?
+        /// Most TCP and TLS connections open at once, each listener (`max_connections`).
+        package var maxConnections = 1024
+        /// A TCP or TLS connection silent this long is closed (`idle_timeout`).
+        package var idleTimeout: Duration = .seconds(600)
         /// Socket receive buffer asked of the kernel.
         package var receiveBuffer = 8 << 20
         /// Longest message taken, in bytes; a longer one is dropped and counted (`line_length`).
@@ -127,6 +138,30 @@ package struct DaemonConfig: Sendable, Equatable {
         package var timezone = UTCOffsets.utc
 
         package init() {}
+
+        /// `udp 127.0.0.1:1514, tcp 127.0.0.1:1514, tls 0.0.0.0:6514`, for logs.
+        package var listenerNames: String {
+            let named: [(String, ListenEndpoint?)] = [
+                ("udp", udp ? ListenEndpoint(host: host, port: port) : nil), ("tcp", tcp), ("tls", tls?.endpoint),
+            ]
+            return named.compactMap { name, e in e.map { "\(name) \($0)" } }.joined(separator: ", ")
+        }
+
+        /// Every address the receiver listens on.
+        package var listeners: [ListenEndpoint] {
+            (udp ? [ListenEndpoint(host: host, port: port)] : []) + [tcp, tls?.endpoint].compactMap { $0 }
+        }
+    }
+
+    /// A TLS listener: where, and its certificate (with the client CA when clients must show one).
+    package struct TLSListener: Sendable, Equatable {
+        package var endpoint: ListenEndpoint
+        package var files: TLSFiles
+
+        package init(endpoint: ListenEndpoint, files: TLSFiles) {
+            self.endpoint = endpoint
+            self.files = files
+        }
     }
 
     /// The `incidents:` section.

@@ -13,9 +13,16 @@ package enum DescriptorBudget {
     /// eventfd and timerfd.
     static var reserve: Int { 128 + 4 * System.coreCount }
 
-    /// What the configuration needs: both collectors' caps and the reserve.
+    /// What the configuration needs: the caps of every listener that takes connections and the reserve.
     static func needed(_ config: DaemonConfig) -> Int {
-        (config.tcp.enabled ? config.limits.tcpMaxConnections : 0) + config.limits.httpMaxConnections + reserve
+        (config.tcp.enabled ? config.limits.tcpMaxConnections : 0) + config.limits.httpMaxConnections
+            + syslogConnections(config) + reserve
+    }
+
+    /// The syslog TCP and TLS listeners' caps.
+    static func syslogConnections(_ config: DaemonConfig) -> Int {
+        guard config.syslog.enabled else { return 0 }
+        return [config.syslog.tcp != nil, config.syslog.tls != nil].filter { $0 }.count * config.syslog.maxConnections
     }
 
     /// Raises the soft limit (`ulimit -n`, `LimitNOFILE=`) as far as needed, up to the hard limit; throws
@@ -28,8 +35,9 @@ package enum DescriptorBudget {
         guard limit.rlim_max >= rlim_t(need) else {
             throw StartupError(
                 description:
-                    "tcp.max_connections (\(config.limits.tcpMaxConnections)) and http.max_connections "
-                    + "(\(config.limits.httpMaxConnections)) need \(need) file descriptors with eccd's own "
+                    "tcp.max_connections (\(config.limits.tcpMaxConnections)), http.max_connections "
+                    + "(\(config.limits.httpMaxConnections)) and syslog.max_connections (\(syslogConnections(config)) "
+                    + "for its TCP and TLS listeners) need \(need) file descriptors with eccd's own "
                     + "\(reserve), but the limit is \(limit.rlim_max) (ulimit -Hn, LimitNOFILE=): lower the caps "
                     + "or raise the limit")
         }
@@ -37,7 +45,7 @@ package enum DescriptorBudget {
         guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
             throw StartupError(
                 description: "cannot raise the file descriptor limit to \(need) (errno \(errno)): lower "
-                    + "tcp.max_connections and http.max_connections or raise LimitNOFILE=")
+                    + "tcp.max_connections, http.max_connections and syslog.max_connections or raise LimitNOFILE=")
         }
     }
 }

@@ -52,6 +52,8 @@ package final class Daemon: Sendable {
     let databaseLock: DatabaseLock
     /// The JSON-lines collector's certificate (nil: plain TCP).
     let tcpTLS: TLSCertificates?
+    /// Every certificate eccd serves (API, TCP collector, syslog over TLS), reloaded on SIGHUP.
+    let certificates: [TLSCertificates]
     private let httpBound = Mutex<Int?>(nil)
     private let group = Mutex<ServiceGroup?>(nil)
 
@@ -65,6 +67,7 @@ package final class Daemon: Sendable {
         access = checked.access
         tls = checked.tls
         tcpTLS = checked.tcpTLS
+        certificates = checked.certificates
         if tls == nil && access.requiresTokens && !ListenAddress.isLoopback(config.http.host) {
             logger.warning(
                 "API tokens travel in clear text: set http.tls.cert_file and key_file",
@@ -202,7 +205,14 @@ package final class Daemon: Sendable {
                         .appendingPathComponent("snmp-engine").path),
                 mibDirectories: config.snmp.mibDirectories, receiveBuffer: config.snmp.receiveBuffer,
                 limits: config.snmp.policy.limits) : nil
-        var syslogSettings = SyslogReceiver.Settings(host: config.syslog.host, port: config.syslog.port)
+        var syslogSettings = SyslogReceiver.Settings(
+            udp: config.syslog.udp ? ListenEndpoint(host: config.syslog.host, port: config.syslog.port) : nil,
+            tcp: config.syslog.tcp)
+        if let endpoint = config.syslog.tls?.endpoint, let certificates = checked.syslogTLS {
+            syslogSettings.tls = (endpoint, certificates)
+        }
+        syslogSettings.maxConnections = config.syslog.maxConnections
+        syslogSettings.idleTimeout = config.syslog.idleTimeout
         syslogSettings.receiveBuffer = config.syslog.receiveBuffer
         syslogSettings.maxMessageBytes = config.syslog.maxMessageBytes
         syslogSettings.allow = config.syslog.allow
@@ -233,6 +243,10 @@ package final class Daemon: Sendable {
     package var snmpPort: Int? { snmp?.boundPort }
     /// The syslog receiver's UDP port, once listening.
     package var syslogPort: Int? { syslog?.boundPort }
+    /// The syslog receiver's TCP port, once listening.
+    package var syslogTCPPort: Int? { syslog?.tcpPort }
+    /// The syslog receiver's TLS port, once listening.
+    package var syslogTLSPort: Int? { syslog?.tlsPort }
 
     /// Runs until SIGTERM/SIGINT (when `handleSignals`) or ``shutdown()``: then stops intake, drains the
     /// bus, commits the store and returns.
@@ -254,7 +268,7 @@ package final class Daemon: Sendable {
             .init(
                 service: CredentialReloadService(
                     access: access, tokensFile: config.http.auth.tokensFile,
-                    certificates: [tls, tcpTLS].compactMap { $0 },
+                    certificates: certificates,
                     logger: logger)),
             .init(service: http),
             .init(service: StreamService(alarms: alarms)),
@@ -288,7 +302,7 @@ package final class Daemon: Sendable {
                 "ecc.http": "\(tls == nil ? "http" : "https")://\(config.http.host):\(config.http.port)",
                 "ecc.tcp": "\(config.tcp.enabled ? "\(config.tcp.host):\(config.tcp.port)" : "off")",
                 "ecc.snmp": "\(config.snmp.enabled ? "udp \(config.snmp.host):\(config.snmp.port)" : "off")",
-                "ecc.syslog": "\(config.syslog.enabled ? "udp \(config.syslog.host):\(config.syslog.port)" : "off")",
+                "ecc.syslog": "\(config.syslog.enabled ? config.syslog.listenerNames : "off")",
                 "ecc.database": "\(config.database.path)",
             ])
         // The store writer is the last service to stop: once the group returns, another eccd may have the file.
@@ -365,11 +379,11 @@ package final class Daemon: Sendable {
         await g?.triggerGracefulShutdown()
     }
 
-    /// Re-reads the API tokens file and the TLS certificates (API, TCP collector), as SIGHUP does; returns whether all were good.
+    /// Re-reads the API tokens file and the TLS certificates (API, TCP collector, syslog), as SIGHUP does; returns whether all were good.
     @discardableResult
     package func reloadCredentials() -> Bool {
         CredentialReloadService(
-            access: access, tokensFile: config.http.auth.tokensFile, certificates: [tls, tcpTLS].compactMap { $0 },
+            access: access, tokensFile: config.http.auth.tokensFile, certificates: certificates,
             logger: logger
         ).reload()
     }

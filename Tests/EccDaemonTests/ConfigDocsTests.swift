@@ -18,8 +18,9 @@ let everySection = """
       communities: [public]
       users: [{name: netops, auth: SHA, auth_passphrase: "authpassphrase1", priv: AES, priv_passphrase: "privpassphrase1"}]
     syslog:
-      {enabled: true, listen: "127.0.0.1:1514", receive_buffer: 1048576, max_message_bytes: 8192, allow: [192.0.2.0/24],
-       timezone: UTC}
+      {enabled: true, listen: "127.0.0.1:1514", tcp_listen: "127.0.0.1:1514", max_connections: 100, idle_timeout: 10m,
+       tls: {listen: "127.0.0.1:6514", cert_file: /c.pem, key_file: /k.pem, client_ca_file: /ca.pem},
+       receive_buffer: 1048576, max_message_bytes: 8192, allow: [192.0.2.0/24], timezone: UTC}
     bus: {capacity: 1024}
     log: {level: info}
     self_monitoring: {collector_silent_after: 15m, clock_jump: 5s}

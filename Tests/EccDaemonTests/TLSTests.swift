@@ -95,3 +95,43 @@ struct TLSTests {
         }
     }
 }
+
+/// A certificate authority made with the real `openssl`, for certificates it signs (``signedCertificate``).
+func makeCertificateAuthority(in dir: String) throws -> (cert: String, key: String) {
+    let (cert, key) = (dir + "/ca.pem", dir + "/ca.key")
+    try openssl([
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+        "-days", "2", "-subj", "/CN=ECC test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ])
+    return (cert, key)
+}
+
+/// A certificate for 127.0.0.1 and localhost signed by `ca`, good for a server and a client.
+func signedCertificate(in dir: String, ca: (cert: String, key: String), name: String, commonName: String) throws
+    -> (cert: String, key: String)
+{
+    let (cert, key, request) = (dir + "/\(name).pem", dir + "/\(name).key", dir + "/\(name).csr")
+    try openssl([
+        "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", request,
+        "-subj", "/CN=\(commonName)", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-addext",
+        "extendedKeyUsage=serverAuth,clientAuth",
+    ])
+    try openssl([
+        "x509", "-req", "-in", request, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-out", cert, "-days",
+        "2", "-copy_extensions", "copy",
+    ])
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+    return (cert, key)
+}
+
+private func openssl(_ arguments: [String]) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+    p.arguments = arguments
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw CLIError("openssl \(arguments[0]) failed (\(p.terminationStatus))") }
+}

@@ -67,9 +67,8 @@ package final class JSONLinesServer: Service, Sendable {
     private let logger: Logger
     private let limits: Limits
     private let credentials: Credentials
-    private let bound = Mutex<Int?>(nil)
     private let group: MultiThreadedEventLoopGroup
-    private let open = Atomic<Int>(0)
+    private let listener = Mutex<StreamListener?>(nil)
 
     package init(
         host: String, port: Int, ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
@@ -88,110 +87,39 @@ package final class JSONLinesServer: Service, Sendable {
     }
 
     /// The port actually bound (differs from ``port`` when that is 0), once running.
-    package var boundPort: Int? { bound.withLock { $0 } }
+    package var boundPort: Int? { listener.withLock { $0 }?.boundPort }
 
     /// Connections open now.
-    package var connections: Int { open.load(ordering: .relaxed) }
-
-    /// Admits a new connection under the cap; false when it must be closed.
-    private func admit() -> Bool {
-        let now = open.add(1, ordering: .relaxed).newValue
-        guard now > limits.maxConnections else { return true }
-        open.subtract(1, ordering: .relaxed)
-        return false
-    }
+    package var connections: Int { listener.withLock { $0 }?.connections ?? 0 }
 
     package func run() async throws {
-        let quiesce = ServerQuiescingHelper(group: group)
-        let ring = self.ring
-        let stats = self.stats
-        let reporter = self.badLines
-        let clock = self.clock
-        let limits = self.limits
-        let principal = credentials.principal
-        let backlog = Backlog()
         let tls: NIOSSLContext?
         do { tls = try credentials.tls.map { try NIOSSLContext(configuration: $0.serverConfiguration()) } } catch {
             throw CollectorError(collector: "tcp", message: "TLS: \(error)")
         }
-        let channel: any Channel
-        do {
-            channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        // Out of file descriptors: back off and count it rather than retrying in a busy loop.
-                        try channel.pipeline.syncOperations.addHandler(
-                            AcceptBackoffHandler(backoffProvider: { error in
-                                reporter.report(
-                                    "cannot accept a connection", peer: "-", detail: "\(error)", reason: .acceptFailed)
-                                return .milliseconds(500)
-                            }))
-                        try channel.pipeline.syncOperations.addHandler(
-                            quiesce.makeServerChannelHandler(channel: channel))
-                    }
-                }
-                .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(
-                    .recvAllocator,
-                    value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 4096, maximum: 262_144)
-                )
-                .childChannelInitializer { [self] channel in
-                    guard admit() else {
-                        reporter.report(
-                            "connection refused", peer: channel.remoteAddress?.description ?? "?",
-                            detail: "\(limits.maxConnections) connections are open (tcp.max_connections)",
-                            reason: .connections)
-                        return channel.close()
-                    }
-                    channel.closeFuture.whenComplete { _ in self.open.subtract(1, ordering: .relaxed) }
-                    return channel.eventLoop.makeCompletedFuture {
-                        let producer = Producer(ring: ring, policy: .wait, stats: stats, batchSize: 512)
-                        if let tls {
-                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                        }
-                        try channel.pipeline.syncOperations.addHandler(
-                            IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)))
-                        try channel.pipeline.syncOperations.addHandler(
-                            JSONLinesHandler(
-                                producer: producer, reporter: reporter, clock: clock, limits: limits,
-                                backlog: backlog, principal: principal))
-                    }
-                }
-                .bind(host: host, port: port).get()
-        } catch {
-            throw CollectorError(collector: "tcp", message: "cannot listen on \(host):\(port): \(error)")
-        }
-        let actual = channel.localAddress?.port ?? port
-        bound.withLock { $0 = actual }
-        logger.info(
-            "JSON-lines TCP collector listening",
-            metadata: [
-                "ecc.address": "\(host):\(actual)", "ecc.tls": "\(tls != nil)",
-                "ecc.tokens": "\(principal != nil)",
-            ])
-
-        try? await gracefulShutdown()
-        // Stop accepting, let every connection hand what it read to the bus, then close.
-        let done = group.next().makePromise(of: Void.self)
-        quiesce.initiateShutdown(promise: done)
-        try? await done.futureResult.get()
-        // Connections that closed while the bus was full still hold accepted events: wait for them.
-        while !backlog.isEmpty { try? await Task.sleep(for: .milliseconds(1)) }
+        let l = StreamListener(
+            .init(
+                collector: "tcp", host: host, port: port, maxConnections: limits.maxConnections,
+                idleTimeout: limits.idleTimeout, maxConnectionsKey: "tcp.max_connections", tls: tls),
+            reporter: badLines, group: group)
+        listener.withLock { $0 = l }
+        let (ring, stats, reporter, clock, limits) = (ring, stats, badLines, clock, limits)
+        let principal = credentials.principal
+        let backlog = l.backlog
+        try await l.serve(
+            handler: { _ in
+                JSONLinesHandler(
+                    producer: Producer(ring: ring, policy: .wait, stats: stats, batchSize: 512), reporter: reporter,
+                    clock: clock, limits: limits, backlog: backlog, principal: principal)
+            },
+            listening: { actual in
+                logger.info(
+                    "JSON-lines TCP collector listening",
+                    metadata: [
+                        "ecc.address": "\(host):\(actual)", "ecc.tls": "\(tls != nil)",
+                        "ecc.tokens": "\(principal != nil)",
+                    ])
+            })
         logger.info("JSON-lines TCP collector stopped", metadata: ["ecc.accepted": "\(stats.accepted)"])
     }
-}
-
-/// A collector could not start or run.
-package struct CollectorError: Error, Sendable, CustomStringConvertible {
-    package var collector: String
-    package var message: String
-
-    package init(collector: String, message: String) {
-        self.collector = collector
-        self.message = message
-    }
-
-    package var description: String { "\(collector) collector: \(message)" }
 }

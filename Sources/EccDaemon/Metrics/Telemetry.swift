@@ -144,6 +144,7 @@ final class Telemetry: Sendable {
             gauge(
                 "ecc_syslog_receive_buffer_bytes", syslog.grantedReceiveBuffer ?? 0,
                 "Syslog receive buffer the kernel granted")
+            gauge("ecc_syslog_connections", syslog.connections, "Syslog TCP and TLS connections open")
             let malformed = syslog.malformed.byProblem
             for problem in SyslogMessage.Problem.allCases {
                 count(
@@ -156,7 +157,7 @@ final class Telemetry: Sendable {
                     "Syslog messages accepted, by sender address (at most 1024; the rest as other)")
                 count(
                     "ecc_syslog_rejected_total", ["source": source], c.rejected,
-                    "Syslog messages dropped (sender not allowed, too long), by sender address")
+                    "Syslog messages and connections dropped (sender not allowed, too long), by sender address")
             }
         }
         gauge(
