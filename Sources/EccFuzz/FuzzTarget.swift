@@ -21,6 +21,9 @@ enum FuzzTarget: String, CaseIterable {
     case api
     /// Syslog messages (RFC 5424, RFC 3164 and vendor variants) and the events they become.
     case syslog
+    /// Syslog streams (TCP, TLS): RFC 6587 framing over reads of sizes the input picks, checked against the
+    /// same stream taken whole.
+    case syslogStream = "syslog-stream"
 
     /// The target of this process; libFuzzer runs inputs on one thread.
     nonisolated(unsafe) static var selected = FuzzTarget.json
@@ -48,6 +51,7 @@ enum FuzzTarget: String, CaseIterable {
         case .lines: FuzzLines.lines(bytes)
         case .api: FuzzAPI.requests(bytes)
         case .syslog: FuzzSyslog.messages(bytes)
+        case .syslogStream: FuzzSyslog.stream(bytes)
         }
     }
 }

@@ -19,4 +19,53 @@ enum FuzzSyslog {
         precondition(e.summary.utf8.count <= limits.maxStringBytes, "summary over the limit")
         precondition(e.host.utf8.count <= limits.maxStringBytes, "host over the limit")
     }
+
+    /// The first byte picks the read size (1–64) and the limit (48–4143 bytes); the rest is the stream. Every
+    /// message lies inside what was given, is not empty and within the limit; the end of the stream consumes
+    /// everything; and the messages are the same as when the stream arrives in one read.
+    static func stream(_ bytes: UnsafeRawBufferPointer) {
+        guard let first = bytes.first else { return }
+        let read = Int(first & 0x3F) + 1
+        let limit = 48 + Int(first >> 6) * 1365
+        let stream = Array(bytes.dropFirst())
+        let pieces = frames(stream, read: read, limit: limit)
+        let whole = frames(stream, read: stream.count + 1, limit: limit)
+        precondition(pieces.messages == whole.messages, "framing depends on how the stream is cut")
+        precondition(pieces.tooLong == whole.tooLong, "over-long messages depend on how the stream is cut")
+    }
+
+    private static func frames(_ stream: [UInt8], read: Int, limit: Int) -> (messages: [[UInt8]], tooLong: Int) {
+        var framing = SyslogFraming(maxMessageBytes: limit)
+        var messages: [[UInt8]] = []
+        var tooLong = 0
+        var held: [UInt8] = []
+        var offset = 0
+        func feed(_ final: Bool) {
+            let consumed = held.withUnsafeBytes { raw in
+                framing.take(raw, final: final) { f in
+                    switch f {
+                    case .message(let r):
+                        precondition(
+                            r.lowerBound >= 0 && r.upperBound <= raw.count && !r.isEmpty, "message out of bounds")
+                        precondition(r.count <= limit, "message over the limit")
+                        messages.append(Array(raw[r]))
+                    case .tooLong(let n):
+                        precondition(n > limit, "a message within the limit dropped")
+                        tooLong += 1
+                    }
+                }
+            }
+            precondition(consumed >= 0 && consumed <= held.count, "consumed more than given")
+            held.removeFirst(consumed)
+        }
+        while offset < stream.count {
+            let end = min(stream.count, offset + read)
+            held += stream[offset..<end]
+            offset = end
+            feed(false)
+        }
+        feed(true)
+        precondition(held.isEmpty, "the end of the stream left bytes")
+        return (messages, tooLong)
+    }
 }
