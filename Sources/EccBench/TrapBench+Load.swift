@@ -10,7 +10,7 @@ import Logging
     import Glibc
 #endif
 
-/// The two loads (the best case and the mixed one) and the file the generator reads them from.
+/// The two loads: the best case and the mixed one.
 extension TrapBench {
     /// A v2c linkDown trap whose `SEQ########` varbind is patched per packet; returns bytes and patch offset.
     static func template() -> ([UInt8], Int) {
@@ -23,25 +23,12 @@ extension TrapBench {
                 VarBind(OID([1, 3, 6, 1, 2, 1, 2, 2, 1, 2, 7]), .octets(Array("Gi0/7".utf8))),
                 VarBind(OID([1, 3, 6, 1, 4, 1, 99999, 1]), .octets(Array("SEQ00000000".utf8))),
             ])
-        let marker = Array("SEQ".utf8)
-        guard let at = (0...(packet.count - 11)).first(where: { Array(packet[$0..<($0 + 3)]) == marker }) else {
-            preconditionFailure("the trap template has no SEQ varbind")
-        }
-        return (packet, at + 3)
+        return LosslessUDP.located([packet], "the trap template")[0]
     }
 
-    /// A load: the packets the generator cycles through (each with the offset of its `SEQ` digits) and the
-    /// number of source addresses it spreads them over (0: all from 127.0.0.1).
-    struct Load {
-        var name: String
-        var description: String
-        var packets: [([UInt8], Int)]
-        var sources: Int
-    }
-
-    static var bestCase: Load {
+    static var bestCase: LosslessUDP.Load {
         let (packet, at) = template()
-        return Load(
+        return LosslessUDP.Load(
             name: "best_case",
             description:
                 "the best case: SNMPv2c linkDown traps of \(packet.count) bytes from one address (127.0.0.1), one "
@@ -54,7 +41,7 @@ extension TrapBench {
     /// transitions (BGP4-MIB, 4 varbinds), temperature notifications (CISCO-ENVMON-MIB, 4 varbinds),
     /// enterprise-specific SNMPv1 traps (Juniper's enterprise, 5 varbinds) and linkDown informs, which eccd
     /// and snmptrapd answer.
-    static var mixed: Load {
+    static var mixed: LosslessUDP.Load {
         func seq() -> VarBind { VarBind(OID([1, 3, 6, 1, 4, 1, 99999, 1]), .octets(Array("SEQ00000000".utf8))) }
         func v2(_ trap: [UInt32], _ varbinds: [VarBind], inform: Bool = false) -> [UInt8] {
             let list =
@@ -118,14 +105,7 @@ extension TrapBench {
                     ]))
         }
         for i in UInt32(1)...14 { packets.append(v2(linkDown, port(i, up: false), inform: true)) }
-        let marker = Array("SEQ".utf8)
-        let located = packets.map { p in
-            guard let at = (0...(p.count - 11)).first(where: { Array(p[$0..<($0 + 3)]) == marker }) else {
-                preconditionFailure("a mixed-load packet has no SEQ varbind")
-            }
-            return (p, at + 3)
-        }
-        return Load(
+        return LosslessUDP.Load(
             name: "mixed_4096_sources",
             description:
                 "a mixed load: \(packets.count) packets cycled (linkDown/linkUp on 48 ports 60 %, coldStart, "
@@ -133,17 +113,6 @@ extension TrapBench {
                 + "enterprise-specific SNMPv1 traps, linkDown informs answered by the receiver) from 4,096 source "
                 + "addresses in 127.1/16, so up to 196,608 interface keys and a store that writes; eccd's limit on "
                 + "inform Responses raised from 1,000/s to 1,000,000/s, snmptrapd resolving no names (-n)",
-            packets: located, sources: 4096)
-    }
-
-    /// The load's packets as the generator reads them: for each, its length and its `SEQ` offset (32-bit
-    /// little-endian), then its bytes.
-    static func write(_ load: Load, to path: String) throws {
-        var out: [UInt8] = []
-        for (p, at) in load.packets {
-            for v in [UInt32(p.count), UInt32(at)] { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-            out += p
-        }
-        try Data(out).write(to: URL(fileURLWithPath: path))
+            packets: LosslessUDP.located(packets, "a mixed-load packet"), sources: 4096)
     }
 }

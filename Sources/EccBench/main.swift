@@ -13,7 +13,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|syslog|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|syslog|syslog-udp|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -270,6 +270,9 @@ if enabled("syslog") {
         }
     }
 }
+
+// Syslog over UDP: eccd vs rsyslog vs a do-nothing receiver, lossless rate (SyslogLosslessBench).
+if enabled("syslog-udp") { await group("syslog-udp") { try await SyslogLosslessBench.run() } }
 
 // Rule regexes: RE2 vs PCRE2 vs Swift's `Regex`, speed on rule patterns and safety on a pathological one.
 // Last, because its Swift-`Regex` child may be killed after a timeout.

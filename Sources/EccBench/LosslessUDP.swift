@@ -1,17 +1,130 @@
-import EccConfig
-import EccCore
-import EccDaemon
-import EccSNMP
 import EccTestSupport
 import Foundation
-import Logging
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The C load generator and the do-nothing receiver, and the search for a receiver's lossless rate.
-extension TrapBench {
+/// The harness of the lossless UDP benches (SNMP traps, syslog): a C load generator, a do-nothing C receiver
+/// (this machine's ceiling), and the search for a receiver's lossless rate (≥ 99.9 % received) by offering
+/// rising rates, then narrowing down between the last rate taken whole and the first with a loss. Each
+/// datagram carries an 8-digit sequence number (after `SEQ`), so every one is distinct and a peer that logs
+/// them can be counted.
+enum LosslessUDP {
+    /// Offered rates, about half again each step, from well below the slowest peer's limit to well above what
+    /// two cores can take.
+    static let ladder = [
+        1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 15_000, 20_000, 30_000, 50_000, 75_000, 100_000, 150_000,
+        200_000, 300_000, 500_000, 750_000, 1_000_000, 1_500_000,
+    ]
+    static let stepSeconds = 2.0
+    /// Names the bench in its lines (`trap bench`, `syslog bench`).
+    nonisolated(unsafe) static var label = "udp bench"
+
+    /// Makes a working directory and builds the load generator and the do-nothing receiver in it; nil (after
+    /// saying why) when `cc` cannot.
+    static func prepare(_ name: String) throws -> String? {
+        label = name
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ecc-\(name.replacingOccurrences(of: " ", with: "-"))-\(UUID())"
+        ).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        Self.dir = dir
+        try nullReceiverSource.write(toFile: dir + "/null.c", atomically: true, encoding: .utf8)
+        try senderSource.write(toFile: dir + "/sender.c", atomically: true, encoding: .utf8)
+        for name in ["null", "sender"] {
+            let cc = try? ChildProcess.run("/usr/bin/cc", ["-O2", "-o", dir + "/" + name, dir + "/" + name + ".c"])
+            if let cc, cc.status != 0 { print("# \(label): cc \(name).c: \(cc.output.prefix(500))") }
+        }
+        guard FileManager.default.isExecutableFile(atPath: dir + "/sender") else {
+            print("# \(label): cannot build the load generator with cc; its figures are skipped")
+            try? FileManager.default.removeItem(atPath: dir)
+            return nil
+        }
+        return dir
+    }
+
+    /// A load: the datagrams the generator cycles through (each with the offset of its `SEQ` digits) and the
+    /// number of source addresses it spreads them over (0: all from 127.0.0.1).
+    struct Load {
+        var name: String
+        var description: String
+        var packets: [([UInt8], Int)]
+        var sources: Int
+    }
+
+    /// Locates each datagram's `SEQ########` (the digits' offset); `what` names them in the failure.
+    static func located(_ packets: [[UInt8]], _ what: String) -> [([UInt8], Int)] {
+        let marker = Array("SEQ".utf8)
+        return packets.map { p in
+            guard let at = (0...(p.count - 11)).first(where: { Array(p[$0..<($0 + 3)]) == marker }) else {
+                preconditionFailure("\(what) has no SEQ########")
+            }
+            return (p, at + 3)
+        }
+    }
+
+    /// The load's datagrams as the generator reads them: for each, its length and its `SEQ` offset (32-bit
+    /// little-endian), then its bytes; and its sources for ``send``.
+    static func use(_ load: Load) throws {
+        var out: [UInt8] = []
+        for (p, at) in load.packets {
+            for v in [UInt32(p.count), UInt32(at)] { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+            out += p
+        }
+        try Data(out).write(to: URL(fileURLWithPath: dir + "/packets.bin"))
+        sources = load.sources
+    }
+
+    /// A receiver's limit, and the load other processes put on the machine meanwhile.
+    struct Measured {
+        var limit: Limit
+        var others: Double
+        var side: Side { Side(value: Double(limit.lossless), others: others) }
+    }
+
+    /// Runs `body`, noting other processes' load meanwhile (the receiver under test is our child, so ours).
+    static func measured(_ body: () throws -> Limit) rethrows -> Measured {
+        let before = MachineSample.now()
+        let limit = try body()
+        return Measured(limit: limit, others: before.others(until: MachineSample.now()))
+    }
+
+    /// The do-nothing receiver (recvmmsg and count) driven by `senders` generators.
+    static func measureNull(senders: Int) -> Measured? {
+        let port = freePort()
+        try? FileManager.default.removeItem(atPath: dir + "/null.count")
+        guard let receiver = spawn(dir + "/null", [String(port), dir + "/null.count"], output: dir + "/null.out")
+        else {
+            print("# \(label): cannot start the C receiver; the ceiling is not measured")
+            return nil
+        }
+        defer { receiver.stop(grace: 5) }
+        usleep(300_000)
+        let r = Receiver(
+            name: "null",
+            received: {
+                Int(
+                    (try? String(contentsOfFile: dir + "/null.count", encoding: .utf8))?
+                        .split(separator: "\n").first ?? "0") ?? 0
+            }, stop: {})
+        return measured { limit(r, port: port, senders: senders) }
+    }
+
+    /// The ceiling: more generator processes while the do-nothing receiver takes all they offer.
+    static func ceiling() -> Measured? {
+        var null: Measured?
+        for senders in [1, 2, 4] {
+            guard let m = measureNull(senders: senders) else { break }
+            null = m
+            if m.limit.firstLoss != nil { break }
+            print(
+                "# \(label): the do-nothing receiver took all \(Int(m.limit.offered))/s that \(senders) "
+                    + "generator\(senders > 1 ? "s" : "") offered")
+        }
+        return null
+    }
+
     /// Sends `count` packets at `rate` per second to 127.0.0.1:`port` from `senders` C generator processes
     /// (sendmmsg, 64 a call), each with its share and its own sequence numbers; returns the rate they
     /// achieved together (count over the slowest one's time).
@@ -31,7 +144,7 @@ extension TrapBench {
                     ],
                     output: out)
             else {
-                harnessBroken("trap bench: the load generator did not start")
+                harnessBroken("\(label): the load generator did not start")
                 continue
             }
             children.append((child, out))
@@ -43,7 +156,7 @@ extension TrapBench {
             let left = Double((deadline - ContinuousClock.now).components.seconds)
             let status = (try? child.wait(timeout: max(1, left)).status) ?? -1
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-            if status != 0 { harnessBroken("trap bench: the load generator failed: \(text.prefix(200))") }
+            if status != 0 { harnessBroken("\(label): the load generator failed: \(text.prefix(200))") }
             slowest = max(slowest, Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
         }
         return slowest > 0 ? Double(count) / slowest : 0
@@ -154,7 +267,7 @@ extension TrapBench {
             }
             before += got
             print(
-                "# trap bench: \(r.name) at \(rate)/s (\(senders) generator\(senders > 1 ? "s" : ""), offered "
+                "# \(label): \(r.name) at \(rate)/s (\(senders) generator\(senders > 1 ? "s" : ""), offered "
                     + "\(Int(offered))/s): \(got) of \(count)")
             return (Double(got) >= 0.999 * Double(count), offered)
         }
@@ -230,5 +343,62 @@ extension TrapBench {
     static func spawn(_ path: String, _ args: [String], output: String) -> ChildProcess? {
         try? FileManager.default.removeItem(atPath: output)
         return try? ChildProcess.spawn(path, args, stdoutPath: output, stderrPath: output, environment: ["MIBS": ""])
+    }
+
+    /// Three rounds of the do-nothing receiver (``ceiling()``), the peer and eccd in turn on the load in use,
+    /// then the figures: `<figure>_eccd_<load>`, `<figure>_<peer>_<load>`, `<figure>_null_receiver_<load>`
+    /// (medians with min–max), `<ratio>_<load>` (eccd/peer, pair by pair) and `<ceilingRatio>_<load>` when the
+    /// ceiling was reached. A receiver that loses at the lowest rate is a broken harness.
+    static func rounds(
+        load: String, figure: String, unit: String, peer: String, ratio: String, ceilingRatio: String,
+        measurePeer: () throws -> Measured?, measureEccd: (Int) async throws -> Measured?
+    ) async throws {
+        var lossless: [String: [Double]] = [:]
+        var censored: Set<String> = []
+        var vsPeer: [Double] = []
+        var vsNull: [Double] = []
+        for round in 1...3 {
+            let null = ceiling()
+            let other = try measurePeer()
+            let eccd = try await measureEccd(round)
+            for (name, m) in [("null_receiver", null), (peer, other), ("eccd", eccd)] {
+                guard let m else { continue }
+                lossless[name, default: []].append(Double(m.limit.lossless))
+                if m.limit.firstLoss == nil { censored.insert(name) }
+                if m.limit.lossless == 0 {
+                    harnessBroken(
+                        "\(label) \(load) round \(round): \(name) lost datagrams at \(ladder[0])/s, the lowest rate")
+                }
+            }
+            if let other, let eccd, eccd.limit.lossless > 0, other.limit.lossless > 0 {
+                if eccd.limit.firstLoss == nil {
+                    print(
+                        "# \(label) round \(round): eccd took all the generator offered; eccd/\(peer) is at least "
+                            + String(format: "%.1f", Double(eccd.limit.lossless) / Double(other.limit.lossless)))
+                } else if let r = pairRatio(eccd.side, other.side, "\(label) round \(round): eccd/\(peer)") {
+                    vsPeer.append(r)
+                }
+            }
+            if let null, let eccd {
+                if null.limit.firstLoss == nil {
+                    print(
+                        "# \(label) round \(round): ceiling not reached (the do-nothing receiver never lost); no "
+                            + "eccd/ceiling ratio")
+                } else if eccd.limit.firstLoss != nil,
+                    let r = pairRatio(eccd.side, null.side, "\(label) round \(round): eccd/ceiling")
+                {
+                    vsNull.append(r)
+                }
+            }
+        }
+        for name in ["eccd", peer, "null_receiver"] {
+            guard let v = lossless[name] else { continue }
+            if censored.contains(name) {
+                print("# \(label): \(name) took everything offered in at least one round: its figure is a lower bound")
+            }
+            bench("\(figure)_\(name)_\(load)", Spread(v), unit)
+        }
+        if !vsPeer.isEmpty { bench("\(ratio)_\(load)", Spread(vsPeer), "x") }
+        if !vsNull.isEmpty { bench("\(ceilingRatio)_\(load)", Spread(vsNull), "x") }
     }
 }
