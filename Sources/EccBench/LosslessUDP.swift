@@ -100,7 +100,10 @@ enum LosslessUDP {
             return nil
         }
         defer { receiver.stop(grace: 5) }
-        usleep(300_000)
+        guard waitBound(port) else {
+            harnessBroken("\(label): the C receiver did not bind its port")
+            return nil
+        }
         let r = Receiver(
             name: "null",
             received: {
@@ -293,21 +296,12 @@ enum LosslessUDP {
         return result
     }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-                bind(fd, p, len)
-                return getsockname(fd, p, &len)
-            }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    /// A free UDP port on 127.0.0.1 (0 when there is none: the receiver then fails to start, which is said).
+    static func freePort() -> Int { (try? TestServers.freeUDPPort()) ?? 0 }
+
+    /// Waits up to 10 s for a receiver to bind `port` (datagrams sent before are lost to the receiver, not
+    /// the generator); false when it did not.
+    static func waitBound(_ port: Int) -> Bool { TestServers.poll(timeout: 10) { TestServers.udpBound(port: port) } }
 
     static let nullReceiverSource = #"""
         #define _GNU_SOURCE

@@ -94,7 +94,11 @@ enum SyslogLosslessBench {
             return nil
         }
         defer { receiver.stop(grace: 5) }
-        usleep(700_000)
+        guard LosslessUDP.waitBound(port) else {
+            harnessBroken("syslog bench: rsyslogd did not bind its port: \(TestServers.tail(dir + "/rsyslog.out"))")
+            return nil
+        }
+        usleep(300_000)  // its main queue's worker starts after the input binds
         let lines = LineCounter(path: log)
         let r = LosslessUDP.Receiver(name: "rsyslog", received: { lines.count() }, stop: {})
         return LosslessUDP.measured { LosslessUDP.limit(r, port: port, senders: 1) }

@@ -72,7 +72,11 @@ enum TrapBench {
             return nil
         }
         defer { receiver.stop(grace: 5) }
-        usleep(500_000)
+        guard LosslessUDP.waitBound(port) else {
+            harnessBroken(
+                "trap bench: snmptrapd did not bind its port: \(TestServers.tail(LosslessUDP.dir + "/trapd.out"))")
+            return nil
+        }
         let r = LosslessUDP.Receiver(
             name: "snmptrapd",
             received: {

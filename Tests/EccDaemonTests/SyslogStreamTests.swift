@@ -2,6 +2,7 @@ import EccClient
 import EccCollectors
 import EccConfig
 import EccCore
+import EccTestSupport
 import EccYAML
 import Foundation
 import Testing
@@ -165,29 +166,6 @@ struct SyslogStreamTests {
 struct RsyslogForwardingTests {
     let syslog = SyslogDaemonTests()
 
-    /// A UDP port free now.
-    func freeUDPPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &a) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard ok else { throw CLIError("cannot find a free UDP port") }
-        return Int(UInt16(bigEndian: a.sin_port))
-    }
-
-    /// Whether a UDP socket is bound to `port` (from /proc/net/udp).
-    func udpBound(_ port: Int) -> Bool {
-        let table = (try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8)) ?? ""
-        return table.contains(String(format: ":%04X ", port))
-    }
-
     @Test("rsyslog's omfwd over TCP and over TLS with a client certificate; a TLS client without one is refused")
     func forwarding() async throws {
         let dir = try TestDaemon.makeDir(rules: SyslogStreamTests.rules)
@@ -204,7 +182,7 @@ struct RsyslogForwardingTests {
         }
         try await d.eventually { d.daemon.syslogTCPPort != nil && d.daemon.syslogTLSPort != nil }
         let (tcp, tls) = (try #require(d.daemon.syslogTCPPort), try #require(d.daemon.syslogTLSPort))
-        let (viaTCP, viaTLS) = (try freeUDPPort(), try freeUDPPort())
+        let (viaTCP, viaTLS) = (try TestServers.freeUDPPort(), try TestServers.freeUDPPort())
         let conf = """
             global(workDirectory="\(dir)" defaultNetstreamDriverCAFile="\(ca.cert)"
                    defaultNetstreamDriverCertFile="\(client.cert)" defaultNetstreamDriverKeyFile="\(client.key)")
@@ -234,7 +212,7 @@ struct RsyslogForwardingTests {
             kill(rsyslog.processIdentifier, SIGKILL)
             rsyslog.waitUntilExit()
         }
-        try await d.eventually { udpBound(viaTCP) && udpBound(viaTLS) }
+        try await d.eventually { TestServers.udpBound(port: viaTCP) && TestServers.udpBound(port: viaTLS) }
         for n in 1...5 {
             try syslog.logger(viaTCP, ["--rfc3164", "-t", "diskwatch", "via tcp \(n)"])
             try syslog.logger(viaTLS, ["--rfc5424", "-t", "diskwatch", "via tls \(n)"])

@@ -170,6 +170,30 @@ package enum TestServers {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
+    /// A UDP port on 127.0.0.1 that was free a moment ago.
+    package static func freeUDPPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw TestServerError("socket(): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var addr = loopback(port: 0)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
+        }
+        guard ok else { throw TestServerError("bind(): \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Whether some process has a UDP socket bound to `port` now (from /proc/net/udp and udp6).
+    package static func udpBound(port: Int) -> Bool {
+        let hex = String(format: ":%04X ", port)
+        return ["/proc/net/udp", "/proc/net/udp6"].contains { file in
+            ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains(hex)
+        }
+    }
+
     /// Distinct free ports.
     package static func freePorts(_ count: Int) throws -> [Int] {
         var ports: [Int] = []
