@@ -3,7 +3,7 @@
 SWIFT        ?= swift
 CONFIG       ?=
 APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev libcurl4-openssl-dev libre2-dev pkg-config curl python3 systemd
-TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl tcpdump rsyslog rsyslog-gnutls
+TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl tcpdump rsyslog rsyslog-gnutls openssh-server sshpass sudo clamav
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
@@ -26,7 +26,8 @@ test-deps: deps ## Install what the tests drive (net-snmp's snmptrap, snmpinform
 	  echo "make test-deps: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
-	  $$SUDO systemctl disable --now snmptrapd.service kannel.service rsyslog.service >/dev/null 2>&1 || true; \
+	  $$SUDO systemctl disable --now snmptrapd.service kannel.service rsyslog.service ssh.service clamav-freshclam.service >/dev/null 2>&1 || true; \
+	  for s in rsyslog ssh clamav-freshclam; do $$SUDO service $$s stop >/dev/null 2>&1 || true; done; \
 	fi
 
 build: deps ## Debug build of everything

@@ -48,7 +48,8 @@ struct SecurityParserTests {
         ),
         (
             "su[904]: pam_unix(su:auth): authentication failure; logname=alice uid=1000 euid=0 tty=pts/0 "
-                + "ruser=alice rhost=  user=root", "auth_failure", ["service": "su", "user": "root", "ruser": "alice"]
+                + "ruser=alice rhost=  user=root", "pam_auth_failure",
+            ["service": "su", "user": "root", "ruser": "alice"]
         ),
         (
             "su[905]: FAILED SU (to root) alice on pts/0", "auth_failure",
