@@ -3,7 +3,7 @@
 SWIFT        ?= swift
 CONFIG       ?=
 APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev libcurl4-openssl-dev libre2-dev pkg-config curl python3 systemd
-TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl tcpdump rsyslog rsyslog-gnutls openssh-server sshpass sudo clamav
+TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl tcpdump rsyslog rsyslog-gnutls openssh-server sshpass sudo clamav logrotate
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help

@@ -18,6 +18,8 @@ extension DaemonConfig {
         package static let snmpReceiveBuffer = 1 << 30
         /// `syslog.receive_buffer`: 1 GiB, as for SNMP.
         package static let syslogReceiveBuffer = 1 << 30
+        /// `files[].max_line_bytes`: 16 MiB (a record longer is cut there).
+        package static let fileLineBytes = 1 << 24
         /// `syslog.max_message_bytes`: the largest UDP payload.
         package static let syslogMessageBytes = 65_507
     }

@@ -26,6 +26,8 @@ package struct DaemonConfig: Sendable, Equatable {
     package var snmp = SNMPSection()
     /// `syslog:`, the syslog receiver (UDP, TCP, TLS).
     package var syslog = SyslogSection()
+    /// `files:`, the log files to follow (none by default).
+    package var files: [FileSource] = []
     /// Bus slots (rounded up to a power of two): `bus.capacity`.
     package var busCapacity = 65_536
     /// `log.level`.
@@ -206,7 +208,8 @@ package struct DaemonConfig: Sendable, Equatable {
         let top = try doc.mapping(
             "the configuration",
             known: [
-                "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "syslog", "notify",
+                "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "syslog", "files",
+                "notify",
                 "input",
                 "self_monitoring",
             ])
@@ -272,6 +275,7 @@ package struct DaemonConfig: Sendable, Equatable {
         }
         if let sn = top["snmp"] { try snmpSettings(sn, into: &c) }
         if let sl = top["syslog"] { try syslogSettings(sl, into: &c) }
+        if let f = top["files"] { try fileSources(f, into: &c) }
         if let b = top["bus"] {
             let m = try b.mapping("bus", known: ["capacity"])
             if let cap = m["capacity"] { c.busCapacity = try positive(cap, "bus.capacity", max: Maximum.busCapacity) }

@@ -39,6 +39,7 @@ package final class Daemon: Sendable {
     let tcp: JSONLinesServer?
     let snmp: SNMPTrapReceiver?
     let syslog: SyslogReceiver?
+    let files: FileFollower?
     let dispatcher: Dispatcher?
     let httpStats = ProducerStats(name: "http")
     /// The HTTP listener's connection bounds and refusal counter.
@@ -223,14 +224,23 @@ package final class Daemon: Sendable {
             ? SyslogReceiver(
                 syslogSettings, ring: bus, clock: clock, logger: logger,
                 parsers: { [rulesInForce] in rulesInForce.get().parsers }) : nil
+        files =
+            config.files.isEmpty
+            ? nil
+            : FileFollower(
+                sources: config.files, ring: bus, clock: clock, logger: logger,
+                parsers: { [rulesInForce] in rulesInForce.get().parsers }, book: writer.positions,
+                restored: writer.restoredPositions)
         httpEdge = HTTPEdge(
             maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
             bodyTimeout: config.limits.httpBodyTimeout, reporter: BadInputReporter(collector: "http", logger: logger))
         telemetry = Telemetry(
             bus: bus,
-            producers: [tcp?.stats, snmp?.stats, syslog?.stats, httpStats, selfAlarm.stats].compactMap { $0 },
-            badInputs: [tcp?.badLines, snmp?.badPackets, syslog?.badInput, httpEdge.reporter].compactMap { $0 },
-            snmp: snmp, syslog: syslog, runner: runner, reloader: reloader, writer: writer,
+            producers: [tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, httpStats, selfAlarm.stats]
+                .compactMap { $0 },
+            badInputs: [tcp?.badLines, snmp?.badPackets, syslog?.badInput, files?.badInput, httpEdge.reporter]
+                .compactMap { $0 },
+            snmp: snmp, syslog: syslog, files: files, runner: runner, reloader: reloader, writer: writer,
             alarms: alarms,
             databasePath: config.database.path, clock: clock, dispatcher: dispatcher, registry: registry)
     }
@@ -281,11 +291,12 @@ package final class Daemon: Sendable {
         if let tcp { services.append(.init(service: tcp)) }
         if let snmp { services.append(.init(service: snmp)) }
         if let syslog { services.append(.init(service: syslog)) }
+        if let files { services.append(.init(service: files)) }
         services.append(
             .init(
                 service: SelfWatch(
                     settings: config.selfMonitoring, selfAlarm: selfAlarm,
-                    collectors: [tcp?.stats, snmp?.stats, syslog?.stats, httpStats].compactMap { $0 },
+                    collectors: [tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, httpStats].compactMap { $0 },
                     kernelDrops: { [snmp, syslog] in
                         let drops = [snmp?.kernelDrops, syslog?.kernelDrops].compactMap { $0 }
                         return drops.isEmpty ? nil : drops.reduce(0, +)

@@ -21,6 +21,8 @@ let everySection = """
       {enabled: true, listen: "127.0.0.1:1514", tcp_listen: "127.0.0.1:1514", max_connections: 100, idle_timeout: 10m,
        tls: {listen: "127.0.0.1:6514", cert_file: /c.pem, key_file: /k.pem, client_ca_file: /ca.pem},
        receive_buffer: 1048576, max_message_bytes: 8192, allow: [192.0.2.0/24], timezone: UTC}
+    files:
+      - {path: /var/log/a.log, multiline_start: '^x', max_line_bytes: 1024, unparsed: event, start_at: beginning}
     bus: {capacity: 1024}
     log: {level: info}
     self_monitoring: {collector_silent_after: 15m, clock_jump: 5s}

@@ -124,6 +124,7 @@ struct AlarmStoreTests {
         let c = try Connection(path: path)
         try c.execute(
             """
+            DROP TABLE read_positions;
             ALTER TABLE notify_groups DROP COLUMN group_interval;
             ALTER TABLE notify_groups DROP COLUMN send_resolved;
             UPDATE notify_groups SET flush_at = NULL, last_flush = \(testEpoch.nanoseconds);
@@ -148,7 +149,7 @@ struct AlarmStoreTests {
             try Self.schema7(path)
             try Self.clearAlarm1(path)
             let c = try Connection(path: path, readOnly: true, create: false)
-            #expect(try c.scalarInt("PRAGMA user_version") == 8)
+            #expect(try c.scalarInt("PRAGMA user_version") == 9)
             // Resolved sent (the default, where the route's decision said no), at the default interval of 5 min.
             #expect(try c.scalarInt("SELECT count(*) FROM notify_group_alarms WHERE state = 'resolved'") == 1)
             #expect(

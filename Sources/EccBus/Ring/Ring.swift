@@ -111,6 +111,13 @@ package final class Ring<Element>: @unchecked Sendable {
         return n
     }
 
+    /// Elements the consumer has taken so far (its position).
+    package var consumedCount: Int { head.load(ordering: .acquiring) }
+
+    /// Positions claimed by producers so far: once a producer's publish returned, every element it published
+    /// lies before this count.
+    package var claimedCount: Int { tail.load(ordering: .acquiring) }
+
     /// True when the slot at the consumer's position has been published.
     @inlinable
     package var hasPublished: Bool {

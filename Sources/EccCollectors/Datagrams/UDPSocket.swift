@@ -113,24 +113,10 @@ struct UDPSocket: Sendable {
 }
 
 extension UDPSocket {
-    /// Runs a receiver's `loop` on a thread of its own named `name` until graceful shutdown (SIGTERM) or the
-    /// cancellation of this task sets `stop` (which the loop checks), then closes the socket.
+    /// Runs a receiver's `loop` on its own thread until shutdown (``serveOnThread(_:stop:_:)``), then closes
+    /// the socket.
     func serve(thread name: String, stop: Box<Atomic<Bool>>, _ loop: @escaping @Sendable () -> Void) async {
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await DedicatedThread(name: name, loop).join()
-            } onGracefulShutdown: {
-                stop.value.store(true, ordering: .relaxed)
-            }
-        } onCancel: {
-            stop.value.store(true, ordering: .relaxed)
-        }
+        await serveOnThread(name, stop: stop, loop)
         close(fd)
     }
-}
-
-/// A shared, immutable home for a non-copyable value (the stop flag a receive thread reads).
-final class Box<Value: ~Copyable & Sendable>: Sendable {
-    let value: Value
-    init(_ value: consuming Value) { self.value = value }
 }

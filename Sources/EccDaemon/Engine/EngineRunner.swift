@@ -220,11 +220,14 @@ package final class EngineRunner: Sendable {
                 toStore.submit(batch.take())
                 activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
             }
+            // Every drained event's changes are handed over: read positions up to here may commit.
+            if n > 0 { store.noteDrained(bus.consumedCount) }
         }
         if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
         urgent.withLock { $0.closed = true }
         handleUrgent(&engine, into: &batch, toStore)
         toStore.submit(batch)
+        store.noteDrained(bus.consumedCount)
         // The state that is not an alarm yet (held, counting, heartbeats) survives the restart.
         saveSnapshot(engine.snapshot())
         toStore.close()

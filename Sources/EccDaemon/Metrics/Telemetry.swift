@@ -19,6 +19,7 @@ final class Telemetry: Sendable {
     let badInputs: [BadInputReporter]
     let snmp: SNMPTrapReceiver?
     let syslog: SyslogReceiver?
+    let files: FileFollower?
     let runner: EngineRunner
     let reloader: RuleReloader
     let writer: StoreWriter
@@ -33,7 +34,7 @@ final class Telemetry: Sendable {
 
     init(
         bus: Ring<Event>, producers: [ProducerStats], badInputs: [BadInputReporter],
-        snmp: SNMPTrapReceiver? = nil, syslog: SyslogReceiver? = nil, runner: EngineRunner,
+        snmp: SNMPTrapReceiver? = nil, syslog: SyslogReceiver? = nil, files: FileFollower? = nil, runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
         clock: any EccCore.Clock, dispatcher: Dispatcher? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
@@ -45,6 +46,7 @@ final class Telemetry: Sendable {
         self.badInputs = badInputs
         self.snmp = snmp
         self.syslog = syslog
+        self.files = files
         self.runner = runner
         self.reloader = reloader
         self.writer = writer
@@ -158,6 +160,18 @@ final class Telemetry: Sendable {
                 count(
                     "ecc_syslog_rejected_total", ["source": source], c.rejected,
                     "Syslog messages and connections dropped (sender not allowed, too long), by sender address")
+            }
+        }
+        if let files {
+            gauge("ecc_files_followed", files.counts.files, "Log files open for following")
+            count(
+                "ecc_file_rotations_total", [:], files.counts.rotationCount,
+                "Followed files rotated (a new file under the path, or the file truncated)")
+            let results = files.counts.byResult
+            for r in FileCounts.Result.allCases {
+                count(
+                    "ecc_file_lines_total", ["result": r.rawValue], results[r] ?? 0,
+                    "Records read from followed files, by what became of them")
             }
         }
         gauge(

@@ -118,14 +118,46 @@ package final class AlarmStore {
     }
 
     /// Writes a batch of changes in one transaction; all or nothing.
-    package func apply(_ batch: ChangeBatch) throws(StoreError) {
-        guard !batch.isEmpty else { return }
+    package func apply(_ batch: ChangeBatch, positions: [ReadPosition] = []) throws(StoreError) {
+        guard !batch.isEmpty || !positions.isEmpty else { return }
         try connection.transaction { () throws(StoreError) in
             for change in batch.changes {
                 try write(change)
                 try planNotifications(change)
             }
+            if !positions.isEmpty { try write(positions) }
         }
+    }
+
+    /// Followed files' read positions, in the transaction of the changes their lines made.
+    private func write(_ positions: [ReadPosition]) throws(StoreError) {
+        let s = try connection.cached(
+            """
+            INSERT INTO read_positions(path, device, inode, offset, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT(path) DO UPDATE SET device = excluded.device, inode = excluded.inode,
+                offset = excluded.offset, updated_at = excluded.updated_at
+            """)
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        for p in positions {
+            s.bind(1, p.path)
+            s.bind(2, Int64(bitPattern: p.device))
+            s.bind(3, Int64(bitPattern: p.inode))
+            s.bind(4, p.offset)
+            s.bind(5, now)
+            try s.run()
+        }
+    }
+
+    /// The read positions stored, by path.
+    package func readPositions() throws(StoreError) -> [String: ReadPosition] {
+        let s = try connection.prepare("SELECT path, device, inode, offset FROM read_positions")
+        var out: [String: ReadPosition] = [:]
+        while try s.step() {
+            let path = s.text(0)
+            out[path] = ReadPosition(
+                path: path, device: UInt64(bitPattern: s.int(1)), inode: UInt64(bitPattern: s.int(2)), offset: s.int(3))
+        }
+        return out
     }
 
     private func write(_ change: AlarmChange) throws(StoreError) {

@@ -303,6 +303,16 @@ enum Migrations {
         ALTER TABLE notify_groups ADD COLUMN group_interval INTEGER NOT NULL DEFAULT 300000000000;
         ALTER TABLE notify_groups ADD COLUMN send_resolved INTEGER NOT NULL DEFAULT 1;
         """,
+        // 9: how far each followed file has been read, committed with the changes of the lines before it.
+        """
+        CREATE TABLE read_positions (
+            path TEXT PRIMARY KEY,
+            device INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// The schema version this build writes.

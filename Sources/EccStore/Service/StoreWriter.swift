@@ -49,6 +49,13 @@ package final class StoreWriter: Sendable {
     package let restored: (alarms: [Alarm], nextAlarmID: UInt64, snapshot: EngineSnapshot)
     // The newest engine snapshot not yet written; written after the changes submitted before it.
     private let pendingSnapshot = Mutex<EngineSnapshot?>(nil)
+    /// Followed files' read positions waiting for the engine to drain their lines' events; committed with
+    /// the changes those events made (``noteDrained(_:)``).
+    package let positions = PositionBook()
+    /// The read positions stored when the store was opened, by path.
+    package let restoredPositions: [String: ReadPosition]
+    // The bus's consumed count after the engine handed over the changes of every event before it.
+    private let drainedThrough = Atomic<Int>(0)
 
     /// Opens the store at `path` (creating and migrating it) and reads the state the engine restores.
     package init(
@@ -66,6 +73,7 @@ package final class StoreWriter: Sendable {
         let s = try AlarmStore(
             path: path, synchronous: synchronous, policy: policy, queuesNotifications: queuesNotifications)
         restored = (try s.activeAlarms(), try s.maxAlarmID() + 1, try s.loadSnapshot())
+        restoredPositions = try s.readPositions()
         store = Mutex(s)
         input = Ring(minimumCapacity: 4096)
         self.logger = logger
@@ -141,6 +149,15 @@ package final class StoreWriter: Sendable {
     /// size): past it, writes fail as on a full disk. Applied by the writer before its next write.
     package func limitDatabase(pages: Int64) {
         pendingPageLimit.withLock { $0 = pages }
+    }
+
+    /// The engine has handed over (``Submitter/submit(_:shown:)``) the changes of every event before the bus's
+    /// consumed count `drained`: read positions reached by then may be committed. Called by the engine thread
+    /// after each submission; wakes the writer when positions wait, so they are committed even when the
+    /// lines made no change.
+    package func noteDrained(_ drained: Int) {
+        drainedThrough.store(drained, ordering: .releasing)
+        if positions.hasWaiting { input.parker.wake() }
     }
 
     /// Hands over an engine snapshot; it is written after every change submitted before it (a newer one
@@ -226,12 +243,18 @@ package final class StoreWriter: Sendable {
         while true {
             let ready = input.waitForPublished(timeoutNanoseconds: 1_000_000_000)
             if !ready && input.isClosed && input.count == 0 { break }
+            // Drained count first, then the batches: every batch the engine submitted before noting it is
+            // among those taken now, so positions never commit ahead of their lines' changes.
+            let drained = drainedThrough.load(ordering: .acquiring)
             _ = input.drain(maximum: .max) { pending.add($0) }
-            if !pending.changes.isEmpty { write(&pending, to: s) }
+            pending.add(positions.take(drained: drained))
+            if !pending.isEmpty { write(&pending, to: s) }
             writeSnapshot(to: s)
         }
+        let drained = drainedThrough.load(ordering: .acquiring)
         _ = input.drain(maximum: .max) { pending.add($0) }
-        if !pending.changes.isEmpty { write(&pending, to: s) }
+        pending.add(positions.take(drained: drained))
+        if !pending.isEmpty { write(&pending, to: s) }
         writeSnapshot(to: s)
         stopCheckpointer()
         do { try s.checkpoint() } catch {
@@ -264,6 +287,13 @@ package final class StoreWriter: Sendable {
         var submitted = 0
         var toPublish: [AlarmChange] = []
         var shownAlarms: Set<UInt64> = []
+        /// Read positions to commit with the changes, the newest per path.
+        var positions: [String: ReadPosition] = [:]
+
+        mutating func add(_ more: [ReadPosition]) { for p in more { positions[p.path] = p } }
+
+        /// Whether there is anything to commit.
+        var isEmpty: Bool { changes.isEmpty && positions.isEmpty }
 
         mutating func add(_ s: Submission) {
             submitted += s.changes.count
@@ -288,6 +318,7 @@ package final class StoreWriter: Sendable {
             submitted = 0
             toPublish.removeAll(keepingCapacity: true)
             shownAlarms.removeAll()
+            positions.removeAll()
         }
     }
 
@@ -304,7 +335,7 @@ package final class StoreWriter: Sendable {
             }
             do {
                 let began = ContinuousClock.now
-                try s.apply(pending.changes)
+                try s.apply(pending.changes, positions: pending.positions.values.sorted { $0.path < $1.path })
                 onTransaction(ContinuousClock.now - began)
                 transactions.add(1, ordering: .relaxed)
                 committedChanges.add(pending.changes.count, ordering: .relaxed)
@@ -360,6 +391,11 @@ package final class StoreWriter: Sendable {
                         "ecc.error": "\(error)", "ecc.alarm": "\(change.alarm.id)", "ecc.change": "\(change.kind)",
                     ])
             }
+        }
+        // The positions after the changes: a change dropped as unstorable is logged, and its line is not read again.
+        guard !pending.positions.isEmpty else { return }
+        do { try s.apply(ChangeBatch(), positions: pending.positions.values.sorted { $0.path < $1.path }) } catch {
+            logger.error("read positions not stored", metadata: ["ecc.error": "\(error)"])
         }
     }
 }

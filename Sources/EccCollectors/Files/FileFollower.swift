@@ -1,0 +1,252 @@
+import EccBus
+import EccCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A file (or a glob of files) to follow (`files:` in eccd.yaml).
+package struct FileSource: Sendable, Equatable {
+    /// Where a file eccd has not read before starts, when it is there as eccd starts.
+    package enum StartAt: String, Sendable, Equatable {
+        /// Only what is written from now on (as `tail -F`): the file's history is not replayed.
+        case end
+        /// The whole file.
+        case beginning
+    }
+
+    /// What becomes of a line no parser takes.
+    package enum Unparsed: String, Sendable, Equatable {
+        /// Counted (`ecc_file_lines_total{result="unparsed"}`), not an event.
+        case drop
+        /// An event of source `file`, type `line`, the line as its summary.
+        case event
+    }
+
+    /// A path, or a glob (`/var/log/nginx/*.log`) looked at again every poll for new files.
+    package var path: String
+    /// A line matching this starts a record; the lines after it that do not are joined to it (stack traces).
+    package var multilineStart: Pattern?
+    /// Longest record taken whole; a longer one is cut there and counted (`line_length`).
+    package var maxLineBytes = 65_536
+    package var unparsed = Unparsed.drop
+    package var startAt = StartAt.end
+
+    package init(path: String) { self.path = path }
+}
+
+/// Follows log files: lines (or multi-line records) through the rule files' parsers onto the bus, across
+/// rotation by rename and create (the old file read to its end first, also when it happened while eccd was
+/// down) and by copytruncate (the file read again from its start), with globs looked at again every poll.
+///
+/// Where each file has been read to is committed in the store with the changes of the lines before it
+/// (``PositionBook``), so a restart, even after `kill -9`, resumes after the last line whose changes are
+/// committed: no line is lost or taken twice. Files are polled every 250 ms: no inotify, so it works the
+/// same on every file system, and a quiet log costs one `stat` a poll.
+package final class FileFollower: Service, Sendable {
+    package let sources: [FileSource]
+    private let ring: Ring<Event>
+    private let clock: any EccCore.Clock
+    private let logger: Logger
+    private let parsers: @Sendable () -> LineParsers
+    private let book: PositionBook
+    private let restored: [String: ReadPosition]
+    private let host: String
+    /// Events this collector put on the bus.
+    package let stats = ProducerStats(name: "file")
+    /// Lines cut for their length, lines a parser refused.
+    package let badInput: BadInputReporter
+    /// Records read, by what became of them.
+    package let counts = FileCounts()
+    private let stop = Box(Atomic<Bool>(false))
+
+    /// `restored`: the read positions in the store; `book`: where new ones go (the store writer's).
+    package init(
+        sources: [FileSource], ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
+        parsers: @escaping @Sendable () -> LineParsers, book: PositionBook, restored: [String: ReadPosition],
+        host: String = ProcessInfo.processInfo.hostName
+    ) {
+        self.sources = sources
+        self.ring = ring
+        self.clock = clock
+        self.logger = logger
+        self.parsers = parsers
+        self.book = book
+        self.restored = restored
+        self.host = host
+        badInput = BadInputReporter(collector: "file", logger: logger)
+    }
+
+    package func run() async throws {
+        logger.info(
+            "file follower started", metadata: ["ecc.files": "\(sources.map(\.path).joined(separator: ","))"])
+        let stop = self.stop
+        await serveOnThread("ecc-file-follow", stop: stop) { [self] in FollowLoop(self).run(stop: stop.value) }
+        logger.info("file follower stopped", metadata: ["ecc.accepted": "\(stats.accepted)"])
+    }
+
+    /// The loop's view of its follower.
+    fileprivate var parts:
+        (
+            ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger, parsers: @Sendable () -> LineParsers,
+            book: PositionBook, restored: [String: ReadPosition], host: String
+        )
+    {
+        (ring, clock, logger, parsers, book, restored, host)
+    }
+}
+
+/// Records read by the file follower, by what became of them; and the files followed now.
+package final class FileCounts: Sendable {
+    package enum Result: String, Sendable, CaseIterable {
+        /// A parser made it an event.
+        case parsed
+        /// No parser took it; an event all the same (`unparsed: event`).
+        case unparsedEvent = "unparsed_event"
+        /// No parser took it; dropped (`unparsed: drop`).
+        case unparsed
+        /// A parser matched and refused it (counted in `ecc_input_refused_total` too).
+        case refused
+    }
+
+    private let counts = Mutex<[Result: Int]>([:])
+    private let followed = Atomic<Int>(0)
+    private let rotations = Atomic<Int>(0)
+
+    package init() {}
+
+    func add(_ more: [Result: Int]) { counts.withLock { c in for (r, n) in more { c[r, default: 0] += n } } }
+    func setFollowed(_ n: Int) { followed.store(n, ordering: .relaxed) }
+    func rotated() { rotations.add(1, ordering: .relaxed) }
+
+    package var byResult: [Result: Int] { counts.withLock { $0 } }
+    /// Files open now.
+    package var files: Int { followed.load(ordering: .relaxed) }
+    /// Rotations seen (a new file under the path, or the file truncated).
+    package var rotationCount: Int { rotations.load(ordering: .relaxed) }
+}
+
+/// The follower's thread: every file it follows, and the poll. Made and used on that thread only.
+final class FollowLoop {
+    private let follower: FileFollower
+    private let producer: Producer<Event>
+    private var files: [String: FollowedFile] = [:]
+    private var tally: [FileCounts.Result: Int] = [:]
+    private var firstPoll = true
+    static let pollMilliseconds: UInt32 = 250
+    /// A multi-line record with nothing joined to it for this long is complete.
+    static let recordIdle: Duration = .seconds(1)
+    /// At most this much is read from one file a poll, so one busy file cannot starve the others.
+    static let readPerPoll = 4 << 20
+
+    init(_ follower: FileFollower) {
+        self.follower = follower
+        producer = Producer(ring: follower.parts.ring, policy: .wait, stats: follower.stats, batchSize: 512)
+    }
+
+    func run(stop: borrowing Atomic<Bool>) {
+        while !stop.load(ordering: .relaxed) {
+            poll(stopping: false)
+            usleep(Self.pollMilliseconds * 1000)
+        }
+        poll(stopping: true)
+        for f in files.values { f.close() }
+    }
+
+    /// One look at every source: new files, new lines, rotations; the events published, then the positions
+    /// reached recorded.
+    private func poll(stopping: Bool) {
+        let now = follower.parts.clock.now()
+        var live: Set<String> = []
+        for source in follower.sources {
+            for path in Glob.expand(source.path) {
+                live.insert(path)
+                if files[path] == nil {
+                    files[path] = open(path, source: source, atStart: firstPoll)
+                }
+            }
+        }
+        firstPoll = false
+        var moved: [ReadPosition] = []
+        for (path, file) in files.sorted(by: { $0.key < $1.key }) {
+            if file.checkTruncation(logger: follower.parts.logger, { take($0, from: file, at: now) }) {
+                follower.counts.rotated()
+            }
+            file.read(limit: Self.readPerPoll) { record in take(record, from: file, at: now) }
+            file.flushRecord(idle: stopping ? nil : Self.recordIdle) { take($0, from: file, at: now) }
+            if file.checkRotation(logger: follower.parts.logger, { take($0, from: file, at: now) }) {
+                follower.counts.rotated()
+                // The new file's lines may already be there: read them now, not a poll later.
+                file.read(limit: Self.readPerPoll) { record in take(record, from: file, at: now) }
+            }
+            if let p = file.positionIfMoved() { moved.append(p) }
+            if !live.contains(path) && file.isDrained {
+                file.close()
+                files[path] = nil
+            }
+        }
+        if !tally.isEmpty {
+            follower.counts.add(tally)
+            tally.removeAll(keepingCapacity: true)
+        }
+        follower.counts.setFollowed(files.count)
+        producer.flush()
+        // Every event of the lines before these positions is on the bus now: the engine's drain decides.
+        follower.parts.book.record(moved, published: follower.parts.ring.claimedCount)
+    }
+
+    /// A file seen for the first time: where a stored position says, else at its end or start.
+    private func open(_ path: String, source: FileSource, atStart: Bool) -> FollowedFile? {
+        let f = FollowedFile(path: path, source: source, reporter: follower.badInput)
+        let stored = follower.parts.restored[path]
+        let logger = follower.parts.logger
+        switch f.resume(from: stored, startAtEnd: atStart && source.startAt == .end) {
+        case .failed(let why):
+            logger.warning("cannot follow file", metadata: ["ecc.path": "\(path)", "ecc.error": "\(why)"])
+            return nil
+        case .resumed, .fresh:
+            break
+        case .rotatedWhileDown(found: let found):
+            if found {
+                logger.notice(
+                    "file was rotated while eccd was down; reading the rest of the old file first",
+                    metadata: ["ecc.path": "\(path)"])
+            } else {
+                logger.warning(
+                    "file was rotated while eccd was down and the old file is gone: its last lines are lost",
+                    metadata: ["ecc.path": "\(path)"])
+            }
+        }
+        return f
+    }
+
+    /// One record: through the parsers, else an event of its own or a count.
+    private func take(_ record: String, from file: FollowedFile, at now: EventTime) {
+        switch follower.parts.parsers().parse(record, receivedAt: now, reference: now) {
+        case .event(var e):
+            e.receivedAt = now
+            if e.host.isEmpty { e.host = follower.parts.host }
+            if e.attributes["path"] == nil { e.attributes["path"] = .string(file.path) }
+            producer.append(e)
+            tally[.parsed, default: 0] += 1
+        case .unmatched where file.source.unparsed == .event:
+            var attributes = Attributes()
+            attributes["path"] = .string(file.path)
+            producer.append(
+                Event(
+                    time: now, source: "file", host: follower.parts.host, type: "line", summary: record,
+                    attributes: attributes))
+            tally[.unparsedEvent, default: 0] += 1
+        case .unmatched:
+            tally[.unparsed, default: 0] += 1
+        case .refused(let parser, let reason):
+            follower.badInput.report(
+                "file line refused", peer: file.path, detail: "parser \(parser): \(reason)", reason: .parserRefused)
+            tally[.refused, default: 0] += 1
+        }
+    }
+}
