@@ -62,6 +62,7 @@ test: test-deps ## Run the whole test suite: unit and in-process tests, then the
 	Tests/acceptance/replay.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/history.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/kill9.py $$($(SWIFT) build --show-bin-path) $(KILLS)
+	Tests/acceptance/files.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/storm.py $$($(SWIFT) build --show-bin-path) $(STORM_SECONDS)
 	Tests/acceptance/diskfull.py $$($(SWIFT) build --show-bin-path)
 	Tests/acceptance/soak.py $$($(SWIFT) build --show-bin-path) $(SOAK_TEST_SECONDS)

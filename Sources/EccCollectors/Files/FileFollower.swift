@@ -137,6 +137,11 @@ final class FollowLoop {
     private var files: [String: FollowedFile] = [:]
     private var tally: [FileCounts.Result: Int] = [:]
     private var firstPoll = true
+    /// Records handed to the producer since the last checkpoint.
+    private var sinceCheckpoint = 0
+    /// Records a checkpoint publishes at most: a read position commits only once every event before it is
+    /// committed, so a long read is cut into steps, each committed as the engine gets through it.
+    static let checkpointRecords = 512
     static let pollMilliseconds: UInt32 = 250
     /// A multi-line record with nothing joined to it for this long is complete.
     static let recordIdle: Duration = .seconds(1)
@@ -171,7 +176,6 @@ final class FollowLoop {
             }
         }
         firstPoll = false
-        var moved: [ReadPosition] = []
         for (path, file) in files.sorted(by: { $0.key < $1.key }) {
             if file.checkTruncation(logger: follower.parts.logger, { take($0, from: file, at: now) }) {
                 follower.counts.rotated()
@@ -183,8 +187,8 @@ final class FollowLoop {
                 // The new file's lines may already be there: read them now, not a poll later.
                 file.read(limit: Self.readPerPoll) { record in take(record, from: file, at: now) }
             }
-            if let p = file.positionIfMoved() { moved.append(p) }
             if !live.contains(path) && file.isDrained {
+                checkpoint()
                 file.close()
                 files[path] = nil
             }
@@ -194,8 +198,15 @@ final class FollowLoop {
             tally.removeAll(keepingCapacity: true)
         }
         follower.counts.setFollowed(files.count)
+        checkpoint()
+    }
+
+    /// Publishes the events taken so far, then records every file's read position with the bus's claimed
+    /// count: each commits once the engine's changes for everything before it are committed.
+    private func checkpoint() {
         producer.flush()
-        // Every event of the lines before these positions is on the bus now: the engine's drain decides.
+        sinceCheckpoint = 0
+        let moved = files.values.compactMap { $0.positionIfMoved() }
         follower.parts.book.record(moved, published: follower.parts.ring.claimedCount)
     }
 
@@ -224,8 +235,13 @@ final class FollowLoop {
         return f
     }
 
-    /// One record: through the parsers, else an event of its own or a count.
+    /// One record: through the parsers, else an event of its own or a count; a checkpoint every
+    /// ``checkpointRecords``.
     private func take(_ record: String, from file: FollowedFile, at now: EventTime) {
+        defer {
+            sinceCheckpoint += 1
+            if sinceCheckpoint >= Self.checkpointRecords { checkpoint() }
+        }
         switch follower.parts.parsers().parse(record, receivedAt: now, reference: now) {
         case .event(var e):
             e.receivedAt = now

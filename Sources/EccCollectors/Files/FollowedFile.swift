@@ -33,9 +33,12 @@ final class FollowedFile {
     private var heldStart: Int64 = 0
     /// Skipping the rest of an over-long line (its first `maxLineBytes` were taken).
     private var discarding = false
-    /// The multi-line record being joined, where it starts, and when it last grew.
+    /// The multi-line record being joined, where it starts and ends, and when it last grew.
     private var record: [UInt8] = []
     private var recordStart: Int64 = 0
+    private var recordEnd: Int64 = 0
+    /// The first byte not in a record already handed over: the read position.
+    private var taken: Int64 = 0
     private var recordGrew = ContinuousClock.now
     /// The last read returned nothing: the file's end, for now.
     private(set) var atEnd = false
@@ -109,8 +112,13 @@ final class FollowedFile {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
             let nl = rest.firstIndex(of: 0x0A).map { start + ($0 - rest.startIndex) }
             let end = nl ?? bytes.count
+            // Where the line ends in the file (after its newline), once its newline is here.
+            let lineEnd = nl.map { offset + Int64($0) + 1 }
             if discarding {
-                if nl != nil { discarding = false }
+                if let lineEnd {
+                    discarding = false
+                    if record.isEmpty { taken = lineEnd }
+                }
             } else {
                 if held.isEmpty { heldStart = offset + Int64(start) }
                 let room = source.maxLineBytes - held.count
@@ -120,30 +128,39 @@ final class FollowedFile {
                         "file line cut", peer: path,
                         detail: "longer than \(source.maxLineBytes) bytes (max_line_bytes): the rest is skipped",
                         reason: .lineLength)
-                    line(take)
+                    // What is cut off is skipped up to the newline (here, or in what comes next).
+                    line(end: lineEnd ?? heldStart + Int64(held.count), take)
                     discarding = nl == nil
-                } else if nl != nil {
-                    line(take)
+                } else if let lineEnd {
+                    line(end: lineEnd, take)
                 }
             }
             start = end + 1
         }
     }
 
-    /// The complete line in `held`, without its CR, joined to the record or taken.
-    private func line(_ take: (String) -> Void) {
+    /// The complete line in `held` (ending at `end` in the file), without its CR, joined to the record or
+    /// taken. The read position moves past a record just before it is handed over.
+    private func line(end: Int64, _ take: (String) -> Void) {
         if held.last == 0x0D { held.removeLast() }
         defer { held.removeAll(keepingCapacity: true) }
-        guard let start = source.multilineStart else { return take(String(decoding: held, as: UTF8.self)) }
+        guard let start = source.multilineStart else {
+            taken = end
+            return take(String(decoding: held, as: UTF8.self))
+        }
         let text = String(decoding: held, as: UTF8.self)
         if record.isEmpty || start.matches(text) {
-            if !record.isEmpty { take(String(decoding: record, as: UTF8.self)) }
+            if !record.isEmpty {
+                taken = heldStart
+                take(String(decoding: record, as: UTF8.self))
+            }
             record = held
             recordStart = heldStart
         } else if record.count + 1 + held.count <= source.maxLineBytes {
             record.append(0x0A)
             record.append(contentsOf: held)
         }
+        recordEnd = end
         recordGrew = ContinuousClock.now
     }
 
@@ -151,8 +168,10 @@ final class FollowedFile {
     func flushRecord(idle: Duration?, _ take: (String) -> Void) {
         guard !record.isEmpty else { return }
         if let idle, ContinuousClock.now - recordGrew < idle { return }
-        take(String(decoding: record, as: UTF8.self))
+        taken = recordEnd
+        let text = String(decoding: record, as: UTF8.self)
         record.removeAll(keepingCapacity: true)
+        take(text)
     }
 
     /// Before a read: when the file got shorter than what was read, or the bytes last read are no longer
@@ -193,7 +212,7 @@ final class FollowedFile {
 
     /// The old content ended: its unfinished line and record are complete.
     private func finish(_ take: (String) -> Void) {
-        if !held.isEmpty && !discarding { line(take) }
+        if !held.isEmpty && !discarding { line(end: heldStart + Int64(held.count), take) }
         flushRecord(idle: nil, take)
     }
 
@@ -203,6 +222,7 @@ final class FollowedFile {
         record.removeAll()
         discarding = false
         offset = 0
+        taken = 0
         atEnd = false
         tail.removeAll()
     }
@@ -212,8 +232,7 @@ final class FollowedFile {
 
     /// Where this path is read to (the first byte of what is not yet taken), when it changed since last asked.
     func positionIfMoved() -> ReadPosition? {
-        let at = !record.isEmpty ? recordStart : (!held.isEmpty && !discarding ? heldStart : offset)
-        let p = ReadPosition(path: path, device: device, inode: inode, offset: at)
+        let p = ReadPosition(path: path, device: device, inode: inode, offset: taken)
         guard p != lastRecorded else { return nil }
         lastRecorded = p
         return p
@@ -233,6 +252,7 @@ final class FollowedFile {
 
     private func seek(to position: Int64) {
         offset = lseek(fd, off_t(position), SEEK_SET) >= 0 ? position : 0
+        taken = offset
     }
 
     private static var errno: String { String(cString: strerror(Glibc.errno)) }

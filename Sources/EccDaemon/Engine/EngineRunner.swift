@@ -217,17 +217,18 @@ package final class EngineRunner: Sendable {
                 historySenderCount.store(engine.historySenders, ordering: .relaxed)
             }
             if !batch.isEmpty {
-                toStore.submit(batch.take())
+                // With the bus's consumed count: read positions up to it commit with these changes.
+                toStore.submit(batch.take(), drained: bus.consumedCount)
                 activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
+            } else if n > 0 && store.positions.hasWaiting {
+                // Lines that changed nothing still move their files' read positions.
+                toStore.submit(ChangeBatch(), drained: bus.consumedCount)
             }
-            // Every drained event's changes are handed over: read positions up to here may commit.
-            if n > 0 { store.noteDrained(bus.consumedCount) }
         }
         if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
         urgent.withLock { $0.closed = true }
         handleUrgent(&engine, into: &batch, toStore)
-        toStore.submit(batch)
-        store.noteDrained(bus.consumedCount)
+        toStore.submit(batch, drained: bus.consumedCount)
         // The state that is not an alarm yet (held, counting, heartbeats) survives the restart.
         saveSnapshot(engine.snapshot())
         toStore.close()

@@ -21,6 +21,9 @@ package final class StoreWriter: Sendable {
     package struct Submission: Sendable {
         package var changes: ChangeBatch
         package var shown: Bool
+        /// The bus's consumed count once the engine had made these changes: every event before it is in
+        /// this batch or an earlier one (nil: not said). Read positions reached by then commit with it.
+        package var drained: Int?
     }
 
     /// Where batches arrive; use ``makeSubmitter()`` (one producer: the engine thread).
@@ -50,12 +53,10 @@ package final class StoreWriter: Sendable {
     // The newest engine snapshot not yet written; written after the changes submitted before it.
     private let pendingSnapshot = Mutex<EngineSnapshot?>(nil)
     /// Followed files' read positions waiting for the engine to drain their lines' events; committed with
-    /// the changes those events made (``noteDrained(_:)``).
+    /// the changes those events made (``Submission/drained``).
     package let positions = PositionBook()
     /// The read positions stored when the store was opened, by path.
     package let restoredPositions: [String: ReadPosition]
-    // The bus's consumed count after the engine handed over the changes of every event before it.
-    private let drainedThrough = Atomic<Int>(0)
 
     /// Opens the store at `path` (creating and migrating it) and reads the state the engine restores.
     package init(
@@ -94,17 +95,22 @@ package final class StoreWriter: Sendable {
     package struct Submitter: ~Copyable {
         fileprivate let writer: StoreWriter
 
-        /// Hands over `changes` (blocking while the ring is full); `shown`: already on the live stream.
-        package func submit(_ changes: ChangeBatch, shown: Bool = false) {
-            guard !changes.isEmpty else { return }
+        /// Hands over `changes` (blocking while the ring is full); `shown`: already on the live stream;
+        /// `drained`: the bus's consumed count once they were made (``Submission/drained``). A batch without
+        /// changes is handed over only to carry `drained` (lines that changed nothing still move their files'
+        /// read positions).
+        package func submit(_ changes: ChangeBatch, shown: Bool = false, drained: Int? = nil) {
+            guard !changes.isEmpty || drained != nil else { return }
             let ring = writer.input
-            writer.lag.withLock { l in
-                if l.changes == 0 { l.since = ContinuousClock.now }
-                l.changes += changes.count
+            if !changes.isEmpty {
+                writer.lag.withLock { l in
+                    if l.changes == 0 { l.since = ContinuousClock.now }
+                    l.changes += changes.count
+                }
             }
             let item = UnsafeMutablePointer<Submission>.allocate(capacity: 1)
             defer { item.deallocate() }
-            item.initialize(to: Submission(changes: changes, shown: shown))
+            item.initialize(to: Submission(changes: changes, shown: shown, drained: drained))
             var attempt = 0
             while ring.publish(movingFrom: item, count: 1, keepFree: shown ? 0 : ring.headroom) == 0 {
                 if ring.isClosed {
@@ -149,15 +155,6 @@ package final class StoreWriter: Sendable {
     /// size): past it, writes fail as on a full disk. Applied by the writer before its next write.
     package func limitDatabase(pages: Int64) {
         pendingPageLimit.withLock { $0 = pages }
-    }
-
-    /// The engine has handed over (``Submitter/submit(_:shown:)``) the changes of every event before the bus's
-    /// consumed count `drained`: read positions reached by then may be committed. Called by the engine thread
-    /// after each submission; wakes the writer when positions wait, so they are committed even when the
-    /// lines made no change.
-    package func noteDrained(_ drained: Int) {
-        drainedThrough.store(drained, ordering: .releasing)
-        if positions.hasWaiting { input.parker.wake() }
     }
 
     /// Hands over an engine snapshot; it is written after every change submitted before it (a newer one
@@ -243,17 +240,14 @@ package final class StoreWriter: Sendable {
         while true {
             let ready = input.waitForPublished(timeoutNanoseconds: 1_000_000_000)
             if !ready && input.isClosed && input.count == 0 { break }
-            // Drained count first, then the batches: every batch the engine submitted before noting it is
-            // among those taken now, so positions never commit ahead of their lines' changes.
-            let drained = drainedThrough.load(ordering: .acquiring)
             _ = input.drain(maximum: .max) { pending.add($0) }
-            pending.add(positions.take(drained: drained))
+            // Exactly the positions whose lines' changes are in this transaction or an earlier one.
+            pending.add(positions.take(drained: pending.drained))
             if !pending.isEmpty { write(&pending, to: s) }
             writeSnapshot(to: s)
         }
-        let drained = drainedThrough.load(ordering: .acquiring)
         _ = input.drain(maximum: .max) { pending.add($0) }
-        pending.add(positions.take(drained: drained))
+        pending.add(positions.take(drained: pending.drained))
         if !pending.isEmpty { write(&pending, to: s) }
         writeSnapshot(to: s)
         stopCheckpointer()
@@ -295,8 +289,12 @@ package final class StoreWriter: Sendable {
         /// Whether there is anything to commit.
         var isEmpty: Bool { changes.isEmpty && positions.isEmpty }
 
+        /// The highest ``Submission/drained`` taken: positions reached by then commit with these changes.
+        var drained = 0
+
         mutating func add(_ s: Submission) {
             submitted += s.changes.count
+            if let d = s.drained { drained = Swift.max(drained, d) }
             if s.shown {
                 for c in s.changes.changes { shownAlarms.insert(c.alarm.id) }
             } else {
