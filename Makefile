@@ -99,7 +99,7 @@ bench: test-deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>`
 
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT_SECONDS ?= 15
-FUZZ_TARGETS := json rfc3339 rules cmdb template mustache lines api syslog syslog-stream
+FUZZ_TARGETS := json rfc3339 rules cmdb template mustache lines api syslog syslog-stream file-records
 FUZZ_FLAGS   := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
 fuzz-build: deps ## Build the libFuzzer executables (EccSNMPFuzz, EccFuzz, EccDaemonFuzz) with AddressSanitizer in .build-fuzz

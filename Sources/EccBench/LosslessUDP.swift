@@ -365,7 +365,12 @@ enum LosslessUDP {
                 }
             }
             if let other, let eccd, eccd.limit.lossless > 0, other.limit.lossless > 0 {
-                if eccd.limit.firstLoss == nil {
+                if other.limit.firstLoss == nil {
+                    // The peer's figure is a lower bound: so the ratio is an upper one, not a measurement.
+                    print(
+                        "# \(label) round \(round): \(peer) took all the generator offered; eccd/\(peer) is at most "
+                            + String(format: "%.2f", Double(eccd.limit.lossless) / Double(other.limit.lossless)))
+                } else if eccd.limit.firstLoss == nil {
                     print(
                         "# \(label) round \(round): eccd took all the generator offered; eccd/\(peer) is at least "
                             + String(format: "%.1f", Double(eccd.limit.lossless) / Double(other.limit.lossless)))

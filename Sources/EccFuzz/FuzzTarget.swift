@@ -24,6 +24,9 @@ enum FuzzTarget: String, CaseIterable {
     /// Syslog streams (TCP, TLS): RFC 6587 framing over reads of sizes the input picks, checked against the
     /// same stream taken whole.
     case syslogStream = "syslog-stream"
+    /// Followed files' records (lines, multi-line records, the line limit) over reads of sizes the input
+    /// picks, checked against the file read whole.
+    case fileRecords = "file-records"
 
     /// The target of this process; libFuzzer runs inputs on one thread.
     nonisolated(unsafe) static var selected = FuzzTarget.json
@@ -52,6 +55,7 @@ enum FuzzTarget: String, CaseIterable {
         case .api: FuzzAPI.requests(bytes)
         case .syslog: FuzzSyslog.messages(bytes)
         case .syslogStream: FuzzSyslog.stream(bytes)
+        case .fileRecords: FuzzRecords.records(bytes)
         }
     }
 }

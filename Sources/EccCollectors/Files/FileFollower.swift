@@ -137,6 +137,11 @@ final class FollowLoop {
     private var files: [String: FollowedFile] = [:]
     private var tally: [FileCounts.Result: Int] = [:]
     private var firstPoll = true
+    /// The store's positions not used yet: each is for the first open of its path only (a path opened
+    /// again later is a new file).
+    private var restored: [String: ReadPosition]
+    /// Paths that could not be opened, said once until they can.
+    private var unreadable: Set<String> = []
     /// Records handed to the producer since the last checkpoint.
     private var sinceCheckpoint = 0
     /// Records a checkpoint publishes at most: a read position commits only once every event before it is
@@ -151,12 +156,13 @@ final class FollowLoop {
     init(_ follower: FileFollower) {
         self.follower = follower
         producer = Producer(ring: follower.parts.ring, policy: .wait, stats: follower.stats, batchSize: 512)
+        restored = follower.parts.restored
     }
 
     func run(stop: borrowing Atomic<Bool>) {
         while !stop.load(ordering: .relaxed) {
-            poll(stopping: false)
-            usleep(Self.pollMilliseconds * 1000)
+            // A file that had more than a poll's worth is read again at once.
+            if !poll(stopping: false) { usleep(Self.pollMilliseconds * 1000) }
         }
         poll(stopping: true)
         for f in files.values { f.close() }
@@ -164,7 +170,10 @@ final class FollowLoop {
 
     /// One look at every source: new files, new lines, rotations; the events published, then the positions
     /// reached recorded.
-    private func poll(stopping: Bool) {
+    /// Returns true when a file had more than one poll may read.
+    @discardableResult
+    private func poll(stopping: Bool) -> Bool {
+        var behind = false
         let now = follower.parts.clock.now()
         var live: Set<String> = []
         for source in follower.sources {
@@ -180,12 +189,12 @@ final class FollowLoop {
             if file.checkTruncation(logger: follower.parts.logger, { take($0, from: file, at: now) }) {
                 follower.counts.rotated()
             }
-            file.read(limit: Self.readPerPoll) { record in take(record, from: file, at: now) }
+            if file.read(limit: Self.readPerPoll, { record in take(record, from: file, at: now) }) { behind = true }
             file.flushRecord(idle: stopping ? nil : Self.recordIdle) { take($0, from: file, at: now) }
             if file.checkRotation(logger: follower.parts.logger, { take($0, from: file, at: now) }) {
                 follower.counts.rotated()
                 // The new file's lines may already be there: read them now, not a poll later.
-                file.read(limit: Self.readPerPoll) { record in take(record, from: file, at: now) }
+                if file.read(limit: Self.readPerPoll, { record in take(record, from: file, at: now) }) { behind = true }
             }
             if !live.contains(path) && file.isDrained {
                 checkpoint()
@@ -199,6 +208,7 @@ final class FollowLoop {
         }
         follower.counts.setFollowed(files.count)
         checkpoint()
+        return behind
     }
 
     /// Publishes the events taken so far, then records every file's read position with the bus's claimed
@@ -206,6 +216,8 @@ final class FollowLoop {
     private func checkpoint() {
         producer.flush()
         sinceCheckpoint = 0
+        // A closed bus dropped what was pending: those lines must be read again, so no position moves.
+        guard !follower.parts.ring.isClosed else { return }
         let moved = files.values.compactMap { $0.positionIfMoved() }
         follower.parts.book.record(moved, published: follower.parts.ring.claimedCount)
     }
@@ -213,11 +225,14 @@ final class FollowLoop {
     /// A file seen for the first time: where a stored position says, else at its end or start.
     private func open(_ path: String, source: FileSource, atStart: Bool) -> FollowedFile? {
         let f = FollowedFile(path: path, source: source, reporter: follower.badInput)
-        let stored = follower.parts.restored[path]
         let logger = follower.parts.logger
-        switch f.resume(from: stored, startAtEnd: atStart && source.startAt == .end) {
+        switch f.resume(from: restored[path], startAtEnd: atStart && source.startAt == .end) {
         case .failed(let why):
-            logger.warning("cannot follow file", metadata: ["ecc.path": "\(path)", "ecc.error": "\(why)"])
+            if unreadable.insert(path).inserted {
+                logger.warning(
+                    "cannot follow file; trying again every poll",
+                    metadata: ["ecc.path": "\(path)", "ecc.error": "\(why)"])
+            }
             return nil
         case .resumed, .fresh:
             break
@@ -231,6 +246,10 @@ final class FollowLoop {
                     "file was rotated while eccd was down and the old file is gone: its last lines are lost",
                     metadata: ["ecc.path": "\(path)"])
             }
+        }
+        restored[path] = nil
+        if unreadable.remove(path) != nil {
+            logger.notice("file can be followed now", metadata: ["ecc.path": "\(path)"])
         }
         return f
     }

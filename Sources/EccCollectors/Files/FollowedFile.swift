@@ -28,18 +28,16 @@ final class FollowedFile {
     private var inode: UInt64 = 0
     /// The next byte to read.
     private var offset: Int64 = 0
-    /// An incomplete line, and where it starts in the file.
-    private var held: [UInt8] = []
-    private var heldStart: Int64 = 0
-    /// Skipping the rest of an over-long line (its first `maxLineBytes` were taken).
-    private var discarding = false
-    /// The multi-line record being joined, where it starts and ends, and when it last grew.
-    private var record: [UInt8] = []
-    private var recordStart: Int64 = 0
-    private var recordEnd: Int64 = 0
+    /// Lines and records out of what is read.
+    private var splitter: RecordSplitter
+    /// When the multi-line record last grew.
+    private var recordGrew = ContinuousClock.now
     /// The first byte not in a record already handed over: the read position.
     private var taken: Int64 = 0
-    private var recordGrew = ContinuousClock.now
+    /// Polls the old file has been quiet since a new file appeared under the path.
+    private var quietPolls = 0
+    /// Polls (of 250 ms) an old file must stay quiet after a rotation before eccd leaves it.
+    static let rotationGrace = 4
     /// The last read returned nothing: the file's end, for now.
     private(set) var atEnd = false
     private var lastRecorded: ReadPosition?
@@ -53,6 +51,7 @@ final class FollowedFile {
         self.path = path
         self.source = source
         self.reporter = reporter
+        splitter = RecordSplitter(maxBytes: source.maxLineBytes, start: source.multilineStart)
     }
 
     /// Opens the file as the stored position says, or (none) at its end or start.
@@ -82,18 +81,25 @@ final class FollowedFile {
         return .rotatedWhileDown(found: false)
     }
 
-    /// Reads what was appended (at most `limit` bytes), handing each complete record to `take`.
-    func read(limit: Int, _ take: (String) -> Void) {
-        guard fd >= 0 else { return }
+    /// Reads what was appended (at most `limit` bytes), handing each complete record to `take`; returns
+    /// true when it stopped at the limit with more to read.
+    @discardableResult
+    func read(limit: Int, _ take: (String) -> Void) -> Bool {
+        guard fd >= 0 else { return false }
         var total = 0
         atEnd = false
         while total < limit {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             guard n > 0 else {
                 atEnd = true
-                return
+                return false
             }
-            buffer.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[0..<n]), take) }
+            quietPolls = 0
+            let at = offset
+            buffer.withUnsafeBytes { b in
+                splitter.consume(UnsafeRawBufferPointer(rebasing: b[0..<n]), at: at) { handle($0, take) }
+            }
+            if splitter.hasRecord { recordGrew = ContinuousClock.now }
             offset += Int64(n)
             total += n
             if n >= 64 {
@@ -103,75 +109,31 @@ final class FollowedFile {
                 if tail.count > 64 { tail.removeFirst(tail.count - 64) }
             }
         }
+        return true
     }
 
-    /// Splits `bytes` (read at `offset`) into lines.
-    private func consume(_ bytes: UnsafeRawBufferPointer, _ take: (String) -> Void) {
-        var start = 0
-        while start < bytes.count {
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
-            let nl = rest.firstIndex(of: 0x0A).map { start + ($0 - rest.startIndex) }
-            let end = nl ?? bytes.count
-            // Where the line ends in the file (after its newline), once its newline is here.
-            let lineEnd = nl.map { offset + Int64($0) + 1 }
-            if discarding {
-                if let lineEnd {
-                    discarding = false
-                    if record.isEmpty { taken = lineEnd }
-                }
-            } else {
-                if held.isEmpty { heldStart = offset + Int64(start) }
-                let room = source.maxLineBytes - held.count
-                held.append(contentsOf: bytes[start..<(start + Swift.min(room, end - start))])
-                if end - start > room {
-                    reporter.report(
-                        "file line cut", peer: path,
-                        detail: "longer than \(source.maxLineBytes) bytes (max_line_bytes): the rest is skipped",
-                        reason: .lineLength)
-                    // What is cut off is skipped up to the newline (here, or in what comes next).
-                    line(end: lineEnd ?? heldStart + Int64(held.count), take)
-                    discarding = nl == nil
-                } else if let lineEnd {
-                    line(end: lineEnd, take)
-                }
-            }
-            start = end + 1
-        }
-    }
-
-    /// The complete line in `held` (ending at `end` in the file), without its CR, joined to the record or
-    /// taken. The read position moves past a record just before it is handed over.
-    private func line(end: Int64, _ take: (String) -> Void) {
-        if held.last == 0x0D { held.removeLast() }
-        defer { held.removeAll(keepingCapacity: true) }
-        guard let start = source.multilineStart else {
+    /// What the splitter found: a record taken (the read position moves past it first, so a checkpoint the
+    /// taking makes counts it), an empty line or a skipped rest, a cut line counted.
+    private func handle(_ out: RecordSplitter.Output, _ take: (String) -> Void) {
+        switch out {
+        case .record(let text, let end):
             taken = end
-            return take(String(decoding: held, as: UTF8.self))
+            take(text)
+        case .skipped(let end):
+            taken = end
+        case .cut(let bytes):
+            reporter.report(
+                "file line cut", peer: path,
+                detail: "\(bytes) bytes or more, max_line_bytes is \(source.maxLineBytes): the rest is skipped",
+                reason: .lineLength)
         }
-        let text = String(decoding: held, as: UTF8.self)
-        if record.isEmpty || start.matches(text) {
-            if !record.isEmpty {
-                taken = heldStart
-                take(String(decoding: record, as: UTF8.self))
-            }
-            record = held
-            recordStart = heldStart
-        } else if record.count + 1 + held.count <= source.maxLineBytes {
-            record.append(0x0A)
-            record.append(contentsOf: held)
-        }
-        recordEnd = end
-        recordGrew = ContinuousClock.now
     }
 
     /// Takes the multi-line record when nothing was joined to it for `idle` (nil: now).
     func flushRecord(idle: Duration?, _ take: (String) -> Void) {
-        guard !record.isEmpty else { return }
+        guard splitter.hasRecord else { return }
         if let idle, ContinuousClock.now - recordGrew < idle { return }
-        taken = recordEnd
-        let text = String(decoding: record, as: UTF8.self)
-        record.removeAll(keepingCapacity: true)
-        take(text)
+        splitter.flush { handle($0, take) }
     }
 
     /// Before a read: when the file got shorter than what was read, or the bytes last read are no longer
@@ -195,10 +157,14 @@ final class FollowedFile {
         return true
     }
 
-    /// After a read to the end: when another file is under the path now (rename and create), goes on with
-    /// it from its start; returns true when it did. What the old file left unfinished is taken first.
+    /// After a read to the end: when another file is under the path now (rename and create), and the old
+    /// one has stayed quiet for ``rotationGrace`` polls (a program writes to its renamed file until it is
+    /// told to reopen), goes on with the new one from its start; returns true when it did. What the old file
+    /// left unfinished is taken first.
     func checkRotation(logger: Logger, _ take: (String) -> Void) -> Bool {
         guard atEnd, let now = Self.identity(path), now.device != device || now.inode != inode else { return false }
+        quietPolls += 1
+        guard quietPolls > Self.rotationGrace else { return false }
         let next = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard next >= 0 else { return false }
         logger.info("file rotated; following the new one", metadata: ["ecc.path": "\(path)"])
@@ -212,17 +178,15 @@ final class FollowedFile {
 
     /// The old content ended: its unfinished line and record are complete.
     private func finish(_ take: (String) -> Void) {
-        if !held.isEmpty && !discarding { line(end: heldStart + Int64(held.count), take) }
-        flushRecord(idle: nil, take)
+        splitter.finish { handle($0, take) }
     }
 
     /// A new file, or the same one emptied: nothing held from before, read from the start.
     private func restart() {
-        held.removeAll()
-        record.removeAll()
-        discarding = false
+        splitter.reset()
         offset = 0
         taken = 0
+        quietPolls = 0
         atEnd = false
         tail.removeAll()
     }
@@ -245,7 +209,11 @@ final class FollowedFile {
 
     private func openCurrent() -> Bool {
         fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0, let id = Self.identity(fd: fd) else { return false }
+        guard fd >= 0 else { return false }
+        guard let id = Self.identity(fd: fd) else {
+            close()
+            return false
+        }
         (device, inode) = (id.device, id.inode)
         return true
     }

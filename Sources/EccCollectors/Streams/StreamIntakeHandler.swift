@@ -132,7 +132,7 @@ class StreamIntakeHandler: ChannelInboundHandler {
     /// `192.0.2.7:51000`, `[2001:db8::7]:51000`, for logs (NIO's own form is `[IPv4]192.0.2.7/192.0.2.7:51000`).
     static func text(_ address: SocketAddress) -> String {
         guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
-        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        return ListenEndpoint(host: ip, port: port).description
     }
 
     /// Publishes the pending batch; while the bus is full, stops reading and retries shortly.

@@ -167,6 +167,8 @@ package final class EngineRunner: Sendable {
         var nextHistoryCheck = EventTime.zero
         // When events last started to flow freely (after a wait for the store).
         var flowingSince = EventTime.zero
+        // The bus's consumed count last handed to the store with a batch.
+        var sentDrained = 0
         while true {
             if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }
             if urgentPending.load(ordering: .acquiring) { handleUrgent(&engine, into: &batch, toStore) }
@@ -218,11 +220,14 @@ package final class EngineRunner: Sendable {
             }
             if !batch.isEmpty {
                 // With the bus's consumed count: read positions up to it commit with these changes.
-                toStore.submit(batch.take(), drained: bus.consumedCount)
+                sentDrained = bus.consumedCount
+                toStore.submit(batch.take(), drained: sentDrained)
                 activeCount.store(engine.activeAlarmCount, ordering: .relaxed)
-            } else if n > 0 && store.positions.hasWaiting {
-                // Lines that changed nothing still move their files' read positions.
-                toStore.submit(ChangeBatch(), drained: bus.consumedCount)
+            } else if store.positions.hasWaiting && bus.consumedCount > sentDrained {
+                // Lines that changed nothing (or were recorded after their events were drained) still move
+                // their files' read positions: checked every pass, idle ones included.
+                sentDrained = bus.consumedCount
+                toStore.submit(ChangeBatch(), drained: sentDrained)
             }
         }
         if reloadPending.load(ordering: .acquiring) { applyReloads(&engine, into: &batch) }

@@ -289,7 +289,8 @@ package final class StoreWriter: Sendable {
         /// Whether there is anything to commit.
         var isEmpty: Bool { changes.isEmpty && positions.isEmpty }
 
-        /// The highest ``Submission/drained`` taken: positions reached by then commit with these changes.
+        /// The highest ``Submission/drained`` taken so far (kept across transactions): positions reached by
+        /// then commit with these changes.
         var drained = 0
 
         mutating func add(_ s: Submission) {
@@ -309,7 +310,7 @@ package final class StoreWriter: Sendable {
 
         mutating func removeAll() {
             if submitted > Self.keptCapacity {
-                self = Pending()
+                self = Pending(drained: drained)
                 return
             }
             changes.removeAll()
