@@ -201,7 +201,7 @@ struct ReplayTests {
         ReplayInput.read(
             fd: fd, format: .text, text: .init(parsers: rules.parsers, reference: reference),
             event: { events.append($0) }, refused: { refusals.append($0) }, unmatched: { unmatched += 1 })
-        #expect(events.count == 12 && unmatched == 6 && refusals.isEmpty)
+        #expect(events.count == 14 && unmatched == 4 && refusals.isEmpty)
         #expect(events.first?.time.description == "2026-12-05T02:12:40.512Z")
         #expect(events.first?.attributes["service"] == .string("sshd"))
         let sudo = try #require(events.first { $0.attributes["service"] == .string("sudo") })
