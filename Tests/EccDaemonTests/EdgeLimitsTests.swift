@@ -70,9 +70,12 @@ struct EdgeLimitsTests {
         let dir = try TestDaemon.makeDir(rules: daemonRules)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try await TestDaemon(dir: dir) { $0.http.maxBodyBytes = 1024 }
-        let c = try LineSender(host: "127.0.0.1", port: d.daemon.httpPort ?? 0)
-        try c.send(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\n".utf8))
-        let (answer, closed) = c.readUntilClosed(seconds: 10)
+        let port = d.daemon.httpPort ?? 0
+        let (answer, closed) = try await offPool {
+            let c = try LineSender(host: "127.0.0.1", port: port)
+            try c.send(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n\r\n".utf8))
+            return c.readUntilClosed(seconds: 10)
+        }
         #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 413"))
         #expect(closed)
         #expect(try await metric(d, refused("http", "body_size")) == 1)

@@ -27,9 +27,13 @@ import Testing
 struct SecurityProducerTests {
     let syslog = SyslogDaemonTests()
 
-    /// Runs a program; returns its exit status (output discarded unless `input` is given to its stdin).
+    /// Runs a program off the cooperative pool; returns its exit status (`input` goes to its stdin).
     @discardableResult
-    func run(_ path: String, _ args: [String], input: String? = nil) throws -> Int32 {
+    func run(_ path: String, _ args: [String], input: String? = nil) async throws -> Int32 {
+        try await offPool { try Self.runNow(path, args, input: input) }
+    }
+
+    static func runNow(_ path: String, _ args: [String], input: String? = nil) throws -> Int32 {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -46,7 +50,11 @@ struct SecurityProducerTests {
         return p.terminationStatus
     }
 
-    func output(_ path: String, _ args: [String]) throws -> String {
+    func output(_ path: String, _ args: [String]) async throws -> String {
+        try await offPool { try Self.outputNow(path, args) }
+    }
+
+    static func outputNow(_ path: String, _ args: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -102,13 +110,13 @@ struct SecurityProducerTests {
         // a password set with chpasswd; all removed at the end.
         let suffix = String(UInt32.random(in: 1000...9999))
         let (user, toor) = ("eccsec\(suffix)", "ecctoor\(suffix)")
-        #expect(try run("/usr/sbin/useradd", ["-M", "-s", "/bin/sh", "-G", "adm", user]) == 0)
+        #expect(try await run("/usr/sbin/useradd", ["-M", "-s", "/bin/sh", "-G", "adm", user]) == 0)
         defer {
-            _ = try? run("/usr/sbin/userdel", [user])
-            _ = try? run("/usr/sbin/userdel", ["-f", toor])
+            _ = try? Self.runNow("/usr/sbin/userdel", [user])
+            _ = try? Self.runNow("/usr/sbin/userdel", ["-f", toor])
         }
-        #expect(try run("/usr/sbin/chpasswd", [], input: "\(user):Right-Horse-Battery-\(suffix)\n") == 0)
-        #expect(try run("/usr/sbin/useradd", ["-o", "-u", "0", "-M", "-s", "/usr/sbin/nologin", toor]) == 0)
+        #expect(try await run("/usr/sbin/chpasswd", [], input: "\(user):Right-Horse-Battery-\(suffix)\n") == 0)
+        #expect(try await run("/usr/sbin/useradd", ["-o", "-u", "0", "-M", "-s", "/usr/sbin/nologin", toor]) == 0)
         try await d.eventually { try await rule(d, "second-root-account") != nil }
         try await d.eventually { try await rule(d, "privileged-group-member") != nil }
         let second = try #require(try await rule(d, "second-root-account"))
@@ -121,15 +129,15 @@ struct SecurityProducerTests {
         #expect((member["key"] as? String)?.hasSuffix("/\(user)/adm") == true)
 
         // su without a terminal fails for a user who is not root: three times is su-failures.
-        for _ in 0..<3 { try run("/usr/sbin/runuser", ["-u", user, "--", "/bin/su", "-c", "true", "root"]) }
+        for _ in 0..<3 { try await run("/usr/sbin/runuser", ["-u", user, "--", "/bin/su", "-c", "true", "root"]) }
         try await d.eventually { try await rule(d, "su-failures") != nil }
 
         // sudo run by root: a privileged_command event (no alarm), seen in the per-sender count only.
-        #expect(try run("/usr/bin/sudo", ["-u", "nobody", "/bin/true"]) == 0)
+        #expect(try await run("/usr/bin/sudo", ["-u", "nobody", "/bin/true"]) == 0)
 
         // sshd on a high port: five wrong passwords, then the right one (a likely break-in).
         let port = try TestServers.freePort()
-        try run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", dir + "/host_key"])
+        try await run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", dir + "/host_key"])
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         let sshd = try ChildProcess.spawn(
             "/usr/sbin/sshd",
@@ -140,8 +148,8 @@ struct SecurityProducerTests {
             ], stdoutPath: dir + "/sshd.out", stderrPath: dir + "/sshd.out")
         defer { sshd.stop(grace: 5) }
         try await d.eventually { TestServers.acceptsConnections(port: port) }
-        func login(_ password: String) throws -> Int32 {
-            try run(
+        func login(_ password: String) async throws -> Int32 {
+            try await run(
                 "/usr/bin/sshpass",
                 [
                     "-p", password, "/usr/bin/ssh", "-p", String(port), "-o", "StrictHostKeyChecking=no", "-o",
@@ -149,9 +157,9 @@ struct SecurityProducerTests {
                     "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "\(user)@127.0.0.1", "true",
                 ])
         }
-        for _ in 0..<5 { #expect(try login("wrong") != 0) }
+        for _ in 0..<5 { #expect(try await login("wrong") != 0) }
         try await d.eventually(20) { try await rule(d, "ssh-brute-force") != nil }
-        #expect(try login("Right-Horse-Battery-\(suffix)") == 0)
+        #expect(try await login("Right-Horse-Battery-\(suffix)") == 0)
         try await d.eventually { try await rule(d, "ssh-login-after-brute-force") != nil }
         let breakIn = try #require(try await rule(d, "ssh-login-after-brute-force"))
         #expect(breakIn["severity"] as? String == "critical")
@@ -162,10 +170,11 @@ struct SecurityProducerTests {
         try eicar.write(toFile: dir + "/eicar.com", atomically: true, encoding: .ascii)
         try "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n".write(
             toFile: dir + "/eicar.hdb", atomically: true, encoding: .ascii)
-        let found = try output("/usr/bin/clamscan", ["--no-summary", "-d", dir + "/eicar.hdb", dir + "/eicar.com"])
+        let found = try await output(
+            "/usr/bin/clamscan", ["--no-summary", "-d", dir + "/eicar.hdb", dir + "/eicar.com"])
         #expect(found.contains("FOUND"), "\(found)")
         for line in found.split(separator: "\n") where line.hasSuffix("FOUND") {
-            try run("/usr/bin/logger", ["-t", "clamscan", String(line)])
+            try await run("/usr/bin/logger", ["-t", "clamscan", String(line)])
         }
         try await d.eventually { try await rule(d, "malware-detected") != nil }
         let malware = try #require(try await rule(d, "malware-detected"))

@@ -152,7 +152,7 @@ struct SyslogDaemonTests {
 }
 
 extension SyslogDaemonTests {
-    @Test("the README's example: with the shipped rules, a unit failure sent with logger raises service-failed")
+    @Test("the README's examples: a failed unit and five sshd failures sent with logger, through the shipped rules")
     func shippedRules() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -164,6 +164,14 @@ extension SyslogDaemonTests {
         try await d.eventually { try await alarms(d).contains { $0["rule"] as? String == "service-failed" } }
         let a = try #require(try await alarms(d).first { $0["rule"] as? String == "service-failed" })
         #expect((a["key"] as? String)?.hasSuffix("/nginx.service") == true)
+        // The README's second example: five sshd failures for root.
+        for p in 51001...51005 {
+            try logger(
+                port, ["-t", "sshd", "--id=4242", "Failed password for root from 203.0.113.9 port \(p) ssh2"])
+        }
+        try await d.eventually { try await alarms(d).contains { $0["rule"] as? String == "ssh-brute-force" } }
+        let brute = try #require(try await alarms(d).first { $0["rule"] as? String == "ssh-brute-force" })
+        #expect((brute["key"] as? String)?.hasSuffix("/root") == true)
         try await d.stop()
     }
 }

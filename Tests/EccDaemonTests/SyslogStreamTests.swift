@@ -125,9 +125,12 @@ struct SyslogStreamTests {
             $0.syslog.allow = [CIDR("192.0.2.0/24")!]
         }
         let port = try await tcpPort(d)
-        let s = try LineSender(host: "127.0.0.1", port: port)
-        try? s.send(Array("<13>Dec  7 11:00:00 web1 diskwatch: not allowed\n".utf8))
-        #expect(s.readUntilClosed(seconds: 3).closed)
+        let closedAtOnce = try await offPool {
+            let s = try LineSender(host: "127.0.0.1", port: port)
+            try? s.send(Array("<13>Dec  7 11:00:00 web1 diskwatch: not allowed\n".utf8))
+            return s.readUntilClosed(seconds: 3).closed
+        }
+        #expect(closedAtOnce)
         try await d.eventually {
             try await syslog.metric(d, #"ecc_input_refused_total{collector="syslog",reason="not_allowed"}"#) == 1
         }
@@ -141,8 +144,9 @@ struct SyslogStreamTests {
         let cappedPort = try await tcpPort(capped)
         let first = try LineSender(host: "127.0.0.1", port: cappedPort)
         try await capped.eventually { try await syslog.metric(capped, "ecc_syslog_connections") == 1 }
-        let second = try LineSender(host: "127.0.0.1", port: cappedPort)
-        #expect(second.readUntilClosed(seconds: 3).closed)
+        #expect(
+            try await offPool { try LineSender(host: "127.0.0.1", port: cappedPort).readUntilClosed(seconds: 3).closed }
+        )
         try await capped.eventually {
             try await syslog.metric(capped, #"ecc_input_refused_total{collector="syslog",reason="connections"}"#) == 1
         }

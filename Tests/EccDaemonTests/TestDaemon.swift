@@ -132,3 +132,12 @@ final class StreamTap: Sendable {
         }
     }
 }
+
+/// Runs blocking work (a child process, a blocking socket read) on a thread of its own: a test that blocks
+/// one of the few cooperative threads (two on a 2-core machine) starves the async work of every daemon the
+/// suite runs beside it.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        Thread { c.resume(with: Result { try body() }) }.start()
+    }
+}
