@@ -13,7 +13,7 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|syslog|syslog-udp|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|syslog|syslog-udp|files|regex runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -270,6 +270,9 @@ if enabled("syslog") {
         }
     }
 }
+
+// A followed log file through the shipped parsers and rules (FileBench).
+if enabled("files") { await group("files") { try await FileBench.run(count: scaled(500_000)) } }
 
 // Syslog over UDP: eccd vs rsyslog vs a do-nothing receiver, lossless rate (SyslogLosslessBench).
 if enabled("syslog-udp") { await group("syslog-udp") { try await SyslogLosslessBench.run() } }

@@ -35,9 +35,12 @@ package enum DescriptorBudget {
         guard limit.rlim_max >= rlim_t(need) else {
             throw StartupError(
                 description:
-                    "tcp.max_connections (\(config.limits.tcpMaxConnections)), http.max_connections "
-                    + "(\(config.limits.httpMaxConnections)) and syslog.max_connections (\(syslogConnections(config)) "
-                    + "for its TCP and TLS listeners) need \(need) file descriptors with eccd's own "
+                    "tcp.max_connections (\(config.limits.tcpMaxConnections)) and http.max_connections "
+                    + "(\(config.limits.httpMaxConnections))"
+                    + (syslogConnections(config) > 0
+                        ? " with syslog.max_connections (\(syslogConnections(config)) for its TCP and TLS listeners)"
+                        : "")
+                    + " need \(need) file descriptors with eccd's own "
                     + "\(reserve), but the limit is \(limit.rlim_max) (ulimit -Hn, LimitNOFILE=): lower the caps "
                     + "or raise the limit")
         }
