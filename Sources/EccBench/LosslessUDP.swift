@@ -1,5 +1,8 @@
+import EccConfig
+import EccDaemon
 import EccTestSupport
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -399,5 +402,23 @@ enum LosslessUDP {
         }
         if !vsPeer.isEmpty { bench("\(ratio)_\(load)", Spread(vsPeer), "x") }
         if !vsNull.isEmpty { bench("\(ceilingRatio)_\(load)", Spread(vsNull), "x") }
+    }
+
+    /// eccd on `config` (its listener's port read by `port` once bound), driven up the ladder by one generator,
+    /// counted by the events its engine handled; stopped afterwards.
+    static func measureEccd(_ config: DaemonConfig, port: @escaping @Sendable (Daemon) -> Int?) async throws
+        -> Measured
+    {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let daemon = try Daemon(config: config, logger: logger)
+        let task = Task { try await daemon.run(handleSignals: false) }
+        while port(daemon) == nil { try await Task.sleep(for: .milliseconds(5)) }
+        let r = Receiver(name: "eccd", received: { daemon.processedEvents }, stop: {})
+        let bound = port(daemon) ?? 0
+        let m = await Task.detached { measured { limit(r, port: bound, senders: 1) } }.value
+        await daemon.shutdown()
+        try await task.value
+        return m
     }
 }

@@ -118,17 +118,7 @@ enum SyslogLosslessBench {
         config.tcp.enabled = false
         config.snmp.enabled = false
         config.syslog.port = LosslessUDP.freePort()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let daemon = try Daemon(config: config, logger: logger)
-        let task = Task { try await daemon.run(handleSignals: false) }
-        while daemon.syslogPort == nil { try await Task.sleep(for: .milliseconds(5)) }
-        let r = LosslessUDP.Receiver(name: "eccd", received: { daemon.processedEvents }, stop: {})
-        let port = daemon.syslogPort ?? 0
-        let m = await Task.detached { LosslessUDP.measured { LosslessUDP.limit(r, port: port, senders: 1) } }.value
-        await daemon.shutdown()
-        try await task.value
-        return m
+        return try await LosslessUDP.measureEccd(config, port: \.syslogPort)
     }
 }
 

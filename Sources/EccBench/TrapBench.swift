@@ -103,16 +103,6 @@ enum TrapBench {
         // inform Responses (snmp.responses_per_second, 1,000/s; past it an inform is dropped, unanswered, for the
         // sender to retry): raised, as a site with that many informs would, so the figure is eccd's throughput.
         config.snmp.policy.limits.responsesPerSecond = 1_000_000
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let daemon = try Daemon(config: config, logger: logger)
-        let task = Task { try await daemon.run(handleSignals: false) }
-        while daemon.snmpPort == nil { try await Task.sleep(for: .milliseconds(5)) }
-        let r = LosslessUDP.Receiver(name: "eccd", received: { daemon.processedEvents }, stop: {})
-        let port = daemon.snmpPort ?? 0
-        let m = await Task.detached { LosslessUDP.measured { LosslessUDP.limit(r, port: port, senders: 1) } }.value
-        await daemon.shutdown()
-        try await task.value
-        return m
+        return try await LosslessUDP.measureEccd(config, port: \.snmpPort)
     }
 }

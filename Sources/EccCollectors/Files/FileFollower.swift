@@ -49,13 +49,13 @@ package struct FileSource: Sendable, Equatable {
 /// same on every file system, and a quiet log costs one `stat` a poll.
 package final class FileFollower: Service, Sendable {
     package let sources: [FileSource]
-    private let ring: Ring<Event>
-    private let clock: any EccCore.Clock
-    private let logger: Logger
-    private let parsers: @Sendable () -> LineParsers
-    private let book: PositionBook
-    private let restored: [String: ReadPosition]
-    private let host: String
+    fileprivate let ring: Ring<Event>
+    fileprivate let clock: any EccCore.Clock
+    fileprivate let logger: Logger
+    fileprivate let parsers: @Sendable () -> LineParsers
+    fileprivate let book: PositionBook
+    fileprivate let restored: [String: ReadPosition]
+    fileprivate let host: String
     /// Events this collector put on the bus.
     package let stats = ProducerStats(name: "file")
     /// Lines cut for their length, lines a parser refused.
@@ -87,16 +87,6 @@ package final class FileFollower: Service, Sendable {
         let stop = self.stop
         await serveOnThread("ecc-file-follow", stop: stop) { [self] in FollowLoop(self).run(stop: stop.value) }
         logger.info("file follower stopped", metadata: ["ecc.accepted": "\(stats.accepted)"])
-    }
-
-    /// The loop's view of its follower.
-    fileprivate var parts:
-        (
-            ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger, parsers: @Sendable () -> LineParsers,
-            book: PositionBook, restored: [String: ReadPosition], host: String
-        )
-    {
-        (ring, clock, logger, parsers, book, restored, host)
     }
 }
 
@@ -155,8 +145,8 @@ final class FollowLoop {
 
     init(_ follower: FileFollower) {
         self.follower = follower
-        producer = Producer(ring: follower.parts.ring, policy: .wait, stats: follower.stats, batchSize: 512)
-        restored = follower.parts.restored
+        producer = Producer(ring: follower.ring, policy: .wait, stats: follower.stats, batchSize: 512)
+        restored = follower.restored
     }
 
     func run(stop: borrowing Atomic<Bool>) {
@@ -174,7 +164,7 @@ final class FollowLoop {
     @discardableResult
     private func poll(stopping: Bool) -> Bool {
         var behind = false
-        let now = follower.parts.clock.now()
+        let now = follower.clock.now()
         var live: Set<String> = []
         for source in follower.sources {
             for path in Glob.expand(source.path) {
@@ -186,12 +176,12 @@ final class FollowLoop {
         }
         firstPoll = false
         for (path, file) in files.sorted(by: { $0.key < $1.key }) {
-            if file.checkTruncation(logger: follower.parts.logger, { take($0, from: file, at: now) }) {
+            if file.checkTruncation(logger: follower.logger, { take($0, from: file, at: now) }) {
                 follower.counts.rotated()
             }
             if file.read(limit: Self.readPerPoll, { record in take(record, from: file, at: now) }) { behind = true }
             file.flushRecord(idle: stopping ? nil : Self.recordIdle) { take($0, from: file, at: now) }
-            if file.checkRotation(logger: follower.parts.logger, { take($0, from: file, at: now) }) {
+            if file.checkRotation(logger: follower.logger, { take($0, from: file, at: now) }) {
                 follower.counts.rotated()
                 // The new file's lines may already be there: read them now, not a poll later.
                 if file.read(limit: Self.readPerPoll, { record in take(record, from: file, at: now) }) { behind = true }
@@ -217,15 +207,15 @@ final class FollowLoop {
         producer.flush()
         sinceCheckpoint = 0
         // A closed bus dropped what was pending: those lines must be read again, so no position moves.
-        guard !follower.parts.ring.isClosed else { return }
+        guard !follower.ring.isClosed else { return }
         let moved = files.values.compactMap { $0.positionIfMoved() }
-        follower.parts.book.record(moved, published: follower.parts.ring.claimedCount)
+        follower.book.record(moved, published: follower.ring.claimedCount)
     }
 
     /// A file seen for the first time: where a stored position says, else at its end or start.
     private func open(_ path: String, source: FileSource, atStart: Bool) -> FollowedFile? {
         let f = FollowedFile(path: path, source: source, reporter: follower.badInput)
-        let logger = follower.parts.logger
+        let logger = follower.logger
         switch f.resume(from: restored[path], startAtEnd: atStart && source.startAt == .end) {
         case .failed(let why):
             if unreadable.insert(path).inserted {
@@ -261,10 +251,10 @@ final class FollowLoop {
             sinceCheckpoint += 1
             if sinceCheckpoint >= Self.checkpointRecords { checkpoint() }
         }
-        switch follower.parts.parsers().parse(record, receivedAt: now, reference: now) {
+        switch follower.parsers().parse(record, receivedAt: now, reference: now) {
         case .event(var e):
             e.receivedAt = now
-            if e.host.isEmpty { e.host = follower.parts.host }
+            if e.host.isEmpty { e.host = follower.host }
             if e.attributes["path"] == nil { e.attributes["path"] = .string(file.path) }
             producer.append(e)
             tally[.parsed, default: 0] += 1
@@ -273,7 +263,7 @@ final class FollowLoop {
             attributes["path"] = .string(file.path)
             producer.append(
                 Event(
-                    time: now, source: "file", host: follower.parts.host, type: "line", summary: record,
+                    time: now, source: "file", host: follower.host, type: "line", summary: record,
                     attributes: attributes))
             tally[.unparsedEvent, default: 0] += 1
         case .unmatched:
