@@ -48,10 +48,13 @@ KILLS ?= 20
 STORM_SECONDS ?= 15
 SOAK_TEST_SECONDS ?= 180
 SOAK_SECONDS ?= 1800
+# The unit and in-process tests take about 10 minutes on 2 cores; past this limit they are stopped and the
+# tests still running are named (Tests/time-limit.sh), so a hang fails with a word instead of holding CI.
+UNIT_TEST_MINUTES ?= 25
 
 test: test-deps ## Run the whole test suite: unit and in-process tests, then the real binaries end to end
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	Tests/time-limit.sh $(UNIT_TEST_MINUTES) $(SWIFT) test --skip-build
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test rules/
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test docs/examples/constructs/
 	$$($(SWIFT) build --show-bin-path)/eccctl rules test docs/examples/calendar/

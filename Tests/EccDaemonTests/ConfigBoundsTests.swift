@@ -1,6 +1,7 @@
 import EccConfig
 import EccDaemon
 import EccRules
+import EccTestSupport
 import EccYAML
 import Foundation
 import Testing
@@ -81,16 +82,8 @@ struct ConfigBoundsTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("eccd.yaml").path
         try "rules: []\nbus:\n  capacity: 1000000000000\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: eccd)
-        p.arguments = ["--config", config, "--check-config"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 2)
+        let (status, text) = try ChildProcess.run(eccd, ["--config", config, "--check-config"])
+        #expect(status == 2)
         #expect(text.contains("\(config):3:13: bus.capacity must be at most 4194304, not 1000000000000"))
     }
 }

@@ -14,12 +14,12 @@ import Testing
 /// su and runuser, sudo, and ClamAV's clamscan finding the EICAR test file (with a one-line signature
 /// database of its MD5, since the machine has no virus database) sent on with `logger -t clamscan`.
 ///
-/// It takes /dev/log for its rsyslog, so it runs only where nothing else does (no journald, no syslog
-/// daemon: the build machines), and only as root (accounts are made and removed).
+/// It takes /dev/log for its rsyslog, so it runs only where nothing else receives on it (no journald, no
+/// syslog daemon: the build machines), and only as root (accounts are made and removed).
 @Suite(
     "Security events from the real programs",
     .enabled(
-        if: getuid() == 0 && !FileManager.default.fileExists(atPath: "/dev/log")
+        if: getuid() == 0 && devLogIsFree()
             && ["/usr/sbin/rsyslogd", "/usr/sbin/sshd", "/usr/bin/sshpass", "/usr/bin/sudo", "/usr/bin/clamscan"]
                 .allSatisfy { FileManager.default.isExecutableFile(atPath: $0) },
         "needs root, a free /dev/log, rsyslog, openssh-server, sshpass, sudo and clamav (make test-deps)"),
@@ -34,37 +34,11 @@ struct SecurityProducerTests {
     }
 
     static func runNow(_ path: String, _ args: [String], input: String? = nil) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        let pipe = Pipe()
-        p.standardInput = input == nil ? FileHandle.nullDevice : pipe
-        try p.run()
-        if let input {
-            pipe.fileHandleForWriting.write(Data(input.utf8))
-            try pipe.fileHandleForWriting.close()
-        }
-        p.waitUntilExit()
-        return p.terminationStatus
+        try ChildProcess.run(path, args, input: input.map { Array($0.utf8) }, timeout: 60).status
     }
 
     func output(_ path: String, _ args: [String]) async throws -> String {
-        try await offPool { try Self.outputNow(path, args) }
-    }
-
-    static func outputNow(_ path: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try await offPool { try ChildProcess.run(path, args, stderrPath: "/dev/null", timeout: 60).output }
     }
 
     func rule(_ d: TestDaemon, _ name: String) async throws -> [String: Any]? {
@@ -90,7 +64,8 @@ struct SecurityProducerTests {
         try await d.eventually { d.daemon.syslogTCPPort != nil }
         let tcp = try #require(d.daemon.syslogTCPPort)
 
-        // rsyslog on /dev/log, forwarding everything to eccd over TCP.
+        // rsyslog on /dev/log (a stale socket there removed first), forwarding everything to eccd over TCP.
+        try? FileManager.default.removeItem(atPath: "/dev/log")
         try """
         global(workDirectory="\(dir)")
         module(load="imuxsock" SysSock.Name="/dev/log" SysSock.RateLimit.Interval="0")
@@ -181,4 +156,24 @@ struct SecurityProducerTests {
         #expect((malware["summary"] as? String)?.hasPrefix("Malware Eicar-Test-Signature") == true)
         try await d.stop()
     }
+}
+
+/// Whether /dev/log is missing or a socket nobody receives on: the one a syslog daemon leaves when it is
+/// stopped (`make test-deps` installs rsyslog, whose package starts it, and stops it again).
+func devLogIsFree() -> Bool {
+    guard FileManager.default.fileExists(atPath: "/dev/log") else { return true }
+    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (i, byte) in "/dev/log".utf8.enumerated() { raw[i] = byte }
+    }
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
+    }
+    return connected != 0 && errno == ECONNREFUSED
 }

@@ -1,5 +1,6 @@
 import EccConfig
 import EccCore
+import EccTestSupport
 import Foundation
 import Testing
 
@@ -31,13 +32,11 @@ struct SyslogDaemonTests {
         """
 
     /// Runs util-linux's `logger` against the daemon's syslog port over UDP.
-    func logger(_ port: Int, _ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/logger")
-        p.arguments = ["-n", "127.0.0.1", "-P", "\(port)", "-d"] + args
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "logger \(args)")
+    func logger(_ port: Int, _ args: [String]) async throws {
+        let (status, output) = try await offPool {
+            try ChildProcess.run("/usr/bin/logger", ["-n", "127.0.0.1", "-P", "\(port)", "-d"] + args, timeout: 30)
+        }
+        #expect(status == 0, "logger \(args): \(output)")
     }
 
     /// Sends one datagram to 127.0.0.1:`port`.
@@ -81,9 +80,9 @@ struct SyslogDaemonTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try await TestDaemon(dir: dir)
         let port = try await syslogPort(d)
-        try logger(port, ["--rfc5424", "-t", "diskwatch", "-p", "daemon.err", "/var is 97% full"])
-        try logger(port, ["--rfc3164", "-t", "diskwatch", "-p", "daemon.warning", "/home is 95% full"])
-        try logger(
+        try await logger(port, ["--rfc5424", "-t", "diskwatch", "-p", "daemon.err", "/var is 97% full"])
+        try await logger(port, ["--rfc3164", "-t", "diskwatch", "-p", "daemon.warning", "/home is 95% full"])
+        try await logger(
             port,
             [
                 "--rfc5424", "-t", "sshd", "--id=4242", "-p", "auth.info",
@@ -129,7 +128,7 @@ struct SyslogDaemonTests {
             $0.syslog.maxMessageBytes = 480
         }
         let port = try await syslogPort(d)
-        try logger(port, ["--rfc3164", "-t", "diskwatch", "not from an allowed network"])
+        try await logger(port, ["--rfc3164", "-t", "diskwatch", "not from an allowed network"])
         try await d.eventually {
             try await metric(d, #"ecc_input_refused_total{collector="syslog",reason="not_allowed"}"#) == 1
         }
@@ -142,7 +141,7 @@ struct SyslogDaemonTests {
         send(
             Array("<13>Dec  7 11:00:00 web1 diskwatch: ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 600),
             to: openPort)
-        try logger(openPort, ["--rfc3164", "-t", "diskwatch", "short enough"])
+        try await logger(openPort, ["--rfc3164", "-t", "diskwatch", "short enough"])
         try await open.eventually { try await alarms(open).count == 1 }
         try await open.eventually {
             try await metric(open, #"ecc_input_refused_total{collector="syslog",reason="line_length"}"#) == 1
@@ -160,13 +159,13 @@ extension SyslogDaemonTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try await TestDaemon(dir: dir) { $0.rulePaths = [root.appendingPathComponent("rules").path] }
         let port = try await syslogPort(d)
-        try logger(port, ["-t", "systemd", "--id=1", "nginx.service: Failed with result 'exit-code'."])
+        try await logger(port, ["-t", "systemd", "--id=1", "nginx.service: Failed with result 'exit-code'."])
         try await d.eventually { try await alarms(d).contains { $0["rule"] as? String == "service-failed" } }
         let a = try #require(try await alarms(d).first { $0["rule"] as? String == "service-failed" })
         #expect((a["key"] as? String)?.hasSuffix("/nginx.service") == true)
         // The README's second example: five sshd failures for root.
         for p in 51001...51005 {
-            try logger(
+            try await logger(
                 port, ["-t", "sshd", "--id=4242", "Failed password for root from 203.0.113.9 port \(p) ssh2"])
         }
         try await d.eventually { try await alarms(d).contains { $0["rule"] as? String == "ssh-brute-force" } }

@@ -34,13 +34,11 @@ struct SyslogStreamTests {
     }
 
     /// `logger` over TCP to 127.0.0.1:`port` (`--octet-count` for RFC 6587 octet counting, else newlines).
-    func loggerTCP(_ port: Int, _ args: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/logger")
-        p.arguments = ["-n", "127.0.0.1", "-P", "\(port)", "-T"] + args
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "logger \(args)")
+    func loggerTCP(_ port: Int, _ args: [String]) async throws {
+        let (status, output) = try await offPool {
+            try ChildProcess.run("/usr/bin/logger", ["-n", "127.0.0.1", "-P", "\(port)", "-T"] + args, timeout: 30)
+        }
+        #expect(status == 0, "logger \(args): \(output)")
     }
 
     @Test("logger --tcp with newline framing and with --octet-count, in both formats")
@@ -53,10 +51,10 @@ struct SyslogStreamTests {
         }
         let port = try await tcpPort(d)
         #expect(d.daemon.syslogPort == nil)
-        try loggerTCP(port, ["--rfc5424", "-t", "diskwatch", "-p", "daemon.err", "/var is 97% full"])
-        try loggerTCP(port, ["--rfc3164", "-t", "diskwatch", "/home is 95% full"])
-        try loggerTCP(port, ["--rfc5424", "--octet-count", "-t", "diskwatch", "/srv is 99% full"])
-        try loggerTCP(port, ["--rfc3164", "--octet-count", "-t", "diskwatch", "/opt is 91% full"])
+        try await loggerTCP(port, ["--rfc5424", "-t", "diskwatch", "-p", "daemon.err", "/var is 97% full"])
+        try await loggerTCP(port, ["--rfc3164", "-t", "diskwatch", "/home is 95% full"])
+        try await loggerTCP(port, ["--rfc5424", "--octet-count", "-t", "diskwatch", "/srv is 99% full"])
+        try await loggerTCP(port, ["--rfc3164", "--octet-count", "-t", "diskwatch", "/opt is 91% full"])
         try await d.eventually { try await summaries(d).count == 4 }
         // The host is this machine's name, as logger sends it: compare the message and the format.
         let seen = try await summaries(d).map { s in
@@ -205,21 +203,14 @@ struct RsyslogForwardingTests {
             }
             """
         try conf.write(toFile: dir + "/rsyslog.conf", atomically: true, encoding: .utf8)
-        let rsyslog = Process()
-        rsyslog.executableURL = URL(fileURLWithPath: "/usr/sbin/rsyslogd")
-        rsyslog.arguments = ["-n", "-f", dir + "/rsyslog.conf", "-i", dir + "/rsyslog.pid"]
-        rsyslog.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        FileManager.default.createFile(atPath: dir + "/rsyslog.err", contents: nil)
-        rsyslog.standardError = FileHandle(forWritingAtPath: dir + "/rsyslog.err")
-        try rsyslog.run()
-        defer {
-            kill(rsyslog.processIdentifier, SIGKILL)
-            rsyslog.waitUntilExit()
-        }
+        let rsyslog = try ChildProcess.spawn(
+            "/usr/sbin/rsyslogd", ["-n", "-f", dir + "/rsyslog.conf", "-i", dir + "/rsyslog.pid"],
+            stdoutPath: "/dev/null", stderrPath: dir + "/rsyslog.err")
+        defer { rsyslog.stop(grace: 5) }
         try await d.eventually { TestServers.udpBound(port: viaTCP) && TestServers.udpBound(port: viaTLS) }
         for n in 1...5 {
-            try syslog.logger(viaTCP, ["--rfc3164", "-t", "diskwatch", "via tcp \(n)"])
-            try syslog.logger(viaTLS, ["--rfc5424", "-t", "diskwatch", "via tls \(n)"])
+            try await syslog.logger(viaTCP, ["--rfc3164", "-t", "diskwatch", "via tcp \(n)"])
+            try await syslog.logger(viaTLS, ["--rfc5424", "-t", "diskwatch", "via tls \(n)"])
         }
         let err = { (try? String(contentsOfFile: dir + "/rsyslog.err", encoding: .utf8)) ?? "" }
         try await d.eventually(20) { try await syslog.alarms(d).count == 10 }
@@ -233,20 +224,16 @@ struct RsyslogForwardingTests {
         try await d.eventually { try await syslog.metric(d, #"ecc_syslog_messages_total{source="127.0.0.1"}"#) == 10 }
 
         // Without a client certificate the handshake fails, counted as tls.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = ["s_client", "-quiet", "-CAfile", ca.cert, "-connect", "127.0.0.1:\(tls)"]
-        let input = Pipe()
-        p.standardInput = input
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        input.fileHandleForWriting.write(Data("<13>Dec  7 11:00:00 web1 diskwatch: no certificate\n".utf8))
+        // (`-quiet` implies `-ign_eof`: the session stays open after the input file's end.)
+        try "<13>Dec  7 11:00:00 web1 diskwatch: no certificate\n".write(
+            toFile: dir + "/s_client.in", atomically: true, encoding: .utf8)
+        let p = try ChildProcess.spawn(
+            "/usr/bin/openssl", ["s_client", "-quiet", "-CAfile", ca.cert, "-connect", "127.0.0.1:\(tls)"],
+            stdinPath: dir + "/s_client.in", stdoutPath: "/dev/null", stderrPath: "/dev/null")
+        defer { p.stop(grace: 0) }
         try await d.eventually {
             try await syslog.metric(d, #"ecc_input_refused_total{collector="syslog",reason="tls"}"#) >= 1
         }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
         #expect(try await syslog.alarms(d).count == 10)
         try await d.stop()
     }

@@ -3,6 +3,7 @@ import EccClient
 import EccConfig
 import EccDaemon
 import EccIncidents
+import EccTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -152,7 +153,7 @@ struct TCPCredentialsTests {
         let stalled = try LineSender(host: "127.0.0.1", port: port)
         #expect(stalled.readUntilClosed(seconds: 30).closed)
         #expect(try await metric(t, "credentials") == 1)
-        let ok = try sClient(
+        let ok = try await sClient(
             port: port, caFile: cert.cert,
             input: #"{"auth":"\#(token)"}"# + "\n" + #"{"source":"t","host":"tls1","type":"ping"}"# + "\n")
         #expect(ok.output.contains(#"{"auth":"ok","principal":"bob"}"#))
@@ -161,7 +162,7 @@ struct TCPCredentialsTests {
         // Plain text to the TLS port: nothing is read as an event.
         _ = try exchange(port, #"{"auth":"\#(token)"}"# + "\n" + #"{"source":"t","host":"plain","type":"ping"}"# + "\n")
         // A client that trusts another certificate gives up during the handshake.
-        let distrust = try sClient(port: port, caFile: other.cert, input: #"{"auth":"\#(token)"}"# + "\n")
+        let distrust = try await sClient(port: port, caFile: other.cert, input: #"{"auth":"\#(token)"}"# + "\n")
         #expect(!distrust.output.contains("auth"))
         #expect(distrust.status != 0)
         // A port scan (connect, close) is an ordinary close; the killed s_client above closed without
@@ -175,38 +176,25 @@ struct TCPCredentialsTests {
 
     /// `openssl s_client` to 127.0.0.1:port verifying eccd against `caFile`: writes `input`, waits up to 3 s for
     /// eccd's answer (or for the client to give up), then ends the session.
-    func sClient(port: Int, caFile: String, input: String) throws -> (output: String, status: Int32) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = [
-            "s_client", "-quiet", "-verify_return_error", "-CAfile", caFile, "-connect", "127.0.0.1:\(port)",
-        ]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        p.standardInput = stdin
-        p.standardOutput = stdout
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        let collected = Collected()
-        stdout.fileHandleForReading.readabilityHandler = { h in collected.append(h.availableData) }
-        let deadline = Date().addingTimeInterval(3)
-        while p.isRunning && Date() < deadline && !collected.text.contains("\n") {
-            Thread.sleep(forTimeInterval: 0.05)
+    /// (`-quiet` implies `-ign_eof`: the end of the input file does not end the session.)
+    func sClient(port: Int, caFile: String, input: String) async throws -> (output: String, status: Int32) {
+        try await offPool {
+            let dir = try TestServers.makeTemporaryDirectory("ecc-s-client")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let (inPath, outPath) = (dir.path + "/in", dir.path + "/out")
+            try input.write(toFile: inPath, atomically: true, encoding: .utf8)
+            let p = try ChildProcess.spawn(
+                "/usr/bin/openssl",
+                ["s_client", "-quiet", "-verify_return_error", "-CAfile", caFile, "-connect", "127.0.0.1:\(port)"],
+                stdinPath: inPath, stdoutPath: outPath, stderrPath: "/dev/null")
+            let output = { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+            let deadline = Date().addingTimeInterval(3)
+            while Date() < deadline && !output().contains("\n") {
+                if let status = p.exitStatus() { return (output(), status) }
+                usleep(50_000)
+            }
+            p.signal(SIGKILL)
+            return (output(), try p.wait(timeout: 10).status)
         }
-        // SIGKILL: a child of the test process may not act on SIGTERM (it can inherit a blocked signal mask).
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        try? stdin.fileHandleForWriting.close()
-        stdout.fileHandleForReading.readabilityHandler = nil
-        return (collected.text, p.terminationStatus)
     }
-}
-
-/// Output gathered from a pipe's handler thread.
-private final class Collected: Sendable {
-    private let data = Mutex(Data())
-
-    func append(_ d: Data) { data.withLock { $0.append(d) } }
-    var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
 }

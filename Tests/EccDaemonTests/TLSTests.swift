@@ -2,6 +2,7 @@ import EccAuth
 import EccClient
 import EccConfig
 import EccDaemon
+import EccTestSupport
 import Foundation
 import Testing
 
@@ -9,17 +10,10 @@ import Testing
 func makeCertificate(in dir: String, name: String, commonName: String) throws -> (cert: String, key: String) {
     let cert = dir + "/\(name).pem"
     let key = dir + "/\(name).key"
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    p.arguments = [
+    try openssl([
         "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
         cert, "-days", "2", "-subj", "/CN=\(commonName)", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw CLIError("openssl req failed (\(p.terminationStatus))") }
+    ])
     try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
     return (cert, key)
 }
@@ -126,12 +120,6 @@ func signedCertificate(in dir: String, ca: (cert: String, key: String), name: St
 }
 
 private func openssl(_ arguments: [String]) throws {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    p.arguments = arguments
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw CLIError("openssl \(arguments[0]) failed (\(p.terminationStatus))") }
+    let (status, output) = try ChildProcess.run("/usr/bin/openssl", arguments)
+    guard status == 0 else { throw CLIError("openssl \(arguments[0]) failed (\(status)):\n\(output)") }
 }

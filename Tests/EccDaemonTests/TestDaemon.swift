@@ -53,6 +53,13 @@ final class TestDaemon: Sendable {
         tcpPort = d.tcpPort ?? 0
     }
 
+    /// A test that fails before its `stop()` must not leave its daemon running for the rest of the suite
+    /// (retrying notifications, holding ports): the daemon shuts down when the test lets go of it.
+    deinit {
+        let d = daemon
+        Task { await d.shutdown() }
+    }
+
     /// Graceful shutdown, as SIGTERM; returns when the daemon has exited.
     func stop() async throws {
         await daemon.shutdown()

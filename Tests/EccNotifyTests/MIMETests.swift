@@ -1,4 +1,5 @@
 import EccCore
+import EccTestSupport
 import Foundation
 import Testing
 
@@ -213,18 +214,8 @@ enum PythonMail {
         """
 
     static func parse(_ bytes: [UInt8]) throws -> [String: Any] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
-        let input = Pipe()
-        let output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(bytes))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        let (_, out) = try ChildProcess.run(
+            TestServers.python, ["-c", script], input: bytes, stderrPath: "/dev/null")
+        return (try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]) ?? [:]
     }
 }

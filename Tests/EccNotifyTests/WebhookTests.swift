@@ -1,4 +1,5 @@
 import EccCore
+import EccTestSupport
 import Foundation
 import Testing
 
@@ -67,18 +68,9 @@ struct WebhookTests {
         let body = Array(#"{"id":"x","text":"中文"}"#.utf8)
         let sig = WebhookChannel.signature(secret: secret, timestamp: 1_796_292_000, body: body)
         #expect(sig.count == 64)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = ["dgst", "-sha256", "-hmac", "s3cr3t-key"]
-        let input = Pipe()
-        let output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try p.run()
-        input.fileHandleForWriting.write(Data("1796292000.".utf8) + Data(body))
-        try input.fileHandleForWriting.close()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (_, out) = try ChildProcess.run(
+            "/usr/bin/openssl", ["dgst", "-sha256", "-hmac", "s3cr3t-key"], input: Array("1796292000.".utf8) + body,
+            stderrPath: "/dev/null")
         #expect(out.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } == sig)
 
         let ch = WebhookChannel(url: "http://x", secret: secret)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -17,18 +18,28 @@ package struct TestServerError: Error, CustomStringConvertible {
 
 /// A program the tests started, known by its pid. It is spawned with posix_spawn and reaped with waitpid
 /// rather than through Foundation's `Process`: `Process` reaps its children itself (so a waitpid by pid
-/// races with it) and its wait depends on a run loop that test threads lack. The child gets an empty signal
+/// races with it) and its `waitUntilExit` depends on a run loop that test threads lack and has no time limit
+/// (it is known to hang under load). Every wait here has a time limit, and once a child is reaped its pid
+/// (which the kernel may give to another process) is neither waited for nor signalled again. The child gets an empty signal
 /// mask and default dispositions, since the test process blocks signals on some threads and a child
 /// inheriting that would ignore SIGTERM.
-package struct ChildProcess: Sendable, Hashable {
+package final class ChildProcess: Sendable, Hashable {
     /// The child's process id.
     package let pid: pid_t
+    /// The exit status once the child is reaped (-1 when it was not ours to wait for). From then on its pid
+    /// may be another process's, so nothing here waits for it or signals it again.
+    private let reaped = Mutex<Int32?>(nil)
 
-    /// Starts `path` with `arguments`, stdout into `stdoutPath` and stderr into `stderrPath` (both appended
-    /// to, created when missing).
+    private init(pid: pid_t) { self.pid = pid }
+
+    package static func == (a: ChildProcess, b: ChildProcess) -> Bool { a === b }
+    package func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+
+    /// Starts `path` with `arguments`, stdin from `stdinPath`, stdout into `stdoutPath` and stderr into
+    /// `stderrPath` (both appended to, created when missing).
     package static func spawn(
-        _ path: String, _ arguments: [String], stdoutPath: String, stderrPath: String,
-        environment: [String: String] = [:]
+        _ path: String, _ arguments: [String], stdinPath: String = "/dev/null", stdoutPath: String,
+        stderrPath: String, environment: [String: String] = [:]
     ) throws -> ChildProcess {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestServerError("\(path) is missing or not executable")
@@ -38,7 +49,7 @@ package struct ChildProcess: Sendable, Hashable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         var attr = posix_spawnattr_t()
@@ -63,60 +74,98 @@ package struct ChildProcess: Sendable, Hashable {
         return ChildProcess(pid: pid)
     }
 
-    /// Whether the child has exited; reaps it if so (call only for children not yet reaped).
-    package func hasExited() -> Bool {
-        var status: Int32 = 0
-        let r = waitpid(pid, &status, WNOHANG)
-        return r == pid || (r < 0 && errno == ECHILD)
+    /// Whether the child has exited; reaps it if so.
+    package func hasExited() -> Bool { exitStatus() != nil }
+
+    /// The child's exit status (128 + the signal when killed) once it has exited, reaping it; nil while it
+    /// runs.
+    package func exitStatus() -> Int32? { poll(usage: nil) }
+
+    /// One non-blocking wait4: the exit status when the child has exited (now or before), nil while it runs.
+    private func poll(usage: UnsafeMutablePointer<rusage>?) -> Int32? {
+        reaped.withLock { reaped in
+            if let reaped { return reaped }
+            var status: Int32 = 0
+            var r: pid_t
+            repeat { r = wait4(pid, &status, WNOHANG, usage) } while r < 0 && errno == EINTR
+            if r == pid {
+                reaped = Self.exitCode(status)
+            } else if r < 0 {
+                reaped = -1
+            }
+            return reaped
+        }
+    }
+
+    static func exitCode(_ status: Int32) -> Int32 {
+        (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// Sends `sig` to the child unless it has been reaped (its pid may be another process's by then).
+    package func signal(_ sig: Int32) {
+        reaped.withLock { if $0 == nil { _ = kill(pid, sig) } }
     }
 
     /// Stops the child: SIGTERM, up to `grace` seconds for it to exit, then SIGKILL; reaps it.
     package func stop(grace: TimeInterval = 10) {
         if hasExited() { return }
-        kill(pid, SIGTERM)
+        signal(SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
         while Date() < deadline {
             if hasExited() { return }
             usleep(20_000)
         }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        signal(SIGKILL)
+        reaped.withLock { reaped in
+            guard reaped == nil else { return }
+            var status: Int32 = 0
+            var r: pid_t
+            repeat { r = waitpid(pid, &status, 0) } while r < 0 && errno == EINTR
+            reaped = r == pid ? Self.exitCode(status) : -1
+        }
     }
 
     /// Waits for the child to exit and reaps it, calling `sample` (if given) every millisecond meanwhile
     /// (while the child still has its /proc entry); without one it looks every 20 ms, so a bench waiting
     /// for its load generators does not take CPU from what it measures. Returns the exit status (128 + the
-    /// signal when killed; -1 when it could not be waited for) and the resource usage from wait4. Past
-    /// `timeout` seconds the child is stopped (SIGTERM, then SIGKILL) and the wait throws.
+    /// signal when killed; -1 when it could not be waited for) and the resource usage from wait4 (zero when
+    /// the child had been reaped before). Past `timeout` seconds the child is stopped (SIGTERM, then SIGKILL)
+    /// and the wait throws.
     package func wait(timeout: TimeInterval, sampling sample: (() -> Void)? = nil) throws -> (
         status: Int32, usage: rusage
     ) {
-        var status: Int32 = 0
         var usage = rusage()
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while true {
             sample?()
-            let r = wait4(pid, &status, WNOHANG, &usage)
-            if r == pid { break }
-            if r < 0 && errno != EINTR { return (-1, usage) }
+            if let status = poll(usage: &usage) { return (status, usage) }
             if ContinuousClock.now > deadline {
                 stop(grace: 1)
                 throw TestServerError("process \(pid) did not finish within \(Int(timeout)) s; stopped")
             }
             usleep(sample == nil ? 20_000 : 1000)
         }
-        return ((status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F), usage)
     }
 
-    /// Runs a program to its end; returns its exit status and combined output.
+    /// Runs a program to its end (stopped and thrown about past `timeout` seconds: a wait is never endless);
+    /// returns its exit status and its output, stdout and stderr together unless `stderrPath` takes stderr
+    /// elsewhere. `input`, when given, is its stdin.
     @discardableResult
-    package static func run(_ path: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (
-        status: Int32, output: String
-    ) {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-run-\(UUID()).out").path
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        let child = try spawn(path, arguments, stdoutPath: out, stderrPath: out)
+    package static func run(
+        _ path: String, _ arguments: [String], input: [UInt8]? = nil, stderrPath: String? = nil,
+        timeout: TimeInterval = 120
+    ) throws -> (status: Int32, output: String) {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-run-\(UUID())").path
+        let out = base + ".out"
+        let inputPath = base + ".in"
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: inputPath)
+        }
+        if let input { try Data(input).write(to: URL(fileURLWithPath: inputPath)) }
+        let child = try spawn(
+            path, arguments, stdinPath: input == nil ? "/dev/null" : inputPath, stdoutPath: out,
+            stderrPath: stderrPath ?? out)
         do {
             let (code, _) = try child.wait(timeout: timeout)
             return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
