@@ -2,8 +2,8 @@
 
 SWIFT        ?= swift
 CONFIG       ?=
-APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev libcurl4-openssl-dev libre2-dev pkg-config curl python3 systemd
-TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl tcpdump rsyslog rsyslog-gnutls openssh-server sshpass sudo clamav logrotate
+APT_PACKAGES := libsqlite3-dev libssl-dev libsnmp-dev libcurl4-openssl-dev libre2-dev pkg-config curl python3 systemd libsystemd-dev
+TEST_APT_PACKAGES := snmp snmptrapd python3-aiosmtpd kannel kannel-extras openssl tcpdump rsyslog rsyslog-gnutls openssh-server sshpass sudo clamav logrotate systemd-journal-remote
 TSAN_SCALE   ?= 20000
 
 .DEFAULT_GOAL := help
@@ -102,7 +102,7 @@ bench: test-deps bench-deps ## Benchmarks: prints `bench: <name> <value> <unit>`
 
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT_SECONDS ?= 15
-FUZZ_TARGETS := json rfc3339 rules cmdb template mustache lines api syslog syslog-stream file-records
+FUZZ_TARGETS := json rfc3339 rules cmdb template mustache lines api syslog syslog-stream file-records eve
 FUZZ_FLAGS   := -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
 fuzz-build: deps ## Build the libFuzzer executables (EccSNMPFuzz, EccFuzz, EccDaemonFuzz) with AddressSanitizer in .build-fuzz

@@ -54,6 +54,12 @@ let package = Package(
         // Rule files (rules, contexts, routes, tables, CMDB items), their lint and their tests.
         .target(name: "EccRules", dependencies: ["EccCore", "EccYAML"], swiftSettings: strict),
         // System SQLite (libsqlite3-dev).
+        // libsystemd's sd-journal, to read the journal's files (the format is libsystemd's to know).
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -118,7 +124,7 @@ let package = Package(
         .target(
             name: "EccCollectors",
             dependencies: [
-                "EccCore", "EccBus", "EccSNMP", "EccSyslog", "CEccNet", "EccAuth",
+                "EccCore", "EccBus", "EccSNMP", "EccSyslog", "CEccNet", "EccAuth", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -22,6 +22,8 @@ extension DaemonConfig {
         package static let fileLineBytes = 1 << 24
         /// `syslog.max_message_bytes`: the largest UDP payload.
         package static let syslogMessageBytes = 65_507
+        /// `syslog.per_source_rate`: 10 million messages a second (more than one socket takes).
+        package static let perSourceRate = 10_000_000
     }
 
     /// A whole number from 1 to `max`.

@@ -8,7 +8,8 @@ extension DaemonConfig {
         var seen: Set<String> = []
         c.files = try v.list("files").map { item throws(ConfigError) -> FileSource in
             let m = try item.mapping(
-                "a file to follow", known: ["path", "multiline_start", "max_line_bytes", "unparsed", "start_at"])
+                "a file to follow",
+                known: ["path", "format", "multiline_start", "max_line_bytes", "unparsed", "start_at"])
             guard let p = m["path"] else { throw item.error("a file to follow needs path (a path or a glob)") }
             let path = try p.string("files.path")
             guard path.hasPrefix("/") else {
@@ -32,14 +33,54 @@ extension DaemonConfig {
                 }
                 s.unparsed = value
             }
-            if let a = m["start_at"] {
-                let text = try a.string("files.start_at")
-                guard let value = FileSource.StartAt(rawValue: text) else {
-                    throw a.error("files.start_at is end or beginning, not '\(text)'")
+            if let a = m["start_at"] { s.startAt = try startAt(a, "files.start_at") }
+            if let f = m["format"] {
+                let text = try f.string("files.format")
+                guard let value = FileSource.Format(rawValue: text) else {
+                    throw f.error("files.format is lines or eve (Suricata's EVE JSON), not '\(text)'")
                 }
-                s.startAt = value
+                guard value == .lines || s.multilineStart == nil else {
+                    throw f.error("files.format eve has one JSON object a line: no multiline_start")
+                }
+                s.format = value
             }
             return s
         }
+    }
+
+    /// The `journal:` section: which journal (a directory, else this machine's), which entries, where to start.
+    static func journalSource(_ v: YAMLValue) throws(ConfigError) -> JournalSource {
+        let m = try v.mapping("journal", known: ["directory", "units", "identifiers", "start_at"])
+        var j = JournalSource()
+        if let d = m["directory"] {
+            let path = try d.string("journal.directory")
+            guard path.hasPrefix("/") else {
+                throw d.error("journal.directory must be absolute (eccd runs from its own directory): '\(path)'")
+            }
+            j.directory = path
+        }
+        func names(_ key: String) throws(ConfigError) -> [String] {
+            guard let list = m[key] else { return [] }
+            return try list.list("journal.\(key)").map { item throws(ConfigError) -> String in
+                let name = try item.string("journal.\(key)")
+                guard !name.isEmpty, !name.contains("="), name.utf8.count <= 256 else {
+                    throw item.error("journal.\(key): '\(name)' is not a name (1–256 bytes, no '=')")
+                }
+                return name
+            }
+        }
+        j.units = try names("units")
+        j.identifiers = try names("identifiers")
+        if let a = m["start_at"] { j.startAt = try startAt(a, "journal.start_at") }
+        return j
+    }
+
+    /// `start_at`: `end` or `beginning`.
+    private static func startAt(_ v: YAMLValue, _ what: String) throws(ConfigError) -> FileSource.StartAt {
+        let text = try v.string(what)
+        guard let value = FileSource.StartAt(rawValue: text) else {
+            throw v.error("\(what) is end or beginning, not '\(text)'")
+        }
+        return value
     }
 }

@@ -11,7 +11,7 @@ extension DaemonConfig {
             "syslog",
             known: [
                 "enabled", "listen", "tcp_listen", "tls", "max_connections", "idle_timeout", "receive_buffer",
-                "max_message_bytes", "allow", "timezone",
+                "max_message_bytes", "per_source_rate", "allow", "timezone",
             ])
         if let e = m["enabled"] { c.syslog.enabled = try e.bool("syslog.enabled") }
         if let l = m["listen"] {
@@ -49,6 +49,9 @@ extension DaemonConfig {
         }
         if let b = m["max_message_bytes"] {
             c.syslog.maxMessageBytes = try within(b, "syslog.max_message_bytes", 480...Maximum.syslogMessageBytes)
+        }
+        if let r = m["per_source_rate"] {
+            c.syslog.perSourceRate = try positive(r, "syslog.per_source_rate", max: Maximum.perSourceRate)
         }
         if let list = m["allow"] {
             if case .scalar = list.node, try list.string("syslog.allow") == "any" {

@@ -28,6 +28,8 @@ package struct DaemonConfig: Sendable, Equatable {
     package var syslog = SyslogSection()
     /// `files:`, the log files to follow (none by default).
     package var files: [FileSource] = []
+    /// `journal:`, the systemd journal to follow (nil: not followed, the default).
+    package var journal: JournalSource?
     /// Bus slots (rounded up to a power of two): `bus.capacity`.
     package var busCapacity = 65_536
     /// `log.level`.
@@ -132,6 +134,8 @@ package struct DaemonConfig: Sendable, Equatable {
         package var receiveBuffer = 8 << 20
         /// Longest message taken, in bytes; a longer one is dropped and counted (`line_length`).
         package var maxMessageBytes = 8192
+        /// Most UDP messages taken from one sender address a second (`per_source_rate`).
+        package var perSourceRate = 10_000
         /// Sender networks accepted (nil: none decided: any sender, allowed on loopback only).
         package var allow: [CIDR]?
         /// `allow: any`: every sender, on any address (a decision, not a default).
@@ -209,7 +213,7 @@ package struct DaemonConfig: Sendable, Equatable {
             "the configuration",
             known: [
                 "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "syslog", "files",
-                "notify",
+                "journal", "notify",
                 "input",
                 "self_monitoring",
             ])
@@ -276,6 +280,7 @@ package struct DaemonConfig: Sendable, Equatable {
         if let sn = top["snmp"] { try snmpSettings(sn, into: &c) }
         if let sl = top["syslog"] { try syslogSettings(sl, into: &c) }
         if let f = top["files"] { try fileSources(f, into: &c) }
+        if let j = top["journal"] { c.journal = try journalSource(j) }
         if let b = top["bus"] {
             let m = try b.mapping("bus", known: ["capacity"])
             if let cap = m["capacity"] { c.busCapacity = try positive(cap, "bus.capacity", max: Maximum.busCapacity) }

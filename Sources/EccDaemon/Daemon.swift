@@ -40,6 +40,7 @@ package final class Daemon: Sendable {
     let snmp: SNMPTrapReceiver?
     let syslog: SyslogReceiver?
     let files: FileFollower?
+    let journal: JournalFollower?
     let dispatcher: Dispatcher?
     let httpStats = ProducerStats(name: "http")
     /// The HTTP listener's connection bounds and refusal counter.
@@ -216,6 +217,7 @@ package final class Daemon: Sendable {
         syslogSettings.idleTimeout = config.syslog.idleTimeout
         syslogSettings.receiveBuffer = config.syslog.receiveBuffer
         syslogSettings.maxMessageBytes = config.syslog.maxMessageBytes
+        syslogSettings.perSourceRate = config.syslog.perSourceRate
         syslogSettings.allow = config.syslog.allow
         syslogSettings.timezone = config.syslog.timezone
         syslogSettings.limits = config.limits.input
@@ -231,16 +233,25 @@ package final class Daemon: Sendable {
                 sources: config.files, ring: bus, clock: clock, logger: logger,
                 parsers: { [rulesInForce] in rulesInForce.get().parsers }, book: writer.positions,
                 restored: writer.restoredPositions)
+        journal =
+            if let source = config.journal {
+                JournalFollower(
+                    source: source, ring: bus, clock: clock, logger: logger,
+                    parsers: { [rulesInForce] in rulesInForce.get().parsers }, book: writer.positions,
+                    restored: writer.restoredPositions, limits: config.limits.input)
+            } else { nil }
         httpEdge = HTTPEdge(
             maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
             bodyTimeout: config.limits.httpBodyTimeout, reporter: BadInputReporter(collector: "http", logger: logger))
         telemetry = Telemetry(
             bus: bus,
-            producers: [tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, httpStats, selfAlarm.stats]
-                .compactMap { $0 },
+            producers: [
+                tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, journal?.stats, httpStats, selfAlarm.stats,
+            ].compactMap { $0 },
             badInputs: [tcp?.badLines, snmp?.badPackets, syslog?.badInput, files?.badInput, httpEdge.reporter]
                 .compactMap { $0 },
-            snmp: snmp, syslog: syslog, files: files, runner: runner, reloader: reloader, writer: writer,
+            snmp: snmp, syslog: syslog, files: files, journal: journal, runner: runner, reloader: reloader,
+            writer: writer,
             alarms: alarms,
             databasePath: config.database.path, clock: clock, dispatcher: dispatcher, registry: registry)
     }
@@ -292,11 +303,13 @@ package final class Daemon: Sendable {
         if let snmp { services.append(.init(service: snmp)) }
         if let syslog { services.append(.init(service: syslog)) }
         if let files { services.append(.init(service: files)) }
+        if let journal { services.append(.init(service: journal)) }
         services.append(
             .init(
                 service: SelfWatch(
                     settings: config.selfMonitoring, selfAlarm: selfAlarm,
-                    collectors: [tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, httpStats].compactMap { $0 },
+                    collectors: [tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, journal?.stats, httpStats]
+                        .compactMap { $0 },
                     kernelDrops: { [snmp, syslog] in
                         let drops = [snmp?.kernelDrops, syslog?.kernelDrops].compactMap { $0 }
                         return drops.isEmpty ? nil : drops.reduce(0, +)

@@ -27,6 +27,8 @@ enum FuzzTarget: String, CaseIterable {
     /// Followed files' records (lines, multi-line records, the line limit) over reads of sizes the input
     /// picks, checked against the file read whole.
     case fileRecords = "file-records"
+    /// Suricata EVE JSON records (`files[].format: eve`) and the events alerts become.
+    case eve
 
     /// The target of this process; libFuzzer runs inputs on one thread.
     nonisolated(unsafe) static var selected = FuzzTarget.json
@@ -56,6 +58,7 @@ enum FuzzTarget: String, CaseIterable {
         case .syslog: FuzzSyslog.messages(bytes)
         case .syslogStream: FuzzSyslog.stream(bytes)
         case .fileRecords: FuzzRecords.records(bytes)
+        case .eve: FuzzSyslog.eve(bytes)
         }
     }
 }

@@ -11,6 +11,8 @@ package struct SyslogMessage: Sendable, Equatable {
         case rfc3164
         /// No header eccd recognises after the priority (or no priority): all of it is the message.
         case unknown
+        /// Not received but read from the systemd journal, whose entries carry the same fields by name.
+        case journal
     }
 
     /// Why a message is malformed (the `reason` of `ecc_syslog_malformed_total`).

@@ -181,7 +181,8 @@ struct FileFollowerTests {
             .deletingLastPathComponent()
         let page = try String(contentsOfFile: root.appendingPathComponent("docs/files.md").path, encoding: .utf8)
         let blocks =
-            page.components(separatedBy: "## An example").last?.components(separatedBy: "```yaml\n")
+            page.components(separatedBy: "## An example").last?.components(separatedBy: "\n## ").first?
+            .components(separatedBy: "```yaml\n")
             .dropFirst().map { $0.components(separatedBy: "```").first ?? "" } ?? []
         try #require(blocks.count == 2)
         let dir = try TestDaemon.makeDir(rules: blocks[1])
@@ -207,6 +208,39 @@ struct FileFollowerTests {
         let a = try #require(try await alarms(d).first { $0["rule"] as? String == "payment-gateway-errors" })
         #expect(a["summary"] as? String == "3 errors from payment: gateway timeout after 30s")
         #expect((a["key"] as? String)?.hasSuffix("/payment") == true)
+        try await d.stop()
+    }
+
+    @Test(
+        "Suricata's eve.json (format: eve): alerts raise the shipped IDS rules; other records and broken lines counted")
+    func suricataEVE() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let seeds = root.appendingPathComponent("Tests/fuzz/eve").path
+        let dir = try TestDaemon.makeDir(rules: "[]\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var eve = FileSource(path: dir + "/eve.json")
+        eve.format = .eve
+        let d = try await TestDaemon(dir: dir) {
+            $0.files = [eve]
+            $0.rulePaths = [root.appendingPathComponent("rules").path]
+        }
+        try await following(d, 0)
+        let records = try ["alert.json", "flow.json", "alert-http.json", "stats.json", "truncated.json"].map {
+            try String(contentsOfFile: seeds + "/" + $0, encoding: .utf8).trimmingCharacters(in: .newlines)
+        }
+        Self.append(dir + "/eve.json", records)
+        let metric = SyslogDaemonTests().metric
+        try await d.eventually { try await metric(d, #"ecc_file_lines_total{result="refused"}"#) == 1 }
+        try await d.eventually {
+            try await alarms(d).filter { $0["rule"] as? String == "ids-alert" }.count == 2
+        }
+        let ids = try await alarms(d).filter { $0["rule"] as? String == "ids-alert" }
+        #expect(Set(ids.compactMap { $0["severity"] as? String }) == ["critical", "major"])
+        #expect(ids.contains { ($0["key"] as? String) == "ids-dmz/2024897/2001:db8::9/2001:db8::1" })
+        #expect(try await metric(d, #"ecc_file_lines_total{result="parsed"}"#) == 2)
+        #expect(try await metric(d, #"ecc_file_lines_total{result="unparsed"}"#) == 2)
+        #expect(try await metric(d, #"ecc_input_refused_total{collector="file",reason="syntax"}"#) == 1)
         try await d.stop()
     }
 }

@@ -204,7 +204,7 @@ struct IncidentDaemonTests {
         let copy = dir + "/backup.db"
         try Data(backup).write(to: URL(fileURLWithPath: copy))
         let summary = try Backup.verify(copy)
-        #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 9)
+        #expect(summary.incidents == 2 && summary.alarms == 4 && summary.schemaVersion == 10)
         // Nothing was written beside the database, and no copy is left behind.
         let beside = try FileManager.default.contentsOfDirectory(atPath: dir + "/var")
         #expect(beside.allSatisfy { $0.hasPrefix("ecc.db") || $0 == "snmp-engine" }, "\(beside)")

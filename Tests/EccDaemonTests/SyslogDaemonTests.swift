@@ -40,9 +40,19 @@ struct SyslogDaemonTests {
     }
 
     /// Sends one datagram to 127.0.0.1:`port`.
-    func send(_ bytes: [UInt8], to port: Int) {
+    /// Sends one datagram to 127.0.0.1:`port` from `source` (another loopback address, such as 127.0.0.2, is
+    /// another sender).
+    func send(_ bytes: [UInt8], to port: Int, from source: String = "127.0.0.1") {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        _ = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
         a.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -147,6 +157,31 @@ struct SyslogDaemonTests {
             try await metric(open, #"ecc_input_refused_total{collector="syslog",reason="line_length"}"#) == 1
         }
         try await open.stop()
+    }
+
+    @Test("a sender past syslog.per_source_rate has the excess dropped and counted; another sender loses nothing")
+    func perSourceRate() async throws {
+        let dir = try TestDaemon.makeDir(rules: Self.rules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await TestDaemon(dir: dir) { $0.syslog.perSourceRate = 100 }
+        let port = try await syslogPort(d)
+        let line = Array("<13>Dec  7 11:00:00 web1 chatty: the same thing again".utf8)
+        for i in 1...2000 {
+            send(line, to: port, from: "127.0.0.2")
+            if i % 100 == 0 { send(Array("<13>Dec  7 11:00:00 web2 quiet: message \(i)".utf8), to: port) }
+        }
+        func count(_ name: String, _ source: String) async throws -> Int {
+            try await metric(d, "ecc_syslog_\(name)_total{source=\"\(source)\"}")
+        }
+        try await d.eventually {
+            try await count("messages", "127.0.0.2") + count("rejected", "127.0.0.2") == 2000
+        }
+        try await d.eventually { try await count("messages", "127.0.0.1") == 20 }
+        let rejected = try await count("rejected", "127.0.0.2")
+        #expect(rejected > 0 && rejected < 2000)
+        #expect(try await count("rejected", "127.0.0.1") == 0)
+        #expect(try await metric(d, #"ecc_input_refused_total{collector="syslog",reason="rate"}"#) == rejected)
+        try await d.stop()
     }
 }
 

@@ -149,7 +149,7 @@ struct AlarmStoreTests {
             try Self.schema7(path)
             try Self.clearAlarm1(path)
             let c = try Connection(path: path, readOnly: true, create: false)
-            #expect(try c.scalarInt("PRAGMA user_version") == 9)
+            #expect(try c.scalarInt("PRAGMA user_version") == 10)
             // Resolved sent (the default, where the route's decision said no), at the default interval of 5 min.
             #expect(try c.scalarInt("SELECT count(*) FROM notify_group_alarms WHERE state = 'resolved'") == 1)
             #expect(

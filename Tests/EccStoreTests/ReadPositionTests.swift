@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Read positions")
 struct ReadPositionTests {
-    @Test("committed with the changes of their lines, the newest per path, read back when the store opens")
+    @Test("committed with the changes of their records, the newest per source (a file's or the journal's), read back")
     func stored() throws {
         try withTempDir { dir in
             let path = dir + "/ecc.db"
@@ -13,12 +13,16 @@ struct ReadPositionTests {
             var b = ChangeBatch()
             b.append(AlarmChange(kind: .raised, alarm: alarm(1), at: testEpoch))
             try store.apply(b, positions: [ReadPosition(path: "/var/log/a.log", device: 1, inode: 7, offset: 120)])
+            let journal = ReadPosition(
+                source: ReadPosition.journalSource(directory: nil), mark: .journal(cursor: "s=1;i=2;b=3;m=4;t=5;x=6"))
             try store.apply(
-                ChangeBatch(), positions: [ReadPosition(path: "/var/log/a.log", device: 1, inode: 8, offset: 40)])
+                ChangeBatch(),
+                positions: [ReadPosition(path: "/var/log/a.log", device: 1, inode: 8, offset: 40), journal])
             let again = try AlarmStore(path: path)
             #expect(
                 try again.readPositions() == [
-                    "/var/log/a.log": ReadPosition(path: "/var/log/a.log", device: 1, inode: 8, offset: 40)
+                    "/var/log/a.log": ReadPosition(path: "/var/log/a.log", device: 1, inode: 8, offset: 40),
+                    "journal:": journal,
                 ])
             #expect(try again.activeAlarms().count == 1)
         }

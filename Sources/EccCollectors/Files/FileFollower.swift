@@ -19,6 +19,15 @@ package struct FileSource: Sendable, Equatable {
         case beginning
     }
 
+    /// What a file's records are.
+    package enum Format: String, Sendable, Equatable {
+        /// Text lines (or multi-line records) for the rule files' parsers.
+        case lines
+        /// Suricata's EVE JSON (`eve.json`): each alert an `ids_alert` event (``SuricataEVE``); the other record
+        /// types are what `unparsed` says.
+        case eve
+    }
+
     /// What becomes of a line no parser takes.
     package enum Unparsed: String, Sendable, Equatable {
         /// Counted (`ecc_file_lines_total{result="unparsed"}`), not an event.
@@ -35,6 +44,7 @@ package struct FileSource: Sendable, Equatable {
     package var maxLineBytes = 65_536
     package var unparsed = Unparsed.drop
     package var startAt = StartAt.end
+    package var format = Format.lines
 
     package init(path: String) { self.path = path }
 }
@@ -251,6 +261,7 @@ final class FollowLoop {
             sinceCheckpoint += 1
             if sinceCheckpoint >= Self.checkpointRecords { checkpoint() }
         }
+        if file.source.format == .eve { return takeEVE(record, from: file, at: now) }
         switch follower.parsers().parse(record, receivedAt: now, reference: now) {
         case .event(var e):
             e.receivedAt = now
@@ -258,19 +269,45 @@ final class FollowLoop {
             if e.attributes["path"] == nil { e.attributes["path"] = .string(file.path) }
             producer.append(e)
             tally[.parsed, default: 0] += 1
-        case .unmatched where file.source.unparsed == .event:
-            var attributes = Attributes()
-            attributes["path"] = .string(file.path)
-            producer.append(
-                Event(
-                    time: now, source: "file", host: follower.host, type: "line", summary: record,
-                    attributes: attributes))
-            tally[.unparsedEvent, default: 0] += 1
         case .unmatched:
-            tally[.unparsed, default: 0] += 1
+            unparsed(record, from: file, at: now)
         case .refused(let parser, let reason):
             follower.badInput.report(
                 "file line refused", peer: file.path, detail: "parser \(parser): \(reason)", reason: .parserRefused)
+            tally[.refused, default: 0] += 1
+        }
+    }
+
+    /// A record no parser took: an event of source `file`, type `line` (`unparsed: event`), or a count.
+    private func unparsed(_ record: String, from file: FollowedFile, at now: EventTime) {
+        guard file.source.unparsed == .event else {
+            tally[.unparsed, default: 0] += 1
+            return
+        }
+        var attributes = Attributes()
+        attributes["path"] = .string(file.path)
+        producer.append(
+            Event(time: now, source: "file", host: follower.host, type: "line", summary: record, attributes: attributes)
+        )
+        tally[.unparsedEvent, default: 0] += 1
+    }
+
+    /// One record of a Suricata EVE file: an alert's event; another record type as `unparsed` says; a record
+    /// that is not EVE JSON refused and counted.
+    private func takeEVE(_ record: String, from file: FollowedFile, at now: EventTime) {
+        var text = record
+        let outcome = text.withUTF8 {
+            SuricataEVE.decode(UnsafeRawBufferPointer($0), receivedAt: now, host: follower.host)
+        }
+        switch outcome {
+        case .alert(var e):
+            if e.attributes["path"] == nil { e.attributes["path"] = .string(file.path) }
+            producer.append(e)
+            tally[.parsed, default: 0] += 1
+        case .other:
+            unparsed(record, from: file, at: now)
+        case .refused(let why, let reason):
+            follower.badInput.report("EVE record refused", peer: file.path, detail: why, reason: reason)
             tally[.refused, default: 0] += 1
         }
     }

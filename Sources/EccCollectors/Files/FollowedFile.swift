@@ -57,23 +57,23 @@ final class FollowedFile {
     /// Opens the file as the stored position says, or (none) at its end or start.
     func resume(from stored: ReadPosition?, startAtEnd: Bool) -> Resume {
         guard let now = Self.identity(path) else { return .failed("cannot stat it: \(Self.errno)") }
-        guard let stored else {
+        guard let stored, case .file(let storedDevice, let storedInode, let storedOffset) = stored.mark else {
             guard openCurrent() else { return .failed("cannot open it: \(Self.errno)") }
             if startAtEnd { seek(to: now.size) }
             return .fresh
         }
-        if stored.device == now.device && stored.inode == now.inode {
+        if storedDevice == now.device && storedInode == now.inode {
             guard openCurrent() else { return .failed("cannot open it: \(Self.errno)") }
             // Shorter than the position: truncated while eccd was down; all of it is new.
-            seek(to: now.size >= stored.offset ? stored.offset : 0)
+            seek(to: now.size >= storedOffset ? storedOffset : 0)
             return .resumed
         }
         // Another file under the path now: finish the old one first when it is still beside it (auth.log.1).
-        if let old = Self.find(device: stored.device, inode: stored.inode, near: path) {
+        if let old = Self.find(device: storedDevice, inode: storedInode, near: path) {
             fd = Glibc.open(old, O_RDONLY | O_CLOEXEC)
             if fd >= 0 {
-                (device, inode) = (stored.device, stored.inode)
-                seek(to: stored.offset)
+                (device, inode) = (storedDevice, storedInode)
+                seek(to: storedOffset)
                 return .rotatedWhileDown(found: true)
             }
         }

@@ -19,8 +19,9 @@ import Synchronization
 /// each listener optional. Each message becomes an event: through the rule files' parsers (`- parser:`
 /// entries) when one takes its line, else the generic syslog event
 /// (``SyslogMessage/event(sender:receivedAt:raw:limits:)``). A malformed message still becomes an event,
-/// with its text, and is counted by why; a sender not allowed and an over-long message are dropped and
-/// counted. The receiver never stops on input. UDP cannot be slowed down: when the bus is full, datagrams'
+/// with its text, and is counted by why; a sender not allowed, a datagram past its sender's rate
+/// (``SourceRateLimiter``: a flooding sender cannot starve the others) and an over-long message are dropped
+/// and counted. The receiver never stops on input. UDP cannot be slowed down: when the bus is full, datagrams'
 /// events are dropped and counted; a TCP or TLS sender is slowed down instead (reading stops until the bus
 /// has room), so nothing a connection delivered is lost.
 package final class SyslogReceiver: Service, Sendable {
@@ -33,6 +34,9 @@ package final class SyslogReceiver: Service, Sendable {
         package var tls: (endpoint: ListenEndpoint, certificates: TLSCertificates)?
         package var receiveBuffer = 8 << 20
         package var maxMessageBytes = 8192
+        /// Most datagrams taken from one sender address a second (bursts of a second's worth); the rest are
+        /// dropped and counted (`rate`).
+        package var perSourceRate = 10_000
         /// Most TCP and TLS connections open at once, each listener.
         package var maxConnections = 1024
         /// A TCP or TLS connection silent this long is closed.
@@ -230,12 +234,14 @@ final class SyslogReceiveLoop {
     private let batch = DatagramBatch(slot: 65_536)
     private var tally = SourceCounters.Tally()
     private var problems: [SyslogMessage.Problem: Int] = [:]
+    private var rates: SourceRateLimiter
 
     init(socket: UDPSocket, intake: SyslogReceiver.Intake) {
         self.socket = socket
         self.shared = intake
         producer = Producer(ring: shared.ring, policy: .dropNewest, stats: shared.stats, batchSize: 256)
         parser = SyslogParser(zone: shared.settings.timezone)
+        rates = SourceRateLimiter(perSecond: intake.settings.perSourceRate)
     }
 
     /// Receives until `stop` is set (checked at least every 100 ms).
@@ -250,8 +256,9 @@ final class SyslogReceiveLoop {
                 n = batch.receive(socket.fd)
                 guard n > 0 else { break }
                 let now = shared.clock.now()
+                let instant = ContinuousClock.now
                 let lineParsers = shared.parsers()
-                for i in 0..<n { handle(i, at: now, parsers: lineParsers) }
+                for i in 0..<n { handle(i, at: now, instant: instant, parsers: lineParsers) }
                 // Counted before the events are published: what a reader sees on the bus is counted already.
                 if !problems.isEmpty {
                     shared.malformed.add(problems)
@@ -265,7 +272,7 @@ final class SyslogReceiveLoop {
         tally.publish(to: shared.sources, force: true)
     }
 
-    private func handle(_ i: Int, at now: EventTime, parsers: LineParsers) {
+    private func handle(_ i: Int, at now: EventTime, instant: ContinuousClock.Instant, parsers: LineParsers) {
         let sender = batch.sender(i)
         if let allow = shared.settings.allow {
             guard let address = IPAddress(sender), allow.contains(where: { $0.contains(address) }) else {
@@ -276,6 +283,14 @@ final class SyslogReceiveLoop {
                 tally.count(sender, accepted: false)
                 return
             }
+        }
+        guard rates.admit(sender, now: instant) else {
+            shared.reporter.report(
+                "syslog message dropped: its sender is over syslog.per_source_rate", peer: sender,
+                detail: "\(shared.settings.perSourceRate) messages a second from one address at most",
+                reason: .rate)
+            tally.count(sender, accepted: false)
+            return
         }
         let bytes = batch.bytes(i)
         guard bytes.count <= shared.settings.maxMessageBytes, !batch.isTruncated(i) else {

@@ -69,6 +69,8 @@ package enum InputRefusal: String, Sendable, CaseIterable {
     case reservedSource = "reserved_source"
     /// A sender whose address the collector's allow list does not hold (`syslog.allow`).
     case notAllowed = "not_allowed"
+    /// A datagram past its sender address's rate (`syslog.per_source_rate`).
+    case rate
     /// A line a parser's expression matched but that it could not make an event of (a time its formats do
     /// not read, a severity that is none of eccd's).
     case parserRefused = "parser_refused"

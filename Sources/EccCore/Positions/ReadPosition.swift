@@ -1,21 +1,34 @@
 import Synchronization
 
-/// How far a followed file has been read: its path, which file it was (device and inode, so a rotation is
-/// told from a restart) and the offset of the first byte not yet taken. Stored with the alarm changes of the
-/// lines before it, in one transaction, so a restart resumes exactly after the last line whose effects are
-/// committed.
+/// How far a source has been read: a followed file (which file it was, by device and inode, so a rotation
+/// is told from a restart, and the offset of the first byte not yet taken) or the journal (the cursor of
+/// the last entry taken). Stored with the alarm changes of the records before it, in one transaction, so a
+/// restart resumes exactly after the last record whose effects are committed.
 package struct ReadPosition: Sendable, Hashable {
-    package var path: String
-    package var device: UInt64
-    package var inode: UInt64
-    package var offset: Int64
-
-    package init(path: String, device: UInt64, inode: UInt64, offset: Int64) {
-        self.path = path
-        self.device = device
-        self.inode = inode
-        self.offset = offset
+    /// Where a source has been read to.
+    package enum Mark: Sendable, Hashable {
+        case file(device: UInt64, inode: UInt64, offset: Int64)
+        /// sd-journal's cursor of the last entry taken.
+        case journal(cursor: String)
     }
+
+    /// What was read: a file's path, or ``journalSource(directory:)`` for the journal.
+    package var source: String
+    package var mark: Mark
+
+    package init(source: String, mark: Mark) {
+        self.source = source
+        self.mark = mark
+    }
+
+    /// A followed file's position.
+    package init(path: String, device: UInt64, inode: UInt64, offset: Int64) {
+        self.init(source: path, mark: .file(device: device, inode: inode, offset: offset))
+    }
+
+    /// The name the journal's position is stored under: `journal:` and its directory, `journal:` alone for the
+    /// machine's own journal.
+    package static func journalSource(directory: String?) -> String { "journal:" + (directory ?? "") }
 }
 
 /// Read positions waiting for the engine: a collector records where it has read to once the events of the
@@ -37,7 +50,7 @@ package final class PositionBook: Sendable {
     /// Whether positions wait to be taken.
     package var hasWaiting: Bool { count.load(ordering: .acquiring) > 0 }
 
-    /// The newest position per path among those whose events are all drained (`drained`: the bus's consumed
+    /// The newest position per source among those whose events are all drained (`drained`: the bus's consumed
     /// count), removed from the book.
     package func take(drained: Int) -> [ReadPosition] {
         let ready = waiting.withLock { w -> [(published: Int, positions: [ReadPosition])] in
@@ -49,7 +62,7 @@ package final class PositionBook: Sendable {
         guard !ready.isEmpty else { return [] }
         count.subtract(ready.count, ordering: .relaxed)
         var newest: [String: ReadPosition] = [:]
-        for entry in ready { for p in entry.positions { newest[p.path] = p } }
-        return newest.values.sorted { $0.path < $1.path }
+        for entry in ready { for p in entry.positions { newest[p.source] = p } }
+        return newest.values.sorted { $0.source < $1.source }
     }
 }

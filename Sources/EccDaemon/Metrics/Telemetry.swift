@@ -20,6 +20,7 @@ final class Telemetry: Sendable {
     let snmp: SNMPTrapReceiver?
     let syslog: SyslogReceiver?
     let files: FileFollower?
+    let journal: JournalFollower?
     let runner: EngineRunner
     let reloader: RuleReloader
     let writer: StoreWriter
@@ -34,7 +35,9 @@ final class Telemetry: Sendable {
 
     init(
         bus: Ring<Event>, producers: [ProducerStats], badInputs: [BadInputReporter],
-        snmp: SNMPTrapReceiver? = nil, syslog: SyslogReceiver? = nil, files: FileFollower? = nil, runner: EngineRunner,
+        snmp: SNMPTrapReceiver? = nil, syslog: SyslogReceiver? = nil, files: FileFollower? = nil,
+        journal: JournalFollower? = nil,
+        runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
         clock: any EccCore.Clock, dispatcher: Dispatcher? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
@@ -47,6 +50,7 @@ final class Telemetry: Sendable {
         self.snmp = snmp
         self.syslog = syslog
         self.files = files
+        self.journal = journal
         self.runner = runner
         self.reloader = reloader
         self.writer = writer
@@ -172,6 +176,15 @@ final class Telemetry: Sendable {
                 count(
                     "ecc_file_lines_total", ["result": r.rawValue], results[r] ?? 0,
                     "Records read from followed files, by what became of them")
+            }
+        }
+        if let journal {
+            gauge("ecc_journal_open", journal.counts.isOpen ? 1 : 0, "1 while the journal is open and followed")
+            let results = journal.counts.byResult
+            for r in JournalCounts.Result.allCases {
+                count(
+                    "ecc_journal_entries_total", ["result": r.rawValue], results[r] ?? 0,
+                    "Journal entries read, by what became of them")
             }
         }
         gauge(

@@ -20,6 +20,21 @@ enum FuzzSyslog {
         precondition(e.host.utf8.count <= limits.maxStringBytes, "host over the limit")
     }
 
+    /// Any bytes are an EVE record or are refused: an alert's event is `suricata`/`ids_alert` with a time in
+    /// range, at most the attributes an event may hold and strings within the limit.
+    static func eve(_ bytes: UnsafeRawBufferPointer) {
+        guard case .alert(let e) = SuricataEVE.decode(bytes, receivedAt: arrival, host: "sensor1") else { return }
+        let limits = InputLimits.outside
+        precondition(e.source == "suricata" && e.type == "ids_alert", "not an IDS alert")
+        precondition(e.time.nanoseconds >= 0, "a time before 1970")
+        precondition(e.attributes.count <= limits.maxAttributes, "too many attributes")
+        for a in e.attributes {
+            if case .string(let s) = a.value {
+                precondition(s.utf8.count <= limits.maxStringBytes, "attribute over the limit")
+            }
+        }
+    }
+
     /// The first byte picks the read size (1–64) and the limit (48–4143 bytes); the rest is the stream. Every
     /// message lies inside what was given, is not empty and within the limit; the end of the stream consumes
     /// everything; and the messages are the same as when the stream arrives in one read.

@@ -129,33 +129,43 @@ package final class AlarmStore {
         }
     }
 
-    /// Followed files' read positions, in the transaction of the changes their lines made.
+    /// Followed files' and the journal's read positions, in the transaction of the changes their records made.
     private func write(_ positions: [ReadPosition]) throws(StoreError) {
         let s = try connection.cached(
             """
-            INSERT INTO read_positions(path, device, inode, offset, updated_at) VALUES(?1, ?2, ?3, ?4, ?5)
+            INSERT INTO read_positions(path, device, inode, offset, cursor, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)
                 ON CONFLICT(path) DO UPDATE SET device = excluded.device, inode = excluded.inode,
-                offset = excluded.offset, updated_at = excluded.updated_at
+                offset = excluded.offset, cursor = excluded.cursor, updated_at = excluded.updated_at
             """)
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         for p in positions {
-            s.bind(1, p.path)
-            s.bind(2, Int64(bitPattern: p.device))
-            s.bind(3, Int64(bitPattern: p.inode))
-            s.bind(4, p.offset)
-            s.bind(5, now)
+            s.bind(1, p.source)
+            switch p.mark {
+            case .file(let device, let inode, let offset):
+                s.bind(2, Int64(bitPattern: device))
+                s.bind(3, Int64(bitPattern: inode))
+                s.bind(4, offset)
+                s.bind(5, String?.none)
+            case .journal(let cursor):
+                for i in Int32(2)...4 { s.bind(i, Int64(0)) }
+                s.bind(5, cursor)
+            }
+            s.bind(6, now)
             try s.run()
         }
     }
 
-    /// The read positions stored, by path.
+    /// The read positions stored, by source.
     package func readPositions() throws(StoreError) -> [String: ReadPosition] {
-        let s = try connection.prepare("SELECT path, device, inode, offset FROM read_positions")
+        let s = try connection.prepare("SELECT path, device, inode, offset, cursor FROM read_positions")
         var out: [String: ReadPosition] = [:]
         while try s.step() {
-            let path = s.text(0)
-            out[path] = ReadPosition(
-                path: path, device: UInt64(bitPattern: s.int(1)), inode: UInt64(bitPattern: s.int(2)), offset: s.int(3))
+            let source = s.text(0)
+            let mark: ReadPosition.Mark =
+                s.isNull(4)
+                ? .file(device: UInt64(bitPattern: s.int(1)), inode: UInt64(bitPattern: s.int(2)), offset: s.int(3))
+                : .journal(cursor: s.text(4))
+            out[source] = ReadPosition(source: source, mark: mark)
         }
         return out
     }

@@ -313,6 +313,11 @@ enum Migrations {
             updated_at INTEGER NOT NULL
         );
         """,
+        // 10: the journal's position is a cursor (path is then `journal:` and its directory; device, inode and
+        // offset 0).
+        """
+        ALTER TABLE read_positions ADD COLUMN cursor TEXT;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -284,7 +284,7 @@ package final class StoreWriter: Sendable {
         /// Read positions to commit with the changes, the newest per path.
         var positions: [String: ReadPosition] = [:]
 
-        mutating func add(_ more: [ReadPosition]) { for p in more { positions[p.path] = p } }
+        mutating func add(_ more: [ReadPosition]) { for p in more { positions[p.source] = p } }
 
         /// Whether there is anything to commit.
         var isEmpty: Bool { changes.isEmpty && positions.isEmpty }
@@ -334,7 +334,7 @@ package final class StoreWriter: Sendable {
             }
             do {
                 let began = ContinuousClock.now
-                try s.apply(pending.changes, positions: pending.positions.values.sorted { $0.path < $1.path })
+                try s.apply(pending.changes, positions: pending.positions.values.sorted { $0.source < $1.source })
                 onTransaction(ContinuousClock.now - began)
                 transactions.add(1, ordering: .relaxed)
                 committedChanges.add(pending.changes.count, ordering: .relaxed)
@@ -393,7 +393,7 @@ package final class StoreWriter: Sendable {
         }
         // The positions after the changes: a change dropped as unstorable is logged, and its line is not read again.
         guard !pending.positions.isEmpty else { return }
-        do { try s.apply(ChangeBatch(), positions: pending.positions.values.sorted { $0.path < $1.path }) } catch {
+        do { try s.apply(ChangeBatch(), positions: pending.positions.values.sorted { $0.source < $1.source }) } catch {
             logger.error("read positions not stored", metadata: ["ecc.error": "\(error)"])
         }
     }

@@ -1,0 +1,132 @@
+import CSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The systemd journal, read through libsystemd's sd-journal: the journal's files are libsystemd's format
+/// (compressed fields, hash tables, rotation by journald, entries interleaved across files), which no one
+/// else should parse. One reader, used on one thread only (sd-journal is not thread-safe).
+final class Journal {
+    /// Why the journal could not be opened or read: the call and its errno.
+    struct Failure: Error, CustomStringConvertible {
+        let call: String
+        let code: Int32
+        var description: String { "\(call): \(String(cString: strerror(code)))" }
+    }
+
+    /// What changed while ``wait(microseconds:)`` waited.
+    enum Change {
+        /// Nothing within the time.
+        case none
+        /// Entries were appended.
+        case appended
+        /// Files were added or removed (rotation, vacuum): the position is kept, the files looked at again.
+        case invalidated
+    }
+
+    private let j: OpaquePointer
+
+    /// Opens the journal files in `directory`, or (nil) the machine's own journal (local only, as
+    /// `journalctl` without options shows it to a member of `systemd-journal` or root).
+    init(directory: String?) throws(Failure) {
+        var handle: OpaquePointer?
+        let r =
+            directory.map { sd_journal_open_directory(&handle, $0, 0) }
+            ?? sd_journal_open(&handle, Int32(SD_JOURNAL_LOCAL_ONLY))
+        guard r >= 0, let handle else {
+            throw Failure(call: directory.map { "sd_journal_open_directory(\($0))" } ?? "sd_journal_open", code: -r)
+        }
+        j = handle
+    }
+
+    deinit { sd_journal_close(j) }
+
+    /// Fields longer than this are cut by libsystemd before they reach eccd.
+    func limitFieldBytes(_ n: Int) { sd_journal_set_data_threshold(j, n) }
+
+    /// Only entries with one of `values` in `field` (values of one field are alternatives); a call with
+    /// another field after ``orElse()`` adds an alternative group, without it both must hold.
+    func match(_ field: String, _ values: [String]) throws(Failure) {
+        for v in values {
+            let text = "\(field)=\(v)"
+            let r = text.withCString { sd_journal_add_match(j, $0, 0) }
+            guard r >= 0 else { throw Failure(call: "sd_journal_add_match(\(text))", code: -r) }
+        }
+    }
+
+    /// What follows is an alternative to the matches before it.
+    func orElse() throws(Failure) {
+        let r = sd_journal_add_disjunction(j)
+        guard r >= 0 else { throw Failure(call: "sd_journal_add_disjunction", code: -r) }
+    }
+
+    /// Before the first entry.
+    func seekHead() throws(Failure) { try check(sd_journal_seek_head(j), "sd_journal_seek_head") }
+
+    /// On the last entry now there (so ``next()`` gives only entries added after it).
+    func seekLast() throws(Failure) {
+        try check(sd_journal_seek_tail(j), "sd_journal_seek_tail")
+        try check(sd_journal_previous(j), "sd_journal_previous")
+    }
+
+    /// Just after the entry of `cursor`: true when that entry is still there (and is skipped); false when it
+    /// is gone (vacuumed), and the reader is before the entry nearest to where it was.
+    func seek(after cursor: String) throws(Failure) -> Bool {
+        try check(sd_journal_seek_cursor(j, cursor), "sd_journal_seek_cursor")
+        guard try next() else { return false }
+        if sd_journal_test_cursor(j, cursor) > 0 { return true }
+        try check(sd_journal_previous(j), "sd_journal_previous")
+        return false
+    }
+
+    /// Moves to the next entry; false at the end.
+    func next() throws(Failure) -> Bool {
+        let r = sd_journal_next(j)
+        guard r >= 0 else { throw Failure(call: "sd_journal_next", code: -r) }
+        return r > 0
+    }
+
+    /// The current entry's value of `field` (as stored: text for most, any bytes for some), nil when absent.
+    func field(_ field: String) -> [UInt8]? {
+        var data: UnsafeRawPointer?
+        var length = 0
+        guard sd_journal_get_data(j, field, &data, &length) >= 0, let data else { return nil }
+        let all = UnsafeRawBufferPointer(start: data, count: length)
+        // "FIELD=value"
+        return Array(all.dropFirst(field.utf8.count + 1))
+    }
+
+    /// The current entry's value of `field` as text (not UTF-8 bytes replaced), nil when absent.
+    func text(_ name: String) -> String? { field(name).map { String(decoding: $0, as: UTF8.self) } }
+
+    /// When the current entry was written, in microseconds since the epoch.
+    func realtime() -> UInt64? {
+        var usec: UInt64 = 0
+        return sd_journal_get_realtime_usec(j, &usec) >= 0 ? usec : nil
+    }
+
+    /// The current entry's cursor.
+    func cursor() throws(Failure) -> String {
+        var c: UnsafeMutablePointer<CChar>?
+        let r = sd_journal_get_cursor(j, &c)
+        guard r >= 0, let c else { throw Failure(call: "sd_journal_get_cursor", code: -r) }
+        defer { free(c) }
+        return String(cString: c)
+    }
+
+    /// Waits up to `microseconds` for the journal to change.
+    func wait(microseconds: UInt64) throws(Failure) -> Change {
+        let r = sd_journal_wait(j, microseconds)
+        guard r >= 0 else { throw Failure(call: "sd_journal_wait", code: -r) }
+        switch r {
+        case Int32(SD_JOURNAL_APPEND): return .appended
+        case Int32(SD_JOURNAL_INVALIDATE): return .invalidated
+        default: return .none
+        }
+    }
+
+    private func check(_ r: Int32, _ call: String) throws(Failure) {
+        guard r >= 0 else { throw Failure(call: call, code: -r) }
+    }
+}
