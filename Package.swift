@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "EccCollectors",
             dependencies: [
-                "EccCore", "EccBus", "EccSNMP", "EccSyslog", "CEccNet", "EccAuth", "CSystemd",
+                "EccCore", "EccBus", "EccSNMP", "EccSyslog", "CEccNet", "EccAuth", "CSystemd", "CEccCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -17,7 +17,7 @@ if [ "$status" = 124 ] || [ "$status" = 137 ]; then
   # Swift Testing prints `◇ Test "name" started.` and, at the end, `✔ Test "name" passed …` or `✘ … failed …`.
   awk '
     /^◇ (Test|Suite) .* started\.$/ { n = $0; sub(/^◇ /, "", n); sub(/ started\.$/, "", n); open[n] = 1; next }
-    /^(✔|✘|➜) (Test|Suite) .* (passed|failed|skipped)/ {
+    /^(✔|✘) (Test|Suite) .* (passed|failed) after [0-9.]+ seconds/ || /^➜ (Test|Suite) .* skipped/ {
       rest = $0; sub(/^[^ ]+ /, "", rest)
       for (n in open) if (substr(rest, 1, length(n)) == n) delete open[n]
     }

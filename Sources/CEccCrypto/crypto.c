@@ -6,7 +6,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 static const EVP_MD *md_of(int alg) {
     switch (alg) {
@@ -30,6 +32,29 @@ int ecc_hash(int alg, const uint8_t *data, size_t len, uint8_t *out) {
     if (!md) return -1;
     unsigned int n = 0;
     return EVP_Digest(data, len, out, &n, md, NULL) == 1 ? 0 : -1;
+}
+
+int ecc_hash_fd(int alg, int fd, uint64_t max_bytes, uint8_t *out) {
+    const EVP_MD *md = md_of(alg);
+    if (!md) return -1;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx) return -1;
+    int result = EVP_DigestInit_ex(ctx, md, NULL) == 1 ? 0 : -1;
+    uint8_t buffer[65536];
+    uint64_t total = 0;
+    while (result == 0) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { result = -1; break; }
+        if (n == 0) break;
+        total += (uint64_t)n;
+        if (total > max_bytes) { result = 1; break; }
+        if (EVP_DigestUpdate(ctx, buffer, (size_t)n) != 1) result = -1;
+    }
+    unsigned int len = 0;
+    if (result == 0 && EVP_DigestFinal_ex(ctx, out, &len) != 1) result = -1;
+    EVP_MD_CTX_free(ctx);
+    return result;
 }
 
 int ecc_password_to_key(int alg, const uint8_t *pass, size_t passlen, uint8_t *out) {

@@ -24,6 +24,10 @@ extension DaemonConfig {
         package static let syslogMessageBytes = 65_507
         /// `syslog.per_source_rate`: 10 million messages a second (more than one socket takes).
         package static let perSourceRate = 10_000_000
+        /// `integrity.max_file_bytes`: 16 GiB (hashing a larger file takes minutes).
+        package static let integrityFileBytes = 1 << 34
+        /// `integrity.max_files`: a million (each an inode looked at every rescan).
+        package static let integrityFiles = 1_000_000
     }
 
     /// A whole number from 1 to `max`.

@@ -75,6 +75,31 @@ extension DaemonConfig {
         return j
     }
 
+    /// The `integrity:` section: the files and directories watched, the rescan, the limits.
+    static func integritySettings(_ v: YAMLValue) throws(ConfigError) -> IntegritySettings {
+        let m = try v.mapping("integrity", known: ["paths", "rescan", "max_file_bytes", "max_files"])
+        guard let list = m["paths"] else { throw v.error("integrity needs paths (the files and directories to watch)") }
+        var seen: Set<String> = []
+        let paths = try list.list("integrity.paths").map { item throws(ConfigError) -> String in
+            let path = try item.string("integrity.paths")
+            guard path.hasPrefix("/") else { throw item.error("integrity.paths must be absolute: '\(path)'") }
+            guard path != "/" else { throw item.error("integrity.paths: '/' is the whole machine; name what matters") }
+            guard seen.insert(path).inserted else { throw item.error("'\(path)' is watched twice") }
+            return path
+        }
+        guard !paths.isEmpty else { throw list.error("integrity.paths is empty") }
+        var s = IntegritySettings(paths: paths)
+        if let r = m["rescan"] {
+            let second: Int64 = 1_000_000_000
+            s.rescan = try duration(r, "integrity.rescan", min: second, max: 7 * 86_400 * second)
+        }
+        if let b = m["max_file_bytes"] {
+            s.maxFileBytes = Int64(try positive(b, "integrity.max_file_bytes", max: Maximum.integrityFileBytes))
+        }
+        if let n = m["max_files"] { s.maxFiles = try positive(n, "integrity.max_files", max: Maximum.integrityFiles) }
+        return s
+    }
+
     /// `start_at`: `end` or `beginning`.
     private static func startAt(_ v: YAMLValue, _ what: String) throws(ConfigError) -> FileSource.StartAt {
         let text = try v.string(what)

@@ -30,6 +30,8 @@ package struct DaemonConfig: Sendable, Equatable {
     package var files: [FileSource] = []
     /// `journal:`, the systemd journal to follow (nil: not followed, the default).
     package var journal: JournalSource?
+    /// `integrity:`, the files watched for changes (nil: none, the default).
+    package var integrity: IntegritySettings?
     /// Bus slots (rounded up to a power of two): `bus.capacity`.
     package var busCapacity = 65_536
     /// `log.level`.
@@ -213,7 +215,7 @@ package struct DaemonConfig: Sendable, Equatable {
             "the configuration",
             known: [
                 "database", "rules", "http", "tcp", "bus", "log", "incidents", "retention", "snmp", "syslog", "files",
-                "journal", "notify",
+                "journal", "integrity", "notify",
                 "input",
                 "self_monitoring",
             ])
@@ -281,6 +283,7 @@ package struct DaemonConfig: Sendable, Equatable {
         if let sl = top["syslog"] { try syslogSettings(sl, into: &c) }
         if let f = top["files"] { try fileSources(f, into: &c) }
         if let j = top["journal"] { c.journal = try journalSource(j) }
+        if let i = top["integrity"] { c.integrity = try integritySettings(i) }
         if let b = top["bus"] {
             let m = try b.mapping("bus", known: ["capacity"])
             if let cap = m["capacity"] { c.busCapacity = try positive(cap, "bus.capacity", max: Maximum.busCapacity) }

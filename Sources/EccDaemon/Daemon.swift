@@ -41,6 +41,7 @@ package final class Daemon: Sendable {
     let syslog: SyslogReceiver?
     let files: FileFollower?
     let journal: JournalFollower?
+    let integrity: IntegrityWatcher?
     let dispatcher: Dispatcher?
     let httpStats = ProducerStats(name: "http")
     /// The HTTP listener's connection bounds and refusal counter.
@@ -232,7 +233,7 @@ package final class Daemon: Sendable {
             : FileFollower(
                 sources: config.files, ring: bus, clock: clock, logger: logger,
                 parsers: { [rulesInForce] in rulesInForce.get().parsers }, book: writer.positions,
-                restored: writer.restoredPositions)
+                restored: writer.restoredPositions, limits: config.limits.input)
         journal =
             if let source = config.journal {
                 JournalFollower(
@@ -240,17 +241,27 @@ package final class Daemon: Sendable {
                     parsers: { [rulesInForce] in rulesInForce.get().parsers }, book: writer.positions,
                     restored: writer.restoredPositions, limits: config.limits.input)
             } else { nil }
+        integrity =
+            if let settings = config.integrity {
+                IntegrityWatcher(
+                    settings: settings,
+                    directory: URL(fileURLWithPath: config.database.path).deletingLastPathComponent()
+                        .appendingPathComponent("integrity").path,
+                    ring: bus, clock: clock, logger: logger, book: writer.positions, restored: writer.restoredPositions)
+            } else { nil }
         httpEdge = HTTPEdge(
             maxConnections: config.limits.httpMaxConnections, idleTimeout: config.limits.httpIdleTimeout,
             bodyTimeout: config.limits.httpBodyTimeout, reporter: BadInputReporter(collector: "http", logger: logger))
         telemetry = Telemetry(
             bus: bus,
             producers: [
-                tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, journal?.stats, httpStats, selfAlarm.stats,
+                tcp?.stats, snmp?.stats, syslog?.stats, files?.stats, journal?.stats, integrity?.stats, httpStats,
+                selfAlarm.stats,
             ].compactMap { $0 },
             badInputs: [tcp?.badLines, snmp?.badPackets, syslog?.badInput, files?.badInput, httpEdge.reporter]
                 .compactMap { $0 },
-            snmp: snmp, syslog: syslog, files: files, journal: journal, runner: runner, reloader: reloader,
+            snmp: snmp, syslog: syslog, files: files, journal: journal, integrity: integrity, runner: runner,
+            reloader: reloader,
             writer: writer,
             alarms: alarms,
             databasePath: config.database.path, clock: clock, dispatcher: dispatcher, registry: registry)
@@ -304,6 +315,7 @@ package final class Daemon: Sendable {
         if let syslog { services.append(.init(service: syslog)) }
         if let files { services.append(.init(service: files)) }
         if let journal { services.append(.init(service: journal)) }
+        if let integrity { services.append(.init(service: integrity)) }
         services.append(
             .init(
                 service: SelfWatch(

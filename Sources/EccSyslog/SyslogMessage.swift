@@ -153,10 +153,5 @@ extension SyslogMessage {
     }
 
     /// `s` cut to at most `cap` bytes, at a character boundary.
-    static func clip(_ s: String, _ cap: Int) -> String {
-        guard s.utf8.count > cap else { return s }
-        var end = s.utf8.index(s.utf8.startIndex, offsetBy: cap)
-        while end > s.utf8.startIndex, end.samePosition(in: s.unicodeScalars) == nil { s.utf8.formIndex(before: &end) }
-        return String(decoding: s.utf8[..<end], as: UTF8.self)
-    }
+    static func clip(_ s: String, _ cap: Int) -> String { s.clipped(toBytes: cap) }
 }

@@ -156,6 +156,46 @@ struct JournalTests {
         try await d.stop()
     }
 
+    @Test("an empty journal at start_at end: what is written after the start is taken, from the first entry")
+    func emptyAtEnd() async throws {
+        let journal = try JournalFiles()
+        defer { journal.remove() }
+        let dir = try TestDaemon.makeDir(rules: Self.rules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = try await daemon(dir, journal: JournalSource(directory: journal.directory))
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await syslog.metric(d, "ecc_journal_open") == 0)
+        try await journal.write([
+            .init(identifier: "nginx", message: "first", unit: "nginx.service"),
+            .init(identifier: "nginx", message: "second", unit: "nginx.service"),
+        ])
+        try await d.eventually(20) { try await alarms(d, "nginx-line").count == 2 }
+        #expect(try await syslog.metric(d, "ecc_journal_open") == 1)
+        try await d.stop()
+    }
+
+    @Test("the entry eccd took last is gone after a restart (vacuumed): reading goes on from the nearest, none skipped")
+    func cursorGone() async throws {
+        let journal = try JournalFiles()
+        defer { journal.remove() }
+        let dir = try TestDaemon.makeDir(rules: Self.rules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var source = JournalSource(directory: journal.directory)
+        source.startAt = .beginning
+        try await journal.write([.init(identifier: "nginx", message: "old", unit: "nginx.service")])
+        var d = try await daemon(dir, journal: source)
+        try await d.eventually(20) { try await alarms(d, "nginx-line").count == 1 }
+        try await d.stop()
+        try FileManager.default.removeItem(atPath: journal.file)
+        try await journal.write([
+            .init(identifier: "nginx", message: "new one", unit: "nginx.service"),
+            .init(identifier: "nginx", message: "new two", unit: "nginx.service"),
+        ])
+        d = try await daemon(dir, journal: source)
+        try await d.eventually(20) { try await alarms(d, "nginx-line").count == 3 }
+        try await d.stop()
+    }
+
     @Test("a journal directory that is not there yet is waited for, said once, and followed once it appears")
     func missingDirectory() async throws {
         let journal = try JournalFiles()

@@ -167,6 +167,8 @@ struct SyslogDaemonTests {
         let port = try await syslogPort(d)
         let line = Array("<13>Dec  7 11:00:00 web1 chatty: the same thing again".utf8)
         for i in 1...2000 {
+            // Paced a little, so the socket's receive buffer (net.core.rmem_max) drops none of them.
+            if i % 50 == 0 { usleep(2000) }
             send(line, to: port, from: "127.0.0.2")
             if i % 100 == 0 { send(Array("<13>Dec  7 11:00:00 web2 quiet: message \(i)".utf8), to: port) }
         }

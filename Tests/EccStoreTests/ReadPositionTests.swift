@@ -14,7 +14,7 @@ struct ReadPositionTests {
             b.append(AlarmChange(kind: .raised, alarm: alarm(1), at: testEpoch))
             try store.apply(b, positions: [ReadPosition(path: "/var/log/a.log", device: 1, inode: 7, offset: 120)])
             let journal = ReadPosition(
-                source: ReadPosition.journalSource(directory: nil), mark: .journal(cursor: "s=1;i=2;b=3;m=4;t=5;x=6"))
+                source: ReadPosition.journalSource(directory: nil), mark: .cursor("s=1;i=2;b=3;m=4;t=5;x=6"))
             try store.apply(
                 ChangeBatch(),
                 positions: [ReadPosition(path: "/var/log/a.log", device: 1, inode: 8, offset: 40), journal])

@@ -15,6 +15,10 @@ size_t ecc_hash_length(int alg);
 /// `out` (ecc_hash_length bytes) = H(data). Returns 0 on success.
 int ecc_hash(int alg, const uint8_t *data, size_t len, uint8_t *out);
 
+/// `out` (ecc_hash_length bytes) = H(what the descriptor `fd` reads to its end). Returns 0 on success, 1
+/// when the file holds more than `max_bytes` (nothing in `out`), -1 on a read or digest error.
+int ecc_hash_fd(int alg, int fd, uint64_t max_bytes, uint8_t *out);
+
 /// RFC 3414 A.2 password-to-key: H over 1 MB of the repeated passphrase. Returns 0 on success.
 int ecc_password_to_key(int alg, const uint8_t *pass, size_t passlen, uint8_t *out);
 

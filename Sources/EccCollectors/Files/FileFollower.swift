@@ -66,6 +66,8 @@ package final class FileFollower: Service, Sendable {
     fileprivate let book: PositionBook
     fileprivate let restored: [String: ReadPosition]
     fileprivate let host: String
+    /// What one event may hold (`input:`), for EVE records.
+    fileprivate let limits: InputLimits
     /// Events this collector put on the bus.
     package let stats = ProducerStats(name: "file")
     /// Lines cut for their length, lines a parser refused.
@@ -78,8 +80,9 @@ package final class FileFollower: Service, Sendable {
     package init(
         sources: [FileSource], ring: Ring<Event>, clock: any EccCore.Clock, logger: Logger,
         parsers: @escaping @Sendable () -> LineParsers, book: PositionBook, restored: [String: ReadPosition],
-        host: String = ProcessInfo.processInfo.hostName
+        limits: InputLimits = .outside, host: String = ProcessInfo.processInfo.hostName
     ) {
+        self.limits = limits
         self.sources = sources
         self.ring = ring
         self.clock = clock
@@ -297,7 +300,8 @@ final class FollowLoop {
     private func takeEVE(_ record: String, from file: FollowedFile, at now: EventTime) {
         var text = record
         let outcome = text.withUTF8 {
-            SuricataEVE.decode(UnsafeRawBufferPointer($0), receivedAt: now, host: follower.host)
+            SuricataEVE.decode(
+                UnsafeRawBufferPointer($0), receivedAt: now, host: follower.host, limits: follower.limits)
         }
         switch outcome {
         case .alert(var e):

@@ -25,7 +25,17 @@ final class Journal {
         case invalidated
     }
 
+    /// Where a reader placed by ``seek(after:)`` stands.
+    enum Resume {
+        /// Just after the entry taken last: ``next()`` gives the first entry not yet taken.
+        case after
+        /// On the first entry not yet taken (the one taken last is gone): take it before ``next()``.
+        case onNext
+    }
+
     private let j: OpaquePointer
+    /// Longest value ``field(_:)`` gives; a longer one is cut there.
+    private var maxFieldBytes = Int.max
 
     /// Opens the journal files in `directory`, or (nil) the machine's own journal (local only, as
     /// `journalctl` without options shows it to a member of `systemd-journal` or root).
@@ -42,8 +52,19 @@ final class Journal {
 
     deinit { sd_journal_close(j) }
 
-    /// Fields longer than this are cut by libsystemd before they reach eccd.
-    func limitFieldBytes(_ n: Int) { sd_journal_set_data_threshold(j, n) }
+    /// Values longer than `n` bytes are cut there (libsystemd's own threshold only bounds what it
+    /// decompresses, so ``field(_:)`` cuts as well).
+    func limitFieldBytes(_ n: Int) {
+        maxFieldBytes = n
+        sd_journal_set_data_threshold(j, n + 64)
+    }
+
+    /// Whether the journal has any file eccd can read (none: a directory not written to yet, or no
+    /// permission, which sd-journal does not call an error).
+    var hasFiles: Bool {
+        var bytes: UInt64 = 0
+        return sd_journal_get_usage(j, &bytes) >= 0 && bytes > 0
+    }
 
     /// Only entries with one of `values` in `field` (values of one field are alternatives); a call with
     /// another field after ``orElse()`` adds an alternative group, without it both must hold.
@@ -64,20 +85,21 @@ final class Journal {
     /// Before the first entry.
     func seekHead() throws(Failure) { try check(sd_journal_seek_head(j), "sd_journal_seek_head") }
 
-    /// On the last entry now there (so ``next()`` gives only entries added after it).
+    /// On the last entry now there (so ``next()`` gives only entries added after it); on an empty journal,
+    /// at its head (sd-journal finds nothing after a tail it never stood on).
     func seekLast() throws(Failure) {
         try check(sd_journal_seek_tail(j), "sd_journal_seek_tail")
-        try check(sd_journal_previous(j), "sd_journal_previous")
+        let r = sd_journal_previous(j)
+        guard r >= 0 else { throw Failure(call: "sd_journal_previous", code: -r) }
+        if r == 0 { try seekHead() }
     }
 
-    /// Just after the entry of `cursor`: true when that entry is still there (and is skipped); false when it
-    /// is gone (vacuumed), and the reader is before the entry nearest to where it was.
-    func seek(after cursor: String) throws(Failure) -> Bool {
+    /// Places the reader after the entry of `cursor`, or, when that entry is gone (vacuumed), on the entry
+    /// nearest to where it was, which is not taken yet (``Resume/onNext``).
+    func seek(after cursor: String) throws(Failure) -> Resume {
         try check(sd_journal_seek_cursor(j, cursor), "sd_journal_seek_cursor")
-        guard try next() else { return false }
-        if sd_journal_test_cursor(j, cursor) > 0 { return true }
-        try check(sd_journal_previous(j), "sd_journal_previous")
-        return false
+        guard try next() else { return .after }
+        return sd_journal_test_cursor(j, cursor) > 0 ? .after : .onNext
     }
 
     /// Moves to the next entry; false at the end.
@@ -94,7 +116,7 @@ final class Journal {
         guard sd_journal_get_data(j, field, &data, &length) >= 0, let data else { return nil }
         let all = UnsafeRawBufferPointer(start: data, count: length)
         // "FIELD=value"
-        return Array(all.dropFirst(field.utf8.count + 1))
+        return Array(all.dropFirst(field.utf8.count + 1).prefix(maxFieldBytes))
     }
 
     /// The current entry's value of `field` as text (not UTF-8 bytes replaced), nil when absent.

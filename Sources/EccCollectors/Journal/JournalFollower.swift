@@ -112,6 +112,10 @@ final class JournalLoop {
     private var taken: String?
     private var recorded: String?
     private var failing = false
+    /// The reader stands on an entry not taken yet (the one taken last was vacuumed while eccd was down).
+    private var onUntaken = false
+    /// Whether the journal had files eccd can read when last looked at.
+    private var hadFiles = true
     private var sinceCheckpoint = 0
     /// Entries a checkpoint publishes at most (as for files: a long read is committed step by step).
     static let checkpointEntries = 512
@@ -121,7 +125,7 @@ final class JournalLoop {
         self.follower = follower
         producer = Producer(ring: follower.ring, policy: .wait, stats: follower.stats, batchSize: 512)
         taken = follower.restored.flatMap {
-            if case .journal(let cursor) = $0.mark { cursor } else { nil }
+            if case .cursor(let cursor) = $0.mark { cursor } else { nil }
         }
         recorded = taken
     }
@@ -134,12 +138,17 @@ final class JournalLoop {
                     continue
                 }
                 var read = 0
+                if onUntaken {
+                    onUntaken = false
+                    take(journal)
+                    read += 1
+                }
                 while read < Self.checkpointEntries * 8, !stop.load(ordering: .relaxed), try journal.next() {
                     take(journal)
                     read += 1
                 }
                 checkpoint()
-                if read == 0 { _ = try journal.wait(microseconds: Self.waitMicroseconds) }
+                if read == 0, try journal.wait(microseconds: Self.waitMicroseconds) != .none { noteFiles(journal) }
             } catch {
                 // A journal that fails to read is opened again (from the last entry taken) a second later.
                 fail("cannot read the journal; opening it again in 1 s", error)
@@ -165,7 +174,8 @@ final class JournalLoop {
             if !source.units.isEmpty && !source.identifiers.isEmpty { try j.orElse() }
             try j.match("SYSLOG_IDENTIFIER", source.identifiers)
             if let taken {
-                if try !j.seek(after: taken) {
+                if try j.seek(after: taken) == .onNext {
+                    onUntaken = true
                     follower.logger.warning(
                         """
                         the journal no longer holds the last entry eccd took (vacuumed or rotated away while \
@@ -187,8 +197,26 @@ final class JournalLoop {
             failing = false
         }
         journal = j
-        follower.counts.setOpen(true)
+        hadFiles = true
+        noteFiles(j)
         return j
+    }
+
+    /// `ecc_journal_open` says whether the journal has files eccd can read; none is said once (a directory
+    /// not written to yet, or no permission: sd-journal leaves out what it cannot read without an error).
+    private func noteFiles(_ j: Journal) {
+        let has = j.hasFiles
+        follower.counts.setOpen(has)
+        if !has && hadFiles {
+            follower.logger.warning(
+                """
+                the journal has no file eccd can read (nothing written yet, or eccd's user lacks the \
+                systemd-journal group); it is followed as files appear
+                """, metadata: ["ecc.journal": "\(follower.source.directory ?? "local")"])
+        } else if has && !hadFiles {
+            follower.logger.notice("the journal has files eccd can read now")
+        }
+        hadFiles = has
     }
 
     /// Says why once until it works again.
@@ -215,7 +243,10 @@ final class JournalLoop {
         let m = SyslogMessage(
             format: .journal, facility: j.text("SYSLOG_FACILITY").flatMap { Int($0) }.map { min(max($0, 0), 23) } ?? 1,
             severity: j.text("PRIORITY").flatMap { Int($0) }.map { min(max($0, 0), 7) } ?? 6,
-            time: j.realtime().map { EventTime(nanoseconds: Int64(clamping: $0) &* 1000) },
+            time: j.realtime().flatMap { usec in
+                let (ns, overflow) = Int64(clamping: usec).multipliedReportingOverflow(by: 1000)
+                return overflow ? nil : EventTime(nanoseconds: ns)
+            },
             hostname: j.text("_HOSTNAME") ?? follower.host, appName: j.text("SYSLOG_IDENTIFIER") ?? j.text("_COMM"),
             procID: j.text("SYSLOG_PID") ?? j.text("_PID"), message: message)
         var e = SyslogEvents.event(
@@ -243,7 +274,7 @@ final class JournalLoop {
         guard !follower.ring.isClosed, let taken, taken != recorded else { return }
         recorded = taken
         follower.book.record(
-            [ReadPosition(source: follower.source.positionSource, mark: .journal(cursor: taken))],
+            [ReadPosition(source: follower.source.positionSource, mark: .cursor(taken))],
             published: follower.ring.claimedCount)
     }
 }

@@ -79,7 +79,8 @@ package enum SuricataEVE {
         put("rev", alert["rev"])
         put("category", alert["category"])
         put("action", alert["action"])
-        put("ids_severity", alert["severity"])
+        let level: Int64 = if case .int(let n) = alert["severity"] { n } else { 3 }
+        put("ids_severity", .int(level))
         put("src", fields["src_ip"])
         put("src_port", fields["src_port"])
         put("dst", fields["dest_ip"])
@@ -95,7 +96,6 @@ package enum SuricataEVE {
             }
             time = parsed
         }
-        let level: Int64 = if case .int(let n) = alert["severity"] { n } else { 3 }
         var sensor = host
         if case .string(let h) = fields["host"], !h.isEmpty { sensor = h }
         func text(_ v: JSONScanner.Scalar?) -> String {
@@ -111,7 +111,8 @@ package enum SuricataEVE {
             Event(
                 time: time, receivedAt: receivedAt, source: "suricata", host: sensor, type: "ids_alert",
                 severity: severity(level),
-                summary: "\(signature) (\(text(fields["src_ip"]))\(ports) → \(text(fields["dest_ip"]))\(dstPorts))",
+                summary: "\(signature) (\(text(fields["src_ip"]))\(ports) → \(text(fields["dest_ip"]))\(dstPorts))"
+                    .clipped(toBytes: limits.maxStringBytes),
                 attributes: a))
     }
 

@@ -75,3 +75,14 @@ package enum InputRefusal: String, Sendable, CaseIterable {
     /// not read, a severity that is none of eccd's).
     case parserRefused = "parser_refused"
 }
+
+extension String {
+    /// The string cut to at most `cap` UTF-8 bytes, at a character boundary (what a limit on outside text
+    /// keeps).
+    package func clipped(toBytes cap: Int) -> String {
+        guard utf8.count > cap else { return self }
+        var end = utf8.index(utf8.startIndex, offsetBy: cap)
+        while end > utf8.startIndex, end.samePosition(in: unicodeScalars) == nil { utf8.formIndex(before: &end) }
+        return String(decoding: utf8[..<end], as: UTF8.self)
+    }
+}

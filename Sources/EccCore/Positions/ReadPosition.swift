@@ -1,15 +1,16 @@
 import Synchronization
 
 /// How far a source has been read: a followed file (which file it was, by device and inode, so a rotation
-/// is told from a restart, and the offset of the first byte not yet taken) or the journal (the cursor of
-/// the last entry taken). Stored with the alarm changes of the records before it, in one transaction, so a
+/// is told from a restart, and the offset of the first byte not yet taken), the journal (the cursor of the
+/// last entry taken) or the watched files' integrity (the baseline generation reported). Stored with the alarm changes of the records before it, in one transaction, so a
 /// restart resumes exactly after the last record whose effects are committed.
 package struct ReadPosition: Sendable, Hashable {
     /// Where a source has been read to.
     package enum Mark: Sendable, Hashable {
         case file(device: UInt64, inode: UInt64, offset: Int64)
-        /// sd-journal's cursor of the last entry taken.
-        case journal(cursor: String)
+        /// An opaque cursor: sd-journal's, of the last entry taken; for file integrity, the generation of the
+        /// baseline whose changes are reported.
+        case cursor(String)
     }
 
     /// What was read: a file's path, or ``journalSource(directory:)`` for the journal.

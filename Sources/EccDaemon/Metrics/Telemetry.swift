@@ -21,6 +21,7 @@ final class Telemetry: Sendable {
     let syslog: SyslogReceiver?
     let files: FileFollower?
     let journal: JournalFollower?
+    let integrity: IntegrityWatcher?
     let runner: EngineRunner
     let reloader: RuleReloader
     let writer: StoreWriter
@@ -37,7 +38,7 @@ final class Telemetry: Sendable {
         bus: Ring<Event>, producers: [ProducerStats], badInputs: [BadInputReporter],
         snmp: SNMPTrapReceiver? = nil, syslog: SyslogReceiver? = nil, files: FileFollower? = nil,
         journal: JournalFollower? = nil,
-        runner: EngineRunner,
+        integrity: IntegrityWatcher? = nil, runner: EngineRunner,
         reloader: RuleReloader, writer: StoreWriter, alarms: Broadcast<AlarmChange>, databasePath: String,
         clock: any EccCore.Clock, dispatcher: Dispatcher? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
@@ -51,6 +52,7 @@ final class Telemetry: Sendable {
         self.syslog = syslog
         self.files = files
         self.journal = journal
+        self.integrity = integrity
         self.runner = runner
         self.reloader = reloader
         self.writer = writer
@@ -185,6 +187,16 @@ final class Telemetry: Sendable {
                 count(
                     "ecc_journal_entries_total", ["result": r.rawValue], results[r] ?? 0,
                     "Journal entries read, by what became of them")
+            }
+        }
+        if let integrity {
+            gauge("ecc_integrity_files", integrity.counts.files, "Files watched for integrity")
+            count("ecc_integrity_scans_total", [:], integrity.counts.scanCount, "Full integrity scans (start, rescans)")
+            let changes = integrity.counts.byChange
+            for c in IntegrityChange.allCases {
+                count(
+                    "ecc_integrity_changes_total", ["change": c.rawValue], changes[c] ?? 0,
+                    "Changes to watched files reported, by kind")
             }
         }
         gauge(

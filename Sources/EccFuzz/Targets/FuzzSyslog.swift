@@ -28,6 +28,8 @@ enum FuzzSyslog {
         precondition(e.source == "suricata" && e.type == "ids_alert", "not an IDS alert")
         precondition(e.time.nanoseconds >= 0, "a time before 1970")
         precondition(e.attributes.count <= limits.maxAttributes, "too many attributes")
+        precondition(e.summary.utf8.count <= limits.maxStringBytes, "summary over the limit")
+        precondition(e.host.utf8.count <= limits.maxStringBytes, "host over the limit")
         for a in e.attributes {
             if case .string(let s) = a.value {
                 precondition(s.utf8.count <= limits.maxStringBytes, "attribute over the limit")

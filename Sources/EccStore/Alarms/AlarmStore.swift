@@ -146,7 +146,7 @@ package final class AlarmStore {
                 s.bind(3, Int64(bitPattern: inode))
                 s.bind(4, offset)
                 s.bind(5, String?.none)
-            case .journal(let cursor):
+            case .cursor(let cursor):
                 for i in Int32(2)...4 { s.bind(i, Int64(0)) }
                 s.bind(5, cursor)
             }
@@ -164,7 +164,7 @@ package final class AlarmStore {
             let mark: ReadPosition.Mark =
                 s.isNull(4)
                 ? .file(device: UInt64(bitPattern: s.int(1)), inode: UInt64(bitPattern: s.int(2)), offset: s.int(3))
-                : .journal(cursor: s.text(4))
+                : .cursor(s.text(4))
             out[source] = ReadPosition(source: source, mark: mark)
         }
         return out

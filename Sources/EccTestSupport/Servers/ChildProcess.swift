@@ -116,13 +116,9 @@ package final class ChildProcess: Sendable, Hashable {
             usleep(20_000)
         }
         signal(SIGKILL)
-        reaped.withLock { reaped in
-            guard reaped == nil else { return }
-            var status: Int32 = 0
-            var r: pid_t
-            repeat { r = waitpid(pid, &status, 0) } while r < 0 && errno == EINTR
-            reaped = r == pid ? Self.exitCode(status) : -1
-        }
+        // SIGKILL cannot be caught, but a child in uninterruptible sleep dies late: wait 10 s at most.
+        let killed = Date().addingTimeInterval(10)
+        while !hasExited() && Date() < killed { usleep(10_000) }
     }
 
     /// Waits for the child to exit and reaps it, calling `sample` (if given) every millisecond meanwhile
