@@ -228,7 +228,7 @@ let package = Package(
             dependencies: [
                 "EccCore", "EccBus", "EccRules", "EccYAML", "EccStore", "EccIncidents", "EccConfig", "EccDaemon",
                 "EccClient",
-                "EccSNMP", "EccSyslog", "CEccPCRE2",
+                "EccSNMP", "EccSyslog", "EccCollectors", "CEccPCRE2",
                 "EccTestSupport",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),

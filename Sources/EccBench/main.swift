@@ -13,7 +13,8 @@ func bench(_ name: String, _ value: Double, _ unit: String) {
 let scale = Double(ProcessInfo.processInfo.environment["ECC_BENCH_SCALE"] ?? "1") ?? 1
 func scaled(_ n: Int) -> Int { max(1000, Int(Double(n) * scale)) }
 
-// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|syslog|syslog-udp|files|regex runs one group (for profiling).
+// ECC_BENCH_ONLY=bus|core|scale|outage|replay|e2e|latency|restart|store|notify|snmp|sec|lines|syslog|log-sources|syslog-udp|files|regex
+// runs one group (for profiling).
 let only = ProcessInfo.processInfo.environment["ECC_BENCH_ONLY"]
 func enabled(_ group: String) -> Bool { only == nil || only == group }
 
@@ -267,6 +268,17 @@ if enabled("syslog") {
             SyslogBench.run(scale: scale, shipped: try RuleLoader.load(paths: ["rules/parsers.yaml"]).parsers)
         } catch {
             harnessBroken("syslog: rules/parsers.yaml did not load (run from the repository): \(error)")
+        }
+    }
+}
+
+// The journal and Suricata's EVE into events (LogSourcesBench).
+if enabled("log-sources") {
+    await group("log-sources") {
+        do {
+            try LogSourcesBench.run(scale: scale, shipped: try RuleLoader.load(paths: ["rules/parsers.yaml"]).parsers)
+        } catch {
+            harnessBroken("log-sources: \(error)")
         }
     }
 }

@@ -9,7 +9,10 @@ extension DaemonConfig {
         c.files = try v.list("files").map { item throws(ConfigError) -> FileSource in
             let m = try item.mapping(
                 "a file to follow",
-                known: ["path", "format", "multiline_start", "max_line_bytes", "unparsed", "start_at"])
+                known: [
+                    "path", "format", "program", "parsers", "multiline_start", "max_line_bytes", "unparsed",
+                    "start_at",
+                ])
             guard let p = m["path"] else { throw item.error("a file to follow needs path (a path or a glob)") }
             let path = try p.string("files.path")
             guard path.hasPrefix("/") else {
@@ -34,10 +37,31 @@ extension DaemonConfig {
                 s.unparsed = value
             }
             if let a = m["start_at"] { s.startAt = try startAt(a, "files.start_at") }
+            if let p = m["program"] {
+                let name = try p.string("files.program")
+                guard !name.isEmpty, name.utf8.count <= 64, !name.contains(where: { $0 == " " || $0 == ":" }) else {
+                    throw p.error("files.program is a program's name as syslog shows it (sshd), not '\(name)'")
+                }
+                s.program = name
+            }
+            if let list = m["parsers"] {
+                let names = try list.list("files.parsers").map { v throws(ConfigError) in try v.string("files.parsers")
+                }
+                guard !names.isEmpty else {
+                    throw list.error("files.parsers is empty: name parsers, or leave it out for all of them")
+                }
+                s.parsers = names
+            }
             if let f = m["format"] {
                 let text = try f.string("files.format")
                 guard let value = FileSource.Format(rawValue: text) else {
                     throw f.error("files.format is lines or eve (Suricata's EVE JSON), not '\(text)'")
+                }
+                guard value == .lines || s.parsers == nil else {
+                    throw f.error("files.format eve reads EVE records itself: no parsers")
+                }
+                guard value == .lines || s.program == nil else {
+                    throw f.error("files.format eve reads JSON records, not a program's messages: no program")
                 }
                 guard value == .lines || s.multilineStart == nil else {
                     throw f.error("files.format eve has one JSON object a line: no multiline_start")

@@ -243,4 +243,24 @@ struct FileFollowerTests {
         #expect(try await metric(d, #"ecc_input_refused_total{collector="file",reason="syntax"}"#) == 1)
         try await d.stop()
     }
+
+    @Test("parsers: only the named parsers read a file; a name no rule file defines is said and reads nothing")
+    func namedParsers() async throws {
+        let dir = try TestDaemon.makeDir(rules: Self.rules)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var mine = FileSource(path: dir + "/mine.log")
+        mine.parsers = ["seq-line"]
+        mine.startAt = .beginning
+        var other = FileSource(path: dir + "/other.log")
+        other.parsers = ["no-such-parser"]
+        other.startAt = .beginning
+        Self.append(dir + "/mine.log", Self.seqLines(1...3))
+        Self.append(dir + "/other.log", Self.seqLines(4...6))
+        let d = try await daemon(dir, [mine, other])
+        try await d.eventually { try await counts(d).count == 3 }
+        let metric = SyslogDaemonTests().metric
+        try await d.eventually { try await metric(d, #"ecc_file_lines_total{result="unparsed"}"#) == 3 }
+        #expect(try await counts(d) == ["1": 1, "2": 1, "3": 1])
+        try await d.stop()
+    }
 }

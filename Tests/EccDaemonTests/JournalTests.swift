@@ -249,4 +249,22 @@ struct JournalConfigTests {
         #expect(error("journal:\n  start_at: middle\n")?.contains("journal.start_at is end or beginning") == true)
         #expect(error("journal:\n  unit: [x]\n")?.contains("unit") == true)
     }
+
+    @Test("files: format eve, program and parsers; what does not go together is refused at its place")
+    func fileKeys() throws {
+        let c = try DaemonConfig.parse(
+            """
+            files:
+              - {path: /var/log/suricata/eve.json, format: eve}
+              - {path: /var/log/sshd.log, program: sshd, parsers: [sshd-failed-password, sshd-accepted]}
+            """, file: "eccd.yaml")
+        #expect(c.files.map(\.format) == [.eve, .lines])
+        #expect(c.files[1].program == "sshd" && c.files[1].parsers == ["sshd-failed-password", "sshd-accepted"])
+        #expect(error("files:\n  - {path: /a, format: json}\n")?.contains("files.format is lines or eve") == true)
+        #expect(error("files:\n  - {path: /a, program: sshd, format: eve}\n")?.contains("no program") == true)
+        #expect(error("files:\n  - {path: /a, parsers: [x], format: eve}\n")?.contains("no parsers") == true)
+        #expect(
+            error("files:\n  - {path: /a, program: 'ssh d'}\n")?.contains("files.program is a program's name") == true)
+        #expect(error("files:\n  - {path: /a, parsers: []}\n")?.contains("files.parsers is empty") == true)
+    }
 }

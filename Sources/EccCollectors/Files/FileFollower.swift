@@ -45,6 +45,12 @@ package struct FileSource: Sendable, Equatable {
     package var unparsed = Unparsed.drop
     package var startAt = StartAt.end
     package var format = Format.lines
+    /// The file holds one program's bare messages, without a syslog header (`sshd -E FILE` writes these):
+    /// each line is read as that program's message, `TIME HOST PROGRAM: line`, so the parsers written for
+    /// syslog take it.
+    package var program: String?
+    /// Only these parsers (by name) read this file's records; nil: every parser of the rule files.
+    package var parsers: [String]?
 
     package init(path: String) { self.path = path }
 }
@@ -145,6 +151,8 @@ final class FollowLoop {
     private var restored: [String: ReadPosition]
     /// Paths that could not be opened, said once until they can.
     private var unreadable: Set<String> = []
+    /// Per source with `parsers:` (by its configured path), its parsers and the rule load they came from.
+    private var selected: [String: (from: LineParsers, subset: LineParsers)] = [:]
     /// Records handed to the producer since the last checkpoint.
     private var sinceCheckpoint = 0
     /// Records a checkpoint publishes at most: a read position commits only once every event before it is
@@ -265,7 +273,8 @@ final class FollowLoop {
             if sinceCheckpoint >= Self.checkpointRecords { checkpoint() }
         }
         if file.source.format == .eve { return takeEVE(record, from: file, at: now) }
-        switch follower.parsers().parse(record, receivedAt: now, reference: now) {
+        let line = file.source.program.map { "\(RFC3339.format(now)) \(follower.host) \($0): \(record)" } ?? record
+        switch parsers(for: file.source).parse(line, receivedAt: now, reference: now) {
         case .event(var e):
             e.receivedAt = now
             if e.host.isEmpty { e.host = follower.host }
@@ -279,6 +288,23 @@ final class FollowLoop {
                 "file line refused", peer: file.path, detail: "parser \(parser): \(reason)", reason: .parserRefused)
             tally[.refused, default: 0] += 1
         }
+    }
+
+    /// The parsers that read `source`'s records: the rule files' own, or the ones it names (worked out again
+    /// when the rules are reloaded, and a name no rule file defines said in the log).
+    private func parsers(for source: FileSource) -> LineParsers {
+        let all = follower.parsers()
+        guard let names = source.parsers else { return all }
+        if let cached = selected[source.path], cached.from.isSame(as: all) { return cached.subset }
+        let subset = all.only(names)
+        let missing = all.missing(names)
+        if !missing.isEmpty {
+            follower.logger.error(
+                "files[].parsers names parsers no rule file defines; the records they were for go unparsed",
+                metadata: ["ecc.path": "\(source.path)", "ecc.parsers": "\(missing)"])
+        }
+        selected[source.path] = (all, subset)
+        return subset
     }
 
     /// A record no parser took: an event of source `file`, type `line` (`unparsed: event`), or a count.

@@ -7,16 +7,16 @@ import CSystemd
 /// The systemd journal, read through libsystemd's sd-journal: the journal's files are libsystemd's format
 /// (compressed fields, hash tables, rotation by journald, entries interleaved across files), which no one
 /// else should parse. One reader, used on one thread only (sd-journal is not thread-safe).
-final class Journal {
+package final class Journal {
     /// Why the journal could not be opened or read: the call and its errno.
-    struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         let call: String
         let code: Int32
-        var description: String { "\(call): \(String(cString: strerror(code)))" }
+        package var description: String { "\(call): \(String(cString: strerror(code)))" }
     }
 
     /// What changed while ``wait(microseconds:)`` waited.
-    enum Change {
+    package enum Change {
         /// Nothing within the time.
         case none
         /// Entries were appended.
@@ -26,7 +26,7 @@ final class Journal {
     }
 
     /// Where a reader placed by ``seek(after:)`` stands.
-    enum Resume {
+    package enum Resume {
         /// Just after the entry taken last: ``next()`` gives the first entry not yet taken.
         case after
         /// On the first entry not yet taken (the one taken last is gone): take it before ``next()``.
@@ -39,7 +39,7 @@ final class Journal {
 
     /// Opens the journal files in `directory`, or (nil) the machine's own journal (local only, as
     /// `journalctl` without options shows it to a member of `systemd-journal` or root).
-    init(directory: String?) throws(Failure) {
+    package init(directory: String?) throws(Failure) {
         var handle: OpaquePointer?
         let r =
             directory.map { sd_journal_open_directory(&handle, $0, 0) }
@@ -54,21 +54,21 @@ final class Journal {
 
     /// Values longer than `n` bytes are cut there (libsystemd's own threshold only bounds what it
     /// decompresses, so ``field(_:)`` cuts as well).
-    func limitFieldBytes(_ n: Int) {
+    package func limitFieldBytes(_ n: Int) {
         maxFieldBytes = n
         sd_journal_set_data_threshold(j, n + 64)
     }
 
     /// Whether the journal has any file eccd can read (none: a directory not written to yet, or no
     /// permission, which sd-journal does not call an error).
-    var hasFiles: Bool {
+    package var hasFiles: Bool {
         var bytes: UInt64 = 0
         return sd_journal_get_usage(j, &bytes) >= 0 && bytes > 0
     }
 
     /// Only entries with one of `values` in `field` (values of one field are alternatives); a call with
     /// another field after ``orElse()`` adds an alternative group, without it both must hold.
-    func match(_ field: String, _ values: [String]) throws(Failure) {
+    package func match(_ field: String, _ values: [String]) throws(Failure) {
         for v in values {
             let text = "\(field)=\(v)"
             let r = text.withCString { sd_journal_add_match(j, $0, 0) }
@@ -77,17 +77,17 @@ final class Journal {
     }
 
     /// What follows is an alternative to the matches before it.
-    func orElse() throws(Failure) {
+    package func orElse() throws(Failure) {
         let r = sd_journal_add_disjunction(j)
         guard r >= 0 else { throw Failure(call: "sd_journal_add_disjunction", code: -r) }
     }
 
     /// Before the first entry.
-    func seekHead() throws(Failure) { try check(sd_journal_seek_head(j), "sd_journal_seek_head") }
+    package func seekHead() throws(Failure) { try check(sd_journal_seek_head(j), "sd_journal_seek_head") }
 
     /// On the last entry now there (so ``next()`` gives only entries added after it); on an empty journal,
     /// at its head (sd-journal finds nothing after a tail it never stood on).
-    func seekLast() throws(Failure) {
+    package func seekLast() throws(Failure) {
         try check(sd_journal_seek_tail(j), "sd_journal_seek_tail")
         let r = sd_journal_previous(j)
         guard r >= 0 else { throw Failure(call: "sd_journal_previous", code: -r) }
@@ -96,21 +96,21 @@ final class Journal {
 
     /// Places the reader after the entry of `cursor`, or, when that entry is gone (vacuumed), on the entry
     /// nearest to where it was, which is not taken yet (``Resume/onNext``).
-    func seek(after cursor: String) throws(Failure) -> Resume {
+    package func seek(after cursor: String) throws(Failure) -> Resume {
         try check(sd_journal_seek_cursor(j, cursor), "sd_journal_seek_cursor")
         guard try next() else { return .after }
         return sd_journal_test_cursor(j, cursor) > 0 ? .after : .onNext
     }
 
     /// Moves to the next entry; false at the end.
-    func next() throws(Failure) -> Bool {
+    package func next() throws(Failure) -> Bool {
         let r = sd_journal_next(j)
         guard r >= 0 else { throw Failure(call: "sd_journal_next", code: -r) }
         return r > 0
     }
 
     /// The current entry's value of `field` (as stored: text for most, any bytes for some), nil when absent.
-    func field(_ field: String) -> [UInt8]? {
+    package func field(_ field: String) -> [UInt8]? {
         var data: UnsafeRawPointer?
         var length = 0
         guard sd_journal_get_data(j, field, &data, &length) >= 0, let data else { return nil }
@@ -120,16 +120,16 @@ final class Journal {
     }
 
     /// The current entry's value of `field` as text (not UTF-8 bytes replaced), nil when absent.
-    func text(_ name: String) -> String? { field(name).map { String(decoding: $0, as: UTF8.self) } }
+    package func text(_ name: String) -> String? { field(name).map { String(decoding: $0, as: UTF8.self) } }
 
     /// When the current entry was written, in microseconds since the epoch.
-    func realtime() -> UInt64? {
+    package func realtime() -> UInt64? {
         var usec: UInt64 = 0
         return sd_journal_get_realtime_usec(j, &usec) >= 0 ? usec : nil
     }
 
     /// The current entry's cursor.
-    func cursor() throws(Failure) -> String {
+    package func cursor() throws(Failure) -> String {
         var c: UnsafeMutablePointer<CChar>?
         let r = sd_journal_get_cursor(j, &c)
         guard r >= 0, let c else { throw Failure(call: "sd_journal_get_cursor", code: -r) }
@@ -138,7 +138,7 @@ final class Journal {
     }
 
     /// Waits up to `microseconds` for the journal to change.
-    func wait(microseconds: UInt64) throws(Failure) -> Change {
+    package func wait(microseconds: UInt64) throws(Failure) -> Change {
         let r = sd_journal_wait(j, microseconds)
         guard r >= 0 else { throw Failure(call: "sd_journal_wait", code: -r) }
         switch r {

@@ -235,27 +235,12 @@ final class JournalLoop {
             sinceCheckpoint += 1
             if sinceCheckpoint >= Self.checkpointEntries { checkpoint() }
         }
-        guard let message = j.text("MESSAGE") else {
+        guard
+            let e = JournalEntry.event(
+                j, at: follower.clock.now(), host: follower.host, parsers: follower.parsers(), limits: follower.limits)
+        else {
             tally[.noMessage, default: 0] += 1
             return
-        }
-        let now = follower.clock.now()
-        let m = SyslogMessage(
-            format: .journal, facility: j.text("SYSLOG_FACILITY").flatMap { Int($0) }.map { min(max($0, 0), 23) } ?? 1,
-            severity: j.text("PRIORITY").flatMap { Int($0) }.map { min(max($0, 0), 7) } ?? 6,
-            time: j.realtime().flatMap { usec in
-                let (ns, overflow) = Int64(clamping: usec).multipliedReportingOverflow(by: 1000)
-                return overflow ? nil : EventTime(nanoseconds: ns)
-            },
-            hostname: j.text("_HOSTNAME") ?? follower.host, appName: j.text("SYSLOG_IDENTIFIER") ?? j.text("_COMM"),
-            procID: j.text("SYSLOG_PID") ?? j.text("_PID"), message: message)
-        var e = SyslogEvents.event(
-            m, bytes: UnsafeRawBufferPointer(start: nil, count: 0), sender: "journal", at: now,
-            parsers: follower.parsers(), limits: follower.limits)
-        if let unit = j.text("_SYSTEMD_UNIT") ?? j.text("_SYSTEMD_USER_UNIT"), e.attributes["unit"] == nil,
-            e.attributes.count < follower.limits.maxAttributes
-        {
-            e.attributes["unit"] = .string(unit)
         }
         tally[e.type == "syslog" ? .generic : .parsed, default: 0] += 1
         producer.append(e)
@@ -276,5 +261,34 @@ final class JournalLoop {
         follower.book.record(
             [ReadPosition(source: follower.source.positionSource, mark: .cursor(taken))],
             published: follower.ring.claimedCount)
+    }
+}
+
+/// What a journal entry becomes on the bus.
+package enum JournalEntry {
+    /// The event of the reader's current entry, arrived at `now`: the syslog message its fields make
+    /// (``SyslogEvents``, through `parsers`), with `unit`; nil for an entry without MESSAGE.
+    package static func event(
+        _ j: Journal, at now: EventTime, host: String, parsers: LineParsers, limits: InputLimits
+    ) -> Event? {
+        guard let message = j.text("MESSAGE") else { return nil }
+        let m = SyslogMessage(
+            format: .journal, facility: j.text("SYSLOG_FACILITY").flatMap { Int($0) }.map { min(max($0, 0), 23) } ?? 1,
+            severity: j.text("PRIORITY").flatMap { Int($0) }.map { min(max($0, 0), 7) } ?? 6,
+            time: j.realtime().flatMap { usec in
+                let (ns, overflow) = Int64(clamping: usec).multipliedReportingOverflow(by: 1000)
+                return overflow ? nil : EventTime(nanoseconds: ns)
+            },
+            hostname: j.text("_HOSTNAME") ?? host, appName: j.text("SYSLOG_IDENTIFIER") ?? j.text("_COMM"),
+            procID: j.text("SYSLOG_PID") ?? j.text("_PID"), message: message)
+        var e = SyslogEvents.event(
+            m, bytes: UnsafeRawBufferPointer(start: nil, count: 0), sender: "journal", at: now, parsers: parsers,
+            limits: limits)
+        if let unit = j.text("_SYSTEMD_UNIT") ?? j.text("_SYSTEMD_USER_UNIT"), e.attributes["unit"] == nil,
+            e.attributes.count < limits.maxAttributes
+        {
+            e.attributes["unit"] = .string(unit)
+        }
+        return e
     }
 }

@@ -158,6 +158,28 @@ package struct LineParsers: Sendable {
 
     package var isEmpty: Bool { parsers.isEmpty }
 
+    /// Whether `other` is this very set (the same rule load), cheaply: for caching what is derived from it.
+    package func isSame(as other: LineParsers) -> Bool {
+        switch (set, other.set) {
+        case (nil, nil): parsers.isEmpty && other.parsers.isEmpty
+        case (let a?, let b?): a === b
+        default: false
+        }
+    }
+
+    /// Only the parsers named, in their order (a source configured with `parsers:`); names no parser has are
+    /// ignored (``missing(_:)`` says which).
+    package func only(_ names: [String]) -> LineParsers {
+        let wanted = Set(names)
+        return LineParsers(parsers.filter { wanted.contains($0.name) }) ?? .none
+    }
+
+    /// The names no parser here has.
+    package func missing(_ names: [String]) -> [String] {
+        let have = Set(parsers.map(\.name))
+        return names.filter { !have.contains($0) }
+    }
+
     /// Parses one line (without its newline). `receivedAt` is the event's time when the parser reads none;
     /// `reference` places year-less times (the arrival, or a replayed file's modification time).
     package func parse(_ line: String, receivedAt: EventTime, reference: EventTime? = nil) -> Outcome {
