@@ -45,10 +45,19 @@ struct SecurityFilesTests {
             $0.files = [sshdLog, sudoLog]
         }
 
-        // sudo with a log file of its own, for this test only.
+        // sudo with a log file of its own, for this test only: checked with visudo before it is put in place
+        // (a bad drop-in would break sudo on the machine), and any left by a run that died removed first.
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: "/etc/sudoers.d")) ?? []
+        where stale.hasPrefix("zz-ecc-test-") {
+            try? FileManager.default.removeItem(atPath: "/etc/sudoers.d/" + stale)
+        }
         let dropIn = "/etc/sudoers.d/zz-ecc-test-\(UInt32.random(in: 1000...9999))"
-        try "Defaults logfile=\(dir)/sudo.log, loglinelen=0\n".write(toFile: dropIn, atomically: true, encoding: .utf8)
-        chmod(dropIn, 0o440)
+        let draft = dir + "/sudoers-drop-in"
+        try "Defaults logfile=\"\(dir)/sudo.log\", loglinelen=0\n".write(
+            toFile: draft, atomically: true, encoding: .utf8)
+        chmod(draft, 0o440)
+        #expect(try await security.run("/usr/sbin/visudo", ["-cf", draft]) == 0)
+        try FileManager.default.moveItem(atPath: draft, toPath: dropIn)
         defer { try? FileManager.default.removeItem(atPath: dropIn) }
         #expect(try await security.run("/usr/bin/sudo", ["-u", "nobody", "/bin/true"]) == 0)
         try await d.eventually {

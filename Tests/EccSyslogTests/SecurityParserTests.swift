@@ -108,4 +108,37 @@ struct SecurityParserTests {
         #expect(e.source == "security" && e.type == "malware" && e.severity == .critical)
         #expect(e.summary == "ClamAV: Eicar-Signature in /tmp/eicar.com")
     }
+
+    @Test("sudo's own log file: a command and a refusal, the time its own and no host (the follower's)")
+    func sudoLogFile() throws {
+        let parsers = try shippedParsers()
+        let arrival = EventTime(nanoseconds: 1_796_644_800_000_000_000)  // 2026-12-07T12:00:00Z
+        let ran = parsers.parse(
+            "Dec  7 11:00:00 : alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id",
+            receivedAt: arrival)
+        guard case .event(let e) = ran else {
+            Issue.record("not taken: \(ran)")
+            return
+        }
+        #expect(e.type == "privileged_command" && e.host.isEmpty)
+        #expect(e.attributes["user"] == .string("alice") && e.attributes["command"] == .string("/usr/bin/id"))
+        #expect(e.time == RFC3339.parse("2026-12-07T11:00:00Z"))
+        let denied = parsers.parse(
+            "Dec  7 11:00:05 : mallory : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/mallory ; USER=root ; COMMAND=/bin/bash",
+            receivedAt: arrival)
+        guard case .event(let d) = denied else {
+            Issue.record("not taken: \(denied)")
+            return
+        }
+        #expect(d.type == "sudo_denied" && d.attributes["reason"] == .string("user NOT in sudoers"))
+        #expect(d.attributes["service"] == .string("sudo") && d.attributes["target"] == .string("root"))
+    }
+
+    @Test("sshd's bare messages (sshd -E, read with files[].program) are taken with no pid")
+    func sshdBare() throws {
+        let e = event(
+            "<38>Dec  7 11:00:00 web1 sshd: Failed password for root from 203.0.113.9 port 51000 ssh2",
+            parsers: try shippedParsers())
+        #expect(e.type == "auth_failure" && e.attributes["user"] == .string("root") && e.attributes["pid"] == nil)
+    }
 }

@@ -44,7 +44,7 @@ package final class IntegrityWatcher: Service, Sendable {
     fileprivate let host: String
     package let stats = ProducerStats(name: "integrity")
     package let counts = IntegrityCounts()
-    private let stop = Box(Atomic<Bool>(false))
+    fileprivate let stop = Box(Atomic<Bool>(false))
 
     /// The name its read position is stored under.
     static let positionSource = "integrity:"
@@ -103,29 +103,46 @@ package final class IntegrityCounts: Sendable {
 final class IntegrityLoop {
     private let watcher: IntegrityWatcher
     private let producer: Producer<Event>
-    private var baseline = Baseline()
+    private var baseline: Baseline
     private var generation = 0
     private let inotify: Int32
     /// Watch descriptor → the directory it watches.
     private var watches: [Int32: String] = [:]
-    private var dirty: Set<String> = []
-    private var lastEvent = ContinuousClock.now
-    private var tooMany = false
+    /// Paths an event named, with when the first and the last event about each came.
+    private var dirty: [String: (first: ContinuousClock.Instant, last: ContinuousClock.Instant)] = [:]
+    /// What was said once already (files too many, watches too many, paths eccd may not read or list,
+    /// names that are not UTF-8), so the log says each once until it changes.
+    private var said: Set<String> = []
+    /// A path is looked at once no event came about it for this long, or this long after the first.
     static let settle: Duration = .milliseconds(200)
-    /// Baseline generations kept besides the newest (the store commits one within moments).
+    static let settleAtMost: Duration = .seconds(1)
+    /// Baseline generations older than this many before the newest are deleted once an hour old (the store
+    /// commits a generation within moments, and the engine stops when it cannot).
     static let keptGenerations = 64
+    /// Most inotify watches (directories) eccd holds.
+    static let maxWatches = 8192
 
     init(_ watcher: IntegrityWatcher) {
         self.watcher = watcher
         producer = Producer(ring: watcher.ring, policy: .wait, stats: watcher.stats, batchSize: 256)
         inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        baseline = Baseline(roots: watcher.settings.paths)
     }
 
     deinit { if inotify >= 0 { close(inotify) } }
 
     private var logger: Logger { watcher.logger }
+    private var stopping: Bool { watcher.stop.value.load(ordering: .relaxed) }
 
     private func baselinePath(_ generation: Int) -> String { watcher.directory + "/baseline.\(generation)" }
+
+    /// Says `message` once for `key` (until ``unsay(_:)``).
+    private func sayOnce(_ key: String, _ message: Logger.Message, _ metadata: Logger.Metadata) {
+        guard said.insert(key).inserted else { return }
+        logger.warning(message, metadata: metadata)
+    }
+
+    private func unsay(_ key: String) { said.remove(key) }
 
     func run(stop: borrowing Atomic<Bool>) {
         if inotify < 0 {
@@ -136,35 +153,35 @@ final class IntegrityLoop {
         try? FileManager.default.createDirectory(atPath: watcher.directory, withIntermediateDirectories: true)
         var first = true
         if let g = watcher.committed {
+            generation = g
             if let text = try? String(contentsOfFile: baselinePath(g), encoding: .utf8), let b = Baseline(encoded: text)
             {
-                (baseline, generation, first) = (b, g, false)
+                baseline = b
+                first = false
             } else {
                 logger.warning(
-                    "the integrity baseline eccd reported last is missing; taking a new one (changes since are not reported)",
+                    "the integrity baseline eccd reported last is missing or cut; taking a new one (changes since are not reported)",
                     metadata: ["ecc.path": "\(baselinePath(g))"])
-                generation = g
             }
         }
         watchAll()
         if first {
-            for path in tracked() {
-                if let s = FileState.read(path, maxBytes: watcher.settings.maxFileBytes) { baseline.files[path] = s }
-            }
+            take(tracked())
             commit()
             logger.notice("integrity baseline taken", metadata: ["ecc.files": "\(baseline.files.count)"])
         } else {
+            adoptRoots()
             check(Set(tracked()).union(baseline.files.keys))
         }
         watcher.counts.scanned()
         var nextRescan = ContinuousClock.now + watcher.settings.rescan
         while !stop.load(ordering: .relaxed) {
-            readEvents(waitMilliseconds: 250)
+            readEvents(waitMilliseconds: 100)
             let now = ContinuousClock.now
-            if !dirty.isEmpty && now - lastEvent >= Self.settle {
-                let paths = dirty
-                dirty.removeAll()
-                check(paths)
+            let ready = dirty.filter { now - $0.value.last >= Self.settle || now - $0.value.first >= Self.settleAtMost }
+            if !ready.isEmpty {
+                for path in ready.keys { dirty[path] = nil }
+                check(Set(ready.keys))
             }
             if now >= nextRescan {
                 watchAll()
@@ -176,31 +193,76 @@ final class IntegrityLoop {
         producer.flush()
     }
 
-    /// Whether `path` is watched: a configured file, or a file under a configured directory.
-    private func isTracked(_ path: String) -> Bool {
-        watcher.settings.paths.contains { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+    /// Files taken into the baseline without a word (the first start, a path newly configured).
+    private func take(_ paths: [String]) {
+        for path in paths where baseline.files.count < watcher.settings.maxFiles {
+            if let s = read(path) { baseline.files[path] = s }
+        }
     }
 
+    /// `integrity.paths` changed since the baseline was taken: files under a new path are taken in silently,
+    /// files under none of the paths are dropped silently.
+    private func adoptRoots() {
+        let now = watcher.settings.paths
+        guard baseline.roots != now else { return }
+        let added = now.filter { !baseline.roots.contains($0) }
+        baseline.files = baseline.files.filter { isTracked($0.key) }
+        let fresh = tracked().filter { path in added.contains { Self.isUnder(path, $0) } }
+        take(fresh)
+        baseline.roots = now
+        logger.notice(
+            "integrity.paths changed; the baseline follows without reporting",
+            metadata: ["ecc.added": "\(added)", "ecc.files_taken": "\(fresh.count)"])
+        commit()
+    }
+
+    /// The file's state, saying once when eccd may not read it (its size and times stand in for its content).
+    private func read(_ path: String) -> FileState? {
+        var unreadable = false
+        let s = FileState.read(path, maxBytes: watcher.settings.maxFileBytes, unreadable: &unreadable)
+        if unreadable {
+            sayOnce(
+                "read:" + path,
+                """
+                eccd may not read a watched file: its size and times stand in for its content (run eccd with \
+                CAP_DAC_READ_SEARCH, or as root, to hash it)
+                """, ["ecc.path": "\(path)"])
+        } else {
+            unsay("read:" + path)
+        }
+        return s
+    }
+
+    static func isUnder(_ path: String, _ root: String) -> Bool {
+        path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+
+    static func join(_ dir: String, _ name: String) -> String { dir.hasSuffix("/") ? dir + name : dir + "/" + name }
+
+    /// Whether `path` is watched: a configured file, or a file under a configured directory.
+    private func isTracked(_ path: String) -> Bool { watcher.settings.paths.contains { Self.isUnder(path, $0) } }
+
     /// Every file watched now: the configured files and the files under the configured directories (at most
-    /// `maxFiles`).
+    /// `maxFiles`; the walk stops there).
     private func tracked() -> [String] {
         var out: [String] = []
         var seen: Set<String> = []
-        func add(_ p: String) {
-            guard seen.insert(p).inserted else { return }
+        var full = false
+        func add(_ p: String) -> Bool {
             guard out.count < watcher.settings.maxFiles else {
-                if !tooMany {
-                    tooMany = true
-                    logger.warning(
-                        "more files under integrity.paths than integrity.max_files; the rest are not watched",
-                        metadata: ["ecc.max_files": "\(watcher.settings.maxFiles)"])
-                }
-                return
+                full = true
+                return false
             }
-            out.append(p)
+            if seen.insert(p).inserted { out.append(p) }
+            return true
         }
         for path in watcher.settings.paths {
-            if isDirectory(path) { walk(path, add) } else { add(path) }
+            if isDirectory(path) { _ = walk(path, add) } else { _ = add(path) }
+        }
+        if full {
+            sayOnce(
+                "max_files", "more files under integrity.paths than integrity.max_files; the rest are not watched",
+                ["ecc.max_files": "\(watcher.settings.maxFiles)"])
         }
         watcher.counts.setWatched(out.count)
         return out
@@ -211,40 +273,57 @@ final class IntegrityLoop {
         return lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
     }
 
-    /// The files under `dir`, recursively (symbolic links are files: not followed).
-    private func walk(_ dir: String, _ add: (String) -> Void) {
+    /// The files under `dir`, recursively (symbolic links are files: not followed), until `add` says no more.
+    private func walk(_ dir: String, _ add: (String) -> Bool) -> Bool {
         let (files, subdirectories) = entries(dir)
-        files.forEach(add)
-        for s in subdirectories { walk(s, add) }
+        for f in files where !add(f) { return false }
+        for s in subdirectories where !walk(s, add) { return false }
+        return true
     }
 
-    /// The directories under `dir`, recursively.
-    private func walkDirectories(_ dir: String, _ add: (String) -> Void) {
+    /// The directories under `dir`, recursively, at most `limit`.
+    private func directories(under dir: String, limit: Int, into out: inout [String]) {
         for s in entries(dir).directories {
-            add(s)
-            walkDirectories(s, add)
+            guard out.count < limit, !stopping else { return }
+            out.append(s)
+            directories(under: s, limit: limit, into: &out)
         }
     }
 
     /// What `dir` holds, sorted: its files (and links, and anything else not a directory) and its directories.
+    /// A folder eccd may not list, and a name that is not UTF-8 (which eccd cannot name to the system), are
+    /// said once.
     private func entries(_ dir: String) -> (files: [String], directories: [String]) {
-        guard let d = opendir(dir) else { return ([], []) }
+        guard let d = opendir(dir) else {
+            sayOnce(
+                "list:" + dir, "eccd may not list a watched folder; files added to it are not seen",
+                ["ecc.path": "\(dir)", "ecc.error": "\(String(cString: strerror(errno)))"])
+            return ([], [])
+        }
+        unsay("list:" + dir)
         defer { closedir(d) }
         var files: [String] = []
         var directories: [String] = []
         while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let raw = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            let name = String(decoding: raw, as: UTF8.self)
             if name == "." || name == ".." { continue }
-            let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+            guard name.utf8.elementsEqual(raw) else {
+                sayOnce(
+                    "utf8:" + dir + "/" + name,
+                    "a file whose name is not UTF-8 is in a watched folder; eccd cannot watch it",
+                    ["ecc.path": "\(Self.join(dir, name))"])
+                continue
+            }
+            let path = Self.join(dir, name)
             if isDirectory(path) { directories.append(path) } else { files.append(path) }
         }
         return (files.sorted(), directories.sorted())
     }
 
     /// Watches the configured directories (and theirs), and the directories of the configured files (a file
-    /// replaced by rename, as editors and `sed -i` do, is a new inode: only its directory sees it).
+    /// replaced by rename, as editors and `sed -i` do, is a new inode: only its directory sees it); for a
+    /// path whose folder does not exist yet, its nearest existing ancestor, to see the folder come.
     private func watchAll() {
         guard inotify >= 0 else { return }
         var dirs: Set<String> = []
@@ -252,18 +331,38 @@ final class IntegrityLoop {
             if isDirectory(path) {
                 dirs.insert(path)
                 var subs: [String] = []
-                walkDirectories(path) { subs.append($0) }
+                directories(under: path, limit: Self.maxWatches, into: &subs)
                 dirs.formUnion(subs)
             } else {
-                dirs.insert((path as NSString).deletingLastPathComponent)
+                var dir = (path as NSString).deletingLastPathComponent
+                while !isDirectory(dir) && dir != "/" && !dir.isEmpty {
+                    dir = (dir as NSString).deletingLastPathComponent
+                }
+                dirs.insert(dir.isEmpty ? "/" : dir)
             }
         }
         let mask = UInt32(
             IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF
                 | IN_MOVE_SELF)
-        for dir in dirs.sorted() where !watches.values.contains(dir) {
+        let watched = Set(watches.values)
+        for dir in dirs.sorted() where !watched.contains(dir) {
+            guard watches.count < Self.maxWatches else {
+                sayOnce(
+                    "watches", "more folders to watch than eccd watches; changes there are seen at the rescan",
+                    ["ecc.watches": "\(Self.maxWatches)"])
+                break
+            }
             let wd = inotify_add_watch(inotify, dir, mask)
-            if wd >= 0 { watches[wd] = dir }
+            if wd >= 0 {
+                watches[wd] = dir
+            } else if errno == ENOSPC {
+                sayOnce(
+                    "watches",
+                    """
+                    the kernel has no more inotify watches (fs.inotify.max_user_watches); changes in the folders \
+                    not watched are seen at the rescan
+                    """, ["ecc.path": "\(dir)"])
+            }
         }
     }
 
@@ -277,9 +376,9 @@ final class IntegrityLoop {
         guard poll(&p, 1, waitMilliseconds) > 0 else { return }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(inotify, $0.baseAddress, $0.count) }
             guard n > 0 else { return }
-            lastEvent = ContinuousClock.now
+            let now = ContinuousClock.now
             buffer.withUnsafeBytes { raw in
                 var offset = 0
                 let header = MemoryLayout<inotify_event>.size
@@ -290,17 +389,22 @@ final class IntegrityLoop {
                     let nameBytes = raw[(offset + header)..<min(n, offset + header + length)]
                     let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
                     offset += header + length
-                    handle(wd: wd, mask: mask, name: name)
+                    handle(wd: wd, mask: mask, name: name, at: now)
                 }
             }
         }
     }
 
-    private func handle(wd: Int32, mask: UInt32, name: String) {
+    private func markDirty(_ paths: some Sequence<String>, at now: ContinuousClock.Instant) {
+        for p in paths { dirty[p] = (dirty[p]?.first ?? now, now) }
+    }
+
+    private func handle(wd: Int32, mask: UInt32, name: String, at now: ContinuousClock.Instant) {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-            // Events were lost: every file is looked at.
-            dirty.formUnion(tracked())
-            dirty.formUnion(baseline.files.keys)
+            // Events were lost: folders may have come, and every file is looked at.
+            watchAll()
+            markDirty(tracked(), at: now)
+            markDirty(Array(baseline.files.keys), at: now)
             return
         }
         guard let dir = watches[wd] else { return }
@@ -309,21 +413,25 @@ final class IntegrityLoop {
             return
         }
         if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
-            // A watched directory went: what was under it is looked at (and reported deleted).
-            dirty.formUnion(baseline.files.keys.filter { $0.hasPrefix(dir + "/") })
+            // A watched folder went: its watch goes (a folder made again under the name is watched anew),
+            // and what was under it is looked at (and reported deleted).
+            inotify_rm_watch(inotify, wd)
+            watches[wd] = nil
+            markDirty(baseline.files.keys.filter { Self.isUnder($0, dir) }, at: now)
             return
         }
         guard !name.isEmpty else { return }
-        let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+        let path = Self.join(dir, name)
         if mask & UInt32(IN_ISDIR) != 0 {
-            // A directory created or moved under a watched one: watch it, and look at what it holds.
-            guard isTracked(path) else { return }
+            // A folder created or moved here: watched when it holds watched files or leads to them; what it
+            // holds is looked at.
+            guard isTracked(path) || watcher.settings.paths.contains(where: { Self.isUnder($0, path) }) else { return }
             watchAll()
-            dirty.formUnion(tracked().filter { $0.hasPrefix(path + "/") })
-            dirty.formUnion(baseline.files.keys.filter { $0.hasPrefix(path + "/") })
+            markDirty(tracked().filter { Self.isUnder($0, path) }, at: now)
+            markDirty(baseline.files.keys.filter { Self.isUnder($0, path) }, at: now)
             return
         }
-        if isTracked(path) { dirty.insert(path) }
+        if isTracked(path) { markDirty([path], at: now) }
     }
 
     /// Looks at `paths` against the baseline: each change an event; the baseline moves on, and the new
@@ -332,8 +440,10 @@ final class IntegrityLoop {
         var changed = false
         let now = watcher.clock.now()
         for path in paths.sorted() {
-            let new = isTracked(path) ? FileState.read(path, maxBytes: watcher.settings.maxFileBytes) : nil
+            if stopping { break }
             let old = baseline.files[path]
+            if old == nil && baseline.files.count >= watcher.settings.maxFiles { continue }
+            let new = isTracked(path) ? read(path) : nil
             for (change, before, after) in FileState.changes(from: old, to: new) {
                 producer.append(event(path, change, before, after, at: now))
                 watcher.counts.add(change)
@@ -366,23 +476,39 @@ final class IntegrityLoop {
     }
 
     /// Writes the baseline as the next generation, publishes the events before it, and records the
-    /// generation to be committed once the engine's changes for them are.
+    /// generation to be committed once the engine's changes for them are. When the baseline cannot be
+    /// written, nothing is recorded: after a restart the changes are reported again rather than lost.
     private func commit() {
-        generation += 1
-        let path = baselinePath(generation)
-        do {
-            try baseline.encoded().write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
+        var error = ""
+        guard baseline.write(to: baselinePath(generation + 1), error: &error) else {
+            producer.flush()
             logger.error(
-                "cannot write the integrity baseline; after a restart its changes are reported again",
-                metadata: ["ecc.path": "\(path)", "ecc.error": "\(error)"])
+                "cannot write the integrity baseline; after a restart these changes are reported again",
+                metadata: ["ecc.path": "\(baselinePath(generation + 1))", "ecc.error": "\(error)"])
+            return
         }
+        generation += 1
         producer.flush()
         if !watcher.ring.isClosed {
             watcher.book.record(
                 [ReadPosition(source: IntegrityWatcher.positionSource, mark: .cursor(String(generation)))],
                 published: watcher.ring.claimedCount)
         }
-        try? FileManager.default.removeItem(atPath: baselinePath(generation - Self.keptGenerations))
+        removeOldBaselines()
+    }
+
+    /// Deletes the generations more than ``keptGenerations`` behind that are over an hour old.
+    private func removeOldBaselines() {
+        let fm = FileManager.default
+        let hourAgo = Date().addingTimeInterval(-3600)
+        for name in (try? fm.contentsOfDirectory(atPath: watcher.directory)) ?? [] {
+            guard name.hasPrefix("baseline."), let g = Int(name.dropFirst(9)), g < generation - Self.keptGenerations
+            else { continue }
+            let path = watcher.directory + "/" + name
+            if let modified = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < hourAgo
+            {
+                try? fm.removeItem(atPath: path)
+            }
+        }
     }
 }
