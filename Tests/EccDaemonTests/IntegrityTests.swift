@@ -93,6 +93,28 @@ struct IntegrityTests {
     }
 }
 
+extension IntegrityTests {
+    @Test("a path added to integrity.paths is taken in without a word, one removed leaves the same way")
+    func pathsChanged() async throws {
+        let dir = try TestDaemon.makeDir(rules: "[]\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
+            try "x\n".write(toFile: dir + "/\(name)/file", atomically: true, encoding: .utf8)
+        }
+        var d = try await daemon(dir, [dir + "/a"])
+        try await d.eventually { try await syslog.metric(d, "ecc_integrity_scans_total") == 1 }
+        try await d.stop()
+        d = try await daemon(dir, [dir + "/b"])
+        try await d.eventually { try await syslog.metric(d, "ecc_integrity_scans_total") == 1 }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await changes(d).isEmpty, "neither b's files created nor a's deleted")
+        try "y\n".write(toFile: dir + "/b/file", atomically: false, encoding: .utf8)
+        try await d.eventually { try await changes(d)[dir + "/b/file/content"] == 1 }
+        try await d.stop()
+    }
+}
+
 @Suite("Integrity configuration")
 struct IntegrityConfigTests {
     @Test("paths, rescan and the limits; bad values name their place")
