@@ -29,7 +29,7 @@ struct IntegrityBaselineTests {
         #expect(!b.write(to: dir + "/missing/baseline.2", error: &error) && !error.isEmpty)
     }
 
-    @Test("a FIFO is not opened for its content (it would block); an unreadable file is said and not hashed")
+    @Test("a FIFO's type is its content (never opened: it would block); a readable file's SHA-256; a missing file none")
     func specialFiles() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ecc-filestate-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

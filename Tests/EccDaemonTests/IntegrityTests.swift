@@ -94,23 +94,50 @@ struct IntegrityTests {
 }
 
 extension IntegrityTests {
-    @Test("a path added to integrity.paths is taken in without a word, one removed leaves the same way")
+    @Test("paths added to integrity.paths are taken in without a word; files watched before keep their baseline")
     func pathsChanged() async throws {
         let dir = try TestDaemon.makeDir(rules: "[]\n")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for name in ["a", "b"] {
+        for name in ["a", "b", "c"] {
             try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
             try "x\n".write(toFile: dir + "/\(name)/file", atomically: true, encoding: .utf8)
         }
-        var d = try await daemon(dir, [dir + "/a"])
+        var d = try await daemon(dir, [dir + "/a", dir + "/b/file"])
         try await d.eventually { try await syslog.metric(d, "ecc_integrity_scans_total") == 1 }
         try await d.stop()
-        d = try await daemon(dir, [dir + "/b"])
-        try await d.eventually { try await syslog.metric(d, "ecc_integrity_scans_total") == 1 }
+        // While eccd is down: a file watched before changes, and the paths grow (b's folder now covers its
+        // file, c is new).
+        try "changed while down\n".write(toFile: dir + "/a/file", atomically: false, encoding: .utf8)
+        try "changed too\n".write(toFile: dir + "/b/file", atomically: false, encoding: .utf8)
+        d = try await daemon(dir, [dir + "/a", dir + "/b", dir + "/c"])
+        try await d.eventually {
+            let c = try await changes(d)
+            return c[dir + "/a/file/content"] == 1 && c[dir + "/b/file/content"] == 1
+        }
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try await changes(d).isEmpty, "neither b's files created nor a's deleted")
-        try "y\n".write(toFile: dir + "/b/file", atomically: false, encoding: .utf8)
-        try await d.eventually { try await changes(d)[dir + "/b/file/content"] == 1 }
+        #expect(try await changes(d).count == 2, "c's file is not reported created")
+        try "y\n".write(toFile: dir + "/c/file", atomically: false, encoding: .utf8)
+        try await d.eventually { try await changes(d)[dir + "/c/file/content"] == 1 }
+        try await d.stop()
+    }
+
+    @Test("a watched folder moved away and made again is watched anew")
+    func folderRecreated() async throws {
+        let dir = try TestDaemon.makeDir(rules: "[]\n")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let watched = dir + "/conf/sub"
+        try FileManager.default.createDirectory(atPath: watched, withIntermediateDirectories: true)
+        try "x\n".write(toFile: watched + "/file", atomically: true, encoding: .utf8)
+        let d = try await daemon(dir, [dir + "/conf"])
+        try await d.eventually { try await syslog.metric(d, "ecc_integrity_scans_total") == 1 }
+        try FileManager.default.moveItem(atPath: watched, toPath: dir + "/conf/renamed")
+        try await d.eventually {
+            let c = try await changes(d)
+            return c[watched + "/file/deleted"] == 1 && c[dir + "/conf/renamed/file/created"] == 1
+        }
+        // The renamed folder is watched under its new name.
+        try "y\n".write(toFile: dir + "/conf/renamed/file", atomically: false, encoding: .utf8)
+        try await d.eventually { try await changes(d)[dir + "/conf/renamed/file/content"] == 1 }
         try await d.stop()
     }
 }

@@ -7,7 +7,8 @@ import Foundation
 
 /// What file integrity watching knows of one file: its content's SHA-256, its permissions and its owner
 /// (whether it exists is whether there is a state). A file larger than the watcher's limit, or one eccd
-/// may not read, is not hashed: its size and modification and change times stand in for its content.
+/// may not read, is not hashed: its size and modification and change times stand in for its content (so a
+/// chmod of such a file also shows as a content change).
 struct FileState: Equatable {
     var sha256: String
     var mode: UInt32
@@ -19,14 +20,19 @@ struct FileState: Equatable {
 
     /// The file's state now (symbolic links not followed), nil when it does not exist; `unreadable` is set
     /// when its content could not be read (permissions), so the caller can say so.
-    static func read(_ path: String, maxBytes: Int64, unreadable: inout Bool) -> FileState? {
+    static func read(_ path: String, maxBytes: Int64, unreadable: inout Bool, attempts: Int = 3) -> FileState? {
         var st = stat()
         guard lstat(path, &st) == 0 else { return nil }
         var state = FileState(
             sha256: "", mode: UInt32(st.st_mode) & 0o7777, uid: st.st_uid, gid: st.st_gid, size: Int64(st.st_size))
         switch st.st_mode & S_IFMT {
         case S_IFREG:
-            state.sha256 = hash(path, st, maxBytes: maxBytes, unreadable: &unreadable)
+            guard let h = hash(path, st, maxBytes: maxBytes, unreadable: &unreadable) else {
+                // Replaced between the look and the open: look again (a few times).
+                return attempts > 1
+                    ? read(path, maxBytes: maxBytes, unreadable: &unreadable, attempts: attempts - 1) : nil
+            }
+            state.sha256 = h
         case S_IFLNK:
             var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let n = readlink(path, &target, Int(PATH_MAX))
@@ -46,19 +52,21 @@ struct FileState: Equatable {
     /// The content's SHA-256 in hex; for a file over `maxBytes`, or one eccd may not read, its size and
     /// modification and change times (`size:…,mtime:…,ctime:…`). Opened without blocking and checked to be
     /// the regular file `st` describes (a FIFO renamed into its place must not hang the watcher).
-    private static func hash(_ path: String, _ st: stat, maxBytes: Int64, unreadable: inout Bool) -> String {
+    /// nil when the file was replaced (or removed) between `st` and the open.
+    private static func hash(_ path: String, _ st: stat, maxBytes: Int64, unreadable: inout Bool) -> String? {
         let surrogate =
             "size:\(st.st_size),mtime:\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec),"
             + "ctime:\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
         guard Int64(st.st_size) <= maxBytes else { return surrogate }
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else {
+            guard errno == EACCES || errno == EPERM else { return nil }  // gone, or a link now
             unreadable = true
             return surrogate
         }
         defer { close(fd) }
         var now = stat()
-        guard fstat(fd, &now) == 0, now.st_mode & S_IFMT == S_IFREG, now.st_ino == st.st_ino else { return surrogate }
+        guard fstat(fd, &now) == 0, now.st_mode & S_IFMT == S_IFREG, now.st_ino == st.st_ino else { return nil }
         var digest = [UInt8](repeating: 0, count: 32)
         switch ecc_hash_fd(Int32(ECC_SHA256.rawValue), fd, UInt64(maxBytes), &digest) {
         case 0: return hex(digest)
@@ -181,11 +189,14 @@ struct Baseline: Equatable {
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
+            guard n > 0 else {
+                error = n == 0 ? "short write" : String(cString: strerror(errno))
+                break
+            }
             written += n
         }
         let synced = written == bytes.count && fsync(fd) == 0
-        if !synced { error = String(cString: strerror(errno)) }
+        if !synced && error.isEmpty { error = String(cString: strerror(errno)) }
         close(fd)
         guard synced, rename(temporary, path) == 0 else {
             if synced { error = String(cString: strerror(errno)) }

@@ -16,7 +16,7 @@ package struct IntegritySettings: Sendable, Equatable {
     /// Every file is looked at again this often, besides inotify (which misses what happens while its queue
     /// overflows, and changes on file systems that do not report them).
     package var rescan: Duration = .seconds(3600)
-    /// A larger file is not hashed: its size and modification time stand in for its content.
+    /// A larger file is not hashed: its size and modification and change times stand in for its content.
     package var maxFileBytes: Int64 = 64 << 20
     /// Most files watched, all paths together; the rest are said once in the log and not watched.
     package var maxFiles = 10_000
@@ -113,6 +113,9 @@ final class IntegrityLoop {
     /// What was said once already (files too many, watches too many, paths eccd may not read or list,
     /// names that are not UTF-8), so the log says each once until it changes.
     private var said: Set<String> = []
+    /// Folders came or went in the events being read (see ``foldersSettled(at:)``), and the new ones.
+    private var foldersChanged = false
+    private var newFolders: [String] = []
     /// A path is looked at once no event came about it for this long, or this long after the first.
     static let settle: Duration = .milliseconds(200)
     static let settleAtMost: Duration = .seconds(1)
@@ -205,9 +208,14 @@ final class IntegrityLoop {
     private func adoptRoots() {
         let now = watcher.settings.paths
         guard baseline.roots != now else { return }
-        let added = now.filter { !baseline.roots.contains($0) }
+        let old = baseline.roots
+        let added = now.filter { !old.contains($0) }
         baseline.files = baseline.files.filter { isTracked($0.key) }
-        let fresh = tracked().filter { path in added.contains { Self.isUnder(path, $0) } }
+        // Only what no earlier path covered: a file watched before keeps its baseline, so a change made to it
+        // while eccd was down is still reported.
+        let fresh = tracked().filter { path in
+            added.contains { Self.isUnder(path, $0) } && !old.contains { Self.isUnder(path, $0) }
+        }
         take(fresh)
         baseline.roots = now
         logger.notice(
@@ -375,7 +383,9 @@ final class IntegrityLoop {
         var p = pollfd(fd: inotify, events: Int16(POLLIN), revents: 0)
         guard poll(&p, 1, waitMilliseconds) > 0 else { return }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
+        defer { foldersSettled(at: ContinuousClock.now) }
+        // A few reads at most: a steady stream of events must not keep the settle and the stop flag waiting.
+        for _ in 0..<8 {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(inotify, $0.baseAddress, $0.count) }
             guard n > 0 else { return }
             let now = ContinuousClock.now
@@ -393,6 +403,19 @@ final class IntegrityLoop {
                 }
             }
         }
+    }
+
+    /// Folders came or went in the last batch of events: watched (a folder made again under a name gets a
+    /// watch anew, a missing one its nearest parent), once a batch, and what the new ones hold looked at.
+    private func foldersSettled(at now: ContinuousClock.Instant) {
+        guard foldersChanged else { return }
+        foldersChanged = false
+        watchAll()
+        guard !newFolders.isEmpty else { return }
+        let folders = newFolders
+        newFolders.removeAll()
+        markDirty(tracked().filter { p in folders.contains { Self.isUnder(p, $0) } }, at: now)
+        markDirty(baseline.files.keys.filter { p in folders.contains { Self.isUnder(p, $0) } }, at: now)
     }
 
     private func markDirty(_ paths: some Sequence<String>, at now: ContinuousClock.Instant) {
@@ -418,6 +441,7 @@ final class IntegrityLoop {
             inotify_rm_watch(inotify, wd)
             watches[wd] = nil
             markDirty(baseline.files.keys.filter { Self.isUnder($0, dir) }, at: now)
+            foldersChanged = true
             return
         }
         guard !name.isEmpty else { return }
@@ -426,9 +450,8 @@ final class IntegrityLoop {
             // A folder created or moved here: watched when it holds watched files or leads to them; what it
             // holds is looked at.
             guard isTracked(path) || watcher.settings.paths.contains(where: { Self.isUnder($0, path) }) else { return }
-            watchAll()
-            markDirty(tracked().filter { Self.isUnder($0, path) }, at: now)
-            markDirty(baseline.files.keys.filter { Self.isUnder($0, path) }, at: now)
+            newFolders.append(path)
+            foldersChanged = true
             return
         }
         if isTracked(path) { markDirty([path], at: now) }
