@@ -126,7 +126,7 @@ struct SyslogStreamTests {
         let closedAtOnce = try await offPool {
             let s = try LineSender(host: "127.0.0.1", port: port)
             try? s.send(Array("<13>Dec  7 11:00:00 web1 diskwatch: not allowed\n".utf8))
-            return s.readUntilClosed(seconds: 3).closed
+            return s.readUntilClosed(seconds: 10).closed
         }
         #expect(closedAtOnce)
         try await d.eventually {

@@ -41,11 +41,16 @@ struct TCPCredentialsTests {
     }
 
     /// One plain connection: sends `text`, returns what eccd answered and whether it closed within `wait`.
-    func exchange(_ port: Int, _ text: String, wait: Double = 3) throws -> (answer: String, closed: Bool) {
-        let s = try LineSender(host: "127.0.0.1", port: port)
-        if !text.isEmpty { try s.send(Array(text.utf8)) }
-        let (bytes, closed) = s.readUntilClosed(seconds: wait)
-        return (String(decoding: bytes, as: UTF8.self), closed)
+    /// Sends `text` on a new connection and reads until eccd closes it or `wait` seconds pass (off the
+    /// cooperative pool: the read blocks). A refusal returns as soon as eccd closes; the wait is long so a
+    /// timer late on a loaded machine (the auth timeout) is not taken for a connection left open.
+    func exchange(_ port: Int, _ text: String, wait: Double = 10) async throws -> (answer: String, closed: Bool) {
+        try await offPool {
+            let s = try LineSender(host: "127.0.0.1", port: port)
+            if !text.isEmpty { try s.send(Array(text.utf8)) }
+            let (bytes, closed) = s.readUntilClosed(seconds: wait)
+            return (String(decoding: bytes, as: UTF8.self), closed)
+        }
     }
 
     @Test("off loopback the collector needs tcp.tls and http.tokens_file; the error names what is missing")
@@ -86,7 +91,7 @@ struct TCPCredentialsTests {
         let event = #"{"source":"t","host":"h1","type":"ping","attributes":{"sender":"mallory"}}"#
 
         // An operator: answered, and its events carry its principal as sender, whatever they claim.
-        let ok = try exchange(port, #"{"auth":"\#(t.named["alice"] ?? "")"}"# + "\n" + event + "\n", wait: 1)
+        let ok = try await exchange(port, #"{"auth":"\#(t.named["alice"] ?? "")"}"# + "\n" + event + "\n", wait: 1)
         #expect(ok.answer == #"{"auth":"ok","principal":"alice"}"# + "\n")
         #expect(!ok.closed)
         try await t.d.eventually { try await summaries(t)["h1"] == "ping from alice" }
@@ -108,7 +113,7 @@ struct TCPCredentialsTests {
             (String(repeating: "x", count: 5000), "not more than 4096 bytes"),
         ]
         for (sent, why) in refusals {
-            let r = try exchange(port, sent)
+            let r = try await exchange(port, sent)
             #expect(r.closed, "\(why)")
             #expect(r.answer.hasPrefix(#"{"error":"#) && r.answer.contains(why), "\(r.answer)")
         }
@@ -121,7 +126,8 @@ struct TCPCredentialsTests {
         // An admin, with a blank line and CRLF before its auth line: accepted. Its event comes after every
         // refused one, so once it is an alarm the refused ones would have been too.
         let admin = "\r\n" + #"{"auth":"\#(t.named["carol"] ?? "")"}"# + "\r\n"
-        let marker = try exchange(port, admin + event.replacingOccurrences(of: "h1", with: "marker") + "\n", wait: 1)
+        let marker = try await exchange(
+            port, admin + event.replacingOccurrences(of: "h1", with: "marker") + "\n", wait: 1)
         #expect(marker.answer == #"{"auth":"ok","principal":"carol"}"# + "\n")
         try await t.d.eventually { try await summaries(t)["marker"] == "ping from carol" }
         let hosts = try await summaries(t)
@@ -132,7 +138,7 @@ struct TCPCredentialsTests {
         try (lines.filter { !$0.contains(" alice ") }.joined(separator: "\n") + "\n")
             .write(toFile: t.tokensFile, atomically: false, encoding: .utf8)
         #expect(t.d.daemon.reloadCredentials())
-        let gone = try exchange(port, #"{"auth":"\#(t.named["alice"] ?? "")"}"# + "\n")
+        let gone = try await exchange(port, #"{"auth":"\#(t.named["alice"] ?? "")"}"# + "\n")
         #expect(gone.closed && gone.answer.contains("unknown token"))
         try await t.d.stop()
     }
@@ -160,7 +166,8 @@ struct TCPCredentialsTests {
         try await t.d.eventually { try await summaries(t)["tls1"] == "ping from bob" }
 
         // Plain text to the TLS port: nothing is read as an event.
-        _ = try exchange(port, #"{"auth":"\#(token)"}"# + "\n" + #"{"source":"t","host":"plain","type":"ping"}"# + "\n")
+        _ = try await exchange(
+            port, #"{"auth":"\#(token)"}"# + "\n" + #"{"source":"t","host":"plain","type":"ping"}"# + "\n")
         // A client that trusts another certificate gives up during the handshake.
         let distrust = try await sClient(port: port, caFile: other.cert, input: #"{"auth":"\#(token)"}"# + "\n")
         #expect(!distrust.output.contains("auth"))
