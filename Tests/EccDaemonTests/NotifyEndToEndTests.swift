@@ -172,6 +172,9 @@ struct NotifyEndToEndTests {
         servers.smtp.stop()
         servers.kannel.stop()
         servers.hook.stop()
+        // Their ports stay theirs while they are down: a server another test starts meanwhile on a port freed
+        // here would answer eccd's retries (once, Kannel's 403 from another gateway failed a message).
+        let held = try TestServers.holdPorts([servers.smtp.port, servers.hook.port] + servers.kannel.ports)
         let down = ContinuousClock.now
         for i in 1...5 {
             let (status, _) = try await d.post(
@@ -185,6 +188,7 @@ struct NotifyEndToEndTests {
             return list.count == 15
         }
         try await Task.sleep(until: down + .seconds(30))
+        TestServers.releasePorts(held)
         try servers.smtp.start()
         try servers.kannel.start()
         try servers.hook.start()

@@ -239,6 +239,32 @@ package enum TestServers {
         }
     }
 
+    /// Holds TCP `ports` on 127.0.0.1 while a server is down: bound, not listening, so a connection is refused
+    /// as by a stopped server, but no other test's server can take the port meanwhile (a retry would then
+    /// reach a stranger). Close the returned descriptors (``releasePorts(_:)``) before starting it again.
+    package static func holdPorts(_ ports: [Int]) throws -> [Int32] {
+        try ports.map { port in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw TestServerError("socket(): \(String(cString: strerror(errno)))") }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var addr = loopback(port: port)
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw TestServerError("cannot hold port \(port): \(String(cString: strerror(errno)))")
+            }
+            return fd
+        }
+    }
+
+    /// Lets go of ports ``holdPorts(_:)`` held.
+    package static func releasePorts(_ held: [Int32]) { for fd in held { close(fd) } }
+
     /// Distinct free ports.
     package static func freePorts(_ count: Int) throws -> [Int] {
         var ports: [Int] = []

@@ -51,6 +51,9 @@ package final class KannelTestGateway: Sendable {
     package let directory: URL
 
     /// `http://127.0.0.1:PORT/cgi-bin/sendsms`.
+    /// Every port the gateway listens on or connects to.
+    package var ports: [Int] { [adminPort, smsboxPort, smscPort, sendsmsPort] }
+
     package var sendsmsURL: String { "http://127.0.0.1:\(sendsmsPort)/cgi-bin/sendsms" }
     /// The config file bearerbox and smsbox read.
     package var configPath: String { path("kannel.conf") }
