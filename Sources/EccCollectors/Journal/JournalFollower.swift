@@ -98,7 +98,7 @@ package final class JournalCounts: Sendable {
     func setOpen(_ value: Bool) { open.store(value, ordering: .relaxed) }
 
     package var byResult: [Result: Int] { counts.withLock { $0 } }
-    /// Whether the journal is open and followed (false while it cannot be opened).
+    /// Whether the journal is open with files eccd can read (false while it cannot be opened or has none).
     package var isOpen: Bool { open.load(ordering: .relaxed) }
 }
 

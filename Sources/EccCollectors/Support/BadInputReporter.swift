@@ -40,7 +40,8 @@ package final class BadInputReporter: Sendable {
     }
 
     /// Counts one refused input and maybe logs it. `detail` may quote the input: the log handler escapes it.
-    package func report(_ message: String, peer: String, detail: String, reason: InputRefusal) {
+    /// It is made only when logged, so a flood of refusals (a sender over its rate) costs no string each.
+    package func report(_ message: String, peer: String, detail: @autoclosure () -> String, reason: InputRefusal) {
         total.add(1, ordering: .relaxed)
         byReason.withLock { $0[Self.index(reason)] += 1 }
         let now = ContinuousClock.now
@@ -58,7 +59,7 @@ package final class BadInputReporter: Sendable {
             "\(message)",
             metadata: [
                 "ecc.collector": "\(collector)", "ecc.peer": "\(peer)", "ecc.reason": "\(reason.rawValue)",
-                "ecc.error": "\(detail)", "ecc.suppressed": "\(suppressed)", "ecc.bad_total": "\(count)",
+                "ecc.error": "\(detail())", "ecc.suppressed": "\(suppressed)", "ecc.bad_total": "\(count)",
             ])
     }
 }

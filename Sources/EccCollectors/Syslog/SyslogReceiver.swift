@@ -272,34 +272,33 @@ final class SyslogReceiveLoop {
         tally.publish(to: shared.sources, force: true)
     }
 
+    /// A datagram not taken: counted for its sender and by why, and logged (at most once a second).
+    private func drop(
+        _ sender: String, _ message: String, _ detail: @autoclosure () -> String, _ reason: InputRefusal
+    ) {
+        shared.reporter.report(message, peer: sender, detail: detail(), reason: reason)
+        tally.count(sender, accepted: false)
+    }
+
     private func handle(_ i: Int, at now: EventTime, instant: ContinuousClock.Instant, parsers: LineParsers) {
         let sender = batch.sender(i)
         if let allow = shared.settings.allow {
             guard let address = IPAddress(sender), allow.contains(where: { $0.contains(address) }) else {
-                shared.reporter.report(
-                    "syslog message dropped: its sender is not in syslog.allow", peer: sender,
-                    detail: "add the sender's network to syslog.allow to take its messages",
-                    reason: .notAllowed)
-                tally.count(sender, accepted: false)
-                return
+                return drop(
+                    sender, "syslog message dropped: its sender is not in syslog.allow",
+                    "add the sender's network to syslog.allow to take its messages", .notAllowed)
             }
         }
         guard rates.admit(sender, now: instant) else {
-            shared.reporter.report(
-                "syslog message dropped: its sender is over syslog.per_source_rate", peer: sender,
-                detail: "\(shared.settings.perSourceRate) messages a second from one address at most",
-                reason: .rate)
-            tally.count(sender, accepted: false)
-            return
+            return drop(
+                sender, "syslog message dropped: its sender is over syslog.per_source_rate",
+                "\(shared.settings.perSourceRate) messages a second from one address at most", .rate)
         }
         let bytes = batch.bytes(i)
         guard bytes.count <= shared.settings.maxMessageBytes, !batch.isTruncated(i) else {
-            shared.reporter.report(
-                "syslog message dropped: longer than syslog.max_message_bytes", peer: sender,
-                detail: "\(bytes.count) bytes, syslog.max_message_bytes is \(shared.settings.maxMessageBytes)",
-                reason: .lineLength)
-            tally.count(sender, accepted: false)
-            return
+            return drop(
+                sender, "syslog message dropped: longer than syslog.max_message_bytes",
+                "\(bytes.count) bytes, syslog.max_message_bytes is \(shared.settings.maxMessageBytes)", .lineLength)
         }
         let m = parser.parse(bytes, reference: now)
         if let p = m.problem { problems[p, default: 0] += 1 }
