@@ -181,7 +181,9 @@ final class Telemetry: Sendable {
             }
         }
         if let journal {
-            gauge("ecc_journal_open", journal.counts.isOpen ? 1 : 0, "1 while the journal is open with files eccd can read")
+            gauge(
+                "ecc_journal_open", journal.counts.isOpen ? 1 : 0,
+                "1 while the journal is open with files eccd can read")
             let results = journal.counts.byResult
             for r in JournalCounts.Result.allCases {
                 count(
